@@ -1,0 +1,103 @@
+// Command ward is a secrets manager for CI/CD pipelines: an encrypted,
+// audited vault (ward server, ward dev) and the CI side that checks, injects,
+// masks and scans for secrets (ward check, ward run, ward mask, ward scan).
+//
+// Output rules for every command: results go to stdout; errors, warnings and
+// progress go to stderr, prefixed "ward:", lowercase, with "hint:" lines for
+// advice. A secret value never appears in argv, an error or a log line.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one ward command line and returns the process exit code. It is
+// the single place where errors become exit codes.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdin, stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return exitCode(err, stderr)
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// usageError marks an error as the caller's misuse of the command line: exit 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// exitError carries a specific exit code with no message of its own, for a
+// command whose result is a status (ward scan found something: 1; a child
+// process exited 3: 3). Msg, when set, is printed like an error.
+type exitError struct {
+	Code int
+	Msg  string
+}
+
+func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// hintError adds advice printed on "hint:" lines after the error.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+func withHint(err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &hintError{err: err, hint: hint}
+}
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.Msg != "" {
+			fmt.Fprintf(stderr, "ward: %s\n", ee.Msg)
+		}
+		return ee.Code
+	}
+	fmt.Fprintf(stderr, "ward: %s\n", err)
+	var he *hintError
+	if errors.As(err, &he) {
+		fmt.Fprintf(stderr, "hint: %s\n", he.hint)
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		if !errors.As(err, &he) {
+			fmt.Fprintf(stderr, "hint: run 'ward help' or add --help to the command\n")
+		}
+		return exitUsage
+	}
+	return exitFailure
+}
