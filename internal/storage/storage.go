@@ -95,3 +95,7 @@ func CheckKey(key string) error {
 	}
 	return nil
 }
+
+// ErrInvalidOp is returned for a transaction op whose Kind is neither OpPut
+// nor OpDelete.
+var ErrInvalidOp = errors.New("storage: invalid transaction op")
