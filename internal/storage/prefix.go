@@ -1,0 +1,67 @@
+package storage
+
+import (
+	"context"
+	"strings"
+)
+
+// Prefixed is a Backend that keeps every key of its caller under a fixed
+// prefix of an inner Backend, so that a component can be handed "its" part of
+// the store and nothing else. Close does not close the inner Backend.
+type Prefixed struct {
+	inner  Backend
+	prefix string
+}
+
+var _ Backend = (*Prefixed)(nil)
+
+// NewPrefixed returns a view of inner in which key k is stored as prefix+k.
+// prefix should end in "/".
+func NewPrefixed(inner Backend, prefix string) *Prefixed {
+	return &Prefixed{inner: inner, prefix: prefix}
+}
+
+func (p *Prefixed) Get(ctx context.Context, key string) (*Entry, error) {
+	if err := CheckKey(key); err != nil {
+		return nil, err
+	}
+	e, err := p.inner.Get(ctx, p.prefix+key)
+	if err != nil {
+		return nil, err
+	}
+	e.Key = strings.TrimPrefix(e.Key, p.prefix)
+	return e, nil
+}
+
+func (p *Prefixed) Put(ctx context.Context, e *Entry) error {
+	if err := CheckKey(e.Key); err != nil {
+		return err
+	}
+	return p.inner.Put(ctx, &Entry{Key: p.prefix + e.Key, Value: e.Value})
+}
+
+func (p *Prefixed) Delete(ctx context.Context, key string) error {
+	if err := CheckKey(key); err != nil {
+		return err
+	}
+	return p.inner.Delete(ctx, p.prefix+key)
+}
+
+func (p *Prefixed) List(ctx context.Context, prefix string) ([]string, error) {
+	return p.inner.List(ctx, p.prefix+prefix)
+}
+
+func (p *Prefixed) Transaction(ctx context.Context, ops []Op) error {
+	out := make([]Op, len(ops))
+	for i, op := range ops {
+		if err := CheckKey(op.Key); err != nil {
+			return err
+		}
+		op.Key = p.prefix + op.Key
+		out[i] = op
+	}
+	return p.inner.Transaction(ctx, out)
+}
+
+// Close is a no-op: the inner Backend belongs to whoever opened it.
+func (p *Prefixed) Close() error { return nil }
