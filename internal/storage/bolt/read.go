@@ -1,0 +1,104 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/wardhq/ward/internal/storage"
+)
+
+// Get returns a copy of the entry at key, or storage.ErrNotFound.
+func (db *DB) Get(ctx context.Context, key string) (*storage.Entry, error) {
+	if err := storage.CheckKey(key); err != nil {
+		return nil, err
+	}
+	var e *storage.Entry
+	err := db.view(ctx, func(b *bbolt.Bucket) error {
+		// Seek rather than b.Get: Get cannot tell an empty value from
+		// a missing key.
+		k, v := b.Cursor().Seek([]byte(key))
+		if k == nil || string(k) != key {
+			return storage.ErrNotFound
+		}
+		e = &storage.Entry{Key: key, Value: append(make([]byte, 0, len(v)), v...)}
+		return nil
+	})
+	return e, err
+}
+
+// List returns the names directly below prefix (see storage.Backend). It
+// walks the keys under prefix in order with one cursor and, on reaching a
+// folder, seeks past everything beneath it, so a folder of a million keys
+// costs one seek.
+func (db *DB) List(ctx context.Context, prefix string) ([]string, error) {
+	var names []string
+	err := db.view(ctx, func(b *bbolt.Bucket) error {
+		names = listNames(b.Cursor(), []byte(prefix))
+		return nil
+	})
+	return names, err
+}
+
+func listNames(c *bbolt.Cursor, prefix []byte) []string {
+	var names []string
+	k, _ := c.Seek(prefix)
+	for k != nil && bytes.HasPrefix(k, prefix) {
+		name := k[len(prefix):]
+		slash := bytes.IndexByte(name, '/')
+		switch {
+		case len(name) == 0: // the key equal to prefix is not listed
+			k, _ = c.Next()
+		case slash < 0:
+			names = append(names, string(name))
+			k, _ = c.Next()
+		default:
+			folder := name[:slash+1]
+			names = append(names, string(folder))
+			// Every key below prefix+folder sorts before the same
+			// bytes with the final '/' raised to '0', the next byte.
+			next := make([]byte, 0, len(prefix)+len(folder))
+			next = append(append(next, prefix...), folder...)
+			next[len(next)-1] = '/' + 1
+			k, _ = c.Seek(next)
+		}
+	}
+	return names
+}
+
+// view runs fn in a bbolt read transaction on the entries bucket, after the
+// checks every read shares.
+func (db *DB) view(ctx context.Context, fn func(b *bbolt.Bucket) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.closed {
+		return storage.ErrClosed
+	}
+	return db.recoverCorrupt(func() error {
+		return db.bdb.View(func(tx *bbolt.Tx) error { return fn(tx.Bucket(bucket)) })
+	})
+}
+
+// recoverCorrupt runs fn and turns a bbolt panic (bbolt panics on pages it
+// cannot make sense of) or a memory fault (a damaged page pointing outside
+// the file) into an error wrapping ErrCorrupt. bbolt rolls the transaction
+// back before the panic reaches here.
+func (db *DB) recoverCorrupt(fn func() error) error {
+	return recoverCorrupt(db.path, fn)
+}
+
+func recoverCorrupt(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = corruptError(path, fmt.Errorf("%v", p))
+		}
+	}()
+	return fn()
+}
