@@ -122,11 +122,11 @@ func openFile(path string, opts Options) (*bbolt.DB, error) {
 	err := recoverCorrupt(path, func() error {
 		var err error
 		bdb, err = bbolt.Open(path, fileMode, &bbolt.Options{
-			Timeout: opts.LockTimeout,
-			// The freelist is rebuilt on open instead of written on
-			// every commit, and kept in a map: fewer pages per commit.
-			NoFreelistSync: true,
-			FreelistType:   bbolt.FreelistMapType,
+			Timeout:      opts.LockTimeout,
+			FreelistType: bbolt.FreelistMapType,
+			// NoFreelistSync stays false: with it, Open rebuilds the
+			// freelist by walking the file in a goroutine of bbolt's
+			// own, where a damaged page panics beyond our recover.
 		})
 		if err != nil {
 			return openError(path, opts, err)
