@@ -52,35 +52,33 @@ func parallel(b *testing.B, writers int, write func(seq int64) error) {
 	})
 }
 
-func BenchmarkPut(b *testing.B) {
+// benchWriters runs write with 1 and with 16 concurrent writers, each on a
+// new data file.
+func benchWriters(b *testing.B, write func(ctx context.Context, db *bolt.DB, seq int64) error) {
 	for _, writers := range []int{1, 16} {
 		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 			db := openTemp(b, bolt.Options{})
 			defer db.Close()
 			ctx := context.Background()
-			parallel(b, writers, func(seq int64) error {
-				return db.Put(ctx, &storage.Entry{Key: fmt.Sprintf("bench/%08d", seq), Value: benchValue})
-			})
+			parallel(b, writers, func(seq int64) error { return write(ctx, db, seq) })
 			reportWrites(b, db)
 		})
 	}
 }
 
+func BenchmarkPut(b *testing.B) {
+	benchWriters(b, func(ctx context.Context, db *bolt.DB, seq int64) error {
+		return db.Put(ctx, &storage.Entry{Key: fmt.Sprintf("bench/%08d", seq), Value: benchValue})
+	})
+}
+
 func BenchmarkTransaction2Keys(b *testing.B) {
-	for _, writers := range []int{1, 16} {
-		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
-			db := openTemp(b, bolt.Options{})
-			defer db.Close()
-			ctx := context.Background()
-			parallel(b, writers, func(seq int64) error {
-				return db.Transaction(ctx, []storage.Op{
-					{Kind: storage.OpPut, Key: fmt.Sprintf("bench/%08d/data", seq), Value: benchValue},
-					{Kind: storage.OpPut, Key: fmt.Sprintf("bench/%08d/meta", seq), Value: benchValue[:64]},
-				})
-			})
-			reportWrites(b, db)
+	benchWriters(b, func(ctx context.Context, db *bolt.DB, seq int64) error {
+		return db.Transaction(ctx, []storage.Op{
+			{Kind: storage.OpPut, Key: fmt.Sprintf("bench/%08d/data", seq), Value: benchValue},
+			{Kind: storage.OpPut, Key: fmt.Sprintf("bench/%08d/meta", seq), Value: benchValue[:64]},
 		})
-	}
+	})
 }
 
 // fill writes n keys bench/<i> in transactions of 1000.
