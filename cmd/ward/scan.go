@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/wardhq/ward/internal/scan"
+	"github.com/wardhq/ward/internal/scan/report"
+)
+
+func init() { register(newScanCmd) }
+
+type scanOpts struct {
+	format      string
+	output      string
+	rules       []string
+	baseline    string
+	showAllowed bool
+	gitignore   bool
+	knownFile   string
+	maxDepth    int
+	maxBytes    int64
+	jobs        int
+	progress    bool
+}
+
+func newScanCmd(g *globals) *cobra.Command {
+	o := &scanOpts{}
+	cmd := &cobra.Command{
+		Use:   "scan [flags] PATH...",
+		Short: "Find credentials in files, archives, binaries and logs before they are kept or published",
+		Long: `Scan files, directories, archives (tar, tar.gz, zip, gzip, bzip2, container
+image tarballs, nested up to --max-depth) and binaries for anything that looks
+like a credential, and, with --known-file, for the secrets ward issued, in
+plain and encoded forms (base64, hex, percent, JSON escapes). "-" reads stdin.
+
+Reports never contain a secret or a part of one: each finding carries a
+keyed fingerprint (set WARD_SCAN_KEY to keep fingerprints stable between
+runs, as --baseline needs). A "ward:allow" comment on a line accepts the
+findings on it (--show-allowed lists them anyway).
+
+Exit status: 1 when something was found or could not be scanned in full,
+0 when the inputs are clean, 2 on a usage error.`,
+		Example: `  ward scan dist/ build.log
+  ward scan --format sarif --output ward.sarif .
+  go build -o app . && ward scan app
+  docker save app:latest | ward scan -
+  ward scan --format json . > baseline.json && ward scan --baseline baseline.json .`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return withHint(usagef("give at least one file, directory or - for stdin"), "ward scan .")
+			}
+			if !slices.Contains(report.Formats, report.Format(o.format)) {
+				return usagef("unknown --format %q: want text, json or sarif", o.format)
+			}
+			return runScan(cmd.Context(), g, o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "text", "report format: text, json or sarif")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of stdout")
+	f.StringArrayVar(&o.rules, "rules", nil, "YAML rules file adding or overriding rules (repeatable)")
+	f.StringVar(&o.baseline, "baseline", "", "JSON report of accepted findings to ignore")
+	f.BoolVar(&o.showAllowed, "show-allowed", false, "also report findings accepted by a ward:allow comment")
+	f.BoolVar(&o.gitignore, "gitignore", false, "skip files the .gitignore files of scanned directories ignore")
+	f.StringVar(&o.knownFile, "known-file", "", "fingerprint set of known secrets (from the vault) to find")
+	f.IntVar(&o.maxDepth, "max-depth", 8, "archive and compression levels to open")
+	f.Int64Var(&o.maxBytes, "max-bytes", 4<<30, "bytes to read from one input after decompression")
+	f.IntVar(&o.jobs, "jobs", 0, "files to scan at once (default: one per CPU)")
+	f.BoolVar(&o.progress, "progress", true, "show progress on stderr when it is a terminal")
+	return cmd
+}
+
+func runScan(ctx context.Context, g *globals, o *scanOpts, paths []string) error {
+	rs, err := scan.LoadRules(o.rules)
+	if err != nil {
+		return withHint(usagef("%v", err), "check the rules file against the format at the top of internal/scan/rules.yaml")
+	}
+	cfg := scan.Config{Rules: rs, MaxDepth: o.maxDepth, MaxBytes: o.maxBytes, Jobs: o.jobs, Gitignore: o.gitignore, Stdin: g.stdin}
+	if k := os.Getenv("WARD_SCAN_KEY"); k != "" {
+		cfg.Key = []byte(k)
+	}
+	if o.knownFile != "" {
+		km, err := loadKnown(o.knownFile)
+		if err != nil {
+			return err
+		}
+		cfg.Known = km
+	}
+	var base *scan.Baseline
+	if o.baseline != "" {
+		if base, err = scan.LoadBaseline(o.baseline); err != nil {
+			return withHint(usagef("%v", err), "write a baseline with: ward scan --format json PATH > baseline.json")
+		}
+	}
+	stop := startProgress(g.stderr, o.progress, &cfg)
+	s, err := scan.New(cfg)
+	if err != nil {
+		stop()
+		return err
+	}
+	res, err := s.Scan(ctx, paths)
+	stop()
+	if err != nil {
+		return err
+	}
+	if base != nil {
+		res.Findings = base.Filter(res.Findings)
+	}
+	out := g.stdout
+	if o.output != "" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		defer f.Close()
+		out = f
+	}
+	if err := report.Write(out, report.Format(o.format), res, report.Options{ShowAllowed: o.showAllowed, Rules: rs}); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	failed := 0
+	for _, sk := range res.Skipped {
+		if o.format != "text" || o.output != "" {
+			fmt.Fprintf(g.stderr, "ward: %s: not scanned in full: %v\n", sk.Where(), sk.Err)
+		}
+		if !errors.Is(sk.Err, scan.ErrSymlink) && !errors.Is(sk.Err, scan.ErrNotRegular) {
+			failed++
+		}
+	}
+	found := len(report.Visible(res.Findings, false))
+	if found > 0 || failed > 0 {
+		return &exitError{Code: exitFailure}
+	}
+	return nil
+}
+
+// startProgress shows bytes scanned on stderr, when it is a terminal, once
+// the scan has run for a second. The returned func stops it.
+func startProgress(stderr io.Writer, enabled bool, cfg *scan.Config) func() {
+	f, ok := stderr.(*os.File)
+	if !enabled || !ok || !term.IsTerminal(int(f.Fd())) {
+		return func() {}
+	}
+	var n atomic.Int64
+	cfg.Progress = func(b int64) { n.Add(b) }
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		start := time.Now()
+		shown := false
+		for {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprint(f, "\r"+strings.Repeat(" ", 60)+"\r")
+				}
+				return
+			case now := <-t.C:
+				if now.Sub(start) < time.Second {
+					continue
+				}
+				shown = true
+				mb := float64(n.Load()) / 1e6
+				fmt.Fprintf(f, "\rward: scanned %.1f MB (%.1f MB/s)   ", mb, mb/now.Sub(start).Seconds())
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}

@@ -1,0 +1,101 @@
+package scan
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+)
+
+// match is one detection inside a buffer: the rule, the byte span of what
+// was found (end exclusive; for a decoded secret, the span of the encoded
+// text), the chain of encodings it was found through and its fingerprint.
+type match struct {
+	rule        *Rule
+	start, end  int
+	encoding    string
+	fingerprint string
+}
+
+// engine runs a rule set over buffers. It is safe for concurrent use.
+type engine struct {
+	rules       *RuleSet
+	key         []byte // fingerprint key
+	decodeDepth int
+}
+
+type kwHit struct{ rule, start int }
+
+// scan finds the matches in buf whose keyword (or encoded run) starts
+// before limit and calls emit for each, in no particular order. Matches may
+// run past limit but never past len(buf).
+func (e *engine) scan(buf []byte, limit int, depth int, emit func(match)) {
+	var hits []kwHit
+	rs := e.rules
+	rs.kw.find(buf, func(kw, start int) {
+		if start >= limit {
+			return
+		}
+		for _, ri := range rs.kwRule[kw] {
+			hits = append(hits, kwHit{ri, start})
+		}
+	})
+	if len(hits) > 1 {
+		slices.SortFunc(hits, func(a, b kwHit) int {
+			if a.start != b.start {
+				return a.start - b.start
+			}
+			return a.rule - b.rule
+		})
+		hits = slices.Compact(hits)
+	}
+	for _, h := range hits {
+		r := rs.rules[h.rule]
+		region := buf[h.start:min(len(buf), h.start+r.MaxLength)]
+		loc := r.re.FindSubmatchIndex(region)
+		if loc == nil {
+			continue
+		}
+		s, t := loc[0], loc[1]
+		for _, g := range r.secret {
+			if loc[2*g] >= 0 {
+				s, t = loc[2*g], loc[2*g+1]
+				break
+			}
+		}
+		secret := region[s:t]
+		if len(secret) == 0 || !r.accept(secret) {
+			continue
+		}
+		emit(match{rule: r, start: h.start + s, end: h.start + t, fingerprint: e.fingerprint(r.ID, secret)})
+	}
+	if depth < e.decodeDepth {
+		e.scanEncoded(buf, limit, depth, emit)
+	}
+}
+
+// fingerprint is a keyed hash of the rule and the secret: equal secrets
+// found by one rule under one key have equal fingerprints; without the key
+// nothing about the secret can be learnt or tested from it.
+func (e *engine) fingerprint(rule string, secret []byte) string {
+	m := hmac.New(sha256.New, e.key)
+	m.Write([]byte(rule))
+	m.Write([]byte{0})
+	m.Write(secret)
+	return "hmac-sha256:" + hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// scanEncoded finds runs of encoded text that start before limit, decodes
+// each and scans the result one level deeper; what is found inside is
+// reported at the span of the whole encoded run.
+func (e *engine) scanEncoded(buf []byte, limit, depth int, emit func(match)) {
+	encodedRuns(buf, limit, func(kind string, start, end int, decoded []byte) {
+		e.scan(decoded, len(decoded), depth+1, func(m match) {
+			enc := kind
+			if m.encoding != "" {
+				enc += "+" + m.encoding
+			}
+			emit(match{rule: m.rule, start: start, end: end, encoding: enc, fingerprint: m.fingerprint})
+		})
+	})
+}

@@ -1,0 +1,148 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"sync"
+)
+
+// Overlap is how many bytes consecutive windows of a stream share, and so
+// the longest text a rule (max_length) or an encoded run may span. A match
+// that starts in one window and ends within Overlap bytes is found whole.
+const Overlap = 16 << 10
+
+// DefaultWindow is the default number of new bytes read per window.
+const DefaultWindow = 1 << 20
+
+// span is a match placed in a stream: absolute offsets and 1-based lines
+// and byte columns (end inclusive).
+type span struct {
+	m                      match
+	startLine, startColumn int
+	endLine, endColumn     int
+	allowed                bool
+	known                  *KnownRef
+}
+
+var allowMarker = []byte("ward:allow")
+
+// streamScanner reads one stream in overlapping windows and places each
+// match at its line and column.
+type streamScanner struct {
+	e      *engine
+	known  KnownMatcher
+	window int
+	pool   *sync.Pool
+}
+
+// scan reads r to its end and calls found for each match, in stream order.
+// On a read error it still reports what it found in what it read, then
+// returns the error.
+func (ss *streamScanner) scan(ctx context.Context, r io.Reader, found func(span)) (int64, error) {
+	bp := ss.pool.Get().(*[]byte)
+	defer ss.pool.Put(bp)
+	buf := (*bp)[:0]
+	var (
+		base  int64 // stream offset of buf[0]
+		lines = 1   // line number of buf[0]
+		total int64
+	)
+	lastNL := int64(-1)
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		// Fill the buffer.
+		var rerr error
+		for len(buf) < cap(buf) && rerr == nil {
+			var n int
+			n, rerr = r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+n]
+			total += int64(n)
+		}
+		done := rerr != nil
+		limit := len(buf)
+		if !done {
+			limit = len(buf) - Overlap
+		}
+		ss.scanWindow(buf, limit, base, lines, lastNL, found)
+		// Slide.
+		lines += bytes.Count(buf[:limit], []byte{'\n'})
+		if i := bytes.LastIndexByte(buf[:limit], '\n'); i >= 0 {
+			lastNL = base + int64(i)
+		}
+		if done {
+			if errors.Is(rerr, io.EOF) {
+				rerr = nil
+			}
+			return total, rerr
+		}
+		n := copy(buf, buf[limit:])
+		buf = buf[:n]
+		base += int64(limit)
+	}
+}
+
+func (ss *streamScanner) scanWindow(buf []byte, limit int, base int64, line int, lastNL int64, found func(span)) {
+	var ms []span
+	ss.e.scan(buf, limit, 0, func(m match) { ms = append(ms, span{m: m}) })
+	if ss.known != nil {
+		ss.known.Find(buf, limit, func(start, end int, ref KnownRef) {
+			r := ref
+			ms = append(ms, span{m: match{rule: knownRule, start: start, end: end, encoding: ref.Encoding, fingerprint: ref.Fingerprint}, known: &r})
+		})
+	}
+	if len(ms) == 0 {
+		return
+	}
+	// One finding per span: the first rule of the set wins; known values
+	// win over everything.
+	slices.SortFunc(ms, func(a, b span) int {
+		if a.m.start != b.m.start {
+			return a.m.start - b.m.start
+		}
+		if a.m.end != b.m.end {
+			return a.m.end - b.m.end
+		}
+		return a.m.rule.index - b.m.rule.index
+	})
+	ms = slices.CompactFunc(ms, func(a, b span) bool { return a.m.start == b.m.start && a.m.end == b.m.end })
+	// Place each span, counting lines incrementally.
+	pos := 0
+	for i := range ms {
+		sp := &ms[i]
+		line, lastNL = advanceLines(buf, pos, sp.m.start, line, base, lastNL)
+		pos = sp.m.start
+		sp.startLine, sp.startColumn = line, int(base+int64(sp.m.start)-lastNL)
+		el, eNL := advanceLines(buf, pos, sp.m.end-1, line, base, lastNL)
+		sp.endLine, sp.endColumn = el, int(base+int64(sp.m.end-1)-eNL)
+		sp.allowed = lineHas(buf, sp.m.start, allowMarker)
+		found(*sp)
+	}
+}
+
+// advanceLines moves from buf[from] to buf[to], counting newlines.
+func advanceLines(buf []byte, from, to, line int, base, lastNL int64) (int, int64) {
+	seg := buf[from:to]
+	if n := bytes.Count(seg, []byte{'\n'}); n > 0 {
+		line += n
+		lastNL = base + int64(from+bytes.LastIndexByte(seg, '\n'))
+	}
+	return line, lastNL
+}
+
+// lineHas reports whether the line around buf[at] (as far as buf holds it)
+// contains marker.
+func lineHas(buf []byte, at int, marker []byte) bool {
+	s := bytes.LastIndexByte(buf[:at], '\n') + 1
+	e := bytes.IndexByte(buf[at:], '\n')
+	if e < 0 {
+		e = len(buf)
+	} else {
+		e += at
+	}
+	return bytes.Contains(buf[s:e], marker)
+}
