@@ -110,6 +110,7 @@ func (ss *streamScanner) scanWindow(buf []byte, limit int, base int64, line int,
 		return a.m.rule.index - b.m.rule.index
 	})
 	ms = slices.CompactFunc(ms, func(a, b span) bool { return a.m.start == b.m.start && a.m.end == b.m.end })
+	ms = dropEncodedDuplicates(ms)
 	// Place each span, counting lines incrementally.
 	pos := 0
 	for i := range ms {
@@ -145,4 +146,28 @@ func lineHas(buf []byte, at int, marker []byte) bool {
 		e += at
 	}
 	return bytes.Contains(buf[s:e], marker)
+}
+
+// dropEncodedDuplicates drops a match found through a decoding when the
+// same secret was found as is inside the same encoded run (an escaped run
+// that leaves the secret's own bytes alone): the plain span is the precise
+// one.
+func dropEncodedDuplicates(ms []span) []span {
+	plain := map[string][]match{}
+	for _, sp := range ms {
+		if sp.m.encoding == "" {
+			plain[sp.m.fingerprint] = append(plain[sp.m.fingerprint], sp.m)
+		}
+	}
+	return slices.DeleteFunc(ms, func(sp span) bool {
+		if sp.m.encoding == "" {
+			return false
+		}
+		for _, p := range plain[sp.m.fingerprint] {
+			if p.start >= sp.m.start && p.end <= sp.m.end {
+				return true
+			}
+		}
+		return false
+	})
 }
