@@ -51,6 +51,10 @@ var ErrInUse = errors.New("bolt: data file in use")
 // ward store.
 var ErrCorrupt = errors.New("bolt: data file corrupt")
 
+// ErrFull is wrapped by the error for a write that would grow the data file
+// past Options.MaxSize.
+var ErrFull = errors.New("bolt: data file full")
+
 // Options tune a DB. The zero value is the recommended configuration.
 type Options struct {
 	// LockTimeout is how long Open waits for another process to release
@@ -61,6 +65,10 @@ type Options struct {
 	// MaxBatch is the most write calls grouped into one bbolt transaction
 	// and fsync. Zero means 1024.
 	MaxBatch int
+
+	// MaxSize caps the data file's size in bytes: a commit that would grow
+	// it further fails with ErrFull and changes nothing. Zero means no cap.
+	MaxSize int
 }
 
 const (
@@ -123,6 +131,7 @@ func openFile(path string, opts Options) (*bbolt.DB, error) {
 		var err error
 		bdb, err = bbolt.Open(path, fileMode, &bbolt.Options{
 			Timeout:      opts.LockTimeout,
+			MaxSize:      opts.MaxSize,
 			FreelistType: bbolt.FreelistMapType,
 			// NoFreelistSync stays false: with it, Open rebuilds the
 			// freelist by walking the file in a goroutine of bbolt's

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -82,25 +83,26 @@ func TestSameProcessSecondOpenGetsInUse(t *testing.T) {
 	}
 }
 
-// writeSample creates a data file holding about 2 MiB in 512 entries and
-// returns its path and bytes.
-func writeSample(t testing.TB) (string, []byte) {
+// writeSample creates a data file holding n entries secret/<i> of size
+// bytes each and returns its bytes.
+func writeSample(t testing.TB, n, size int) []byte {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ward.db")
 	db, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range 512 {
-		v := make([]byte, 4096)
+	var ops []storage.Op
+	for i := range n {
+		v := make([]byte, size)
 		for j := range v {
 			v[j] = byte(rng.Uint32())
 		}
-		if err := db.Put(ctx, &storage.Entry{Key: fmt.Sprintf("secret/%04d", i), Value: v}); err != nil {
-			t.Fatal(err)
-		}
+		ops = append(ops, storage.Op{Kind: storage.OpPut, Key: fmt.Sprintf("secret/%04d", i), Value: v})
+	}
+	if err := db.Transaction(context.Background(), ops); err != nil {
+		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -109,14 +111,14 @@ func writeSample(t testing.TB) (string, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return path, data
+	return data
 }
 
 // TestDamagedFile opens data files damaged in the ways disks and people
 // damage them. Each must give an error wrapping ErrCorrupt that names the
 // file, never a panic or a crash.
 func TestDamagedFile(t *testing.T) {
-	_, sample := writeSample(t)
+	sample := writeSample(t, 512, 4096)
 	const page = 4096
 	cases := map[string]func([]byte) []byte{
 		"Empty10Bytes": func([]byte) []byte { return []byte("0123456789") },
@@ -156,27 +158,33 @@ func TestDamagedFile(t *testing.T) {
 }
 
 // TestTornMetaFallsBack checks the torn write bbolt is built for: one of the
-// two meta pages half written. Open uses the other one and the data is there.
+// two meta pages half written. Open uses the other one, which describes the
+// commit before: the sample's one transaction of 512 entries, or the empty
+// store before it.
 func TestTornMetaFallsBack(t *testing.T) {
-	_, sample := writeSample(t)
+	sample := writeSample(t, 512, 4096)
+	var seen []int
 	for meta := range 2 {
-		t.Run(fmt.Sprint(meta), func(t *testing.T) {
-			b := append([]byte(nil), sample...)
-			clear(b[meta*4096+16 : meta*4096+64]) // inside the meta's fields, before its checksum
-			path := filepath.Join(t.TempDir(), "ward.db")
-			if err := os.WriteFile(path, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			db, err := bolt.Open(path, bolt.Options{})
-			if err != nil {
-				t.Fatalf("Open with one torn meta page: %v", err)
-			}
-			defer db.Close()
-			names, err := db.List(context.Background(), "secret/")
-			if err != nil || len(names) < 500 {
-				t.Errorf("List after falling back to the other meta = %d names, %v", len(names), err)
-			}
-		})
+		b := append([]byte(nil), sample...)
+		clear(b[meta*4096+16 : meta*4096+64]) // inside the meta's fields, before its checksum
+		path := filepath.Join(t.TempDir(), "ward.db")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		db, err := bolt.Open(path, bolt.Options{})
+		if err != nil {
+			t.Fatalf("Open with meta page %d torn: %v", meta, err)
+		}
+		names, err := db.List(context.Background(), "secret/")
+		db.Close()
+		if err != nil {
+			t.Fatalf("List with meta page %d torn: %v", meta, err)
+		}
+		seen = append(seen, len(names))
+	}
+	slices.Sort(seen)
+	if !slices.Equal(seen, []int{0, 512}) {
+		t.Errorf("with either meta page torn, List found %v entries; want the last commit (512) once and the one before (0) once", seen)
 	}
 }
 
@@ -184,7 +192,7 @@ func TestTornMetaFallsBack(t *testing.T) {
 // notice or not; either way every call returns an error wrapping ErrCorrupt
 // or a correct answer, and the process does not crash.
 func TestDamagedPages(t *testing.T) {
-	_, sample := writeSample(t)
+	sample := writeSample(t, 512, 4096)
 	for seed := range uint64(20) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			b := append([]byte(nil), sample...)
@@ -200,15 +208,43 @@ func TestDamagedPages(t *testing.T) {
 	}
 }
 
+// trimSample cuts the unused pages off the end of a data file, so that the
+// fuzzer mutates only pages in use and the inputs it keeps stay small.
+func trimSample(t testing.TB, data []byte) []byte {
+	for size := 4 * 4096; size < len(data); size += 4096 {
+		path := filepath.Join(t.TempDir(), "ward.db")
+		if err := os.WriteFile(path, data[:size], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if db, err := bolt.Open(path, bolt.Options{}); err == nil {
+			db.Close()
+			return data[:size]
+		}
+	}
+	return data
+}
+
+// FuzzOpenDamaged opens mutations of a small data file: no input may crash
+// the process; every call returns a correct answer or ErrCorrupt.
+func FuzzOpenDamaged(f *testing.F) {
+	f.Add(trimSample(f, writeSample(f, 12, 40)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		readDamaged(t, data)
+	})
+}
+
 // readDamaged writes data to a file and reads it back through every method,
 // accepting ErrCorrupt from any of them.
 func readDamaged(t *testing.T, data []byte) {
 	t.Helper()
+	// A damaged page can claim a huge node, which bbolt would copy out
+	// and write back on the next commit; the cap keeps that small.
+	opts := bolt.Options{MaxSize: 16 << 20}
 	path := filepath.Join(t.TempDir(), "ward.db")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db, err := bolt.Open(path, bolt.Options{})
+	db, err := bolt.Open(path, opts)
 	if err != nil {
 		if !errors.Is(err, bolt.ErrCorrupt) {
 			t.Errorf("Open = %v, want success or ErrCorrupt", err)
@@ -219,8 +255,12 @@ func readDamaged(t *testing.T, data []byte) {
 	defer db.Close()
 	ok := func(method string, err error) {
 		t.Helper()
-		if err != nil && !errors.Is(err, bolt.ErrCorrupt) && !errors.Is(err, storage.ErrNotFound) {
-			t.Errorf("%s on a damaged file = %v, want success, ErrNotFound or ErrCorrupt", method, err)
+		// A damaged key can hold a NUL, which makes it an invalid key.
+		switch {
+		case err == nil, errors.Is(err, bolt.ErrCorrupt), errors.Is(err, bolt.ErrFull),
+			errors.Is(err, storage.ErrNotFound), errors.Is(err, storage.ErrInvalidKey):
+		default:
+			t.Errorf("%s on a damaged file = %v, want success, ErrNotFound, ErrInvalidKey, ErrFull or ErrCorrupt", method, err)
 		}
 		if errors.Is(err, bolt.ErrCorrupt) {
 			t.Logf("%s: %v", method, err)
@@ -235,4 +275,32 @@ func readDamaged(t *testing.T, data []byte) {
 	}
 	ok("Put", db.Put(ctx, &storage.Entry{Key: "secret/0001", Value: []byte("new")}))
 	ok("Delete", db.Delete(ctx, "secret/0002"))
+}
+
+func TestMaxSizeGivesErrFull(t *testing.T) {
+	db := openTemp(t, bolt.Options{MaxSize: 1 << 20})
+	defer db.Close()
+	ctx := context.Background()
+	value := make([]byte, 64<<10)
+	var err error
+	var stored int
+	for ; stored < 100; stored++ {
+		err = db.Put(ctx, &storage.Entry{Key: fmt.Sprintf("big/%03d", stored), Value: value})
+		if err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, bolt.ErrFull) {
+		t.Fatalf("writing 6.4 MiB into a 1 MiB cap: %v after %d puts, want ErrFull", err, stored)
+	}
+	if _, err := db.Get(ctx, fmt.Sprintf("big/%03d", stored)); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the put refused with ErrFull was stored (Get: %v)", err)
+	}
+	names, err := db.List(ctx, "big/")
+	if err != nil || len(names) != stored {
+		t.Errorf("List after ErrFull = %d names, %v; want the %d stored before", len(names), err, stored)
+	}
+	if err := db.Delete(ctx, "big/000"); err != nil {
+		t.Errorf("Delete when full: %v", err)
+	}
 }

@@ -46,6 +46,11 @@ func startChild(t *testing.T, role, path string) (*exec.Cmd, *bufio.Reader) {
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), childEnv+"="+role, childPathEnv+"="+path)
 	cmd.Stderr = os.Stderr
+	// The child's stdin stays open until it is killed: childHold waits
+	// on it.
+	if _, err := cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +65,8 @@ func startChild(t *testing.T, role, path string) (*exec.Cmd, *bufio.Reader) {
 	return cmd, bufio.NewReader(out)
 }
 
-// childHold opens the data file, says "open" and waits to be killed.
+// childHold opens the data file, says "open" and holds it until killed or
+// its stdin is closed.
 func childHold(path string) {
 	db, err := bolt.Open(path, bolt.Options{})
 	if err != nil {
@@ -70,7 +76,6 @@ func childHold(path string) {
 	defer db.Close()
 	fmt.Println("open")
 	io.Copy(io.Discard, os.Stdin) // returns when the parent goes away
-	select {}
 }
 
 // childWrite opens the data file and writes with 16 goroutines until killed.

@@ -3,6 +3,7 @@ package bolt
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 
@@ -37,16 +38,28 @@ func (db *DB) Get(ctx context.Context, key string) (*storage.Entry, error) {
 func (db *DB) List(ctx context.Context, prefix string) ([]string, error) {
 	var names []string
 	err := db.view(ctx, func(b *bbolt.Bucket) error {
-		names = listNames(b.Cursor(), []byte(prefix))
+		var err error
+		names, err = listNames(b.Cursor(), []byte(prefix))
+		if err != nil {
+			return corruptError(db.path, err)
+		}
 		return nil
 	})
 	return names, err
 }
 
-func listNames(c *bbolt.Cursor, prefix []byte) []string {
+// listNames walks the keys under prefix from c. A key that does not sort
+// after the one before it means the file is damaged; it would send the
+// folder seeks round in a loop, so it is reported instead.
+func listNames(c *bbolt.Cursor, prefix []byte) ([]string, error) {
 	var names []string
+	var last []byte
 	k, _ := c.Seek(prefix)
 	for k != nil && bytes.HasPrefix(k, prefix) {
+		if last != nil && bytes.Compare(k, last) <= 0 {
+			return nil, errOutOfOrder
+		}
+		last = append(last[:0], k...)
 		name := k[len(prefix):]
 		slash := bytes.IndexByte(name, '/')
 		switch {
@@ -66,8 +79,10 @@ func listNames(c *bbolt.Cursor, prefix []byte) []string {
 			k, _ = c.Seek(next)
 		}
 	}
-	return names
+	return names, nil
 }
+
+var errOutOfOrder = errors.New("keys out of order")
 
 // view runs fn in a bbolt read transaction on the entries bucket, after the
 // checks every read shares.

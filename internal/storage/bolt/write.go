@@ -2,11 +2,13 @@ package bolt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
 
 	bbolt "go.etcd.io/bbolt"
+	bberrors "go.etcd.io/bbolt/errors"
 
 	"github.com/wardhq/ward/internal/storage"
 )
@@ -136,9 +138,12 @@ func (db *DB) commit(group []*write) {
 			live = slices.Delete(live, failed, failed+1)
 			continue
 		}
-		if err != nil {
+		switch {
+		case errors.Is(err, bberrors.ErrMaxSizeReached):
+			err = &fileError{path: db.path, what: "has reached its size cap (Options.MaxSize); raise the cap", kind: ErrFull, cause: err}
+		case err != nil:
 			err = fmt.Errorf("bolt: commit to data file %q: %w", db.path, err)
-		} else {
+		default:
 			db.stats.commits.Add(1)
 			db.stats.writes.Add(int64(len(live)))
 		}
