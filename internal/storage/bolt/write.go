@@ -61,7 +61,11 @@ func (db *DB) Transaction(ctx context.Context, ops []storage.Op) error {
 	if db.closed {
 		return storage.ErrClosed
 	}
-	db.writes <- w
+	select {
+	case db.writes <- w:
+	case <-ctx.Done(): // the queue is full and the caller gave up: nothing applied
+		return ctx.Err()
+	}
 	return <-w.done
 }
 
