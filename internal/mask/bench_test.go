@@ -1,0 +1,130 @@
+package mask
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	hexd  = "0123456789abcdef"
+)
+
+func randString(r *rand.Rand, n int, cs string) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = cs[r.IntN(len(cs))]
+	}
+	return string(b)
+}
+
+// benchSecrets makes k secrets shaped like CI credentials: GitHub, GitLab,
+// Slack, Stripe and AWS tokens, random passwords and JWTs.
+func benchSecrets(k int) []Secret {
+	r := rand.New(rand.NewPCG(1, 2))
+	out := make([]Secret, k)
+	for i := range out {
+		var v string
+		switch i % 7 {
+		case 0:
+			v = "ghp_" + randString(r, 36, alnum)
+		case 1:
+			v = "glpat-" + randString(r, 20, alnum+"_-")
+		case 2:
+			v = "xoxb-" + randString(r, 12, hexd[:10]) + "-" + randString(r, 24, alnum)
+		case 3:
+			v = "sk_live_" + randString(r, 24+r.IntN(60), alnum)
+		case 4:
+			v = "AKIA" + randString(r, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+		case 5:
+			v = randString(r, 16+r.IntN(17), alnum+"!@#%^&*-_=+?/'\" ")
+		default:
+			e := base64.RawURLEncoding
+			v = "eyJhbGciOiJIUzI1NiJ9." + e.EncodeToString([]byte(randString(r, 40, alnum))) + "." + e.EncodeToString([]byte(randString(r, 32, alnum)))
+		}
+		out[i] = Secret{Name: fmt.Sprintf("svc%d/db.password", i), Value: []byte(v)}
+	}
+	return out
+}
+
+// benchLog makes about n bytes of GitHub-Actions-style CI output.
+func benchLog(n int) []byte {
+	r := rand.New(rand.NewPCG(3, 4))
+	words := strings.Fields("account batch buffer cache client cluster config deploy engine event fetch handler index job lease loader manifest node order parser payload pipeline policy queue record region request route runner schema session shard stream task worker")
+	pick := func() string { return words[r.IntN(len(words))] }
+	var b strings.Builder
+	clock := time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
+	for b.Len() < n {
+		clock = clock.Add(time.Duration(r.IntN(300000)) * time.Microsecond)
+		b.WriteString(clock.Format("2006-01-02T15:04:05.0000000Z "))
+		switch r.IntN(10) {
+		case 0:
+			fmt.Fprintf(&b, "go: downloading github.com/acme/%s-%s v1.%d.%d", pick(), pick(), r.IntN(30), r.IntN(20))
+		case 1:
+			fmt.Fprintf(&b, "=== RUN   Test%s/case_%d", pick(), r.IntN(50))
+		case 2:
+			fmt.Fprintf(&b, "ok  \tgithub.com/acme/platform/internal/%s\t%d.%03ds\tcoverage: %d.%d%% of statements", pick(), r.IntN(20), r.IntN(1000), r.IntN(100), r.IntN(10))
+		case 3:
+			fmt.Fprintf(&b, "#%d sha256:%s %d.%dMB / %d.%dMB", r.IntN(40), randString(r, 64, hexd), r.IntN(50), r.IntN(10), r.IntN(200), r.IntN(10))
+		case 4:
+			fmt.Fprintf(&b, "   Compiling %s v0.%d.%d", pick(), r.IntN(40), r.IntN(20))
+		case 5:
+			fmt.Fprintf(&b, `time="2024-05-01T12:00:00Z" level=info msg="%s %s done" request_id=%s duration_ms=%d`, pick(), pick(), randString(r, 32, hexd), r.IntN(3000))
+		case 6:
+			fmt.Fprintf(&b, "\x1b[32m--- PASS\x1b[0m: Test%s (0.%02ds)", pick(), r.IntN(100))
+		case 7:
+			fmt.Fprintf(&b, `{"event":"deploy","id":"%s","name":"%s","replicas":%d}`, randString(r, 12, hexd), pick(), r.IntN(9))
+		default:
+			fmt.Fprintf(&b, "  %s %s %s %s %d", pick(), pick(), pick(), pick(), r.IntN(1000))
+		}
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
+}
+
+func BenchmarkWriter(b *testing.B) {
+	for _, k := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("secrets=%d", k), func(b *testing.B) {
+			m, _, err := NewMatcher(benchSecrets(k), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			log := benchLog(64 << 20)
+			const chunk = 1 << 20
+			b.SetBytes(int64(len(log)))
+			b.ResetTimer()
+			for b.Loop() {
+				w := m.NewWriter(io.Discard)
+				for i := 0; i < len(log); i += chunk {
+					w.Write(log[i:min(len(log), i+chunk)])
+				}
+				w.Close()
+			}
+		})
+	}
+}
+
+func BenchmarkNewMatcher(b *testing.B) {
+	s := benchSecrets(1000)
+	for b.Loop() {
+		NewMatcher(s, Options{})
+	}
+}
+
+func BenchmarkFind(b *testing.B) {
+	m, _, err := NewMatcher(benchSecrets(1000), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := benchLog(1 << 20)
+	b.SetBytes(int64(len(log)))
+	var ms []match
+	for b.Loop() {
+		ms = m.find(log, ms)
+	}
+}

@@ -1,0 +1,54 @@
+// Package mask hides secret values in streams of text: the output of a CI job
+// that ward runs, or any log piped through ward mask.
+//
+// Most callers need two calls. NewMatcher compiles every secret value and
+// every encoded form of it into one immutable Matcher, built once and shared by
+// any number of writers; Matcher.NewWriter wraps a destination (a child's
+// stdout, a file) in a Writer that replaces each occurrence with
+// "[masked:NAME]" (or what Options.Replacement says):
+//
+//	m, skipped, err := mask.NewMatcher(secrets, mask.Options{Warn: warn})
+//	w := m.NewWriter(os.Stdout)
+//	io.Copy(w, childStdout)
+//	w.Close()
+//
+// # What is masked
+//
+// For each value (at least 4 bytes, and not a common word such as "true" or
+// "password": those are returned as Skipped and reported once through
+// Options.Warn), and for each line of a multi-line value (PEM armour lines
+// "-----BEGIN ...-----" excepted, they are public) and each string leaf of a
+// value that is a JSON object or array, these forms are masked:
+//
+//   - the raw bytes;
+//   - hex, lower and upper case;
+//   - base64, standard and URL-safe alphabets: the whole encoding (padded and
+//     unpadded) and, for a value embedded in a longer base64 text, the stable
+//     inner part at each of the three byte alignments. The one or two
+//     boundary characters that also carry bits of the neighbouring bytes are
+//     not part of the pattern and stay visible: they reveal at most 4 bits of
+//     the value at each end;
+//   - base64 folded at any column (64, 76, …) with LF or CRLF: a fold inside an
+//     encoded value is recognised and both sides are masked, keeping the line
+//     break;
+//   - URL percent-encoding with "+" and with "%20" for spaces;
+//   - JSON string escaping (with and without HTML escapes, with "/" or "\/");
+//   - shell single-quote escaping, where a quote inside a single-quoted
+//     word is written as a closing quote, an escaped or double-quoted quote
+//     and an opening quote.
+//
+// Every form is masked not only whole but also in pieces: any run of at least
+// WindowLen (16) bytes of a form is masked, so a value split across two lines
+// (half on each) is hidden as long as each half is at least WindowLen bytes;
+// shorter pieces of a split value stay visible. Forms shorter than WindowLen
+// are matched whole.
+//
+// # Streaming
+//
+// A Writer holds back only bytes that could still be the start of a match (at
+// most WindowLen-1 bytes, or the length of the longest short form) until the
+// match completes or fails, however slowly they arrive, and writes every other
+// byte within Options.FlushAfter (50 ms) of receiving it. Overlapping and
+// adjacent matches become one replacement. Bytes that are not part of a
+// secret, ANSI colour sequences included, pass through unchanged.
+package mask

@@ -1,0 +1,75 @@
+package mask
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"strings"
+)
+
+// forms returns the distinct encoded forms of v that are masked, raw first.
+// See the package documentation for the list.
+func forms(v []byte, encodedOnly bool) [][]byte {
+	var out [][]byte
+	seen := map[string]bool{}
+	add := func(f []byte) {
+		if len(f) >= MinLen && !seen[string(f)] {
+			seen[string(f)] = true
+			out = append(out, f)
+		}
+	}
+	if !encodedOnly {
+		add(v)
+	}
+	add([]byte(hex.EncodeToString(v)))
+	add(bytes.ToUpper([]byte(hex.EncodeToString(v))))
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		add([]byte(enc.EncodeToString(v)))
+		raw := enc.WithPadding(base64.NoPadding)
+		for align := range 3 {
+			add(base64Core(raw, v, align))
+		}
+	}
+	s := string(v)
+	q := url.QueryEscape(s)
+	add([]byte(q))
+	add([]byte(strings.ReplaceAll(q, "+", "%20")))
+	for _, j := range jsonEscapes(s) {
+		add([]byte(j))
+		add([]byte(strings.ReplaceAll(j, "/", `\/`)))
+	}
+	if !encodedOnly {
+		add([]byte(strings.ReplaceAll(s, "'", `'\''`)))
+		add([]byte(strings.ReplaceAll(s, "'", `'"'"'`)))
+	}
+	return out
+}
+
+// base64Core is the part of the encoding of v that does not depend on its
+// neighbours when v starts at byte offset align (mod 3) of a longer encoded
+// text: the characters whose 6 bits all come from v.
+func base64Core(enc *base64.Encoding, v []byte, align int) []byte {
+	buf := make([]byte, align+len(v))
+	copy(buf[align:], v)
+	e := []byte(enc.EncodeToString(buf))
+	first := (8*align + 5) / 6
+	last := (8*align + 8*len(v)) / 6
+	if last <= first {
+		return nil
+	}
+	return e[first:last]
+}
+
+// jsonEscapes is v as the inside of a JSON string, with and without HTML
+// escapes.
+func jsonEscapes(v string) []string {
+	html, _ := json.Marshal(v)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	plain := bytes.TrimRight(b.Bytes(), "\n")
+	return []string{string(html[1 : len(html)-1]), string(plain[1 : len(plain)-1])}
+}

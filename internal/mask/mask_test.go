@@ -1,0 +1,278 @@
+package mask
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	tokName = "payments/db.password"
+	tok     = "s3cr3t-Tok3n/with+odd?chars&more=ok ü" // 39 bytes: every encoding differs from raw
+)
+
+// maskAll writes in to a fresh Writer over secrets in one Write and returns
+// what came out after Close.
+func maskAll(t *testing.T, secrets []Secret, opt Options, in string) string {
+	t.Helper()
+	m, _, err := NewMatcher(secrets, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	w := m.NewWriter(&out)
+	if _, err := w.Write([]byte(in)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+func fold(s string, width int, nl string) string {
+	var b strings.Builder
+	for len(s) > width {
+		b.WriteString(s[:width] + nl)
+		s = s[width:]
+	}
+	return b.String() + s
+}
+
+// b64Embedded is tok base64-encoded inside a longer text, starting at byte
+// offset align, and the part of it that must be hidden.
+func b64Embedded(enc *base64.Encoding, align int) (text, core string) {
+	pre := strings.Repeat("x", 30+align)
+	text = enc.EncodeToString([]byte(pre + tok + "y"))
+	return text, string(base64Core(enc.WithPadding(base64.NoPadding), []byte(tok), align))
+}
+
+func TestForms(t *testing.T) {
+	std0, stdCore0 := b64Embedded(base64.StdEncoding, 0)
+	std1, stdCore1 := b64Embedded(base64.StdEncoding, 1)
+	std2, stdCore2 := b64Embedded(base64.StdEncoding, 2)
+	url1, urlCore1 := b64Embedded(base64.RawURLEncoding, 1)
+	long := strings.Repeat("z", 100) + tok + strings.Repeat("z", 100)
+	folded64 := base64.StdEncoding.EncodeToString([]byte(long))
+	tests := []struct {
+		name string
+		in   string // text containing the secret
+		gone []string
+	}{
+		{"raw", "export T=" + tok + "\n", []string{tok}},
+		{"hex lower", "x " + hex.EncodeToString([]byte(tok)) + " y", []string{hex.EncodeToString([]byte(tok))}},
+		{"hex upper", strings.ToUpper(hex.EncodeToString([]byte(tok))), []string{strings.ToUpper(hex.EncodeToString([]byte(tok)))}},
+		{"base64 std padded", "b=" + base64.StdEncoding.EncodeToString([]byte(tok)) + ";", []string{base64.StdEncoding.EncodeToString([]byte(tok))}},
+		{"base64 std unpadded", base64.RawStdEncoding.EncodeToString([]byte(tok)), []string{base64.RawStdEncoding.EncodeToString([]byte(tok))}},
+		{"base64 url padded", base64.URLEncoding.EncodeToString([]byte(tok)), []string{base64.URLEncoding.EncodeToString([]byte(tok))}},
+		{"base64 url unpadded", base64.RawURLEncoding.EncodeToString([]byte(tok)), []string{base64.RawURLEncoding.EncodeToString([]byte(tok))}},
+		{"base64 embedded align 0", std0, []string{stdCore0}},
+		{"base64 embedded align 1", std1, []string{stdCore1}},
+		{"base64 embedded align 2", std2, []string{stdCore2}},
+		{"base64 url embedded align 1", url1, []string{urlCore1}},
+		{"base64 folded 64 LF", fold(folded64, 64, "\n"), []string{tok[:8]}},
+		{"base64 folded 76 CRLF", fold(folded64, 76, "\r\n"), []string{tok[:8]}},
+		{"percent plus", "q=s3cr3t-Tok3n%2Fwith%2Bodd%3Fchars%26more%3Dok+%C3%BC&", []string{"s3cr3t-Tok3n%2Fwith%2Bodd%3Fchars%26more%3Dok+%C3%BC"}},
+		{"percent %20", "/s3cr3t-Tok3n%2Fwith%2Bodd%3Fchars%26more%3Dok%20%C3%BC/", []string{"Tok3n%2Fwith%2Bodd%3Fchars%26more%3Dok%20%C3%BC"}},
+		{"json escaped slash", `{"t":"s3cr3t-Tok3n\/with+odd?chars\u0026more=ok ü"}`, []string{`Tok3n\/with+odd?chars\u0026more=ok`}},
+		{"json plain", `{"t":"s3cr3t-Tok3n/with+odd?chars&more=ok ü"}`, []string{tok}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := maskAll(t, []Secret{{tokName, []byte(tok)}}, Options{}, tt.in)
+			checkGone(t, out, tt.gone)
+			if !strings.Contains(out, "[masked:"+tokName+"]") {
+				t.Errorf("no replacement in output")
+			}
+		})
+	}
+}
+
+// checkGone fails if any of gone (or a 16-byte piece of it) is in out. The
+// failure message names the index, never the value.
+func checkGone(t *testing.T, out string, gone []string) {
+	t.Helper()
+	for i, g := range gone {
+		if strings.Contains(out, g) {
+			t.Errorf("secret form #%d survived masking", i)
+			continue
+		}
+		for j := 0; j+WindowLen <= len(g); j++ {
+			if strings.Contains(out, g[j:j+WindowLen]) {
+				t.Errorf("a %d-byte piece of secret form #%d survived masking", WindowLen, i)
+				break
+			}
+		}
+	}
+}
+
+func TestShellQuoted(t *testing.T) {
+	v := "it's-a-s3cret'value"
+	for _, q := range []string{`'it'\''s-a-s3cret'\''value'`, `'it'"'"'s-a-s3cret'"'"'value'`} {
+		out := maskAll(t, []Secret{{"q", []byte(v)}}, Options{}, "sh -c "+q+"\n")
+		if strings.Contains(out, "s3cret") {
+			t.Errorf("shell-quoted form survived")
+		}
+	}
+}
+
+func TestMultiLineAndJSON(t *testing.T) {
+	pem := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----\n"
+	crlf := strings.ReplaceAll(pem, "\n", "\r\n")
+	doc := `{"user":"app","password":"Zq9-long-db-password!","nested":{"list":["k3y-in-a-list-0001"]}}`
+	secrets := []Secret{{"tls/key", []byte(pem)}, {"payments/db", []byte(doc)}}
+	in := "lines:\n" + crlf + "one line: BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\npw=Zq9-long-db-password! and k3y-in-a-list-0001\n"
+	out := maskAll(t, secrets, Options{}, in)
+	checkGone(t, out, []string{"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj", "Zq9-long-db-password!", "k3y-in-a-list-0001"})
+	for _, want := range []string{"-----BEGIN PRIVATE KEY-----\r\n", "[masked:payments/db.password]", "[masked:payments/db.nested.list.0]", "lines:\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestShortAndCommonNotMasked(t *testing.T) {
+	var warnings []string
+	secrets := []Secret{{"a", []byte("abc")}, {"b", []byte("true")}, {"c", []byte("Password")}, {"d", []byte("null")}, {"e", []byte("long-enough-value")}}
+	m, skipped, err := NewMatcher(secrets, Options{Warn: func(s string) { warnings = append(warnings, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Skipped{{"a", ReasonTooShort}, {"b", ReasonCommonWord}, {"c", ReasonCommonWord}, {"d", ReasonCommonWord}}
+	if len(skipped) != len(want) {
+		t.Fatalf("skipped = %v, want %v", skipped, want)
+	}
+	for i := range want {
+		if skipped[i] != want[i] {
+			t.Errorf("skipped[%d] = %v, want %v", i, skipped[i], want[i])
+		}
+	}
+	if len(warnings) != len(want) {
+		t.Errorf("%d warnings, want one per skipped value", len(warnings))
+	}
+	for _, w := range warnings {
+		for _, v := range []string{"abc", "true", "Password", "null"} {
+			if strings.Contains(w, v) {
+				t.Errorf("warning %q contains a value", w)
+			}
+		}
+	}
+	var out bytes.Buffer
+	w := m.NewWriter(&out)
+	in := "abc true Password null long-enough-value\n"
+	w.Write([]byte(in))
+	w.Close()
+	if got := out.String(); got != "abc true Password null [masked:e]\n" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestUnnamed(t *testing.T) {
+	_, _, err := NewMatcher([]Secret{{Value: []byte("abcdefgh")}}, Options{})
+	if !errorsIs(err, ErrUnnamed) {
+		t.Errorf("err = %v, want ErrUnnamed", err)
+	}
+}
+
+func TestReplacementAndColours(t *testing.T) {
+	in := "\x1b[31merror\x1b[0m token=" + tok + "\x1b[0m done\n"
+	out := maskAll(t, []Secret{{tokName, []byte(tok)}}, Options{Replacement: Fixed("***")}, in)
+	if want := "\x1b[31merror\x1b[0m token=***\x1b[0m done\n"; out != want {
+		t.Errorf("got %q, want %q", out, want)
+	}
+}
+
+func TestOverlapsBecomeOneReplacement(t *testing.T) {
+	secrets := []Secret{{"a", []byte("abcdefghijklmnopqrst")}, {"b", []byte("klmnopqrstuvwxyz0123")}}
+	out := maskAll(t, secrets, Options{}, "<abcdefghijklmnopqrstuvwxyz0123>")
+	if out != "<[masked:a]>" {
+		t.Errorf("got %q", out)
+	}
+}
+
+// fakeClock collects scheduled flushes so a test fires them by hand.
+type fakeClock struct{ fns []func() }
+
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
+	c.fns = append(c.fns, f)
+	return func() bool { return true }
+}
+
+func (c *fakeClock) fire() {
+	fns := c.fns
+	c.fns = nil
+	for _, f := range fns {
+		f()
+	}
+}
+
+func TestFlushHoldsPossiblePrefix(t *testing.T) {
+	clock := &fakeClock{}
+	m, _, err := NewMatcher([]Secret{{tokName, []byte(tok)}}, Options{AfterFunc: clock.AfterFunc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	w := m.NewWriter(&out)
+	w.Write([]byte("$ login\npassword: "))
+	if out.Len() != 0 {
+		t.Fatalf("wrote before the flush timer fired")
+	}
+	clock.fire()
+	if got := out.String(); got != "$ login\npassword: " {
+		t.Fatalf("after timer: %q", got)
+	}
+	// A secret arriving one byte at a time, with flushes between bytes.
+	for i := 0; i < len(tok); i++ {
+		w.Write([]byte{tok[i]})
+		clock.fire()
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if rest := out.String()[len("$ login\npassword: "):]; rest != "" && rest != "[masked:"+tokName+"]" {
+			t.Fatalf("after byte %d of the secret, released %d bytes that are not the replacement", i, len(rest))
+		}
+	}
+	w.Write([]byte("\nnext"))
+	w.Close()
+	if got := out.String(); got != "$ login\npassword: [masked:"+tokName+"]\nnext" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestReleasesNonSecretTail(t *testing.T) {
+	m, _, _ := NewMatcher([]Secret{{tokName, []byte(tok)}}, Options{AfterFunc: (&fakeClock{}).AfterFunc})
+	var out bytes.Buffer
+	w := m.NewWriter(&out)
+	w.Write([]byte("building s3cr3t"))
+	w.Flush()
+	if got := out.String(); got != "building " {
+		t.Errorf("after Flush got %q, want the bytes before the possible secret", got)
+	}
+	w.Write([]byte("ive\n"))
+	w.Flush()
+	if got := out.String(); got != "building s3cr3tive\n" {
+		t.Errorf("got %q after the match failed", got)
+	}
+}
+
+func TestChunkings(t *testing.T) {
+	in := "a\x1b[1m " + tok + " b " + base64.StdEncoding.EncodeToString([]byte(tok)) + " c " + tok + tok + "\r\n"
+	m, _, _ := NewMatcher([]Secret{{tokName, []byte(tok)}}, Options{Replacement: Fixed("***")})
+	want := "a\x1b[1m *** b *** c ***\r\n"
+	for _, size := range []int{1, 2, 3, 7, 15, 16, 17, 64, 1 << 20} {
+		var out bytes.Buffer
+		w := m.NewWriter(&out)
+		for i := 0; i < len(in); i += size {
+			w.Write([]byte(in[i:min(len(in), i+size)]))
+			w.Flush()
+		}
+		w.Close()
+		if out.String() != want {
+			t.Errorf("chunks of %d: got %q, want %q", size, out.String(), want)
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package mask
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// WindowLen is the length of the pieces that long forms are cut into: any run
+// of at least WindowLen bytes of a form is masked, and a match is confirmed
+// WindowLen bytes at a time. Forms shorter than this are matched whole.
+const WindowLen = 16
+
+// ErrUnnamed is returned by NewMatcher for a secret without a name: the name
+// is what the replacement shows in place of the value.
+var ErrUnnamed = errors.New("mask: secret has no name")
+
+// Secret is one value to mask and the name shown in its place.
+type Secret struct {
+	Name  string // e.g. "payments/db.password"; shown as "[masked:payments/db.password]"
+	Value []byte
+}
+
+// Options tunes a Matcher. The zero value is ready to use.
+type Options struct {
+	// Replacement returns the text written in place of a value of the named
+	// secret. Nil means "[masked:NAME]"; Fixed("***") hides names too.
+	Replacement func(name string) string
+	// FlushAfter bounds how long a Writer keeps bytes that cannot be part
+	// of a secret before writing them out. Zero means 50ms.
+	FlushAfter time.Duration
+	// AfterFunc schedules f after d, like time.AfterFunc, and returns a
+	// function that cancels it. Nil means time.AfterFunc; tests inject a
+	// fake clock here.
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
+	// Warn is called once for each value that is not masked because it is
+	// too short or a common word. The message names the secret, never the
+	// value. Nil means no warnings (NewMatcher returns them anyway).
+	Warn func(msg string)
+}
+
+// Fixed returns a Replacement that writes s for every secret.
+func Fixed(s string) func(string) string { return func(string) string { return s } }
+
+func defaultReplacement(name string) string { return "[masked:" + name + "]" }
+
+// Matcher is a compiled set of values and all their forms. It is immutable
+// and safe for concurrent use by any number of Writers.
+type Matcher struct {
+	tiers   []*tier
+	window  *tier    // the WindowLen tier, or nil; also used across line folds
+	names   []string // replacement text by value index
+	sorted  []string // every pattern, sorted, to tell whether a tail may still match
+	maxLen  int      // longest pattern
+	flush   time.Duration
+	after   func(d time.Duration, f func()) (stop func() bool)
+	nvalues int
+}
+
+// NewMatcher compiles secrets into a Matcher. Values that are too short or
+// common words are not masked: they are returned in skipped, and reported
+// through opt.Warn. The only error is ErrUnnamed.
+func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
+	repl := opt.Replacement
+	if repl == nil {
+		repl = defaultReplacement
+	}
+	m := &Matcher{flush: opt.FlushAfter, after: opt.AfterFunc}
+	if m.flush <= 0 {
+		m.flush = 50 * time.Millisecond
+	}
+	if m.after == nil {
+		m.after = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
+	}
+	byLen := map[int]map[string]int32{}
+	var skipped []Skipped
+	for i, s := range secrets {
+		if s.Name == "" {
+			return nil, nil, fmt.Errorf("secret #%d: %w", i+1, ErrUnnamed)
+		}
+		vals, sk := expand(s)
+		skipped = append(skipped, sk...)
+		for _, v := range vals {
+			owner := int32(len(m.names))
+			m.names = append(m.names, repl(v.name))
+			for _, f := range forms(v.b, v.encodedOnly) {
+				addPatterns(byLen, f, owner, v.public)
+			}
+		}
+	}
+	m.nvalues = len(m.names)
+	if opt.Warn != nil {
+		for _, s := range skipped {
+			opt.Warn(s.warning())
+		}
+	}
+	lens := make([]int, 0, len(byLen))
+	for l := range byLen {
+		lens = append(lens, l)
+	}
+	slices.Sort(lens)
+	for _, l := range lens {
+		t := newTier(l, byLen[l])
+		m.tiers = append(m.tiers, t)
+		if l == WindowLen {
+			m.window = t
+		}
+		m.maxLen = max(m.maxLen, l)
+		for p := range byLen[l] {
+			m.sorted = append(m.sorted, p)
+		}
+	}
+	sort.Strings(m.sorted)
+	return m, skipped, nil
+}
+
+// addPatterns adds form f of value owner: whole if shorter than WindowLen,
+// else as all its windows, except those found in a public line. The first
+// value to claim a pattern names it.
+func addPatterns(byLen map[int]map[string]int32, f []byte, owner int32, public []string) {
+	l := min(len(f), WindowLen)
+	set := byLen[l]
+	if set == nil {
+		set = map[string]int32{}
+		byLen[l] = set
+	}
+outer:
+	for i := 0; i+l <= len(f); i++ {
+		p := string(f[i : i+l])
+		for _, pub := range public {
+			if strings.Contains(pub, p) {
+				continue outer
+			}
+		}
+		if _, ok := set[p]; !ok {
+			set[p] = owner
+		}
+	}
+}
+
+// find returns the occurrences in b, sorted by start.
+func (m *Matcher) find(b []byte, ms []match) []match {
+	ms = ms[:0]
+	for _, t := range m.tiers {
+		ms = t.scan(b, ms)
+	}
+	if m.window != nil {
+		ms = m.findFolded(b, ms)
+	}
+	slices.SortFunc(ms, func(x, y match) int { return x.start - y.start })
+	return ms
+}
+
+// findFolded finds windows cut in two by a line break (LF or CRLF), as in
+// base64 folded at 64 or 76 columns or a value printed across two lines. Each
+// side becomes its own match, so the line break survives.
+func (m *Matcher) findFolded(b []byte, ms []match) []match {
+	t := m.window
+	const F = WindowLen
+	var j [2*F - 2]byte
+	for off := 0; ; {
+		k := bytes.IndexByte(b[off:], '\n')
+		if k < 0 {
+			return ms
+		}
+		n := off + k
+		off = n + 1
+		e1 := n
+		if e1 > 0 && b[e1-1] == '\r' {
+			e1--
+		}
+		a2 := n + 1
+		before := b[max(0, e1-(F-1)):e1]
+		after := b[a2:min(len(b), a2+F-1)]
+		if len(before) == 0 || len(after) == 0 || len(before)+len(after) < F {
+			continue
+		}
+		c := copy(j[:], before)
+		jl := c + copy(j[c:], after)
+		js := j[:jl]
+		hit := false
+		for _, d := range [...]int{1, 4, 7} {
+			if c-d >= 0 && c-d+8 <= jl {
+				g := t.gram(js, c-d)
+				if t.bits[g>>6]&(1<<(g&63)) != 0 {
+					hit = true
+					break
+				}
+			}
+		}
+		if !hit {
+			continue
+		}
+		for i := max(0, c-F+1); i < c && i+F <= jl; i++ {
+			if o := t.lookup(js[i : i+F]); o >= 0 {
+				ms = append(ms,
+					match{start: e1 - (c - i), end: e1, owner: o},
+					match{start: a2, end: a2 + i + F - c, owner: o})
+			}
+		}
+	}
+}
+
+// minFoldPiece is the shortest end of a line that is held back as the
+// possible first half of a value folded onto the next line. Holding shorter
+// pieces would delay the last byte of most lines until the next one.
+const minFoldPiece = 4
+
+// mayStart reports whether tail, shorter than the longest pattern, could be
+// the beginning of a match that more bytes would complete. A single line
+// break inside tail is skipped, as findFolded does.
+func (m *Matcher) mayStart(tail []byte) bool {
+	if i := bytes.IndexByte(tail, '\n'); i >= 0 && m.window != nil {
+		if bytes.IndexByte(tail[i+1:], '\n') >= 0 {
+			return false
+		}
+		e := i
+		if e > 0 && tail[e-1] == '\r' {
+			e--
+		}
+		if e < minFoldPiece {
+			return false
+		}
+		joined := append(tail[:e:e], tail[i+1:]...)
+		return m.isPrefix(joined)
+	}
+	if n := len(tail); n > 1 && tail[n-1] == '\r' && m.window != nil && m.isPrefix(tail[:n-1]) {
+		return true // a CRLF fold may follow
+	}
+	return m.isPrefix(tail)
+}
+
+// isPrefix reports whether p is a proper prefix of some pattern.
+func (m *Matcher) isPrefix(p []byte) bool {
+	s := string(p)
+	i := sort.Search(len(m.sorted), func(i int) bool { return m.sorted[i] > s })
+	return i < len(m.sorted) && strings.HasPrefix(m.sorted[i], s)
+}

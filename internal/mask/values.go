@@ -1,0 +1,121 @@
+package mask
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// MinLen is the shortest value that is masked. Shorter values are skipped:
+// masking "ab" would destroy the log without protecting anything.
+const MinLen = 4
+
+// commonWords are values too common to mask and too weak to be secrets.
+var commonWords = map[string]bool{
+	"true": true, "false": true, "null": true, "none": true, "nil": true,
+	"yes": true, "no": true, "on": true, "off": true,
+	"password": true, "passwd": true, "secret": true, "changeme": true,
+	"admin": true, "root": true, "test": true, "example": true,
+	"default": true, "localhost": true, "undefined": true, "empty": true,
+	"user": true, "guest": true, "public": true, "private": true, "token": true,
+}
+
+// Skip reasons.
+const (
+	ReasonTooShort   = "shorter than 4 bytes"
+	ReasonCommonWord = "a common word"
+)
+
+// Skipped names a value that is not masked and why. It never holds the value.
+type Skipped struct {
+	Name   string // the secret's name, with a JSON path for a leaf
+	Reason string // ReasonTooShort or ReasonCommonWord
+}
+
+func (s Skipped) warning() string {
+	return fmt.Sprintf("value of %s is not masked: it is %s and should not be a secret", s.Name, s.Reason)
+}
+
+// value is one string to mask in its forms, with the name that replaces it.
+type value struct {
+	name string
+	b    []byte
+	// encodedOnly leaves out the raw and shell-quoted forms: for a
+	// multi-line value, whose lines are masked one by one so that line
+	// breaks and public PEM armour stay readable.
+	encodedOnly bool
+	// public are lines of the value that are not secret (PEM armour): no
+	// pattern that lies within one of them is masked.
+	public []string
+}
+
+// expand turns a secret into the values to mask: each string leaf of a JSON
+// value, each line of a multi-line value and the value itself, in that order
+// (the first value to claim a pattern names it). Values that are too short or
+// too common are returned as skipped.
+func expand(s Secret) (vals []value, skipped []Skipped) {
+	add := func(name string, b []byte, report bool) {
+		switch {
+		case len(b) < MinLen:
+			if report {
+				skipped = append(skipped, Skipped{name, ReasonTooShort})
+			}
+		case commonWords[strings.ToLower(string(b))]:
+			if report {
+				skipped = append(skipped, Skipped{name, ReasonCommonWord})
+			}
+		default:
+			vals = append(vals, value{name: name, b: b})
+		}
+	}
+	var public []string
+	lines := 0 // lines masked on their own
+	if bytes.ContainsAny(s.Value, "\r\n") {
+		for line := range bytes.Lines(s.Value) {
+			line = bytes.TrimRight(line, "\r\n")
+			if bytes.HasPrefix(line, []byte("-----")) {
+				public = append(public, string(line)) // PEM armour
+				continue
+			}
+			n := len(vals)
+			add(s.Name, line, false)
+			lines += len(vals) - n
+		}
+	}
+	if v := bytes.TrimSpace(s.Value); len(v) > 0 && (v[0] == '{' || v[0] == '[') {
+		var doc any
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		if dec.Decode(&doc) == nil {
+			walkJSON(s.Name, doc, func(name, leaf string) {
+				sub, sk := expand(Secret{Name: name, Value: []byte(leaf)})
+				vals = append(vals, sub...)
+				skipped = append(skipped, sk...)
+			})
+		}
+	}
+	add(s.Name, s.Value, true)
+	if lines > 0 && len(vals) > 0 && string(vals[len(vals)-1].b) == string(s.Value) {
+		vals[len(vals)-1].encodedOnly = true
+		vals[len(vals)-1].public = public
+	}
+	return vals, skipped
+}
+
+// walkJSON calls leaf for every string leaf of doc, named by its path below
+// name ("payments/db.password", "list.0").
+func walkJSON(name string, doc any, leaf func(name, s string)) {
+	switch d := doc.(type) {
+	case string:
+		leaf(name, d)
+	case map[string]any:
+		for k, v := range d {
+			walkJSON(name+"."+k, v, leaf)
+		}
+	case []any:
+		for i, v := range d {
+			walkJSON(fmt.Sprintf("%s.%d", name, i), v, leaf)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package mask
+
+import (
+	"errors"
+	"io"
+	"sync"
+)
+
+// ErrClosed is returned by Write and Flush after Close.
+var ErrClosed = errors.New("mask: writer is closed")
+
+// outLimit is how much masked output a Writer gathers before writing it to
+// its destination without waiting for the flush timer.
+const outLimit = 64 << 10
+
+// Writer masks what is written to it and writes the result to its
+// destination. Bytes that could still be the start of a secret are held
+// until the match completes or fails; other bytes reach the destination
+// within the Matcher's FlushAfter, or at once when 64 KiB have gathered.
+// Write, Flush and Close may be called from different goroutines.
+type Writer struct {
+	m   *Matcher
+	dst io.Writer
+
+	mu       sync.Mutex // guards all below
+	buf      []byte     // buf[:done] already handled, kept as context; buf[done:] held
+	done     int
+	maskedTo int // end of the last replaced run in buf, -1 if none
+	out      []byte
+	ms       []match
+	stop     func() bool // cancels the pending flush timer, nil if none
+	err      error       // sticky error from dst
+	closed   bool
+}
+
+var _ io.WriteCloser = (*Writer)(nil)
+
+// NewWriter returns a Writer that writes the masked stream to dst. Close it
+// to write the bytes still held.
+func (m *Matcher) NewWriter(dst io.Writer) *Writer {
+	return &Writer{m: m, dst: dst, maskedTo: -1}
+}
+
+// Write masks p. It returns len(p) unless the destination failed.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return 0, ErrClosed
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	w.buf = append(w.buf, p...)
+	w.processLocked(false)
+	if len(w.out) >= outLimit {
+		w.writeOutLocked()
+	} else if len(w.out) > 0 && w.stop == nil {
+		w.stop = w.m.after(w.m.flush, w.timerFlush)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	return len(p), nil
+}
+
+func (w *Writer) timerFlush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.stop = nil
+	if !w.closed {
+		w.writeOutLocked()
+	}
+}
+
+// Flush writes every byte that cannot be part of a secret to the
+// destination. It never writes a byte that a later Write could turn into a
+// secret: those stay held until Close.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return ErrClosed
+	}
+	w.writeOutLocked()
+	return w.err
+}
+
+// Close writes everything still held, masked, and stops the flush timer. It
+// does not close the destination.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if w.stop != nil {
+		w.stop()
+		w.stop = nil
+	}
+	if w.err == nil {
+		w.processLocked(true)
+		w.writeOutLocked()
+	}
+	return w.err
+}
+
+func (w *Writer) writeOutLocked() {
+	if len(w.out) == 0 || w.err != nil {
+		return
+	}
+	_, w.err = w.dst.Write(w.out)
+	w.out = w.out[:0]
+}
+
+// processLocked moves buf[done:] to out, masked, except for a tail that may
+// still start a match (all of it when final).
+func (w *Writer) processLocked(final bool) {
+	m, b := w.m, w.buf
+	hold := len(b)
+	if !final {
+		// The earliest position whose suffix may still grow into a match.
+		for p := max(0, len(b)-m.maxLen-1); p < len(b); p++ {
+			if m.mayStart(b[p:]) {
+				hold = p
+				break
+			}
+		}
+		hold = max(hold, w.done)
+	}
+	w.ms = m.find(b, w.ms)
+	cur := w.done
+	for _, mt := range w.ms {
+		if mt.end <= cur {
+			continue // handled before, or inside a run just replaced
+		}
+		start := max(mt.start, cur)
+		if start >= hold {
+			break
+		}
+		w.out = append(w.out, b[cur:start]...)
+		if start != w.maskedTo {
+			w.out = append(w.out, m.names[mt.owner]...)
+		}
+		cur, w.maskedTo = mt.end, mt.end
+		hold = max(hold, cur)
+	}
+	w.out = append(w.out, b[cur:hold]...)
+	w.done = hold
+	// Keep maxLen bytes of context for matches that began before done.
+	if keep := max(0, w.done-m.maxLen-1); keep > 0 {
+		n := copy(w.buf, w.buf[keep:])
+		w.buf = w.buf[:n]
+		w.done -= keep
+		w.maskedTo -= keep
+	}
+}
