@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/wardhq/ward/internal/storage"
@@ -14,7 +15,7 @@ import (
 
 // rounds is how many transactions each atomicity writer commits; readers
 // check every state they see until the writer is done.
-const rounds = 200
+const rounds = 100
 
 func (s suite) testConcurrency(t *testing.T) {
 	t.Run("ReadersSeeWholeTransactions", s.testPairAtomic)
@@ -92,12 +93,17 @@ func (s suite) testMoveAtomic(t *testing.T) {
 	})
 }
 
-// whileWriting commits the transactions ops(1) to ops(rounds), reversing the
-// order of ops in every other one so that either half applied first is
-// caught, while four readers call check(reader) until the writer is done or
-// check reports a failure.
+// whileWriting commits the transactions ops(1), ops(2), ... while four
+// readers call check(reader) until the writer is done or check reports a
+// failure. The writer commits at least rounds transactions and goes on
+// (up to maxRounds) until the readers have made minChecks checks, so that a
+// fast driver whose transactions leave a small window is watched long
+// enough. Every other transaction has its ops reversed, so that either half
+// applied first is caught.
 func whileWriting(t *testing.T, b storage.Backend, check func(reader int) bool, ops func(i int) []storage.Op) {
+	const minChecks, maxRounds = 20_000, 20_000
 	done := make(chan struct{})
+	var checks atomic.Int64
 	var wg sync.WaitGroup
 	for r := range 4 {
 		wg.Go(func() {
@@ -110,16 +116,20 @@ func whileWriting(t *testing.T, b storage.Backend, check func(reader int) bool, 
 				if !check(r) {
 					return
 				}
+				checks.Add(1)
 			}
 		})
 	}
-	for i := 1; i <= rounds; i++ {
+	for i := 1; i <= maxRounds && (i <= rounds || checks.Load() < minChecks); i++ {
 		tx := ops(i)
 		if i%2 == 0 {
 			slices.Reverse(tx)
 		}
 		if err := b.Transaction(context.Background(), tx); err != nil {
 			t.Errorf("Transaction: %v", err)
+			break
+		}
+		if t.Failed() {
 			break
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/wardhq/ward/internal/storage"
 )
 
 // listKeys are written before each List case. They include bytes that sort
@@ -108,12 +110,16 @@ func (s suite) testList(t *testing.T) {
 		for i := range 20 {
 			dir := fmt.Sprintf("d%02d", i)
 			want = append(want, dir+"/")
+			var ops []storage.Op
 			for j := range 30 {
-				put(t, b, fmt.Sprintf("%s/k%02d", dir, j), "v")
+				ops = append(ops, putOp(fmt.Sprintf("%s/k%02d", dir, j), "v"))
 			}
 			if i%5 == 0 {
-				put(t, b, dir, "v") // a key next to its own folder
+				ops = append(ops, putOp(dir, "v")) // a key next to its own folder
 				want = append(want, dir)
+			}
+			if err := b.Transaction(context.Background(), ops); err != nil {
+				t.Fatal(err)
 			}
 		}
 		slices.Sort(want)
