@@ -112,8 +112,10 @@ func (db *DB) commitLoop() {
 // commit applies a group in one bbolt transaction and reports to each call.
 // A call that fails while being applied gets its error and is taken out;
 // the transaction is rolled back and the rest of the group tried again. An
-// error from bbolt's commit (a failed write or fsync) goes to every call of
-// the group, none of which was applied.
+// error from bbolt's commit (a failed write or fsync, the size cap) goes to
+// every call of the group. After a failed fsync nobody can say whether the
+// change reached the disk; the caller must treat it as unknown, as after a
+// crash.
 func (db *DB) commit(group []*write) {
 	live := group[:0]
 	for _, w := range group {
