@@ -1,0 +1,159 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/wardhq/ward/internal/storage"
+	"github.com/wardhq/ward/internal/wardtoken"
+)
+
+// Revoke revokes t and all its descendants: from the moment Revoke starts
+// none of them passes Lookup. A t that is already gone is ErrInvalidToken.
+// If storage fails part way, Revoke returns its error; this process keeps
+// refusing every token it meant to revoke, and what is left in storage is
+// the parent and part of its tree, so Revoke can be called again.
+func (s *Store) Revoke(ctx context.Context, t *Token) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	cur, err := s.currentLocked(ctx, t)
+	if err != nil {
+		return err
+	}
+	_, err = s.revokeTreeLocked(ctx, cur.hash)
+	return err
+}
+
+// RevokeAccessor revokes the token that accessor names, as Revoke.
+func (s *Store) RevokeAccessor(ctx context.Context, accessor string) error {
+	if !wardtoken.ValidAccessor(accessor) {
+		return ErrInvalidToken
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	h, err := s.hashOfAccessor(ctx, accessor)
+	if err != nil {
+		return err
+	}
+	_, err = s.revokeTreeLocked(ctx, h)
+	return err
+}
+
+// RevokeEnv revokes every token bound to the environment envID, with their
+// descendants, and returns how many tokens it removed. The vault calls it
+// when it deletes an environment.
+func (s *Store) RevokeEnv(ctx context.Context, envID string) (int, error) {
+	if envID == "" || strings.Contains(envID, "/") {
+		return 0, &RequestError{"env_id", "empty or contains /"}
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	hashes, err := s.st.List(ctx, envDir(envID))
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, h := range hashes {
+		n, err := s.revokeTreeLocked(ctx, h)
+		total += n
+		if err != nil && !errors.Is(err, ErrInvalidToken) {
+			return total, err
+		}
+		// Gone already (a descendant of one revoked before) or dangling.
+		if err := s.st.Delete(ctx, envDir(envID)+h); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// node is one token of a tree being revoked.
+type node struct {
+	hash       string
+	parentHash string // whose parent/ index lists it, "" for the top
+	t          *Token // nil if its record is missing (a dangling index entry)
+}
+
+// revokeTreeLocked removes the token stored under hash and its descendants,
+// children before parents, so that a failure never leaves a child without
+// its parent. It returns how many token records it removed.
+func (s *Store) revokeTreeLocked(ctx context.Context, hash string) (int, error) {
+	tree, err := s.treeLocked(ctx, hash)
+	if err != nil {
+		return 0, err
+	}
+	hashes := make([]string, len(tree))
+	for i, n := range tree {
+		hashes[i] = n.hash
+	}
+	s.cache.startRevoking(hashes)
+	removed := 0
+	for i := len(tree) - 1; i >= 0; i-- {
+		n := tree[i]
+		if err := s.st.Transaction(ctx, removeOps(n)); err != nil {
+			return removed, err
+		}
+		s.cache.revoked(n.hash)
+		if n.t != nil {
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// treeLocked lists the token under hash and its descendants, parents
+// before children.
+func (s *Store) treeLocked(ctx context.Context, hash string) ([]node, error) {
+	var tree []node
+	queue := []node{{hash: hash}}
+	seen := map[string]bool{}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if seen[n.hash] {
+			continue // a damaged index; never loop
+		}
+		seen[n.hash] = true
+		t, err := s.load(ctx, n.hash)
+		switch {
+		case errors.Is(err, ErrInvalidToken):
+			if n.parentHash == "" {
+				return nil, err // the top is gone
+			}
+		case err != nil:
+			return nil, err
+		default:
+			n.t = t
+		}
+		tree = append(tree, n)
+		children, err := s.st.List(ctx, parentDir(n.hash))
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range children {
+			queue = append(queue, node{hash: c, parentHash: n.hash})
+		}
+	}
+	return tree, nil
+}
+
+// removeOps deletes a token's record and every index entry naming it.
+func removeOps(n node) []storage.Op {
+	del := func(key string) storage.Op { return storage.Op{Kind: storage.OpDelete, Key: key} }
+	ops := []storage.Op{del(idKey(n.hash))}
+	if n.parentHash != "" {
+		ops = append(ops, del(childKey(n.parentHash, n.hash)))
+	}
+	if n.t == nil {
+		return ops
+	}
+	ops = append(ops, del(accessorKey(n.t.Accessor)))
+	if n.t.parentHash != "" && n.t.parentHash != n.parentHash {
+		ops = append(ops, del(childKey(n.t.parentHash, n.hash)))
+	}
+	if n.t.EnvID != "" {
+		ops = append(ops, del(envDir(n.t.EnvID)+n.hash))
+	}
+	return ops
+}
