@@ -22,6 +22,8 @@ package storagetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"testing"
 
 	"github.com/wardhq/ward/internal/storage"
@@ -65,7 +67,7 @@ func (s suite) fresh(t *testing.T) storage.Backend {
 func put(t *testing.T, b storage.Backend, key, value string) {
 	t.Helper()
 	if err := b.Put(context.Background(), &storage.Entry{Key: key, Value: []byte(value)}); err != nil {
-		t.Fatalf("Put(%q): %v", key, err)
+		t.Fatalf("Put(%s): %v", short(key), err)
 	}
 }
 
@@ -74,16 +76,16 @@ func wantValue(t *testing.T, b storage.Backend, key, value string) {
 	t.Helper()
 	e, err := b.Get(context.Background(), key)
 	if err != nil {
-		t.Fatalf("Get(%q): %v, want value %q", key, err, value)
+		t.Fatalf("Get(%s): %v, want value %s", short(key), err, short(value))
 	}
 	if e == nil {
-		t.Fatalf("Get(%q) returned a nil entry and a nil error", key)
+		t.Fatalf("Get(%s) returned a nil entry and a nil error", short(key))
 	}
 	if e.Key != key {
-		t.Errorf("Get(%q).Key = %q", key, e.Key)
+		t.Errorf("Get(%s).Key = %s", short(key), short(e.Key))
 	}
 	if string(e.Value) != value {
-		t.Errorf("Get(%q) = %q, want %q", key, e.Value, value)
+		t.Errorf("Get(%s) = %s, want %s", short(key), short(string(e.Value)), short(value))
 	}
 }
 
@@ -92,8 +94,17 @@ func wantMissing(t *testing.T, b storage.Backend, key string) {
 	t.Helper()
 	e, err := b.Get(context.Background(), key)
 	if !errors.Is(err, storage.ErrNotFound) {
-		t.Fatalf("Get(%q) = %v, %v; want an error wrapping storage.ErrNotFound", key, e, err)
+		t.Fatalf("Get(%s) = %v, %v; want an error wrapping storage.ErrNotFound", short(key), e, err)
 	}
+}
+
+// short quotes s for a failure message, cut to its first 40 bytes when
+// longer (the suite's longest keys and values are 1 KiB and 1 MiB).
+func short(s string) string {
+	if len(s) <= 40 {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%q... (%d bytes)", s[:40], len(s))
 }
 
 // snapshot returns every key and value reachable by walking List from "".
