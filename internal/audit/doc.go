@@ -1,0 +1,44 @@
+// Package audit writes ward's audit log: one JSON line per request and per
+// response, in which every token, accessor and secret value appears only as
+// an HMAC, and every line carries the hash of the line before it, so that a
+// changed, removed, reordered or inserted line shows.
+//
+// The vault opens one Log per audit file and the HTTP server calls Write
+// twice per request, before it acts and before it answers:
+//
+//	log, err := audit.Open(audit.Config{Path: "/var/lib/ward/audit.log", HMACKey: key})
+//	...
+//	if err := log.Write(ctx, &audit.Entry{Type: "request", Path: p, Token: tok}); err != nil {
+//		// fail the request: nothing unaudited leaves the vault
+//	}
+//
+// Write fails closed. It returns only once the line is in the file (handed
+// to the kernel, or on disk with Config.Sync), and an error means the line is
+// not there: the caller must fail the request and return no secret. A failed
+// batch leaves the file as it was (partial bytes are truncated away) and the
+// chain head where it was; the next Write tries again, reopening the file if
+// it was removed, so the server recovers by itself once the disk works.
+//
+// Concurrent Writes are grouped: the first writer to arrive writes the lines
+// of every writer waiting behind it in one write system call, so the cost of
+// a system call (and of an fsync with Config.Sync) is shared by the group.
+//
+// Log.HMAC gives the "hmac-sha256:<hex>" form of a value under the vault's
+// audit key, which is what sys/audit-hash returns: an operator looking for a
+// token or a secret value in the log searches for its HMAC.
+//
+// Verify reads a log and reports the first line where the chain breaks as a
+// *ChainError; `ward audit verify FILE` is its command line. The chain is a
+// plain SHA-256 chain, so anyone can check it without the key, and it proves
+// that the file is self-consistent, not who wrote it: someone able to write
+// the file can rewrite its whole tail, and can cut lines off its end. Ship the
+// log (or its latest hash) to a second place to guard against that.
+//
+// # Line format
+//
+// Each line is a JSON object whose last three members are "seq" (1 for the
+// first entry of a chain), "prev" (the previous line's hash; 64 zeros for the
+// first) and "hash": the hex SHA-256 of the line's exact bytes up to, not
+// including, the `,"hash":` that ends it. Keys of the entry's Data are kept;
+// every leaf (string, number, bool) is replaced by its HMAC.
+package audit

@@ -1,0 +1,182 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Entry is one audit record as the server describes it. Write never keeps
+// it: the line is built from it before Write returns.
+//
+// Token, Accessor and every leaf of Data are written only as HMACs. The
+// other fields are public and are written as they are, so they must never
+// hold a secret: Error is the public text of an error, Meta public context.
+type Entry struct {
+	Time        time.Time         // set by Write from Config.Now if zero
+	Type        string            // "request" or "response"
+	RequestID   string            //
+	Identity    string            // display name of the token or identity (public)
+	Token       string            // raw token, if any: written only as HMAC
+	Accessor    string            // token accessor: written only as HMAC
+	Policies    []string          //
+	Environment string            //
+	Path        string            // API path, e.g. "staging/data/payments/db"
+	Operation   string            // read, list, create, update, patch, delete, ...
+	RemoteAddr  string            //
+	Status      int               // responses
+	Error       string            // responses; public text only
+	Data        map[string]any    // request or response body: keys kept, every leaf HMAC'd
+	Meta        map[string]string // public context, e.g. a CI run id
+}
+
+// body is the JSON of an entry without its chain members. Field order is
+// the order of the line.
+type body struct {
+	Time        string            `json:"time"`
+	Type        string            `json:"type"`
+	RequestID   string            `json:"request_id,omitempty"`
+	Identity    string            `json:"identity,omitempty"`
+	Token       string            `json:"token,omitempty"`
+	Accessor    string            `json:"accessor,omitempty"`
+	Policies    []string          `json:"policies,omitempty"`
+	Environment string            `json:"environment,omitempty"`
+	Path        string            `json:"path,omitempty"`
+	Operation   string            `json:"operation,omitempty"`
+	RemoteAddr  string            `json:"remote_addr,omitempty"`
+	Status      int               `json:"status,omitempty"`
+	Error       string            `json:"error,omitempty"`
+	Data        map[string]any    `json:"data,omitempty"`
+	Meta        map[string]string `json:"meta,omitempty"`
+}
+
+// hmacPrefix starts every HMAC'd value in the log.
+const hmacPrefix = "hmac-sha256:"
+
+// hasher computes HMACs under one key; it is safe for concurrent use.
+type hasher struct {
+	pool sync.Pool // of hash.Hash, each an HMAC-SHA256 under the key
+}
+
+func newHasher(key []byte) *hasher {
+	k := append([]byte(nil), key...)
+	return &hasher{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+}
+
+func (h *hasher) sum(value string) string {
+	m := h.pool.Get().(hash.Hash)
+	m.Reset()
+	m.Write([]byte(value))
+	var out [len(hmacPrefix) + 2*sha256.Size]byte
+	copy(out[:], hmacPrefix)
+	var sum [sha256.Size]byte
+	hex.Encode(out[len(hmacPrefix):], m.Sum(sum[:0]))
+	h.pool.Put(m)
+	return string(out[:])
+}
+
+// encode returns the JSON object of e without its closing brace, ready for
+// the chain members to be appended.
+func (h *hasher) encode(e *Entry, now time.Time) ([]byte, error) {
+	t := e.Time
+	if t.IsZero() {
+		t = now
+	}
+	b := body{
+		Time:        t.UTC().Format(time.RFC3339Nano),
+		Type:        e.Type,
+		RequestID:   e.RequestID,
+		Identity:    e.Identity,
+		Policies:    e.Policies,
+		Environment: e.Environment,
+		Path:        e.Path,
+		Operation:   e.Operation,
+		RemoteAddr:  e.RemoteAddr,
+		Status:      e.Status,
+		Error:       e.Error,
+		Meta:        e.Meta,
+	}
+	if e.Token != "" {
+		b.Token = h.sum(e.Token)
+	}
+	if e.Accessor != "" {
+		b.Accessor = h.sum(e.Accessor)
+	}
+	if e.Data != nil {
+		b.Data = h.redactMap(e.Data)
+	}
+	out, err := json.Marshal(&b)
+	if err != nil {
+		return nil, err
+	}
+	return out[:len(out)-1], nil
+}
+
+// redactMap returns a copy of m with the same keys and every leaf HMAC'd.
+func (h *hasher) redactMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = h.redact(v)
+	}
+	return out
+}
+
+// redact replaces every leaf of v by its HMAC, walking maps and slices.
+// A leaf is HMAC'd in its JSON text form (a number as 42, a bool as true), so
+// an operator finds it with sys/audit-hash of that text. A value of any other
+// type goes through JSON first, so nothing is ever written as it is.
+func (h *hasher) redact(v any) any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		return h.sum(v)
+	case bool:
+		return h.sum(strconv.FormatBool(v))
+	case float64:
+		return h.sum(strconv.FormatFloat(v, 'g', -1, 64))
+	case json.Number:
+		return h.sum(v.String())
+	case int:
+		return h.sum(strconv.Itoa(v))
+	case int64:
+		return h.sum(strconv.FormatInt(v, 10))
+	case map[string]any:
+		return h.redactMap(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = h.redact(x)
+		}
+		return out
+	case []string:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = h.sum(x)
+		}
+		return out
+	case map[string]string:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = h.sum(x)
+		}
+		return out
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return h.sum("unencodable value")
+	}
+	var generic any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&generic) != nil {
+		return h.sum("unencodable value")
+	}
+	return h.redact(generic)
+}

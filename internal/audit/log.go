@@ -1,0 +1,285 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+// Errors of Open and Write.
+var (
+	ErrKeySize    = errors.New("audit HMAC key must be 32 bytes")
+	ErrNoPath     = errors.New("audit log path is empty")
+	ErrNotRegular = errors.New("audit log is not a regular file")
+	ErrLocked     = errors.New("audit log is in use by another ward process")
+	ErrClosed     = errors.New("audit log is closed")
+	ErrTooLarge   = errors.New("audit entry is larger than the longest line")
+)
+
+// WriteError is a failed write of a batch of lines: the caller must fail its
+// request. The file and the chain are as they were before the batch.
+type WriteError struct {
+	Path string
+	Err  error // from the file system, e.g. syscall.ENOSPC
+}
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("audit log %s cannot be written: %v", e.Path, e.Err)
+}
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// errRemoved: the file written to is no longer at the log's path.
+var errRemoved = errors.New("the file was removed or replaced")
+
+// Config configures a Log. Path and HMACKey are required.
+type Config struct {
+	// Path is the log file. It is created 0600; an existing file with a
+	// wider mode is tightened to 0600. It must be a regular file.
+	Path string
+	// HMACKey is the vault's audit key, 32 bytes. Log keeps a copy.
+	HMACKey []byte
+	// Now stamps entries whose Time is zero. nil: time.Now.
+	Now func() time.Time
+	// Sync makes Write return only after the batch holding its line is
+	// fsynced. Without it (the default) Write returns once the line is
+	// handed to the kernel: it survives a crash of ward but not of the
+	// machine, and Write is several times faster on most disks.
+	Sync bool
+
+	// openFile opens Path; nil: the real one. Tests replace it.
+	openFile func(path string) (logFile, error)
+}
+
+// Log appends entries to one audit file. It is safe for concurrent use.
+type Log struct {
+	cfg    Config
+	hasher *hasher
+
+	mu      sync.Mutex
+	cond    *sync.Cond // on mu; broadcast when writing ends
+	queue   []*pending // guarded by mu: lines waiting for the next batch
+	spare   []*pending // guarded by mu: a spare queue
+	writing bool       // guarded by mu: a leader is writing a batch
+	closed  bool       // guarded by mu
+
+	// Owned by the leader (the goroutine that set writing), and by Close
+	// once writing is over.
+	f    logFile     // nil: reopen before the next batch
+	fi   os.FileInfo // of f when it was opened
+	size int64       // bytes of complete lines in f
+	head head        // of the last line written
+	buf  []byte      // the batch being written
+}
+
+// pending is one line waiting in the queue.
+type pending struct {
+	obj  []byte     // the entry's JSON object without its closing brace
+	done chan error // the result; errLead hands over the leader's role
+}
+
+var errLead = errors.New("lead the next batch")
+
+// Open opens or creates the log at cfg.Path and resumes its chain from its
+// last complete line. A torn last line (a write cut short by a crash) is
+// truncated away: no Write returned for it. A last line that is not a ward
+// audit line is refused with ErrBroken: run `ward audit verify` on the file,
+// and move it aside to start a new log.
+func Open(cfg Config) (*Log, error) {
+	if cfg.Path == "" {
+		return nil, ErrNoPath
+	}
+	if len(cfg.HMACKey) != 32 {
+		return nil, ErrKeySize
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.openFile == nil {
+		cfg.openFile = openFile
+	}
+	l := &Log{cfg: cfg, hasher: newHasher(cfg.HMACKey), head: head{hash: genesis}}
+	l.cond = sync.NewCond(&l.mu)
+	if err := l.resume(); err != nil {
+		return nil, fmt.Errorf("opening audit log %s: %w", cfg.Path, err)
+	}
+	return l, nil
+}
+
+// resume opens the file and reads the chain head from its last line.
+func (l *Log) resume() error {
+	f, err := l.cfg.openFile(l.cfg.Path)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	line, end, err := lastLine(f, fi.Size())
+	if err == nil && end < fi.Size() {
+		err = f.Truncate(end)
+	}
+	if err == nil && line != nil {
+		seq, _, hash, reason := parseLine(line)
+		if reason != "" {
+			err = fmt.Errorf("its last line is damaged (%s): %w", reason, ErrBroken)
+		}
+		l.head = head{seq: seq, hash: hash}
+	}
+	if err != nil {
+		f.Close()
+		return err
+	}
+	l.f, l.fi, l.size = f, fi, end
+	return nil
+}
+
+// HMAC returns the HMAC-SHA256 of value under the log's key as
+// "hmac-sha256:<hex>", the form in which values appear in the log.
+func (l *Log) HMAC(value string) string { return l.hasher.sum(value) }
+
+// Write appends e as one line and returns once the line is written (see
+// Config.Sync). An error means the line is not in the log and the caller
+// must fail the request. ctx is checked only before the line is queued: once
+// queued, Write waits for the batch, which does not wait on the network.
+func (l *Log) Write(ctx context.Context, e *Entry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	obj, err := l.hasher.encode(e, l.cfg.Now())
+	if err != nil {
+		return fmt.Errorf("encoding an audit entry: %w", err)
+	}
+	if len(obj)+hashSuffixLen+len(`,"seq":18446744073709551615,"prev":""`)+len(genesis)+1 > MaxLine {
+		return ErrTooLarge
+	}
+	p := &pending{obj: obj, done: make(chan error, 1)}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return ErrClosed
+	}
+	l.queue = append(l.queue, p)
+	if l.writing {
+		l.mu.Unlock()
+		if err := <-p.done; err != errLead {
+			return err
+		}
+		l.mu.Lock()
+	}
+	l.writing = true
+	batch := l.queue
+	l.queue, l.spare = l.spare[:0], nil
+	l.mu.Unlock()
+
+	err = l.writeBatch(batch)
+	for _, q := range batch {
+		q.done <- err
+	}
+
+	l.mu.Lock()
+	clear(batch)
+	l.spare = batch[:0]
+	if len(l.queue) > 0 {
+		l.queue[0].done <- errLead
+	} else {
+		l.writing = false
+		l.cond.Broadcast()
+	}
+	l.mu.Unlock()
+	return <-p.done
+}
+
+// writeBatch writes the lines of batch in one write. On failure it leaves
+// the file and the head as they were and returns a *WriteError.
+func (l *Log) writeBatch(batch []*pending) error {
+	if l.f == nil {
+		if err := l.reopen(); err != nil {
+			return &WriteError{Path: l.cfg.Path, Err: err}
+		}
+	}
+	buf, h := l.buf[:0], l.head
+	for _, p := range batch {
+		buf, h = appendLine(buf, p.obj, h)
+	}
+	l.buf = buf
+	n, err := l.f.Write(buf)
+	if err == nil && l.cfg.Sync {
+		err = l.f.Sync()
+	}
+	if err == nil {
+		err = l.stillAtPath()
+	}
+	if err != nil {
+		if n > 0 {
+			l.f.Truncate(l.size) // if this fails too, reopen tries again
+		}
+		l.f.Close()
+		l.f = nil
+		return &WriteError{Path: l.cfg.Path, Err: err}
+	}
+	l.size += int64(n)
+	l.head = h
+	return nil
+}
+
+// stillAtPath reports errRemoved if the log's path no longer names the file
+// being written, so that lines written to a removed file count as lost.
+func (l *Log) stillAtPath() error {
+	fi, err := os.Stat(l.cfg.Path)
+	if err != nil || !os.SameFile(fi, l.fi) {
+		return errRemoved
+	}
+	return nil
+}
+
+// reopen opens the log's path again after a failed batch. If it is the
+// same file, bytes past the last complete line are truncated. If the file
+// was removed or replaced, the chain goes on in the new file from the head,
+// so Verify of the new file reports that it continues an earlier one.
+func (l *Log) reopen() error {
+	f, err := l.cfg.openFile(l.cfg.Path)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	size := fi.Size()
+	if os.SameFile(fi, l.fi) && size > l.size {
+		if err := f.Truncate(l.size); err != nil {
+			f.Close()
+			return err
+		}
+		size = l.size
+	}
+	l.f, l.fi, l.size = f, fi, size
+	return nil
+}
+
+// Close waits for the batch being written, then closes the file. Writes
+// after Close return ErrClosed.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	for l.writing {
+		l.cond.Wait()
+	}
+	f := l.f
+	l.f = nil
+	l.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	return f.Close()
+}
