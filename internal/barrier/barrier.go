@@ -53,8 +53,18 @@ type unsealed struct {
 	root   *termKey // rewraps the system keyring on rotation
 	system *scope
 
-	envMu sync.Mutex
-	envs  map[string]*scope // loaded environment keyrings; guarded by envMu
+	envMu sync.Mutex // held while loading, creating or destroying an environment's keyring
+	envs  sync.Map   // environment id → *scope, loaded keyrings; written under envMu
+}
+
+// env returns environment id's keyring if it is loaded. Reads take no lock:
+// this is on the path of every value under env/.
+func (u *unsealed) env(id string) (*scope, bool) {
+	s, ok := u.envs.Load(id)
+	if !ok {
+		return nil, false
+	}
+	return s.(*scope), true
 }
 
 // New returns a sealed barrier over cfg.Storage.

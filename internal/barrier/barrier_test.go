@@ -266,7 +266,7 @@ func TestSealZeroizesKeys(t *testing.T) {
 	u := b.open
 	var keys [][]byte
 	keys = append(keys, u.root.key)
-	for _, s := range []*scope{u.system, u.envs["prod"]} {
+	for _, s := range []*scope{u.system, envScopeOf(t, u, "prod")} {
 		for _, tk := range s.ring.Load().terms {
 			keys = append(keys, tk.key)
 		}

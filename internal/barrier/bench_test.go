@@ -69,15 +69,20 @@ func BenchmarkPut(b *testing.B) {
 	}
 }
 
-// BenchmarkGetParallel reads one environment's key from every core.
+// BenchmarkGetParallel reads one environment's value from every core.
 func BenchmarkGetParallel(b *testing.B) {
-	s := benchStores(b)["barrier"]
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := s.Get(ctx, benchKeys["env"]); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	stores := benchStores(b)
+	for _, store := range []string{"memory", "barrier"} {
+		b.Run(store, func(b *testing.B) {
+			s := stores[store]
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := s.Get(ctx, benchKeys["env"]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
 }

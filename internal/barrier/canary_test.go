@@ -82,7 +82,7 @@ func TestCanary(t *testing.T) {
 		t.Fatal(err)
 	}
 	secrets["root key"] = root
-	for name, s := range map[string]*scope{"system": b.open.system, "prod": b.open.envs["prod"]} {
+	for name, s := range map[string]*scope{"system": b.open.system, "prod": envScopeOf(t, b.open, "prod")} {
 		for term, tk := range s.ring.Load().terms {
 			secrets[fmt.Sprintf("%s term %d", name, term)] = bytes.Clone(tk.key)
 		}

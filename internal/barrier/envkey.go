@@ -37,9 +37,12 @@ func (b *Barrier) newEnvScope(u *unsealed, id string) *scope {
 
 // envScope returns environment id's keyring, loading it on first use.
 func (b *Barrier) envScope(ctx context.Context, u *unsealed, id string) (*scope, error) {
+	if s, ok := u.env(id); ok {
+		return s, nil
+	}
 	u.envMu.Lock()
 	defer u.envMu.Unlock()
-	if s, ok := u.envs[id]; ok {
+	if s, ok := u.env(id); ok {
 		return s, nil
 	}
 	if checkEnvID(id) != nil {
@@ -67,7 +70,7 @@ func (b *Barrier) envScope(ctx context.Context, u *unsealed, id string) (*scope,
 		ring.zeroize()
 		return nil, err
 	}
-	u.envs[id] = s
+	u.envs.Store(id, s)
 	return s, nil
 }
 
@@ -106,7 +109,7 @@ func (b *Barrier) CreateEnvKey(ctx context.Context, envID string) error {
 	}
 	s.ring.Store(ring)
 	s.used, s.reserved = 0, min(b.block, b.max)
-	u.envs[envID] = s
+	u.envs.Store(envID, s)
 	return nil
 }
 
@@ -128,7 +131,7 @@ func (b *Barrier) DestroyEnvKey(ctx context.Context, envID string) error {
 	}
 	u.envMu.Lock()
 	defer u.envMu.Unlock()
-	s, loaded := u.envs[envID]
+	s, loaded := u.env(envID)
 	if !loaded {
 		s = b.newEnvScope(u, envID)
 	}
@@ -141,7 +144,7 @@ func (b *Barrier) DestroyEnvKey(ctx context.Context, envID string) error {
 	if err != nil {
 		return fmt.Errorf("barrier: destroying environment %q's key: %w", envID, err)
 	}
-	delete(u.envs, envID)
+	u.envs.Delete(envID)
 	s.destroyed = true
 	s.ring.Load().zeroize()
 	return nil

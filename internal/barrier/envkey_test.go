@@ -67,7 +67,7 @@ func TestEnvKeyDestroyedZeroizes(t *testing.T) {
 	if err := b.CreateEnvKey(ctx, "prod"); err != nil {
 		t.Fatal(err)
 	}
-	key := b.open.envs["prod"].ring.Load().terms[1].key
+	key := envScopeOf(t, b.open, "prod").ring.Load().terms[1].key
 	if err := b.DestroyEnvKey(ctx, "prod"); err != nil {
 		t.Fatal(err)
 	}
@@ -92,4 +92,14 @@ func TestEnvIDs(t *testing.T) {
 	if err := b.Put(ctx, entry("env//k", "v")); !errors.Is(err, ErrNoEnvKey) {
 		t.Fatalf("Put env//k = %v, want ErrNoEnvKey", err)
 	}
+}
+
+// envScopeOf returns a loaded environment keyring.
+func envScopeOf(t testing.TB, u *unsealed, id string) *scope {
+	t.Helper()
+	s, ok := u.env(id)
+	if !ok {
+		t.Fatalf("environment %q not loaded", id)
+	}
+	return s
 }

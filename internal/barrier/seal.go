@@ -191,7 +191,7 @@ func (b *Barrier) openLocked(ctx context.Context, rootKey []byte) error {
 		ring.zeroize()
 		return err
 	}
-	b.open = &unsealed{root: root, system: sys, envs: map[string]*scope{}}
+	b.open = &unsealed{root: root, system: sys}
 	return nil
 }
 
@@ -214,10 +214,11 @@ func (b *Barrier) sealLocked() {
 	u.system.ring.Load().zeroize()
 	u.envMu.Lock()
 	defer u.envMu.Unlock()
-	for id, s := range u.envs {
-		s.ring.Load().zeroize()
-		delete(u.envs, id)
-	}
+	u.envs.Range(func(id, s any) bool {
+		s.(*scope).ring.Load().zeroize()
+		u.envs.Delete(id)
+		return true
+	})
 }
 
 // ResetUnseal forgets the shares given so far.
