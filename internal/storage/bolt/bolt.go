@@ -14,7 +14,9 @@
 // second process that opens it gets an error wrapping ErrInUse after
 // Options.LockTimeout instead of waiting forever. A file that is not a
 // readable bbolt file (torn, truncated, overwritten) gives an error wrapping
-// ErrCorrupt.
+// ErrCorrupt; an empty (zero-byte) file is taken as a new store, as bbolt
+// does, since that is what a crash between creating and first writing the
+// file leaves.
 //
 // Every Put, Delete and Transaction returns only once its change is on disk
 // (fsynced). Writers that arrive while a commit is in progress are grouped

@@ -157,6 +157,21 @@ func TestDamagedFile(t *testing.T) {
 	}
 }
 
+func TestEmptyFileIsANewStore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ward.db")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		t.Fatalf("Open of a zero-byte file: %v", err)
+	}
+	defer db.Close()
+	if names, err := db.List(context.Background(), ""); err != nil || len(names) != 0 {
+		t.Errorf("List of a new store = %q, %v", names, err)
+	}
+}
+
 // TestTornMetaFallsBack checks the torn write bbolt is built for: one of the
 // two meta pages half written. Open uses the other one, which describes the
 // commit before: the sample's one transaction of 512 entries, or the empty
