@@ -112,16 +112,9 @@ func TestCreateCapsTTL(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := setup(t, nil)
-			parent := f.root
-			if c.parentTTL != 0 {
-				_, parent = f.envToken(f.root, c.parentTTL, "a")
-			}
+			parent := f.parentWithTTL(c.parentTTL)
 			f.clock.Add(c.elapsed)
-			req := c.req
-			if parent.IsRoot() {
-				req.Policies, req.Env, req.EnvID = []string{"a"}, "staging", "env-1"
-			}
-			_, tok := f.create(parent, req)
+			_, tok := f.create(parent, inStaging(c.req))
 			if tok.TTL != c.want || !tok.ExpiresAt.Equal(f.clock.Now().Add(c.want)) {
 				t.Errorf("TTL %v, expires %v; want %v", tok.TTL, tok.ExpiresAt.Sub(f.clock.Now()), c.want)
 			}

@@ -173,3 +173,21 @@ func (f *fixture) keys(prefix string) []string {
 	}
 	return out
 }
+
+// parentWithTTL returns the root token if ttl is 0, else a new token of
+// staging with policy "a" that lives ttl.
+func (f *fixture) parentWithTTL(ttl time.Duration) *auth.Token {
+	f.t.Helper()
+	if ttl == 0 {
+		return f.root
+	}
+	_, p := f.envToken(f.root, ttl, "a")
+	return p
+}
+
+// inStaging returns req for policy "a" in staging, which every parent of
+// parentWithTTL may give.
+func inStaging(req auth.CreateRequest) auth.CreateRequest {
+	req.Policies, req.Env, req.EnvID = []string{"a"}, "staging", "env-1"
+	return req
+}

@@ -13,15 +13,15 @@ import (
 // none of them passes Lookup. A t that is already gone is ErrInvalidToken.
 // If storage fails part way, Revoke returns its error; this process keeps
 // refusing every token it meant to revoke, and what is left in storage is
-// the parent and part of its tree, so Revoke can be called again.
+// the top of the tree and part of the rest, so Revoke can be called again.
 func (s *Store) Revoke(ctx context.Context, t *Token) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	cur, err := s.currentLocked(ctx, t)
+	h, err := s.hashOf(ctx, t)
 	if err != nil {
 		return err
 	}
-	_, err = s.revokeTreeLocked(ctx, cur.hash)
+	_, err = s.revokeTreeLocked(ctx, h)
 	return err
 }
 

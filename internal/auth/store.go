@@ -133,21 +133,27 @@ func (s *Store) hashOfAccessor(ctx context.Context, acc string) (string, error) 
 	return string(e.Value), nil
 }
 
-// current re-reads t from storage, as the basis of a change, so that a
-// stale or hand-made *Token cannot undo one. Called with writeMu held.
+// currentLocked re-reads t from storage, as the basis of a change, so that
+// a stale or hand-made *Token cannot undo one. A token being revoked is
+// ErrInvalidToken. Called with writeMu held.
 func (s *Store) currentLocked(ctx context.Context, t *Token) (*Token, error) {
-	if t == nil {
-		return nil, ErrInvalidToken
-	}
-	h := t.hash
-	if h == "" {
-		var err error
-		if h, err = s.hashOfAccessor(ctx, t.Accessor); err != nil {
-			return nil, err
-		}
+	h, err := s.hashOf(ctx, t)
+	if err != nil {
+		return nil, err
 	}
 	if s.cache.isRevoking(h) {
 		return nil, ErrInvalidToken
 	}
 	return s.load(ctx, h)
+}
+
+// hashOf returns t's hash, from its accessor if t was made by the caller.
+func (s *Store) hashOf(ctx context.Context, t *Token) (string, error) {
+	switch {
+	case t == nil:
+		return "", ErrInvalidToken
+	case t.hash != "":
+		return t.hash, nil
+	}
+	return s.hashOfAccessor(ctx, t.Accessor)
 }
