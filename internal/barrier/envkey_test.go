@@ -103,3 +103,22 @@ func envScopeOf(t testing.TB, u *unsealed, id string) *scope {
 	}
 	return s
 }
+
+// TestEnvKeyringBoundToItsID copies one environment's wrapped keyring over
+// another's: it must not open.
+func TestEnvKeyringBoundToItsID(t *testing.T) {
+	f := newFixture(t, 0)
+	b := f.open(t)
+	for _, env := range []string{"prod", "staging"} {
+		if err := b.CreateEnvKey(ctx, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(t, b, "env/prod/k", "v")
+	f.plant(t, envRingPrefix+"staging", f.raw(t, envRingPrefix+"prod"))
+	f.plant(t, "env/staging/k", f.raw(t, "env/prod/k"))
+	b = f.open(t)
+	if _, err := b.Get(ctx, "env/staging/k"); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("Get through a keyring moved to another environment = %v, want ErrDecrypt", err)
+	}
+}

@@ -138,8 +138,11 @@ func (b *Barrier) Unseal(ctx context.Context, share []byte) (SealStatus, error) 
 	if b.open != nil {
 		return b.statusLocked(c), nil
 	}
-	if len(share) != keyLen+1 || share[keyLen] == 0 {
-		return b.statusLocked(c), fmt.Errorf("%w: a share is %d bytes as issued by init; this one is malformed (%d bytes)", ErrBadShares, keyLen+1, len(share))
+	if len(share) != keyLen+1 {
+		return b.statusLocked(c), fmt.Errorf("%w: this share is %d bytes, init issues %d; check it was copied whole", ErrBadShares, len(share), keyLen+1)
+	}
+	if share[keyLen] == 0 {
+		return b.statusLocked(c), fmt.Errorf("%w: this share is malformed (its last byte, the share number, is 0)", ErrBadShares)
 	}
 	for _, p := range b.pending {
 		if p[keyLen] == share[keyLen] {
