@@ -8,7 +8,7 @@
 //
 //	st, _ := auth.NewStore(auth.Config{Storage: view})
 //	secret, root, _ := st.CreateRoot(ctx)
-//	ci, _, err := st.Create(ctx, root, auth.CreateRequest{
+//	ciSecret, _, err := st.Create(ctx, root, auth.CreateRequest{
 //		Policies: []string{"deploy"}, Env: "staging", EnvID: id, TTL: 15 * time.Minute})
 //	t, err := st.Lookup(ctx, presented) // on every request
 //
@@ -19,22 +19,32 @@
 // # Rules
 //
 // Every token is bound to exactly one environment, except root tokens
-// (policy "root"), which reach all of them. A child token made from a
-// non-root parent gets a subset of the parent's policies (none named: all
-// of them), the parent's environment, and never outlives the parent: its
-// expiry is capped at the parent's, at ExplicitMaxTTL from its creation and
-// at Config.MaxTTL from its creation, both when created and when renewed.
-// Renewal never shortens a token, so a child's expiry stays at or before
-// its parent's. Revoking a token revokes its descendants. Only a root
-// parent may make an orphan (NoParent) or give the root policy. A refusal
-// is a *DeniedError naming the rule.
+// (policy "root", Env and EnvID empty), which reach all of them. Create
+// enforces, for the token it makes:
+//
+//   - policies: none named means the parent's; a non-root parent gives only
+//     policies it holds, and only a root parent gives "root";
+//   - environment: none named means the parent's; a non-root parent gives
+//     only its own;
+//   - parent: the creator, unless NoParent, which only a root parent may
+//     ask for (an orphan outlives its creator);
+//   - life: the TTL asked for (or Config.DefaultTTL), capped silently at
+//     ExplicitMaxTTL and Config.MaxTTL from creation and at the parent's
+//     expiry, so a child never outlives its parent.
+//
+// A refusal is a *DeniedError naming the rule; a malformed request a
+// *RequestError naming the field. Renew keeps the same caps and never
+// moves an expiry earlier, so a child's expiry stays at or before its
+// parent's. Revoke, RevokeAccessor and RevokeEnv take every descendant of
+// what they revoke with it.
 //
 // # Storage and cache
 //
 // Keys under Config.Storage: id/<hash> (the token's record, JSON),
 // accessor/<accessor> (its hash), parent/<parent hash>/<hash> and
-// env/<env ID>/<hash> (empty; indexes for revocation). Every change is one
-// storage transaction.
+// env/<env ID>/<hash> (empty; indexes for revocation). Creating or
+// renewing a token is one storage transaction; a revocation is one per
+// token, children before parents, so a failure never strands a child.
 //
 // Valid tokens are cached in memory by hash, up to Config.CacheSize. The
 // cache is kept right by this process's own Create, Renew and revocations,
