@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -49,10 +48,6 @@ values; each is shown as [masked:PATH], PATH being its keys joined by dots
 	return cmd
 }
 
-// maskBufSize is the size of ward mask's reads: large reads keep the filter
-// near the speed of a plain pipe copy.
-const maskBufSize = 1 << 20
-
 func runMask(g *globals, opts maskOptions) error {
 	if opts.valuesFile == "" {
 		return withHint(usagef("ward mask needs --values-file"),
@@ -79,21 +74,9 @@ func runMask(g *globals, opts maskOptions) error {
 		return err
 	}
 	w := m.NewWriter(g.stdout)
-	buf := make([]byte, maskBufSize)
-	for {
-		n, rerr := g.stdin.Read(buf)
-		if n > 0 {
-			if _, err := w.Write(buf[:n]); err != nil {
-				return fmt.Errorf("writing output: %w", err)
-			}
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			w.Close()
-			return fmt.Errorf("reading input: %w", rerr)
-		}
+	if _, err := w.ReadFrom(g.stdin); err != nil {
+		w.Close()
+		return fmt.Errorf("masking stdin: %w", err)
 	}
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("writing output: %w", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -274,5 +275,14 @@ func TestChunkings(t *testing.T) {
 		if out.String() != want {
 			t.Errorf("chunks of %d: got %q, want %q", size, out.String(), want)
 		}
+	}
+	var out bytes.Buffer
+	w := m.NewWriter(&out)
+	if n, err := w.ReadFrom(iotest.OneByteReader(strings.NewReader(in))); err != nil || n != int64(len(in)) {
+		t.Fatalf("ReadFrom = %d, %v", n, err)
+	}
+	w.Close()
+	if out.String() != want {
+		t.Errorf("ReadFrom one byte at a time: got %q, want %q", out.String(), want)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -51,14 +50,14 @@ func defaultReplacement(name string) string { return "[masked:" + name + "]" }
 // Matcher is a compiled set of values and all their forms. It is immutable
 // and safe for concurrent use by any number of Writers.
 type Matcher struct {
-	tiers   []*tier
-	window  *tier    // the WindowLen tier, or nil; also used across line folds
-	names   []string // replacement text by value index
-	sorted  []string // every pattern, sorted, to tell whether a tail may still match
-	maxLen  int      // longest pattern
-	flush   time.Duration
-	after   func(d time.Duration, f func()) (stop func() bool)
-	nvalues int
+	tiers    []*tier
+	window   *tier       // the WindowLen tier, or nil; also used across line folds
+	names    []string    // replacement text by value index
+	prefixes prefixIndex // tells whether a tail may still grow into a match
+	maxLen   int         // longest pattern
+	flush    time.Duration
+	after    func(d time.Duration, f func()) (stop func() bool)
+	nvalues  int
 }
 
 // NewMatcher compiles secrets into a Matcher. Values that are too short or
@@ -76,7 +75,7 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 	if m.after == nil {
 		m.after = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
-	byLen := map[int]map[string]int32{}
+	byLen := map[int]*tierBuilder{}
 	var skipped []Skipped
 	for i, s := range secrets {
 		if s.Name == "" {
@@ -104,41 +103,38 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 	}
 	slices.Sort(lens)
 	for _, l := range lens {
-		t := newTier(l, byLen[l])
+		t := newTier(byLen[l])
 		m.tiers = append(m.tiers, t)
 		if l == WindowLen {
 			m.window = t
 		}
 		m.maxLen = max(m.maxLen, l)
-		for p := range byLen[l] {
-			m.sorted = append(m.sorted, p)
-		}
 	}
-	sort.Strings(m.sorted)
+	m.prefixes = newPrefixIndex(m.tiers)
 	return m, skipped, nil
 }
 
 // addPatterns adds form f of value owner: whole if shorter than WindowLen,
 // else as all its windows, except those found in a public line. The first
 // value to claim a pattern names it.
-func addPatterns(byLen map[int]map[string]int32, f []byte, owner int32, public []string) {
+func addPatterns(byLen map[int]*tierBuilder, f []byte, owner int32, public []string) {
 	l := min(len(f), WindowLen)
-	set := byLen[l]
-	if set == nil {
-		set = map[string]int32{}
-		byLen[l] = set
+	b := byLen[l]
+	if b == nil {
+		b = &tierBuilder{L: l}
+		byLen[l] = b
 	}
+	b.addGrams(f)
 outer:
 	for i := 0; i+l <= len(f); i++ {
-		p := string(f[i : i+l])
+		p := f[i : i+l]
 		for _, pub := range public {
-			if strings.Contains(pub, p) {
+			if strings.Contains(pub, string(p)) {
 				continue outer
 			}
 		}
-		if _, ok := set[p]; !ok {
-			set[p] = owner
-		}
+		b.arena = append(b.arena, p...)
+		b.owners = append(b.owners, owner)
 	}
 }
 
@@ -234,9 +230,4 @@ func (m *Matcher) mayStart(tail []byte) bool {
 	return m.isPrefix(tail)
 }
 
-// isPrefix reports whether p is a proper prefix of some pattern.
-func (m *Matcher) isPrefix(p []byte) bool {
-	s := string(p)
-	i := sort.Search(len(m.sorted), func(i int) bool { return m.sorted[i] > s })
-	return i < len(m.sorted) && strings.HasPrefix(m.sorted[i], s)
-}
+func (m *Matcher) isPrefix(p []byte) bool { return m.prefixes.has(m.tiers, p) }

@@ -30,55 +30,105 @@ const (
 	mulB = 0xC2B2AE3D27D4EB4F
 )
 
-func newTier(L int, pats map[string]int32) *tier {
-	t := &tier{L: L, q: 8}
-	if L < 8 {
-		t.q = 4
+// tierBuilder gathers the patterns of one length before newTier indexes
+// them. Patterns may repeat; the first owner wins.
+type tierBuilder struct {
+	L      int
+	arena  []byte
+	owners []int32
+	grams  []uint64 // every q-gram of the forms the patterns come from
+}
+
+func (b *tierBuilder) q() int {
+	if b.L < 8 {
+		return 4
 	}
+	return 8
+}
+
+// addGrams adds the q-grams of form f (a superset of its windows' grams).
+func (b *tierBuilder) addGrams(f []byte) {
+	q := b.q()
+	for j := 0; j+q <= len(f); j++ {
+		if q == 8 {
+			b.grams = append(b.grams, binary.LittleEndian.Uint64(f[j:]))
+		} else {
+			b.grams = append(b.grams, uint64(binary.LittleEndian.Uint32(f[j:])))
+		}
+	}
+}
+
+func newTier(b *tierBuilder) *tier {
+	L := b.L
+	t := &tier{L: L, q: b.q()}
 	t.s = L - t.q + 1
-	n := len(pats)
-	grams := n * t.s
-	bitsLog := max(16, min(bitmapMaxLog, bits.Len(uint(grams*32))))
+	n := len(b.owners)
+	bitsLog := max(16, min(bitmapMaxLog, bits.Len(uint(len(b.grams)*32))))
 	t.bits = make([]uint64, 1<<(bitsLog-6))
 	t.bshift = uint(64 - bitsLog)
 	tabLog := max(4, bits.Len(uint(n*2)))
 	t.table = make([]uint32, 1<<tabLog)
 	t.tmask = 1<<tabLog - 1
 	t.arena = make([]byte, 0, n*L)
-	gset := map[uint64]bool{}
-	for p, o := range pats {
-		i := uint32(len(t.owner))
-		t.arena = append(t.arena, p...)
-		t.owner = append(t.owner, o)
-		for h := t.phash([]byte(p)) & t.tmask; ; h = (h + 1) & t.tmask {
-			if t.table[h] == 0 {
-				t.table[h] = i + 1
+	t.owner = make([]int32, 0, n)
+	for i, o := range b.owners {
+		p := b.arena[i*L : (i+1)*L]
+		h := t.phash(p) & t.tmask
+		for ; t.table[h] != 0; h = (h + 1) & t.tmask {
+			if j := int(t.table[h] - 1); string(t.arena[j*L:(j+1)*L]) == string(p) {
 				break
 			}
 		}
-		for j := 0; j+t.q <= L; j++ {
-			x := t.load([]byte(p), j)
-			gset[x] = true
-			g := (x * mulA) >> t.bshift
-			t.bits[g>>6] |= 1 << (g & 63)
+		if t.table[h] != 0 {
+			continue // a repeat: the first owner keeps it
 		}
+		t.table[h] = uint32(len(t.owner)) + 1
+		t.arena = append(t.arena, p...)
+		t.owner = append(t.owner, o)
 	}
-	gLog := max(4, bits.Len(uint(len(gset)*2)))
+	gLog := max(4, bits.Len(uint(len(t.owner)*2)))
 	t.grams = make([]uint64, 1<<gLog)
 	t.gmask = 1<<gLog - 1
-	for x := range gset {
-		if x == 0 {
-			t.gzero = true
-			continue
-		}
-		for h := (x * mulB) >> 7 & t.gmask; ; h = (h + 1) & t.gmask {
-			if t.grams[h] == 0 {
-				t.grams[h] = x
-				break
+	ngrams := 0
+	for _, x := range b.grams {
+		g := (x * mulA) >> t.bshift
+		t.bits[g>>6] |= 1 << (g & 63)
+		if t.addGram(x) {
+			if ngrams++; ngrams*4 > len(t.grams)*3 {
+				t.growGrams()
 			}
 		}
 	}
 	return t
+}
+
+// addGram adds x to the exact gram set and reports whether it was new.
+func (t *tier) addGram(x uint64) bool {
+	if x == 0 {
+		added := !t.gzero
+		t.gzero = true
+		return added
+	}
+	for h := (x * mulB) >> 7 & t.gmask; ; h = (h + 1) & t.gmask {
+		switch t.grams[h] {
+		case x:
+			return false
+		case 0:
+			t.grams[h] = x
+			return true
+		}
+	}
+}
+
+func (t *tier) growGrams() {
+	old := t.grams
+	t.grams = make([]uint64, 2*len(old))
+	t.gmask = uint64(len(t.grams) - 1)
+	for _, x := range old {
+		if x != 0 {
+			t.addGram(x)
+		}
+	}
 }
 
 // load reads the q-gram of b at i.

@@ -3,6 +3,7 @@ package mask
 import (
 	"errors"
 	"io"
+	"slices"
 	"sync"
 )
 
@@ -17,7 +18,8 @@ const outLimit = 64 << 10
 // destination. Bytes that could still be the start of a secret are held
 // until the match completes or fails; other bytes reach the destination
 // within the Matcher's FlushAfter, or at once when 64 KiB have gathered.
-// Write, Flush and Close may be called from different goroutines.
+// Write, Flush and Close may be called from different goroutines; ReadFrom
+// must not run alongside Write or Close.
 type Writer struct {
 	m   *Matcher
 	dst io.Writer
@@ -33,7 +35,13 @@ type Writer struct {
 	closed   bool
 }
 
-var _ io.WriteCloser = (*Writer)(nil)
+var (
+	_ io.WriteCloser = (*Writer)(nil)
+	_ io.ReaderFrom  = (*Writer)(nil)
+)
+
+// readSize is how much ReadFrom asks of its reader at a time.
+const readSize = 1 << 20
 
 // NewWriter returns a Writer that writes the masked stream to dst. Close it
 // to write the bytes still held.
@@ -52,16 +60,62 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	w.buf = append(w.buf, p...)
+	w.afterInputLocked()
+	if w.err != nil {
+		return 0, w.err
+	}
+	return len(p), nil
+}
+
+// ReadFrom masks everything r yields until io.EOF, reading straight into
+// the Writer's buffer (io.Copy uses it). It does not Close the Writer.
+func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	for {
+		w.mu.Lock()
+		if w.closed || w.err != nil {
+			err := w.err
+			if err == nil {
+				err = ErrClosed
+			}
+			w.mu.Unlock()
+			return total, err
+		}
+		n := len(w.buf)
+		w.buf = slices.Grow(w.buf, readSize)
+		w.mu.Unlock()
+		// The buffer's tail is written outside the lock, so that a
+		// slow reader does not block the flush timer; only this
+		// goroutine appends to buf.
+		k, rerr := r.Read(w.buf[n : n+readSize])
+		w.mu.Lock()
+		w.buf = w.buf[:n+k]
+		total += int64(k)
+		if k > 0 {
+			w.afterInputLocked()
+		}
+		err := w.err
+		w.mu.Unlock()
+		if err != nil {
+			return total, err
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
+}
+
+// afterInputLocked masks new input in buf and writes out what is due.
+func (w *Writer) afterInputLocked() {
 	w.processLocked(false)
 	if len(w.out) >= outLimit {
 		w.writeOutLocked()
 	} else if len(w.out) > 0 && w.stop == nil {
 		w.stop = w.m.after(w.m.flush, w.timerFlush)
 	}
-	if w.err != nil {
-		return 0, w.err
-	}
-	return len(p), nil
 }
 
 func (w *Writer) timerFlush() {
@@ -139,14 +193,14 @@ func (w *Writer) processLocked(final bool) {
 		if start >= hold {
 			break
 		}
-		w.out = append(w.out, b[cur:start]...)
+		w.emitLocked(b[cur:start])
 		if start != w.maskedTo {
 			w.out = append(w.out, m.names[mt.owner]...)
 		}
 		cur, w.maskedTo = mt.end, mt.end
 		hold = max(hold, cur)
 	}
-	w.out = append(w.out, b[cur:hold]...)
+	w.emitLocked(b[cur:hold])
 	w.done = hold
 	// Keep maxLen bytes of context for matches that began before done.
 	if keep := max(0, w.done-m.maxLen-1); keep > 0 {
@@ -154,5 +208,18 @@ func (w *Writer) processLocked(final bool) {
 		w.buf = w.buf[:n]
 		w.done -= keep
 		w.maskedTo -= keep
+	}
+}
+
+// emitLocked adds clear bytes to the output; a large run goes straight to
+// the destination instead of being copied.
+func (w *Writer) emitLocked(p []byte) {
+	if len(p) < outLimit || w.err != nil {
+		w.out = append(w.out, p...)
+		return
+	}
+	w.writeOutLocked()
+	if w.err == nil {
+		_, w.err = w.dst.Write(p)
 	}
 }

@@ -1,0 +1,149 @@
+// Command mask measures ward mask against the pipe-copy ceiling and the
+// naive line-by-line masker, on a CI log from the shared bench tools
+// (/work/shared/bench: loggen, copy1m, naive; see its README, sections 5 and
+// 6). It builds them and ward into a temporary directory, generates a log
+// with K secrets, then runs the three filters interleaved, several times,
+// each as `cat LOG ... | FILTER > /dev/null`, and prints the median
+// throughput of each and its ratio to copy1m. Last it counts, per planted
+// form, the log lines that still hold a planted string after each masker.
+//
+//	go run ./bench/mask -size 500MB -k 1000 -repeat 4 -runs 5
+//
+// Use -ward to time a prebuilt binary instead of building ./cmd/ward.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	shared := flag.String("shared", "/work/shared/bench", "directory of the shared bench tools")
+	size := flag.String("size", "500MB", "log size for loggen")
+	k := flag.Int("k", 1000, "number of secrets")
+	repeat := flag.Int("repeat", 4, "times the log is pushed through each filter per run")
+	runs := flag.Int("runs", 5, "interleaved runs of each filter; medians are printed")
+	wardBin := flag.String("ward", "", "ward binary to time (default: build ./cmd/ward)")
+	keep := flag.String("dir", "", "work directory to use and keep (default: a temporary one, removed)")
+	flag.Parse()
+
+	dir := *keep
+	if dir == "" {
+		d, err := os.MkdirTemp("", "wardbench-mask-")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	bin := func(name string) string { return filepath.Join(dir, name) }
+	for _, tool := range []string{"copy1m", "naive", "loggen"} {
+		sh(*shared, "go", "build", "-o", bin(tool), "./"+tool)
+	}
+	ward := *wardBin
+	if ward == "" {
+		ward = bin("ward")
+		sh(".", "go", "build", "-o", ward, "./cmd/ward")
+	}
+	logPath, secrets, truth := bin("log.txt"), bin("secrets.txt"), bin("planted.tsv")
+	sh(dir, "sh", "-c", fmt.Sprintf("%s -size %s -k %d -secrets-out %s -truth-out %s > %s",
+		bin("loggen"), *size, *k, secrets, truth, logPath))
+	values := bin("values.json")
+	writeValues(secrets, values)
+
+	st, err := os.Stat(logPath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	bytesPerRun := st.Size() * int64(*repeat)
+	feed := "cat" + strings.Repeat(" "+logPath, *repeat)
+	filters := []struct{ name, cmd string }{
+		{"copy1m", bin("copy1m")},
+		{"naive", bin("naive") + " -secrets " + secrets},
+		{"naive -flush-lines", bin("naive") + " -secrets " + secrets + " -flush-lines"},
+		{"ward mask", ward + " mask --values-file " + values},
+	}
+	sh(dir, "sh", "-c", "cat "+logPath+" > /dev/null") // warm the page cache
+	times := make([][]float64, len(filters))
+	for r := range *runs {
+		for i, f := range filters {
+			start := time.Now()
+			sh(dir, "sh", "-c", feed+" | "+f.cmd+" > /dev/null")
+			times[i] = append(times[i], time.Since(start).Seconds())
+			fmt.Fprintf(os.Stderr, "run %d %-20s %.3fs\n", r+1, f.name, times[i][len(times[i])-1])
+		}
+	}
+	fmt.Printf("%d secrets, %d MB per run (%d × log), %d runs, medians:\n", *k, bytesPerRun/1e6, *repeat, *runs)
+	copyRate := float64(bytesPerRun) / median(times[0]) / 1e9
+	for i, f := range filters {
+		rate := float64(bytesPerRun) / median(times[i]) / 1e9
+		fmt.Printf("  %-20s %6.3f s  %5.2f GB/s  %5.1f %% of copy1m\n", f.name, median(times[i]), rate, 100*rate/copyRate)
+	}
+
+	fmt.Println("leaks: log lines holding a planted string, before → after masking")
+	naiveOut, wardOut := bin("naive.out"), bin("ward.out")
+	sh(dir, "sh", "-c", filters[1].cmd+" < "+logPath+" > "+naiveOut)
+	sh(dir, "sh", "-c", filters[3].cmd+" < "+logPath+" > "+wardOut)
+	for _, form := range []string{"raw", "base64", "urlenc", "json", "split-head", "split"} {
+		pats := bin("pat-" + form)
+		sh(dir, "sh", "-c", fmt.Sprintf("awk -F'\\t' -v f=%s '$1 == f {print $2}' %s > %s", form, truth, pats))
+		if st, err := os.Stat(pats); err != nil || st.Size() == 0 {
+			continue
+		}
+		fmt.Printf("  %-10s before %6d   naive %6d   ward mask %6d\n", form,
+			grepCount(pats, logPath), grepCount(pats, naiveOut), grepCount(pats, wardOut))
+	}
+}
+
+// writeValues turns a secrets file (one per line) into a values file.
+func writeValues(secrets, values string) {
+	f, err := os.Open(secrets)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	obj := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for i := 0; sc.Scan(); i++ {
+		if sc.Text() != "" {
+			obj[fmt.Sprintf("s%04d", i)] = sc.Text()
+		}
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(values, data, 0o600); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func grepCount(pats, file string) int {
+	out, _ := exec.Command("grep", "-c", "-F", "-f", pats, file).Output() // exit 1: none
+	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return n
+}
+
+func sh(dir, name string, args ...string) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Stderr = dir, os.Stderr
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

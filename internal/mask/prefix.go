@@ -1,0 +1,57 @@
+package mask
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"slices"
+)
+
+// prefixIndex answers whether a short tail of the stream is a proper prefix
+// of some pattern, that is whether more bytes could still complete a match
+// there. Patterns are sorted by their first 8 bytes, read as a big-endian
+// number, so that all patterns starting with a given tail form one range.
+type prefixIndex []prefixRef
+
+type prefixRef struct {
+	key  uint64 // first 8 bytes, big-endian, zero-padded
+	tier uint16
+	idx  uint32
+}
+
+func prefixKey(p []byte) uint64 {
+	var b [8]byte
+	copy(b[:], p)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+func newPrefixIndex(tiers []*tier) prefixIndex {
+	var x prefixIndex
+	for ti, t := range tiers {
+		for i := range t.owner {
+			x = append(x, prefixRef{prefixKey(t.arena[i*t.L:]), uint16(ti), uint32(i)})
+		}
+	}
+	slices.SortFunc(x, func(a, b prefixRef) int { return cmp.Compare(a.key, b.key) })
+	return x
+}
+
+func (x prefixIndex) has(tiers []*tier, p []byte) bool {
+	n := min(len(p), 8)
+	lo := prefixKey(p[:n])
+	hi := lo | (1<<(8*(8-n)) - 1)
+	if n == 8 {
+		hi = lo
+	}
+	i, _ := slices.BinarySearchFunc(x, lo, func(r prefixRef, k uint64) int { return cmp.Compare(r.key, k) })
+	for ; i < len(x) && x[i].key <= hi; i++ {
+		t := tiers[x[i].tier]
+		if t.L <= len(p) {
+			continue
+		}
+		if len(p) <= 8 || bytes.HasPrefix(t.arena[int(x[i].idx)*t.L:(int(x[i].idx)+1)*t.L], p) {
+			return true
+		}
+	}
+	return false
+}
