@@ -1,0 +1,41 @@
+package policy
+
+import "strings"
+
+// suggest returns the candidate closest to got, when it is close enough to
+// be what was meant: at most two edits, ignoring case, and fewer edits than
+// half of got's length.
+func suggest(got string, candidates []string) string {
+	got = strings.ToLower(got)
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(got, c); d < bestD && 2*d < len(got) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 30
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
