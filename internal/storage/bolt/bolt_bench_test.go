@@ -115,9 +115,10 @@ func BenchmarkGet(b *testing.B) {
 	reportOps(b)
 }
 
-// BenchmarkListFolders lists 100 folders of 1,000 keys each: one seek per
-// folder, not a walk over the 100,000 keys.
-func BenchmarkListFolders(b *testing.B) {
+// BenchmarkList lists "env/", 100 folders holding 1,000 keys each, and
+// "env/000/", one folder's 1,000 keys. The first costs one seek per folder,
+// so it is faster than the second although 100 times more keys lie below it.
+func BenchmarkList(b *testing.B) {
 	db := openTemp(b, bolt.Options{})
 	defer db.Close()
 	ctx := context.Background()
@@ -130,11 +131,21 @@ func BenchmarkListFolders(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	for b.Loop() {
-		names, err := db.List(ctx, "env/")
-		if err != nil || len(names) != 100 {
-			b.Fatalf("List = %d names, %v", len(names), err)
-		}
+	for _, tc := range []struct {
+		name, prefix string
+		want         int
+	}{
+		{"folders=100,keys-below=100000", "env/", 100},
+		{"keys=1000", "env/000/", 1000},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				names, err := db.List(ctx, tc.prefix)
+				if err != nil || len(names) != tc.want {
+					b.Fatalf("List = %d names, %v", len(names), err)
+				}
+			}
+			reportOps(b)
+		})
 	}
-	reportOps(b)
 }
