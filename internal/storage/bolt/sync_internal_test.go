@@ -7,7 +7,8 @@ import (
 
 // TestEverySyncKept guards durability against a speed-up: kill -9 cannot
 // tell a skipped fsync (the page cache survives it), so the flags that
-// would skip one are checked here.
+// would skip one are checked here, with NoFreelistSync, which would make
+// Open walk the file in a goroutine where a damaged page crashes ward.
 func TestEverySyncKept(t *testing.T) {
 	db, err := Open(filepath.Join(t.TempDir(), "ward.db"), Options{})
 	if err != nil {
