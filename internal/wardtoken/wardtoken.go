@@ -87,7 +87,9 @@ func ValidAccessor(s string) bool { return valid(s, AccessorPrefix) }
 // unsalted hash reveals nothing that guessing could recover.
 func Hash(token string) string {
 	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
 var errShortRand = errors.New("wardtoken: reading randomness")
@@ -113,7 +115,7 @@ func valid(s, prefix string) bool {
 		return false
 	}
 	for i := len(prefix); i < Len; i++ {
-		if digit(s[i]) < 0 {
+		if !isDigit[s[i]] {
 			return false
 		}
 	}
@@ -149,14 +151,10 @@ func encodeBody(b *[bodyLen]byte, num [randLen]byte) {
 	}
 }
 
-func digit(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'A' <= c && c <= 'Z':
-		return int(c-'A') + 10
-	case 'a' <= c && c <= 'z':
-		return int(c-'a') + 36
+// isDigit tells the bytes of the base62 alphabet.
+var isDigit = func() (t [256]bool) {
+	for i := range len(alphabet) {
+		t[alphabet[i]] = true
 	}
-	return -1
-}
+	return t
+}()
