@@ -2,6 +2,7 @@ package barrier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -25,10 +26,12 @@ func (b *Barrier) Rotate(ctx context.Context) (uint32, error) {
 	}
 	for _, id := range ids {
 		s, err := b.envScope(ctx, u, id)
-		if err != nil {
-			return 0, err
+		if err == nil {
+			err = b.rotate(ctx, s)
 		}
-		if err := b.rotate(ctx, s); err != nil {
+		// An environment whose key is destroyed meanwhile has nothing
+		// left to rotate.
+		if err != nil && !errors.Is(err, ErrNoEnvKey) {
 			return 0, err
 		}
 	}
