@@ -19,7 +19,7 @@ func (s *Store) CreateRoot(ctx context.Context) (string, *Token, error) {
 	return s.insertLocked(ctx, &Token{
 		Policies:    []string{RootPolicy},
 		DisplayName: "root",
-		CreatedAt:   s.now(),
+		CreatedAt:   s.stamp(),
 	})
 }
 
@@ -34,7 +34,7 @@ func (s *Store) CreateRoot(ctx context.Context) (string, *Token, error) {
 func (s *Store) Create(ctx context.Context, parent *Token, req CreateRequest) (string, *Token, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	now := s.now()
+	now := s.stamp()
 	if parent != nil {
 		var err error
 		if parent, err = s.currentLocked(ctx, parent); err != nil {

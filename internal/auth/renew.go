@@ -18,7 +18,7 @@ func (s *Store) Renew(ctx context.Context, t *Token, increment time.Duration) (*
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	now := s.now()
+	now := s.stamp()
 	cur, err := s.currentLocked(ctx, t)
 	if err != nil {
 		return nil, err

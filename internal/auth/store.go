@@ -157,3 +157,8 @@ func (s *Store) hashOf(ctx context.Context, t *Token) (string, error) {
 	}
 	return s.hashOfAccessor(ctx, t.Accessor)
 }
+
+// stamp is the time a change records: the wall clock only, so that a token
+// fresh from a change and the same token read back from storage compare
+// against the clock alike.
+func (s *Store) stamp() time.Time { return s.now().Round(0) }
