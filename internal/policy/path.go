@@ -45,6 +45,7 @@ const (
 	reasonUnsafe    = "character outside the safe set"
 	reasonDots      = "\".\" or \"..\" segment"
 	reasonGlob      = "\"**\" must be a whole segment"
+	reasonPercent   = "\"%\": write rule paths decoded, without percent-escapes"
 )
 
 // safePunct is the punctuation allowed in path segments besides letters and
@@ -139,6 +140,8 @@ func segmentProblem(seg string, glob bool) string {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte(safePunct, c) >= 0:
 		case c == '*' && glob:
+		case c == '%' && glob:
+			return reasonPercent
 		case c == '\\':
 			return reasonBackslash
 		case c < 0x20 || c == 0x7f:
