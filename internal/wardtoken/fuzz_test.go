@@ -1,6 +1,7 @@
 package wardtoken
 
 import (
+	"bytes"
 	"math/big"
 	"regexp"
 	"strings"
@@ -48,6 +49,31 @@ func FuzzValid(f *testing.F) {
 		raw := n.FillBytes(make([]byte, 32))
 		if reference(s[:5], raw) != s {
 			t.Fatal("valid but not what New makes from its body")
+		}
+	})
+}
+
+// FuzzOneChange makes a token from fuzzed randomness, checks that it is
+// valid, then changes one byte of it and checks that it is not.
+func FuzzOneChange(f *testing.F) {
+	f.Add(make([]byte, 32), uint8(0), byte('x'))
+	f.Add([]byte(strings.Repeat("\xff", 32)), uint8(53), byte('0'))
+	f.Add([]byte("0123456789abcdef0123456789abcdef"), uint8(20), byte('A'))
+	f.Fuzz(func(t *testing.T, raw []byte, pos uint8, c byte) {
+		if len(raw) < 32 {
+			return
+		}
+		tok, err := New(bytes.NewReader(raw))
+		if err != nil || !Valid(tok) {
+			t.Fatalf("New made an invalid token (%v)", err)
+		}
+		p := int(pos) % Len
+		if tok[p] == c {
+			return
+		}
+		mut := tok[:p] + string([]byte{c}) + tok[p+1:]
+		if Valid(mut) || ValidAccessor(mut) {
+			t.Fatalf("a change at %d still passes", p)
 		}
 	})
 }
