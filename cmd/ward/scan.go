@@ -27,6 +27,7 @@ type scanOpts struct {
 	baseline    string
 	showAllowed bool
 	gitignore   bool
+	git         bool
 	knownFile   string
 	maxDepth    int
 	maxBytes    int64
@@ -55,6 +56,7 @@ Exit status: 1 when something was found or could not be scanned in full,
   ward scan --format sarif --output ward.sarif .
   go build -o app . && ward scan app
   docker save app:latest | ward scan -
+  ward scan --git .                          # every line the history of HEAD added
   ward scan --format json . > baseline.json && ward scan --baseline baseline.json .`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -73,6 +75,7 @@ Exit status: 1 when something was found or could not be scanned in full,
 	f.StringVar(&o.baseline, "baseline", "", "JSON report of accepted findings to ignore")
 	f.BoolVar(&o.showAllowed, "show-allowed", false, "also report findings accepted by a ward:allow comment")
 	f.BoolVar(&o.gitignore, "gitignore", false, "skip files the .gitignore files of scanned directories ignore")
+	f.BoolVar(&o.git, "git", false, "scan the lines every commit added in the git repositories given (through the git binary)")
 	f.StringVar(&o.knownFile, "known-file", "", "fingerprint set of known secrets (from the vault) to find")
 	f.IntVar(&o.maxDepth, "max-depth", 8, "archive and compression levels to open")
 	f.Int64Var(&o.maxBytes, "max-bytes", 4<<30, "bytes to read from one input after decompression")
@@ -109,7 +112,12 @@ func runScan(ctx context.Context, g *globals, o *scanOpts, paths []string) error
 		stop()
 		return err
 	}
-	res, err := s.Scan(ctx, paths)
+	var res *scan.Result
+	if o.git {
+		res, err = scanGitRepos(ctx, s, paths)
+	} else {
+		res, err = s.Scan(ctx, paths)
+	}
 	stop()
 	if err != nil {
 		return err
@@ -143,6 +151,21 @@ func runScan(ctx context.Context, g *globals, o *scanOpts, paths []string) error
 		return &exitError{Code: exitFailure}
 	}
 	return nil
+}
+
+// scanGitRepos scans the history of each repository and merges the results.
+func scanGitRepos(ctx context.Context, s *scan.Scanner, repos []string) (*scan.Result, error) {
+	all := &scan.Result{}
+	for _, r := range repos {
+		res, err := s.ScanGit(ctx, r)
+		if err != nil {
+			return nil, withHint(err, "--git takes the directory of a git repository")
+		}
+		all.Findings = append(all.Findings, res.Findings...)
+		all.Skipped = append(all.Skipped, res.Skipped...)
+		all.Files, all.Bytes = res.Files, res.Bytes
+	}
+	return all, nil
 }
 
 // startProgress shows bytes scanned on stderr, when it is a terminal, once

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -134,5 +135,36 @@ func TestScanKnownFile(t *testing.T) {
 	}
 	if code, _, _ := runScanCmd(t, "", "--known-file", log, log); code != 2 {
 		t.Errorf("a bad set: exit %d, want 2", code)
+	}
+}
+
+func TestScanGitHistory(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("no git")
+	}
+	dir := t.TempDir()
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t",
+			"GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_SYSTEM=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	writeFile(t, dir, "a.env", "GITHUB_TOKEN="+scanTok+"\n")
+	git("add", ".")
+	git("commit", "-q", "-m", "leak")
+	writeFile(t, dir, "a.env", "nothing\n")
+	git("commit", "-q", "-am", "fix")
+	if code, out, _ := runScanCmd(t, "", dir); code != 0 {
+		t.Errorf("the checkout is clean, yet exit %d:\n%s", code, out)
+	}
+	if code, out, _ := runScanCmd(t, "", "--git", dir); code != 1 || !strings.Contains(out, ":a.env:1:14: github-pat") {
+		t.Errorf("--git: exit %d:\n%s", code, out)
+	}
+	if code, _, _ := runScanCmd(t, "", "--git", t.TempDir()); code != 1 {
+		t.Errorf("--git on a non-repository: exit %d, want 1", code)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
+	"strings"
 )
 
 // input is one top-level input being scanned: its name and the bytes it
@@ -203,7 +203,7 @@ func (s *Scanner) scanZip(ctx context.Context, in *input, member string, r io.Re
 		case mode&os.ModeSymlink != 0:
 			in.c.skip(Skipped{File: in.file, Member: name, Err: ErrSymlink})
 			continue
-		case mode.IsDir() || path.Base(zf.Name) == "" || zf.Name[len(zf.Name)-1] == '/':
+		case mode.IsDir() || strings.HasSuffix(zf.Name, "/"):
 			continue
 		}
 		rc, err := zf.Open()

@@ -4,12 +4,15 @@ package scan
 // compiled to a full DFA whose transitions fold ASCII case, so one pass over
 // the input finds every occurrence of every keyword in any case.
 type automaton struct {
-	delta []uint32  // state<<8 | byte -> next state | outFlag
+	delta []uint16  // state<<8 | byte -> next state | outFlag
 	out   [][]int32 // state -> keyword indexes ending here (via suffix links)
 	lens  []int     // keyword index -> length
 }
 
-const outFlag = 1 << 31
+const outFlag = 1 << 15
+
+// maxStates bounds the automaton so that a state and its flag fit 16 bits.
+const maxStates = outFlag
 
 func newAutomaton(keywords []string) *automaton {
 	type node struct {
@@ -36,7 +39,10 @@ func newAutomaton(keywords []string) *automaton {
 	}
 	// Breadth-first: suffix links and the full transition table.
 	n := len(nodes)
-	a.delta = make([]uint32, n*256)
+	if n > maxStates {
+		panic("scan: keyword automaton over 32767 states") // rules are checked before: see compileRuleSet
+	}
+	a.delta = make([]uint16, n*256)
 	a.out = make([][]int32, n)
 	queue := []int{0}
 	for len(queue) > 0 {
@@ -55,7 +61,7 @@ func newAutomaton(keywords []string) *automaton {
 				if lc == byte(c) {
 					queue = append(queue, t)
 				}
-				a.delta[s<<8|c] = uint32(t)
+				a.delta[s<<8|c] = uint16(t)
 			} else if s != 0 {
 				a.delta[s<<8|c] = a.delta[nodes[s].fail<<8|int(lc)] &^ outFlag
 			}
@@ -80,9 +86,9 @@ func lowerASCII(c byte) byte {
 // order of the occurrence's end.
 func (a *automaton) find(b []byte, hit func(kw int, start int)) {
 	delta := a.delta
-	var s uint32
+	var s uint16
 	for i, c := range b {
-		s = delta[s<<8|uint32(c)]
+		s = delta[int(s)<<8|int(c)]
 		if s&outFlag != 0 {
 			s &^= outFlag
 			for _, k := range a.out[s] {

@@ -246,6 +246,13 @@ func compileRuleSet(rules []*Rule) (*RuleSet, error) {
 	if len(rs.rules) == 0 {
 		return nil, &RuleError{Reason: "no rules left"}
 	}
+	total := 1
+	for _, k := range kws {
+		total += len(k)
+	}
+	if total >= maxStates {
+		return nil, &RuleError{Reason: fmt.Sprintf("keywords too long in total (%d bytes, limit %d)", total, maxStates-1)}
+	}
 	rs.kw = newAutomaton(kws)
 	return rs, nil
 }

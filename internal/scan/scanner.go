@@ -41,6 +41,7 @@ type Finding struct {
 	Remediation string    `json:"-"`
 	File        string    `json:"file"`
 	Member      string    `json:"member"`
+	Commit      string    `json:"commit,omitempty"` // for ScanGit: the commit that added the line
 	StartLine   int       `json:"start_line"`
 	EndLine     int       `json:"end_line"`
 	StartColumn int       `json:"start_column"`
@@ -53,10 +54,14 @@ type Finding struct {
 
 // Where is the finding's place as people write it: file, file!member.
 func (f *Finding) Where() string {
-	if f.Member == "" {
-		return f.File
+	w := f.File
+	if f.Member != "" {
+		w += "!" + f.Member
 	}
-	return f.File + "!" + f.Member
+	if f.Commit != "" {
+		w = f.Commit + ":" + w
+	}
+	return w
 }
 
 // Result is what a scan found and what it could not read.
@@ -187,7 +192,7 @@ func (s *Scanner) ScanReader(ctx context.Context, name string, r io.Reader) (*Re
 
 func (s *Scanner) result(c *collector) *Result {
 	slices.SortFunc(c.findings, func(a, b Finding) int {
-		return cmpAll(strings.Compare(a.File, b.File), strings.Compare(a.Member, b.Member),
+		return cmpAll(strings.Compare(a.Commit, b.Commit), strings.Compare(a.File, b.File), strings.Compare(a.Member, b.Member),
 			a.StartLine-b.StartLine, a.StartColumn-b.StartColumn, a.EndLine-b.EndLine, a.EndColumn-b.EndColumn,
 			strings.Compare(a.Rule, b.Rule))
 	})
