@@ -99,7 +99,12 @@ func yamlError(err error) error {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &ParseError{Line: line, Msg: "YAML syntax: " + m[2]}
+		msg := "YAML syntax: " + m[2]
+		if strings.Contains(m[2], "expected alphabetic or numeric character") {
+			// YAML reads a plain value starting with "*" as an alias.
+			msg += `; quote a path that starts with "*", like path: "*/shared/**"`
+		}
+		return &ParseError{Line: line, Msg: msg}
 	}
 	return &ParseError{Msg: "YAML syntax: " + strings.TrimPrefix(msg, "yaml: ")}
 }

@@ -52,6 +52,14 @@ const (
 // digits.
 const safePunct = "-._~@+=,:"
 
+// safeByte marks the bytes allowed in a path segment.
+var safeByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(safePunct, byte(c)) >= 0
+	}
+	return t
+}()
+
 // CanonicalPath checks a request path and returns it decoded. escaped is the
 // URL-escaped path after /v1/, as r.URL.EscapedPath() gives it.
 //
@@ -138,7 +146,7 @@ func segmentProblem(seg string, glob bool) string {
 	for i := 0; i < len(seg); i++ {
 		c := seg[i]
 		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte(safePunct, c) >= 0:
+		case safeByte[c]:
 		case c == '*' && glob:
 		case c == '%' && glob:
 			return reasonPercent
