@@ -16,12 +16,17 @@ func TestContainers(t *testing.T) {
 		t.Fatal(err)
 	}
 	layer := tarOf(t, entry{name: "app/config.env", data: s})
+	// A Rust release binary with include_str!("config.env") or env!() holds
+	// the text as plain bytes between other data.
+	elf := append([]byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00\x00core::panicking\x00"), s...)
+	elf = append(elf, "\x00\x89\xe5\xc3"...)
 	for _, tc := range []struct {
 		name   string
 		data   []byte
 		member string
 	}{
 		{"plain", s, ""},
+		{"binary", elf, ""},
 		{"gzip", gz(t, s), ""},
 		{"bzip2", bz2, ""},
 		{"tar", tarOf(t, entry{name: "a.txt", data: []byte("nothing")}, entry{name: "dir/b.log", data: s}), "dir/b.log"},

@@ -161,3 +161,39 @@ func BenchmarkFind(b *testing.B) {
 		set.Find(buf, len(buf), func(int, int, scan.KnownRef) {})
 	}
 }
+
+// TestFindAcrossWindows puts a known value at every offset around a window
+// boundary.
+func TestFindAcrossWindows(t *testing.T) {
+	set, err := Build(testKey, testSecrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const window = 64
+	v := testSecrets[1].Value
+	sc, err := scan.New(scan.Config{Known: set, Key: testKey, Window: window, MaxDecodeDepth: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	filler := bytes.Repeat([]byte("x"), scan.Overlap+4*window)
+	for off := window - len(v) - 1; off <= 2*window+1; off++ {
+		data := append([]byte(nil), filler...)
+		copy(data[off:], v)
+		res, err := sc.ScanReader(t.Context(), "f", bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, f := range res.Findings {
+			if f.Known != nil {
+				n++
+				if f.StartColumn != off+1 || f.EndColumn != off+len(v) {
+					t.Fatalf("offset %d: at %d-%d", off, f.StartColumn, f.EndColumn)
+				}
+			}
+		}
+		if n != 1 {
+			t.Fatalf("offset %d: %d known findings", off, n)
+		}
+	}
+}
