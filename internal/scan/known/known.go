@@ -242,7 +242,10 @@ func Read(r io.Reader) (*Set, error) {
 	s := newSet(key)
 	for i, e := range f.Entries {
 		var tag [32]byte
-		if n, err := hex.Decode(tag[:], []byte(e.Tag)); err != nil || n != 32 || len(e.Tag) != 64 {
+		if len(e.Tag) != 64 {
+			return nil, fmt.Errorf("%w: entry %d (%s): tag must be 64 hex digits", ErrBadSet, i+1, e.Path)
+		}
+		if _, err := hex.Decode(tag[:], []byte(e.Tag)); err != nil {
 			return nil, fmt.Errorf("%w: entry %d (%s): tag must be 64 hex digits", ErrBadSet, i+1, e.Path)
 		}
 		if e.Length < MinLength || e.Length > scan.Overlap || e.Pick >= 1<<24 {
