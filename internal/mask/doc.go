@@ -28,9 +28,10 @@
 //     boundary characters that also carry bits of the neighbouring bytes are
 //     not part of the pattern and stay visible: they reveal at most 4 bits of
 //     the value at each end;
-//   - base64 folded at any column (64, 76, …) with LF or CRLF: a fold inside an
-//     encoded value is recognised and both sides are masked, keeping the line
-//     break;
+//   - any of these forms folded at any column (base64 at 64 or 76, …) with LF
+//     or CRLF: a line break inside a form is recognised and both sides are
+//     masked, keeping the line break (one break per 16 bytes at most, and the
+//     form must be at least 16 bytes long);
 //   - URL percent-encoding with "+" and with "%20" for spaces;
 //   - JSON string escaping (with and without HTML escapes, with "/" or "\/");
 //   - shell single-quote escaping, where a quote inside a single-quoted
@@ -46,9 +47,20 @@
 // # Streaming
 //
 // A Writer holds back only bytes that could still be the start of a match (at
-// most WindowLen-1 bytes, or the length of the longest short form) until the
-// match completes or fails, however slowly they arrive, and writes every other
-// byte within Options.FlushAfter (50 ms) of receiving it. Overlapping and
-// adjacent matches become one replacement. Bytes that are not part of a
-// secret, ANSI colour sequences included, pass through unchanged.
+// most WindowLen-1 bytes, plus a line break when at least 4 bytes before it
+// could begin a folded form) until the match completes or fails, however
+// slowly they arrive, and writes every other byte within Options.FlushAfter
+// (50 ms) of receiving it. Overlapping and adjacent matches become one
+// replacement. Bytes that are not part of a secret, ANSI colour sequences
+// included, pass through unchanged. Writer.ReadFrom (used by io.Copy) reads
+// straight into the masking buffer, saving a copy.
+//
+// # Speed
+//
+// Each pattern length is one tier that looks at every (len-7)th position
+// only, hashes the 8 bytes there and tests a 2 MiB bitmap; only hits are
+// checked against an exact set of 8-grams and then the patterns. With 1,000
+// secrets and all their forms (about 300,000 windows), this scans CI logs at
+// about 1 GB/s on one core (go test -bench Writer). Values shorter than 16
+// bytes add a tier of their own length, which samples more densely.
 package mask

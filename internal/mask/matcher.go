@@ -2,6 +2,7 @@ package mask
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -170,27 +171,17 @@ func (m *Matcher) findFolded(b []byte, ms []match) []match {
 			e1--
 		}
 		a2 := n + 1
+		if e1 < 1 || a2 >= len(b) || !t.mayFold(b, e1, a2) {
+			continue
+		}
 		before := b[max(0, e1-(F-1)):e1]
 		after := b[a2:min(len(b), a2+F-1)]
-		if len(before) == 0 || len(after) == 0 || len(before)+len(after) < F {
+		if len(before)+len(after) < F {
 			continue
 		}
 		c := copy(j[:], before)
 		jl := c + copy(j[c:], after)
 		js := j[:jl]
-		hit := false
-		for _, d := range [...]int{1, 4, 7} {
-			if c-d >= 0 && c-d+8 <= jl {
-				g := t.gram(js, c-d)
-				if t.bits[g>>6]&(1<<(g&63)) != 0 {
-					hit = true
-					break
-				}
-			}
-		}
-		if !hit {
-			continue
-		}
 		for i := max(0, c-F+1); i < c && i+F <= jl; i++ {
 			if o := t.lookup(js[i : i+F]); o >= 0 {
 				ms = append(ms,
@@ -199,6 +190,40 @@ func (m *Matcher) findFolded(b []byte, ms []match) []match {
 			}
 		}
 	}
+}
+
+// mayFold is a quick test for findFolded: whether one of the 8-grams that
+// straddle the line break between b[:e1] and b[a2:] (with 1, 4 or 7 bytes
+// before it) is in the bitmap. Any window cut by the break contains one.
+func (t *tier) mayFold(b []byte, e1, a2 int) bool {
+	var lo, hi uint64 // the 8 bytes before the break, the 8 after, little-endian
+	if e1 >= 8 {
+		lo = binary.LittleEndian.Uint64(b[e1-8:])
+	} else {
+		for i := 0; i < e1; i++ {
+			lo = lo>>8 | uint64(b[i])<<56
+		}
+		lo >>= 8 * uint(8-e1) // keep them at the top
+		lo <<= 8 * uint(8-e1)
+	}
+	if a2+8 <= len(b) {
+		hi = binary.LittleEndian.Uint64(b[a2:])
+	} else {
+		for i := len(b) - 1; i >= a2; i-- {
+			hi = hi<<8 | uint64(b[i])
+		}
+	}
+	for _, d := range [...]uint{1, 4, 7} {
+		if int(d) > e1 || a2+8-int(d) > len(b) {
+			continue
+		}
+		x := lo>>(8*(8-d)) | hi<<(8*d)
+		g := (x * mulA) >> t.bshift
+		if t.bits[g>>6]&(1<<(g&63)) != 0 && t.hasGram(x) {
+			return true
+		}
+	}
+	return false
 }
 
 // minFoldPiece is the shortest end of a line that is held back as the
