@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -65,7 +66,10 @@ func runMask(g *globals, opts maskOptions) error {
 		}
 		return err
 	}
-	mopt := mask.Options{Warn: func(msg string) { fmt.Fprintf(g.stderr, "ward: warning: %s\n", msg) }}
+	mopt := mask.Options{
+		Warn:    func(msg string) { fmt.Fprintf(g.stderr, "ward: warning: %s\n", msg) },
+		Workers: runtime.GOMAXPROCS(0), // a filter has the cores to itself
+	}
 	if opts.replacement != "" {
 		mopt.Replacement = mask.Fixed(opts.replacement)
 	}

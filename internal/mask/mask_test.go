@@ -286,3 +286,41 @@ func TestChunkings(t *testing.T) {
 		t.Errorf("ReadFrom one byte at a time: got %q, want %q", out.String(), want)
 	}
 }
+
+// TestWorkers checks that scanning a large write in parallel parts finds
+// what one goroutine finds, also across the parts' boundaries.
+func TestWorkers(t *testing.T) {
+	secrets := benchSecrets(50)
+	var in []byte
+	for i := 0; len(in) < 3*parallelMin; i++ {
+		in = append(in, strings.Repeat("log line ", i%40)...)
+		v := secrets[i%len(secrets)].Value
+		switch i % 3 {
+		case 0:
+			in = append(in, v...)
+		case 1:
+			in = append(in, fold(base64.StdEncoding.EncodeToString(v), 16+i%60, "\r\n")...)
+		default:
+			in = append(in, hex.EncodeToString(v)...)
+		}
+		in = append(in, '\n')
+	}
+	var outs []string
+	for _, workers := range []int{1, 2, 3, 7} {
+		m, _, err := NewMatcher(secrets, Options{Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		w := m.NewWriter(&out)
+		w.Write(in)
+		w.Close()
+		outs = append(outs, out.String())
+		if workers > 1 && outs[len(outs)-1] != outs[0] {
+			t.Errorf("%d workers: output differs from one worker's", workers)
+		}
+	}
+	if strings.Count(outs[0], "[masked:") < 100 {
+		t.Errorf("only %d replacements", strings.Count(outs[0], "[masked:"))
+	}
+}

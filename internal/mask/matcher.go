@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -37,6 +38,10 @@ type Options struct {
 	// function that cancels it. Nil means time.AfterFunc; tests inject a
 	// fake clock here.
 	AfterFunc func(d time.Duration, f func()) (stop func() bool)
+	// Workers is how many goroutines may scan one large write (1 MiB and
+	// more) at once, each a part of it. Zero means 1. A filter with spare
+	// cores, like ward mask, sets it to runtime.GOMAXPROCS(0).
+	Workers int
 	// Warn is called once for each value that is not masked because it is
 	// too short or a common word. The message names the secret, never the
 	// value. Nil means no warnings (NewMatcher returns them anyway).
@@ -56,9 +61,9 @@ type Matcher struct {
 	names    []string    // replacement text by value index
 	prefixes prefixIndex // tells whether a tail may still grow into a match
 	maxLen   int         // longest pattern
+	workers  int         // goroutines per large scan
 	flush    time.Duration
 	after    func(d time.Duration, f func()) (stop func() bool)
-	nvalues  int
 }
 
 // NewMatcher compiles secrets into a Matcher. Values that are too short or
@@ -69,7 +74,7 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 	if repl == nil {
 		repl = defaultReplacement
 	}
-	m := &Matcher{flush: opt.FlushAfter, after: opt.AfterFunc}
+	m := &Matcher{flush: opt.FlushAfter, after: opt.AfterFunc, workers: max(1, opt.Workers)}
 	if m.flush <= 0 {
 		m.flush = 50 * time.Millisecond
 	}
@@ -92,7 +97,6 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 			}
 		}
 	}
-	m.nvalues = len(m.names)
 	if opt.Warn != nil {
 		for _, s := range skipped {
 			opt.Warn(s.warning())
@@ -139,16 +143,55 @@ outer:
 	}
 }
 
-// find returns the occurrences in b, sorted by start.
+// parallelMin is the smallest buffer that find splits between workers.
+const parallelMin = 512 << 10
+
+// find returns the occurrences in b, sorted by start. Occurrences may
+// overlap and repeat.
 func (m *Matcher) find(b []byte, ms []match) []match {
+	if m.workers == 1 || len(b) < parallelMin {
+		ms = m.findPart(b, ms[:0])
+		sortMatches(ms)
+		return ms
+	}
+	// Parts overlap by more than the longest span of a match (a window cut
+	// by a CRLF), so every match lies wholly inside some part.
+	overlap := 2*m.maxLen + 2
+	size := (len(b) + m.workers - 1) / m.workers
+	parts := make([][]match, m.workers)
+	var wg sync.WaitGroup
+	for i := range parts {
+		lo := i * size
+		hi := min(len(b), lo+size+overlap)
+		if lo >= len(b) {
+			break
+		}
+		wg.Go(func() {
+			pm := m.findPart(b[lo:hi], nil)
+			for k := range pm {
+				pm[k].start += lo
+				pm[k].end += lo
+			}
+			parts[i] = pm
+		})
+	}
+	wg.Wait()
 	ms = ms[:0]
+	for _, pm := range parts {
+		ms = append(ms, pm...)
+	}
+	sortMatches(ms)
+	return ms
+}
+
+// findPart is find on one goroutine.
+func (m *Matcher) findPart(b []byte, ms []match) []match {
 	for _, t := range m.tiers {
 		ms = t.scan(b, ms)
 	}
 	if m.window != nil {
 		ms = m.findFolded(b, ms)
 	}
-	slices.SortFunc(ms, func(x, y match) int { return x.start - y.start })
 	return ms
 }
 
@@ -256,3 +299,17 @@ func (m *Matcher) mayStart(tail []byte) bool {
 }
 
 func (m *Matcher) isPrefix(p []byte) bool { return m.prefixes.has(m.tiers, p) }
+
+// sortMatches orders matches by start, then end, then owner, so that the
+// result does not depend on how the scan was split.
+func sortMatches(ms []match) {
+	slices.SortFunc(ms, func(x, y match) int {
+		if x.start != y.start {
+			return x.start - y.start
+		}
+		if x.end != y.end {
+			return x.end - y.end
+		}
+		return int(x.owner - y.owner)
+	})
+}

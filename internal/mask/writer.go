@@ -187,7 +187,7 @@ func (w *Writer) processLocked(final bool) {
 	cur := w.done
 	for _, mt := range w.ms {
 		if mt.end <= cur {
-			continue // handled before, or inside a run just replaced
+			continue // handled before, inside a run just replaced, or a repeat
 		}
 		start := max(mt.start, cur)
 		if start >= hold {
