@@ -9,9 +9,16 @@ import (
 // built and safe for concurrent use.
 type ACL struct {
 	root   bool
-	byHead map[string][]*compiledRule // rules whose first segment is literal, by it
-	wild   []*compiledRule            // rules whose first segment is a glob; never match sys or auth
-	names  string                     // the policies' names, for refusals
+	byHead map[string]*headRules // rules whose first segment is literal, by it
+	wild   []*compiledRule       // rules whose first segment is a glob; never match sys or auth
+	names  string                // the policies' names, for refusals
+}
+
+// headRules holds the rules under one literal first segment, split again by
+// a literal second segment so that Check looks only at rules that can match.
+type headRules struct {
+	bySecond map[string][]*compiledRule
+	other    []*compiledRule // second segment is a glob, or there is none
 }
 
 // Decision is what ACL.Check decided and why, for error messages, audit
@@ -38,7 +45,7 @@ type compiledRule struct {
 // NewACL compiles policies into one ACL. Nil policies are skipped; with no
 // policies the ACL allows nothing.
 func NewACL(policies ...*Policy) *ACL {
-	a := &ACL{byHead: map[string][]*compiledRule{}}
+	a := &ACL{byHead: map[string]*headRules{}}
 	var names []string
 	order := 0
 	for _, p := range policies {
@@ -60,15 +67,29 @@ func NewACL(policies ...*Policy) *ACL {
 				verb = "denied"
 			}
 			c.because = fmt.Sprintf("%s by policy %q, line %d: %s", verb, p.Name, r.Line, r.Path)
-			if head, ok := c.literalHead(); ok {
-				a.byHead[head] = append(a.byHead[head], c)
-			} else {
-				a.wild = append(a.wild, c)
-			}
+			a.add(c)
 		}
 	}
 	a.names = strings.Join(names, ", ")
 	return a
+}
+
+// add files c under the literal segments it starts with.
+func (a *ACL) add(c *compiledRule) {
+	if c.segs[0].kind != segLiteral {
+		a.wild = append(a.wild, c)
+		return
+	}
+	h := a.byHead[c.segs[0].lit]
+	if h == nil {
+		h = &headRules{bySecond: map[string][]*compiledRule{}}
+		a.byHead[c.segs[0].lit] = h
+	}
+	if len(c.segs) < 2 || c.segs[1].kind != segLiteral {
+		h.other = append(h.other, c)
+		return
+	}
+	h.bySecond[c.segs[1].lit] = append(h.bySecond[c.segs[1].lit], c)
 }
 
 var rootACL = &ACL{root: true}
@@ -104,7 +125,7 @@ func (a *ACL) Check(path string, c Capability) Decision {
 		}
 	}
 	if grant == nil {
-		return Decision{Reason: fmt.Sprintf("no rule of policies [%s] grants %s on %s", a.names, c, path)}
+		return Decision{Reason: "no rule of policies [" + a.names + "] grants " + string(c) + " on " + path}
 	}
 	return Decision{Allowed: true, MFA: grant.mfa, Policy: grant.policy, Rule: grant.rule, Reason: grant.because}
 }
@@ -136,17 +157,24 @@ func (a *ACL) Capabilities(path string) []string {
 	return g.names()
 }
 
-// candidates returns the rule lists that may match segs: those under its
-// first segment, and the glob-headed ones unless it is a system path.
-func (a *ACL) candidates(segs []string) [2][]*compiledRule {
+// candidates returns the rule lists that may match segs: those filed under
+// its first (and second) segment, and the glob-headed ones unless it is a
+// system path.
+func (a *ACL) candidates(segs []string) (lists [3][]*compiledRule) {
 	head := segs[0]
 	if head == "" {
-		return [2][]*compiledRule{}
+		return lists
 	}
-	if head == "sys" || head == "auth" {
-		return [2][]*compiledRule{a.byHead[head]}
+	if h := a.byHead[head]; h != nil {
+		lists[0] = h.other
+		if len(segs) > 1 {
+			lists[1] = h.bySecond[segs[1]]
+		}
 	}
-	return [2][]*compiledRule{a.byHead[head], a.wild}
+	if head != "sys" && head != "auth" {
+		lists[2] = a.wild
+	}
+	return lists
 }
 
 // splitPath splits path at "/" into buf, growing it past its capacity only

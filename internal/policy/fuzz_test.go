@@ -115,6 +115,10 @@ func FuzzGlobMatch(f *testing.F) {
 	f.Add("staging/pay*", "staging/payments/x")
 	f.Add("**/a/*/b", "a/a/x/b")
 	f.Add("a*b*c/**", "abbc/")
+	f.Add("staging/", "staging/")
+	f.Add("staging", "staging/")
+	f.Add("**", "sys/seal")
+	f.Add("sys/*", "sys/")
 	f.Fuzz(func(t *testing.T, pattern, p string) {
 		if len(pattern) > 64 || len(p) > 64 || rulePathProblem(pattern) != "" {
 			return
@@ -123,9 +127,18 @@ func FuzzGlobMatch(f *testing.F) {
 			return
 		}
 		g := compileGlob(pattern)
-		want := refMatch(strings.Split(pattern, "/"), strings.Split(p, "/"))
-		if got := g.match(strings.Split(p, "/")); got != want {
+		pat, segs := strings.Split(pattern, "/"), strings.Split(p, "/")
+		want := refMatch(pat, segs)
+		if got := g.match(segs); got != want {
 			t.Fatalf("%q matching %q = %v, want %v", pattern, p, got, want)
+		}
+		// Through an ACL, where rules are filed by their literal head.
+		if strings.Contains(pat[0], "*") && (segs[0] == "sys" || segs[0] == "auth") {
+			want = false
+		}
+		acl := NewACL(&Policy{Name: "p", Rules: []Rule{{Path: pattern, Capabilities: []Capability{CapAdmin}}}})
+		if got := acl.Check(p, CapRead).Allowed; got != want {
+			t.Fatalf("ACL of %q allows read on %q = %v, want %v", pattern, p, got, want)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import "strings"
 // glob is a compiled rule path: one matcher per segment.
 type glob struct {
 	segs []segment
+	deep bool // some segment is "**"; else the glob matches only paths of len(segs) segments
 }
 
 type segKind uint8
@@ -30,6 +31,7 @@ func compileGlob(path string) glob {
 		switch {
 		case s == "**":
 			g.segs[i] = segment{kind: segDeep}
+			g.deep = true
 		case s == "*":
 			g.segs[i] = segment{kind: segAny}
 		case strings.Contains(s, "*"):
@@ -41,20 +43,23 @@ func compileGlob(path string) glob {
 	return g
 }
 
-// literalHead returns the first segment when it is literal.
-func (g *glob) literalHead() (string, bool) {
-	if g.segs[0].kind == segLiteral {
-		return g.segs[0].lit, true
-	}
-	return "", false
-}
-
 // match reports whether the path segments match g. "**" is handled like "*"
 // in the classic wildcard algorithm, over segments instead of bytes: on a
 // mismatch, the most recent "**" takes one more segment and matching
 // resumes after it. Each other matcher takes exactly one segment, so this
 // is exact and needs O(len(path)·len(g.segs)) steps at worst.
 func (g *glob) match(path []string) bool {
+	if !g.deep {
+		if len(path) != len(g.segs) {
+			return false
+		}
+		for i := range path {
+			if !g.segs[i].matchOne(path[i]) {
+				return false
+			}
+		}
+		return true
+	}
 	p, s := 0, 0
 	deepP, deepS := -1, 0
 	for s < len(path) {
