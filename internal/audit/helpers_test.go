@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -21,8 +22,11 @@ var testKey = func() []byte {
 
 // fakeClock returns a clock that moves one millisecond per call.
 func fakeClock() func() time.Time {
+	var mu sync.Mutex
 	t := time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC)
 	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
 		t = t.Add(time.Millisecond)
 		return t
 	}

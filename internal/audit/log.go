@@ -41,7 +41,8 @@ type Config struct {
 	Path string
 	// HMACKey is the vault's audit key, 32 bytes. Log keeps a copy.
 	HMACKey []byte
-	// Now stamps entries whose Time is zero. nil: time.Now.
+	// Now stamps entries whose Time is zero; it is called by concurrent
+	// Writes. nil: time.Now.
 	Now func() time.Time
 	// Sync makes Write return only after the batch holding its line is
 	// fsynced. Without it (the default) Write returns once the line is

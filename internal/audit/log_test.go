@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -216,4 +218,53 @@ func TestWriteCanceled(t *testing.T) {
 		t.Fatalf("Write: %v, want context.Canceled", err)
 	}
 	mustVerify(t, cfg.Path, 0)
+}
+
+func TestWriteTooLarge(t *testing.T) {
+	cfg := testConfig(t)
+	l := openTest(t, cfg)
+	e := entry(0)
+	e.Data = map[string]any{strings.Repeat("k", MaxLine): "v"} // keys are kept as they are
+	if err := l.Write(context.Background(), e); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Write of a huge entry: %v, want ErrTooLarge", err)
+	}
+	writeN(t, l, 1, 1)
+	mustVerify(t, cfg.Path, 1)
+}
+
+// TestCloseWhileWriting closes the log under 16 writers: every Write either
+// succeeds and its line is in the file, or fails with ErrClosed.
+func TestCloseWhileWriting(t *testing.T) {
+	cfg := testConfig(t)
+	l, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				err := l.Write(context.Background(), entry(w*1000+i))
+				if errors.Is(err, ErrClosed) {
+					return
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	for ok.Load() < 100 {
+		runtime.Gosched()
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	mustVerify(t, cfg.Path, int(ok.Load()))
 }
