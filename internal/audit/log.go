@@ -121,15 +121,15 @@ func (l *Log) resume() error {
 		return err
 	}
 	line, end, err := lastLine(f, fi.Size())
-	if err == nil && end < fi.Size() {
-		err = f.Truncate(end)
-	}
 	if err == nil && line != nil {
 		seq, _, hash, reason := parseLine(line)
 		if reason != "" {
-			err = fmt.Errorf("its last line is damaged (%s): %w", reason, ErrBroken)
+			err = fmt.Errorf("its last complete line is damaged (%s); run 'ward audit verify %s', and move the file aside to start a new log: %w", reason, l.cfg.Path, ErrBroken)
 		}
 		l.head = head{seq: seq, hash: hash}
+	}
+	if err == nil && end < fi.Size() {
+		err = f.Truncate(end)
 	}
 	if err != nil {
 		f.Close()

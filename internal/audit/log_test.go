@@ -155,12 +155,16 @@ func TestOpenDamagedLastLine(t *testing.T) {
 	l.Close()
 	b, _ := os.ReadFile(cfg.Path)
 	b[len(b)-100] ^= 1
+	b = append(b, `{"torn`...)
 	os.WriteFile(cfg.Path, b, 0o600)
 	if l, err := Open(cfg); !errors.Is(err, ErrBroken) {
 		if l != nil {
 			l.Close()
 		}
 		t.Fatalf("Open: %v, want ErrBroken", err)
+	}
+	if after, _ := os.ReadFile(cfg.Path); !bytes.Equal(after, b) {
+		t.Error("Open changed a log it refused")
 	}
 }
 
