@@ -143,3 +143,30 @@ func TestFileRemoved(t *testing.T) {
 		t.Errorf("re-created file mode = %v, want 0600", fi.Mode().Perm())
 	}
 }
+
+// syncFailFile is a real log file whose fsync fails.
+type syncFailFile struct{ logFile }
+
+func (syncFailFile) Sync() error { return syscall.EIO }
+
+// TestSyncFails: with Config.Sync, a line that cannot be fsynced fails its
+// Write and is taken out of the file again.
+func TestSyncFails(t *testing.T) {
+	cfg := testConfig(t)
+	l := openTest(t, cfg)
+	writeN(t, l, 0, 2)
+	l.Close()
+	cfg.Sync = true
+	cfg.openFile = func(path string) (logFile, error) {
+		f, err := openFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return syncFailFile{f}, nil
+	}
+	l = openTest(t, cfg)
+	if err := l.Write(context.Background(), entry(2)); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Write with a failing fsync: %v, want EIO", err)
+	}
+	mustVerify(t, cfg.Path, 2)
+}

@@ -80,3 +80,13 @@ func lastLine(f io.ReaderAt, size int64) (line []byte, end int64, err error) {
 		}
 	}
 }
+
+// syncDir fsyncs a directory, making the creation of a file in it durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -111,7 +112,7 @@ func Open(cfg Config) (*Log, error) {
 
 // resume opens the file and reads the chain head from its last line.
 func (l *Log) resume() error {
-	f, err := l.cfg.openFile(l.cfg.Path)
+	f, err := l.open()
 	if err != nil {
 		return err
 	}
@@ -137,6 +138,20 @@ func (l *Log) resume() error {
 	}
 	l.f, l.fi, l.size = f, fi, end
 	return nil
+}
+
+// open opens the log's path. With Config.Sync it also syncs the directory,
+// so that a file it created survives a crash of the machine.
+func (l *Log) open() (logFile, error) {
+	f, err := l.cfg.openFile(l.cfg.Path)
+	if err != nil || !l.cfg.Sync {
+		return f, err
+	}
+	if err := syncDir(filepath.Dir(l.cfg.Path)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // HMAC returns the HMAC-SHA256 of value under the log's key as
@@ -243,7 +258,7 @@ func (l *Log) stillAtPath() error {
 // was removed or replaced, the chain goes on in the new file from the head,
 // so Verify of the new file reports that it continues an earlier one.
 func (l *Log) reopen() error {
-	f, err := l.cfg.openFile(l.cfg.Path)
+	f, err := l.open()
 	if err != nil {
 		return err
 	}
