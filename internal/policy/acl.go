@@ -26,7 +26,7 @@ type headRules struct {
 type Decision struct {
 	Allowed bool
 	MFA     bool   // allowed only with MFA: a matching rule that grants the capability requires it
-	Policy  string // the policy whose rule decided; "" when no rule matched
+	Policy  string // the policy whose rule decided: "root" for Root(), "" when no rule matched
 	Rule    Rule   // the rule that decided; zero when no rule matched
 	Reason  string // one line for humans: which rule allowed or denied, or that none granted
 }
