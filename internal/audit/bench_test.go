@@ -47,6 +47,7 @@ func benchWrite(b *testing.B, writers int, sync_ bool) {
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 	b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "cpu-µs/entry")
+	b.ReportMetric(float64(b.N)/float64(l.batches.Load()), "entries/batch")
 }
 
 // cpuTime is the process's user and system CPU time so far: on a shared,
