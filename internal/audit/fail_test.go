@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -169,4 +170,38 @@ func TestSyncFails(t *testing.T) {
 		t.Fatalf("Write with a failing fsync: %v, want EIO", err)
 	}
 	mustVerify(t, cfg.Path, 2)
+}
+
+// TestFailAfterExternalTruncate: after someone empties the log (as logrotate's
+// copytruncate does), a failed write takes out only its own bytes: the file
+// is never extended with zeros to the length it had before.
+func TestFailAfterExternalTruncate(t *testing.T) {
+	cfg := testConfig(t)
+	var fail atomic.Bool
+	cfg.openFile = func(path string) (logFile, error) {
+		f, err := openFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return &flakyFile{logFile: f, fail: &fail, partial: 50}, nil
+	}
+	l := openTest(t, cfg)
+	writeN(t, l, 0, 5)
+	if err := os.Truncate(cfg.Path, 0); err != nil {
+		t.Fatal(err)
+	}
+	writeN(t, l, 5, 1)
+	before, _ := os.ReadFile(cfg.Path)
+	fail.Store(true)
+	if err := l.Write(context.Background(), entry(6)); err == nil {
+		t.Fatal("Write succeeded on a failing file")
+	}
+	if after, _ := os.ReadFile(cfg.Path); string(after) != string(before) {
+		t.Fatalf("after a failed write the file is %d bytes, want the %d it had", len(after), len(before))
+	}
+	fail.Store(false)
+	writeN(t, l, 7, 1)
+	if after, _ := os.ReadFile(cfg.Path); bytes.IndexByte(after, 0) >= 0 {
+		t.Fatal("the log holds zero bytes")
+	}
 }

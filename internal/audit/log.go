@@ -235,7 +235,13 @@ func (l *Log) writeBatch(batch []*pending) error {
 	}
 	if err != nil {
 		if n > 0 {
-			l.f.Truncate(l.size) // if this fails too, reopen tries again
+			// The n bytes just written end the file. Cut them off (reopen
+			// tries again if this fails), measuring the file rather than
+			// trusting l.size, which is stale if someone truncated it.
+			if fi, serr := l.f.Stat(); serr == nil && fi.Size() >= int64(n) {
+				l.size = fi.Size() - int64(n)
+				l.f.Truncate(l.size)
+			}
 		}
 		l.f.Close()
 		l.f = nil
