@@ -289,8 +289,10 @@ func (l *Log) reopen() error {
 	return nil
 }
 
-// Close waits for the batch being written, then closes the file. Writes
-// after Close return ErrClosed.
+// Close waits for the lines already queued to be written, then closes the
+// file. Writes after Close return ErrClosed. HMAC still works after Close:
+// the key's HMAC state lives as long as the Log (Go gives no way to wipe it),
+// so drop the Log when the vault seals.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.closed {
