@@ -1,8 +1,10 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"syscall"
 	"testing"
@@ -58,4 +60,21 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkVerify measures Verify on a log of 10,000 typical entries.
+func BenchmarkVerify(b *testing.B) {
+	cfg := testConfig(b)
+	l := openTest(b, cfg)
+	writeN(b, l, 0, 10000)
+	log, err := os.ReadFile(cfg.Path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(log)))
+	for b.Loop() {
+		if n, err := Verify(bytes.NewReader(log)); n != 10000 || err != nil {
+			b.Fatal(n, err)
+		}
+	}
 }

@@ -48,3 +48,29 @@ func TestVerifyLongLine(t *testing.T) {
 		t.Fatalf("Verify of a long line: %v", err)
 	}
 }
+
+// TestVerifyEveryByte changes, and then removes, each byte of an intact log
+// in turn: Verify must never call the result intact, and must report the
+// line of the change or, for a removed newline, the line it joined.
+func TestVerifyEveryByte(t *testing.T) {
+	intact, err := audittest.Intact()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lineOf := func(i int) int { return bytes.Count(intact[:i], []byte("\n")) + 1 }
+	for i := range intact {
+		for _, log := range [][]byte{
+			append(append(append([]byte{}, intact[:i]...), intact[i]^0x20), intact[i+1:]...),
+			append(append([]byte{}, intact[:i]...), intact[i+1:]...),
+		} {
+			n, err := audit.Verify(bytes.NewReader(log))
+			var ce *audit.ChainError
+			if !errors.As(err, &ce) {
+				t.Fatalf("byte %d changed: Verify = %d, %v; want a *ChainError", i, n, err)
+			}
+			if ce.Line != lineOf(i) {
+				t.Fatalf("byte %d (line %d) changed: Verify reports line %d", i, lineOf(i), ce.Line)
+			}
+		}
+	}
+}
