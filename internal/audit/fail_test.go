@@ -205,3 +205,26 @@ func TestFailAfterExternalTruncate(t *testing.T) {
 		t.Fatal("the log holds zero bytes")
 	}
 }
+
+// TestReadOnlyFile makes the log immutable (chattr +i, which stops root too,
+// where chmod does not): writes fail, and succeed again once it is writable.
+func TestReadOnlyFile(t *testing.T) {
+	cfg := testConfig(t)
+	l := openTest(t, cfg)
+	writeN(t, l, 0, 2)
+	if out, err := exec.Command("chattr", "+i", cfg.Path).CombinedOutput(); err != nil {
+		t.Skipf("chattr +i: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("chattr", "-i", cfg.Path).Run() })
+	for i := range 2 {
+		if err := l.Write(context.Background(), entry(2+i)); !errors.Is(err, syscall.EPERM) {
+			t.Fatalf("Write to an immutable file: %v, want EPERM", err)
+		}
+	}
+	mustVerify(t, cfg.Path, 2)
+	if err := exec.Command("chattr", "-i", cfg.Path).Run(); err != nil {
+		t.Fatal(err)
+	}
+	writeN(t, l, 4, 1)
+	mustVerify(t, cfg.Path, 3)
+}
