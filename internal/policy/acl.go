@@ -9,14 +9,14 @@ import (
 // built and safe for concurrent use.
 type ACL struct {
 	root   bool
-	byHead map[string]*headRules // rules whose first segment is literal, by it
-	wild   []*compiledRule       // rules whose first segment is a glob; never match sys or auth
-	names  string                // the policies' names, for refusals
+	byHead map[string]*segRules // rules whose first segment is literal, by it
+	wild   segRules             // rules whose first segment is a glob; never match sys or auth
+	names  string               // the policies' names, for refusals
 }
 
-// headRules holds the rules under one literal first segment, split again by
-// a literal second segment so that Check looks only at rules that can match.
-type headRules struct {
+// segRules holds rules that agree on their first segment, split by a literal
+// second segment so that Check looks only at rules that can match.
+type segRules struct {
 	bySecond map[string][]*compiledRule
 	other    []*compiledRule // second segment is a glob, or there is none
 }
@@ -45,7 +45,7 @@ type compiledRule struct {
 // NewACL compiles policies into one ACL. Nil policies are skipped; with no
 // policies the ACL allows nothing.
 func NewACL(policies ...*Policy) *ACL {
-	a := &ACL{byHead: map[string]*headRules{}}
+	a := &ACL{byHead: map[string]*segRules{}, wild: segRules{bySecond: map[string][]*compiledRule{}}}
 	var names []string
 	order := 0
 	for _, p := range policies {
@@ -76,16 +76,16 @@ func NewACL(policies ...*Policy) *ACL {
 
 // add files c under the literal segments it starts with.
 func (a *ACL) add(c *compiledRule) {
-	if c.segs[0].kind != segLiteral {
-		a.wild = append(a.wild, c)
-		return
+	h := &a.wild
+	if c.segs[0].kind == segLiteral {
+		if h = a.byHead[c.segs[0].lit]; h == nil {
+			h = &segRules{bySecond: map[string][]*compiledRule{}}
+			a.byHead[c.segs[0].lit] = h
+		}
 	}
-	h := a.byHead[c.segs[0].lit]
-	if h == nil {
-		h = &headRules{bySecond: map[string][]*compiledRule{}}
-		a.byHead[c.segs[0].lit] = h
-	}
-	if len(c.segs) < 2 || c.segs[1].kind != segLiteral {
+	// The second segment lines up with the path's second only when the
+	// first takes exactly one segment, as every matcher but "**" does.
+	if len(c.segs) < 2 || c.segs[0].kind == segDeep || c.segs[1].kind != segLiteral {
 		h.other = append(h.other, c)
 		return
 	}
@@ -111,6 +111,7 @@ func (a *ACL) Check(path string, c Capability) Decision {
 	var buf [maxStackSegs]string
 	segs := splitPath(path, buf[:0])
 	var grant *compiledRule
+	want := c.bit()
 	for _, list := range a.candidates(segs) {
 		for _, r := range list {
 			if !r.match(segs) {
@@ -119,7 +120,7 @@ func (a *ACL) Check(path string, c Capability) Decision {
 			if r.deny {
 				return Decision{Policy: r.policy, Rule: r.rule, Reason: r.because}
 			}
-			if r.grants.has(c) && (grant == nil || r.mfa && !grant.mfa || r.mfa == grant.mfa && r.order < grant.order) {
+			if r.grants.has(want) && (grant == nil || r.mfa && !grant.mfa || r.mfa == grant.mfa && r.order < grant.order) {
 				grant = r
 			}
 		}
@@ -160,21 +161,26 @@ func (a *ACL) Capabilities(path string) []string {
 // candidates returns the rule lists that may match segs: those filed under
 // its first (and second) segment, and the glob-headed ones unless it is a
 // system path.
-func (a *ACL) candidates(segs []string) (lists [3][]*compiledRule) {
+func (a *ACL) candidates(segs []string) (lists [4][]*compiledRule) {
 	head := segs[0]
 	if head == "" {
 		return lists
 	}
 	if h := a.byHead[head]; h != nil {
-		lists[0] = h.other
-		if len(segs) > 1 {
-			lists[1] = h.bySecond[segs[1]]
-		}
+		lists[0], lists[1] = h.lookup(segs)
 	}
 	if head != "sys" && head != "auth" {
-		lists[2] = a.wild
+		lists[2], lists[3] = a.wild.lookup(segs)
 	}
 	return lists
+}
+
+// lookup returns the rules of h that may match segs.
+func (h *segRules) lookup(segs []string) (other, second []*compiledRule) {
+	if len(segs) > 1 {
+		second = h.bySecond[segs[1]]
+	}
+	return h.other, second
 }
 
 // splitPath splits path at "/" into buf, growing it past its capacity only

@@ -98,3 +98,30 @@ func BenchmarkNewACL(b *testing.B) {
 		NewACL(ps...)
 	}
 }
+
+// BenchmarkCheckWorst is the case the index cannot help: 3 policies of 20
+// rules that all start with a glob and hold "**", so every rule is tried.
+func BenchmarkCheckWorst(b *testing.B) {
+	var ps []*Policy
+	for i := range 3 {
+		var src strings.Builder
+		src.WriteString("rules:\n")
+		for j := range 20 {
+			fmt.Fprintf(&src, "  - path: \"*/team%d/**/svc%d-*\"\n    capabilities: [read]\n", i, j)
+		}
+		p, err := Parse(fmt.Sprintf("wild-%d", i), []byte(src.String()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	acl := NewACL(ps...)
+	const path = "prod/team2/a/b/c/d/svc19-db"
+	if !acl.Check(path, CapRead).Allowed {
+		b.Fatal("not allowed")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		acl.Check(path, CapRead)
+	}
+}
