@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -52,6 +53,9 @@ func (e *engine) scan(buf []byte, limit int, depth int, emit func(match)) {
 	for _, h := range hits {
 		r := rs.rules[h.rule]
 		region := buf[h.start:min(len(buf), h.start+r.MaxLength)]
+		if r.Near != "" && !bytes.ContainsAny(region[:min(len(region), r.NearWithin)], r.Near) {
+			continue // the cheap test: the regex cannot match here
+		}
 		loc := r.re.FindSubmatchIndex(region)
 		if loc == nil {
 			continue

@@ -47,6 +47,8 @@ type Rule struct {
 	Keywords       []string `yaml:"keywords"`
 	Regex          string   `yaml:"regex"`
 	MaxLength      int      `yaml:"max_length"`
+	Near           string   `yaml:"near"`
+	NearWithin     int      `yaml:"near_within"`
 	Entropy        float64  `yaml:"entropy"`
 	Check          string   `yaml:"check"`
 	Stopwords      []string `yaml:"stopwords"`
@@ -177,6 +179,9 @@ func (r *Rule) compile() error {
 	}
 	if r.MaxLength <= 0 {
 		r.MaxLength = 256
+	}
+	if r.Near != "" && r.NearWithin <= 0 {
+		r.NearWithin = r.MaxLength
 	}
 	if r.MaxLength > Overlap {
 		return fmt.Errorf("max_length %d is over the limit %d", r.MaxLength, Overlap)
