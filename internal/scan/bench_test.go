@@ -29,8 +29,7 @@ func benchInput(n int) []byte {
 	return b.Bytes()
 }
 
-func BenchmarkScanText(b *testing.B) {
-	data := benchInput(16 << 20)
+func benchScan(b *testing.B, data []byte) {
 	s := newTestScanner(b, Config{})
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
@@ -40,19 +39,15 @@ func BenchmarkScanText(b *testing.B) {
 	}
 }
 
+func BenchmarkScanText(b *testing.B) { benchScan(b, benchInput(16<<20)) }
+
 func BenchmarkScanRandomBinary(b *testing.B) {
 	data := make([]byte, 16<<20)
 	r := rand.New(rand.NewPCG(3, 4))
 	for i := range data {
 		data[i] = byte(r.Uint32())
 	}
-	s := newTestScanner(b, Config{})
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		if _, err := s.ScanReader(context.Background(), "bench", bytes.NewReader(data)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchScan(b, data)
 }
 
 func BenchmarkKeywords(b *testing.B) {
