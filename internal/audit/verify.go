@@ -2,10 +2,13 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 )
 
 // Verify errors, found with errors.Is in a *ChainError.
@@ -28,29 +31,42 @@ type ChainError struct {
 func (e *ChainError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Reason) }
 func (e *ChainError) Unwrap() error { return e.Err }
 
-// chainMembers are the members of a line that Verify reads.
-type chainMembers struct {
-	Seq  *uint64 `json:"seq"`
-	Prev string  `json:"prev"`
-	Hash string  `json:"hash"`
-}
-
-// parseLine checks one line (without newline) on its own: its hash, and that
-// it is a JSON object with chain members. It returns the line's seq, prev
-// and hash, or a reason it is bad.
+// parseLine checks one line (without newline) on its own: its hash, that it
+// is one JSON object, and that its chain members end it. It returns the
+// line's seq, prev and hash, or a reason it is bad. It reads the chain
+// members from their fixed place at the end rather than decoding the whole
+// object, which makes Verify several times faster.
 func parseLine(line []byte) (seq uint64, prev, hash, reason string) {
+	const notEntry = "not a ward audit line: its hash matches but it does not end with seq and prev"
 	hash, reason = lineHash(line)
 	if reason != "" {
 		return 0, "", "", reason
 	}
-	var m chainMembers
-	if err := json.Unmarshal(line, &m); err != nil || m.Seq == nil || len(m.Prev) != len(genesis) {
-		return 0, "", "", "not a ward audit line: its hash matches but it is not an entry with seq and prev"
+	rest := line[:len(line)-hashSuffixLen] // {...,"seq":N,"prev":"<hex>"
+	const prevKey = `,"prev":"`
+	n := len(rest) - len(prevKey) - len(genesis) - 1
+	if n < 0 || !bytes.Equal(rest[n:n+len(prevKey)], []byte(prevKey)) || rest[len(rest)-1] != '"' {
+		return 0, "", "", notEntry
 	}
-	if m.Hash != hash {
-		return 0, "", "", "the line holds two hash members"
+	prev = string(rest[n+len(prevKey) : len(rest)-1])
+	if _, err := hex.DecodeString(prev); err != nil {
+		return 0, "", "", notEntry
 	}
-	return *m.Seq, m.Prev, hash, ""
+	rest = rest[:n]
+	const seqKey = `,"seq":`
+	i := bytes.LastIndex(rest, []byte(seqKey))
+	if i < 0 {
+		return 0, "", "", notEntry
+	}
+	digits := string(rest[i+len(seqKey):])
+	seq, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || digits != strconv.FormatUint(seq, 10) {
+		return 0, "", "", notEntry
+	}
+	if !json.Valid(line) {
+		return 0, "", "", "not a ward audit line: its hash matches but it is not valid JSON"
+	}
+	return seq, prev, hash, ""
 }
 
 // follow says why a line with seq and prev cannot come after h, or "".
