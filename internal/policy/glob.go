@@ -6,6 +6,7 @@ import "strings"
 type glob struct {
 	segs []segment
 	deep bool // some segment is "**"; else the glob matches only paths of len(segs) segments
+	min  int  // the segments that are not "**": a matching path has at least this many
 }
 
 type segKind uint8
@@ -39,6 +40,9 @@ func compileGlob(path string) glob {
 		default:
 			g.segs[i] = segment{kind: segLiteral, lit: s}
 		}
+		if s != "**" {
+			g.min++
+		}
 	}
 	return g
 }
@@ -59,6 +63,14 @@ func (g *glob) match(path []string) bool {
 			}
 		}
 		return true
+	}
+	// Quick refusals: too few segments, or a last matcher (which must take
+	// the last segment) that does not match it.
+	if len(path) < g.min {
+		return false
+	}
+	if last := &g.segs[len(g.segs)-1]; last.kind != segDeep && !last.matchOne(path[len(path)-1]) {
+		return false
 	}
 	p, s := 0, 0
 	deepP, deepS := -1, 0
