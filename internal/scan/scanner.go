@@ -130,6 +130,7 @@ func New(cfg Config) (*Scanner, error) {
 		e:      &engine{rules: cfg.Rules, key: cfg.Key, decodeDepth: cfg.MaxDecodeDepth},
 		known:  cfg.Known,
 		window: cfg.Window,
+		par:    runtime.GOMAXPROCS(0),
 		pool:   &sync.Pool{New: func() any { b := make([]byte, 0, size); return &b }},
 	}
 	return s, nil

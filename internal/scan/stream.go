@@ -30,32 +30,56 @@ type span struct {
 var allowMarker = []byte("ward:allow")
 
 // streamScanner reads one stream in overlapping windows and places each
-// match at its line and column.
+// match at its line and column. A stream longer than one window is scanned
+// by par goroutines, window by window, while the next window is read.
 type streamScanner struct {
 	e      *engine
 	known  KnownMatcher
 	window int
-	pool   *sync.Pool
+	par    int
+	pool   *sync.Pool // *[]byte of capacity window+Overlap
 }
 
-// scan reads r to its end and calls found for each match, in stream order.
-// On a read error it still reports what it found in what it read, then
-// returns the error.
-func (ss *streamScanner) scan(ctx context.Context, r io.Reader, found func(span)) (int64, error) {
+// windowJob is one window handed to a worker: the buffer (which the worker
+// returns to the pool), the end of what it reports, and where it starts.
+type windowJob struct {
+	bp     *[]byte
+	buf    []byte
+	limit  int
+	base   int64
+	line   int
+	lastNL int64
+}
+
+// scan reads r to its end and calls found for each match, one call at a
+// time, in no particular order. On a read error it still reports what it
+// found in what it read, then returns the error. found is never called
+// after scan returns.
+func (ss *streamScanner) scan(ctx context.Context, r io.Reader, found func(span)) (total int64, err error) {
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		jobs chan windowJob
+	)
+	emit := func(sp span) { mu.Lock(); found(sp); mu.Unlock() }
+	defer func() {
+		if jobs != nil {
+			close(jobs)
+			wg.Wait()
+		}
+	}()
 	bp := ss.pool.Get().(*[]byte)
-	defer ss.pool.Put(bp)
 	buf := (*bp)[:0]
 	var (
-		base  int64 // stream offset of buf[0]
-		lines = 1   // line number of buf[0]
-		total int64
+		base   int64 // stream offset of buf[0]
+		line   = 1   // line number of buf[0]
+		lastNL = int64(-1)
 	)
-	lastNL := int64(-1)
 	for {
 		if err := ctx.Err(); err != nil {
+			ss.pool.Put(bp)
 			return total, err
 		}
-		// Fill the buffer.
 		var rerr error
 		for len(buf) < cap(buf) && rerr == nil {
 			var n int
@@ -68,21 +92,47 @@ func (ss *streamScanner) scan(ctx context.Context, r io.Reader, found func(span)
 		if !done {
 			limit = len(buf) - Overlap
 		}
-		ss.scanWindow(buf, limit, base, lines, lastNL, found)
-		// Slide.
-		lines += bytes.Count(buf[:limit], []byte{'\n'})
+		// Where the next window starts, counted before this one is handed
+		// to a worker (which may recycle its buffer).
+		nextLine := line + bytes.Count(buf[:limit], []byte{'\n'})
+		nextNL := lastNL
 		if i := bytes.LastIndexByte(buf[:limit], '\n'); i >= 0 {
-			lastNL = base + int64(i)
+			nextNL = base + int64(i)
+		}
+		if done && jobs == nil {
+			// The whole stream fit one window: no goroutines.
+			ss.scanWindow(buf, limit, base, line, lastNL, found)
+			ss.pool.Put(bp)
+		} else {
+			if jobs == nil {
+				jobs = make(chan windowJob, ss.par)
+				for range ss.par {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for j := range jobs {
+							ss.scanWindow(j.buf, j.limit, j.base, j.line, j.lastNL, emit)
+							ss.pool.Put(j.bp)
+						}
+					}()
+				}
+			}
+			next := ss.pool.Get().(*[]byte)
+			nbuf := append((*next)[:0], buf[limit:]...)
+			jobs <- windowJob{bp: bp, buf: buf, limit: limit, base: base, line: line, lastNL: lastNL}
+			bp, buf = next, nbuf
 		}
 		if done {
 			if errors.Is(rerr, io.EOF) {
 				rerr = nil
 			}
+			if jobs != nil {
+				ss.pool.Put(bp)
+			}
 			return total, rerr
 		}
-		n := copy(buf, buf[limit:])
-		buf = buf[:n]
 		base += int64(limit)
+		line, lastNL = nextLine, nextNL
 	}
 }
 
