@@ -1,0 +1,170 @@
+package secrets
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+	"unicode/utf8"
+)
+
+// VersionMetadata describes one version of a secret.
+type VersionMetadata struct {
+	Version      int
+	CreatedTime  time.Time
+	DeletionTime time.Time // zero: not deleted and not scheduled for deletion
+	Destroyed    bool
+	// CustomMetadata is the secret's custom metadata, as Vault reports it
+	// with every version read or written; nil in Metadata.Versions.
+	CustomMetadata map[string]string
+}
+
+// Version is one version of a secret: its data and metadata.
+type Version struct {
+	Data     json.RawMessage // nil when the version is deleted or destroyed
+	Metadata VersionMetadata
+}
+
+// Metadata is what Vault's metadata endpoint reports about a secret.
+type Metadata struct {
+	CASRequired        bool
+	CreatedTime        time.Time
+	UpdatedTime        time.Time
+	CurrentVersion     int
+	OldestVersion      int
+	MaxVersions        int           // the secret's own setting; 0: the engine's
+	DeleteVersionAfter time.Duration // the secret's own setting; 0: the engine's
+	CustomMetadata     map[string]string
+	Versions           map[int]VersionMetadata // the kept versions, by number
+}
+
+// MetadataUpdate changes a secret's settings; a nil field is left unchanged.
+type MetadataUpdate struct {
+	MaxVersions        *int
+	CASRequired        *bool
+	DeleteVersionAfter *time.Duration
+	CustomMetadata     map[string]string // replaces the whole map; nil: unchanged
+}
+
+// Vault's limits on custom metadata.
+const (
+	MaxCustomMetadataKeys     = 64
+	MaxCustomMetadataKeyLen   = 128
+	MaxCustomMetadataValueLen = 512
+)
+
+// storedMeta is the JSON kept at m/<path>.
+type storedMeta struct {
+	CASRequired        bool                   `json:"cas_required,omitzero"`
+	CreatedTime        time.Time              `json:"created"`
+	UpdatedTime        time.Time              `json:"updated"`
+	CurrentVersion     int                    `json:"current,omitzero"`
+	OldestVersion      int                    `json:"oldest,omitzero"`
+	MaxVersions        int                    `json:"max_versions,omitzero"`
+	DeleteVersionAfter time.Duration          `json:"delete_version_after,omitzero"`
+	CustomMetadata     map[string]string      `json:"custom,omitempty"`
+	Versions           map[int]*storedVersion `json:"versions,omitempty"`
+}
+
+type storedVersion struct {
+	CreatedTime  time.Time `json:"created"`
+	DeletionTime time.Time `json:"deleted,omitzero"`
+	Destroyed    bool      `json:"destroyed,omitzero"`
+}
+
+func (v *storedVersion) deleted(now time.Time) bool {
+	return !v.DeletionTime.IsZero() && !v.DeletionTime.After(now)
+}
+
+func (v *storedVersion) live(now time.Time) bool { return !v.Destroyed && !v.deleted(now) }
+
+func (m *storedMeta) versionMetadata(n int) VersionMetadata {
+	v := m.Versions[n]
+	return VersionMetadata{
+		Version:        n,
+		CreatedTime:    v.CreatedTime,
+		DeletionTime:   v.DeletionTime,
+		Destroyed:      v.Destroyed,
+		CustomMetadata: maps.Clone(m.CustomMetadata),
+	}
+}
+
+func (m *storedMeta) public() *Metadata {
+	md := &Metadata{
+		CASRequired:        m.CASRequired,
+		CreatedTime:        m.CreatedTime,
+		UpdatedTime:        m.UpdatedTime,
+		CurrentVersion:     m.CurrentVersion,
+		OldestVersion:      m.OldestVersion,
+		MaxVersions:        m.MaxVersions,
+		DeleteVersionAfter: m.DeleteVersionAfter,
+		CustomMetadata:     maps.Clone(m.CustomMetadata),
+		Versions:           make(map[int]VersionMetadata, len(m.Versions)),
+	}
+	for n := range m.Versions {
+		vm := m.versionMetadata(n)
+		vm.CustomMetadata = nil
+		md.Versions[n] = vm
+	}
+	return md
+}
+
+func (m *storedMeta) apply(u MetadataUpdate) error {
+	if u.MaxVersions != nil {
+		if *u.MaxVersions < 0 {
+			return invalidMetadata("max_versions is %d; give 0 (the engine's setting) or more", *u.MaxVersions)
+		}
+		m.MaxVersions = *u.MaxVersions
+	}
+	if u.DeleteVersionAfter != nil {
+		if *u.DeleteVersionAfter < 0 {
+			return invalidMetadata("delete_version_after is negative; give 0s (the engine's setting) or more")
+		}
+		m.DeleteVersionAfter = *u.DeleteVersionAfter
+	}
+	if u.CASRequired != nil {
+		m.CASRequired = *u.CASRequired
+	}
+	if u.CustomMetadata != nil {
+		if err := checkCustomMetadata(u.CustomMetadata); err != nil {
+			return err
+		}
+		m.CustomMetadata = maps.Clone(u.CustomMetadata)
+		if len(m.CustomMetadata) == 0 {
+			m.CustomMetadata = nil
+		}
+	}
+	return nil
+}
+
+// checkCustomMetadata enforces Vault's limits. Custom metadata is not
+// secret, so errors name the key.
+func checkCustomMetadata(cm map[string]string) error {
+	if len(cm) > MaxCustomMetadataKeys {
+		return invalidMetadata("custom_metadata has %d keys; at most %d are allowed", len(cm), MaxCustomMetadataKeys)
+	}
+	for k, v := range cm {
+		switch {
+		case k == "":
+			return invalidMetadata("custom_metadata has an empty key")
+		case len(k) > MaxCustomMetadataKeyLen:
+			return invalidMetadata("custom_metadata key %.32q… is %d bytes; at most %d are allowed", k, len(k), MaxCustomMetadataKeyLen)
+		case len(v) > MaxCustomMetadataValueLen:
+			return invalidMetadata("custom_metadata value of key %q is %d bytes; at most %d are allowed", k, len(v), MaxCustomMetadataValueLen)
+		case !utf8.ValidString(k) || !utf8.ValidString(v):
+			return invalidMetadata("custom_metadata key %q or its value is not valid UTF-8", k)
+		}
+	}
+	return nil
+}
+
+func decodeMeta(b []byte) (*storedMeta, error) {
+	var m storedMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("secrets: corrupt metadata record: %w", err)
+	}
+	if m.Versions == nil {
+		m.Versions = map[int]*storedVersion{}
+	}
+	return &m, nil
+}
