@@ -60,7 +60,7 @@
 // Each pattern length is one tier that looks at every (len-7)th position
 // only, hashes the 8 bytes there and tests a 2 MiB bitmap; only hits are
 // checked against an exact set of 8-grams and then the patterns. With 1,000
-// secrets and all their forms (about 300,000 windows), this scans CI logs at
-// about 1 GB/s on one core (go test -bench Writer). Values shorter than 16
+// secrets and all their forms (about 300,000 windows), the Writer masks CI
+// logs at about 1.4 GB/s on one core (go test -bench Writer -cpu 1). Values shorter than 16
 // bytes add a tier of their own length, which samples more densely.
 package mask
