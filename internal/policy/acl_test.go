@@ -3,6 +3,7 @@ package policy
 import (
 	"os"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -195,4 +196,55 @@ func TestACLConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestCheckAgainstPlainEvaluation compares the indexed ACL of three team
+// policies with the plain evaluation of all their rules, on paths made from
+// the rules themselves.
+func TestCheckAgainstPlainEvaluation(t *testing.T) {
+	ps := benchPolicies(t)
+	acl := NewACL(ps...)
+	var all []Rule
+	for _, p := range ps {
+		all = append(all, p.Rules...)
+	}
+	fills := []string{"x", "a/b", "svc0", "team8-x", "", "cache1"}
+	var probes []string
+	for _, r := range all {
+		for _, fill := range fills {
+			probe := strings.ReplaceAll(strings.ReplaceAll(r.Path, "**", fill), "*", fill)
+			for _, env := range []string{"", "dev/", "sys/"} {
+				p := probe
+				if env != "" {
+					_, rest, _ := strings.Cut(probe, "/")
+					p = env + rest
+				}
+				if _, err := CanonicalPath(p); err == nil {
+					probes = append(probes, p, p+"/")
+				}
+			}
+		}
+	}
+	checked, allowedN, mfaN := 0, 0, 0
+	for _, p := range probes {
+		if _, err := CanonicalPath(p); err != nil {
+			continue
+		}
+		for _, c := range allCaps {
+			allowed, mfa := refCheck(all, p, c)
+			if d := acl.Check(p, c); d.Allowed != allowed || d.MFA != mfa {
+				t.Errorf("Check(%q, %s) = %v mfa %v, plain evaluation %v mfa %v (%s)", p, c, d.Allowed, d.MFA, allowed, mfa, d.Reason)
+			}
+			checked++
+			if allowed {
+				allowedN++
+			}
+			if mfa {
+				mfaN++
+			}
+		}
+	}
+	if checked < 1000 || allowedN < checked/20 || allowedN > checked/2 || mfaN == 0 {
+		t.Fatalf("%d checks, %d allowed, %d with MFA: the probes do not exercise the rules", checked, allowedN, mfaN)
+	}
 }

@@ -9,7 +9,7 @@ import (
 // benchPolicies builds 3 policies of 20 rules each, shaped like a team's:
 // literal environments, globs within segments, "**", glob heads, system
 // paths and a deny.
-func benchPolicies(b *testing.B) []*Policy {
+func benchPolicies(b testing.TB) []*Policy {
 	envs := []string{"dev", "staging", "prod"}
 	var ps []*Policy
 	for i, team := range []string{"payments", "search", "platform"} {
@@ -22,7 +22,7 @@ func benchPolicies(b *testing.B) []*Policy {
 			case 0:
 				path, caps = fmt.Sprintf("%s/%s/svc%d/*", env, team, j), "[read, list]"
 			case 1:
-				path, caps = fmt.Sprintf("%s/%s/db%d", env, team, j), "[read]"
+				path, caps = fmt.Sprintf("%s/%s/db%d", env, team, j), "[read]\n    mfa: required"
 			case 2:
 				path, caps = fmt.Sprintf("%s/%s/cache*", env, team), "[read, update]"
 			case 3:

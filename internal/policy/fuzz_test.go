@@ -94,16 +94,20 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		acl := NewACL(p)
+		probes := []string{"staging/a", "sys/policies/acl/x", "staging/", "prod/a/b/c"}
 		for _, r := range p.Rules {
 			// The rule's path with its stars read as letters is a path it matches.
 			probe := strings.ReplaceAll(strings.ReplaceAll(r.Path, "**", "x"), "*", "x")
 			checkCanonical(t, probe)
-			d := acl.Check(probe, r.Capabilities[0])
-			switch {
-			case r.Capabilities[0] == CapDeny && d.Allowed:
-				t.Fatalf("deny rule %q did not deny %q: %s", r.Path, probe, d.Reason)
-			case !d.Allowed && (len(d.Rule.Capabilities) == 0 || d.Rule.Capabilities[0] != CapDeny):
-				t.Fatalf("rule %q did not allow %q, and no deny refused it: %s", r.Path, probe, d.Reason)
+			probes = append(probes, probe)
+		}
+		for _, probe := range probes {
+			for _, c := range allCaps {
+				allowed, mfa := refCheck(p.Rules, probe, c)
+				if d := acl.Check(probe, c); d.Allowed != allowed || d.MFA != mfa {
+					t.Fatalf("Check(%q, %s) = %v mfa %v, the plain evaluation says %v mfa %v (%s)",
+						probe, c, d.Allowed, d.MFA, allowed, mfa, d.Reason)
+				}
 			}
 		}
 	})
@@ -156,4 +160,27 @@ func refMatch(pat, segs []string) bool {
 	}
 	ok, err := path.Match(pat[0], segs[0])
 	return err == nil && ok && refMatch(pat[1:], segs[1:])
+}
+
+// refCheck is the obvious evaluation of rules on a canonical path: any
+// matching deny refuses; else any matching rule granting c (or admin)
+// allows, needing MFA if any of those requires it.
+func refCheck(rules []Rule, p string, c Capability) (allowed, mfa bool) {
+	segs := strings.Split(p, "/")
+	for _, r := range rules {
+		pat := strings.Split(r.Path, "/")
+		if strings.Contains(pat[0], "*") && (segs[0] == "sys" || segs[0] == "auth") || !refMatch(pat, segs) {
+			continue
+		}
+		for _, k := range r.Capabilities {
+			switch k {
+			case CapDeny:
+				return false, false
+			case c, CapAdmin:
+				allowed = true
+				mfa = mfa || r.MFA
+			}
+		}
+	}
+	return allowed, mfa
 }
