@@ -290,6 +290,8 @@ func TestChunkings(t *testing.T) {
 // TestWorkers checks that scanning a large write in parallel parts finds
 // what one goroutine finds, also across the parts' boundaries.
 func TestWorkers(t *testing.T) {
+	defer func(n int) { parallelMin = n }(parallelMin)
+	parallelMin = 16 << 10
 	secrets := benchSecrets(50)
 	var in []byte
 	for i := 0; len(in) < 3*parallelMin; i++ {

@@ -143,8 +143,9 @@ outer:
 	}
 }
 
-// parallelMin is the smallest buffer that find splits between workers.
-const parallelMin = 512 << 10
+// parallelMin is the smallest buffer that find splits between workers (a
+// variable so that tests can split small ones).
+var parallelMin = 512 << 10
 
 // find returns the occurrences in b, sorted by start. Occurrences may
 // overlap and repeat.
