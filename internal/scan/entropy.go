@@ -3,6 +3,8 @@ package scan
 import (
 	"hash/crc32"
 	"math"
+
+	"github.com/wardhq/ward/internal/wardtoken"
 )
 
 // entropy is the Shannon entropy of b in bits per byte.
@@ -63,12 +65,10 @@ func githubChecksumOK(tok []byte) bool {
 	return base62Checksum(tok[4:34]) == [6]byte(tok[34:40])
 }
 
-// wardChecksumOK checks a ward token or accessor, "ward_"/"wacc_" + 43
-// random + 6 checksum characters: the checksum is the CRC-32 of the first 48
-// bytes. (Kept here until internal/wardtoken exports its own check.)
+// wardChecksumOK checks a ward token or accessor ("ward_"/"wacc_" + 43
+// random + 6 checksum characters) with internal/wardtoken, which owns the
+// format.
 func wardChecksumOK(tok []byte) bool {
-	if len(tok) != 54 {
-		return false
-	}
-	return base62Checksum(tok[:48]) == [6]byte(tok[48:54])
+	s := string(tok)
+	return wardtoken.Valid(s) || wardtoken.ValidAccessor(s)
 }

@@ -1,8 +1,13 @@
 package scan
 
 import (
+	"crypto/rand"
 	"errors"
+	"io"
+	"strings"
 	"testing"
+
+	"github.com/wardhq/ward/internal/wardtoken"
 )
 
 func testEngine(t testing.TB, rs *RuleSet) *engine {
@@ -79,6 +84,27 @@ func TestBadRules(t *testing.T) {
 		var re *RuleError
 		if !errors.Is(err, ErrBadRules) || !errors.As(err, &re) {
 			t.Errorf("%s: got %v, want a *RuleError", name, err)
+		}
+	}
+}
+
+// TestWardTokens checks the ward rules against tokens minted by
+// internal/wardtoken, and that one changed character is refused.
+func TestWardTokens(t *testing.T) {
+	e := testEngine(t, nil)
+	for _, mint := range []func(io.Reader) (string, error){wardtoken.New, wardtoken.NewAccessor} {
+		tok, err := mint(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rule := map[bool]string{true: "ward-token", false: "ward-accessor"}[strings.HasPrefix(tok, "ward_")]
+		if rulesFound(e, "X="+tok+"\n")[rule] != 1 {
+			t.Errorf("%s: a minted token was not found", rule)
+		}
+		bad := []byte(tok)
+		bad[10] = map[bool]byte{true: 'b', false: 'a'}[bad[10] == 'a']
+		if rulesFound(e, "X="+string(bad)+"\n")[rule] != 0 {
+			t.Errorf("%s: a token with a wrong checksum was reported", rule)
 		}
 	}
 }
