@@ -35,6 +35,9 @@ func (e *Engine) Patch(ctx context.Context, path string, mergePatch json.RawMess
 		return VersionMetadata{}, err
 	}
 	return e.write(ctx, path, opt, func(m *storedMeta, now time.Time) ([]byte, error) {
+		if m == nil {
+			return nil, fmt.Errorf("%w: no secret at %q to patch", ErrNotFound, path)
+		}
 		current, err := e.liveData(ctx, path, m, m.CurrentVersion, now)
 		if err != nil {
 			return nil, err
@@ -83,7 +86,7 @@ func (e *Engine) liveData(ctx context.Context, p string, m *storedMeta, n int, n
 }
 
 // write is the read-modify-write of every new version: under the path's
-// lock it checks CAS, asks value for the data (m is nil for a new secret),
+// lock it asks value for the data (m is nil for a new secret), checks CAS,
 // adds the version, trims old ones and commits all in one transaction.
 func (e *Engine) write(ctx context.Context, p string, opt PutOptions, value func(m *storedMeta, now time.Time) ([]byte, error)) (VersionMetadata, error) {
 	if err := CheckPath(p); err != nil {
@@ -101,6 +104,11 @@ func (e *Engine) write(ctx context.Context, p string, opt PutOptions, value func
 	case err != nil:
 		return VersionMetadata{}, err
 	}
+	now := e.now().UTC()
+	data, err := value(m, now) // first, so that a patch of nothing is ErrNotFound
+	if err != nil {
+		return VersionMetadata{}, err
+	}
 	current := 0
 	if m != nil {
 		current = m.CurrentVersion
@@ -110,11 +118,6 @@ func (e *Engine) write(ctx context.Context, p string, opt PutOptions, value func
 		return VersionMetadata{}, &CASError{Expected: *opt.CAS, Current: current}
 	case opt.CAS == nil && (cfg.CASRequired || (m != nil && m.CASRequired)):
 		return VersionMetadata{}, fmt.Errorf("%w (secret %q)", ErrCASRequired, p)
-	}
-	now := e.now().UTC()
-	data, err := value(m, now)
-	if err != nil {
-		return VersionMetadata{}, err
 	}
 	if m == nil {
 		m = &storedMeta{CreatedTime: now, Versions: map[int]*storedVersion{}}
