@@ -36,26 +36,6 @@ type Entry struct {
 	Meta        map[string]string // public context, e.g. a CI run id
 }
 
-// body is the JSON of an entry without its chain members. Field order is
-// the order of the line.
-type body struct {
-	Time        string            `json:"time"`
-	Type        string            `json:"type"`
-	RequestID   string            `json:"request_id,omitempty"`
-	Identity    string            `json:"identity,omitempty"`
-	Token       string            `json:"token,omitempty"`
-	Accessor    string            `json:"accessor,omitempty"`
-	Policies    []string          `json:"policies,omitempty"`
-	Environment string            `json:"environment,omitempty"`
-	Path        string            `json:"path,omitempty"`
-	Operation   string            `json:"operation,omitempty"`
-	RemoteAddr  string            `json:"remote_addr,omitempty"`
-	Status      int               `json:"status,omitempty"`
-	Error       string            `json:"error,omitempty"`
-	Data        map[string]any    `json:"data,omitempty"`
-	Meta        map[string]string `json:"meta,omitempty"`
-}
-
 // hmacPrefix starts every HMAC'd value in the log.
 const hmacPrefix = "hmac-sha256:"
 
@@ -82,40 +62,48 @@ func (h *hasher) sum(value string) string {
 }
 
 // encode returns the JSON object of e without its closing brace, ready for
-// the chain members to be appended.
-func (h *hasher) encode(e *Entry, now time.Time) ([]byte, error) {
+// the chain members to be appended. Members are in the order of Entry's
+// fields; empty ones are left out, except time and type.
+func (h *hasher) encode(e *Entry, now time.Time) []byte {
 	t := e.Time
 	if t.IsZero() {
 		t = now
 	}
-	b := body{
-		Time:        t.UTC().Format(time.RFC3339Nano),
-		Type:        e.Type,
-		RequestID:   e.RequestID,
-		Identity:    e.Identity,
-		Policies:    e.Policies,
-		Environment: e.Environment,
-		Path:        e.Path,
-		Operation:   e.Operation,
-		RemoteAddr:  e.RemoteAddr,
-		Status:      e.Status,
-		Error:       e.Error,
-		Meta:        e.Meta,
-	}
+	buf := make([]byte, 0, 1024)
+	buf = append(buf, `{"time":"`...)
+	buf = t.UTC().AppendFormat(buf, time.RFC3339Nano)
+	buf = append(buf, `","type":`...)
+	buf = appendString(buf, e.Type)
+	buf = appendMember(buf, "request_id", e.RequestID)
+	buf = appendMember(buf, "identity", e.Identity)
 	if e.Token != "" {
-		b.Token = h.sum(e.Token)
+		buf = appendMember(buf, "token", h.sum(e.Token))
 	}
 	if e.Accessor != "" {
-		b.Accessor = h.sum(e.Accessor)
+		buf = appendMember(buf, "accessor", h.sum(e.Accessor))
 	}
-	if e.Data != nil {
-		b.Data = h.redactMap(e.Data)
+	if len(e.Policies) > 0 {
+		buf = append(buf, `,"policies":`...)
+		buf = appendStrings(buf, e.Policies)
 	}
-	out, err := json.Marshal(&b)
-	if err != nil {
-		return nil, err
+	buf = appendMember(buf, "environment", e.Environment)
+	buf = appendMember(buf, "path", e.Path)
+	buf = appendMember(buf, "operation", e.Operation)
+	buf = appendMember(buf, "remote_addr", e.RemoteAddr)
+	if e.Status != 0 {
+		buf = append(buf, `,"status":`...)
+		buf = strconv.AppendInt(buf, int64(e.Status), 10)
 	}
-	return out[:len(out)-1], nil
+	buf = appendMember(buf, "error", e.Error)
+	if len(e.Data) > 0 {
+		buf = append(buf, `,"data":`...)
+		buf = appendValue(buf, h.redactMap(e.Data))
+	}
+	if len(e.Meta) > 0 {
+		buf = append(buf, `,"meta":`...)
+		buf = appendStringMap(buf, e.Meta)
+	}
+	return buf
 }
 
 // redactMap returns a copy of m with the same keys and every leaf HMAC'd.
@@ -127,7 +115,8 @@ func (h *hasher) redactMap(m map[string]any) map[string]any {
 	return out
 }
 
-// redact replaces every leaf of v by its HMAC, walking maps and slices.
+// redact replaces every leaf of v by its HMAC, walking maps and slices. It
+// returns nil, a string, or a map[string]any or []any of them.
 // A leaf is HMAC'd in its JSON text form (a number as 42, a bool as true), so
 // an operator finds it with sys/audit-hash of that text. A value of any other
 // type goes through JSON first, so nothing is ever written as it is.

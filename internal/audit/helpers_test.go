@@ -90,3 +90,10 @@ func mustVerify(t testing.TB, path string, want int) {
 		t.Fatalf("Verify = %d, %v; want %d entries, intact", n, err, want)
 	}
 }
+
+// readLines returns the lines of the file at path, without newlines.
+func readLines(t testing.TB, path string) ([][]byte, error) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	return bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")), err
+}

@@ -169,10 +169,7 @@ func (l *Log) Write(ctx context.Context, e *Entry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	obj, err := l.hasher.encode(e, l.cfg.Now())
-	if err != nil {
-		return fmt.Errorf("encoding an audit entry: %w", err)
-	}
+	obj := l.hasher.encode(e, l.cfg.Now())
 	if len(obj)+hashSuffixLen+len(`,"seq":18446744073709551615,"prev":""`)+len(genesis)+1 > MaxLine {
 		return ErrTooLarge
 	}
@@ -195,7 +192,7 @@ func (l *Log) Write(ctx context.Context, e *Entry) error {
 	l.queue, l.spare = l.spare[:0], nil
 	l.mu.Unlock()
 
-	err = l.writeBatch(batch)
+	err := l.writeBatch(batch)
 	for _, q := range batch {
 		q.done <- err
 	}
