@@ -1,0 +1,180 @@
+// Command kvload measures a running ward server's KV v2 throughput and
+// latency: C clients read or write secrets for a duration over keep-alive
+// HTTP connections, then it prints requests per second, latency
+// percentiles and errors.
+//
+//	go run ./cmd/ward dev &                       # or any ward server
+//	go run ./bench/kvload -c 16 -d 20s -op read
+//	go run ./bench/kvload -c 16 -d 20s -op write
+//
+// The address and token come from WARD_ADDR and WARD_TOKEN or ~/.ward/token,
+// as for the ward CLI. Run it against a server with bbolt storage and the
+// audit log on (ward dev is both) to measure what a user gets.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wardhq/ward/client"
+)
+
+func main() {
+	clients := flag.Int("c", 16, "concurrent clients")
+	dur := flag.Duration("d", 20*time.Second, "how long to run")
+	op := flag.String("op", "read", "read or write")
+	env := flag.String("env", "staging", "environment to use")
+	keys := flag.Int("keys", 100, "number of distinct secrets")
+	size := flag.Int("size", 200, "approximate bytes of each secret value")
+	flag.Parse()
+	if *op != "read" && *op != "write" {
+		fmt.Fprintln(os.Stderr, "kvload: -op must be read or write")
+		os.Exit(2)
+	}
+	cfg := client.DefaultConfig()
+	if cfg.Address == "" {
+		cfg.Address = client.DefaultAddress
+	}
+	if cfg.Token == "" {
+		fmt.Fprintln(os.Stderr, "kvload: no token; run 'ward dev' (it writes ~/.ward/token) or set WARD_TOKEN")
+		os.Exit(2)
+	}
+	r := &runner{addr: strings.TrimRight(cfg.Address, "/"), token: cfg.Token, env: *env, keys: *keys, size: *size}
+	r.http = &http.Client{Transport: &http.Transport{
+		MaxIdleConns: *clients * 2, MaxIdleConnsPerHost: *clients * 2, IdleConnTimeout: time.Minute,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	}}
+	if err := r.prepare(); err != nil {
+		fmt.Fprintln(os.Stderr, "kvload:", err)
+		os.Exit(1)
+	}
+	res := r.run(*clients, *dur, *op)
+	res.print(os.Stdout, *op, *clients, *dur)
+}
+
+type runner struct {
+	http       *http.Client
+	addr       string
+	token      string
+	env        string
+	keys, size int
+}
+
+func (r *runner) body(i int) []byte {
+	pad := strings.Repeat("x", r.size)
+	return []byte(fmt.Sprintf(`{"data":{"user":"svc-%d","password":"%s-%d","host":"db-%d.internal","port":5432}}`, i, pad, rand.Int(), i))
+}
+
+func (r *runner) do(ctx context.Context, method, path string, body []byte) (int, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, r.addr+"/v1/"+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("X-Vault-Token", r.token)
+	resp, err := r.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// prepare writes the secrets that reads will fetch.
+func (r *runner) prepare() error {
+	for i := 0; i < r.keys; i++ {
+		status, err := r.do(context.Background(), "POST", fmt.Sprintf("%s/data/kvload/k%d", r.env, i), r.body(i))
+		if err != nil {
+			return fmt.Errorf("cannot reach ward at %s: %w", r.addr, err)
+		}
+		if status != 200 {
+			return fmt.Errorf("writing kvload/k%d in %s: HTTP %d (is the environment there, and the token root?)", i, r.env, status)
+		}
+	}
+	return nil
+}
+
+type result struct {
+	lat    []time.Duration
+	errors int
+	wall   time.Duration
+}
+
+func (r *runner) run(clients int, d time.Duration, op string) *result {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var mu sync.Mutex
+	res := &result{}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			errs := 0
+			for ctx.Err() == nil {
+				i := rand.N(r.keys)
+				path := fmt.Sprintf("%s/data/kvload/k%d", r.env, i)
+				var body []byte
+				method := "GET"
+				if op == "write" {
+					method, body = "POST", r.body(i)
+				}
+				t0 := time.Now()
+				status, err := r.do(ctx, method, path, body)
+				if ctx.Err() != nil {
+					break
+				}
+				lat = append(lat, time.Since(t0))
+				if err != nil || status != 200 {
+					errs++
+				}
+			}
+			mu.Lock()
+			res.lat = append(res.lat, lat...)
+			res.errors += errs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.wall = time.Since(start)
+	return res
+}
+
+func (res *result) print(w io.Writer, op string, clients int, d time.Duration) {
+	slices.Sort(res.lat)
+	pct := func(p float64) time.Duration {
+		if len(res.lat) == 0 {
+			return 0
+		}
+		i := int(p * float64(len(res.lat)))
+		if i >= len(res.lat) {
+			i = len(res.lat) - 1
+		}
+		return res.lat[i]
+	}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+	fmt.Fprintf(w, "op=%s clients=%d duration=%s\n", op, clients, d)
+	fmt.Fprintf(w, "requests  %d\n", len(res.lat))
+	fmt.Fprintf(w, "req/s     %.0f\n", float64(len(res.lat))/res.wall.Seconds())
+	fmt.Fprintf(w, "p50       %s\n", ms(pct(0.50)))
+	fmt.Fprintf(w, "p99       %s\n", ms(pct(0.99)))
+	fmt.Fprintf(w, "p999      %s\n", ms(pct(0.999)))
+	fmt.Fprintf(w, "errors    %d\n", res.errors)
+}

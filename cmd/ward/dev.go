@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wardhq/ward/client"
+	"github.com/wardhq/ward/internal/vault"
+)
+
+func init() { register(newDevCmd) }
+
+// devEnvs are the environments a new dev server starts with.
+var devEnvs = []string{"dev", "staging", "prod"}
+
+// devKeyFile keeps a dev server's single unseal key beside its data, so that
+// `ward dev --data DIR` can restart on the same store. Never do this in
+// production: it is why dev is dev.
+const devKeyFile = "dev-unseal-key"
+
+func newDevCmd(g *globals) *cobra.Command {
+	o := &serveOpts{}
+	cmd := &cobra.Command{
+		Use:   "dev [--listen ADDR] [--data DIR]",
+		Short: "Run a complete ward server on this machine, initialised and unsealed",
+		Long: `Run a complete ward server for development: an embedded store in a new
+temporary directory (or --data), initialised with one unseal key, unsealed,
+with the environments dev, staging and prod, and the root token written to
+~/.ward/token (0600) so that ward's other commands find it.
+
+The unseal key is kept in the data directory, so a dev server is only as safe
+as that directory. Use 'ward server' for anything real.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDev(cmd.Context(), g, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8200", "address to listen on (loopback only without TLS)")
+	cmd.Flags().StringVar(&o.data, "data", "", "data directory (default: a new temporary directory)")
+	cmd.Flags().StringVar(&o.auditLog, "audit-log", "", "the audit log file (default: DATA/audit.log)")
+	cmd.Flags().StringVar(&o.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	return cmd
+}
+
+func runDev(ctx context.Context, g *globals, o *serveOpts) error {
+	logger, err := newLogger(g, o.logLevel)
+	if err != nil {
+		return err
+	}
+	ln, err := o.listener()
+	if err != nil {
+		return err
+	}
+	if o.data == "" {
+		if o.data, err = os.MkdirTemp("", "ward-dev-"); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	v, err := openVault(o, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	root, err := devUnseal(ctx, v, o.data)
+	if err != nil {
+		ln.Close()
+		v.Close()
+		return err
+	}
+	addr := addrURL(o.scheme(), ln)
+	tokenNote := "root token unchanged"
+	if root != "" {
+		if err := writeTokenFile(root); err != nil {
+			ln.Close()
+			v.Close()
+			return err
+		}
+		tokenNote = "root token written to " + displayPath(client.TokenFile()) + " (0600)"
+	}
+	envs, _ := v.Envs()
+	names := make([]string, len(envs))
+	for i, e := range envs {
+		names[i] = e.Name
+	}
+	fmt.Fprintf(g.stderr, "ward: dev server on %s (data in %s, unsealed)\n", addr, o.data)
+	fmt.Fprintf(g.stderr, "ward: environments %s\n", strings.Join(names, ", "))
+	fmt.Fprintf(g.stderr, "ward: %s; export WARD_ADDR=%s\n", tokenNote, addr)
+	return serve(ctx, v, ln, logger)
+}
+
+// devUnseal initialises a new dev store, or unseals an existing one with the
+// key kept beside it. It returns the root token when it made one.
+func devUnseal(ctx context.Context, v *vault.Vault, dir string) (string, error) {
+	ok, err := v.Initialized(ctx)
+	if err != nil {
+		return "", err
+	}
+	keyPath := filepath.Join(dir, devKeyFile)
+	if ok {
+		b, err := os.ReadFile(keyPath)
+		if err != nil {
+			return "", withHint(fmt.Errorf("%s holds a store that ward dev did not make (no %s)", dir, devKeyFile), "run 'ward server --data "+dir+"' and unseal it, or give ward dev a new --data")
+		}
+		key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil {
+			return "", fmt.Errorf("%s is damaged", keyPath)
+		}
+		if _, err := v.Unseal(ctx, key); err != nil {
+			return "", err
+		}
+		return "", nil
+	}
+	res, err := v.Init(ctx, 1, 1)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(keyPath, []byte(hex.EncodeToString(res.Shares[0])+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
+		return "", err
+	}
+	for _, name := range devEnvs {
+		if _, err := v.CreateEnv(ctx, name); err != nil && !errors.Is(err, vault.ErrEnvExists) {
+			return "", err
+		}
+	}
+	return res.RootToken, nil
+}
+
+// writeTokenFile stores a token for later commands, 0600 in a 0700 directory.
+func writeTokenFile(token string) error {
+	path := client.TokenFile()
+	if path == "" {
+		return errors.New("cannot find a home directory for ~/.ward/token; set WARD_CONFIG_DIR")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".token-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.WriteString(token + "\n"); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func displayPath(p string) string {
+	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(p, home+string(filepath.Separator)) {
+		return "~" + p[len(home):]
+	}
+	return p
+}

@@ -1,0 +1,408 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wardhq/ward/client"
+)
+
+func init() { register(newKVCmd) }
+
+// maxValueBytes bounds a secret value read from stdin or a file.
+const maxValueBytes = 1 << 20
+
+type kvOpts struct {
+	env      string
+	path     string
+	format   string
+	file     string
+	version  int
+	versions []int
+	cas      int
+	field    string
+}
+
+func newKVCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "kv",
+		Short: "Read and write secrets: versioned JSON objects in an environment",
+		Long: `Read and write secrets. A secret is a JSON object at a path inside an
+environment, kept in versions (10 by default).
+
+Values are read from stdin or a file, never from flags, so they do not land
+in shell history or in the process list.`,
+		Example: `  ward kv put --env staging payments/db < db.json
+  ward kv get --env staging payments/db
+  ward kv get --env staging payments/db --field password
+  ward kv history --env staging payments/db
+  ward kv rollback --env staging --version 1 payments/db`,
+	}
+	cmd.AddCommand(
+		newKVPutCmd(g), newKVPatchCmd(g), newKVGetCmd(g), newKVListCmd(g), newKVHistoryCmd(g),
+		newKVRollbackCmd(g), newKVVersionsCmd(g, "delete"), newKVVersionsCmd(g, "undelete"),
+		newKVVersionsCmd(g, "destroy"),
+	)
+	return cmd
+}
+
+func kvPathArgs(o *kvOpts) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return usagef("give exactly one secret path, like payments/db")
+		}
+		o.path = strings.Trim(args[0], "/")
+		if o.path == "" {
+			return usagef("the secret path is empty")
+		}
+		return nil
+	}
+}
+
+func newKVPutCmd(g *globals) *cobra.Command {
+	o := &kvOpts{cas: -1}
+	cmd := &cobra.Command{
+		Use:   "put --env ENV PATH < value.json",
+		Short: "Write a new version of a secret from a JSON object on stdin or in a file",
+		Args:  kvPathArgs(o),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runKVWrite(cmd.Context(), g, o, false)
+		},
+	}
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVarP(&o.file, "file", "f", "-", "read the JSON object from this file instead of stdin")
+	cmd.Flags().IntVar(&o.cas, "cas", -1, "check-and-set: write only if the current version is this (0: only if the secret does not exist)")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
+
+func newKVPatchCmd(g *globals) *cobra.Command {
+	o := &kvOpts{cas: -1}
+	cmd := &cobra.Command{
+		Use:   "patch --env ENV PATH < patch.json",
+		Short: "Merge a JSON object into the current version (null removes a field)",
+		Args:  kvPathArgs(o),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runKVWrite(cmd.Context(), g, o, true)
+		},
+	}
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVarP(&o.file, "file", "f", "-", "read the JSON object from this file instead of stdin")
+	cmd.Flags().IntVar(&o.cas, "cas", -1, "check-and-set: patch only if the current version is this")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
+
+// readObject reads a JSON object and checks it without ever quoting it.
+func readObject(g *globals, file string) (json.RawMessage, error) {
+	b, err := readInput(g.stdin, file, maxValueBytes)
+	if err != nil {
+		return nil, err
+	}
+	name := "stdin"
+	if file != "" && file != "-" {
+		name = file
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil, withHint(usagef("no value on %s", name), "pipe a JSON object in: ward kv put --env staging payments/db < db.json")
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil || obj == nil {
+		var se *json.SyntaxError
+		if jerr, ok := err.(*json.SyntaxError); ok {
+			se = jerr
+			return nil, usagef("%s is not valid JSON (syntax error at byte %d)", name, se.Offset)
+		}
+		return nil, usagef("%s must hold one JSON object, like {\"password\": \"...\"}", name)
+	}
+	return b, nil
+}
+
+func runKVWrite(ctx context.Context, g *globals, o *kvOpts, patch bool) error {
+	if err := requireEnv(o.env); err != nil {
+		return err
+	}
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	data, err := readObject(g, o.file)
+	if err != nil {
+		return err
+	}
+	c, err := apiClient()
+	if err != nil {
+		return err
+	}
+	var opt client.PutOptions
+	if o.cas >= 0 {
+		opt.CAS = &o.cas
+	}
+	kv := c.KV(o.env)
+	var vm *client.VersionMetadata
+	if patch {
+		vm, err = kv.Patch(ctx, o.path, data, &opt)
+	} else {
+		vm, err = kv.Put(ctx, o.path, data, &opt)
+	}
+	if err != nil {
+		return apiError(err)
+	}
+	if o.format == "json" {
+		return printJSON(g.stdout, vm)
+	}
+	fmt.Fprintf(g.stdout, "%s/%s: version %d written\n", o.env, o.path, vm.Version)
+	return nil
+}
+
+func newKVGetCmd(g *globals) *cobra.Command {
+	o := &kvOpts{}
+	cmd := &cobra.Command{
+		Use:   "get --env ENV PATH",
+		Short: "Print a secret (a table of fields, or --format json, or one --field)",
+		Args:  kvPathArgs(o),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runKVGet(cmd.Context(), g, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().IntVar(&o.version, "version", 0, "version to read (default: the current one)")
+	cmd.Flags().StringVar(&o.field, "field", "", "print only this field's value, raw")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
+
+func runKVGet(ctx context.Context, g *globals, o *kvOpts) error {
+	if err := requireEnv(o.env); err != nil {
+		return err
+	}
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	c, err := apiClient()
+	if err != nil {
+		return err
+	}
+	s, err := c.KV(o.env).Get(ctx, o.path, o.version)
+	if err != nil {
+		return apiError(err)
+	}
+	fields, err := s.Fields()
+	if err != nil {
+		return err
+	}
+	if o.field != "" {
+		v, ok := fields[o.field]
+		if !ok {
+			return fmt.Errorf("%s/%s has no field %q", o.env, o.path, o.field)
+		}
+		if str, ok := v.(string); ok {
+			_, err = fmt.Fprintln(g.stdout, str)
+			return err
+		}
+		b, _ := json.Marshal(v)
+		_, err = fmt.Fprintln(g.stdout, string(b))
+		return err
+	}
+	if o.format == "json" {
+		return printJSON(g.stdout, map[string]any{"data": s.Data, "metadata": s.Metadata})
+	}
+	rows := [][]string{
+		{"== metadata", ""},
+		{"version", strconv.Itoa(s.Metadata.Version)},
+		{"created", s.Metadata.CreatedTime},
+		{"== data", ""},
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := fields[k]
+		str, ok := v.(string)
+		if !ok {
+			b, _ := json.Marshal(v)
+			str = string(b)
+		}
+		rows = append(rows, []string{k, str})
+	}
+	return table(g.stdout, rows)
+}
+
+func newKVListCmd(g *globals) *cobra.Command {
+	o := &kvOpts{}
+	cmd := &cobra.Command{
+		Use:   "list --env ENV [PREFIX]",
+		Short: "List secret paths below a prefix; folders end in /",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.path = args[0]
+			}
+			if err := requireEnv(o.env); err != nil {
+				return err
+			}
+			if err := checkFormat(o.format); err != nil {
+				return err
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			keys, err := c.KV(o.env).List(cmd.Context(), o.path)
+			if err != nil {
+				return apiError(err)
+			}
+			if o.format == "json" {
+				if keys == nil {
+					keys = []string{}
+				}
+				return printJSON(g.stdout, keys)
+			}
+			for _, k := range keys {
+				fmt.Fprintln(g.stdout, k)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
+
+func newKVHistoryCmd(g *globals) *cobra.Command {
+	o := &kvOpts{}
+	cmd := &cobra.Command{
+		Use:   "history --env ENV PATH",
+		Short: "List a secret's versions: when each was made, deleted or destroyed",
+		Args:  kvPathArgs(o),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireEnv(o.env); err != nil {
+				return err
+			}
+			if err := checkFormat(o.format); err != nil {
+				return err
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			md, err := c.KV(o.env).Metadata(cmd.Context(), o.path)
+			if err != nil {
+				return apiError(err)
+			}
+			if o.format == "json" {
+				return printJSON(g.stdout, md)
+			}
+			nums := make([]int, 0, len(md.Versions))
+			for k := range md.Versions {
+				n, _ := strconv.Atoi(k)
+				nums = append(nums, n)
+			}
+			sort.Sort(sort.Reverse(sort.IntSlice(nums)))
+			rows := [][]string{{"VERSION", "CREATED", "STATE"}}
+			for _, n := range nums {
+				v := md.Versions[strconv.Itoa(n)]
+				state := "live"
+				switch {
+				case v.Destroyed:
+					state = "destroyed"
+				case v.DeletionTime != "":
+					state = "deleted " + v.DeletionTime
+				}
+				if n == md.CurrentVersion {
+					state += " (current)"
+				}
+				rows = append(rows, []string{strconv.Itoa(n), v.CreatedTime, state})
+			}
+			return table(g.stdout, rows)
+		},
+	}
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
+
+func newKVRollbackCmd(g *globals) *cobra.Command {
+	o := &kvOpts{}
+	cmd := &cobra.Command{
+		Use:   "rollback --env ENV --version N PATH",
+		Short: "Make an older version's data the current version (a new version)",
+		Args:  kvPathArgs(o),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireEnv(o.env); err != nil {
+				return err
+			}
+			if o.version <= 0 {
+				return usagef("--version N is required: the version whose data becomes current")
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			vm, err := c.KV(o.env).Rollback(cmd.Context(), o.path, o.version)
+			if err != nil {
+				return apiError(err)
+			}
+			fmt.Fprintf(g.stdout, "%s/%s: version %d now holds the data of version %d\n", o.env, o.path, vm.Version, o.version)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().IntVar(&o.version, "version", 0, "the version to roll back to")
+	return cmd
+}
+
+func newKVVersionsCmd(g *globals, kind string) *cobra.Command {
+	o := &kvOpts{}
+	short := map[string]string{
+		"delete":   "Soft-delete the current version, or --versions (undelete brings them back)",
+		"undelete": "Restore soft-deleted --versions",
+		"destroy":  "Remove --versions' data for good",
+	}[kind]
+	cmd := &cobra.Command{
+		Use:   kind + " --env ENV [--versions N,M] PATH",
+		Short: short,
+		Args:  kvPathArgs(o),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireEnv(o.env); err != nil {
+				return err
+			}
+			if kind != "delete" && len(o.versions) == 0 {
+				return usagef("--versions is required for %s", kind)
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			kv := c.KV(o.env)
+			ctx := cmd.Context()
+			switch {
+			case kind == "delete" && len(o.versions) == 0:
+				err = kv.Delete(ctx, o.path)
+			case kind == "delete":
+				err = kv.DeleteVersions(ctx, o.path, o.versions)
+			case kind == "undelete":
+				err = kv.Undelete(ctx, o.path, o.versions)
+			default:
+				err = kv.Destroy(ctx, o.path, o.versions)
+			}
+			if err != nil {
+				return apiError(err)
+			}
+			fmt.Fprintf(g.stdout, "%s/%s: %sd\n", o.env, o.path, strings.TrimSuffix(kind, "e"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().IntSliceVar(&o.versions, "versions", nil, "versions, comma-separated")
+	return cmd
+}

@@ -1,0 +1,84 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/barrier"
+	secrets "github.com/wardhq/ward/internal/kv"
+	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/vault"
+)
+
+// apiError is an error with the HTTP status it answers with. Its messages
+// are public: they name paths, fields and rules, never values or tokens.
+type apiError struct {
+	status int
+	msgs   []string
+}
+
+func (e *apiError) Error() string {
+	if len(e.msgs) == 0 {
+		return http.StatusText(e.status)
+	}
+	return e.msgs[0]
+}
+
+func errorf(status int, format string, args ...any) *apiError {
+	return &apiError{status: status, msgs: []string{fmt.Sprintf(format, args...)}}
+}
+
+var (
+	errPermissionDenied = &apiError{status: http.StatusForbidden, msgs: []string{"permission denied"}}
+	errNotFound         = &apiError{status: http.StatusNotFound}
+	errSealed           = &apiError{status: http.StatusServiceUnavailable, msgs: []string{"ward is sealed"}}
+)
+
+// toAPIError maps a domain error to its status. Errors it does not know
+// become a 500 whose text is not shown to the client.
+func toAPIError(err error) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var cas *secrets.CASError
+	var envName *vault.EnvNameError
+	var pathErr *policy.PathError
+	var parseErr *policy.ParseError
+	var denied *auth.DeniedError
+	var reqErr *auth.RequestError
+	switch {
+	case errors.Is(err, barrier.ErrSealed):
+		return errSealed
+	case errors.Is(err, barrier.ErrNotInitialized):
+		return &apiError{status: http.StatusServiceUnavailable, msgs: []string{"ward is not initialized; hint: ward operator init"}}
+	case errors.Is(err, auth.ErrInvalidToken):
+		return errPermissionDenied
+	case errors.As(err, &reqErr), errors.Is(err, auth.ErrNotRenewable):
+		return &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
+	case errors.As(err, &denied):
+		return &apiError{status: http.StatusForbidden, msgs: []string{err.Error()}}
+	case errors.As(err, &cas):
+		return &apiError{status: http.StatusBadRequest, msgs: []string{"check-and-set parameter did not match the current version"}}
+	case errors.Is(err, secrets.ErrCASRequired):
+		return &apiError{status: http.StatusBadRequest, msgs: []string{"check-and-set parameter required for this call"}}
+	case errors.Is(err, secrets.ErrTooLarge):
+		return &apiError{status: http.StatusRequestEntityTooLarge, msgs: []string{err.Error()}}
+	case errors.Is(err, secrets.ErrInvalidValue), errors.Is(err, secrets.ErrBadVersion):
+		return &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
+	case errors.Is(err, secrets.ErrNotFound), errors.Is(err, vault.ErrPolicyNotFound):
+		return errNotFound
+	case errors.Is(err, vault.ErrEnvNotFound):
+		return &apiError{status: http.StatusNotFound, msgs: []string{err.Error()}}
+	case errors.Is(err, vault.ErrEnvExists):
+		return &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
+	case errors.As(err, &envName), errors.As(err, &pathErr), errors.As(err, &parseErr),
+		errors.Is(err, policy.ErrReservedName), errors.Is(err, policy.ErrBadName):
+		return &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
+	case errors.Is(err, barrier.ErrDecrypt), errors.Is(err, barrier.ErrNoEnvKey):
+		return &apiError{status: http.StatusInternalServerError, msgs: []string{"stored data failed authentication; it has been changed or moved outside ward"}}
+	}
+	return &apiError{status: http.StatusInternalServerError}
+}

@@ -1,0 +1,416 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wardhq/ward/internal/jsonstrict"
+	secrets "github.com/wardhq/ward/internal/kv"
+	"github.com/wardhq/ward/internal/policy"
+)
+
+// kvRoute maps an environment's KV v2 mount, in Vault's shapes:
+//
+//	ENV/data/PATH       GET read, POST|PUT write, PATCH merge patch, DELETE soft delete
+//	ENV/delete/PATH     POST|PUT soft delete of versions
+//	ENV/undelete/PATH   POST|PUT undelete versions
+//	ENV/destroy/PATH    POST|PUT destroy versions
+//	ENV/metadata/PATH   GET read, POST|PUT write, DELETE destroy all, LIST keys
+//	ENV/config          GET, POST|PUT
+//
+// Policies name a secret as ENV/PATH, whichever of these endpoints reaches it.
+func (s *Server) kvRoute(req *request, env, rest string) (*route, error) {
+	kind, p, _ := strings.Cut(rest, "/")
+	rt := &route{env: env, policyPath: env + "/" + p}
+	m := req.method
+	switch kind {
+	case "data":
+		if err := checkSecretPath(p); err != nil {
+			return nil, err
+		}
+		switch m {
+		case http.MethodGet:
+			rt.op, rt.handler = policy.CapRead, s.kvRead
+		case http.MethodPost, http.MethodPut:
+			rt.resolve, rt.handler = createOrUpdate(p), s.kvWrite
+		case http.MethodPatch:
+			rt.op, rt.handler = policy.CapPatch, s.kvPatch
+		case http.MethodDelete:
+			rt.op, rt.handler = policy.CapDelete, s.kvDeleteLatest
+		default:
+			return nil, methodNotAllowed(req)
+		}
+	case "delete", "undelete", "destroy":
+		if err := checkSecretPath(p); err != nil {
+			return nil, err
+		}
+		if m != http.MethodPost && m != http.MethodPut {
+			return nil, methodNotAllowed(req)
+		}
+		rt.op, rt.handler = policy.Capability(kind), s.kvVersions(kind)
+	case "metadata":
+		if m == "LIST" {
+			rt.op, rt.handler = policy.CapList, s.kvList
+			rt.policyPath = env + "/" + strings.TrimSuffix(p, "/") + "/"
+			if p == "" || p == "/" {
+				rt.policyPath = env + "/"
+			}
+			break
+		}
+		if err := checkSecretPath(p); err != nil {
+			return nil, err
+		}
+		switch m {
+		case http.MethodGet:
+			rt.op, rt.handler = policy.CapRead, s.kvMetadataRead
+		case http.MethodPost, http.MethodPut:
+			rt.resolve, rt.handler = createOrUpdate(p), s.kvMetadataWrite
+		case http.MethodDelete:
+			// Deleting the metadata destroys every version for good.
+			rt.op, rt.handler = policy.CapDestroy, s.kvMetadataDelete
+		default:
+			return nil, methodNotAllowed(req)
+		}
+	case "config":
+		if p != "" {
+			return nil, errNotFound
+		}
+		rt.policyPath = "sys/ward/envs/" + env + "/config"
+		switch m {
+		case http.MethodGet:
+			rt.op, rt.handler = policy.CapRead, s.kvConfigRead
+		case http.MethodPost, http.MethodPut:
+			rt.op, rt.handler = policy.CapUpdate, s.kvConfigWrite
+		default:
+			return nil, methodNotAllowed(req)
+		}
+	default:
+		return nil, errorf(http.StatusNotFound, "unknown path %q in environment %q; KV v2 paths are %s/data/PATH, %s/metadata/PATH, %s/delete|undelete|destroy/PATH and %s/config", kind, env, env, env, env, env)
+	}
+	return rt, nil
+}
+
+func checkSecretPath(p string) error {
+	if p == "" || strings.HasSuffix(p, "/") {
+		return errorf(http.StatusBadRequest, "missing secret path; name a secret, like payments/db")
+	}
+	return nil
+}
+
+// createOrUpdate decides, from whether the secret exists, which capability a
+// write needs.
+func createOrUpdate(p string) func(ctx context.Context, req *request) (policy.Capability, error) {
+	return func(ctx context.Context, req *request) (policy.Capability, error) {
+		_, err := req.env.KV.Metadata(ctx, p)
+		switch {
+		case errors.Is(err, secrets.ErrNotFound):
+			return policy.CapCreate, nil
+		case err != nil:
+			return "", err
+		}
+		return policy.CapUpdate, nil
+	}
+}
+
+// secretPath is the KV path of req: what follows ENV/KIND/.
+func secretPath(req *request) string {
+	_, rest, _ := strings.Cut(req.path, "/")
+	_, p, _ := strings.Cut(rest, "/")
+	return p
+}
+
+func envelope(req *request, data any) map[string]any {
+	return map[string]any{
+		"request_id":     req.id,
+		"lease_id":       "",
+		"renewable":      false,
+		"lease_duration": 0,
+		"data":           data,
+		"wrap_info":      nil,
+		"warnings":       nil,
+		"auth":           nil,
+		"mount_type":     "kv",
+	}
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func customMetadata(m map[string]string) any {
+	if m == nil {
+		return nil
+	}
+	return m
+}
+
+func versionJSON(vm secrets.VersionMetadata) map[string]any {
+	return map[string]any{
+		"version":         vm.Version,
+		"created_time":    formatTime(vm.CreatedTime),
+		"deletion_time":   formatTime(vm.DeletionTime),
+		"destroyed":       vm.Destroyed,
+		"custom_metadata": customMetadata(vm.CustomMetadata),
+	}
+}
+
+func (s *Server) kvRead(ctx context.Context, req *request) (*response, error) {
+	version := 0
+	if v := req.query.Get("version"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, errorf(http.StatusBadRequest, "version must be a non-negative integer")
+		}
+		version = n
+	}
+	ver, err := req.env.KV.Get(ctx, secretPath(req), version)
+	if ver != nil && ver.Data == nil {
+		// A deleted or destroyed version: Vault answers 404 with its metadata.
+		return &response{status: http.StatusNotFound, body: envelope(req, map[string]any{"data": nil, "metadata": versionJSON(ver.Metadata)})}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var data map[string]any
+	if err := json.Unmarshal(ver.Data, &data); err != nil {
+		return nil, err
+	}
+	meta := versionJSON(ver.Metadata)
+	body := envelope(req, map[string]any{"data": json.RawMessage(ver.Data), "metadata": meta})
+	return &response{status: http.StatusOK, body: body, auditData: map[string]any{"data": data, "metadata": meta}}, nil
+}
+
+// kvWriteBody is the body of a KV v2 write or patch.
+type kvWriteBody struct {
+	Data    json.RawMessage `json:"data"`
+	Options struct {
+		CAS *int `json:"cas"`
+	} `json:"options"`
+}
+
+func parseWriteBody(req *request) (*kvWriteBody, error) {
+	var body kvWriteBody
+	if err := jsonstrict.Decode(req.body, &body); err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
+	}
+	if len(body.Data) == 0 || string(body.Data) == "null" {
+		return nil, errorf(http.StatusBadRequest, `no data provided; send {"data": {...}}`)
+	}
+	if body.Data[0] != '{' {
+		return nil, errorf(http.StatusBadRequest, `"data" must be a JSON object`)
+	}
+	return &body, nil
+}
+
+func (s *Server) kvWrite(ctx context.Context, req *request) (*response, error) {
+	body, err := parseWriteBody(req)
+	if err != nil {
+		return nil, err
+	}
+	vm, err := req.env.KV.Put(ctx, secretPath(req), body.Data, secrets.PutOptions{CAS: body.Options.CAS})
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, body: envelope(req, versionJSON(vm))}, nil
+}
+
+func (s *Server) kvPatch(ctx context.Context, req *request) (*response, error) {
+	if ct := req.http.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/merge-patch+json") {
+		return nil, errorf(http.StatusUnsupportedMediaType, "PATCH needs Content-Type: application/merge-patch+json")
+	}
+	body, err := parseWriteBody(req)
+	if err != nil {
+		return nil, err
+	}
+	vm, err := req.env.KV.Patch(ctx, secretPath(req), body.Data, secrets.PutOptions{CAS: body.Options.CAS})
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, body: envelope(req, versionJSON(vm))}, nil
+}
+
+func (s *Server) kvDeleteLatest(ctx context.Context, req *request) (*response, error) {
+	if err := req.env.KV.Delete(ctx, secretPath(req)); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
+}
+
+func (s *Server) kvVersions(kind string) handlerFunc {
+	return func(ctx context.Context, req *request) (*response, error) {
+		var body struct {
+			Versions []int `json:"versions"`
+		}
+		if err := jsonstrict.Decode(req.body, &body); err != nil {
+			return nil, errorf(http.StatusBadRequest, "%v", err)
+		}
+		if len(body.Versions) == 0 {
+			return nil, errorf(http.StatusBadRequest, `no versions provided; send {"versions": [1, 2]}`)
+		}
+		kv, p := req.env.KV, secretPath(req)
+		var err error
+		switch kind {
+		case "delete":
+			err = kv.DeleteVersions(ctx, p, body.Versions)
+		case "undelete":
+			err = kv.Undelete(ctx, p, body.Versions)
+		case "destroy":
+			err = kv.Destroy(ctx, p, body.Versions)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &response{status: http.StatusNoContent}, nil
+	}
+}
+
+func (s *Server) kvList(ctx context.Context, req *request) (*response, error) {
+	prefix := secretPath(req)
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		prefix += "/"
+	}
+	keys, err := req.env.KV.List(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, errNotFound
+	}
+	return &response{status: http.StatusOK, body: envelope(req, map[string]any{"keys": keys})}, nil
+}
+
+func (s *Server) kvMetadataRead(ctx context.Context, req *request) (*response, error) {
+	md, err := req.env.KV.Metadata(ctx, secretPath(req))
+	if err != nil {
+		return nil, err
+	}
+	versions := make(map[string]any, len(md.Versions))
+	for n, vm := range md.Versions {
+		versions[strconv.Itoa(n)] = map[string]any{
+			"created_time":  formatTime(vm.CreatedTime),
+			"deletion_time": formatTime(vm.DeletionTime),
+			"destroyed":     vm.Destroyed,
+		}
+	}
+	data := map[string]any{
+		"cas_required":         md.CASRequired,
+		"created_time":         formatTime(md.CreatedTime),
+		"updated_time":         formatTime(md.UpdatedTime),
+		"current_version":      md.CurrentVersion,
+		"oldest_version":       md.OldestVersion,
+		"max_versions":         md.MaxVersions,
+		"delete_version_after": md.DeleteVersionAfter.String(),
+		"custom_metadata":      customMetadata(md.CustomMetadata),
+		"versions":             versions,
+	}
+	return &response{status: http.StatusOK, body: envelope(req, data)}, nil
+}
+
+// durationField accepts a Go duration string ("3h", "0s") or a number of
+// seconds, as Vault does.
+type durationField struct {
+	d   time.Duration
+	set bool
+}
+
+func (f *durationField) UnmarshalJSON(b []byte) error {
+	f.set = true
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		if s == "" {
+			f.d = 0
+			return nil
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			if n, nerr := strconv.ParseInt(s, 10, 64); nerr == nil {
+				f.d = time.Duration(n) * time.Second
+				return nil
+			}
+			return errors.New("a duration must look like 90s, 15m or 2h")
+		}
+		f.d = d
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return errors.New("a duration must be a string like 15m or a number of seconds")
+	}
+	f.d = time.Duration(n) * time.Second
+	return nil
+}
+
+func (s *Server) kvMetadataWrite(ctx context.Context, req *request) (*response, error) {
+	var body struct {
+		MaxVersions        *int              `json:"max_versions"`
+		CASRequired        *bool             `json:"cas_required"`
+		DeleteVersionAfter durationField     `json:"delete_version_after"`
+		CustomMetadata     map[string]string `json:"custom_metadata"`
+	}
+	if err := jsonstrict.Decode(req.body, &body); err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
+	}
+	u := secrets.MetadataUpdate{MaxVersions: body.MaxVersions, CASRequired: body.CASRequired, CustomMetadata: body.CustomMetadata}
+	if body.DeleteVersionAfter.set {
+		u.DeleteVersionAfter = &body.DeleteVersionAfter.d
+	}
+	if err := req.env.KV.SetMetadata(ctx, secretPath(req), u); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
+}
+
+func (s *Server) kvMetadataDelete(ctx context.Context, req *request) (*response, error) {
+	if err := req.env.KV.DeleteMetadata(ctx, secretPath(req)); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
+}
+
+func (s *Server) kvConfigRead(ctx context.Context, req *request) (*response, error) {
+	c, err := req.env.KV.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, body: envelope(req, map[string]any{
+		"max_versions":         c.MaxVersions,
+		"cas_required":         c.CASRequired,
+		"delete_version_after": c.DeleteVersionAfter.String(),
+	})}, nil
+}
+
+func (s *Server) kvConfigWrite(ctx context.Context, req *request) (*response, error) {
+	var body struct {
+		MaxVersions        *int          `json:"max_versions"`
+		CASRequired        *bool         `json:"cas_required"`
+		DeleteVersionAfter durationField `json:"delete_version_after"`
+	}
+	if err := jsonstrict.Decode(req.body, &body); err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
+	}
+	c, err := req.env.KV.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if body.MaxVersions != nil {
+		c.MaxVersions = *body.MaxVersions
+	}
+	if body.CASRequired != nil {
+		c.CASRequired = *body.CASRequired
+	}
+	if body.DeleteVersionAfter.set {
+		c.DeleteVersionAfter = body.DeleteVersionAfter.d
+	}
+	if err := req.env.KV.SetConfig(ctx, c); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
+}

@@ -1,0 +1,411 @@
+// Package server is ward's HTTP API: HashiCorp Vault's shapes (KV v2 under
+// each environment's mount, auth/token/*, sys/*) over a vault.Vault, with
+// the middleware every request passes: size limits, path canonicalisation,
+// token lookup, the environment boundary, the policy check and the audit log,
+// which fails closed.
+//
+//	srv := server.New(server.Config{Vault: v})
+//	err := srv.Serve(ctx, listener)
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/wardhq/ward/internal/audit"
+	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/vault"
+)
+
+// DefaultMaxBodyBytes is the request body limit when Config leaves it zero.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config configures a Server. Zero values are the documented defaults.
+type Config struct {
+	Vault        *vault.Vault // required
+	Logger       *slog.Logger // nil: slog.Default()
+	MaxBodyBytes int64        // 0: DefaultMaxBodyBytes
+	Version      string       // reported by sys/health and sys/seal-status
+	StorageType  string       // reported by sys/seal-status, e.g. "bolt"
+	Now          func() time.Time
+}
+
+// Server answers ward's HTTP API. It is an http.Handler.
+type Server struct {
+	cfg Config
+	v   *vault.Vault
+	log *slog.Logger
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger}
+}
+
+// request is one API call as it moves through the pipeline.
+type request struct {
+	id     string
+	http   *http.Request
+	method string // GET, LIST, PUT, POST, PATCH, DELETE, HEAD
+	path   string // canonical, after /v1/, may end in "/"
+	query  url.Values
+	body   []byte
+
+	token  *auth.Token // nil for unauthenticated endpoints
+	secret string      // the caller's raw token; never logged, audited only as HMAC
+	acl    *policy.ACL
+	env    *vault.Env // set for an environment's KV routes
+
+	// What the policy check decided on, for the audit entry.
+	op         string
+	policyPath string
+}
+
+// response is what a handler returns; the pipeline audits it before any
+// byte of it reaches the client.
+type response struct {
+	status int
+	body   any // JSON-encoded; nil with 204
+	// auditData is what the audit entry records of the response, every leaf
+	// HMAC'd by the audit log. nil: body as is when it is a map.
+	auditData map[string]any
+	// after, when set, runs once the response is audited and written:
+	// sealing must wait until its own response is in the audit log.
+	after func()
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.cfg.Now()
+	id := newRequestID()
+	status := 0
+	defer func() {
+		if p := recover(); p != nil {
+			// The panic value may hold request data: log its type only.
+			s.log.Error("panic while serving a request", "request_id", id, "panic_type", typeName(p))
+			if status == 0 {
+				writeError(w, id, &apiError{status: http.StatusInternalServerError, msgs: []string{"internal error; request id " + id}})
+				status = http.StatusInternalServerError
+			}
+		}
+		s.log.Info("request", "request_id", id, "method", r.Method, "path", safeLogPath(r), "status", status,
+			"duration_ms", float64(s.cfg.Now().Sub(start).Microseconds())/1000, "remote", r.RemoteAddr)
+	}()
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	req, resp, err := s.handle(r, id)
+	if err != nil {
+		ae := toAPIError(err)
+		if ae.status == http.StatusInternalServerError && len(ae.msgs) == 0 {
+			s.log.Error("request failed", "request_id", id, "error_type", typeName(err))
+			ae = &apiError{status: http.StatusInternalServerError, msgs: []string{"internal error; request id " + id}}
+		}
+		if req != nil && req.op != "" {
+			if aerr := s.auditResponse(req, ae.status, ae.Error(), nil); aerr != nil {
+				ae = auditFailed(id)
+			}
+		}
+		status = ae.status
+		writeError(w, id, ae)
+		return
+	}
+	if err := s.auditResponse(req, resp.status, "", resp.auditMap()); err != nil {
+		ae := auditFailed(id)
+		status = ae.status
+		writeError(w, id, ae)
+		return
+	}
+	status = resp.status
+	writeJSON(w, resp.status, resp.body)
+	if resp.after != nil {
+		resp.after()
+	}
+}
+
+func auditFailed(id string) *apiError {
+	return &apiError{status: http.StatusInternalServerError, msgs: []string{"the audit log cannot be written, so ward refuses to answer; request id " + id}}
+}
+
+// handle runs the pipeline up to the handler. req is returned (possibly
+// partly filled) with errors, so the failure can be audited when the request
+// got as far as an audited operation.
+func (s *Server) handle(r *http.Request, id string) (*request, *response, error) {
+	if !strings.HasPrefix(r.URL.Path, "/v1/") {
+		return nil, nil, errorf(http.StatusNotFound, "unknown path; ward's API lives under /v1/")
+	}
+	if r.Header.Get("X-HTTP-Method-Override") != "" {
+		// Accepted and ignored would let a caller believe an override took
+		// effect; refusing makes the method unambiguous.
+		return nil, nil, errorf(http.StatusBadRequest, "X-HTTP-Method-Override is not supported; send the real method")
+	}
+	p, err := policy.CanonicalPath(strings.TrimPrefix(r.URL.EscapedPath(), "/v1/"))
+	if err != nil {
+		return nil, nil, &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
+	}
+	req := &request{id: id, http: r, path: p, method: r.Method, query: r.URL.Query()}
+	if r.Method == http.MethodGet && req.query.Get("list") == "true" {
+		req.method = "LIST"
+	}
+	switch req.method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodPatch, http.MethodDelete, "LIST":
+	default:
+		return nil, nil, errorf(http.StatusMethodNotAllowed, "method %s is not supported", safeMethod(r.Method))
+	}
+	if err := s.readBody(r, req); err != nil {
+		return nil, nil, err
+	}
+	if s.v.Sealed() && !unsealedNotNeeded(req.path) {
+		return nil, nil, errSealed
+	}
+	rt, err := s.route(req)
+	if err != nil {
+		return req, nil, err
+	}
+	if !rt.unauthenticated {
+		if err := s.authenticate(req); err != nil {
+			return req, nil, err
+		}
+		if err := s.authorize(req, rt); err != nil {
+			return req, nil, err
+		}
+		if err := s.auditRequest(req); err != nil {
+			return nil, nil, auditFailed(id)
+		}
+	}
+	resp, err := rt.handler(r.Context(), req)
+	return req, resp, err
+}
+
+func (s *Server) readBody(r *http.Request, req *request) error {
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		return errorf(http.StatusRequestEntityTooLarge, "request body is %d bytes; the limit is %d", r.ContentLength, s.cfg.MaxBodyBytes)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errorf(http.StatusRequestEntityTooLarge, "request body is larger than the limit of %d bytes", s.cfg.MaxBodyBytes)
+		}
+		return errorf(http.StatusBadRequest, "reading the request body failed")
+	}
+	req.body = body
+	return nil
+}
+
+// tokenFromHeaders returns the caller's token from X-Vault-Token or
+// Authorization: Bearer. Two different tokens in one request are refused.
+func tokenFromHeaders(h http.Header) (string, error) {
+	vt := h.Values("X-Vault-Token")
+	var bearer []string
+	for _, a := range h.Values("Authorization") {
+		if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+			bearer = append(bearer, strings.TrimSpace(a[7:]))
+		}
+	}
+	all := append(vt, bearer...)
+	if len(all) == 0 {
+		return "", nil
+	}
+	for _, t := range all[1:] {
+		if t != all[0] {
+			return "", errorf(http.StatusBadRequest, "the request carries two different tokens (X-Vault-Token and Authorization, or repeated headers); send one")
+		}
+	}
+	return all[0], nil
+}
+
+func (s *Server) authenticate(req *request) error {
+	secret, err := tokenFromHeaders(req.http.Header)
+	if err != nil {
+		return err
+	}
+	if secret == "" {
+		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: no token; send it in X-Vault-Token or Authorization: Bearer"}}
+	}
+	tokens, err := s.v.Tokens()
+	if err != nil {
+		return err
+	}
+	tok, err := tokens.Lookup(req.http.Context(), secret)
+	if err != nil {
+		return err
+	}
+	acl, err := s.v.ACL(tok.Policies)
+	if err != nil {
+		return err
+	}
+	req.token, req.secret, req.acl = tok, secret, acl
+	return nil
+}
+
+// authorize checks the environment boundary and then the policy, for the
+// operation the route really performs.
+func (s *Server) authorize(req *request, rt *route) error {
+	if rt.env != "" {
+		env, err := s.v.Env(rt.env)
+		if err != nil {
+			return err
+		}
+		if !req.token.IsRoot() && (req.token.Env != env.Name || req.token.EnvID != env.ID) {
+			return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: this token is bound to another environment"}}
+		}
+		req.env = env
+	}
+	op, ppath := rt.op, rt.policyPath
+	if rt.resolve != nil {
+		var err error
+		if op, err = rt.resolve(req.http.Context(), req); err != nil {
+			return err
+		}
+	}
+	req.op, req.policyPath = string(op), ppath
+	if op == opSelf {
+		return nil
+	}
+	d := req.acl.Check(ppath, op)
+	if !d.Allowed {
+		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + ppath}}
+	}
+	if d.MFA && !req.token.IsRoot() {
+		// Step-up MFA is not built yet: a rule that demands it refuses,
+		// rather than granting without the second factor.
+		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + ppath + " requires MFA (policy " + d.Policy + "), which this server cannot check yet"}}
+	}
+	return nil
+}
+
+func (s *Server) auditRequest(req *request) error {
+	log, err := s.v.Audit()
+	if err != nil {
+		return err
+	}
+	e := s.auditEntry(req, "request")
+	if len(req.body) > 0 {
+		var data map[string]any
+		if json.Unmarshal(req.body, &data) == nil {
+			e.Data = data
+		}
+	}
+	return log.Write(req.http.Context(), e)
+}
+
+func (s *Server) auditResponse(req *request, status int, msg string, data map[string]any) error {
+	if req == nil || req.op == "" {
+		return nil
+	}
+	log, err := s.v.Audit()
+	if err != nil {
+		return err
+	}
+	e := s.auditEntry(req, "response")
+	e.Status, e.Error, e.Data = status, msg, data
+	return log.Write(context.WithoutCancel(req.http.Context()), e)
+}
+
+func (s *Server) auditEntry(req *request, typ string) *audit.Entry {
+	e := &audit.Entry{
+		Type:       typ,
+		RequestID:  req.id,
+		Path:       req.path,
+		Operation:  req.op,
+		RemoteAddr: req.http.RemoteAddr,
+		Token:      req.secret,
+	}
+	if req.token != nil {
+		e.Identity = req.token.DisplayName
+		e.Accessor = req.token.Accessor
+		e.Policies = req.token.Policies
+	}
+	if req.env != nil {
+		e.Environment = req.env.Name
+	}
+	return e
+}
+
+func (r *response) auditMap() map[string]any {
+	if r.auditData != nil {
+		return r.auditData
+	}
+	if m, ok := r.body.(map[string]any); ok {
+		return m
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	if status == http.StatusNoContent || body == nil {
+		w.WriteHeader(status)
+		return
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+func writeError(w http.ResponseWriter, id string, e *apiError) {
+	msgs := e.msgs
+	if msgs == nil {
+		msgs = []string{}
+	}
+	w.Header().Set("X-Ward-Request-Id", id)
+	writeJSON(w, e.status, map[string]any{"errors": msgs})
+}
+
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// safeLogPath is the request path for a log line: the canonical form when it
+// is one, else only its length, since a malformed path may carry anything.
+func safeLogPath(r *http.Request) string {
+	p, err := policy.CanonicalPath(strings.TrimPrefix(r.URL.EscapedPath(), "/v1/"))
+	if err != nil || !strings.HasPrefix(r.URL.Path, "/v1/") {
+		return "(invalid path)"
+	}
+	return "/v1/" + p
+}
+
+func safeMethod(m string) string {
+	if len(m) > 16 {
+		return m[:16] + "..."
+	}
+	return m
+}
+
+func typeName(v any) string { return fmt.Sprintf("%T", v) }
+
+// unsealedNotNeeded names the endpoints that answer while ward is sealed.
+func unsealedNotNeeded(p string) bool {
+	switch p {
+	case "sys/health", "sys/seal-status", "sys/unseal", "sys/init":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,235 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wardhq/ward/internal/audit"
+	"github.com/wardhq/ward/internal/storage/memory"
+	"github.com/wardhq/ward/internal/vault"
+)
+
+type testServer struct {
+	t     *testing.T
+	url   string
+	root  string
+	v     *vault.Vault
+	audit string
+}
+
+// newTestServer runs a real HTTP server on a loopback socket over an
+// initialised, unsealed vault with environments dev, staging and prod.
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	auditPath := filepath.Join(t.TempDir(), "audit.log")
+	v, err := vault.Open(vault.Config{Storage: memory.New(), AuditPath: auditPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := v.Init(ctx, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []string{"dev", "staging", "prod"} {
+		if _, err := v.CreateEnv(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(New(Config{Vault: v, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	t.Cleanup(func() { srv.Close(); v.Close() })
+	return &testServer{t: t, url: srv.URL, root: res.RootToken, v: v, audit: auditPath}
+}
+
+func (s *testServer) do(method, path, token, body string, hdr ...string) (int, map[string]any) {
+	s.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, s.url+path, r)
+	if token != "" {
+		req.Header.Set("X-Vault-Token", token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// token makes a token bound to env with one policy made of rules.
+func (s *testServer) token(env, rules string) string {
+	s.t.Helper()
+	name := "p" + strings.ReplaceAll(env, "-", "")
+	if st, body := s.do("PUT", "/v1/sys/policies/acl/"+name, s.root, mustJSON(map[string]any{"policy": rules})); st != 204 {
+		s.t.Fatalf("policy write: %d %v", st, body)
+	}
+	st, body := s.do("POST", "/v1/auth/token/create", s.root, mustJSON(map[string]any{"env": env, "policies": []string{name}, "ttl": "1h"}))
+	if st != 200 {
+		s.t.Fatalf("token create: %d %v", st, body)
+	}
+	return body["auth"].(map[string]any)["client_token"].(string)
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// Every endpoint checks the capability of the operation it really performs.
+func TestCapabilityPerOperation(t *testing.T) {
+	s := newTestServer(t)
+	s.do("POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
+	s.do("POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v2"}}`)
+	tests := []struct {
+		name       string
+		caps       string
+		method     string
+		path, body string
+		hdr        []string
+	}{
+		{"read", "read", "GET", "/v1/dev/data/app/db", "", nil},
+		{"create", "create", "POST", "/v1/dev/data/app/new", `{"data":{"k":"v"}}`, nil},
+		{"update", "update", "POST", "/v1/dev/data/app/db", `{"data":{"k":"v3"}}`, nil},
+		{"patch", "patch", "PATCH", "/v1/dev/data/app/db", `{"data":{"k":"v4"}}`, []string{"Content-Type", "application/merge-patch+json"}},
+		{"delete", "delete", "DELETE", "/v1/dev/data/app/db", "", nil},
+		{"delete versions", "delete", "POST", "/v1/dev/delete/app/db", `{"versions":[1]}`, nil},
+		{"undelete", "undelete", "POST", "/v1/dev/undelete/app/db", `{"versions":[1]}`, nil},
+		{"destroy", "destroy", "POST", "/v1/dev/destroy/app/db", `{"versions":[1]}`, nil},
+		{"metadata read", "read", "GET", "/v1/dev/metadata/app/db", "", nil},
+		{"metadata delete destroys", "destroy", "DELETE", "/v1/dev/metadata/app/db", "", nil},
+		{"list", "list", "LIST", "/v1/dev/metadata/app/", "", nil},
+	}
+	all := []string{"read", "list", "create", "update", "patch", "delete", "undelete", "destroy"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Every capability but the one needed: refused.
+			var others []string
+			for _, c := range all {
+				if c != tt.caps {
+					others = append(others, c)
+				}
+			}
+			tok := s.token("dev", "rules:\n  - path: dev/**\n    capabilities: ["+strings.Join(others, ", ")+"]\n")
+			if st, body := s.do(tt.method, tt.path, tok, tt.body, tt.hdr...); st != 403 {
+				t.Fatalf("without %s: %d %v, want 403", tt.caps, st, body)
+			}
+			// The one needed alone: allowed.
+			tok = s.token("dev", "rules:\n  - path: dev/**\n    capabilities: ["+tt.caps+"]\n")
+			if st, body := s.do(tt.method, tt.path, tok, tt.body, tt.hdr...); st >= 400 {
+				t.Fatalf("with %s: %d %v", tt.caps, st, body)
+			}
+		})
+	}
+}
+
+func TestEnvironmentIsAHardBoundary(t *testing.T) {
+	s := newTestServer(t)
+	s.do("POST", "/v1/prod/data/app/db", s.root, `{"data":{"k":"v"}}`)
+	// A policy that names prod does not let a staging token reach it.
+	tok := s.token("staging", "rules:\n  - path: \"*/**\"\n    capabilities: [admin]\n")
+	if st, _ := s.do("GET", "/v1/prod/data/app/db", tok, ""); st != 403 {
+		t.Fatalf("staging token reading prod: %d, want 403", st)
+	}
+	if st, _ := s.do("POST", "/v1/auth/token/create", tok, `{"env":"prod","policies":["pstaging"]}`); st != 403 {
+		t.Fatalf("staging token minting a prod token: %d, want 403", st)
+	}
+}
+
+func TestTwoTokensRefused(t *testing.T) {
+	s := newTestServer(t)
+	st, _ := s.do("GET", "/v1/auth/token/lookup-self", s.root, "", "Authorization", "Bearer ward_x")
+	if st != 400 {
+		t.Fatalf("two different tokens: %d, want 400", st)
+	}
+	st, _ = s.do("GET", "/v1/auth/token/lookup-self", "", "", "Authorization", "Bearer "+s.root)
+	if st != 200 {
+		t.Fatalf("bearer token alone: %d, want 200", st)
+	}
+	st, _ = s.do("GET", "/v1/auth/token/lookup-self", s.root, "", "Authorization", "Bearer "+s.root)
+	if st != 200 {
+		t.Fatalf("the same token twice: %d, want 200", st)
+	}
+}
+
+func TestCapabilitiesSelf(t *testing.T) {
+	s := newTestServer(t)
+	tok := s.token("staging", "rules:\n  - path: staging/payments/*\n    capabilities: [read, list]\n  - path: staging/payments/admin\n    capabilities: [deny]\n")
+	st, body := s.do("POST", "/v1/sys/capabilities-self", tok, `{"paths":["staging/data/payments/db","staging/data/payments/admin","prod/data/payments/db"]}`)
+	if st != 200 {
+		t.Fatalf("capabilities-self: %d %v", st, body)
+	}
+	want := map[string]string{
+		"staging/data/payments/db":    `["list","read"]`,
+		"staging/data/payments/admin": `["deny"]`,
+		"prod/data/payments/db":       `["deny"]`,
+	}
+	for p, w := range want {
+		if got := mustJSON(body[p]); got != w {
+			t.Errorf("%s: %s, want %s", p, got, w)
+		}
+	}
+}
+
+// Each request leaves a request and a response entry; secret values and
+// tokens appear in them only as HMACs that sys/audit-hash reproduces.
+func TestAuditEntries(t *testing.T) {
+	s := newTestServer(t)
+	const value = "audit-canary-value"
+	if st, _ := s.do("POST", "/v1/staging/data/app/db", s.root, `{"data":{"password":"`+value+`"}}`); st != 200 {
+		t.Fatal(st)
+	}
+	if st, _ := s.do("GET", "/v1/staging/data/app/db", s.root, ""); st != 200 {
+		t.Fatal(st)
+	}
+	st, body := s.do("POST", "/v1/sys/audit-hash/file", s.root, `{"input":"`+value+`"}`)
+	if st != 200 {
+		t.Fatalf("audit-hash: %d %v", st, body)
+	}
+	hash, _ := body["hash"].(string)
+	raw, err := os.ReadFile(s.audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(raw)
+	if strings.Contains(log, value) || strings.Contains(log, s.root) {
+		t.Fatal("the audit log holds a secret value or the root token in the clear")
+	}
+	var reads []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("audit line is not JSON: %v", err)
+		}
+		if e["path"] == "staging/data/app/db" && e["operation"] == "read" {
+			reads = append(reads, e)
+		}
+	}
+	if len(reads) != 2 || reads[0]["type"] != "request" || reads[1]["type"] != "response" {
+		t.Fatalf("want a request and a response entry for the read, got %v", reads)
+	}
+	if !strings.Contains(mustJSON(reads[1]), hash) || hash == "" {
+		t.Fatalf("the response entry does not carry the value's HMAC %q: %v", hash, reads[1])
+	}
+	if n, err := audit.Verify(strings.NewReader(log)); err != nil || n < 4 {
+		t.Fatalf("verify: %d entries, %v", n, err)
+	}
+}

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/wardhq/ward/internal/jsonstrict"
+	"github.com/wardhq/ward/internal/vault"
+)
+
+// Policies: sys/policies/acl/NAME in Vault's shapes; the document is YAML.
+
+func (s *Server) policyList(_ context.Context, req *request) (*response, error) {
+	names, err := s.v.Policies()
+	if err != nil {
+		return nil, err
+	}
+	out := envelope(req, map[string]any{"keys": names, "policies": names})
+	delete(out, "mount_type")
+	return &response{status: http.StatusOK, body: out}, nil
+}
+
+func (s *Server) policyRead(name string) handlerFunc {
+	return func(_ context.Context, req *request) (*response, error) {
+		p, err := s.v.Policy(name)
+		if err != nil {
+			return nil, err
+		}
+		out := envelope(req, map[string]any{"name": p.Name, "policy": string(p.Raw)})
+		delete(out, "mount_type")
+		return &response{status: http.StatusOK, body: out}, nil
+	}
+}
+
+func (s *Server) policyWrite(name string) handlerFunc {
+	return func(ctx context.Context, req *request) (*response, error) {
+		var body struct {
+			Policy string `json:"policy"`
+		}
+		if err := jsonstrict.Decode(req.body, &body); err != nil {
+			return nil, errorf(http.StatusBadRequest, "%v", err)
+		}
+		if body.Policy == "" {
+			return nil, errorf(http.StatusBadRequest, `missing "policy": the policy document (YAML)`)
+		}
+		if _, err := s.v.PutPolicy(ctx, name, []byte(body.Policy)); err != nil {
+			return nil, err
+		}
+		return &response{status: http.StatusNoContent}, nil
+	}
+}
+
+func (s *Server) policyDelete(name string) handlerFunc {
+	return func(ctx context.Context, _ *request) (*response, error) {
+		if err := s.v.DeletePolicy(ctx, name); err != nil {
+			return nil, err
+		}
+		return &response{status: http.StatusNoContent}, nil
+	}
+}
+
+// Environments: sys/ward/envs/NAME, ward's own endpoint.
+
+func envJSON(e *vault.Env) map[string]any {
+	return map[string]any{"name": e.Name, "created_at": formatTime(e.CreatedAt), "mount": e.Name + "/"}
+}
+
+func (s *Server) envList(_ context.Context, req *request) (*response, error) {
+	envs, err := s.v.Envs()
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(envs))
+	list := make([]any, len(envs))
+	for i, e := range envs {
+		keys[i] = e.Name
+		list[i] = envJSON(e)
+	}
+	out := envelope(req, map[string]any{"keys": keys, "environments": list})
+	delete(out, "mount_type")
+	return &response{status: http.StatusOK, body: out}, nil
+}
+
+func (s *Server) envRead(name string) handlerFunc {
+	return func(_ context.Context, req *request) (*response, error) {
+		e, err := s.v.Env(name)
+		if err != nil {
+			return nil, err
+		}
+		out := envelope(req, envJSON(e))
+		delete(out, "mount_type")
+		return &response{status: http.StatusOK, body: out}, nil
+	}
+}
+
+func (s *Server) envCreate(name string) handlerFunc {
+	return func(ctx context.Context, req *request) (*response, error) {
+		e, err := s.v.CreateEnv(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		out := envelope(req, envJSON(e))
+		delete(out, "mount_type")
+		return &response{status: http.StatusOK, body: out}, nil
+	}
+}
+
+func (s *Server) envDelete(name string) handlerFunc {
+	return func(ctx context.Context, _ *request) (*response, error) {
+		if err := s.v.DeleteEnv(ctx, name); err != nil {
+			return nil, err
+		}
+		return &response{status: http.StatusNoContent}, nil
+	}
+}

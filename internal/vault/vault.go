@@ -1,0 +1,262 @@
+// Package vault ties ward's domain packages into one vault: the barrier over
+// storage, the environments and their KV engines, policies, tokens and the
+// audit log, and the init/unseal/seal life cycle.
+//
+// The HTTP server is the vault's only caller in production:
+//
+//	v, err := vault.Open(vault.Config{Storage: db, AuditPath: "/var/lib/ward/audit.log"})
+//	res, err := v.Init(ctx, 5, 3)          // once, on a new store
+//	_, err = v.Unseal(ctx, share)          // threshold times, after every start
+//	env, err := v.Env("staging")           // env.KV is its KV v2 engine
+//
+// Storage layout (every value encrypted by the barrier, which keeps core/):
+//
+//	sys/audit-key             the audit log's HMAC key
+//	sys/envs/NAME             an environment: its name and random id
+//	sys/policies/NAME         a policy's YAML source
+//	sys/token/...             the token store
+//	env/ID/kv/...             environment ID's KV v2 engine, sealed with its own key
+package vault
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/wardhq/ward/internal/audit"
+	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/barrier"
+	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/storage"
+)
+
+// Sentinel errors for the vault's states.
+var (
+	ErrSealed         = barrier.ErrSealed
+	ErrNotInitialized = barrier.ErrNotInitialized
+	ErrEnvNotFound    = errors.New("environment not found")
+	ErrEnvExists      = errors.New("environment already exists")
+	ErrPolicyNotFound = errors.New("policy not found")
+)
+
+// Config configures a Vault. Zero values of optional fields are documented.
+type Config struct {
+	Storage   storage.Backend // required: the untrusted store
+	AuditPath string          // required: the audit log file, created 0600
+	AuditSync bool            // fsync the audit log before each reply
+	Now       func() time.Time
+	Rand      io.Reader
+	Logger    *slog.Logger // nil: slog.Default()
+}
+
+// Vault is safe for concurrent use. Its unsealed state (tokens, audit log,
+// environments, policies) is set up by Unseal and torn down by Seal.
+type Vault struct {
+	cfg     Config
+	barrier *barrier.Barrier
+
+	mu       sync.RWMutex
+	unsealed *unsealed // guarded by mu; nil while sealed
+}
+
+// unsealed is what exists only while the barrier is open.
+type unsealed struct {
+	tokens *auth.Store
+	audit  *audit.Log
+
+	mu       sync.RWMutex
+	envs     map[string]*Env           // guarded by mu, by name
+	policies map[string]*policy.Policy // guarded by mu, by name
+	acls     map[string]*policy.ACL    // guarded by mu; cache by joined policy names
+}
+
+// Open returns a sealed vault over cfg.Storage.
+func Open(cfg Config) (*Vault, error) {
+	if cfg.Storage == nil {
+		return nil, errors.New("vault: no storage configured")
+	}
+	if cfg.AuditPath == "" {
+		return nil, errors.New("vault: no audit log path configured")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand})
+	return &Vault{cfg: cfg, barrier: b}, nil
+}
+
+// InitResult is what Init hands out once and never stores.
+type InitResult struct {
+	Shares    [][]byte
+	Threshold int
+	RootToken string
+}
+
+// Init creates the root key, splits it into shares, creates the audit key and
+// a root token, and leaves the vault sealed.
+func (v *Vault) Init(ctx context.Context, shares, threshold int) (*InitResult, error) {
+	keys, err := v.barrier.Init(ctx, shares, threshold)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys[:threshold] {
+		if _, err := v.barrier.Unseal(ctx, k); err != nil {
+			return nil, fmt.Errorf("unsealing a new vault: %w", err)
+		}
+	}
+	defer v.barrier.Seal()
+	key := make([]byte, 32)
+	if _, err := io.ReadFull(v.cfg.Rand, key); err != nil {
+		return nil, err
+	}
+	if err := v.barrier.Put(ctx, &storage.Entry{Key: keyAuditKey, Value: key}); err != nil {
+		return nil, err
+	}
+	tokens, err := v.newTokenStore()
+	if err != nil {
+		return nil, err
+	}
+	root, _, err := tokens.CreateRoot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &InitResult{Shares: keys, Threshold: threshold, RootToken: root}, nil
+}
+
+// Initialized reports whether Init has run on this store.
+func (v *Vault) Initialized(ctx context.Context) (bool, error) { return v.barrier.Initialized(ctx) }
+
+// SealStatus reports the barrier's state.
+func (v *Vault) SealStatus(ctx context.Context) (barrier.SealStatus, error) {
+	return v.barrier.Status(ctx)
+}
+
+// Unseal adds one share; when the threshold is reached the vault opens its
+// audit log, token store, environments and policies.
+func (v *Vault) Unseal(ctx context.Context, share []byte) (barrier.SealStatus, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.unsealed != nil {
+		return v.barrier.Status(ctx)
+	}
+	st, err := v.barrier.Unseal(ctx, share)
+	if err != nil || st.Sealed {
+		return st, err
+	}
+	u, err := v.setupLocked(ctx)
+	if err != nil {
+		v.barrier.Seal()
+		return v.barrier.Status(ctx)
+	}
+	v.unsealed = u
+	return st, nil
+}
+
+// ResetUnseal forgets the shares given so far.
+func (v *Vault) ResetUnseal() { v.barrier.ResetUnseal() }
+
+func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
+	key, err := v.barrier.Get(ctx, keyAuditKey)
+	if err != nil {
+		return nil, fmt.Errorf("reading the audit key: %w", err)
+	}
+	log, err := audit.Open(audit.Config{Path: v.cfg.AuditPath, HMACKey: key.Value, Now: v.cfg.Now, Sync: v.cfg.AuditSync})
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := v.newTokenStore()
+	if err != nil {
+		log.Close()
+		return nil, err
+	}
+	u := &unsealed{tokens: tokens, audit: log, envs: map[string]*Env{}, policies: map[string]*policy.Policy{}, acls: map[string]*policy.ACL{}}
+	if err := v.loadEnvs(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
+	if err := v.loadPolicies(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
+	return u, nil
+}
+
+func (v *Vault) newTokenStore() (*auth.Store, error) {
+	return auth.NewStore(auth.Config{
+		Storage: storage.NewPrefixed(v.barrier, "sys/token/"),
+		Now:     v.cfg.Now,
+		Rand:    v.cfg.Rand,
+	})
+}
+
+// Seal zeroizes the keys and drops everything that needs them.
+func (v *Vault) Seal() error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.barrier.Seal()
+	if v.unsealed == nil {
+		return nil
+	}
+	err := v.unsealed.audit.Close()
+	v.unsealed = nil
+	return err
+}
+
+// Rotate adds a key term to the barrier.
+func (v *Vault) Rotate(ctx context.Context) (uint32, error) { return v.barrier.Rotate(ctx) }
+
+// Sealed reports whether the vault is sealed.
+func (v *Vault) Sealed() bool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.unsealed == nil
+}
+
+func (v *Vault) state() (*unsealed, error) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.unsealed == nil {
+		return nil, ErrSealed
+	}
+	return v.unsealed, nil
+}
+
+// Tokens returns the token store, or ErrSealed.
+func (v *Vault) Tokens() (*auth.Store, error) {
+	u, err := v.state()
+	if err != nil {
+		return nil, err
+	}
+	return u.tokens, nil
+}
+
+// Audit returns the audit log, or ErrSealed.
+func (v *Vault) Audit() (*audit.Log, error) {
+	u, err := v.state()
+	if err != nil {
+		return nil, err
+	}
+	return u.audit, nil
+}
+
+// Close seals the vault and closes the storage.
+func (v *Vault) Close() error {
+	err := v.Seal()
+	if cerr := v.cfg.Storage.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+const keyAuditKey = "sys/audit-key"
