@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -308,10 +309,17 @@ func TestWorkers(t *testing.T) {
 		in = append(in, '\n')
 	}
 	var outs []string
+	var found []match
 	for _, workers := range []int{1, 2, 3, 7} {
 		m, _, err := NewMatcher(secrets, Options{Workers: workers})
 		if err != nil {
 			t.Fatal(err)
+		}
+		ms := slices.Compact(m.find(in, nil)) // parts overlap: drop repeats
+		if workers == 1 {
+			found = ms
+		} else if !slices.Equal(ms, found) {
+			t.Errorf("%d workers found %d matches, one worker %d", workers, len(ms), len(found))
 		}
 		var out bytes.Buffer
 		w := m.NewWriter(&out)
@@ -324,5 +332,47 @@ func TestWorkers(t *testing.T) {
 	}
 	if strings.Count(outs[0], "[masked:") < 100 {
 		t.Errorf("only %d replacements", strings.Count(outs[0], "[masked:"))
+	}
+}
+
+// TestFoldAtEveryPosition breaks the base64 form of a value embedded in a
+// longer base64 text with a line break at every position inside it, and
+// checks that no 6 characters of the form survive on either side.
+func TestFoldAtEveryPosition(t *testing.T) {
+	m, _, err := NewMatcher([]Secret{{tokName, []byte(tok)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.StdEncoding.EncodeToString([]byte(strings.Repeat("z", 100) + tok + strings.Repeat("z", 100)))
+	core := string(base64Core(base64.RawStdEncoding, []byte(tok), 100%3))
+	at := strings.Index(enc, core)
+	if at < 0 {
+		t.Fatal("core not in the encoding")
+	}
+	for _, nl := range []string{"\n", "\r\n"} {
+		for k := 1; k < len(core); k++ {
+			in := enc[:at+k] + nl + enc[at+k:] + "\n"
+			// Whole, and a byte at a time with a flush after each, where
+			// a piece before the break shorter than minFoldPiece may go.
+			for _, chunk := range []int{len(in), 1} {
+				if chunk == 1 && k < minFoldPiece {
+					continue
+				}
+				var out bytes.Buffer
+				w := m.NewWriter(&out)
+				for i := 0; i < len(in); i += chunk {
+					w.Write([]byte(in[i:min(len(in), i+chunk)]))
+					w.Flush()
+				}
+				w.Close()
+				joined := strings.NewReplacer("\r", "", "\n", "").Replace(out.String())
+				for i := 0; i+6 <= len(core); i++ {
+					if strings.Contains(joined, core[i:i+6]) {
+						t.Errorf("fold %q at %d, chunks of %d: a piece of the encoded value survived", nl, k, chunk)
+						break
+					}
+				}
+			}
+		}
 	}
 }
