@@ -3,6 +3,7 @@ package secrets
 import (
 	"context"
 	"encoding/json"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -81,3 +82,12 @@ func (f *fixture) meta(path string) *Metadata {
 }
 
 func intp(n int) *int { return &n }
+
+// yieldingStorage yields the processor inside every Get, so that
+// read-modify-write races show up even on a fast in-memory store.
+type yieldingStorage struct{ storage.Backend }
+
+func (y yieldingStorage) Get(ctx context.Context, key string) (*storage.Entry, error) {
+	runtime.Gosched()
+	return y.Backend.Get(ctx, key)
+}
