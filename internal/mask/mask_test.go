@@ -261,20 +261,26 @@ func TestReleasesNonSecretTail(t *testing.T) {
 	}
 }
 
+// maskChunks writes in to a new Writer size bytes at a time, flushing after
+// each write, and returns the output after Close.
+func maskChunks(m *Matcher, in string, size int) string {
+	var out bytes.Buffer
+	w := m.NewWriter(&out)
+	for i := 0; i < len(in); i += size {
+		w.Write([]byte(in[i:min(len(in), i+size)]))
+		w.Flush()
+	}
+	w.Close()
+	return out.String()
+}
+
 func TestChunkings(t *testing.T) {
 	in := "a\x1b[1m " + tok + " b " + base64.StdEncoding.EncodeToString([]byte(tok)) + " c " + tok + tok + "\r\n"
 	m, _, _ := NewMatcher([]Secret{{tokName, []byte(tok)}}, Options{Replacement: Fixed("***")})
 	want := "a\x1b[1m *** b *** c ***\r\n"
 	for _, size := range []int{1, 2, 3, 7, 15, 16, 17, 64, 1 << 20} {
-		var out bytes.Buffer
-		w := m.NewWriter(&out)
-		for i := 0; i < len(in); i += size {
-			w.Write([]byte(in[i:min(len(in), i+size)]))
-			w.Flush()
-		}
-		w.Close()
-		if out.String() != want {
-			t.Errorf("chunks of %d: got %q, want %q", size, out.String(), want)
+		if got := maskChunks(m, in, size); got != want {
+			t.Errorf("chunks of %d: got %q, want %q", size, got, want)
 		}
 	}
 	var out bytes.Buffer
@@ -358,14 +364,7 @@ func TestFoldAtEveryPosition(t *testing.T) {
 				if chunk == 1 && k < minFoldPiece {
 					continue
 				}
-				var out bytes.Buffer
-				w := m.NewWriter(&out)
-				for i := 0; i < len(in); i += chunk {
-					w.Write([]byte(in[i:min(len(in), i+chunk)]))
-					w.Flush()
-				}
-				w.Close()
-				joined := strings.NewReplacer("\r", "", "\n", "").Replace(out.String())
+				joined := strings.NewReplacer("\r", "", "\n", "").Replace(maskChunks(m, in, chunk))
 				for i := 0; i+6 <= len(core); i++ {
 					if strings.Contains(joined, core[i:i+6]) {
 						t.Errorf("fold %q at %d, chunks of %d: a piece of the encoded value survived", nl, k, chunk)
