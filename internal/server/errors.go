@@ -7,8 +7,8 @@ import (
 
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/barrier"
-	secrets "github.com/wardhq/ward/internal/kv"
 	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/vault"
 )
 
@@ -66,7 +66,8 @@ func toAPIError(err error) *apiError {
 		return &apiError{status: http.StatusBadRequest, msgs: []string{"check-and-set parameter required for this call"}}
 	case errors.Is(err, secrets.ErrTooLarge):
 		return &apiError{status: http.StatusRequestEntityTooLarge, msgs: []string{err.Error()}}
-	case errors.Is(err, secrets.ErrInvalidValue), errors.Is(err, secrets.ErrBadVersion):
+	case errors.Is(err, secrets.ErrInvalidValue), errors.Is(err, secrets.ErrBadVersion),
+		errors.Is(err, secrets.ErrInvalidPath), errors.Is(err, secrets.ErrInvalidMetadata):
 		return &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
 	case errors.Is(err, secrets.ErrNotFound), errors.Is(err, vault.ErrPolicyNotFound):
 		return errNotFound

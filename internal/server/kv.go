@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/jsonstrict"
-	secrets "github.com/wardhq/ward/internal/kv"
 	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/secrets"
 )
 
 // kvRoute maps an environment's KV v2 mount, in Vault's shapes:

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	secrets "github.com/wardhq/ward/internal/kv"
+	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/storage"
 )
 
