@@ -81,7 +81,7 @@ type Log struct {
 
 // pending is one line waiting in the queue.
 type pending struct {
-	obj  []byte     // the entry's JSON object without its closing brace
+	objs [][]byte   // the entries' JSON objects without their closing braces
 	done chan error // the result; errLead hands over the leader's role
 }
 
@@ -166,14 +166,26 @@ func (l *Log) HMAC(value string) string { return l.hasher.sum(value) }
 // must fail the request. ctx is checked only before the line is queued: once
 // queued, Write waits for the batch, which does not wait on the network.
 func (l *Log) Write(ctx context.Context, e *Entry) error {
+	return l.WriteAll(ctx, e)
+}
+
+// WriteAll appends the entries as consecutive lines, all or none, in one
+// write: the server uses it for the request and response entries of a
+// read, which returns nothing until both are in the log.
+func (l *Log) WriteAll(ctx context.Context, entries ...*Entry) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	obj := l.hasher.encode(e, l.cfg.Now())
-	if len(obj)+hashSuffixLen+len(`,"seq":18446744073709551615,"prev":""`)+len(genesis)+1 > MaxLine {
-		return ErrTooLarge
+	now := l.cfg.Now()
+	objs := make([][]byte, len(entries))
+	for i, e := range entries {
+		obj := l.hasher.encode(e, now)
+		if len(obj)+hashSuffixLen+len(`,"seq":18446744073709551615,"prev":""`)+len(genesis)+1 > MaxLine {
+			return ErrTooLarge
+		}
+		objs[i] = obj
 	}
-	p := &pending{obj: obj, done: make(chan error, 1)}
+	p := &pending{objs: objs, done: make(chan error, 1)}
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -220,7 +232,9 @@ func (l *Log) writeBatch(batch []*pending) error {
 	}
 	buf, h := l.buf[:0], l.head
 	for _, p := range batch {
-		buf, h = appendLine(buf, p.obj, h)
+		for _, obj := range p.objs {
+			buf, h = appendLine(buf, obj, h)
+		}
 	}
 	l.buf = buf
 	n, err := l.f.Write(buf)

@@ -2,7 +2,9 @@
 // each environment's mount, auth/token/*, sys/*) over a vault.Vault, with
 // the middleware every request passes: size limits, path canonicalisation,
 // token lookup, the environment boundary, the policy check and the audit log,
-// which fails closed.
+// which fails closed: nothing is changed before its request entry is in the
+// log, and nothing is answered before its response entry is. (A read's
+// request entry is written together with its response entry, in one write.)
 //
 //	srv := server.New(server.Config{Vault: v})
 //	err := srv.Serve(ctx, listener)
@@ -79,6 +81,13 @@ type request struct {
 	// What the policy check decided on, for the audit entry.
 	op         string
 	policyPath string
+	// requestEntry is a read's request entry, written together with its
+	// response entry: a read changes nothing and returns nothing before
+	// both are in the log, and one write serves both.
+	requestEntry *audit.Entry
+	// audited is set for every request that reached an authenticated route,
+	// allowed or not; requestWritten once its request entry is in the log.
+	audited, requestWritten bool
 }
 
 // response is what a handler returns; the pipeline audits it before any
@@ -119,7 +128,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.log.Error("request failed", "request_id", id, "error_type", typeName(err))
 			ae = &apiError{status: http.StatusInternalServerError, msgs: []string{"internal error; request id " + id}}
 		}
-		if req != nil && req.op != "" {
+		if req != nil && req.audited {
 			if aerr := s.auditResponse(req, ae.status, ae.Error(), nil); aerr != nil {
 				ae = auditFailed(id)
 			}
@@ -181,13 +190,17 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 		return req, nil, err
 	}
 	if !rt.unauthenticated {
+		req.audited, req.op, req.policyPath = true, string(rt.op), rt.policyPath
+		if rt.resolve != nil {
+			req.op = "write"
+		}
 		if err := s.authenticate(req); err != nil {
 			return req, nil, err
 		}
 		if err := s.authorize(req, rt); err != nil {
 			return req, nil, err
 		}
-		if err := s.auditRequest(req); err != nil {
+		if err := s.auditRequest(req, readOnly(req.method)); err != nil {
 			return nil, nil, auditFailed(id)
 		}
 	}
@@ -293,7 +306,13 @@ func (s *Server) authorize(req *request, rt *route) error {
 	return nil
 }
 
-func (s *Server) auditRequest(req *request) error {
+// readOnly reports whether a method only reads: its request entry can wait
+// for its response entry.
+func readOnly(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == "LIST"
+}
+
+func (s *Server) auditRequest(req *request, deferred bool) error {
 	log, err := s.v.Audit()
 	if err != nil {
 		return err
@@ -305,20 +324,39 @@ func (s *Server) auditRequest(req *request) error {
 			e.Data = data
 		}
 	}
-	return log.Write(req.http.Context(), e)
+	if deferred {
+		req.requestEntry = e
+		return nil
+	}
+	if err := log.Write(req.http.Context(), e); err != nil {
+		return err
+	}
+	req.requestWritten = true
+	return nil
 }
 
 func (s *Server) auditResponse(req *request, status int, msg string, data map[string]any) error {
-	if req == nil || req.op == "" {
+	if req == nil || !req.audited {
 		return nil
 	}
 	log, err := s.v.Audit()
 	if err != nil {
 		return err
 	}
+	if !req.requestWritten && req.requestEntry == nil {
+		// Refused before its request entry was written (a bad token, a
+		// denied policy): both entries go in now.
+		if err := s.auditRequest(req, true); err != nil {
+			return err
+		}
+	}
 	e := s.auditEntry(req, "response")
 	e.Status, e.Error, e.Data = status, msg, data
-	return log.Write(context.WithoutCancel(req.http.Context()), e)
+	ctx := context.WithoutCancel(req.http.Context())
+	if req.requestEntry != nil {
+		return log.WriteAll(ctx, req.requestEntry, e)
+	}
+	return log.Write(ctx, e)
 }
 
 func (s *Server) auditEntry(req *request, typ string) *audit.Entry {

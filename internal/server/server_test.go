@@ -200,6 +200,14 @@ func TestAuditEntries(t *testing.T) {
 	if st, _ := s.do("GET", "/v1/staging/data/app/db", s.root, ""); st != 200 {
 		t.Fatal(st)
 	}
+	// Refused requests are audited too: a bad token, and a denied policy.
+	if st, _ := s.do("GET", "/v1/staging/data/app/db", "ward_not-a-token", ""); st != 403 {
+		t.Fatal(st)
+	}
+	denied := s.token("staging", "rules:\n  - path: staging/other\n    capabilities: [read]\n")
+	if st, _ := s.do("GET", "/v1/staging/data/app/db", denied, ""); st != 403 {
+		t.Fatal(st)
+	}
 	st, body := s.do("POST", "/v1/sys/audit-hash/file", s.root, `{"input":"`+value+`"}`)
 	if st != 200 {
 		t.Fatalf("audit-hash: %d %v", st, body)
@@ -223,11 +231,20 @@ func TestAuditEntries(t *testing.T) {
 			reads = append(reads, e)
 		}
 	}
-	if len(reads) != 2 || reads[0]["type"] != "request" || reads[1]["type"] != "response" {
-		t.Fatalf("want a request and a response entry for the read, got %v", reads)
+	if len(reads) != 6 {
+		t.Fatalf("want a request and a response entry for each of 3 reads, got %d: %v", len(reads), reads)
+	}
+	for i, want := range []float64{200, 403, 403} {
+		req, resp := reads[2*i], reads[2*i+1]
+		if req["type"] != "request" || resp["type"] != "response" || resp["status"] != want {
+			t.Fatalf("read %d: entries %v / %v, want request then response with status %v", i, req, resp, want)
+		}
 	}
 	if !strings.Contains(mustJSON(reads[1]), hash) || hash == "" {
 		t.Fatalf("the response entry does not carry the value's HMAC %q: %v", hash, reads[1])
+	}
+	if strings.Contains(log, "ward_not-a-token") {
+		t.Fatal("a refused token is in the audit log in the clear")
 	}
 	if n, err := audit.Verify(strings.NewReader(log)); err != nil || n < 4 {
 		t.Fatalf("verify: %d entries, %v", n, err)
