@@ -56,7 +56,7 @@ type devServer struct {
 }
 
 // readyLine is the last line ward dev or ward server prints before serving.
-var readyLine = regexp.MustCompile(`export WARD_ADDR=(http://127\.0\.0\.1:\d+)|ward: server on (http://127\.0\.0\.1:\d+)`)
+var readyLine = regexp.MustCompile(`export WARD_ADDR=(http://127\.0\.0\.1:\d+)|ward: server on (https?://127\.0\.0\.1:\d+)`)
 
 // startDev starts `ward dev` on a free loopback port with data in dataDir
 // ("" for a new temporary directory) and waits until it serves.

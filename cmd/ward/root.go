@@ -49,6 +49,18 @@ Quick start:
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	// A token in argv is readable by every user of the machine (ps,
+	// /proc/PID/cmdline): refuse it with the way to do it instead.
+	var argvToken string
+	root.PersistentFlags().StringVar(&argvToken, "token", "", "refused: give tokens in WARD_TOKEN or ~/.ward/token")
+	root.PersistentFlags().MarkHidden("token")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cmd.Flags().Changed("token") {
+			return withHint(usagef("ward never takes a token from the command line, where other users of this machine can read it"),
+				"export WARD_TOKEN, or let 'ward dev' or 'ward login' write ~/.ward/token")
+		}
+		return nil
+	}
 	for _, newCmd := range commands {
 		root.AddCommand(newCmd(g))
 	}
