@@ -67,35 +67,30 @@ func kvPathArgs(o *kvOpts) cobra.PositionalArgs {
 }
 
 func newKVPutCmd(g *globals) *cobra.Command {
-	o := &kvOpts{cas: -1}
-	cmd := &cobra.Command{
-		Use:   "put --env ENV PATH < value.json",
-		Short: "Write a new version of a secret from a JSON object on stdin or in a file",
-		Args:  kvPathArgs(o),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runKVWrite(cmd.Context(), g, o, false)
-		},
-	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
-	cmd.Flags().StringVarP(&o.file, "file", "f", "-", "read the JSON object from this file instead of stdin")
-	cmd.Flags().IntVar(&o.cas, "cas", -1, "check-and-set: write only if the current version is this (0: only if the secret does not exist)")
-	formatFlag(cmd, &o.format)
-	return cmd
+	return newKVWriteCmd(g, false, "put --env ENV PATH < value.json",
+		"Write a new version of a secret from a JSON object on stdin or in a file",
+		"check-and-set: write only if the current version is this (0: only if the secret does not exist)")
 }
 
 func newKVPatchCmd(g *globals) *cobra.Command {
+	return newKVWriteCmd(g, true, "patch --env ENV PATH < patch.json",
+		"Merge a JSON object into the current version (null removes a field)",
+		"check-and-set: patch only if the current version is this")
+}
+
+func newKVWriteCmd(g *globals, patch bool, use, short, casHelp string) *cobra.Command {
 	o := &kvOpts{cas: -1}
 	cmd := &cobra.Command{
-		Use:   "patch --env ENV PATH < patch.json",
-		Short: "Merge a JSON object into the current version (null removes a field)",
+		Use:   use,
+		Short: short,
 		Args:  kvPathArgs(o),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runKVWrite(cmd.Context(), g, o, true)
+			return runKVWrite(cmd.Context(), g, o, patch)
 		},
 	}
 	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
 	cmd.Flags().StringVarP(&o.file, "file", "f", "-", "read the JSON object from this file instead of stdin")
-	cmd.Flags().IntVar(&o.cas, "cas", -1, "check-and-set: patch only if the current version is this")
+	cmd.Flags().IntVar(&o.cas, "cas", -1, casHelp)
 	formatFlag(cmd, &o.format)
 	return cmd
 }
