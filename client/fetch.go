@@ -1,0 +1,34 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+)
+
+// FetchResult is one secret of a batched fetch. Status is "ok" (Data and
+// Metadata are set), "not_found", "deleted" (the current version is deleted
+// or destroyed), "denied" (the caller's policy does not allow reading it) or
+// "error" (Error says why, e.g. an invalid path).
+type FetchResult struct {
+	Path           string            `json:"path"`
+	Status         string            `json:"status"`
+	Error          string            `json:"error"`
+	Data           json.RawMessage   `json:"data"`
+	Metadata       VersionMetadata   `json:"metadata"`
+	CustomMetadata map[string]string `json:"custom_metadata"`
+}
+
+// Fetch reads the current version of each secret at paths in env in one
+// request, one result per path, in order. Each secret is checked against
+// the caller's policy on its own: a missing or denied secret is a result,
+// not an error.
+func (c *Client) Fetch(ctx context.Context, env string, paths []string) ([]FetchResult, error) {
+	var out envelope[struct {
+		Secrets []FetchResult `json:"secrets"`
+	}]
+	if err := c.do(ctx, http.MethodPost, "sys/ward/fetch/"+escapePath(env), nil, map[string]any{"paths": paths}, &out, nil); err != nil {
+		return nil, err
+	}
+	return out.Data.Secrets, nil
+}
