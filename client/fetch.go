@@ -32,3 +32,16 @@ func (c *Client) Fetch(ctx context.Context, env string, paths []string) ([]Fetch
 	}
 	return out.Data.Secrets, nil
 }
+
+// Fingerprints returns a fingerprint set (ward's known-secret format) of
+// every secret the caller may read in env: what `ward scan --known` matches
+// against to find them in logs and artifacts without holding their values.
+func (c *Client) Fingerprints(ctx context.Context, env string) ([]byte, error) {
+	var out envelope[struct {
+		Set string `json:"set"`
+	}]
+	if err := c.do(ctx, http.MethodPost, "sys/ward/fingerprints/"+escapePath(env), nil, map[string]any{}, &out, nil); err != nil {
+		return nil, err
+	}
+	return []byte(out.Data.Set), nil
+}

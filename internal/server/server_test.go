@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/wardhq/ward/internal/audit"
+	"github.com/wardhq/ward/internal/scan"
+	"github.com/wardhq/ward/internal/scan/known"
 	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -248,5 +252,51 @@ func TestAuditEntries(t *testing.T) {
 	}
 	if n, err := audit.Verify(strings.NewReader(log)); err != nil || n < 4 {
 		t.Fatalf("verify: %d entries, %v", n, err)
+	}
+}
+
+// A fingerprint set finds the secrets the caller may read, and holds none
+// of their values.
+func TestFingerprints(t *testing.T) {
+	s := newTestServer(t)
+	const dbPW, adminPW = "fp-canary-db-password-1", "fp-canary-admin-password-2"
+	s.do("POST", "/v1/staging/data/payments/db", s.root, `{"data":{"password":"`+dbPW+`","port":5432}}`)
+	s.do("POST", "/v1/staging/data/admin/root", s.root, `{"data":{"password":"`+adminPW+`"}}`)
+	tok := s.token("staging", "rules:\n  - path: staging/payments/**\n    capabilities: [read, list]\n")
+	st, body := s.do("POST", "/v1/sys/ward/fingerprints/staging", tok, `{}`)
+	if st != 200 {
+		t.Fatalf("fingerprints: %d %v", st, body)
+	}
+	setText, _ := body["data"].(map[string]any)["set"].(string)
+	for _, v := range []string{dbPW, adminPW} {
+		for _, form := range []string{v, base64.StdEncoding.EncodeToString([]byte(v)), hex.EncodeToString([]byte(v))} {
+			if strings.Contains(setText, form) || strings.Contains(setText, form[:8]) {
+				t.Fatalf("the set holds a value or a prefix of one")
+			}
+		}
+	}
+	set, err := known.Read(strings.NewReader(setText))
+	if err != nil {
+		t.Fatalf("reading the set: %v", err)
+	}
+	find := func(text string) []scan.KnownRef {
+		var refs []scan.KnownRef
+		set.Find([]byte(text), len(text), func(_, _ int, ref scan.KnownRef) { refs = append(refs, ref) })
+		return refs
+	}
+	if refs := find("log line: password=" + dbPW + " done"); len(refs) != 1 {
+		t.Fatalf("the readable secret was found %d times, want 1", len(refs))
+	}
+	// Its base64 form (the same text as base64url for this value) is found.
+	if refs := find("log line: " + base64.StdEncoding.EncodeToString([]byte(dbPW))); len(refs) == 0 || refs[0].Path != "payments/db" || refs[0].Field != "password" {
+		t.Fatalf("its base64 form was found as %+v", refs)
+	}
+	if refs := find("log line: password=" + adminPW); len(refs) != 0 {
+		t.Fatalf("a secret the token may not read is in its set")
+	}
+	// Another environment's token gets nothing of staging.
+	other := s.token("prod", "rules:\n  - path: \"**\"\n    capabilities: [read]\n")
+	if st, _ := s.do("POST", "/v1/sys/ward/fingerprints/staging", other, `{}`); st != 403 {
+		t.Fatalf("prod token asking for staging's fingerprints: %d, want 403", st)
 	}
 }
