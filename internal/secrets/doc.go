@@ -72,7 +72,7 @@
 // store):
 //
 //	config                          the engine's EngineConfig (JSON)
-//	m/<path>                        the secret's metadata (JSON)
+//	m/<path>                        the secret's metadata (a compact binary record, see record.go)
 //	v/<path>/<version, 20 digits>   one version's data: the compacted JSON value
 //
 // Each version lives at its own key so that the barrier's additional data

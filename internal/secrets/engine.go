@@ -117,12 +117,8 @@ func (e *Engine) loadMeta(ctx context.Context, p string) (*storedMeta, error) {
 	return decodeMeta(ent.Value)
 }
 
-func (e *Engine) putMetaOp(p string, m *storedMeta) (storage.Op, error) {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return storage.Op{}, err
-	}
-	return storage.Op{Kind: storage.OpPut, Key: metaKey(p), Value: b}, nil
+func putMetaOp(p string, m *storedMeta) storage.Op {
+	return storage.Op{Kind: storage.OpPut, Key: metaKey(p), Value: encodeMeta(m)}
 }
 
 // modify runs fn on the metadata of p under the path's lock and commits the
@@ -147,11 +143,7 @@ func (e *Engine) modify(ctx context.Context, p string, fn func(m *storedMeta, no
 		return err
 	}
 	m.UpdatedTime = now
-	op, err := e.putMetaOp(p, m)
-	if err != nil {
-		return err
-	}
-	return e.st.Transaction(ctx, append(ops, op))
+	return e.st.Transaction(ctx, append(ops, putMetaOp(p, m)))
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -2,7 +2,6 @@ package secrets
 
 import (
 	"encoding/json"
-	"fmt"
 	"maps"
 	"time"
 	"unicode/utf8"
@@ -53,23 +52,23 @@ const (
 	MaxCustomMetadataValueLen = 512
 )
 
-// storedMeta is the JSON kept at m/<path>.
+// storedMeta is the metadata kept at m/<path> (see record.go).
 type storedMeta struct {
-	CASRequired        bool                   `json:"cas_required,omitzero"`
-	CreatedTime        time.Time              `json:"created"`
-	UpdatedTime        time.Time              `json:"updated"`
-	CurrentVersion     int                    `json:"current,omitzero"`
-	OldestVersion      int                    `json:"oldest,omitzero"`
-	MaxVersions        int                    `json:"max_versions,omitzero"`
-	DeleteVersionAfter time.Duration          `json:"delete_version_after,omitzero"`
-	CustomMetadata     map[string]string      `json:"custom,omitempty"`
-	Versions           map[int]*storedVersion `json:"versions,omitempty"`
+	CASRequired        bool
+	CreatedTime        time.Time
+	UpdatedTime        time.Time
+	CurrentVersion     int
+	OldestVersion      int
+	MaxVersions        int
+	DeleteVersionAfter time.Duration
+	CustomMetadata     map[string]string
+	Versions           map[int]*storedVersion
 }
 
 type storedVersion struct {
-	CreatedTime  time.Time `json:"created"`
-	DeletionTime time.Time `json:"deleted,omitzero"`
-	Destroyed    bool      `json:"destroyed,omitzero"`
+	CreatedTime  time.Time
+	DeletionTime time.Time
+	Destroyed    bool
 }
 
 func (v *storedVersion) deleted(now time.Time) bool {
@@ -156,15 +155,4 @@ func checkCustomMetadata(cm map[string]string) error {
 		}
 	}
 	return nil
-}
-
-func decodeMeta(b []byte) (*storedMeta, error) {
-	var m storedMeta
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("secrets: corrupt metadata record: %w", err)
-	}
-	if m.Versions == nil {
-		m.Versions = map[int]*storedVersion{}
-	}
-	return &m, nil
 }

@@ -101,11 +101,7 @@ func (e *Engine) SetMetadata(ctx context.Context, path string, u MetadataUpdate)
 		return err
 	}
 	m.UpdatedTime = now
-	op, err := e.putMetaOp(path, m)
-	if err != nil {
-		return err
-	}
-	return e.st.Transaction(ctx, []storage.Op{op})
+	return e.st.Transaction(ctx, []storage.Op{putMetaOp(path, m)})
 }
 
 // DeleteMetadata removes every version of the secret at path and its

@@ -132,11 +132,7 @@ func (e *Engine) write(ctx context.Context, p string, opt PutOptions, value func
 	m.UpdatedTime = now
 	ops := []storage.Op{{Kind: storage.OpPut, Key: versionKey(p, n), Value: data}}
 	ops = append(ops, m.trim(p, maxVersions(m.MaxVersions, cfg.MaxVersions))...)
-	op, err := e.putMetaOp(p, m)
-	if err != nil {
-		return VersionMetadata{}, err
-	}
-	if err := e.st.Transaction(ctx, append(ops, op)); err != nil {
+	if err := e.st.Transaction(ctx, append(ops, putMetaOp(p, m))); err != nil {
 		return VersionMetadata{}, err
 	}
 	return m.versionMetadata(n), nil
