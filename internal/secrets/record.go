@@ -121,18 +121,12 @@ func (r *recordReader) byte() byte {
 	return c
 }
 
-func (r *recordReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *recordReader) uvarint() uint64 { return readVarint(r, binary.Uvarint) }
 
-func (r *recordReader) varint() int64 {
-	v, n := binary.Varint(r.b)
+func (r *recordReader) varint() int64 { return readVarint(r, binary.Varint) }
+
+func readVarint[T int64 | uint64](r *recordReader, read func([]byte) (T, int)) T {
+	v, n := read(r.b)
 	if n <= 0 {
 		r.fail()
 		return 0
