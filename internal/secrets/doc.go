@@ -16,8 +16,9 @@
 // records CurrentVersion, OldestVersion and, per version, its creation time,
 // its DeletionTime and whether it was destroyed.
 //
-//   - Versions kept: the secret's MaxVersions, or when that is 0 the engine's
-//     EngineConfig.MaxVersions, or when that is 0 too, 10. A write that makes
+//   - Versions kept: the larger of the secret's MaxVersions and the engine's
+//     EngineConfig.MaxVersions (so the engine's applies when the secret's is
+//     0), or 10 when both are 0, as current Vault computes it. A write that makes
 //     more versions than that destroys the oldest ones and moves
 //     OldestVersion to the oldest kept version (OldestVersion stays 0 until
 //     the first version is trimmed, as in Vault). Lowering MaxVersions with
@@ -28,9 +29,11 @@
 //     engine's CASRequired is set, a write without CAS fails with
 //     ErrCASRequired.
 //   - Soft delete (Delete, DeleteVersions) sets DeletionTime to now;
-//     Undelete clears it; Destroy removes the data from storage for good and
-//     sets Destroyed. Versions that are not kept or already destroyed are
-//     skipped silently; a secret without metadata is not an error.
+//     Undelete clears it (or reschedules it when a DeleteVersionAfter
+//     applies); Destroy removes the data from storage for good and sets
+//     Destroyed. Versions that are not kept or already destroyed are skipped
+//     silently; a secret without metadata is not an error. These three leave
+//     UpdatedTime alone; writes and SetMetadata set it.
 //   - DeleteVersionAfter: each new version gets DeletionTime = creation time
 //     plus the smaller non-zero of the secret's and the engine's
 //     DeleteVersionAfter; from that time on it reads as deleted.

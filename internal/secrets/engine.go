@@ -122,7 +122,8 @@ func putMetaOp(p string, m *storedMeta) storage.Op {
 }
 
 // modify runs fn on the metadata of p under the path's lock and commits the
-// metadata with the ops fn returns in one transaction. A secret without
+// metadata with the ops fn returns in one transaction; like Vault's delete,
+// undelete and destroy it leaves UpdatedTime alone. A secret without
 // metadata is not an error: modify does nothing, as Vault does for delete,
 // undelete and destroy.
 func (e *Engine) modify(ctx context.Context, p string, fn func(m *storedMeta, now time.Time) ([]storage.Op, error)) error {
@@ -142,7 +143,6 @@ func (e *Engine) modify(ctx context.Context, p string, fn func(m *storedMeta, no
 	if err != nil {
 		return err
 	}
-	m.UpdatedTime = now
 	return e.st.Transaction(ctx, append(ops, putMetaOp(p, m)))
 }
 

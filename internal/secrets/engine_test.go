@@ -85,11 +85,14 @@ func TestVaultSemantics(t *testing.T) {
 		{name: "value duplicate key", do: put(`{"a":1,"a":2}`, nil), wantErr: ErrInvalidValue},
 		{name: "delete missing secret is no error", do: func(f *fixture) error { return f.kv.Delete(f.ctx, "s") }},
 		{name: "delete current then read", setup: []step{put(`{"a":1}`, nil)},
-			do: func(f *fixture) error { return f.kv.Delete(f.ctx, "s") },
+			do: func(f *fixture) error { f.clock.Advance(time.Minute); return f.kv.Delete(f.ctx, "s") },
 			check: func(t *testing.T, f *fixture) {
 				v, err := f.get("s", 0)
 				if !errors.Is(err, ErrNotFound) || v == nil || v.Data != nil || v.Metadata.DeletionTime.IsZero() || v.Metadata.Version != 1 {
 					t.Errorf("Get after delete = %+v, %v; want metadata with deletion time and ErrNotFound", v, err)
+				}
+				if md := f.meta("s"); !md.UpdatedTime.Equal(md.CreatedTime) {
+					t.Errorf("delete moved updated time to %v", md.UpdatedTime)
 				}
 			}},
 		{name: "delete twice keeps first time", setup: []step{put(`{"a":1}`, nil), func(f *fixture) error { return f.kv.Delete(f.ctx, "s") }},
@@ -227,9 +230,9 @@ func TestMaxVersionsTrimming(t *testing.T) {
 		t.Errorf("trimmed version's data left in storage: %v", err)
 	}
 
-	// The secret's own setting wins over the engine's; lowering it trims at
-	// the next write.
-	if err := f.kv.SetConfig(f.ctx, EngineConfig{MaxVersions: 5}); err != nil {
+	// The larger of the secret's and the engine's setting applies, as in
+	// current Vault; lowering it trims at the next write.
+	if err := f.kv.SetConfig(f.ctx, EngineConfig{MaxVersions: 2}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.kv.SetMetadata(f.ctx, "s", MetadataUpdate{MaxVersions: intp(3)}); err != nil {
@@ -241,7 +244,7 @@ func TestMaxVersionsTrimming(t *testing.T) {
 	f.put("s", `{"n":12}`)
 	md = f.meta("s")
 	if want := []int{10, 11, 12}; !slices.Equal(sortedKeys(md.Versions), want) || md.OldestVersion != 10 {
-		t.Errorf("kept %v oldest %d; want %v, 10", sortedKeys(md.Versions), md.OldestVersion, want)
+		t.Errorf("secret 3, engine 2: kept %v oldest %d; want %v, 10", sortedKeys(md.Versions), md.OldestVersion, want)
 	}
 	keys, _ := f.st.List(f.ctx, versionsPrefix("s"))
 	if len(keys) != 3 {
@@ -252,11 +255,22 @@ func TestMaxVersionsTrimming(t *testing.T) {
 	if err := f.kv.SetMetadata(f.ctx, "s", MetadataUpdate{MaxVersions: intp(0)}); err != nil {
 		t.Fatal(err)
 	}
-	for i := 13; i <= 20; i++ {
+	f.put("s", `{"n":13}`)
+	if md = f.meta("s"); !slices.Equal(sortedKeys(md.Versions), []int{12, 13}) || md.OldestVersion != 12 {
+		t.Errorf("engine 2: kept %v oldest %d", sortedKeys(md.Versions), md.OldestVersion)
+	}
+	// A secret setting below the engine's does not lower it.
+	if err := f.kv.SetConfig(f.ctx, EngineConfig{MaxVersions: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.kv.SetMetadata(f.ctx, "s", MetadataUpdate{MaxVersions: intp(1)}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 14; i <= 20; i++ {
 		f.put("s", `{"n":`+itoa(i)+`}`)
 	}
-	if md = f.meta("s"); len(md.Versions) != 5 || md.OldestVersion != 16 {
-		t.Errorf("engine max 5: kept %v oldest %d", sortedKeys(md.Versions), md.OldestVersion)
+	if md = f.meta("s"); len(md.Versions) != 4 || md.OldestVersion != 17 {
+		t.Errorf("secret 1, engine 4: kept %v oldest %d", sortedKeys(md.Versions), md.OldestVersion)
 	}
 }
 
@@ -311,12 +325,33 @@ func TestDeleteVersionAfter(t *testing.T) {
 	if got := f.meta("s").Versions[3].DeletionTime; !got.Equal(f.clock.Now()) {
 		t.Errorf("delete before schedule: deletion time %v, want now", got)
 	}
+	// Undelete reschedules the deletion from now, as Vault does.
 	if err := f.kv.Undelete(f.ctx, "s", []int{3}); err != nil {
 		t.Fatal(err)
 	}
-	f.clock.Advance(24 * time.Hour)
+	if got, want := f.meta("s").Versions[3].DeletionTime, f.clock.Now().Add(time.Hour); !got.Equal(want) {
+		t.Errorf("undeleted: deletion time %v; want %v", got, want)
+	}
+	f.clock.Advance(59 * time.Minute)
 	if got := f.mustGet("s", 3); got != `{"a":3}` {
 		t.Errorf("undeleted = %s", got)
+	}
+	f.clock.Advance(time.Minute)
+	if _, err := f.get("s", 3); !errors.Is(err, ErrNotFound) {
+		t.Errorf("undeleted version outlived delete_version_after: %v", err)
+	}
+	// Without any delete_version_after, undelete clears the deletion time.
+	if err := f.kv.SetConfig(f.ctx, EngineConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.kv.SetMetadata(f.ctx, "s", MetadataUpdate{DeleteVersionAfter: new(time.Duration(0))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.kv.Undelete(f.ctx, "s", []int{1, 3}); err != nil {
+		t.Fatal(err)
+	}
+	if md := f.meta("s"); !md.Versions[1].DeletionTime.IsZero() || !md.Versions[3].DeletionTime.IsZero() {
+		t.Errorf("deletion times left: %v, %v", md.Versions[1].DeletionTime, md.Versions[3].DeletionTime)
 	}
 }
 

@@ -24,19 +24,23 @@ func (e *Engine) Delete(ctx context.Context, path string) error {
 // DeleteVersions soft-deletes the given versions. Versions that are not kept
 // or are destroyed are skipped.
 func (e *Engine) DeleteVersions(ctx context.Context, path string, versions []int) error {
-	return e.eachVersion(ctx, path, versions, func(_ string, _ int, v *storedVersion, now time.Time) []storage.Op {
+	return e.eachVersion(ctx, path, versions, func(_ *storedMeta, _ int, v *storedVersion, now time.Time) []storage.Op {
 		v.softDelete(now)
 		return nil
 	})
 }
 
-// Undelete restores soft-deleted versions, clearing their DeletionTime
-// (including one set by DeleteVersionAfter). Destroyed versions stay
-// destroyed.
+// Undelete restores soft-deleted versions. As in Vault, a restored
+// version's DeletionTime is cleared, or, when a DeleteVersionAfter applies,
+// rescheduled to now plus that duration. Destroyed versions stay destroyed.
 func (e *Engine) Undelete(ctx context.Context, path string, versions []int) error {
-	return e.eachVersion(ctx, path, versions, func(_ string, _ int, v *storedVersion, _ time.Time) []storage.Op {
+	cfg, err := e.Config(ctx)
+	if err != nil {
+		return err
+	}
+	return e.eachVersion(ctx, path, versions, func(m *storedMeta, _ int, v *storedVersion, now time.Time) []storage.Op {
 		if !v.Destroyed {
-			v.DeletionTime = time.Time{}
+			v.DeletionTime = m.deletionTime(now, cfg)
 		}
 		return nil
 	})
@@ -45,9 +49,9 @@ func (e *Engine) Undelete(ctx context.Context, path string, versions []int) erro
 // Destroy removes the data of the given versions from storage for good and
 // marks them Destroyed.
 func (e *Engine) Destroy(ctx context.Context, path string, versions []int) error {
-	return e.eachVersion(ctx, path, versions, func(p string, n int, v *storedVersion, _ time.Time) []storage.Op {
+	return e.eachVersion(ctx, path, versions, func(_ *storedMeta, n int, v *storedVersion, _ time.Time) []storage.Op {
 		v.Destroyed = true
-		return []storage.Op{{Kind: storage.OpDelete, Key: versionKey(p, n)}}
+		return []storage.Op{{Kind: storage.OpDelete, Key: versionKey(path, n)}}
 	})
 }
 
@@ -61,7 +65,7 @@ func (v *storedVersion) softDelete(now time.Time) {
 
 // eachVersion runs fn on each kept version of versions, under the path's
 // lock, and commits in one transaction.
-func (e *Engine) eachVersion(ctx context.Context, path string, versions []int, fn func(p string, n int, v *storedVersion, now time.Time) []storage.Op) error {
+func (e *Engine) eachVersion(ctx context.Context, path string, versions []int, fn func(m *storedMeta, n int, v *storedVersion, now time.Time) []storage.Op) error {
 	if len(versions) == 0 {
 		return fmt.Errorf("%w: no versions given", ErrBadVersion)
 	}
@@ -74,7 +78,7 @@ func (e *Engine) eachVersion(ctx context.Context, path string, versions []int, f
 		var ops []storage.Op
 		for _, n := range versions {
 			if v := m.Versions[n]; v != nil {
-				ops = append(ops, fn(path, n, v, now)...)
+				ops = append(ops, fn(m, n, v, now)...)
 			}
 		}
 		return ops, nil

@@ -123,10 +123,7 @@ func (e *Engine) write(ctx context.Context, p string, opt PutOptions, value func
 		m = &storedMeta{CreatedTime: now, Versions: map[int]*storedVersion{}}
 	}
 	n := m.CurrentVersion + 1
-	sv := &storedVersion{CreatedTime: now}
-	if d := minNonZero(m.DeleteVersionAfter, cfg.DeleteVersionAfter); d > 0 {
-		sv.DeletionTime = now.Add(d)
-	}
+	sv := &storedVersion{CreatedTime: now, DeletionTime: m.deletionTime(now, cfg)}
 	m.Versions[n] = sv
 	m.CurrentVersion = n
 	m.UpdatedTime = now
@@ -158,14 +155,24 @@ func (m *storedMeta) trim(p string, max int) []storage.Op {
 	return ops
 }
 
+// maxVersions is how many versions a secret keeps: the larger of its own
+// and the engine's setting, DefaultMaxVersions when both are 0 (as current
+// Vault computes it).
 func maxVersions(secret, engine int) int {
-	switch {
-	case secret > 0:
-		return secret
-	case engine > 0:
-		return engine
+	if n := max(secret, engine); n > 0 {
+		return n
 	}
 	return DefaultMaxVersions
+}
+
+// deletionTime is when a version made (or undeleted) at now is deleted by
+// age: now plus the smaller non-zero of the secret's and the engine's
+// DeleteVersionAfter; zero when neither is set.
+func (m *storedMeta) deletionTime(now time.Time, cfg EngineConfig) time.Time {
+	if d := minNonZero(m.DeleteVersionAfter, cfg.DeleteVersionAfter); d > 0 {
+		return now.Add(d)
+	}
+	return time.Time{}
 }
 
 func minNonZero(a, b time.Duration) time.Duration {
