@@ -405,12 +405,25 @@ func TestCustomMetadata(t *testing.T) {
 	if !reflect.DeepEqual(v.Metadata.CustomMetadata, want) {
 		t.Errorf("Get's version custom metadata %v", v.Metadata.CustomMetadata)
 	}
+	// An update that sets nothing changes nothing and creates nothing.
+	if err := f.kv.SetMetadata(f.ctx, "untouched", MetadataUpdate{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.kv.Metadata(f.ctx, "untouched"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("empty update created metadata: %v", err)
+	}
+	// SetMetadata on an existing secret leaves UpdatedTime, as Vault does.
+	before := f.meta("s").UpdatedTime
+	f.clock.Advance(time.Minute)
 	// nil leaves it; an empty map clears it.
 	if err := f.kv.SetMetadata(f.ctx, "s", MetadataUpdate{CASRequired: new(false)}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.meta("s").CustomMetadata; !reflect.DeepEqual(got, want) {
 		t.Errorf("nil update changed custom metadata: %v", got)
+	}
+	if got := f.meta("s").UpdatedTime; !got.Equal(before) {
+		t.Errorf("SetMetadata moved updated time from %v to %v", before, got)
 	}
 	if err := f.kv.SetMetadata(f.ctx, "s", MetadataUpdate{CustomMetadata: map[string]string{}}); err != nil {
 		t.Fatal(err)
@@ -438,6 +451,10 @@ func TestCustomMetadata(t *testing.T) {
 		{"value of 512 bytes", map[string]string{"k": repeat("v", 512)}, true},
 		{"value of 513 bytes", map[string]string{"k": repeat("v", 513)}, false},
 		{"empty key", map[string]string{"": "v"}, false},
+		{"empty value", map[string]string{"k": ""}, false},
+		{"unprintable key", map[string]string{"k\n": "v"}, false},
+		{"unprintable value", map[string]string{"k": "v\x00"}, false},
+		{"unicode", map[string]string{"équipe": "paiements ✓"}, true},
 	}
 	for _, tt := range limits {
 		err := f.kv.SetMetadata(f.ctx, "limits", MetadataUpdate{CustomMetadata: tt.cm})
@@ -460,7 +477,7 @@ func TestList(t *testing.T) {
 	for _, p := range []string{"payments/db", "payments/api/key", "payments", "web/tls", "zeta"} {
 		f.put(p, `{"a":1}`)
 	}
-	if err := f.kv.SetMetadata(f.ctx, "meta-only", MetadataUpdate{}); err != nil {
+	if err := f.kv.SetMetadata(f.ctx, "meta-only", MetadataUpdate{CASRequired: new(true)}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -3,7 +3,9 @@ package secrets
 import (
 	"encoding/json"
 	"maps"
+	"slices"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -136,23 +138,38 @@ func (m *storedMeta) apply(u MetadataUpdate) error {
 	return nil
 }
 
-// checkCustomMetadata enforces Vault's limits. Custom metadata is not
-// secret, so errors name the key.
+// checkCustomMetadata enforces Vault's limits: at most 64 pairs, keys of
+// 1 to 128 bytes, values of 1 to 512 bytes, printable text only. Custom
+// metadata is not secret, so errors name the key.
 func checkCustomMetadata(cm map[string]string) error {
 	if len(cm) > MaxCustomMetadataKeys {
 		return invalidMetadata("custom_metadata has %d keys; at most %d are allowed", len(cm), MaxCustomMetadataKeys)
 	}
-	for k, v := range cm {
+	for _, k := range slices.Sorted(maps.Keys(cm)) {
+		v := cm[k]
 		switch {
 		case k == "":
 			return invalidMetadata("custom_metadata has an empty key")
 		case len(k) > MaxCustomMetadataKeyLen:
 			return invalidMetadata("custom_metadata key %.32q… is %d bytes; at most %d are allowed", k, len(k), MaxCustomMetadataKeyLen)
+		case !printable(k):
+			return invalidMetadata("custom_metadata key %q has unprintable characters", k)
+		case v == "":
+			return invalidMetadata("custom_metadata value of key %q is empty; give a value or leave the key out", k)
 		case len(v) > MaxCustomMetadataValueLen:
 			return invalidMetadata("custom_metadata value of key %q is %d bytes; at most %d are allowed", k, len(v), MaxCustomMetadataValueLen)
-		case !utf8.ValidString(k) || !utf8.ValidString(v):
-			return invalidMetadata("custom_metadata key %q or its value is not valid UTF-8", k)
+		case !printable(v):
+			return invalidMetadata("custom_metadata value of key %q has unprintable characters", k)
 		}
 	}
 	return nil
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -86,10 +86,15 @@ func (e *Engine) eachVersion(ctx context.Context, path string, versions []int, f
 }
 
 // SetMetadata changes the settings of the secret at path, creating its
-// metadata (with no version) when it has none, as Vault does.
+// metadata (with no version) when it has none, as Vault does. As in Vault,
+// an update that sets nothing does nothing, and UpdatedTime is set only
+// when the metadata is created.
 func (e *Engine) SetMetadata(ctx context.Context, path string, u MetadataUpdate) error {
 	if err := CheckPath(path); err != nil {
 		return err
+	}
+	if u.MaxVersions == nil && u.CASRequired == nil && u.DeleteVersionAfter == nil && u.CustomMetadata == nil {
+		return nil
 	}
 	defer e.locks.lock(path)()
 	m, err := e.loadMeta(ctx, path)
@@ -97,14 +102,13 @@ func (e *Engine) SetMetadata(ctx context.Context, path string, u MetadataUpdate)
 	switch {
 	case err == nil:
 	case isNotFound(err):
-		m = &storedMeta{CreatedTime: now, Versions: map[int]*storedVersion{}}
+		m = &storedMeta{CreatedTime: now, UpdatedTime: now, Versions: map[int]*storedVersion{}}
 	default:
 		return err
 	}
 	if err := m.apply(u); err != nil {
 		return err
 	}
-	m.UpdatedTime = now
 	return e.st.Transaction(ctx, []storage.Op{putMetaOp(path, m)})
 }
 
