@@ -160,6 +160,15 @@ func TestVaultSemantics(t *testing.T) {
 			_, err := f.kv.Patch(f.ctx, "s", json.RawMessage(`{"a":1}`), PutOptions{})
 			return err
 		}, wantErr: ErrNotFound},
+		{name: "patch missing with cas", do: func(f *fixture) error {
+			_, err := f.kv.Patch(f.ctx, "s", json.RawMessage(`{"a":1}`), PutOptions{CAS: intp(3)})
+			return err
+		}, wantErr: ErrNotFound},
+		{name: "patch deleted current checks cas first", setup: []step{put(`{"a":1}`, nil), func(f *fixture) error { return f.kv.Delete(f.ctx, "s") }},
+			do: func(f *fixture) error {
+				_, err := f.kv.Patch(f.ctx, "s", json.RawMessage(`{"a":1}`), PutOptions{CAS: intp(0)})
+				return err
+			}, wantErr: &CASError{Expected: 0, Current: 1}},
 		{name: "patch deleted current", setup: []step{put(`{"a":1}`, nil), func(f *fixture) error { return f.kv.Delete(f.ctx, "s") }},
 			do: func(f *fixture) error {
 				_, err := f.kv.Patch(f.ctx, "s", json.RawMessage(`{"a":1}`), PutOptions{})

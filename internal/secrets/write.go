@@ -24,7 +24,7 @@ func (e *Engine) Put(ctx context.Context, path string, data json.RawMessage, opt
 	if err != nil {
 		return VersionMetadata{}, err
 	}
-	return e.write(ctx, path, opt, func(*storedMeta, time.Time) ([]byte, error) { return value, nil })
+	return e.write(ctx, path, opt, true, func(*storedMeta, time.Time) ([]byte, error) { return value, nil })
 }
 
 // Patch applies the JSON merge patch (RFC 7386) mergePatch to the current
@@ -34,10 +34,7 @@ func (e *Engine) Patch(ctx context.Context, path string, mergePatch json.RawMess
 	if err := CheckValue(mergePatch, e.maxSize); err != nil {
 		return VersionMetadata{}, err
 	}
-	return e.write(ctx, path, opt, func(m *storedMeta, now time.Time) ([]byte, error) {
-		if m == nil {
-			return nil, fmt.Errorf("%w: no secret at %q to patch", ErrNotFound, path)
-		}
+	return e.write(ctx, path, opt, false, func(m *storedMeta, now time.Time) ([]byte, error) {
 		current, err := e.liveData(ctx, path, m, m.CurrentVersion, now)
 		if err != nil {
 			return nil, err
@@ -61,16 +58,13 @@ func (e *Engine) Rollback(ctx context.Context, path string, version int, opt Put
 	if version < 1 {
 		return VersionMetadata{}, fmt.Errorf("%w: rollback needs a version of 1 or more, not %d", ErrBadVersion, version)
 	}
-	return e.write(ctx, path, opt, func(m *storedMeta, now time.Time) ([]byte, error) {
+	return e.write(ctx, path, opt, false, func(m *storedMeta, now time.Time) ([]byte, error) {
 		return e.liveData(ctx, path, m, version, now)
 	})
 }
 
 // liveData reads the data of version n if it is kept and live.
 func (e *Engine) liveData(ctx context.Context, p string, m *storedMeta, n int, now time.Time) ([]byte, error) {
-	if m == nil {
-		return nil, fmt.Errorf("%w: no secret at %q", ErrNotFound, p)
-	}
 	v := m.Versions[n]
 	if v == nil || !v.live(now) {
 		return nil, fmt.Errorf("%w: version %d of %q is not kept, deleted or destroyed", ErrNotFound, n, p)
@@ -86,9 +80,10 @@ func (e *Engine) liveData(ctx context.Context, p string, m *storedMeta, n int, n
 }
 
 // write is the read-modify-write of every new version: under the path's
-// lock it asks value for the data (m is nil for a new secret), checks CAS,
+// lock it checks that the secret exists unless create, checks CAS (in
+// Vault's order), asks value for the data (m is nil for a new secret),
 // adds the version, trims old ones and commits all in one transaction.
-func (e *Engine) write(ctx context.Context, p string, opt PutOptions, value func(m *storedMeta, now time.Time) ([]byte, error)) (VersionMetadata, error) {
+func (e *Engine) write(ctx context.Context, p string, opt PutOptions, create bool, value func(m *storedMeta, now time.Time) ([]byte, error)) (VersionMetadata, error) {
 	if err := CheckPath(p); err != nil {
 		return VersionMetadata{}, err
 	}
@@ -104,10 +99,8 @@ func (e *Engine) write(ctx context.Context, p string, opt PutOptions, value func
 	case err != nil:
 		return VersionMetadata{}, err
 	}
-	now := e.now().UTC()
-	data, err := value(m, now) // first, so that a patch of nothing is ErrNotFound
-	if err != nil {
-		return VersionMetadata{}, err
+	if m == nil && !create {
+		return VersionMetadata{}, fmt.Errorf("%w: no secret at %q", ErrNotFound, p)
 	}
 	current := 0
 	if m != nil {
@@ -118,6 +111,11 @@ func (e *Engine) write(ctx context.Context, p string, opt PutOptions, value func
 		return VersionMetadata{}, &CASError{Expected: *opt.CAS, Current: current}
 	case opt.CAS == nil && (cfg.CASRequired || (m != nil && m.CASRequired)):
 		return VersionMetadata{}, fmt.Errorf("%w (secret %q)", ErrCASRequired, p)
+	}
+	now := e.now().UTC()
+	data, err := value(m, now)
+	if err != nil {
+		return VersionMetadata{}, err
 	}
 	if m == nil {
 		m = &storedMeta{CreatedTime: now, Versions: map[int]*storedVersion{}}
