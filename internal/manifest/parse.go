@@ -63,12 +63,26 @@ func (p *parser) document(src []byte) *yaml.Node {
 	return doc.Content[0]
 }
 
+// parserErrors are the YAML library's parser errors (as opposed to its
+// scanner's), whose line it reports counted from 0.
+var parserErrors = map[string]bool{
+	"did not find expected ',' or ']'": true, "did not find expected ',' or '}'": true,
+	"did not find expected '-' indicator": true, "did not find expected <document start>": true,
+	"did not find expected <stream-start>": true, "did not find expected key": true,
+	"did not find expected node content": true, "found duplicate %TAG directive": true,
+	"found duplicate %YAML directive": true, "found incompatible YAML document": true,
+	"found undefined tag handle": true,
+}
+
 func (p *parser) syntax(err error) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 1
+	line := 0
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+	}
+	if parserErrors[msg] {
+		line++
 	}
 	p.ps.add(line, 1, "YAML syntax: %s", msg)
 }

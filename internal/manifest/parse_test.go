@@ -19,7 +19,7 @@ func TestParseMistakes(t *testing.T) {
 	}{
 		{"empty", "", []string{"1:1: the manifest is empty"}},
 		{"comment only", "# nothing\n", []string{"1:1: the manifest is empty"}},
-		{"syntax", "version: 1\ncomponents:\n  api: [\n", []string{"3:1: YAML syntax: did not find expected node content"}},
+		{"syntax", "version: 1\ncomponents:\n  api: [\n", []string{"4:1: YAML syntax: did not find expected node content"}},
 		{"tabs", "version: 1\n\tcomponents: {}\n", []string{"2:1: YAML syntax:"}},
 		{"two documents", "version: 1\n---\nversion: 1\n", []string{"2:1: a manifest is one YAML document"}},
 		{"not a mapping", "- a\n- b\n", []string{"1:1: the manifest must be a mapping"}},

@@ -86,13 +86,17 @@ func checkFilePath(s string) string {
 		return fmt.Sprintf("file path %s is longer than %d bytes", quoteName(s), maxPath)
 	case strings.HasPrefix(s, "/"):
 		return fmt.Sprintf("file path %s must be relative: it goes under $WARD_SECRETS_DIR", quoteName(s))
-	case path.Clean(s) != s:
+	}
+	segs := strings.Split(s, "/")
+	for _, seg := range segs {
+		if seg == ".." {
+			return fmt.Sprintf("file path %s must not hold \"..\": it stays under $WARD_SECRETS_DIR", quoteName(s))
+		}
+	}
+	if path.Clean(s) != s {
 		return fmt.Sprintf("file path %s is not clean; write %s", quoteName(s), quoteName(path.Clean(s)))
 	}
-	for _, seg := range strings.Split(s, "/") {
-		if seg == ".." || seg == "." {
-			return fmt.Sprintf("file path %s must not hold %q: it stays under $WARD_SECRETS_DIR", quoteName(s), seg)
-		}
+	for _, seg := range segs {
 		if !pathSegment(seg) {
 			return fmt.Sprintf("file path %s may hold only A-Z, a-z, 0-9, '.', '_', '-' and '/'", quoteName(s))
 		}

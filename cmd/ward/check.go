@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wardhq/ward/client"
+	"github.com/wardhq/ward/internal/manifest"
+)
+
+func init() { register(newCheckCmd) }
+
+// maxFetchBatch is the most paths one batched fetch may carry.
+const maxFetchBatch = 256
+
+type checkOpts struct {
+	env       string
+	component string
+	format    string
+	file      string
+	now       func() time.Time // nil: time.Now
+}
+
+func newCheckCmd(g *globals) *cobra.Command {
+	o := &checkOpts{}
+	cmd := &cobra.Command{
+		Use:   "check --env ENV [--component NAME] [-f ward.yaml]",
+		Short: "Check, before a build, that every secret the manifest declares is there and usable",
+		Long: `Check, before a build starts, that every secret a component of ward.yaml
+needs is in the environment, readable with your token, has the fields the
+manifest names with usable values, and is not past its expires_at metadata.
+
+Every problem is reported at once, each with the command that fixes it.
+Values are fetched to be checked, never printed.
+
+Exit status: 1 when a required secret fails (a problem with an optional one
+is a warning), 0 otherwise, 2 on a usage error (no manifest, an invalid
+one, an unknown component).`,
+		Example: `  ward check --env staging
+  ward check --env prod --component indexer --format json
+  ward check --env staging -f deploy/ward.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireEnv(o.env); err != nil {
+				return err
+			}
+			if err := checkFormat(o.format); err != nil {
+				return err
+			}
+			return runCheck(cmd.Context(), g, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.component, "component", "", "the component to check (required when the manifest has several)")
+	manifestFlag(cmd, &o.file)
+	formatFlag(cmd, &o.format)
+	return cmd
+}
+
+// checkProblem is one problem in ward check's JSON report.
+type checkProblem struct {
+	Secret   string `json:"secret"`
+	Field    string `json:"field"`
+	Var      string `json:"var"`
+	Line     int    `json:"line"`
+	Severity string `json:"severity"`
+	Problem  string `json:"problem"`
+	Hint     string `json:"hint"`
+}
+
+// checkReport is ward check's JSON report.
+type checkReport struct {
+	Env       string         `json:"env"`
+	Component string         `json:"component"`
+	OK        bool           `json:"ok"`
+	Checked   int            `json:"checked"`
+	Problems  []checkProblem `json:"problems"`
+	Notes     []string       `json:"notes,omitempty"`
+}
+
+func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
+	c, err := manifestComponent(g, o.file, o.component)
+	if err != nil {
+		return err
+	}
+	cl, err := apiClient()
+	if err != nil {
+		return usagef("%v", err)
+	}
+	fetched, err := fetchSecrets(ctx, cl, o.env, c.Secrets())
+	if err != nil {
+		return apiError(err)
+	}
+	now := time.Now
+	if o.now != nil {
+		now = o.now
+	}
+	res := c.Resolve(fetched, now())
+	res.Wipe() // check needs the issues only
+	rep := checkReport{Env: o.env, Component: c.Name, OK: !res.Failed(), Checked: len(c.Secrets()), Problems: []checkProblem{}, Notes: typeNotes(c)}
+	for _, is := range res.Issues {
+		rep.Problems = append(rep.Problems, checkProblem{
+			Secret: is.Secret, Field: is.Field, Var: is.Var, Line: is.Line,
+			Severity: is.Severity(), Problem: is.Problem(), Hint: checkHint(o.env, is),
+		})
+	}
+	if o.format == "json" {
+		// Hints hold "<": keep them readable rather than HTML-safe.
+		enc := json.NewEncoder(g.stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = printCheckText(g.stdout, rep, res.Issues)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.OK {
+		return &exitError{Code: exitFailure}
+	}
+	return nil
+}
+
+// manifestComponent loads the manifest and picks a component, turning every
+// failure into a usage error that says what to do.
+func manifestComponent(g *globals, file, name string) (*manifest.Component, error) {
+	m, err := loadManifest(file)
+	var me *manifest.Error
+	if errors.As(err, &me) {
+		printManifestProblems(g.stderr, me)
+		fmt.Fprintf(g.stderr, "hint: fix %s; 'ward manifest validate -f %s' checks it without a server\n", me.Name, file)
+		return nil, &exitError{Code: exitUsage}
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := m.Component(name)
+	var ce *manifest.ComponentError
+	if errors.As(err, &ce) {
+		return nil, withHint(&usageError{err}, "name one with --component "+ce.Known[0]+" (known: "+strings.Join(ce.Known, ", ")+")")
+	}
+	return c, err
+}
+
+// fetchSecrets reads paths from env in as few batched fetches as the
+// server allows.
+func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []string) (map[string]manifest.Fetched, error) {
+	out := make(map[string]manifest.Fetched, len(paths))
+	for len(paths) > 0 {
+		batch := paths[:min(len(paths), maxFetchBatch)]
+		paths = paths[len(batch):]
+		res, err := cl.Fetch(ctx, env, batch)
+		if err != nil {
+			return nil, err
+		}
+		if len(res) != len(batch) {
+			return nil, fmt.Errorf("the server answered %d of %d secrets", len(res), len(batch))
+		}
+		for i, r := range res {
+			out[batch[i]] = manifest.Fetched{Status: manifest.FetchStatus(r.Status), Error: r.Error, Data: r.Data, CustomMetadata: r.CustomMetadata}
+		}
+	}
+	return out, nil
+}
+
+// checkHint is the fix for an issue, as a command where there is one.
+func checkHint(env string, is manifest.Issue) string {
+	p := is.Secret
+	switch is.Kind {
+	case manifest.IssueNotFound:
+		return fmt.Sprintf("ward kv put --env %s %s < value.json", env, p)
+	case manifest.IssueDeleted:
+		return fmt.Sprintf("ward kv history --env %s %s, then ward kv undelete --env %s --versions N %s, or write it anew: ward kv put --env %s %s < value.json", env, p, env, p, env, p)
+	case manifest.IssueDenied:
+		return fmt.Sprintf("your token's policy needs read on %s/%s: ask an admin to grant it, or use a token that has it ('ward token lookup' shows yours)", env, p)
+	case manifest.IssueFetchError, manifest.IssueNotFetched:
+		return fmt.Sprintf("check from: on line %d of the manifest, and try again", is.Line)
+	case manifest.IssueExpired:
+		return fmt.Sprintf("rotate it: ward kv put --env %s %s < new.json, then move expires_at in its metadata", env, p)
+	case manifest.IssueBadExpiry:
+		return "set expires_at in its custom metadata to an RFC 3339 time, like 2027-01-31T00:00:00Z"
+	case manifest.IssueNotObject:
+		return fmt.Sprintf("write it as a JSON object: ward kv put --env %s %s < value.json", env, p)
+	case manifest.IssueFieldMissing, manifest.IssueFieldNull:
+		return fmt.Sprintf("ward kv patch --env %s %s < patch.json", env, p)
+	case manifest.IssueNotUsable:
+		return fmt.Sprintf("deliver it as a file (files: in the manifest), or remove the NUL byte: ward kv patch --env %s %s < patch.json", env, p)
+	}
+	return ""
+}
+
+// typeNotes says which entries name a type that is not checked yet.
+func typeNotes(c *manifest.Component) []string {
+	var typed []string
+	for _, e := range c.Env {
+		if e.Type != "" {
+			typed = append(typed, fmt.Sprintf("%s (type %s)", e.Name, e.Type))
+		}
+	}
+	for _, f := range c.Files {
+		if f.Type != "" {
+			typed = append(typed, fmt.Sprintf("%s (type %s)", f.Path, f.Type))
+		}
+	}
+	if len(typed) == 0 {
+		return nil
+	}
+	return []string{"type checks are not done yet: " + strings.Join(typed, ", ") + " checked for presence only"}
+}
+
+// printCheckText writes one line per problem, a summary and the notes.
+func printCheckText(w io.Writer, rep checkReport, issues []manifest.Issue) error {
+	failed, warned := map[string]bool{}, map[string]bool{}
+	for i, p := range rep.Problems {
+		fmt.Fprintf(w, "%s/%s: %s — hint: %s\n", rep.Env, p.Secret, p.Problem, p.Hint)
+		if issues[i].Optional {
+			warned[p.Secret] = true
+		} else {
+			failed[p.Secret] = true
+		}
+	}
+	for s := range failed {
+		delete(warned, s)
+	}
+	secrets := "secrets"
+	if rep.Checked == 1 {
+		secrets = "secret"
+	}
+	fmt.Fprintf(w, "%d %s checked for component %s in %s: %d failed, %s\n",
+		rep.Checked, secrets, rep.Component, rep.Env, len(failed), plural(len(warned), "warning"))
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	return nil
+}
