@@ -29,6 +29,8 @@ type scanOpts struct {
 	gitignore   bool
 	git         bool
 	knownFile   string
+	known       bool
+	env         string
 	maxDepth    int
 	maxBytes    int64
 	jobs        int
@@ -42,7 +44,8 @@ func newScanCmd(g *globals) *cobra.Command {
 		Short: "Find credentials in files, archives, binaries and logs before they are kept or published",
 		Long: `Scan files, directories, archives (tar, tar.gz, zip, gzip, bzip2, container
 image tarballs, nested up to --max-depth) and binaries for anything that looks
-like a credential, and, with --known-file, for the secrets ward issued, in
+like a credential, and, with --known --env E (or --known-file), for the
+secrets ward issued, in
 plain and encoded forms (base64, hex, percent, JSON escapes). "-" reads stdin.
 
 Reports never contain a secret or a part of one: each finding carries a
@@ -57,6 +60,7 @@ Exit status: 1 when something was found or could not be scanned in full,
   go build -o app . && ward scan app
   docker save app:latest | ward scan -
   ward scan --git .                          # every line the history of HEAD added
+  ward scan --known --env prod build.log     # also the very secrets of prod this token may read
   ward scan --format json . > baseline.json && ward scan --baseline baseline.json .`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -77,6 +81,8 @@ Exit status: 1 when something was found or could not be scanned in full,
 	f.BoolVar(&o.gitignore, "gitignore", false, "skip files the .gitignore files of scanned directories ignore")
 	f.BoolVar(&o.git, "git", false, "scan the lines every commit added in the git repositories given (through the git binary)")
 	f.StringVar(&o.knownFile, "known-file", "", "fingerprint set of known secrets (from the vault) to find")
+	f.BoolVar(&o.known, "known", false, "ask the vault for fingerprints of the secrets your token may read in --env, and find those too")
+	f.StringVar(&o.env, "env", "", "environment for --known")
 	f.IntVar(&o.maxDepth, "max-depth", 8, "archive and compression levels to open")
 	f.Int64Var(&o.maxBytes, "max-bytes", 4<<30, "bytes to read from one input after decompression")
 	f.IntVar(&o.jobs, "jobs", 0, "files to scan at once (default: one per CPU)")
@@ -93,7 +99,18 @@ func runScan(ctx context.Context, g *globals, o *scanOpts, paths []string) error
 	if k := os.Getenv("WARD_SCAN_KEY"); k != "" {
 		cfg.Key = []byte(k)
 	}
-	if o.knownFile != "" {
+	switch {
+	case o.known && o.knownFile != "":
+		return usagef("give --known --env E or --known-file FILE, not both")
+	case o.known:
+		km, err := fetchKnown(ctx, o.env)
+		if err != nil {
+			return err
+		}
+		cfg.Known = km
+	case o.env != "":
+		return withHint(usagef("--env is only for --known"), "ward scan --known --env "+o.env+" PATH")
+	case o.knownFile != "":
 		km, err := loadKnown(o.knownFile)
 		if err != nil {
 			return err

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 
 	"github.com/wardhq/ward/internal/scan"
@@ -17,6 +19,27 @@ func loadKnown(path string) (scan.KnownMatcher, error) {
 	set, err := known.Read(f)
 	if err != nil {
 		return nil, withHint(usagef("--known-file %s: %v", path, err), "the file must be a set the vault wrote for 'ward scan'")
+	}
+	return set, nil
+}
+
+// fetchKnown asks the vault for a fingerprint set of the secrets the
+// caller's token may read in env. The scanner never receives a value.
+func fetchKnown(ctx context.Context, env string) (scan.KnownMatcher, error) {
+	if err := requireEnv(env); err != nil {
+		return nil, err
+	}
+	c, err := apiClient()
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.Fingerprints(ctx, env)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	set, err := known.Read(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
 	}
 	return set, nil
 }
