@@ -37,8 +37,12 @@ func newCheckCmd(g *globals) *cobra.Command {
 needs is in the environment, readable with your token, has the fields the
 manifest names with usable values, and is not past its expires_at metadata.
 
-Every problem is reported at once, each with the command that fixes it.
-Values are fetched to be checked, never printed.
+Every problem is reported at once, one line each (ENV/PATH: problem —
+hint: fix), then a summary that counts secrets: a failed one has a problem
+that a required entry cannot live with; a warning concerns optional entries
+only, which ward run would leave unset. Values are fetched to be checked,
+never printed. A type: in the manifest is not checked yet: the output says
+so when one is set.
 
 Exit status: 1 when a required secret fails (a problem with an optional one
 is a warning), 0 otherwise, 2 on a usage error (no manifest, an invalid
