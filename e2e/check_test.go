@@ -23,6 +23,7 @@ components:
       SENTRY_DSN:   {from: shared/sentry, field: dsn, optional: true}
       ROOT_KEY:     {from: admin/root, field: key}
       LEGACY_KEY:   {from: payments/legacy, field: key}
+      RETIRED:      {from: payments/retired}
     files:
       tls/client.pem: {from: payments/tls, field: cert}
   worker:
@@ -39,6 +40,8 @@ func TestCheck(t *testing.T) {
 	s.mustWard(`{"key":"s3cr3t-root"}`, "kv", "put", "--env", "staging", "admin/root")
 	s.mustWard(`{"key":"s3cr3t-legacy"}`, "kv", "put", "--env", "staging", "payments/legacy")
 	s.mustWard(`{"cert":"s3cr3t-cert"}`, "kv", "put", "--env", "staging", "payments/tls")
+	s.mustWard(`{"old":"s3cr3t-old"}`, "kv", "put", "--env", "staging", "payments/retired")
+	s.mustWard("", "kv", "delete", "--env", "staging", "payments/retired")
 	root, err := client.New(client.Config{Address: s.Addr, Token: s.Token})
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +79,8 @@ func TestCheck(t *testing.T) {
 		"staging/shared/sentry: no secret at this path (needed by SENTRY_DSN, optional: left unset)",
 		"staging/admin/root: permission denied",
 		"staging/payments/legacy: expired at ",
-		"6 secrets checked for component api in staging: 4 failed, 1 warning",
+		"staging/payments/retired: its current version is deleted or destroyed (needed by RETIRED) — hint: ward kv history --env staging payments/retired, then ward kv undelete",
+		"7 secrets checked for component api in staging: 5 failed, 1 warning",
 		"note: type checks are not done yet: DATABASE_URL (type postgres)",
 	} {
 		if !strings.Contains(out, want) {
@@ -99,8 +103,8 @@ func TestCheck(t *testing.T) {
 	for _, p := range rep.Problems {
 		sev[p.Secret+" "+p.Field] = p.Severity
 	}
-	want := map[string]string{"payments/db password": "error", "payments/stripe ": "error", "shared/sentry ": "warning", "admin/root ": "error", "payments/legacy ": "error"}
-	if code != 1 || rep.OK || rep.Checked != 6 || len(sev) != len(want) {
+	want := map[string]string{"payments/db password": "error", "payments/stripe ": "error", "shared/sentry ": "warning", "admin/root ": "error", "payments/legacy ": "error", "payments/retired ": "error"}
+	if code != 1 || rep.OK || rep.Checked != 7 || len(sev) != len(want) {
 		t.Errorf("json: exit %d, %+v", code, rep)
 	}
 	for k, v := range want {
