@@ -88,7 +88,7 @@ func TestMaskUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no values file", nil, "needs --values-file"},
+		{"no values file", nil, "needs --env ENV or --values-file"},
 		{"missing file", []string{"--values-file", filepath.Join(dir, "nope.json")}, "nope.json"},
 		{"malformed", []string{"--values-file", malformed}, "malformed.json:2:"},
 		{"duplicate", []string{"--values-file", dup}, "dup.json:2:2: duplicate key \"a\""},
