@@ -57,6 +57,7 @@ func checkFormat(f string) error {
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // output for people and programs, not for HTML
 	return enc.Encode(v)
 }
 

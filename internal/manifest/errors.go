@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/wardhq/ward/internal/suggest"
 )
 
 // Problem is one mistake in a manifest, at a 1-based line and column.
@@ -64,42 +66,11 @@ func (ps problems) err(name string) error {
 
 // didYouMean suggests the known word nearest to got, or "".
 func didYouMean(got string, known []string) string {
-	best, bestD := "", 3
-	lg := strings.ToLower(got)
-	for _, k := range known {
-		d := editDistance(lg, k)
-		if d < bestD && d <= len(k)/2 {
-			best, bestD = k, d
-		}
-	}
+	best := suggest.Closest(got, known)
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
-		return 64
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // quoteName quotes a key from the manifest for a message, shortened: keys

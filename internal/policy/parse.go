@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/wardhq/ward/internal/suggest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -187,7 +188,7 @@ func decodeCapabilities(n *yaml.Node) ([]Capability, error) {
 		k := Capability(s)
 		if !k.known() {
 			msg := fmt.Sprintf("unknown capability %s", quoteShort(s))
-			if sg := suggest(s, capabilityNames()); sg != "" {
+			if sg := suggest.Closest(s, capabilityNames()); sg != "" {
 				return nil, errAt(c, "%s; did you mean %q?", msg, sg)
 			}
 			return nil, errAt(c, "%s; use %s", msg, strings.Join(capabilityNames(), ", "))

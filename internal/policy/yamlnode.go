@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wardhq/ward/internal/suggest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -56,7 +57,7 @@ func fields(n *yaml.Node, what string, known []string, visit func(key string, k,
 		seen[k.Value] = k.Line
 		if !contains(known, k.Value) {
 			msg := fmt.Sprintf("unknown field %s", quoteShort(k.Value))
-			if s := suggest(k.Value, known); s != "" {
+			if s := suggest.Closest(k.Value, known); s != "" {
 				return errAt(k, "%s; did you mean %q?", msg, s)
 			}
 			return errAt(k, "%s; %s has the fields %s", msg, what, strings.Join(known, ", "))
