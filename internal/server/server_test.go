@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -17,12 +18,14 @@ import (
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/scan"
 	"github.com/wardhq/ward/internal/scan/known"
+	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/vault"
 )
 
 type testServer struct {
 	t     *testing.T
+	raw   *memory.Backend // the untrusted store under the barrier
 	url   string
 	root  string
 	v     *vault.Vault
@@ -35,7 +38,8 @@ func newTestServer(t *testing.T) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	auditPath := filepath.Join(t.TempDir(), "audit.log")
-	v, err := vault.Open(vault.Config{Storage: memory.New(), AuditPath: auditPath})
+	raw := memory.New()
+	v, err := vault.Open(vault.Config{Storage: raw, AuditPath: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +57,7 @@ func newTestServer(t *testing.T) *testServer {
 	}
 	srv := httptest.NewServer(New(Config{Vault: v, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	t.Cleanup(func() { srv.Close(); v.Close() })
-	return &testServer{t: t, url: srv.URL, root: res.RootToken, v: v, audit: auditPath}
+	return &testServer{t: t, raw: raw, url: srv.URL, root: res.RootToken, v: v, audit: auditPath}
 }
 
 func (s *testServer) do(method, path, token, body string, hdr ...string) (int, map[string]any) {
@@ -298,5 +302,68 @@ func TestFingerprints(t *testing.T) {
 	other := s.token("prod", "rules:\n  - path: \"**\"\n    capabilities: [read]\n")
 	if st, _ := s.do("POST", "/v1/sys/ward/fingerprints/staging", other, `{}`); st != 403 {
 		t.Fatalf("prod token asking for staging's fingerprints: %d, want 403", st)
+	}
+}
+
+// versionKey finds the raw storage key of a secret's version: the one key
+// under env/ that ends in the path and the zero-padded version.
+func (s *testServer) versionKey(secretPath string, version int) string {
+	s.t.Helper()
+	var found []string
+	var walk func(prefix string)
+	walk = func(prefix string) {
+		names, err := s.raw.List(context.Background(), prefix)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		for _, n := range names {
+			if strings.HasSuffix(n, "/") {
+				walk(prefix + n)
+			} else if strings.HasSuffix(prefix+n, "/"+secretPath+"/"+fmt.Sprintf("%020d", version)) {
+				found = append(found, prefix+n)
+			}
+		}
+	}
+	walk("env/")
+	if len(found) != 1 {
+		s.t.Fatalf("version keys of %s v%d: %v", secretPath, version, found)
+	}
+	return found[0]
+}
+
+// Storage is untrusted: a flipped byte, or a ciphertext moved to another
+// path or version, fails to decrypt, and the answer holds no plaintext.
+func TestTamperedStorage(t *testing.T) {
+	s := newTestServer(t)
+	ctx := context.Background()
+	const a, b = "tamper-canary-aaaa", "tamper-canary-bbbb"
+	s.do("POST", "/v1/prod/data/app/a", s.root, `{"data":{"v":"`+a+`"}}`)
+	s.do("POST", "/v1/prod/data/app/a", s.root, `{"data":{"v":"`+a+`-2"}}`)
+	s.do("POST", "/v1/prod/data/app/b", s.root, `{"data":{"v":"`+b+`"}}`)
+	expectBroken := func(what, path string) {
+		t.Helper()
+		st, body := s.do("GET", path, s.root, "")
+		if st != 500 || !strings.Contains(mustJSON(body), "failed authentication") || strings.Contains(mustJSON(body), "canary") {
+			t.Fatalf("%s: %d %v; want a 500 saying the data failed authentication, with no value", what, st, body)
+		}
+	}
+	// A flipped byte.
+	keyA1 := s.versionKey("app/a", 1)
+	e, _ := s.raw.Get(ctx, keyA1)
+	flipped := append([]byte(nil), e.Value...)
+	flipped[len(flipped)-5] ^= 0x40
+	s.raw.Put(ctx, &storage.Entry{Key: keyA1, Value: flipped})
+	expectBroken("flipped byte", "/v1/prod/data/app/a?version=1")
+	// Another path's ciphertext moved here.
+	eb, _ := s.raw.Get(ctx, s.versionKey("app/b", 1))
+	s.raw.Put(ctx, &storage.Entry{Key: keyA1, Value: eb.Value})
+	expectBroken("moved from another path", "/v1/prod/data/app/a?version=1")
+	// Another version's ciphertext moved here.
+	e2, _ := s.raw.Get(ctx, s.versionKey("app/a", 2))
+	s.raw.Put(ctx, &storage.Entry{Key: keyA1, Value: e2.Value})
+	expectBroken("moved from another version", "/v1/prod/data/app/a?version=1")
+	// The untouched secret still reads.
+	if st, body := s.do("GET", "/v1/prod/data/app/b", s.root, ""); st != 200 || !strings.Contains(mustJSON(body), b) {
+		t.Fatalf("untouched secret: %d %v", st, body)
 	}
 }

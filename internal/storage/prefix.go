@@ -3,14 +3,19 @@ package storage
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 )
 
 // Prefixed is a Backend that keeps every key of its caller under a fixed
 // prefix of an inner Backend, so that a component can be handed "its" part of
-// the store and nothing else. Close does not close the inner Backend.
+// the store and nothing else. It keeps the Backend contract but for one
+// clause: since the prefix is part of the inner key, the longest key a view
+// accepts is MaxKeyLen less the prefix's length. Close ends the view, not
+// the inner Backend.
 type Prefixed struct {
 	inner  Backend
 	prefix string
+	closed atomic.Bool
 }
 
 var _ Backend = (*Prefixed)(nil)
@@ -21,8 +26,16 @@ func NewPrefixed(inner Backend, prefix string) *Prefixed {
 	return &Prefixed{inner: inner, prefix: prefix}
 }
 
+// check refuses calls after Close and keys the contract refuses.
+func (p *Prefixed) check(key string) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	return CheckKey(key)
+}
+
 func (p *Prefixed) Get(ctx context.Context, key string) (*Entry, error) {
-	if err := CheckKey(key); err != nil {
+	if err := p.check(key); err != nil {
 		return nil, err
 	}
 	e, err := p.inner.Get(ctx, p.prefix+key)
@@ -34,27 +47,30 @@ func (p *Prefixed) Get(ctx context.Context, key string) (*Entry, error) {
 }
 
 func (p *Prefixed) Put(ctx context.Context, e *Entry) error {
-	if err := CheckKey(e.Key); err != nil {
+	if err := p.check(e.Key); err != nil {
 		return err
 	}
 	return p.inner.Put(ctx, &Entry{Key: p.prefix + e.Key, Value: e.Value})
 }
 
 func (p *Prefixed) Delete(ctx context.Context, key string) error {
-	if err := CheckKey(key); err != nil {
+	if err := p.check(key); err != nil {
 		return err
 	}
 	return p.inner.Delete(ctx, p.prefix+key)
 }
 
 func (p *Prefixed) List(ctx context.Context, prefix string) ([]string, error) {
+	if p.closed.Load() {
+		return nil, ErrClosed
+	}
 	return p.inner.List(ctx, p.prefix+prefix)
 }
 
 func (p *Prefixed) Transaction(ctx context.Context, ops []Op) error {
 	out := make([]Op, len(ops))
 	for i, op := range ops {
-		if err := CheckKey(op.Key); err != nil {
+		if err := p.check(op.Key); err != nil {
 			return err
 		}
 		op.Key = p.prefix + op.Key
@@ -63,5 +79,9 @@ func (p *Prefixed) Transaction(ctx context.Context, ops []Op) error {
 	return p.inner.Transaction(ctx, out)
 }
 
-// Close is a no-op: the inner Backend belongs to whoever opened it.
-func (p *Prefixed) Close() error { return nil }
+// Close ends the view: later calls return ErrClosed. The inner Backend
+// belongs to whoever opened it and stays open.
+func (p *Prefixed) Close() error {
+	p.closed.Store(true)
+	return nil
+}
