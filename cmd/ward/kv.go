@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -186,6 +187,14 @@ func runKVGet(ctx context.Context, g *globals, o *kvOpts) error {
 		return err
 	}
 	s, err := c.KV(o.env).Get(ctx, o.path, o.version)
+	if errors.Is(err, client.ErrNotFound) {
+		what := "no secret"
+		if o.version > 0 {
+			what = fmt.Sprintf("no live version %d", o.version)
+		}
+		return withHint(fmt.Errorf("%s at %s/%s (or it is deleted)", what, o.env, o.path),
+			fmt.Sprintf("'ward kv list --env %s' shows the paths; 'ward kv history --env %s %s' the versions", o.env, o.env, o.path))
+	}
 	if err != nil {
 		return apiError(err)
 	}

@@ -89,16 +89,19 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 			if info.ExpireTime != nil {
 				expire = *info.ExpireTime
 			}
-			env := info.Env
+			env, ttl := info.Env, (time.Duration(info.TTL) * time.Second).String()
 			if env == "" {
 				env = "(all: root)"
+			}
+			if info.ExpireTime == nil {
+				ttl = "never expires"
 			}
 			return table(g.stdout, [][]string{
 				{"accessor", info.Accessor},
 				{"display name", info.DisplayName},
 				{"env", env},
 				{"policies", strings.Join(info.Policies, ",")},
-				{"ttl", (time.Duration(info.TTL) * time.Second).String()},
+				{"ttl", ttl},
 				{"expires", expire},
 				{"renewable", strconv.FormatBool(info.Renewable)},
 			})
