@@ -367,3 +367,22 @@ func TestTamperedStorage(t *testing.T) {
 		t.Fatalf("untouched secret: %d %v", st, body)
 	}
 }
+
+// A panic while serving becomes a 500 that names the request id, and the
+// server keeps serving.
+func TestRecover(t *testing.T) {
+	// A server with no vault panics on the first use of it.
+	srv := httptest.NewServer(New(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	defer srv.Close()
+	for i := 0; i < 2; i++ {
+		resp, err := http.Get(srv.URL + "/v1/sys/health")
+		if err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 500 || !strings.Contains(string(b), "internal error; request id") {
+			t.Fatalf("request %d: %d %s", i, resp.StatusCode, b)
+		}
+	}
+}
