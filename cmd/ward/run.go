@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wardhq/ward/internal/manifest"
+	"github.com/wardhq/ward/internal/mask"
+	job "github.com/wardhq/ward/internal/run"
+)
+
+func init() { register(newRunCmd) }
+
+// exitNotFound is a shell's exit code for a command it cannot start.
+const exitNotFound = 127
+
+type runOpts struct {
+	env         string
+	component   string
+	file        string
+	replacement string
+	args        []string
+	environ     []string         // the environment the child starts from; nil: os.Environ()
+	now         func() time.Time // nil: time.Now
+	dir         job.Config       // where secret files go; zero: the real tmpfs
+	started     func(pid int)    // for tests
+}
+
+func newRunCmd(g *globals) *cobra.Command {
+	o := &runOpts{}
+	cmd := &cobra.Command{
+		Use:   "run --env ENV [--component NAME] [-f ward.yaml] -- CMD [ARGS...]",
+		Short: "Run a command with the secrets the manifest declares, its output masked",
+		Long: `Run fetches the secrets a component of ward.yaml needs, checks them as
+ward check does, and refuses to start CMD when a required one fails (the
+problems are printed to stderr, never a value). Otherwise it starts CMD with:
+
+  - each env var of the component set to its secret;
+  - each file of the component written, with its mode, under a private
+    directory (0700) on a tmpfs ($XDG_RUNTIME_DIR, else /dev/shm), named in
+    WARD_SECRETS_DIR, and removed when CMD ends, whatever ends it; a later
+    ward run removes the directories of a ward that was killed with -9;
+  - WARD_MISSING: the optional env vars and files left unset, comma-separated
+    (empty when none), so that a step can skip non-critical work;
+  - without WARD_TOKEN, WARD_ADDR, WARD_CONFIG_DIR, VAULT_TOKEN, VAULT_ADDR.
+
+CMD's stdout and stderr go through the masker, as two streams: every value it
+received, and its encoded forms, shows as [masked:NAME] (or --replacement).
+SIGINT, SIGTERM, SIGHUP and SIGQUIT are passed on to CMD's process group; on a
+terminal CMD runs in the foreground. ward makes itself non-dumpable with a
+core limit of 0 (which CMD inherits), so a crash leaves no core file.
+
+Exit status: CMD's own, 128+N when signal N ended it; 1 when a required
+secret fails or the server cannot be reached (CMD is not started); 2 on a
+usage error; 127 when CMD cannot be started.`,
+		Example: `  ward run --env staging -- go test ./...
+  ward run --env staging --component indexer -- cargo test
+  ward run --env prod --replacement '***' -- ./deploy.sh`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return withHint(usagef("ward run needs a command to run"), "ward run --env staging -- go test ./...")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := requireEnv(o.env); err != nil {
+				return err
+			}
+			o.args = args
+			return runRun(cmd.Context(), g, o)
+		},
+	}
+	cmd.Flags().SetInterspersed(false) // flags after CMD are CMD's
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.component, "component", "", "the component to run (required when the manifest has several)")
+	manifestFlag(cmd, &o.file)
+	cmd.Flags().StringVar(&o.replacement, "replacement", "", "text shown in place of every value (default [masked:NAME])")
+	return cmd
+}
+
+func runRun(ctx context.Context, g *globals, o *runOpts) error {
+	if err := job.Harden(); err != nil {
+		return err
+	}
+	c, err := manifestComponent(g, o.file, o.component)
+	if err != nil {
+		return err
+	}
+	cl, err := apiClient()
+	if err != nil {
+		return usagef("%v", err)
+	}
+	fetched, err := fetchSecrets(ctx, cl, o.env, c.Secrets())
+	if err != nil {
+		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(apiError(err))), hintOf(apiError(err)))
+	}
+	now := time.Now
+	if o.now != nil {
+		now = o.now
+	}
+	res := c.Resolve(fetched, now())
+	defer res.Wipe()
+	if err := reportIssues(g, o, c, res); err != nil {
+		return err
+	}
+	secrets, err := job.MaskSecrets(o.env, fetched, res)
+	if err != nil {
+		return err
+	}
+	matcher, err := runMatcher(g, o, secrets)
+	if err != nil {
+		return err
+	}
+	dirPath := ""
+	if len(c.Files) > 0 {
+		dir, err := job.NewSecretsDir(o.dir)
+		if err != nil {
+			return withHint(err, "set XDG_RUNTIME_DIR to a directory on a tmpfs")
+		}
+		defer dir.Remove()
+		for _, s := range dir.Stale {
+			fmt.Fprintf(g.stderr, "ward: removed %s, left by a ward run that was killed\n", s)
+		}
+		if err := dir.Write(res.Files); err != nil {
+			return err
+		}
+		dirPath = dir.Path
+	}
+	environ := o.environ
+	if environ == nil {
+		environ = os.Environ()
+	}
+	child := job.Child{
+		Args: o.args, Env: job.ChildEnv(environ, res, dirPath),
+		Stdin: g.stdin, Stdout: g.stdout, Stderr: g.stderr,
+		Mask: matcher, Started: o.started,
+	}
+	res.Wipe()
+	code, err := job.Supervise(child)
+	var se *job.StartError
+	if errors.As(err, &se) {
+		return &exitError{Code: exitNotFound, Msg: se.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return &exitError{Code: code}
+	}
+	return nil
+}
+
+// reportIssues prints the problems ward check would, to stderr (stdout is
+// the child's), and refuses to go on when a required secret failed.
+func reportIssues(g *globals, o *runOpts, c *manifest.Component, res *manifest.Resolution) error {
+	if len(res.Issues) == 0 {
+		return nil
+	}
+	rep := checkReport{Env: o.env, Component: c.Name, OK: !res.Failed(), Checked: len(c.Secrets())}
+	for _, is := range res.Issues {
+		rep.Problems = append(rep.Problems, checkProblem{Secret: is.Secret, Problem: is.Problem(), Hint: checkHint(o.env, is)})
+	}
+	if rep.OK {
+		for _, p := range rep.Problems {
+			fmt.Fprintf(g.stderr, "ward: warning: %s/%s: %s — hint: %s\n", o.env, p.Secret, p.Problem, p.Hint)
+		}
+		return nil
+	}
+	printCheckText(g.stderr, rep, res.Issues)
+	return &exitError{Code: exitFailure, Msg: o.args[0] + " not started: a required secret failed (see above)"}
+}
+
+// runMatcher compiles the masker for the job's values; nil when there is
+// nothing to mask.
+func runMatcher(g *globals, o *runOpts, secrets []mask.Secret) (*mask.Matcher, error) {
+	if len(secrets) == 0 {
+		return nil, nil
+	}
+	mopt := mask.Options{
+		Warn:    func(msg string) { fmt.Fprintf(g.stderr, "ward: warning: %s\n", msg) },
+		Workers: max(1, runtime.GOMAXPROCS(0)/2), // two streams share the cores with the child
+	}
+	if o.replacement != "" {
+		mopt.Replacement = mask.Fixed(o.replacement)
+	}
+	m, _, err := mask.NewMatcher(secrets, mopt)
+	return m, err
+}
+
+// hintless and hintOf split a hintError so that a message can be put in
+// front of the error while keeping the hint.
+func hintless(err error) error {
+	var he *hintError
+	if errors.As(err, &he) {
+		return he.err
+	}
+	return err
+}
+
+func hintOf(err error) string {
+	var he *hintError
+	if errors.As(err, &he) {
+		return he.hint
+	}
+	return "check WARD_ADDR and that the server is up"
+}
