@@ -93,7 +93,9 @@ func runMask(ctx context.Context, g *globals, opts maskOptions) error {
 		return err
 	}
 	w := m.NewWriter(g.stdout)
-	if _, err := w.ReadFrom(g.stdin); err != nil {
+	in := readAhead(g.stdin, 1<<20, 4)
+	defer in.Close()
+	if _, err := w.ReadFrom(in); err != nil {
 		w.Close()
 		return fmt.Errorf("masking stdin: %w", err)
 	}
