@@ -1,0 +1,135 @@
+// Command run measures what ward run adds to starting a command: it builds
+// ward, starts `ward dev` in a temporary directory, writes 50 secrets and a
+// manifest that injects each (40 env vars, 10 files), then times `true`
+// alone and `ward run --env staging -- true` alternately and prints the
+// medians and their difference.
+//
+//	go run ./bench/run                 # 50 secrets, 200 runs of each
+//	go run ./bench/run -secrets 10 -runs 50
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+func main() {
+	secrets := flag.Int("secrets", 50, "secrets the manifest injects")
+	runs := flag.Int("runs", 200, "runs of each command")
+	flag.Parse()
+	log.SetFlags(0)
+	dir, err := os.MkdirTemp("", "ward-bench-run-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	ward := filepath.Join(dir, "ward")
+	if out, err := exec.Command("go", "build", "-o", ward, "./cmd/ward").CombinedOutput(); err != nil {
+		log.Fatalf("building ward (run from the repository root): %v\n%s", err, out)
+	}
+	home := filepath.Join(dir, "home")
+	os.Mkdir(home, 0o700)
+	addr, stop := startDev(ward, filepath.Join(dir, "data"), home)
+	defer stop()
+	env := append(os.Environ(), "WARD_ADDR="+addr, "WARD_CONFIG_DIR="+home, "WARD_TOKEN=", "XDG_RUNTIME_DIR="+dir)
+
+	var m strings.Builder
+	m.WriteString("version: 1\ncomponents:\n  job:\n    language: go\n    env:\n")
+	var files strings.Builder
+	for i := range *secrets {
+		put := exec.Command(ward, "kv", "put", "--env", "staging", fmt.Sprintf("svc/s%02d", i))
+		put.Env = env
+		put.Stdin = strings.NewReader(fmt.Sprintf(`{"password":"bench-secret-value-%02d-0123456789abcdef"}`, i))
+		if out, err := put.CombinedOutput(); err != nil {
+			log.Fatalf("ward kv put: %v\n%s", err, out)
+		}
+		if i%5 == 4 {
+			fmt.Fprintf(&files, "      f%02d.txt: {from: svc/s%02d, field: password}\n", i, i)
+		} else {
+			fmt.Fprintf(&m, "      S%02d: {from: svc/s%02d, field: password}\n", i, i)
+		}
+	}
+	if files.Len() > 0 {
+		m.WriteString("    files:\n" + files.String())
+	}
+	manifest := filepath.Join(dir, "ward.yaml")
+	if err := os.WriteFile(manifest, []byte(m.String()), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		log.Fatal(err)
+	}
+	alone := exec.Command(truePath)
+	viaWard := exec.Command(ward, "run", "--env", "staging", "-f", manifest, "--", truePath)
+	var a, w []time.Duration
+	for range *runs {
+		a = append(a, timeRun(alone, env))
+		w = append(w, timeRun(viaWard, env))
+	}
+	ma, mw := median(a), median(w)
+	fmt.Printf("secrets %d, runs %d each, interleaved\n", *secrets, *runs)
+	fmt.Printf("true alone:          median %v\n", ma.Round(10*time.Microsecond))
+	fmt.Printf("ward run -- true:    median %v\n", mw.Round(10*time.Microsecond))
+	fmt.Printf("added by ward run:   %v\n", (mw - ma).Round(10*time.Microsecond))
+}
+
+// timeRun runs a fresh copy of c and returns its wall time.
+func timeRun(c *exec.Cmd, env []string) time.Duration {
+	cmd := exec.Command(c.Path, c.Args[1:]...)
+	cmd.Env = env
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("%s: %v\n%s", strings.Join(c.Args, " "), err, errb.String())
+	}
+	return time.Since(t0)
+}
+
+func median(d []time.Duration) time.Duration {
+	slices.Sort(d)
+	return d[len(d)/2]
+}
+
+var ready = regexp.MustCompile(`export WARD_ADDR=(http://127\.0\.0\.1:\d+)`)
+
+// startDev starts ward dev and returns its address and a stop function; it
+// writes the root token to home.
+func startDev(ward, data, home string) (string, func()) {
+	cmd := exec.Command(ward, "dev", "--listen", "127.0.0.1:0", "--data", data)
+	cmd.Env = append(os.Environ(), "WARD_CONFIG_DIR="+home, "WARD_TOKEN=", "WARD_ADDR=")
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if m := ready.FindStringSubmatch(sc.Text()); m != nil {
+				addr <- m[1]
+			}
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	select {
+	case a := <-addr:
+		return a, func() { cmd.Process.Signal(os.Interrupt); cmd.Wait(); pw.Close() }
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		log.Fatal("ward dev did not start in 60s")
+	}
+	return "", nil
+}
