@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Values of ward run's tests; any of them in an output is a leak.
@@ -298,5 +301,64 @@ func TestRunRefusesAndServerDown(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(xdg); len(left) != 0 {
 		t.Errorf("secrets directory made: %v", left)
+	}
+}
+
+// openPTY opens a new pseudo-terminal pair.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return m, s
+}
+
+// On a terminal the child is the foreground process group: it gets ^C
+// itself, and ward passes on the code the signal gave.
+func TestRunOnTerminal(t *testing.T) {
+	s, manifest, xdg := runSetup(t)
+	master, slave := openPTY(t)
+	go io.Copy(io.Discard, master) // the terminal's echo
+	state := filepath.Join(t.TempDir(), "state")
+	// The child records its process group and the terminal's foreground
+	// group (fields 5 and 8 of /proc/PID/stat).
+	script := `set -- $(cat /proc/$$/stat); echo "$5 $8" > "$STATE"; exec sleep 30`
+	r := &runningWard{cmd: exec.Command(wardBin, "run", "--env", "staging", "-f", manifest, "--", "sh", "-c", script), done: make(chan struct{})}
+	r.cmd.Env = append(os.Environ(), "WARD_ADDR="+s.Addr, "WARD_TOKEN="+s.Token, "XDG_RUNTIME_DIR="+xdg, "STATE="+state)
+	r.cmd.Stdin, r.cmd.Stdout, r.cmd.Stderr = slave, &r.out, &r.errOut
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		r.cmd.Wait()
+		r.code = r.cmd.ProcessState.ExitCode()
+		close(r.done)
+	}()
+	t.Cleanup(func() { r.cmd.Process.Kill(); <-r.done })
+	groups := strings.Fields(waitFile(t, state))
+	if len(groups) != 2 || groups[0] != groups[1] {
+		t.Fatalf("child's process group and the terminal's foreground group: %q, want the same", groups)
+	}
+	if groups[0] == strconv.Itoa(r.cmd.Process.Pid) {
+		t.Errorf("the child runs in ward's process group %s", groups[0])
+	}
+	master.Write([]byte{3}) // ^C
+	if code := r.wait(t); code != 130 {
+		t.Errorf("exit %d after ^C, want 130\nstderr: %s", code, r.errOut.String())
 	}
 }
