@@ -93,6 +93,7 @@ func runMask(ctx context.Context, g *globals, opts maskOptions) error {
 		return err
 	}
 	w := m.NewWriter(g.stdout)
+	growPipe(g.stdin, 1<<20)
 	in := readAhead(g.stdin, 1<<20, 4)
 	defer in.Close()
 	if _, err := w.ReadFrom(in); err != nil {

@@ -2,11 +2,29 @@ package main
 
 import (
 	"io"
+	"os"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
+// growPipe asks the kernel for a larger buffer on r when it is a pipe, so
+// that one read can take up to size bytes instead of the default 64 KiB.
+// It is best effort: an unprivileged process may be held to a smaller
+// maximum, and anything but a pipe is left alone.
+func growPipe(r io.Reader, size int) {
+	f, ok := r.(*os.File)
+	if !ok {
+		return
+	}
+	if fi, err := f.Stat(); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		return
+	}
+	unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, size)
+}
+
 // readAhead returns a reader that reads r in the background, up to depth
-// chunks of size bytes ahead of its caller, so that a filter's reading of
+// reads (of at most size bytes each) ahead of its caller, so that a filter's reading of
 // its input overlaps its work on what it has read. Close stops the
 // background reader.
 func readAhead(r io.Reader, size, depth int) *aheadReader {
@@ -47,12 +65,12 @@ func (a *aheadReader) fill(r io.Reader) {
 		case <-a.stop:
 			return
 		}
-		n, err := io.ReadFull(r, b)
-		if err == io.ErrUnexpectedEOF {
-			err = nil
-		}
-		if n == 0 && err == nil {
-			err = io.EOF
+		// One Read, not a full buffer: what arrives is handed on at once,
+		// so a live stream stays live.
+		var n int
+		var err error
+		for n == 0 && err == nil {
+			n, err = r.Read(b)
 		}
 		select {
 		case a.full <- chunk{b: b, n: n, err: err}:
