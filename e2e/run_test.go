@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"io"
@@ -360,5 +361,34 @@ func TestRunOnTerminal(t *testing.T) {
 	master.Write([]byte{3}) // ^C
 	if code := r.wait(t); code != 130 {
 		t.Errorf("exit %d after ^C, want 130\nstderr: %s", code, r.errOut.String())
+	}
+}
+
+// ward run ... | head -1: the child gets SIGPIPE, as in a shell pipeline,
+// and ward still cleans up and passes the child's code on.
+func TestRunOutputReaderGoes(t *testing.T) {
+	s, manifest, xdg := runSetup(t)
+	cmd := exec.Command(wardBin, "run", "--env", "staging", "-f", manifest, "--", "sh", "-c", `while :; do echo "line $DB_PASSWORD"; done`)
+	cmd.Env = append(os.Environ(), "WARD_ADDR="+s.Addr, "WARD_TOKEN="+s.Token, "XDG_RUNTIME_DIR="+xdg)
+	var errOut lockedBuf
+	cmd.Stderr = &errOut
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	out.Close()
+	err = cmd.Wait()
+	if line != "line [masked:payments/db.password]\n" {
+		t.Errorf("first line %q", line)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGPIPE) {
+		t.Errorf("ward: %v, exit %d, want 141 (the child's SIGPIPE)\nstderr: %s", err, code, errOut.String())
+	}
+	if left, _ := os.ReadDir(xdg); len(left) != 0 {
+		t.Errorf("secrets directory left: %v", left)
 	}
 }

@@ -73,6 +73,12 @@ func Supervise(c Child) (int, error) {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, Forwarded...)
 	defer signal.Stop(sigs)
+	// A reader of ward's output that goes away (ward run ... | head -1) must
+	// not kill ward before it cleans up: the write fails with EPIPE instead,
+	// and the child's next write gets SIGPIPE, as in a shell pipeline.
+	pipes := make(chan os.Signal, 1)
+	signal.Notify(pipes, syscall.SIGPIPE)
+	defer signal.Stop(pipes)
 	if err := cmd.Start(); err != nil {
 		return 0, &StartError{Program: c.Args[0], Err: err}
 	}
@@ -109,8 +115,8 @@ func Supervise(c Child) (int, error) {
 		code = 128 + int(st.Signal())
 	}
 	var ee *exec.ExitError
-	if errors.As(err, &ee) || errors.Is(err, exec.ErrWaitDelay) {
-		err = nil // the status says it; a grandchild holding the output is not ward's failure
+	if errors.As(err, &ee) || errors.Is(err, exec.ErrWaitDelay) || errors.Is(err, syscall.EPIPE) {
+		err = nil // the status says it; a grandchild holding the output, or a reader gone, is not ward's failure
 	}
 	return code, err
 }
