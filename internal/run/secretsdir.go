@@ -171,7 +171,7 @@ func dirPID(name string) (int, bool) {
 		return 0, false
 	}
 	p, _, ok := strings.Cut(rest, "-")
-	if !ok {
+	if !ok || p == "" || strings.Trim(p, "0123456789") != "" {
 		return 0, false
 	}
 	pid, err := strconv.Atoi(p)
