@@ -16,10 +16,11 @@
 //
 // Files go to a private directory (0700) on a tmpfs: $XDG_RUNTIME_DIR, or
 // /dev/shm when that is unset. Its name is "ward-run-PID-RANDOM", PID being
-// ward's own: Remove deletes it when the child ends (normally, on a signal or
-// on a crash), and NewSecretsDir deletes the directories left behind by a
-// ward that was killed with SIGKILL, recognised by the prefix, the owner and
-// a PID that no longer runs. Each file is created with O_EXCL and without
+// ward's own, and ward holds an flock on it while it lives: Remove deletes it
+// when the child ends (normally, on a signal or on a crash), and
+// NewSecretsDir deletes the directories left behind by a ward that was killed
+// with SIGKILL, recognised by the prefix, the owner, no lock, and a PID that
+// no longer runs (or runs but is older than StaleAge: reused). Each file is created with O_EXCL and without
 // following symlinks, through an os.Root, with the mode the manifest gives.
 //
 // # The environment

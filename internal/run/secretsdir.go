@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/wardhq/ward/internal/manifest"
 )
@@ -35,13 +36,21 @@ type Config struct {
 	Alive func(pid int) bool
 	// Rand supplies the random part of the name. nil: crypto/rand.
 	Rand io.Reader
+	// Now is the time a directory's age is measured at. nil: time.Now.
+	Now func() time.Time
 }
+
+// StaleAge is how old an unlocked secrets directory of a live PID must be
+// to be stale: the PID is then another program's, reused. A younger one may
+// belong to a ward that has made it and not yet locked it.
+const StaleAge = time.Minute
 
 // SecretsDir is a private directory holding a child's secret files.
 type SecretsDir struct {
 	Path string // absolute path, also WARD_SECRETS_DIR
 	// Stale lists the directories of dead wards that NewSecretsDir removed.
 	Stale []string
+	lock  *os.File // the directory, flock'ed while ward lives
 }
 
 // NewSecretsDir removes the stale secrets directories under the base and
@@ -51,7 +60,11 @@ func NewSecretsDir(cfg Config) (*SecretsDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	stale := RemoveStale(base, cfg.alive())
+	now := time.Now
+	if cfg.Now != nil {
+		now = cfg.Now
+	}
+	stale := RemoveStale(base, cfg.alive(), now())
 	pid := cfg.PID
 	if pid == 0 {
 		pid = os.Getpid()
@@ -68,7 +81,12 @@ func NewSecretsDir(cfg Config) (*SecretsDir, error) {
 	if err := os.Mkdir(path, 0o700); err != nil {
 		return nil, fmt.Errorf("making the secrets directory: %w", err)
 	}
-	return &SecretsDir{Path: path, Stale: stale}, nil
+	lock, ok := tryLock(path)
+	if !ok {
+		os.RemoveAll(path)
+		return nil, fmt.Errorf("locking the secrets directory %s", path)
+	}
+	return &SecretsDir{Path: path, Stale: stale, lock: lock}, nil
 }
 
 func (cfg Config) base() (string, error) {
@@ -132,13 +150,36 @@ func writeFile(root *os.Root, f manifest.FileValue) error {
 	return err
 }
 
-// Remove deletes the directory and everything in it.
-func (d *SecretsDir) Remove() error { return os.RemoveAll(d.Path) }
+// Remove deletes the directory and everything in it, and releases its lock.
+func (d *SecretsDir) Remove() error {
+	err := os.RemoveAll(d.Path)
+	if d.lock != nil {
+		d.lock.Close()
+	}
+	return err
+}
+
+// tryLock opens the directory and takes an exclusive flock on it without
+// waiting. The lock lasts as long as the returned file is open, or the
+// process lives: the kernel releases it when ward dies, even by SIGKILL.
+// The file is close-on-exec, so the child does not hold the lock.
+func tryLock(path string) (*os.File, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		f.Close()
+		return nil, false
+	}
+	return f, true
+}
 
 // RemoveStale deletes the secrets directories under base that belong to
-// this user and whose ward PID is not alive, and returns their paths.
-// Anything else under base is left alone.
-func RemoveStale(base string, alive func(pid int) bool) []string {
+// this user, are not locked by a running ward, and whose ward PID is not
+// alive or that are older than StaleAge (the PID was reused), and returns
+// their paths. Anything else under base is left alone.
+func RemoveStale(base string, alive func(pid int) bool, now time.Time) []string {
 	entries, err := os.ReadDir(base)
 	if err != nil {
 		return nil
@@ -146,20 +187,28 @@ func RemoveStale(base string, alive func(pid int) bool) []string {
 	var removed []string
 	for _, e := range entries {
 		pid, ok := dirPID(e.Name())
-		if !ok || !e.IsDir() || alive(pid) {
+		if !ok || !e.IsDir() {
 			continue
 		}
 		path := filepath.Join(base, e.Name())
 		fi, err := os.Lstat(path)
-		if err != nil {
+		if err != nil || !fi.IsDir() {
 			continue
 		}
 		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Getuid() {
 			continue
 		}
+		if alive(pid) && now.Sub(fi.ModTime()) < StaleAge {
+			continue
+		}
+		lock, ok := tryLock(path)
+		if !ok {
+			continue // a running ward's
+		}
 		if os.RemoveAll(path) == nil {
 			removed = append(removed, path)
 		}
+		lock.Close()
 	}
 	return removed
 }

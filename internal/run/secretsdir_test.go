@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardhq/ward/internal/manifest"
 )
@@ -26,21 +27,30 @@ func TestDirPID(t *testing.T) {
 
 func TestSecretsDir(t *testing.T) {
 	base := t.TempDir()
-	for _, d := range []string{"ward-run-100-aa", "ward-run-200-bb", "someone-else-100-cc"} {
+	now := time.Now()
+	// 100 is dead; 200 is alive, but 200-old is older than StaleAge and
+	// unlocked: the PID was reused. 100-locked is held by a running ward.
+	for _, d := range []string{"ward-run-100-aa", "ward-run-200-bb", "ward-run-200-old", "ward-run-100-locked", "someone-else-100-cc"} {
 		if err := os.MkdirAll(filepath.Join(base, d, "tls"), 0o700); err != nil {
 			t.Fatal(err)
 		}
 	}
+	os.Chtimes(filepath.Join(base, "ward-run-200-old"), now, now.Add(-StaleAge-time.Second))
+	lock, ok := tryLock(filepath.Join(base, "ward-run-100-locked"))
+	if !ok {
+		t.Fatal("cannot lock")
+	}
+	defer lock.Close()
 	os.WriteFile(filepath.Join(base, "ward-run-100-file"), nil, 0o600) // not a directory: left alone
 	alive := func(pid int) bool { return pid == 200 }
-	d, err := NewSecretsDir(Config{Base: base, PID: 300, Alive: alive, Rand: bytes.NewReader(make([]byte, 8))})
+	d, err := NewSecretsDir(Config{Base: base, PID: 300, Alive: alive, Rand: bytes.NewReader(make([]byte, 8)), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := filepath.Join(base, "ward-run-300-0000000000000000"); d.Path != want {
 		t.Errorf("Path = %s, want %s", d.Path, want)
 	}
-	if want := []string{filepath.Join(base, "ward-run-100-aa")}; !slices.Equal(d.Stale, want) {
+	if want := []string{filepath.Join(base, "ward-run-100-aa"), filepath.Join(base, "ward-run-200-old")}; !slices.Equal(d.Stale, want) {
 		t.Errorf("Stale = %q, want %q", d.Stale, want)
 	}
 	var left []string
@@ -48,8 +58,11 @@ func TestSecretsDir(t *testing.T) {
 	for _, e := range entries {
 		left = append(left, e.Name())
 	}
-	if want := []string{"someone-else-100-cc", "ward-run-100-file", "ward-run-200-bb", "ward-run-300-0000000000000000"}; !slices.Equal(left, want) {
+	if want := []string{"someone-else-100-cc", "ward-run-100-file", "ward-run-100-locked", "ward-run-200-bb", "ward-run-300-0000000000000000"}; !slices.Equal(left, want) {
 		t.Errorf("left under base: %q, want %q", left, want)
+	}
+	if _, ok := tryLock(d.Path); ok {
+		t.Error("the new directory is not locked")
 	}
 	if fi, _ := os.Stat(d.Path); fi.Mode().Perm() != 0o700 {
 		t.Errorf("dir mode %v, want 0700", fi.Mode().Perm())
