@@ -33,11 +33,24 @@ func MaskSecrets(env string, fetched map[string]manifest.Fetched, res *manifest.
 			return nil, err
 		}
 	}
+	// A value that is a leaf already is not compiled twice: that would
+	// double the masker's start-up time for the usual manifest.
+	leaves := make(map[string]bool, len(secrets))
+	for _, s := range secrets {
+		leaves[string(s.Value)] = true
+	}
+	add := func(name string, v []byte) {
+		if !leaves[string(v)] {
+			leaves[string(v)] = true
+			secrets = append(secrets, mask.Secret{Name: name, Value: bytes.Clone(v)})
+		}
+	}
 	for _, e := range res.Env {
-		secrets = append(secrets, mask.Secret{Name: e.Name, Value: bytes.Clone(e.Value)})
+		add(e.Name, e.Value)
 	}
 	for _, f := range res.Files {
-		secrets = append(secrets, mask.Secret{Name: f.Path, Value: bytes.Clone(f.Value)})
+		add(f.Path, f.Value)
 	}
+	clear(leaves)
 	return secrets, nil
 }
