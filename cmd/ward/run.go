@@ -141,7 +141,10 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 		Stdin: g.stdin, Stdout: g.stdout, Stderr: g.stderr,
 		Mask: matcher, Started: o.started,
 	}
-	res.Wipe()
+	res.Wipe() // the child has its values; the masker has copies
+	for _, f := range fetched {
+		clear(f.Data)
+	}
 	code, err := job.Supervise(child)
 	var se *job.StartError
 	if errors.As(err, &se) {
