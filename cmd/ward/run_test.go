@@ -150,3 +150,14 @@ func TestRunCommandLine(t *testing.T) {
 		}
 	}
 }
+
+// With nothing injected, the child still runs, its output copied as is.
+func TestRunNothingToMask(t *testing.T) {
+	srv := httptest.NewServer(checkFixture())
+	defer srv.Close()
+	text := "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      SENTRY_DSN: {from: shared/none, field: dsn, optional: true}\n"
+	out, errOut, code, _ := runRunTest(t, srv.URL, text, "sh", "-c", `printf 'missing=%s\n' "$WARD_MISSING"; printf 'e\033[1m\n' >&2`)
+	if code != 0 || out != "missing=SENTRY_DSN\n" || !strings.HasSuffix(errOut, "e\x1b[1m\n") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
