@@ -117,21 +117,11 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err != nil {
 		return err
 	}
-	dirPath := ""
-	if len(c.Files) > 0 {
-		dir, err := job.NewSecretsDir(o.dir)
-		if err != nil {
-			return withHint(err, "set XDG_RUNTIME_DIR to a directory on a tmpfs")
-		}
-		defer dir.Remove()
-		for _, s := range dir.Stale {
-			fmt.Fprintf(g.stderr, "ward: removed %s, left by a ward run that was killed\n", s)
-		}
-		if err := dir.Write(res.Files); err != nil {
-			return err
-		}
-		dirPath = dir.Path
+	dirPath, removeDir, err := writeSecretFiles(g, o, c, res)
+	if err != nil {
+		return err
 	}
+	defer removeDir()
 	environ := o.environ
 	if environ == nil {
 		environ = os.Environ()
@@ -157,6 +147,27 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 		return &exitError{Code: code}
 	}
 	return nil
+}
+
+// writeSecretFiles writes the component's files into a new secrets
+// directory, when it declares any, and returns the directory's path ("" for
+// none) and the function that removes it.
+func writeSecretFiles(g *globals, o *runOpts, c *manifest.Component, res *manifest.Resolution) (string, func(), error) {
+	if len(c.Files) == 0 {
+		return "", func() {}, nil
+	}
+	dir, err := job.NewSecretsDir(o.dir)
+	if err != nil {
+		return "", nil, withHint(err, "set XDG_RUNTIME_DIR to a directory on a tmpfs")
+	}
+	for _, s := range dir.Stale {
+		fmt.Fprintf(g.stderr, "ward: removed %s, left by a ward run that was killed\n", s)
+	}
+	if err := dir.Write(res.Files); err != nil {
+		dir.Remove()
+		return "", nil, err
+	}
+	return dir.Path, func() { dir.Remove() }, nil
 }
 
 // reportIssues prints the problems ward check would, to stderr (stdout is
