@@ -364,6 +364,35 @@ func TestRunOnTerminal(t *testing.T) {
 	}
 }
 
+// ward run ... & from a shell with job control: ward is not in the
+// terminal's foreground group, so it leaves its child in the background
+// rather than taking the terminal (which would stop the child).
+func TestRunInBackgroundOnTerminal(t *testing.T) {
+	s, manifest, xdg := runSetup(t)
+	master, slave := openPTY(t)
+	go io.Copy(io.Discard, master)
+	state := filepath.Join(t.TempDir(), "state")
+	script := `set -m; "$@" & wait $!; echo "ward $?" >> "$STATE"`
+	child := `set -- $(cat /proc/$$/stat); echo "$5 $8" > "$STATE"`
+	r := &runningWard{cmd: exec.Command("sh", "-c", script, "sh", wardBin, "run", "--env", "staging", "-f", manifest, "--", "sh", "-c", child), done: make(chan struct{})}
+	r.cmd.Env = append(os.Environ(), "WARD_ADDR="+s.Addr, "WARD_TOKEN="+s.Token, "XDG_RUNTIME_DIR="+xdg, "STATE="+state)
+	r.cmd.Stdin, r.cmd.Stdout, r.cmd.Stderr = slave, &r.out, &r.errOut
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { r.cmd.Wait(); close(r.done) }()
+	t.Cleanup(func() { r.cmd.Process.Kill(); <-r.done })
+	r.wait(t)
+	lines := strings.Split(waitFile(t, state), "\n")
+	if len(lines) != 2 || lines[1] != "ward 0" {
+		t.Fatalf("state %q, want the child's groups and ward's exit 0\nstderr: %s", lines, r.errOut.String())
+	}
+	if groups := strings.Fields(lines[0]); len(groups) != 2 || groups[0] == groups[1] {
+		t.Errorf("child's group and the terminal's foreground group: %q; want the child in the background", groups)
+	}
+}
+
 // ward run ... | head -1: the child gets SIGPIPE, as in a shell pipeline,
 // and ward still cleans up and passes the child's code on.
 func TestRunOutputReaderGoes(t *testing.T) {

@@ -35,9 +35,10 @@
 //
 // Supervise starts the child in a process group of its own and forwards
 // SIGINT, SIGTERM, SIGHUP and SIGQUIT to that group. When ward's stdin is a
-// terminal the child's group is made the terminal's foreground group, so that
-// it can read the terminal and receives ^C itself; ward takes the terminal
-// back when the child ends. The child's stdout and stderr stay two streams,
+// terminal and ward is in its foreground, the child's group is made the
+// terminal's foreground group, so that it can read the terminal and receives
+// ^C itself; ward takes the terminal back when the child ends. A ward in the
+// background (ward run ... &) leaves its child in the background too. The child's stdout and stderr stay two streams,
 // each through a mask.Writer of its own; Supervise returns once the child has
 // exited and both streams are drained (or, when a grandchild keeps a stream
 // open, DrainTimeout after the child's exit). The exit code is the child's,

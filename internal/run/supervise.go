@@ -64,10 +64,7 @@ func Supervise(c Child) (int, error) {
 		cmd.Stdout, cmd.Stderr = o, e
 		outs = append(outs, o, e)
 	}
-	tty := -1
-	if f, ok := c.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		tty = int(f.Fd())
-	}
+	tty := foregroundTTY(c.Stdin)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: tty >= 0, Ctty: max(tty, 0)}
 
 	sigs := make(chan os.Signal, 8)
@@ -119,6 +116,22 @@ func Supervise(c Child) (int, error) {
 		err = nil // the status says it; a grandchild holding the output, or a reader gone, is not ward's failure
 	}
 	return code, err
+}
+
+// foregroundTTY returns stdin's descriptor when it is a terminal whose
+// foreground process group is ward's, else -1. A ward started in the
+// background (ward run ... &) leaves its child in the background too:
+// giving the terminal away is not its to do.
+func foregroundTTY(stdin io.Reader) int {
+	f, ok := stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return -1
+	}
+	fd := int(f.Fd())
+	if pg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err != nil || pg != unix.Getpgrp() {
+		return -1
+	}
+	return fd
 }
 
 // takeTerminal makes ward's process group the terminal's foreground group
