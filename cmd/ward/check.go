@@ -89,18 +89,40 @@ type checkReport struct {
 	Notes     []string       `json:"notes,omitempty"`
 }
 
-func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
-	c, err := manifestComponent(g, o.file, o.component)
+// fetchComponent loads the manifest's component and fetches every secret
+// it declares from env, in batches. A failure to reach the server or a
+// refusal of the whole request is returned as the client gave it, for the
+// caller to wrap.
+func fetchComponent(ctx context.Context, g *globals, file, component, env string) (*manifest.Component, map[string]manifest.Fetched, error) {
+	c, err := manifestComponent(g, file, component)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	cl, err := apiClient()
 	if err != nil {
-		return usagef("%v", err)
+		return nil, nil, usagef("%v", err)
 	}
-	fetched, err := fetchSecrets(ctx, cl, o.env, c.Secrets())
+	fetched, err := fetchSecrets(ctx, cl, env, c.Secrets())
 	if err != nil {
-		return apiError(err)
+		return nil, nil, &fetchError{err}
+	}
+	return c, fetched, nil
+}
+
+// fetchError marks an error of the fetch itself, as opposed to the manifest.
+type fetchError struct{ err error }
+
+func (e *fetchError) Error() string { return e.err.Error() }
+func (e *fetchError) Unwrap() error { return e.err }
+
+func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
+	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env)
+	var fe *fetchError
+	if errors.As(err, &fe) {
+		return apiError(fe.err)
+	}
+	if err != nil {
+		return err
 	}
 	now := time.Now
 	if o.now != nil {

@@ -123,17 +123,13 @@ func fileMaskValues(file string) ([]mask.Secret, error) {
 // returns every string field of each, named PATH.FIELD. A secret that
 // cannot be fetched is warned about: it cannot be masked.
 func vaultMaskValues(ctx context.Context, g *globals, opts maskOptions) ([]mask.Secret, error) {
-	comp, err := manifestComponent(g, opts.manifest, opts.component)
+	comp, fetched, err := fetchComponent(ctx, g, opts.manifest, opts.component, opts.env)
+	var fe *fetchError
+	if errors.As(err, &fe) {
+		return nil, apiError(fe.err)
+	}
 	if err != nil {
 		return nil, err
-	}
-	cl, err := apiClient()
-	if err != nil {
-		return nil, err
-	}
-	fetched, err := fetchSecrets(ctx, cl, opts.env, comp.Secrets())
-	if err != nil {
-		return nil, apiError(err)
 	}
 	all := map[string]json.RawMessage{}
 	for _, p := range comp.Secrets() {

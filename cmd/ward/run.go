@@ -88,17 +88,13 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err := job.Harden(); err != nil {
 		return err
 	}
-	c, err := manifestComponent(g, o.file, o.component)
+	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env)
+	var fe *fetchError
+	if errors.As(err, &fe) {
+		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(apiError(fe.err))), hintOf(apiError(fe.err)))
+	}
 	if err != nil {
 		return err
-	}
-	cl, err := apiClient()
-	if err != nil {
-		return usagef("%v", err)
-	}
-	fetched, err := fetchSecrets(ctx, cl, o.env, c.Secrets())
-	if err != nil {
-		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(apiError(err))), hintOf(apiError(err)))
 	}
 	now := time.Now
 	if o.now != nil {
