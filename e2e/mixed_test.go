@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The mixed example: a Go service and a Rust worker with one ward.yaml,
+// each run under ward run against ward dev. Each receives the right
+// password and prints it plain, base64, hex, JSON-escaped and byte by byte;
+// the captured output holds none of those forms.
+func TestMixedGoRustExample(t *testing.T) {
+	s := startDev(t, "")
+	// Characters that JSON escapes, and a slash.
+	const pw = `Mx7"q\kz/P4wR9v2026`
+	body, _ := json.Marshal(map[string]any{"password": pw, "host": "db.internal", "port": 5432})
+	s.mustWard(string(body), "kv", "put", "--env", "staging", "payments/db")
+	manifest, _ := filepath.Abs("../examples/mixed/ward.yaml")
+	dir := t.TempDir()
+
+	apiBin := filepath.Join(dir, "api")
+	if out, err := exec.Command("go", "build", "-o", apiBin, "../examples/mixed/api").CombinedOutput(); err != nil {
+		t.Fatalf("go build api: %v\n%s", err, out)
+	}
+	programs := map[string]string{"api": apiBin}
+	if cargo := toolPath("cargo"); cargo != "" {
+		cmd := exec.Command(cargo, "build", "--offline", "--release", "--manifest-path", "../examples/mixed/worker/Cargo.toml")
+		cmd.Env = append(os.Environ(), "CARGO_TARGET_DIR="+filepath.Join(dir, "target"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("cargo build worker: %v\n%s", err, out)
+		}
+		programs["worker"] = filepath.Join(dir, "target", "release", "worker")
+	} else {
+		t.Log("no cargo: the Rust worker is not built (make test installs cargo where it can)")
+	}
+
+	forms := map[string]string{
+		"plain":        pw,
+		"base64":       base64.StdEncoding.EncodeToString([]byte(pw)),
+		"hex":          hex.EncodeToString([]byte(pw)),
+		"json (Go)":    strings.Trim(mustMarshal(pw), `"`),
+		"json (plain)": strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(pw),
+	}
+	for component, bin := range programs {
+		t.Run(component, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, wardBin, "run", "--env", "staging", "--component", component, "-f", manifest, "--", bin)
+			cmd.Env = append(os.Environ(), "WARD_ADDR="+s.Addr, "WARD_TOKEN="+s.Token)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("ward run %s: %v\nstdout:\n%s\nstderr:\n%s", component, err, stdout.String(), stderr.String())
+			}
+			out := stdout.String() + stderr.String()
+			t.Logf("%s under ward run:\n%s", component, out)
+			want := fmt.Sprintf("%s: received %d bytes, fnv64 %016x", component, len(pw), fnv64(pw))
+			if !strings.Contains(out, want) {
+				t.Fatalf("%s did not receive the right password (want %q):\n%s", component, want, out)
+			}
+			for name, form := range forms {
+				if strings.Contains(out, form) {
+					t.Errorf("%s's output holds the password as %s", component, name)
+				}
+			}
+			if !strings.Contains(out, "[masked:") {
+				t.Errorf("no replacement in %s's output:\n%s", component, out)
+			}
+			for _, line := range []string{"plain", "base64", "hex", "json", "bytes"} {
+				if !strings.Contains(out, component+": "+line+" ") {
+					t.Errorf("%s printed no %s line:\n%s", component, line, out)
+				}
+			}
+		})
+	}
+}
+
+func mustMarshal(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}

@@ -1,0 +1,86 @@
+//! The Rust half of ward's mixed example: a worker that gets its database
+//! password from `ward run`, as an environment variable and as a file in
+//! $WARD_SECRETS_DIR, and prints it in the forms a careless program might.
+//! Under `ward run` none of them reaches the log.
+
+use std::env;
+use std::fs;
+use std::io::Write;
+use std::process;
+use std::thread;
+use std::time::Duration;
+
+fn fnv64(s: &[u8]) -> u64 {
+    let mut h: u64 = 14695981039346656037;
+    for b in s {
+        h ^= *b as u64;
+        h = h.wrapping_mul(1099511628211);
+    }
+    h
+}
+
+fn base64(s: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in s.chunks(3) {
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn hex(s: &[u8]) -> String {
+    s.iter().map(|b| format!("{:02x}", b)).collect()
+}
+
+fn json_escape(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn main() {
+    let pw = match env::var("DB_PASSWORD") {
+        Ok(v) => v,
+        Err(_) => {
+            eprintln!("worker: DB_PASSWORD is not set; run me under ward run");
+            process::exit(2);
+        }
+    };
+    let dir = env::var("WARD_SECRETS_DIR").unwrap_or_default();
+    let from_file = fs::read_to_string(format!("{}/db/password", dir)).unwrap_or_default();
+    if from_file != pw {
+        eprintln!("worker: $WARD_SECRETS_DIR/db/password does not hold the same password");
+        process::exit(1);
+    }
+    let b = pw.as_bytes();
+    println!("worker: received {} bytes, fnv64 {:016x}", b.len(), fnv64(b));
+    println!("worker: plain {}", pw);
+    println!("worker: base64 {}", base64(b));
+    println!("worker: hex {}", hex(b));
+    println!("worker: json {{\"password\":{}}}", json_escape(&pw));
+    let mut err = std::io::stderr();
+    let _ = write!(err, "worker: bytes ");
+    for byte in b {
+        let _ = err.write_all(&[*byte]);
+        let _ = err.flush();
+        thread::sleep(Duration::from_millis(1));
+    }
+    let _ = writeln!(err);
+    println!("worker: the file agrees");
+}
