@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -124,5 +125,38 @@ func TestNewRefusesBadAddress(t *testing.T) {
 		if _, err := New(Config{Address: a}); err == nil {
 			t.Errorf("New(%q) accepted it", a)
 		}
+	}
+}
+
+// KeepTokenAlive renews at half of the remaining life and stops when the
+// token cannot be renewed further.
+func TestKeepTokenAlive(t *testing.T) {
+	var renewals atomic.Int32
+	ttls := []int{600, 600, 600, 0} // lookup-self answers, in order
+	var lookups atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/auth/token/lookup-self":
+			n := int(lookups.Add(1)) - 1
+			ttl := ttls[min(n, len(ttls)-1)]
+			fmt.Fprintf(w, `{"data":{"ttl":%d,"renewable":true}}`, ttl)
+		case "/v1/auth/token/renew-self":
+			renewals.Add(1)
+			w.Write([]byte(`{"auth":{"client_token":"tok","lease_duration":600,"renewable":true}}`))
+		default:
+			w.WriteHeader(404)
+		}
+	}))
+	defer srv.Close()
+	var slept []time.Duration
+	c, _ := New(Config{Address: srv.URL, Token: "tok", Sleep: func(_ context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		return nil
+	}})
+	if err := c.KeepTokenAlive(context.Background()); err != nil {
+		t.Fatalf("KeepTokenAlive: %v", err)
+	}
+	if renewals.Load() != 3 || len(slept) != 3 || slept[0] != 300*time.Second {
+		t.Fatalf("%d renewals after sleeps %v; want 3, each after half the 600 s TTL", renewals.Load(), slept)
 	}
 }
