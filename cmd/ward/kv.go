@@ -176,17 +176,11 @@ func newKVGetCmd(g *globals) *cobra.Command {
 }
 
 func runKVGet(ctx context.Context, g *globals, o *kvOpts) error {
-	if err := requireEnv(o.env); err != nil {
-		return err
-	}
-	if err := checkFormat(o.format); err != nil {
-		return err
-	}
-	c, err := apiClient()
+	kv, err := kvAPI(o)
 	if err != nil {
 		return err
 	}
-	s, err := c.KV(o.env).Get(ctx, o.path, o.version)
+	s, err := kv.Get(ctx, o.path, o.version)
 	if errors.Is(err, client.ErrNotFound) {
 		what := "no secret"
 		if o.version > 0 {
@@ -251,17 +245,11 @@ func newKVListCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				o.path = args[0]
 			}
-			if err := requireEnv(o.env); err != nil {
-				return err
-			}
-			if err := checkFormat(o.format); err != nil {
-				return err
-			}
-			c, err := apiClient()
+			kv, err := kvAPI(o)
 			if err != nil {
 				return err
 			}
-			keys, err := c.KV(o.env).List(cmd.Context(), o.path)
+			keys, err := kv.List(cmd.Context(), o.path)
 			if err != nil {
 				return apiError(err)
 			}
@@ -289,17 +277,11 @@ func newKVHistoryCmd(g *globals) *cobra.Command {
 		Short: "List a secret's versions: when each was made, deleted or destroyed",
 		Args:  kvPathArgs(o),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := requireEnv(o.env); err != nil {
-				return err
-			}
-			if err := checkFormat(o.format); err != nil {
-				return err
-			}
-			c, err := apiClient()
+			kv, err := kvAPI(o)
 			if err != nil {
 				return err
 			}
-			md, err := c.KV(o.env).Metadata(cmd.Context(), o.path)
+			md, err := kv.Metadata(cmd.Context(), o.path)
 			if err != nil {
 				return apiError(err)
 			}
@@ -342,17 +324,14 @@ func newKVRollbackCmd(g *globals) *cobra.Command {
 		Short: "Make an older version's data the current version (a new version)",
 		Args:  kvPathArgs(o),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := requireEnv(o.env); err != nil {
-				return err
-			}
 			if o.version <= 0 {
 				return usagef("--version N is required: the version whose data becomes current")
 			}
-			c, err := apiClient()
+			kv, err := kvAPI(o)
 			if err != nil {
 				return err
 			}
-			vm, err := c.KV(o.env).Rollback(cmd.Context(), o.path, o.version)
+			vm, err := kv.Rollback(cmd.Context(), o.path, o.version)
 			if err != nil {
 				return apiError(err)
 			}
@@ -377,17 +356,13 @@ func newKVVersionsCmd(g *globals, kind string) *cobra.Command {
 		Short: short,
 		Args:  kvPathArgs(o),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := requireEnv(o.env); err != nil {
-				return err
-			}
 			if kind != "delete" && len(o.versions) == 0 {
 				return usagef("--versions is required for %s", kind)
 			}
-			c, err := apiClient()
+			kv, err := kvAPI(o)
 			if err != nil {
 				return err
 			}
-			kv := c.KV(o.env)
 			ctx := cmd.Context()
 			switch {
 			case kind == "delete" && len(o.versions) == 0:
@@ -409,4 +384,22 @@ func newKVVersionsCmd(g *globals, kind string) *cobra.Command {
 	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
 	cmd.Flags().IntSliceVar(&o.versions, "versions", nil, "versions, comma-separated")
 	return cmd
+}
+
+// kvAPI checks the options every kv command shares and returns the KV API
+// of the chosen environment.
+func kvAPI(o *kvOpts) (*client.KV, error) {
+	if err := requireEnv(o.env); err != nil {
+		return nil, err
+	}
+	if o.format != "" {
+		if err := checkFormat(o.format); err != nil {
+			return nil, err
+		}
+	}
+	c, err := apiClient()
+	if err != nil {
+		return nil, err
+	}
+	return c.KV(o.env), nil
 }
