@@ -107,6 +107,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.cfg.Now()
 	id := newRequestID()
 	status := 0
+	var req *request
 	defer func() {
 		if p := recover(); p != nil {
 			// The panic value may hold request data: log its type only.
@@ -116,7 +117,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				status = http.StatusInternalServerError
 			}
 		}
-		s.log.Info("request", "request_id", id, "method", r.Method, "path", safeLogPath(r), "status", status,
+		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+			return
+		}
+		// Only a canonical path is logged: a malformed one may carry anything.
+		path := "(invalid path)"
+		if req != nil {
+			path = "/v1/" + req.path
+		}
+		s.log.Info("request", "request_id", id, "method", safeMethod(r.Method), "path", path, "status", status,
 			"duration_ms", float64(s.cfg.Now().Sub(start).Microseconds())/1000, "remote", r.RemoteAddr)
 	}()
 	w.Header().Set("Cache-Control", "no-store")
@@ -177,13 +186,13 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 	switch req.method {
 	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPost, http.MethodPatch, http.MethodDelete, "LIST":
 	default:
-		return nil, nil, errorf(http.StatusMethodNotAllowed, "method %s is not supported", safeMethod(r.Method))
+		return req, nil, errorf(http.StatusMethodNotAllowed, "method %s is not supported", safeMethod(r.Method))
 	}
 	if err := s.readBody(r, req); err != nil {
-		return nil, nil, err
+		return req, nil, err
 	}
 	if s.v.Sealed() && !unsealedNotNeeded(req.path) {
-		return nil, nil, errSealed
+		return req, nil, errSealed
 	}
 	rt, err := s.route(req)
 	if err != nil {
@@ -201,7 +210,8 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 			return req, nil, err
 		}
 		if err := s.auditRequest(req, readOnly(req.method)); err != nil {
-			return nil, nil, auditFailed(id)
+			req.audited = false // the log cannot take the response entry either
+			return req, nil, auditFailed(id)
 		}
 	}
 	resp, err := rt.handler(r.Context(), req)
@@ -418,16 +428,6 @@ func newRequestID() string {
 	rand.Read(b[:])
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}
-
-// safeLogPath is the request path for a log line: the canonical form when it
-// is one, else only its length, since a malformed path may carry anything.
-func safeLogPath(r *http.Request) string {
-	p, err := policy.CanonicalPath(strings.TrimPrefix(r.URL.EscapedPath(), "/v1/"))
-	if err != nil || !strings.HasPrefix(r.URL.Path, "/v1/") {
-		return "(invalid path)"
-	}
-	return "/v1/" + p
 }
 
 func safeMethod(m string) string {
