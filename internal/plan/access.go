@@ -34,7 +34,9 @@ func (g Grant) String() string {
 	return s
 }
 
-func (g Grant) key() string { return g.Env + "\x00" + g.Path + "\x00" + g.Capability + "\x00" + fmt.Sprint(g.MFA) }
+func (g Grant) key() string {
+	return g.Env + "\x00" + g.Path + "\x00" + g.Capability + "\x00" + fmt.Sprint(g.MFA)
+}
 
 // Grants lists what p grants in each of envs (and on system paths), one
 // Grant per rule, environment and capability, in rule order. file names the
