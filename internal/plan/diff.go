@@ -1,6 +1,9 @@
 package plan
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -234,4 +237,12 @@ func diffMetadata(before, after map[string]string) []FieldChange {
 		}
 	}
 	return out
+}
+
+// Digest identifies a list of changes: what `ward apply` shows and then
+// asks the server to make, and nothing else.
+func Digest(changes []Change) string {
+	b, _ := json.Marshal(changes)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

@@ -16,7 +16,12 @@ type pathLocks struct {
 func newPathLocks() *pathLocks { return &pathLocks{seed: maphash.MakeSeed()} }
 
 func (l *pathLocks) lock(p string) func() {
-	m := &l.stripes[maphash.String(l.seed, p)%uint64(len(l.stripes))]
+	m := &l.stripes[l.stripe(p)]
 	m.Lock()
 	return m.Unlock
+}
+
+// stripe is the index of p's mutex.
+func (l *pathLocks) stripe(p string) int {
+	return int(maphash.String(l.seed, p) % uint64(len(l.stripes)))
 }

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -88,6 +89,9 @@ type request struct {
 	// audited is set for every request that reached an authenticated route,
 	// allowed or not; requestWritten once its request entry is in the log.
 	audited, requestWritten bool
+	// auditMeta is public context a handler adds to its response entry
+	// (ward apply's revision).
+	auditMeta map[string]string
 }
 
 // response is what a handler returns; the pipeline audits it before any
@@ -385,6 +389,12 @@ func (s *Server) auditEntry(req *request, typ string) *audit.Entry {
 	}
 	if req.env != nil {
 		e.Environment = req.env.Name
+	}
+	if len(req.auditMeta) > 0 && typ == "response" {
+		if e.Meta == nil {
+			e.Meta = map[string]string{}
+		}
+		maps.Copy(e.Meta, req.auditMeta)
 	}
 	return e
 }

@@ -68,6 +68,7 @@ type Vault struct {
 type unsealed struct {
 	tokens *auth.Store
 	audit  *audit.Log
+	apply  sync.Mutex // serializes Apply
 
 	mu       sync.RWMutex
 	envs     map[string]*Env           // guarded by mu, by name

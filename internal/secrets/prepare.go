@@ -1,0 +1,82 @@
+package secrets
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"github.com/wardhq/ward/internal/storage"
+)
+
+// PrepareCustomMetadata is SetMetadata's custom-metadata change for many
+// secrets at once, for a caller that commits it in a transaction of its
+// own together with other changes (ward apply). For each path of set it
+// locks the path, reads its metadata and returns the op that replaces its
+// custom metadata with set[path], creating metadata (with no version) where
+// there is none. Op keys are relative to the engine's storage. The caller
+// must call release once the ops are committed or given up; until then,
+// writes to those paths wait, so the ops cannot overwrite a newer change.
+func (e *Engine) PrepareCustomMetadata(ctx context.Context, set map[string]map[string]string) (ops []storage.Op, release func(), err error) {
+	paths := slices.Sorted(maps.Keys(set))
+	for _, p := range paths {
+		if err := CheckPath(p); err != nil {
+			return nil, nil, err
+		}
+	}
+	release = e.locks.lockAll(paths)
+	defer func() {
+		if err != nil {
+			release()
+			release = nil
+		}
+	}()
+	now := e.now().UTC()
+	for _, p := range paths {
+		m, err := e.loadMeta(ctx, p)
+		switch {
+		case err == nil:
+		case isNotFound(err):
+			m = &storedMeta{CreatedTime: now, UpdatedTime: now, Versions: map[int]*storedVersion{}}
+		default:
+			return nil, nil, err
+		}
+		cm := set[p]
+		if cm == nil {
+			cm = map[string]string{}
+		}
+		if err := m.apply(MetadataUpdate{CustomMetadata: cm}); err != nil {
+			return nil, nil, err
+		}
+		ops = append(ops, putMetaOp(p, m))
+	}
+	return ops, release, nil
+}
+
+// HasSecrets reports whether the engine holds any secret, live or deleted.
+func (e *Engine) HasSecrets(ctx context.Context) (bool, error) {
+	names, err := e.st.List(ctx, "m/")
+	if err != nil {
+		return false, err
+	}
+	return len(names) > 0, nil
+}
+
+// lockAll locks the stripes of every path once each, in stripe order, so
+// that two callers locking overlapping sets cannot deadlock, and returns
+// the function that unlocks them.
+func (l *pathLocks) lockAll(paths []string) func() {
+	var idx []int
+	for _, p := range paths {
+		idx = append(idx, l.stripe(p))
+	}
+	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	for _, i := range idx {
+		l.stripes[i].Lock()
+	}
+	return func() {
+		for _, i := range idx {
+			l.stripes[i].Unlock()
+		}
+	}
+}
