@@ -78,6 +78,7 @@ type unsealed struct {
 	acls     map[string]*policy.ACL    // guarded by mu; cache by joined policy names
 	types    map[string]*types.Type    // guarded by mu; stored types, by name
 	envRules map[string]EnvRules       // guarded by mu; by environment name
+	usage    *usageRecorder
 }
 
 // Open returns a sealed vault over cfg.Storage.
@@ -202,6 +203,7 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 		log.Close()
 		return nil, err
 	}
+	v.startUsage(u)
 	return u, nil
 }
 
@@ -217,6 +219,11 @@ func (v *Vault) newTokenStore() (*auth.Store, error) {
 func (v *Vault) Seal() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.unsealed != nil {
+		if err := v.stopUsage(v.unsealed); err != nil {
+			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", "error_type", typeName(err))
+		}
+	}
 	v.barrier.Seal()
 	if v.unsealed == nil {
 		return nil
