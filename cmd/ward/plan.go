@@ -317,12 +317,33 @@ func printChange(w io.Writer, c client.Change) {
 	}
 	if len(c.Access) > 0 {
 		fmt.Fprintln(w, "    access:")
-		for _, a := range c.Access {
-			mfa := ""
-			if a.MFA {
-				mfa = " (mfa)"
-			}
-			fmt.Fprintf(w, "      %s: %s%s %s%s\n", a.Policy, a.Sign, a.Capability, a.Path, mfa)
+		for _, line := range accessLines(c.Access) {
+			fmt.Fprintf(w, "      %s\n", line)
 		}
 	}
+}
+
+// accessLines prints access changes one path and sign a line, the
+// capabilities joined: "ci-api: +read,list prod/api/*".
+func accessLines(changes []client.AccessChange) []string {
+	var out []string
+	for i := 0; i < len(changes); {
+		a := changes[i]
+		caps := []string{a.Capability}
+		j := i + 1
+		for ; j < len(changes); j++ {
+			b := changes[j]
+			if b.Policy != a.Policy || b.Env != a.Env || b.Path != a.Path || b.Sign != a.Sign || b.MFA != a.MFA {
+				break
+			}
+			caps = append(caps, b.Capability)
+		}
+		line := fmt.Sprintf("%s: %s%s %s", a.Policy, a.Sign, strings.Join(caps, ","), a.Path)
+		if a.MFA {
+			line += " (mfa)"
+		}
+		out = append(out, line)
+		i = j
+	}
+	return out
 }

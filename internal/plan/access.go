@@ -99,7 +99,8 @@ func (a AccessChange) String() string { return a.Policy + ": " + a.Sign + a.Gran
 
 // AccessDiff lists what the policy name grants with newText that it did
 // not with oldText ("+") and what it no longer grants ("-"), per
-// environment of envs, sorted by environment, path and capability. An empty
+// environment of envs, sorted by environment, path and sign, then
+// capabilities in the order the policy language lists them. An empty
 // text is a policy that does not exist; a text that does not parse grants
 // nothing.
 func AccessDiff(name, oldText, newText string, envs []string) []AccessChange {
@@ -131,10 +132,18 @@ func AccessDiff(name, oldText, newText string, envs []string) []AccessChange {
 		}
 	}
 	slices.SortFunc(out, func(a, b AccessChange) int {
-		return cmp.Or(cmp.Compare(a.Env, b.Env), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Capability, b.Capability),
-			cmp.Compare(a.Sign, b.Sign))
+		return cmp.Or(cmp.Compare(a.Env, b.Env), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Sign, b.Sign),
+			cmp.Compare(fmt.Sprint(a.MFA), fmt.Sprint(b.MFA)), cmp.Compare(capRank(a.Capability), capRank(b.Capability)))
 	})
 	return out
+}
+
+// capRank orders capabilities as the policy language lists them, deny last.
+func capRank(c string) int {
+	if i := slices.Index(operations, c); i >= 0 {
+		return i
+	}
+	return len(operations)
 }
 
 // Named is a parsed policy and the file its rules' lines refer to.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/secrets"
+	"github.com/wardhq/ward/internal/types"
 )
 
 // The checks one object must pass, shared by Load (which reports them at the
@@ -36,13 +37,13 @@ var valueKeys = []string{"value", "values", "data"}
 var (
 	nameRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	metaKeyRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
-	durationRE = regexp.MustCompile(`^([1-9][0-9]{0,5})([dw])$`)
+	durationRE = regexp.MustCompile(`^([0-9]{1,6}[dw])+$`)
 )
 
-// typeNameProblem checks a type's name: like a policy's, lowercase.
+// typeNameProblem checks a type's name.
 func typeNameProblem(name string) string {
-	if !nameRE.MatchString(name) {
-		return fmt.Sprintf("type name %s: use 1 to 64 lowercase letters, digits, '-' and '_', starting with a letter or digit", quote(name))
+	if err := types.ValidName(name); err != nil {
+		return err.Error()
 	}
 	return ""
 }
@@ -113,8 +114,8 @@ func metaValueProblem(key, value string) string {
 	return ""
 }
 
-// validInterval accepts a rotation interval: Nd, Nw or a Go duration of at
-// least a minute.
+// validInterval accepts a rotation interval: weeks and days (2w, 90d,
+// 1w3d) or a Go duration (36h) of at least a minute.
 func validInterval(s string) bool {
 	if durationRE.MatchString(s) {
 		return true

@@ -1,38 +1,32 @@
 package plan
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 
-	"github.com/wardhq/ward/internal/jsonstrict"
+	"github.com/wardhq/ward/internal/types"
 )
 
-// MaxSchemaDepth bounds how deeply a schema may nest.
-const MaxSchemaDepth = 64
-
-var offsetRE = regexp.MustCompile(`offset (\d+)`)
-
-// schemaProblem checks a type's schema and returns the line of the problem
-// (0: unknown) and what it is, or "".
+// schemaProblem compiles a type's schema as the server will and returns
+// the line of the problem (0: none in particular) and what it is, or "".
 func schemaProblem(name string, src []byte) (int, string) {
-	if err := jsonstrict.Check(src, MaxSchemaDepth); err != nil {
-		line := 0
-		if m := offsetRE.FindStringSubmatch(err.Error()); m != nil {
-			off, _ := strconv.Atoi(m[1])
-			line = lineAt(src, off)
-		}
-		return line, fmt.Sprintf("type %s: %v", name, err)
+	if types.IsBuiltin(name) {
+		return 0, fmt.Sprintf("type %q ships with ward and cannot be replaced; give your type another name, like %q, or use the built-in one without declaring it", name, name+"-custom")
 	}
-	return 0, ""
-}
-
-// lineAt is the 1-based line of byte offset off in src.
-func lineAt(src []byte, off int) int {
-	off = min(max(off, 0), len(src))
-	return bytes.Count(src[:off], []byte("\n")) + 1
+	_, err := types.Compile(name, src)
+	var ce *types.CompileError
+	switch {
+	case err == nil:
+		return 0, ""
+	case errors.As(err, &ce):
+		msg := ce.Reason
+		if ce.Pointer != "" {
+			msg = "at " + ce.Pointer + ": " + msg
+		}
+		return ce.Line, msg
+	}
+	return 0, err.Error()
 }
 
 // builtinType reports whether ward ships a type called name.
-func builtinType(name string) bool { return false }
+func builtinType(name string) bool { return types.IsBuiltin(name) }

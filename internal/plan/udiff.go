@@ -28,9 +28,11 @@ func Unified(aName, bName, a, b string, context int) string {
 	for _, h := range hunks(script, context) {
 		fmt.Fprintf(&out, "@@ -%s +%s @@\n", hunkRange(h.aStart, h.aLen), hunkRange(h.bStart, h.bLen))
 		for _, e := range script[h.from:h.to] {
-			line := al[e.a]
+			var line string
 			if e.op == '+' {
 				line = bl[e.b]
+			} else {
+				line = al[e.a]
 			}
 			out.WriteByte(e.op)
 			out.WriteString(strings.TrimSuffix(line, "\n"))

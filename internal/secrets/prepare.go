@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/wardhq/ward/internal/storage"
 )
@@ -13,10 +14,12 @@ import (
 // own together with other changes (ward apply). For each path of set it
 // locks the path, reads its metadata and returns the op that replaces its
 // custom metadata with set[path], creating metadata (with no version) where
-// there is none. Op keys are relative to the engine's storage. The caller
+// there is none. check, when not nil, runs for each path as
+// MetadataUpdate.Check does, and its error stops the preparation. Op keys
+// are relative to the engine's storage. The caller
 // must call release once the ops are committed or given up; until then,
 // writes to those paths wait, so the ops cannot overwrite a newer change.
-func (e *Engine) PrepareCustomMetadata(ctx context.Context, set map[string]map[string]string) (ops []storage.Op, release func(), err error) {
+func (e *Engine) PrepareCustomMetadata(ctx context.Context, set map[string]map[string]string, check func(path string, custom map[string]string, current func() ([]byte, error)) error) (ops []storage.Op, release func(), err error) {
 	paths := slices.Sorted(maps.Keys(set))
 	for _, p := range paths {
 		if err := CheckPath(p); err != nil {
@@ -46,6 +49,11 @@ func (e *Engine) PrepareCustomMetadata(ctx context.Context, set map[string]map[s
 		}
 		if err := m.apply(MetadataUpdate{CustomMetadata: cm}); err != nil {
 			return nil, nil, err
+		}
+		if check != nil {
+			if err := check(p, m.CustomMetadata, e.currentData(ctx, p, m, now)); err != nil {
+				return nil, nil, err
+			}
 		}
 		ops = append(ops, putMetaOp(p, m))
 	}
@@ -78,5 +86,20 @@ func (l *pathLocks) lockAll(paths []string) func() {
 		for _, i := range idx {
 			l.stripes[i].Unlock()
 		}
+	}
+}
+
+// currentData returns a function that reads the current version's data of
+// p, nil when it has no live one.
+func (e *Engine) currentData(ctx context.Context, p string, m *storedMeta, now time.Time) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		if m.CurrentVersion == 0 {
+			return nil, nil
+		}
+		b, err := e.liveData(ctx, p, m, m.CurrentVersion, now)
+		if isNotFound(err) {
+			return nil, nil
+		}
+		return b, err
 	}
 }

@@ -110,17 +110,7 @@ func (e *Engine) SetMetadata(ctx context.Context, path string, u MetadataUpdate)
 		return err
 	}
 	if u.Check != nil {
-		current := func() ([]byte, error) {
-			if m.CurrentVersion == 0 {
-				return nil, nil
-			}
-			b, err := e.liveData(ctx, path, m, m.CurrentVersion, now)
-			if isNotFound(err) {
-				return nil, nil
-			}
-			return b, err
-		}
-		if err := u.Check(m.CustomMetadata, current); err != nil {
+		if err := u.Check(m.CustomMetadata, e.currentData(ctx, path, m, now)); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/storage"
+	"github.com/wardhq/ward/internal/types"
 )
 
 // ErrPlanChanged is returned by Apply when the changes it would make are
@@ -88,12 +89,14 @@ func (v *Vault) Plan(ctx context.Context, desired *plan.State, opt ApplyOptions)
 
 // check validates desired against the vault and diffs it with cur.
 func (v *Vault) check(ctx context.Context, cur, desired *plan.State, opt ApplyOptions) ([]plan.Change, error) {
-	known := v.knownType(cur)
-	if err := plan.Validate(desired, known); err != nil {
+	if err := plan.Validate(desired, knownType(cur, desired, opt)); err != nil {
 		return nil, err
 	}
 	changes := plan.Diff(cur, desired, opt.Options)
-	var ps []plan.Problem
+	ps, err := v.checkSecrets(ctx, desired, changes)
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range changes {
 		if c.Kind != plan.KindEnv {
 			continue
@@ -153,7 +156,7 @@ func (v *Vault) Apply(ctx context.Context, desired *plan.State, opt ApplyOptions
 	if len(changes) == 0 {
 		return changes, nil
 	}
-	tx := &applyTx{v: v, u: u, desired: desired, newEnvs: map[string]*Env{}}
+	tx := &applyTx{v: v, u: u, desired: desired, newEnvs: map[string]*Env{}, types: map[string]*types.Type{}}
 	defer tx.release()
 	if err := tx.build(ctx, changes); err != nil {
 		tx.undo(ctx)
@@ -173,10 +176,11 @@ type applyTx struct {
 	u       *unsealed
 	desired *plan.State
 	ops     []storage.Op
-	newEnvs map[string]*Env // created keys, by name
-	gone    []*Env          // pruned environments
-	unlock  []func()        // path locks held until the commit is done
-	install []func()        // cache updates, run under u.mu after the commit
+	newEnvs map[string]*Env        // created keys, by name
+	gone    []*Env                 // pruned environments
+	unlock  []func()               // path locks held until the commit is done
+	install []func()               // cache updates, run under u.mu after the commit
+	types   map[string]*types.Type // types the transaction stores, compiled
 }
 
 func (tx *applyTx) release() {
@@ -217,9 +221,9 @@ func (tx *applyTx) build(ctx context.Context, changes []plan.Change) error {
 				return err
 			}
 		}
-		ops, release, err := env.KV.PrepareCustomMetadata(ctx, secretsByEnv[name])
+		ops, release, err := env.KV.PrepareCustomMetadata(ctx, secretsByEnv[name], tx.checkValue(name))
 		if err != nil {
-			return fmt.Errorf("environment %s: %w", name, err)
+			return err
 		}
 		tx.unlock = append(tx.unlock, release)
 		for _, op := range ops {
