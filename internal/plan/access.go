@@ -78,9 +78,13 @@ func Grants(p *policy.Policy, envs []string, file string) []Grant {
 }
 
 // matchEnv reports whether the first segment of a rule path, a glob,
-// matches environment env. Rule paths hold no '?' or '[', so path.Match
-// has only '*' to interpret; "**" matches any environment.
+// matches environment env. As in the server, a glob never matches sys or
+// auth. Rule paths hold no '?' or '[', so path.Match has only '*' to
+// interpret; "**" matches any environment.
 func matchEnv(glob, env string) bool {
+	if env == "sys" || env == "auth" {
+		return false
+	}
 	if glob == "**" {
 		return true
 	}

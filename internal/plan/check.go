@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/secrets"
+	"github.com/wardhq/ward/internal/suggest"
 	"github.com/wardhq/ward/internal/types"
 )
 
@@ -143,12 +145,12 @@ func crossCheck(s *State, knownTypes func(string) bool, ps *problems) {
 		}
 		policies[p.Name] = p.Source
 	}
-	types := map[string]Source{}
+	declaredTypes := map[string]Source{}
 	for _, t := range s.Types {
-		if first, dup := types[t.Name]; dup {
+		if first, dup := declaredTypes[t.Name]; dup {
 			ps.at(t.Source, "type %q is declared twice (first at %s)", t.Name, first)
 		}
-		types[t.Name] = t.Source
+		declaredTypes[t.Name] = t.Source
 	}
 	secretsSeen := map[string]Source{}
 	for _, sec := range s.Secrets {
@@ -160,8 +162,13 @@ func crossCheck(s *State, knownTypes func(string) bool, ps *problems) {
 			ps.at(sec.Source, "secret %s: environment %q is not declared; add it to environments.yaml", sec.ID(), sec.Env)
 		}
 		if t, ok := sec.Metadata[KeyType]; ok {
-			if _, declared := types[t]; !declared && knownTypes != nil && !knownTypes(t) {
-				ps.at(sec.Source, "secret %s: unknown type %q; declare it in types/%s.schema.json or use a built-in type", sec.ID(), t, t)
+			if _, declared := declaredTypes[t]; !declared && knownTypes != nil && !knownTypes(t) {
+				names := append(types.BuiltinNames(), slices.Collect(maps.Keys(declaredTypes))...)
+				if sg := suggest.Closest(t, names); sg != "" {
+					ps.at(sec.Source, "secret %s: unknown type %q; did you mean %q?", sec.ID(), t, sg)
+					continue
+				}
+				ps.at(sec.Source, "secret %s: unknown type %q; declare it in types/%s.schema.json or use a built-in type (%s)", sec.ID(), t, t, strings.Join(types.BuiltinNames(), ", "))
 			}
 		}
 	}

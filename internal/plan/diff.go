@@ -242,6 +242,9 @@ func diffMetadata(before, after map[string]string) []FieldChange {
 // Digest identifies a list of changes: what `ward apply` shows and then
 // asks the server to make, and nothing else.
 func Digest(changes []Change) string {
+	if changes == nil {
+		changes = []Change{}
+	}
 	b, _ := json.Marshal(changes)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

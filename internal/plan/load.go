@@ -144,10 +144,18 @@ func (l *loader) environments() bool {
 		return false
 	}
 	l.st.Manages.Envs = true
+	if src != nil {
+		l.environmentsFile(src)
+	}
+	return true
+}
+
+// environmentsFile reads environments.yaml's content.
+func (l *loader) environmentsFile(src []byte) {
 	f := &yamlFile{name: EnvironmentsFile, ps: &l.ps}
 	root := f.document(src, "declare environments: with one entry per environment")
 	if root == nil {
-		return true
+		return
 	}
 	for _, top := range f.pairs(root, "environments.yaml", environmentsFields) {
 		for _, kv := range f.pairs(top.v, "environments", nil) {
@@ -163,7 +171,6 @@ func (l *loader) environments() bool {
 			l.st.Envs = append(l.st.Envs, env)
 		}
 	}
-	return true
 }
 
 // requiredMetadata reads a list whose entries are a key or a list of keys

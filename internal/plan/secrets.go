@@ -32,28 +32,31 @@ func (l *loader) secrets() bool {
 	}
 	for _, file := range files {
 		rel := path.Join(SecretsDir, file)
-		src, ok := l.read(rel)
-		if !ok || src == nil {
-			continue
-		}
-		f := &yamlFile{name: rel, ps: &l.ps}
-		root := f.document(src, "declare secrets by environment and path, like prod: {payments/db: {owner: team-payments}}")
-		if root == nil {
-			continue
-		}
-		for _, env := range f.pairs(root, "a secrets file", nil) {
-			if msg := envNameProblem(env.key); msg != "" {
-				f.add(env.k, "%s; a secrets file maps environments to secret paths", msg)
-				continue
-			}
-			for _, kv := range f.pairs(env.v, "environment "+env.key, nil) {
-				if s, ok := f.secret(env.key, kv); ok {
-					l.st.Secrets = append(l.st.Secrets, s)
-				}
-			}
+		if src, ok := l.read(rel); ok && src != nil {
+			l.secretsFile(rel, src)
 		}
 	}
 	return len(files) > 0
+}
+
+// secretsFile reads one secrets file's content.
+func (l *loader) secretsFile(rel string, src []byte) {
+	f := &yamlFile{name: rel, ps: &l.ps}
+	root := f.document(src, "declare secrets by environment and path, like prod: {payments/db: {owner: team-payments}}")
+	if root == nil {
+		return
+	}
+	for _, env := range f.pairs(root, "a secrets file", nil) {
+		if msg := envNameProblem(env.key); msg != "" {
+			f.add(env.k, "%s; a secrets file maps environments to secret paths", msg)
+			continue
+		}
+		for _, kv := range f.pairs(env.v, "environment "+env.key, nil) {
+			if s, ok := f.secret(env.key, kv); ok {
+				l.st.Secrets = append(l.st.Secrets, s)
+			}
+		}
+	}
 }
 
 // secret reads one declaration.

@@ -36,13 +36,13 @@ func (f *yamlFile) document(src []byte, what string) *yaml.Node {
 			f.ps.add(f.name, 0, 0, "the file is empty; %s", what)
 			return nil
 		}
-		f.syntax(err)
+		f.syntax(err, src)
 		return nil
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
 		if err != nil {
-			f.syntax(err)
+			f.syntax(err, src)
 			return nil
 		}
 		f.add(&next, "the file is one YAML document; remove the second one (after ---)")
@@ -66,7 +66,7 @@ var parserErrors = []string{
 	"did not find expected key", "did not find expected node content",
 }
 
-func (f *yamlFile) syntax(err error) {
+func (f *yamlFile) syntax(err error, src []byte) {
 	msg, line := strings.TrimPrefix(err.Error(), "yaml: "), 0
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ = strconv.Atoi(m[1])
@@ -75,6 +75,7 @@ func (f *yamlFile) syntax(err error) {
 	if slices.Contains(parserErrors, msg) {
 		line++
 	}
+	line = min(line, countLines(src)) // an error at the end names the last line
 	f.ps.add(f.name, line, 0, "YAML syntax: %s", msg)
 }
 
@@ -161,4 +162,22 @@ func (f *yamlFile) list(n *yaml.Node, what string) ([]string, bool) {
 		out = append(out, s)
 	}
 	return out, ok
+}
+
+// countLines counts src's lines as YAML does: "\n", "\r\n" and "\r" each
+// end one.
+func countLines(src []byte) int {
+	n := 1
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '\n':
+			n++
+		case '\r':
+			if i+1 < len(src) && src[i+1] == '\n' {
+				i++
+			}
+			n++
+		}
+	}
+	return n
 }
