@@ -26,11 +26,10 @@ func (e *Engine) PrepareCustomMetadata(ctx context.Context, set map[string]map[s
 			return nil, nil, err
 		}
 	}
-	release = e.locks.lockAll(paths)
+	unlock := e.locks.lockAll(paths)
 	defer func() {
 		if err != nil {
-			release()
-			release = nil
+			unlock()
 		}
 	}()
 	now := e.now().UTC()
@@ -57,7 +56,7 @@ func (e *Engine) PrepareCustomMetadata(ctx context.Context, set map[string]map[s
 		}
 		ops = append(ops, putMetaOp(p, m))
 	}
-	return ops, release, nil
+	return ops, unlock, nil
 }
 
 // HasSecrets reports whether the engine holds any secret, live or deleted.
