@@ -276,3 +276,13 @@ func fragment(url string) string {
 	_, f, _ := strings.Cut(url, "#")
 	return f
 }
+
+// FieldKind returns the JSON type the schema declares for a top-level
+// field ("string", "integer", "number", "boolean", "object", "array"), or
+// "" when it declares none or several.
+func (t *Type) FieldKind(field string) string {
+	props, _ := t.doc["properties"].(map[string]any)
+	p, _ := props[field].(map[string]any)
+	k, _ := p["type"].(string)
+	return k
+}

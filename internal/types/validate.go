@@ -1,6 +1,7 @@
 package types
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -73,7 +74,9 @@ func (t *Type) Validate(env, path string, data map[string]any) error {
 // ValidateJSON is Validate for a secret's JSON text.
 func (t *Type) ValidateJSON(env, path string, raw []byte) error {
 	var data map[string]any
-	if err := json.Unmarshal(raw, &data); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&data); err != nil || data == nil {
 		return &ValidationError{Type: t.name, Env: env, Path: path, Problems: []Problem{{Rule: "type", Message: "must be a JSON object"}}}
 	}
 	return t.Validate(env, path, data)
