@@ -148,6 +148,14 @@ func TestPlanApply(t *testing.T) {
 	if cm := meta.Data.CustomMetadata; cm["owner"] != "team-payments" || cm["type"] != "postgres" || cm["recipients"] != "api,worker" || cm["rotate_every"] != "90d" {
 		t.Errorf("prod/payments/db's metadata on the server: %v", cm)
 	}
+	// The types applied hold: the Go API's key must match its schema, and
+	// the refusal names the field and the rule, never the value.
+	const canary = "sk_live_CANARY!!"
+	_, errOut, code = s.ward(s.Token, `{"secret_key":"`+canary+`","publishable_key":"pk_live_0123456789abcdef"}`, "kv", "put", "--env", "prod", "api/stripe")
+	if code != 1 || !strings.Contains(errOut, "prod/api/stripe") || !strings.Contains(errOut, "secret_key") || strings.Contains(errOut, canary) {
+		t.Fatalf("a value breaking stripe-key's pattern: exit %d\n%s", code, errOut)
+	}
+	s.mustWard(`{"secret_key":"sk_live_0123456789abcdef","publishable_key":"pk_live_0123456789abcdef"}`, "kv", "put", "--env", "prod", "api/stripe")
 	metas := applyMeta(t, s)
 	if len(metas) != 1 || metas[0]["revision_content_sha256"] == "" || metas[0]["plan_digest"] == "" {
 		t.Fatalf("apply's audit context: %v", metas)

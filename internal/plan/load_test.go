@@ -97,3 +97,27 @@ func TestLoadNotADirectory(t *testing.T) {
 		t.Errorf("Load(file) = %v, want 'not a directory'", err)
 	}
 }
+
+// TestLoadHugeSchema: a schema past the type registry's size limit is a
+// problem at its file, not a crash or a slow compile.
+func TestLoadHugeSchema(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "types"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	huge := `{"type":"object","description":"` + strings.Repeat("x", 100<<10) + `"}`
+	if err := os.WriteFile(filepath.Join(dir, "types", "huge.schema.json"), []byte(huge), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(dir)
+	var pe *Error
+	if !errors.As(err, &pe) || len(pe.Problems) != 1 || pe.Problems[0].File != "types/huge.schema.json" {
+		t.Fatalf("Load(huge schema) = %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "types", "huge.schema.json"), []byte(strings.Repeat(" ", MaxFileSize+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "larger than 1024 KiB") {
+		t.Fatalf("Load(file over the limit) = %v", err)
+	}
+}
