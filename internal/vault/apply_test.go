@@ -3,7 +3,6 @@ package vault
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,20 +27,8 @@ func (f *failingStore) Transaction(ctx context.Context, ops []storage.Op) error 
 
 func newApplyVault(t *testing.T) (*Vault, *failingStore) {
 	t.Helper()
-	ctx := context.Background()
 	st := &failingStore{Backend: memory.New()}
-	v, err := Open(Config{Storage: st, AuditPath: filepath.Join(t.TempDir(), "audit.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
+	v, _ := newTestVaultOn(t, st)
 	return v, st
 }
 

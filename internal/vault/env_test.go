@@ -9,6 +9,7 @@ import (
 
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/secrets"
+	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/storage/memory"
 )
 
@@ -51,8 +52,15 @@ func TestValidEnvName(t *testing.T) {
 
 func newTestVault(t *testing.T) (*Vault, string) {
 	t.Helper()
+	return newTestVaultOn(t, memory.New())
+}
+
+// newTestVaultOn initialises and unseals a vault over st and returns it
+// with its root token.
+func newTestVaultOn(t *testing.T, st storage.Backend) (*Vault, string) {
+	t.Helper()
 	ctx := context.Background()
-	v, err := Open(Config{Storage: memory.New(), AuditPath: filepath.Join(t.TempDir(), "audit.log")})
+	v, err := Open(Config{Storage: st, AuditPath: filepath.Join(t.TempDir(), "audit.log")})
 	if err != nil {
 		t.Fatal(err)
 	}
