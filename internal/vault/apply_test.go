@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wardhq/ward/internal/plan"
+	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/storage/memory"
 )
@@ -215,6 +216,21 @@ func TestApplyPrune(t *testing.T) {
 	if err := v.DeleteEnv(ctx, "full"); err != nil {
 		t.Fatal(err)
 	}
+	// A stored type that an undeclared secret names is not pruned.
+	if _, err := v.PutType(ctx, "old-type", []byte(`{"type":"object"}`)); err != nil {
+		t.Fatal(err)
+	}
+	qa, _ := v.Env("qa")
+	if err := qa.KV.SetMetadata(ctx, "app/old", secrets.MetadataUpdate{CustomMetadata: map[string]string{"owner": "x", "type": "old-type"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Apply(ctx, desiredState(), ApplyOptions{Options: plan.Options{Prune: true}})
+	if err == nil || !strings.Contains(err.Error(), `--prune would delete type "old-type", which secret qa/app/old still names`) {
+		t.Fatalf("pruning a type in use: %v", err)
+	}
+	if err := qa.KV.DeleteMetadata(ctx, "app/old"); err != nil {
+		t.Fatal(err)
+	}
 	changes, err := v.Apply(ctx, desiredState(), ApplyOptions{Options: plan.Options{Prune: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +239,7 @@ func TestApplyPrune(t *testing.T) {
 	for _, c := range changes {
 		got = append(got, c.Kind+" "+c.Name+" "+c.Action)
 	}
-	if strings.Join(got, ";") != "environment empty delete;policy extra delete" {
+	if strings.Join(got, ";") != "environment empty delete;type old-type delete;policy extra delete" {
 		t.Errorf("pruned %v", got)
 	}
 	if _, err := v.Env("empty"); !errors.Is(err, ErrEnvNotFound) {
