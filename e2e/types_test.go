@@ -76,6 +76,10 @@ func TestTypedSecrets(t *testing.T) {
 			`prod/payments/db: environment "prod" requires metadata owner, type, recipients, expires_at or rotate_every; add it with: ward kv metadata put --env prod payments/db owner=... type=... recipients=... expires_at=...`},
 		{"no owner", "", []string{"kv", "metadata", "put", "--env", "prod", "payments/db", "type=postgres", "recipients=api", "rotate_every=90d"},
 			`prod/payments/db: environment "prod" requires metadata owner; add it with: ward kv metadata put --env prod payments/db owner=...`},
+		{"no type", "", []string{"kv", "metadata", "put", "--env", "prod", "payments/db", "owner=payments", "recipients=api", "rotate_every=90d"},
+			`prod/payments/db: environment "prod" requires metadata type; add it with: ward kv metadata put --env prod payments/db type=...`},
+		{"no recipients", "", []string{"kv", "metadata", "put", "--env", "prod", "payments/db", "owner=payments", "type=postgres", "expires_at=2030-01-01T00:00:00Z"},
+			`prod/payments/db: environment "prod" requires metadata recipients; add it with: ward kv metadata put --env prod payments/db recipients=...`},
 		{"no expiry", "", []string{"kv", "metadata", "put", "--env", "prod", "payments/db", "owner=payments", "type=postgres", "recipients=api"},
 			`requires metadata expires_at or rotate_every`},
 		{"bad rotate_every", "", []string{"kv", "metadata", "put", "--env", "prod", "payments/db", "owner=payments", "type=postgres", "recipients=api", "rotate_every=quarterly"},
@@ -114,6 +118,12 @@ func TestTypedSecrets(t *testing.T) {
 	s.mustWard("", "kv", "metadata", "put", "--env", "prod", "indexer/search", "owner=search", "type=search-key", "recipients=indexer", "expires_at="+time.Now().Add(72*time.Hour).UTC().Format(time.RFC3339))
 	s.mustWard("sk_0123456789abcdef0123456789abcdef\n", "kv", "put", "--env", "prod", "indexer/search", "index=products", "key=-")
 
+	// The Rust indexer's upstream API token, typed api-token.
+	s.mustWard("", "kv", "metadata", "put", "--env", "prod", "indexer/upstream", "owner=search", "type=api-token", "recipients=indexer", "rotate_every=30d")
+	tokFile := file("upstream-token", "tok_live_0123456789abcdef\n")
+	s.mustWard("", "kv", "put", "--env", "prod", "indexer/upstream", "token=@"+tokFile, "header=Authorization")
+	shortTok := file("short-token", "tok_short\n")
+
 	// Each schema rule, and the argv rule; nothing changes.
 	const canary = "CANARY-e2e-5d41402abc4b2a76"
 	keyFile := file("key", canary)
@@ -134,6 +144,8 @@ func TestTypedSecrets(t *testing.T) {
 			`field "password" cannot be given on the command line: type postgres marks it sensitive (literals are allowed for database, host, port, sslmode, user)`},
 		{"argv: pattern canary", "", []string{"kv", "put", "--env", "prod", "indexer/search", "index=products", "key=@" + keyFile}, `prod/indexer/search: field "key": must match the pattern ^sk_[a-f0-9]{32}$`},
 		{"argv: rust key literal", "", []string{"kv", "patch", "--env", "prod", "indexer/search", "key=sk_0123456789abcdef0123456789abcdef"}, `field "key" cannot be given on the command line: type search-key marks it sensitive`},
+		{"token length", "", []string{"kv", "put", "--env", "prod", "indexer/upstream", "token=@" + shortTok}, `prod/indexer/upstream: field "token": must be 16 to 4096 characters long`},
+		{"token header pattern", "", []string{"kv", "patch", "--env", "prod", "indexer/upstream", "header=Bad Header"}, `prod/indexer/upstream: field "header": must match the pattern ^[A-Za-z0-9-]+$`},
 		{"index required", "", []string{"kv", "put", "--env", "prod", "indexer/search", "key=@" + keyFile}, `prod/indexer/search: field "index": is required`},
 	}
 	for _, tt := range ruleTests {
@@ -148,8 +160,10 @@ func TestTypedSecrets(t *testing.T) {
 	if v := s.secretVersion("prod", "payments/db"); v != 1 {
 		t.Errorf("payments/db is at version %d after refused writes, want 1", v)
 	}
-	if v := s.secretVersion("prod", "indexer/search"); v != 1 {
-		t.Errorf("indexer/search is at version %d after refused writes, want 1", v)
+	for _, p := range []string{"indexer/search", "indexer/upstream"} {
+		if v := s.secretVersion("prod", p); v != 1 {
+			t.Errorf("%s is at version %d after refused writes, want 1", p, v)
+		}
 	}
 	// Untyped secrets take no literal values at all.
 	_, errOut, code := s.ward(s.Token, "", "kv", "put", "--env", "dev", "misc/x", "note=hello")

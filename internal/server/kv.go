@@ -374,6 +374,9 @@ func (s *Server) kvMetadataDelete(ctx context.Context, req *request) (*response,
 	if err := req.env.KV.DeleteMetadata(ctx, secretPath(req)); err != nil {
 		return nil, err
 	}
+	if err := s.v.ForgetUsage(ctx, req.env, secretPath(req)); err != nil {
+		return nil, err
+	}
 	return &response{status: http.StatusNoContent}, nil
 }
 

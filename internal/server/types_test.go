@@ -319,6 +319,14 @@ func TestUsageAndExpiring(t *testing.T) {
 	if data["last_reader"] != "root" || len(readers) != 2 || readers["root"].(map[string]any)["version"] != 2.0 || readers["token"].(map[string]any)["version"] != 1.0 {
 		t.Fatalf("usage: %v", data)
 	}
+	// Destroying a secret forgets its reads: a new secret at the path starts unread.
+	s.do("DELETE", "/v1/prod/metadata/payments/db", s.root, "")
+	s.do("POST", "/v1/prod/data/payments/db", s.root, `{"data":`+pgOK+`}`)
+	if _, body := s.do("GET", "/v1/sys/ward/usage/prod/payments/db", s.root, ""); body["data"].(map[string]any)["last_reader"] != "" {
+		t.Errorf("usage of a recreated secret: %v", body)
+	}
+	s.do("GET", "/v1/prod/data/payments/db", s.root, "")
+	s.do("POST", "/v1/prod/metadata/payments/db", s.root, `{"custom_metadata":{"expires_at":"2000-01-01T00:00:00Z","owner":"payments"}}`)
 	if st, _ := s.do("GET", "/v1/sys/ward/usage/prod/other/x", tok, ""); st != 403 {
 		t.Errorf("usage of a secret the token may not read: %d", st)
 	}

@@ -1,6 +1,7 @@
 package types
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -123,5 +124,53 @@ func FuzzCompile(f *testing.F) {
 			return
 		}
 		ty.Validate("e", "p", data)
+	})
+}
+
+// FuzzValidate feeds hostile secrets to every built-in type: no panic, and
+// no long string value of the secret in the error unless the schema itself
+// holds that text.
+func FuzzValidate(f *testing.F) {
+	f.Add([]byte(`{"host":"db","port":5432,"user":"u","password":"p","database":"d"}`))
+	f.Add([]byte(`{"url":"amqp://u:p@h/v","token":"AAAAAAAAAAAAAAAAAAAAAAAA"}`))
+	f.Add([]byte(`{"certificate":"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----","private_key":"x"}`))
+	f.Add([]byte(`{"algorithm":"HS256","key":"leaky-value-leaky-value","extra-field-name":1}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var leaves []string
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				for _, c := range v {
+					walk(c)
+				}
+			case []any:
+				for _, c := range v {
+					walk(c)
+				}
+			case string:
+				if len(v) >= 12 {
+					leaves = append(leaves, v)
+				}
+			}
+		}
+		var data map[string]any
+		if json.Unmarshal(raw, &data) != nil {
+			return
+		}
+		walk(data)
+		for _, name := range BuiltinNames() {
+			ty := Builtin(name)
+			err := ty.ValidateJSON("e", "p", raw)
+			if err == nil {
+				continue
+			}
+			msg := err.Error()
+			for _, s := range leaves {
+				if strings.Contains(msg, s) && !strings.Contains(string(ty.Source()), s) && data[s] == nil {
+					t.Fatalf("type %s: the error quotes a value: %s", name, msg)
+				}
+			}
+		}
 	})
 }

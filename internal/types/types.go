@@ -82,8 +82,7 @@ func (t *Type) Sensitive(field string) bool {
 	return true
 }
 
-// Fields lists the properties the schema declares, in no order; Required
-// those it requires.
+// Fields lists the top-level properties the schema declares, in no order.
 func (t *Type) Fields() []string {
 	props, _ := t.doc["properties"].(map[string]any)
 	out := make([]string, 0, len(props))
@@ -240,9 +239,6 @@ func compileError(name, url string, err error, lines map[string]int) error {
 			leaf := firstLeaf(ve)
 			ce.Pointer = pointer(leaf.InstanceLocation)
 			ce.Reason = "not a valid schema: " + leaf.ErrorKind.LocalizedString(printer)
-			if ce.Pointer != "" {
-				ce.Reason = fmt.Sprintf("not a valid schema: %s", leaf.ErrorKind.LocalizedString(printer))
-			}
 		}
 	case errors.As(err, &rx):
 		ce.Pointer = fragment(rx.URL)

@@ -192,3 +192,21 @@ func (v *Vault) stopUsage(u *unsealed) error {
 	<-u.usage.done
 	return v.flushUsage(context.Background(), u.usage)
 }
+
+// ForgetUsage drops what is recorded of the reads of env's secret at path,
+// for a secret destroyed with its metadata.
+func (v *Vault) ForgetUsage(ctx context.Context, env *Env, path string) error {
+	u, err := v.state()
+	if err != nil {
+		return err
+	}
+	u.usage.flushMu.Lock()
+	defer u.usage.flushMu.Unlock()
+	u.usage.mu.Lock()
+	delete(u.usage.pending, usageKey{env.ID, path})
+	u.usage.mu.Unlock()
+	if err := v.barrier.Delete(ctx, usageStorageKey(env.ID, path)); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	return nil
+}

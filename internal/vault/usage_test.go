@@ -67,6 +67,13 @@ func TestUsage(t *testing.T) {
 	if u, _ := v.SecretUsage(ctx, env, "never/read"); !u.LastRead.IsZero() {
 		t.Errorf("a secret never read: %+v", u)
 	}
+	v.RecordRead(env, "payments/db", "token-late", 4)
+	if err := v.ForgetUsage(ctx, env, "payments/db"); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := v.SecretUsage(ctx, env, "payments/db"); !u.LastRead.IsZero() || len(u.Readers) != 0 {
+		t.Errorf("usage after ForgetUsage: %+v", u)
+	}
 }
 
 func TestExpiringSecrets(t *testing.T) {
