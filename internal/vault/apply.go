@@ -297,12 +297,12 @@ func (tx *applyTx) commit(ctx context.Context, changes []plan.Change) error {
 	defer tx.u.mu.Unlock()
 	for name := range tx.newEnvs {
 		if _, ok := tx.u.envs[name]; ok {
-			return fmt.Errorf("%w: environment %q was created meanwhile; run plan again", ErrPlanChanged, name)
+			return fmt.Errorf("%w: environment %q was created meanwhile", ErrPlanChanged, name)
 		}
 	}
 	for _, env := range tx.gone {
 		if tx.u.envs[env.Name] != env {
-			return fmt.Errorf("%w: environment %q was changed meanwhile; run plan again", ErrPlanChanged, env.Name)
+			return fmt.Errorf("%w: environment %q was changed meanwhile", ErrPlanChanged, env.Name)
 		}
 	}
 	if err := tx.v.barrier.Transaction(ctx, tx.ops); err != nil {

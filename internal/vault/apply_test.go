@@ -170,6 +170,9 @@ func TestApplyValueMustConform(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := snapshot(t, v)
+	if _, _, err := v.Plan(ctx, desiredState(), ApplyOptions{}); err == nil || !strings.Contains(err.Error(), "does not conform") {
+		t.Errorf("Plan = %v, want the problem apply will find", err)
+	}
 	_, err = v.Apply(ctx, desiredState(), ApplyOptions{})
 	var pe *plan.Error
 	if !errors.As(err, &pe) || !strings.Contains(err.Error(), `secrets/app.yaml:2: the current value does not conform to type "app-key"`) {

@@ -2,11 +2,13 @@ package vault
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/wardhq/ward/internal/plan"
+	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/types"
 )
 
@@ -70,6 +72,11 @@ func (v *Vault) checkSecrets(ctx context.Context, desired *plan.State, changes [
 		if err := CheckMetadataFormats(s.Env, s.Path, s.Metadata); err != nil {
 			ps = append(ps, plan.Problem{File: s.Source.File, Line: s.Source.Line, Msg: err.Error()})
 		}
+		if p, err := v.checkConforms(ctx, desired, s); err != nil {
+			return nil, err
+		} else if p != nil {
+			ps = append(ps, *p)
+		}
 	}
 	var gone []string
 	for _, c := range changes {
@@ -96,6 +103,43 @@ func (v *Vault) checkSecrets(ctx context.Context, desired *plan.State, changes [
 		return nil
 	})
 	return ps, err
+}
+
+// checkConforms checks that the current value of a declared secret, if it
+// has one, conforms to its declared type, so that plan reports what apply
+// would refuse. (Apply checks again under the secret's lock.)
+func (v *Vault) checkConforms(ctx context.Context, desired *plan.State, s plan.Secret) (*plan.Problem, error) {
+	name := s.Metadata[MetaType]
+	env, err := v.Env(s.Env)
+	if name == "" || err != nil {
+		return nil, nil // untyped, or a new environment without values
+	}
+	var t *types.Type
+	if d := desired.Type(name); d != nil {
+		t, err = types.Compile(name, []byte(d.Schema))
+	} else {
+		t, err = v.Type(name)
+	}
+	if err != nil {
+		return nil, nil // Validate reports an unknown or broken type
+	}
+	ver, err := env.KV.Get(ctx, s.Path, 0)
+	if errors.Is(err, secrets.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := t.ValidateJSON(s.Env, s.Path, ver.Data); err != nil {
+		return &plan.Problem{File: s.Source.File, Line: s.Source.Line, Msg: notConforming(name, err)}, nil
+	}
+	return nil, nil
+}
+
+// notConforming says that a value does not fit a type; err names fields
+// and rules, never the value.
+func notConforming(typ string, err error) string {
+	return fmt.Sprintf("the current value does not conform to type %q: %v; write a conforming value first, or declare another type", typ, err)
 }
 
 // typeChange adds a type's change to the transaction.
@@ -149,8 +193,7 @@ func (tx *applyTx) checkValue(env string) func(string, map[string]string, func()
 					src = s.Source
 				}
 			}
-			return &plan.Error{Problems: []plan.Problem{{File: src.File, Line: src.Line,
-				Msg: fmt.Sprintf("the current value does not conform to type %q: %v; write a conforming value first, or declare another type", name, err)}}}
+			return &plan.Error{Problems: []plan.Problem{{File: src.File, Line: src.Line, Msg: notConforming(name, err)}}}
 		}
 		return nil
 	}
