@@ -33,8 +33,9 @@ const (
 // secret declaration, in the order they are checked.
 var declaredKeys = []string{KeyType, KeyOwner, KeyRecipients, KeyExpiresAt, KeyRotateEvery, KeyDescription}
 
-// valueKeys are keys that would put a secret's value in the repository.
-var valueKeys = []string{"value", "values", "data"}
+// valueKeys are keys that would put a secret's value in the repository:
+// a secret's data, or one of the fields secrets usually hold.
+var valueKeys = []string{"value", "values", "data", "password", "passwd", "secret", "token", "private_key", "secret_key", "api_key"}
 
 var (
 	nameRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
