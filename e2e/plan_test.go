@@ -156,6 +156,12 @@ func TestPlanApply(t *testing.T) {
 		t.Fatalf("a value breaking stripe-key's pattern: exit %d\n%s", code, errOut)
 	}
 	s.mustWard(`{"secret_key":"sk_live_0123456789abcdef","publishable_key":"pk_live_0123456789abcdef"}`, "kv", "put", "--env", "prod", "api/stripe")
+	// And the Rust worker's queue URL must carry credentials.
+	_, errOut, code = s.ward(s.Token, `{"url":"amqps://queue.example.com/jobs"}`, "kv", "put", "--env", "prod", "worker/queue")
+	if code != 1 || !strings.Contains(errOut, "prod/worker/queue") || !strings.Contains(errOut, "url") {
+		t.Fatalf("a queue URL without credentials: exit %d\n%s", code, errOut)
+	}
+	s.mustWard(`{"url":"amqps://worker:pw@queue.example.com/jobs","prefetch":10}`, "kv", "put", "--env", "prod", "worker/queue")
 	metas := applyMeta(t, s)
 	if len(metas) != 1 || metas[0]["revision_content_sha256"] == "" || metas[0]["plan_digest"] == "" {
 		t.Fatalf("apply's audit context: %v", metas)
