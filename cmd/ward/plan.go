@@ -27,7 +27,7 @@ func init() {
 // exitChanges is `ward plan --exit-code`'s answer when there are changes.
 const exitChanges = 3
 
-// DefaultPlanDir is the directory plan, apply and access read by default.
+// defaultPlanDir is the directory plan and apply read by default.
 const defaultPlanDir = "ward"
 
 type planOpts struct {
