@@ -246,3 +246,12 @@ func writeData(ctx context.Context, g *globals, c *client.Client, o *kvOpts) (js
 	}
 	return fieldsObject(g, fields, t)
 }
+
+// kvWriteError adds a hint to a write the server refused for its type.
+func kvWriteError(err error, o *kvOpts) error {
+	var re *client.ResponseError
+	if errors.As(err, &re) && re.StatusCode == 400 && len(re.Errors) > 0 && strings.Contains(re.Errors[0], o.env+"/"+o.path+": field ") {
+		return withHint(err, fmt.Sprintf("the secret's type sets these rules: 'ward kv metadata get --env %s %s' names it, 'ward type read TYPE' prints its schema", o.env, o.path))
+	}
+	return apiError(err)
+}
