@@ -10,7 +10,12 @@
 //
 // With -type postgres the secrets name the built-in postgres type in their
 // metadata, so every write is validated against it; the value is the same
-// as without, so the two runs differ only by the validation.
+// as without. -meta gives every secret custom metadata, so that an untyped
+// run can carry as much metadata as a typed one and the two differ only by
+// the validation:
+//
+//	go run ./bench/kvload -op write -meta owner=kvload
+//	go run ./bench/kvload -op write -meta owner=kvload -type postgres
 //
 // The address and token come from WARD_ADDR and WARD_TOKEN or ~/.ward/token,
 // as for the ward CLI. Run it against a server with bbolt storage and the
@@ -20,6 +25,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -43,6 +49,7 @@ func main() {
 	keys := flag.Int("keys", 100, "number of distinct secrets")
 	size := flag.Int("size", 200, "approximate bytes of each secret value")
 	typ := flag.String("type", "", `"postgres": the secrets are typed postgres, so each write is validated`)
+	meta := flag.String("meta", "", "custom metadata of every secret, KEY=VALUE,KEY=VALUE")
 	flag.Parse()
 	if *typ != "" && *typ != "postgres" {
 		fmt.Fprintln(os.Stderr, "kvload: -type must be postgres or empty")
@@ -61,8 +68,21 @@ func main() {
 		os.Exit(2)
 	}
 	r := &runner{addr: strings.TrimRight(cfg.Address, "/"), token: cfg.Token, env: *env, keys: *keys, size: *size, typ: *typ, prefix: "kvload/"}
+	r.meta = map[string]string{}
+	for _, kv := range strings.Split(*meta, ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" && v != "" {
+			r.meta[k] = v
+		} else if kv != "" {
+			fmt.Fprintln(os.Stderr, "kvload: -meta is KEY=VALUE,KEY=VALUE")
+			os.Exit(2)
+		}
+	}
 	if *typ != "" {
 		r.prefix = "kvload-" + *typ + "/"
+		r.meta["type"] = *typ
+	}
+	if len(r.meta) > 0 {
+		r.prefix = strings.TrimSuffix(r.prefix, "/") + "-meta/"
 	}
 	r.http = &http.Client{Transport: &http.Transport{
 		MaxIdleConns: *clients * 2, MaxIdleConnsPerHost: *clients * 2, IdleConnTimeout: time.Minute,
@@ -73,7 +93,7 @@ func main() {
 		os.Exit(1)
 	}
 	res := r.run(*clients, *dur, *op)
-	res.print(os.Stdout, *op, *typ, *clients, *dur)
+	res.print(os.Stdout, *op, *typ, *meta, *clients, *dur)
 }
 
 type runner struct {
@@ -82,8 +102,9 @@ type runner struct {
 	token      string
 	env        string
 	keys, size int
-	typ        string // "" or the type the secrets name
-	prefix     string // the folder of the secrets
+	typ        string            // "" or the type the secrets name
+	meta       map[string]string // the secrets' custom metadata
+	prefix     string            // the folder of the secrets
 }
 
 func (r *runner) body(i int) []byte {
@@ -113,14 +134,14 @@ func (r *runner) do(ctx context.Context, method, path string, body []byte) (int,
 // prepare writes the secrets that reads will fetch.
 func (r *runner) prepare() error {
 	for i := 0; i < r.keys; i++ {
-		if r.typ != "" {
-			meta := []byte(`{"custom_metadata":{"type":"` + r.typ + `"}}`)
+		if len(r.meta) > 0 {
+			meta, _ := json.Marshal(map[string]any{"custom_metadata": r.meta})
 			status, err := r.do(context.Background(), "POST", fmt.Sprintf("%s/metadata/%sk%d", r.env, r.prefix, i), meta)
 			if err != nil {
 				return fmt.Errorf("cannot reach ward at %s: %w", r.addr, err)
 			}
 			if status != 204 {
-				return fmt.Errorf("typing %sk%d in %s: HTTP %d (does the server know type %s?)", r.prefix, i, r.env, status, r.typ)
+				return fmt.Errorf("writing the metadata of %sk%d in %s: HTTP %d (does the server know type %q?)", r.prefix, i, r.env, status, r.typ)
 			}
 		}
 		status, err := r.do(context.Background(), "POST", fmt.Sprintf("%s/data/%sk%d", r.env, r.prefix, i), r.body(i))
@@ -182,7 +203,7 @@ func (r *runner) run(clients int, d time.Duration, op string) *result {
 	return res
 }
 
-func (res *result) print(w io.Writer, op, typ string, clients int, d time.Duration) {
+func (res *result) print(w io.Writer, op, typ, meta string, clients int, d time.Duration) {
 	slices.Sort(res.lat)
 	pct := func(p float64) time.Duration {
 		if len(res.lat) == 0 {
@@ -195,7 +216,7 @@ func (res *result) print(w io.Writer, op, typ string, clients int, d time.Durati
 		return res.lat[i]
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
-	fmt.Fprintf(w, "op=%s type=%q clients=%d duration=%s\n", op, typ, clients, d)
+	fmt.Fprintf(w, "op=%s type=%q meta=%q clients=%d duration=%s\n", op, typ, meta, clients, d)
 	fmt.Fprintf(w, "requests  %d\n", len(res.lat))
 	fmt.Fprintf(w, "req/s     %.0f\n", float64(len(res.lat))/res.wall.Seconds())
 	fmt.Fprintf(w, "p50       %s\n", ms(pct(0.50)))

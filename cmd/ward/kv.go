@@ -151,7 +151,7 @@ func runKVWrite(ctx context.Context, g *globals, o *kvOpts, patch bool) error {
 		vm, err = kv.Put(ctx, o.path, data, &opt)
 	}
 	if err != nil {
-		return apiError(err)
+		return kvWriteError(err, o)
 	}
 	if o.format == "json" {
 		return printJSON(g.stdout, vm)

@@ -63,13 +63,20 @@ func parseFieldArgs(args []string) ([]fieldArg, error) {
 	return out, nil
 }
 
+// unreadableType stands for the type of a secret whose metadata the
+// caller may not read.
+const unreadableType = "(unreadable)"
+
 // secretType finds the type a secret's metadata names: nil for an untyped
 // or new secret, and nil when the caller may not read the type (then every
 // field counts as sensitive).
 func secretType(ctx context.Context, c *client.Client, env, path string) (*types.Type, string, error) {
 	md, err := c.KV(env).Metadata(ctx, path)
-	if errors.Is(err, client.ErrNotFound) || errors.Is(err, client.ErrPermissionDenied) {
+	if errors.Is(err, client.ErrNotFound) {
 		return nil, "", nil
+	}
+	if errors.Is(err, client.ErrPermissionDenied) {
+		return nil, unreadableType, nil
 	}
 	if err != nil {
 		return nil, "", apiError(err)
@@ -104,6 +111,8 @@ func checkLiterals(fields []fieldArg, t *types.Type, typeName, env, path string)
 			if plain := literalFields(t); len(plain) > 0 {
 				why += fmt.Sprintf(" (literals are allowed for %s)", strings.Join(plain, ", "))
 			}
+		case typeName == unreadableType:
+			why = fmt.Sprintf("this token cannot read the metadata of %s/%s, so every field counts as sensitive", env, path)
 		case typeName != "":
 			why = fmt.Sprintf("type %s cannot be read with this token, so every field counts as sensitive", typeName)
 		}
@@ -245,4 +254,13 @@ func writeData(ctx context.Context, g *globals, c *client.Client, o *kvOpts) (js
 		return nil, err
 	}
 	return fieldsObject(g, fields, t)
+}
+
+// kvWriteError adds a hint to a write the server refused for its type.
+func kvWriteError(err error, o *kvOpts) error {
+	var re *client.ResponseError
+	if errors.As(err, &re) && re.StatusCode == 400 && len(re.Errors) > 0 && strings.Contains(re.Errors[0], o.env+"/"+o.path+": field ") {
+		return withHint(err, fmt.Sprintf("the secret's type sets these rules: 'ward kv metadata get --env %s %s' names it, 'ward type read TYPE' prints its schema", o.env, o.path))
+	}
+	return apiError(err)
 }

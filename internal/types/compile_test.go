@@ -80,6 +80,8 @@ func TestCompileErrors(t *testing.T) {
 		{"tls pair shape", `{"x-ward-tls-pair": {"certificate": "c"}}`, `"x-ward-tls-pair" must be {"certificate": "FIELD", "private_key": "FIELD"}`},
 		{"deep", deep, `type "t", line 1: the schema nests deeper than 32 levels`},
 		{"huge", huge, fmt.Sprintf(`type "t": the schema is %d bytes; the limit is %d`, len(huge), MaxSchemaBytes)},
+		{"file base", `{"$id": "file:///etc/", "properties": {"a": {"$ref": "passwd"}}}`, `cannot load "file:///etc/passwd"`},
+		{"deep arrays", strings.Repeat("[", 40) + strings.Repeat("]", 40), `nests deeper than 32 levels`},
 		{"local ref", `{"$defs": {"p": {"type": "integer"}}, "properties": {"port": {"$ref": "#/$defs/p"}}}`, ""},
 	}
 	for _, tt := range tests {

@@ -54,7 +54,12 @@ func (e *ValidationError) Error() string {
 // Validate checks data, a secret's fields, against t. env and path only
 // name the secret in the error, a *ValidationError.
 func (t *Type) Validate(env, path string, data map[string]any) error {
-	err := t.schema.Validate(normalize(data))
+	return t.validate(env, path, normalize(data))
+}
+
+// validate checks data whose numbers are json.Number.
+func (t *Type) validate(env, path string, data any) error {
+	err := t.schema.Validate(data)
 	if err == nil {
 		return nil
 	}
@@ -79,7 +84,7 @@ func (t *Type) ValidateJSON(env, path string, raw []byte) error {
 	if err := dec.Decode(&data); err != nil || data == nil {
 		return &ValidationError{Type: t.name, Env: env, Path: path, Problems: []Problem{{Rule: "type", Message: "must be a JSON object"}}}
 	}
-	return t.Validate(env, path, data)
+	return t.validate(env, path, data)
 }
 
 // normalize turns float64 numbers into json.Number, so integers compare
