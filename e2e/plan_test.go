@@ -124,9 +124,12 @@ func TestPlanApply(t *testing.T) {
 	if out := s.mustWard("", "policy", "list"); strings.Contains(out, "ci-api") {
 		t.Fatal("an apply that was not confirmed changed the server")
 	}
-	out = s.mustWard("", "apply", "-f", dir, "--yes")
-	if !strings.Contains(out, "applied ") {
-		t.Fatalf("apply:\n%s", out)
+	if _, errOut, code := s.ward(s.Token, "no\n", "apply", "-f", dir); code != 1 || !strings.Contains(errOut, "apply cancelled; nothing was changed") {
+		t.Fatalf("apply answered no: exit %d\n%s", code, errOut)
+	}
+	out, errOut, code = s.ward(s.Token, "yes\n", "apply", "-f", dir)
+	if code != 0 || !strings.Contains(out, "applied ") || !strings.Contains(errOut, "type yes:") {
+		t.Fatalf("apply answered yes: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if out, errOut, code := s.ward(s.Token, "", "plan", "-f", dir, "--exit-code"); code != 0 || !strings.Contains(out, "no changes") {
 		t.Fatalf("plan after apply: exit %d\n%s\n%s", code, out, errOut)
