@@ -187,10 +187,32 @@ func TestTypedSecrets(t *testing.T) {
 		t.Errorf("deleting a type in use: exit %d\n%s", code, errOut)
 	}
 
-	// Usage and expiry.
+	// Usage: a read with the KV API, and the Rust indexer's CI job reading
+	// through ward check's batched fetch.
 	s.mustWard("", "kv", "get", "--env", "prod", "indexer/search")
-	out = s.mustWard("", "kv", "usage", "--env", "prod", "indexer/search")
-	if !strings.Contains(out, "last read") || !strings.Contains(out, "root") {
+	policy := file("indexer.yaml", "rules:\n  - path: prod/indexer/*\n    capabilities: [read, list]\n")
+	s.mustWard("", "policy", "write", "indexer", "-f", policy)
+	out = s.mustWard("", "token", "create", "--env", "prod", "--policy", "indexer", "--display-name", "ci-indexer", "--format", "json")
+	var ci struct {
+		ClientToken string `json:"client_token"`
+	}
+	decodeJSON(t, out, &ci)
+	manifest := file("ward.yaml", "version: 1\ncomponents:\n  indexer:\n    language: rust\n    env:\n      SEARCH_KEY: {from: indexer/search, field: key}\n")
+	if out, errOut, code := s.ward(ci.ClientToken, "", "check", "--env", "prod", "-f", manifest); code != 0 {
+		t.Fatalf("ward check as the indexer: exit %d\n%s%s", code, out, errOut)
+	}
+	out = s.mustWard("", "kv", "usage", "--env", "prod", "--format", "json", "indexer/search")
+	var usage struct {
+		LastReader string `json:"last_reader"`
+		Readers    map[string]struct {
+			Version int `json:"version"`
+		} `json:"readers"`
+	}
+	decodeJSON(t, out, &usage)
+	if usage.LastReader != "token-ci-indexer" || usage.Readers["root"].Version != 1 || usage.Readers["token-ci-indexer"].Version != 1 {
+		t.Errorf("usage: %s", out)
+	}
+	if out := s.mustWard("", "kv", "usage", "--env", "prod", "indexer/search"); !strings.Contains(out, "last read") || !strings.Contains(out, "by token-ci-indexer") {
 		t.Errorf("usage:\n%s", out)
 	}
 	out = s.mustWard("", "kv", "expiring", "--within", "7d", "--format", "json")

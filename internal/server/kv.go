@@ -375,7 +375,7 @@ func (s *Server) kvMetadataDelete(ctx context.Context, req *request) (*response,
 		return nil, err
 	}
 	if err := s.v.ForgetUsage(ctx, req.env, secretPath(req)); err != nil {
-		return nil, err
+		s.log.Warn("forgetting the reads of a destroyed secret failed", "request_id", req.id, "error_type", typeName(err))
 	}
 	return &response{status: http.StatusNoContent}, nil
 }

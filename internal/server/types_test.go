@@ -319,6 +319,29 @@ func TestUsageAndExpiring(t *testing.T) {
 	if data["last_reader"] != "root" || len(readers) != 2 || readers["root"].(map[string]any)["version"] != 2.0 || readers["token"].(map[string]any)["version"] != 1.0 {
 		t.Fatalf("usage: %v", data)
 	}
+	// The record is sealed with prod's key, like the secret.
+	var usageKeys []string
+	var walk func(prefix string)
+	walk = func(prefix string) {
+		names, _ := s.raw.List(context.Background(), prefix)
+		for _, n := range names {
+			if strings.HasSuffix(n, "/") {
+				walk(prefix + n)
+			} else if strings.Contains(prefix+n, "/usage/") {
+				usageKeys = append(usageKeys, prefix+n)
+			}
+		}
+	}
+	walk("env/")
+	if len(usageKeys) == 0 {
+		t.Fatal("no usage record under env/")
+	}
+	for _, k := range usageKeys {
+		e, err := s.raw.Get(context.Background(), k)
+		if err != nil || strings.Contains(string(e.Value), "last_reader") || strings.Contains(string(e.Value), "root") {
+			t.Fatalf("usage record %s is not sealed: %v", k, err)
+		}
+	}
 	// Destroying a secret forgets its reads: a new secret at the path starts unread.
 	s.do("DELETE", "/v1/prod/metadata/payments/db", s.root, "")
 	s.do("POST", "/v1/prod/data/payments/db", s.root, `{"data":`+pgOK+`}`)

@@ -78,10 +78,14 @@ func (t *Type) validate(env, path string, data any) error {
 
 // ValidateJSON is Validate for a secret's JSON text.
 func (t *Type) ValidateJSON(env, path string, raw []byte) error {
-	var data map[string]any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&data); err != nil || data == nil {
+	v, err := decodeJSON(raw)
+	if err != nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		err = dec.Decode(&v)
+	}
+	data, ok := v.(map[string]any)
+	if err != nil || !ok {
 		return &ValidationError{Type: t.name, Env: env, Path: path, Problems: []Problem{{Rule: "type", Message: "must be a JSON object"}}}
 	}
 	return t.validate(env, path, data)

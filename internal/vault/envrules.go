@@ -111,6 +111,9 @@ func CheckMetadataFormats(env, path string, custom map[string]string) error {
 	return nil
 }
 
+// maxCadenceDays bounds ParseCadence: about 100 years.
+const maxCadenceDays = 36525
+
 // ParseCadence parses a duration as Go does (36h, 90m) or in days and weeks
 // (90d, 2w, 1w3d). It must be positive.
 func ParseCadence(s string) (time.Duration, error) {
@@ -133,7 +136,7 @@ func ParseCadence(s string) (time.Duration, error) {
 			break
 		}
 		n, err := strconv.Atoi(rest[:i])
-		if err != nil || n > 100000 {
+		if err != nil || n > maxCadenceDays {
 			return 0, bad
 		}
 		day := 24 * time.Hour
@@ -141,6 +144,9 @@ func ParseCadence(s string) (time.Duration, error) {
 			day *= 7
 		}
 		total += time.Duration(n) * day
+		if total > maxCadenceDays*24*time.Hour {
+			return 0, bad
+		}
 		rest = rest[i+1:]
 	}
 	if rest != "" {
@@ -150,7 +156,7 @@ func ParseCadence(s string) (time.Duration, error) {
 		}
 		total += d
 	}
-	if total <= 0 {
+	if total <= 0 || total > maxCadenceDays*24*time.Hour {
 		return 0, bad
 	}
 	return total, nil

@@ -214,6 +214,11 @@ func TestParseCadence(t *testing.T) {
 		{"d", 0, false},
 		{"3x", 0, false},
 		{"999999999d", 0, false},
+		{"36525d", 36525 * 24 * time.Hour, true},
+		{"6000w", 0, false},
+		{"36525d36525d", 0, false},
+		{"36525d1h", 0, false},
+		{"2562047h", 0, false},
 	}
 	for _, tt := range tests {
 		got, err := ParseCadence(tt.in)
@@ -270,4 +275,18 @@ func newSealableVault(t *testing.T) (*Vault, [][]byte) {
 	}
 	t.Cleanup(func() { v.Close() })
 	return v, res.Shares
+}
+
+// FuzzParseCadence: metadata is user input; a cadence is positive and
+// bounded or refused.
+func FuzzParseCadence(f *testing.F) {
+	for _, s := range []string{"90d", "2w", "1w3d", "36h", "1d12h30m", "-1h", "36525d", "9999999999h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseCadence(s)
+		if err == nil && (d <= 0 || d > maxCadenceDays*24*time.Hour) {
+			t.Fatalf("ParseCadence(%q) = %v", s, d)
+		}
+	})
 }

@@ -49,6 +49,8 @@ func usageStorageKey(envID, path string) string { return "env/" + envID + "/usag
 func (v *Vault) RecordRead(env *Env, path, identity string, version int) {
 	u, err := v.state()
 	if err != nil {
+		// A read that finished while the vault sealed: say so, not silently.
+		v.cfg.Logger.Warn("a secret read could not be recorded: the vault is sealed", "env", env.Name)
 		return
 	}
 	r := u.usage

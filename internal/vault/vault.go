@@ -18,6 +18,7 @@
 //	sys/envrules/NAME         environment NAME's rules (EnvRules as JSON)
 //	sys/token/...             the token store
 //	env/ID/kv/...             environment ID's KV v2 engine, sealed with its own key
+//	env/ID/usage/PATH         who read environment ID's secret PATH last (Usage)
 package vault
 
 import (
