@@ -321,7 +321,7 @@ func TestWorkers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms := slices.Compact(m.find(in, nil)) // parts overlap: drop repeats
+		ms := slices.Compact(m.find(in, nil, true)) // parts overlap: drop repeats
 		if workers == 1 {
 			found = ms
 		} else if !slices.Equal(ms, found) {
