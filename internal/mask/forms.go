@@ -15,6 +15,11 @@ type form struct {
 	// minHead is the shortest first piece of the form at the end of a
 	// line that the split rule considers (see splitBuilder.add).
 	minHead int
+	// splitOnly forms are only looked for split across two lines: the
+	// whole unpadded base64 encoding, whose last character the base64
+	// core leaves out, so that a short rest of it counts as standing
+	// alone.
+	splitOnly bool
 }
 
 // minHexHead is minHead for hex forms: 8 hex digits, 4 bytes of the value,
@@ -27,24 +32,25 @@ const minHexHead = 8
 func forms(v []byte, encodedOnly bool) []form {
 	var out []form
 	seen := map[string]bool{}
-	addMin := func(f []byte, minHead int) {
+	addMin := func(f []byte, minHead int, splitOnly bool) {
 		if len(f) >= MinLen && !seen[string(f)] {
 			seen[string(f)] = true
-			out = append(out, form{f, minHead})
+			out = append(out, form{f, minHead, splitOnly})
 		}
 	}
-	add := func(f []byte) { addMin(f, minSplitHead) }
+	add := func(f []byte) { addMin(f, minSplitHead, false) }
 	if !encodedOnly {
 		add(v)
 	}
-	addMin([]byte(hex.EncodeToString(v)), minHexHead)
-	addMin(bytes.ToUpper([]byte(hex.EncodeToString(v))), minHexHead)
+	addMin([]byte(hex.EncodeToString(v)), minHexHead, false)
+	addMin(bytes.ToUpper([]byte(hex.EncodeToString(v))), minHexHead, false)
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
 		add([]byte(enc.EncodeToString(v)))
 		raw := enc.WithPadding(base64.NoPadding)
 		for align := range 3 {
 			add(base64Core(raw, v, align))
 		}
+		addMin([]byte(raw.EncodeToString(v)), minSplitHead, true)
 	}
 	s := string(v)
 	q := url.QueryEscape(s)

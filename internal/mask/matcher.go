@@ -96,7 +96,9 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 			owner := int32(len(m.names))
 			m.names = append(m.names, repl(v.name))
 			for _, f := range forms(v.b, v.encodedOnly) {
-				addPatterns(byLen, f.b, owner, v.public)
+				if !f.splitOnly {
+					addPatterns(byLen, f.b, owner, v.public)
+				}
 				sb.add(f.b, f.minHead, owner, v.public)
 			}
 		}

@@ -316,24 +316,38 @@ func (x *splitIndex) splitAt(b []byte, e1, a2 int, eof bool, ms []match) []match
 	return ms
 }
 
-// splitHold returns the start of the earliest head at the end of the last
-// line in b whose tail may still arrive on the next line, or len(b) if
-// there is none. What follows such a head must be held with it.
+// splitHold returns the start of the earliest head whose tail may still
+// arrive: at the end of the last line in b, if its next line is shorter than
+// splitReach, or at the end of b, where a line break may come next. It
+// returns len(b) if there is none. What follows such a head must be held
+// with it.
 func (m *Matcher) splitHold(b []byte) int {
 	x := m.split
 	if x == nil {
 		return len(b)
 	}
-	from := max(0, len(b)-splitReach-1)
-	k := bytes.LastIndexByte(b[from:], '\n')
-	if k < 0 {
-		return len(b) // the next line, if any, is long enough to decide
-	}
-	n, a2 := from+k, from+k+1
-	e1 := n
+	hold := len(b)
+	// A line may end at the end of b, or before a CR there.
+	e1 := len(b)
 	if e1 > 0 && b[e1-1] == '\r' {
 		e1--
 	}
+	hold = min(hold, x.heldAt(b, e1, len(b)))
+	from := max(0, len(b)-splitReach-1)
+	if k := bytes.LastIndexByte(b[from:], '\n'); k >= 0 {
+		n := from + k
+		e1 := n
+		if e1 > 0 && b[e1-1] == '\r' {
+			e1--
+		}
+		hold = min(hold, x.heldAt(b, e1, n+1))
+	}
+	return hold
+}
+
+// heldAt returns the start of the earliest head that ends b at e1 and whose
+// tail is not in b[a2:], or len(b).
+func (x *splitIndex) heldAt(b []byte, e1, a2 int) int {
 	hold := len(b)
 	if e1 < minSplitHead {
 		return hold
@@ -341,7 +355,7 @@ func (m *Matcher) splitHold(b []byte) int {
 	short, long := x.candidates(b, e1)
 	for _, cands := range [2][]splitEntry{short, long} {
 		for _, e := range cands {
-			if x.headAt(b, e1, e) && tailIn(b, a2, len(b), x.tail(e), false) < 0 {
+			if x.headAt(b, e1, e) && (a2 >= len(b) || tailIn(b, a2, len(b), x.tail(e), false) < 0) {
 				hold = min(hold, e1-int(e.hl))
 			}
 		}
