@@ -84,7 +84,7 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		m.after = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	byLen := map[int]*tierBuilder{}
-	var sb splitBuilder
+	split := newSplitIndex()
 	var skipped []Skipped
 	for i, s := range secrets {
 		if s.Name == "" {
@@ -99,7 +99,7 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 				if !f.splitOnly {
 					addPatterns(byLen, f.b, owner, v.public)
 				}
-				sb.add(f.b, f.minHead, owner, v.public)
+				split.add(f.b, f.minHead, owner, v.public)
 			}
 		}
 	}
@@ -122,7 +122,7 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		m.maxLen = max(m.maxLen, l)
 	}
 	m.prefixes = newPrefixIndex(m.tiers)
-	m.split = sb.build()
+	m.split = split.build()
 	m.context = m.maxLen + 1
 	if m.split != nil {
 		// A split value's tail may come up to splitSpan bytes after
@@ -223,8 +223,10 @@ func (m *Matcher) findPart(b []byte, ms []match, eof bool) []match {
 		if t := m.window; t != nil && e1 >= 1 && a2 < len(b) && t.mayFold(b, e1, a2) {
 			ms = t.foldAt(b, e1, a2, ms)
 		}
-		if x := m.split; x != nil && e1 >= minSplitHead && x.mayEnd(b, e1) {
-			ms = x.splitAt(b, e1, a2, eof, ms)
+		if x := m.split; x != nil && e1 >= minSplitHead {
+			if short, long := x.mayEnd(b, e1); short || long {
+				ms = x.splitAt(b, e1, a2, short, long, eof, ms)
+			}
 		}
 	}
 }

@@ -2,10 +2,8 @@ package mask
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/binary"
 	"math/bits"
-	"slices"
 	"strings"
 )
 
@@ -46,30 +44,39 @@ const (
 // splitIndex finds, for a line end, the forms whose beginning it could be.
 // An entry is keyed by the last 8 bytes of its head probe, or by the last 4
 // when the probe is shorter than 8; a Bloom filter of the keys rejects most
-// line ends with two loads.
+// line ends with one load, and a hash table leads from a key to a chain of
+// its entries.
 type splitIndex struct {
 	arena  []byte       // the forms that have entries, end to end
-	ents   []splitEntry // sorted by key
-	keys   []uint64     // keys[i] is the key of ents[i]
+	ents   []splitEntry // chained by key
 	bits   []uint64     // a Bloom filter of the keys, three bits in one word per key
 	bshift uint         // word index = hash >> bshift
-	table  []uint32     // open addressing by key: index+1 of the key's first entry, 0 empty
+	table  []splitSlot  // open addressing by key
 	tmask  uint64
+	nkeys  int // used slots
+}
+
+// splitSlot is a key and the index+1 of its first entry; 0 if empty.
+type splitSlot struct {
+	key   uint64
+	first int32
 }
 
 // splitEntry is one way to cut one form: the head probe is
-// arena[at-hl:at], the tail probe arena[at:at+tl].
+// arena[at-hl:at], the tail probe arena[at:at+tl]. next is the index+1 of
+// the next entry with the same key, 0 at the end of the chain.
 type splitEntry struct {
 	at     uint32
-	hl, tl uint8
 	owner  int32
+	next   int32
+	hl, tl uint8
 }
 
-func (x *splitIndex) head(e splitEntry) []byte {
+func (x *splitIndex) head(e *splitEntry) []byte {
 	return x.arena[e.at-uint32(e.hl) : e.at]
 }
 
-func (x *splitIndex) tail(e splitEntry) []byte {
+func (x *splitIndex) tail(e *splitEntry) []byte {
 	return x.arena[e.at : e.at+uint32(e.tl)]
 }
 
@@ -81,22 +88,22 @@ func splitKey(b []byte, e1, hl int) uint64 {
 	return uint64(binary.LittleEndian.Uint32(b[e1-4:]))
 }
 
-// splitBuilder gathers entries before build indexes them.
-type splitBuilder struct {
-	x    splitIndex
-	keys []uint64
+// newSplitIndex returns an empty index.
+func newSplitIndex() *splitIndex {
+	return &splitIndex{table: make([]splitSlot, 1<<10), tmask: 1<<10 - 1}
 }
 
 // add adds the cuts of form f of value owner that leave a piece shorter
 // than WindowLen and a head of at least minHead bytes, except those with a
-// probe inside a public line.
-func (sb *splitBuilder) add(f []byte, minHead int, owner int32, public []string) {
+// probe inside a public line. A cut already there (the same probes) keeps
+// its first owner.
+func (x *splitIndex) add(f []byte, minHead int, owner int32, public []string) {
 	n := len(f)
 	if n <= minHead {
 		return
 	}
-	base := len(sb.x.arena)
-	sb.x.arena = append(sb.x.arena, f...)
+	base := len(x.arena)
+	x.arena = append(x.arena, f...)
 	for h := minHead; h < n; h++ {
 		if h >= WindowLen && n-h >= WindowLen {
 			h = n - WindowLen // both pieces are windows: skip to the last short tail
@@ -106,20 +113,55 @@ func (sb *splitBuilder) add(f []byte, minHead int, owner int32, public []string)
 		if inPublic(f[h-hl:h], public) || inPublic(f[h:h+tl], public) {
 			continue
 		}
-		sb.keys = append(sb.keys, splitKey(f, h, hl))
-		sb.x.ents = append(sb.x.ents, splitEntry{at: uint32(base + h), hl: uint8(hl), tl: uint8(tl), owner: owner})
+		x.insert(splitKey(f, h, hl), splitEntry{at: uint32(base + h), owner: owner, hl: uint8(hl), tl: uint8(tl)})
 	}
 }
 
-// probeHash hashes the probes of a cut.
-func probeHash(head, tail []byte) uint64 {
-	h := uint64(len(head))
-	for _, p := range [][]byte{head, tail} {
-		for _, c := range p {
-			h = (h ^ uint64(c)) * mulB
+// insert chains e under key k unless an entry with the same probes is there.
+func (x *splitIndex) insert(k uint64, e splitEntry) {
+	slot := x.slot(k)
+	if slot.first == 0 {
+		if x.nkeys++; x.nkeys*4 > len(x.table)*3 {
+			x.grow()
+			slot = x.slot(k)
+		}
+		slot.key = k
+		slot.first = int32(len(x.ents)) + 1
+		x.ents = append(x.ents, e)
+		return
+	}
+	for i := slot.first; ; {
+		p := &x.ents[i-1]
+		if p.hl == e.hl && p.tl == e.tl && bytes.Equal(x.head(p), x.head(&e)) && bytes.Equal(x.tail(p), x.tail(&e)) {
+			return // a repeat
+		}
+		if p.next == 0 {
+			p.next = int32(len(x.ents)) + 1
+			x.ents = append(x.ents, e)
+			return
+		}
+		i = p.next
+	}
+}
+
+// slot returns the slot of key k, or the empty slot where it would go.
+func (x *splitIndex) slot(k uint64) *splitSlot {
+	for h := (k * mulB) >> 7 & x.tmask; ; h = (h + 1) & x.tmask {
+		if s := &x.table[h]; s.first == 0 || s.key == k {
+			return s
 		}
 	}
-	return h ^ h>>32
+}
+
+func (x *splitIndex) grow() {
+	old := x.table
+	x.table = make([]splitSlot, 2*len(old))
+	x.tmask = uint64(len(x.table) - 1)
+	for _, s := range old {
+		if s.first != 0 {
+			*x.slot(s.key) = s
+		}
+	}
 }
 
 func inPublic(p []byte, public []string) bool {
@@ -131,116 +173,85 @@ func inPublic(p []byte, public []string) bool {
 	return false
 }
 
-// build sorts and indexes the entries; nil if there are none. Repeated
-// cuts (the same head and tail probes) keep the first owner.
-func (sb *splitBuilder) build() *splitIndex {
-	x := &sb.x
+// build makes the Bloom filter once every entry is in; nil if there are
+// none.
+func (x *splitIndex) build() *splitIndex {
 	if len(x.ents) == 0 {
 		return nil
 	}
-	// Sort by key, then by a hash of the probes, then by order of
-	// addition, so that repeats are neighbours and the first comes first.
-	type ref struct {
-		key, probes uint64
-		idx         int32
-	}
-	order := make([]ref, len(x.ents))
-	for i, e := range x.ents {
-		order[i] = ref{sb.keys[i], probeHash(x.head(e), x.tail(e)), int32(i)}
-	}
-	slices.SortFunc(order, func(a, b ref) int {
-		if c := cmp.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.probes, b.probes); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.idx, b.idx)
-	})
-	ents := make([]splitEntry, 0, len(order))
-	keys := make([]uint64, 0, len(order))
-	distinct := 0
-	for k, r := range order {
-		e := x.ents[r.idx]
-		if k > 0 && order[k-1].key == r.key {
-			p := order[k-1]
-			if p.probes == r.probes && bytes.Equal(x.head(x.ents[p.idx]), x.head(e)) && bytes.Equal(x.tail(x.ents[p.idx]), x.tail(e)) {
-				continue
-			}
-		} else {
-			distinct++
-		}
-		ents = append(ents, e)
-		keys = append(keys, r.key)
-	}
-	x.ents, x.keys = ents, keys
-
-	bitsLog := max(16, min(bitmapMaxLog, bits.Len(uint(distinct*16))))
+	bitsLog := max(16, min(bitmapMaxLog, bits.Len(uint(x.nkeys*16))))
 	x.bits = make([]uint64, 1<<(bitsLog-6))
 	x.bshift = uint(64 - (bitsLog - 6))
-	tabLog := max(4, bits.Len(uint(distinct*2)))
-	x.table = make([]uint32, 1<<tabLog)
-	x.tmask = 1<<tabLog - 1
-	for i, k := range keys {
-		if i > 0 && keys[i-1] == k {
+	for _, s := range x.table {
+		if s.first == 0 {
 			continue
 		}
-		w, bm := x.bloom(k)
-		x.bits[w] |= bm
-		h := (k * mulB) >> 7 & x.tmask
-		for x.table[h] != 0 {
-			h = (h + 1) & x.tmask
-		}
-		x.table[h] = uint32(i) + 1
+		long := x.ents[s.first-1].hl >= 8
+		x.bits[x.bloomWord(s.key, long)] |= bloomBits(s.key, long)
 	}
 	return x
 }
 
-// bloom is where key k lives in the Bloom filter: a word and three bits in
-// it, so that one load tests them all.
-func (x *splitIndex) bloom(k uint64) (word uint64, bits uint64) {
+// The Bloom filter keeps, for each key, three bits in one word. The word
+// depends only on the last 4 bytes of the head, for short and long keys
+// alike, so that one load serves both tests at a line end.
+
+func (x *splitIndex) bloomWord(k uint64, long bool) uint64 {
+	if long {
+		k >>= 32
+	}
+	return (k * mulA) >> x.bshift
+}
+
+func bloomBits(k uint64, long bool) uint64 {
+	if long {
+		k = ^k
+	}
 	h := k * mulB
-	return (k * mulA) >> x.bshift, 1<<(h>>58) | 1<<(h>>52&63) | 1<<(h>>46&63)
+	return 1<<(h>>58) | 1<<(h>>52&63) | 1<<(h>>46&63)
 }
 
-func (x *splitIndex) mayHave(k uint64) bool {
-	w, bm := x.bloom(k)
-	return x.bits[w]&bm == bm
-}
-
-// keyed returns the entries with key k.
-func (x *splitIndex) keyed(k uint64) []splitEntry {
-	for h := (k * mulB) >> 7 & x.tmask; ; h = (h + 1) & x.tmask {
-		e := x.table[h]
-		if e == 0 {
-			return nil
-		}
-		if lo := int(e - 1); x.keys[lo] == k {
-			hi := lo + 1
-			for hi < len(x.keys) && x.keys[hi] == k {
-				hi++
-			}
-			return x.ents[lo:hi]
-		}
-	}
-}
-
-// candidates returns the entries whose head probe may end b at e1 (e1 >=
-// 4), by their keys: those with probes of 4 to 7 bytes, then the longer.
-func (x *splitIndex) candidates(b []byte, e1 int) (short, long []splitEntry) {
-	if k := splitKey(b, e1, 4); x.mayHave(k) {
-		short = x.keyed(k)
-	}
+// mayEnd is a quick test for splitAt: whether a head may end b at e1
+// (e1 >= 4), by the Bloom filter alone.
+func (x *splitIndex) mayEnd(b []byte, e1 int) (short, long bool) {
+	k4 := uint64(binary.LittleEndian.Uint32(b[e1-4:]))
+	w := x.bits[x.bloomWord(k4, false)]
+	bm := bloomBits(k4, false)
+	short = w&bm == bm
 	if e1 >= 8 {
-		if k := splitKey(b, e1, 8); x.mayHave(k) {
-			long = x.keyed(k)
-		}
+		k8 := binary.LittleEndian.Uint64(b[e1-8:])
+		bm = bloomBits(k8, true)
+		long = w&bm == bm
+	}
+	return short, long
+}
+
+// keyed returns the index+1 of the first entry with key k, 0 if none.
+func (x *splitIndex) keyed(k uint64) int32 {
+	return x.slot(k).first
+}
+
+// candidates returns the first entries of the chains of the keys that a
+// head ending b at e1 (e1 >= 4) may have: probes of 4 to 7 bytes, and
+// longer ones. Chains are followed through next.
+func (x *splitIndex) candidates(b []byte, e1 int) (short, long int32) {
+	s, l := x.mayEnd(b, e1)
+	return x.keyedAt(b, e1, s, l)
+}
+
+// keyedAt is candidates once mayEnd has said which keys to look up.
+func (x *splitIndex) keyedAt(b []byte, e1 int, s, l bool) (short, long int32) {
+	if s {
+		short = x.keyed(splitKey(b, e1, 4))
+	}
+	if l {
+		long = x.keyed(splitKey(b, e1, 8))
 	}
 	return short, long
 }
 
 // headAt reports whether the head probe of e ends b at e1.
-func (x *splitIndex) headAt(b []byte, e1 int, e splitEntry) bool {
+func (x *splitIndex) headAt(b []byte, e1 int, e *splitEntry) bool {
 	hl := int(e.hl)
 	return hl <= e1 && string(b[e1-hl:e1]) == string(x.head(e))
 }
@@ -286,20 +297,19 @@ func splitRegion(b []byte, a2 int) int {
 	return end
 }
 
-// mayEnd is a quick test for splitAt: whether a head may end b at e1
-// (e1 >= 4), by the Bloom filter alone.
-func (x *splitIndex) mayEnd(b []byte, e1 int) bool {
-	return x.mayHave(splitKey(b, e1, 4)) || e1 >= 8 && x.mayHave(splitKey(b, e1, 8))
-}
-
 // splitAt appends the pieces of values split at the line break between
 // b[:e1] and b[a2:] (e1 >= minSplitHead): for each head that ends the line
-// and whose tail is on the next line, one match for each piece.
-func (x *splitIndex) splitAt(b []byte, e1, a2 int, eof bool, ms []match) []match {
-	short, long := x.candidates(b, e1)
+// and whose tail is on the next line, one match for each piece. s and l are
+// what mayEnd said.
+func (x *splitIndex) splitAt(b []byte, e1, a2 int, s, l, eof bool, ms []match) []match {
+	short, long := x.keyedAt(b, e1, s, l)
+	if short == 0 && long == 0 {
+		return ms
+	}
 	end := -1
-	for _, cands := range [2][]splitEntry{short, long} {
-		for _, e := range cands {
+	for _, first := range [2]int32{short, long} {
+		for i := first; i != 0; i = x.ents[i-1].next {
+			e := &x.ents[i-1]
 			if !x.headAt(b, e1, e) {
 				continue
 			}
@@ -353,8 +363,9 @@ func (x *splitIndex) heldAt(b []byte, e1, a2 int) int {
 		return hold
 	}
 	short, long := x.candidates(b, e1)
-	for _, cands := range [2][]splitEntry{short, long} {
-		for _, e := range cands {
+	for _, first := range [2]int32{short, long} {
+		for i := first; i != 0; i = x.ents[i-1].next {
+			e := &x.ents[i-1]
 			if x.headAt(b, e1, e) && (a2 >= len(b) || tailIn(b, a2, len(b), x.tail(e), false) < 0) {
 				hold = min(hold, e1-int(e.hl))
 			}
