@@ -224,7 +224,17 @@ func (m *Matcher) findPart(b []byte, ms []match, eof bool) []match {
 			ms = t.foldAt(b, e1, a2, ms)
 		}
 		if x := m.split; x != nil && e1 >= minSplitHead {
-			if short, long := x.mayEnd(b, e1); short || long {
+			// x.mayEnd, by hand: the loop is hot.
+			var short, long bool
+			if e1 >= 8 {
+				k := binary.LittleEndian.Uint64(b[e1-8:])
+				w := x.bits[x.bloomWord(k>>32, false)]
+				b4, b8 := bloomBits(k>>32, false), bloomBits(k, true)
+				short, long = w&b4 == b4, w&b8 == b8
+			} else {
+				short, long = x.mayEnd(b, e1)
+			}
+			if short || long {
 				ms = x.splitAt(b, e1, a2, short, long, eof, ms)
 			}
 		}
