@@ -214,3 +214,74 @@ func TestSplitReleasesWhenDecided(t *testing.T) {
 		t.Errorf("a next line longer than splitReach was held: %q", got[len(got)-20:])
 	}
 }
+
+// TestSplitAtEveryChunkBoundary writes split values in two writes, cut at
+// every position of the input, with a flush between them.
+func TestSplitAtEveryChunkBoundary(t *testing.T) {
+	v := "glpat-Zx8_k2LmQ9vT3wYpR1sN"
+	m, _, err := NewMatcher([]Secret{{"s", []byte(v)}}, Options{AfterFunc: (&fakeClock{}).AfterFunc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nl := range []string{"\n", "\r\n"} {
+		in := splitLog(v, 13, "+ export TOKEN=", nl)
+		want := stamp + "+ echo -n [masked:s]" + nl + stamp + "+ export TOKEN=[masked:s]" + nl + stamp + "done" + nl
+		for c := 0; c <= len(in); c++ {
+			var out bytes.Buffer
+			w := m.NewWriter(&out)
+			w.Write([]byte(in[:c]))
+			w.Flush()
+			if s := out.String(); strings.Contains(s, v[:4]) || strings.Contains(s, v[13:17]) {
+				t.Fatalf("%q, cut at %d: a piece was released before the rest arrived", nl, c)
+			}
+			w.Write([]byte(in[c:]))
+			w.Close()
+			if got := out.String(); got != want {
+				t.Errorf("%q, cut at %d: got %q, want %q", nl, c, redact(got, v), want)
+			}
+		}
+	}
+}
+
+// TestSplitTailHeldAfterHead covers a tail that is itself the start of a
+// form, so that the Writer holds it after it has written the masked head:
+// the head must still be in the Writer's context when the tail is decided.
+func TestSplitTailHeldAfterHead(t *testing.T) {
+	v := "Zq7!Zq7!" // the tail "Zq7!" may begin the whole value
+	m, _, err := NewMatcher([]Secret{{"s", []byte(v)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	w := m.NewWriter(&out)
+	w.Write([]byte("+ echo -n Zq7!\n" + stamp + "+ export TOKEN=Zq7!"))
+	w.Write([]byte("\n"))
+	w.Close()
+	if want := "+ echo -n [masked:s]\n" + stamp + "+ export TOKEN=[masked:s]\n"; out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
+
+// TestSplitAcrossParts puts a split value at every place around the border
+// between two parts of a parallel scan and checks that the parts find what
+// one goroutine finds.
+func TestSplitAcrossParts(t *testing.T) {
+	defer func(n int) { parallelMin = n }(parallelMin)
+	parallelMin = 1 << 10
+	v := "AKIAIOSFODNN7EXAMPLE"
+	one, _, _ := NewMatcher([]Secret{{"s", []byte(v)}}, Options{Workers: 1})
+	two, _, _ := NewMatcher([]Secret{{"s", []byte(v)}}, Options{Workers: 2})
+	const size = 4 << 10
+	pair := "+ echo -n " + v[:10] + "\n" + stamp + "+ export TOKEN=" + strings.Repeat("x", 150) + v[10:] + "\n"
+	for at := size/2 - len(pair); at <= size/2; at++ {
+		in := []byte(strings.Repeat("y", at) + pair)
+		in = append(in, strings.Repeat("z", size-len(in))...)
+		want := one.find(in, nil, true)
+		if len(want) != 2 {
+			t.Fatalf("one goroutine found %d matches, want the 2 pieces", len(want))
+		}
+		if got := two.find(in, nil, true); len(got) == 0 || got[0] != want[0] || got[len(got)-1] != want[1] {
+			t.Errorf("pair at %d: two parts found %v, one goroutine %v", at, got, want)
+		}
+	}
+}
