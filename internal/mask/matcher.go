@@ -84,7 +84,7 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		m.after = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	byLen := map[int]*tierBuilder{}
-	split := newSplitIndex()
+	split := newSplitIndex(len(secrets))
 	var skipped []Skipped
 	for i, s := range secrets {
 		if s.Name == "" {

@@ -88,9 +88,16 @@ func splitKey(b []byte, e1, hl int) uint64 {
 	return uint64(binary.LittleEndian.Uint32(b[e1-4:]))
 }
 
-// newSplitIndex returns an empty index.
-func newSplitIndex() *splitIndex {
-	return &splitIndex{table: make([]splitSlot, 1<<10), tmask: 1<<10 - 1}
+// newSplitIndex returns an empty index sized for about n values.
+func newSplitIndex(n int) *splitIndex {
+	// A value of 40 bytes has about 10 forms and 20 cuts of each.
+	size := 1 << max(10, bits.Len(uint(n*256)))
+	return &splitIndex{
+		table: make([]splitSlot, size),
+		tmask: uint64(size - 1),
+		ents:  make([]splitEntry, 0, n*200),
+		arena: make([]byte, 0, n*600),
+	}
 }
 
 // add adds the cuts of form f of value owner that leave a piece shorter
