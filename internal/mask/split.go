@@ -16,8 +16,9 @@ import (
 //
 // Windows mask each piece that is at least WindowLen bytes long. A shorter
 // piece is masked by the split rule: when a line ends with the first h bytes
-// of a form (h >= minSplitHead) and the next line holds the rest of that form
-// within its first splitReach bytes, both pieces are masked. A tail shorter
+// of a form (h >= minSplitHead, or minHexHead for hex) and the next line holds
+// the rest of that form within its first splitReach bytes, both pieces are
+// masked. A tail shorter
 // than minSplitHead must stand alone on the next line (not touch a letter or
 // a digit on either side), since a string of one to three bytes turns up by
 // chance in almost any line. Only the WindowLen bytes of the head next to the
