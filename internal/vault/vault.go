@@ -14,8 +14,11 @@
 //	sys/audit-key             the audit log's HMAC key
 //	sys/envs/NAME             an environment: its name and random id
 //	sys/policies/NAME         a policy's YAML source
+//	sys/types/NAME            a type's JSON Schema source
+//	sys/envrules/NAME         environment NAME's rules (EnvRules as JSON)
 //	sys/token/...             the token store
 //	env/ID/kv/...             environment ID's KV v2 engine, sealed with its own key
+//	env/ID/usage/PATH         who read environment ID's secret PATH last (Usage)
 package vault
 
 import (
@@ -33,6 +36,7 @@ import (
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/storage"
+	"github.com/wardhq/ward/internal/types"
 )
 
 // Sentinel errors for the vault's states.
@@ -73,6 +77,9 @@ type unsealed struct {
 	envs     map[string]*Env           // guarded by mu, by name
 	policies map[string]*policy.Policy // guarded by mu, by name
 	acls     map[string]*policy.ACL    // guarded by mu; cache by joined policy names
+	types    map[string]*types.Type    // guarded by mu; stored types, by name
+	envRules map[string]EnvRules       // guarded by mu; by environment name
+	usage    *usageRecorder
 }
 
 // Open returns a sealed vault over cfg.Storage.
@@ -189,6 +196,15 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 		log.Close()
 		return nil, err
 	}
+	if err := v.loadTypes(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
+	if err := v.loadEnvRules(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
+	v.startUsage(u)
 	return u, nil
 }
 
@@ -204,6 +220,11 @@ func (v *Vault) newTokenStore() (*auth.Store, error) {
 func (v *Vault) Seal() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.unsealed != nil {
+		if err := v.stopUsage(v.unsealed); err != nil {
+			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", "error_type", typeName(err))
+		}
+	}
 	v.barrier.Seal()
 	if v.unsealed == nil {
 		return nil
