@@ -14,6 +14,8 @@
 //	sys/audit-key             the audit log's HMAC key
 //	sys/envs/NAME             an environment: its name and random id
 //	sys/policies/NAME         a policy's YAML source
+//	sys/auth/jwt/config       the JWT auth method's issuer (JSON)
+//	sys/auth/jwt/role/NAME    a JWT role (JSON)
 //	sys/token/...             the token store
 //	env/ID/kv/...             environment ID's KV v2 engine, sealed with its own key
 package vault
@@ -30,6 +32,7 @@ import (
 
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/auth/jwtauth"
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/storage"
@@ -52,6 +55,9 @@ type Config struct {
 	Now       func() time.Time
 	Rand      io.Reader
 	Logger    *slog.Logger // nil: slog.Default()
+	// JWTFetch tunes how OIDC issuers' keys are fetched and cached; zero
+	// fields take jwtauth's defaults, Now defaults to Now above.
+	JWTFetch jwtauth.FetchOptions
 }
 
 // Vault is safe for concurrent use. Its unsealed state (tokens, audit log,
@@ -73,6 +79,8 @@ type unsealed struct {
 	envs     map[string]*Env           // guarded by mu, by name
 	policies map[string]*policy.Policy // guarded by mu, by name
 	acls     map[string]*policy.ACL    // guarded by mu; cache by joined policy names
+
+	jwt jwtState // the JWT auth method: issuer config and roles
 }
 
 // Open returns a sealed vault over cfg.Storage.
@@ -186,6 +194,10 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 		return nil, err
 	}
 	if err := v.loadPolicies(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
+	if err := v.loadJWT(ctx, u); err != nil {
 		log.Close()
 		return nil, err
 	}
