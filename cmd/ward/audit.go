@@ -26,6 +26,7 @@ sys/audit-hash), and each line carries the hash of the one before it.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newAuditVerifyCmd(g))
+	cmd.AddCommand(newAuditQueryCmd(g))
 	return cmd
 }
 
