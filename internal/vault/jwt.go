@@ -239,7 +239,7 @@ func (v *Vault) JWTLogin(ctx context.Context, role, jwt string) (string, *auth.T
 	if len(name) > 200 {
 		name = name[:200]
 	}
-	return u.tokens.Create(ctx, nil, auth.CreateRequest{
+	return u.tokens.CreateLogin(ctx, auth.CreateRequest{
 		Policies:       r.TokenPolicies,
 		Env:            env.Name,
 		EnvID:          env.ID,
