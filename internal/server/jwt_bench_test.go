@@ -41,4 +41,3 @@ func BenchmarkJWTLogin(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
 }
-
