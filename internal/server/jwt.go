@@ -213,6 +213,9 @@ func (s *Server) jwtConfigWrite(ctx context.Context, req *request) (*response, e
 		BoundIssuer:          body.BoundIssuer,
 	}
 	if err := s.v.PutJWTConfig(ctx, cfg); err != nil {
+		if errors.Is(err, jwtauth.ErrKeysUnavailable) {
+			return nil, errorf(http.StatusBadRequest, "%v; check the URL (ward fetches the issuer's keys from it) and that this server can reach it; the configuration was not changed", err)
+		}
 		return nil, jwtError(err)
 	}
 	return &response{status: http.StatusNoContent}, nil

@@ -204,6 +204,8 @@ func TestJWTAdminEndpoints(t *testing.T) {
 		{"bad duration", "/v1/auth/jwt/role/x", role(map[string]any{"token_ttl": "soon"}), "duration"},
 		{"config with two sources", "/v1/auth/jwt/config", mustJSON(map[string]any{"oidc_discovery_url": iss.URL, "jwks_url": iss.JWKSURL()}), "exactly one"},
 		{"config without issuer", "/v1/auth/jwt/config", mustJSON(map[string]any{"jwks_url": iss.JWKSURL()}), "bound_issuer: required"},
+		{"config with an unreachable issuer", "/v1/auth/jwt/config", mustJSON(map[string]any{"jwks_url": iss.URL + "/nope", "bound_issuer": iss.URL}), "HTTP 404"},
+		{"config with a static key of the wrong kind", "/v1/auth/jwt/config", mustJSON(map[string]any{"jwt_validation_pubkeys": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "bound_issuer": iss.URL}), "jwt_validation_pubkeys[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,4 +285,59 @@ func errText(b map[string]any) string {
 		out = append(out, e.(string))
 	}
 	return strings.Join(out, "; ")
+}
+
+// The example roles in examples/jwt-roles are accepted as written, and the
+// prod ones refuse every run the README says they refuse.
+func TestJWTExampleRoles(t *testing.T) {
+	s := newTestServer(t)
+	iss := jwtSetup(t, s)
+	for _, name := range []string{"github-staging", "github-prod", "gitlab-prod"} {
+		b, err := os.ReadFile("../../examples/jwt-roles/" + name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, body := s.do("POST", "/v1/auth/jwt/role/"+name, s.root, string(b)); st != 204 {
+			t.Fatalf("%s: %d %v", name, st, body)
+		}
+	}
+	gh := func(edit func(*oidctest.GitHubJob)) string {
+		j := oidctest.GitHubJob{Audience: jwtAud, Repository: "acme/payments", RepositoryID: "123456789", RepositoryOwnerID: "987654", Environment: "production"}
+		edit(&j)
+		return iss.Sign(iss.GitHub(j))
+	}
+	gl := func(edit func(*oidctest.GitLabJob)) string {
+		j := oidctest.GitLabJob{Audience: jwtAud, ProjectPath: "acme/payments", ProjectID: "4242", NamespaceID: "77", Environment: "production"}
+		edit(&j)
+		return iss.Sign(iss.GitLab(j))
+	}
+	tests := []struct {
+		name, role, jwt string
+		ok              bool
+	}{
+		{"github main in production", "github-prod", gh(func(*oidctest.GitHubJob) {}), true},
+		{"github pull request", "github-prod", gh(func(j *oidctest.GitHubJob) { j.EventName, j.Ref, j.Environment = "pull_request", "refs/pull/7/merge", "" }), false},
+		{"github pull request in production", "github-prod", gh(func(j *oidctest.GitHubJob) { j.EventName, j.Ref = "pull_request", "refs/pull/7/merge" }), false},
+		{"github other branch", "github-prod", gh(func(j *oidctest.GitHubJob) { j.Ref = "refs/heads/release" }), false},
+		{"github recreated repository", "github-prod", gh(func(j *oidctest.GitHubJob) { j.RepositoryID = "123456790" }), false},
+		{"github new owner", "github-prod", gh(func(j *oidctest.GitHubJob) { j.RepositoryOwnerID = "1" }), false},
+		{"github staging environment", "github-prod", gh(func(j *oidctest.GitHubJob) { j.Environment = "staging" }), false},
+		{"github pull_request_target", "github-prod", gh(func(j *oidctest.GitHubJob) { j.EventName = "pull_request_target" }), false},
+		{"github other audience", "github-prod", gh(func(j *oidctest.GitHubJob) { j.Audience = "sts.amazonaws.com" }), false},
+		{"github staging any branch", "github-staging", gh(func(j *oidctest.GitHubJob) { j.Ref, j.Environment = "refs/heads/feature", "" }), true},
+		{"github staging pull request", "github-staging", gh(func(j *oidctest.GitHubJob) { j.Ref, j.Environment = "refs/pull/7/merge", "" }), true},
+		{"github staging nested branch", "github-staging", gh(func(j *oidctest.GitHubJob) { j.Ref, j.Environment = "refs/heads/feat/x", "" }), false},
+		{"gitlab protected main in production", "gitlab-prod", gl(func(*oidctest.GitLabJob) {}), true},
+		{"gitlab unprotected", "gitlab-prod", gl(func(j *oidctest.GitLabJob) { j.RefProtected = "false" }), false},
+		{"gitlab other project", "gitlab-prod", gl(func(j *oidctest.GitLabJob) { j.ProjectID = "4243" }), false},
+		{"gitlab other branch", "gitlab-prod", gl(func(j *oidctest.GitLabJob) { j.Ref = "dev" }), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, b := s.jwtLogin(tt.role, tt.jwt)
+			if (st == 200) != tt.ok {
+				t.Fatalf("got %d %v, want ok=%v", st, b, tt.ok)
+			}
+		})
+	}
 }

@@ -82,13 +82,18 @@ func (v *Vault) loadJWT(ctx context.Context, u *unsealed) error {
 }
 
 // PutJWTConfig checks cfg and stores it, replacing the issuer
-// configuration and its cached keys.
+// configuration and its cached keys. An issuer's keys are fetched first, as
+// Vault does: a URL that gives no usable keys is an error wrapping
+// jwtauth.ErrKeysUnavailable, and nothing is changed.
 func (v *Vault) PutJWTConfig(ctx context.Context, cfg jwtauth.Config) error {
 	if err := cfg.Check(); err != nil {
 		return err
 	}
 	val, err := v.newValidator(cfg)
 	if err != nil {
+		return err
+	}
+	if _, err := val.Keys().Keys(ctx, ""); err != nil {
 		return err
 	}
 	raw, err := json.Marshal(cfg)
