@@ -316,7 +316,9 @@ func TestJWTExampleRoles(t *testing.T) {
 		ok              bool
 	}{
 		{"github main in production", "github-prod", gh(func(*oidctest.GitHubJob) {}), true},
-		{"github pull request", "github-prod", gh(func(j *oidctest.GitHubJob) { j.EventName, j.Ref, j.Environment = "pull_request", "refs/pull/7/merge", "" }), false},
+		{"github pull request", "github-prod", gh(func(j *oidctest.GitHubJob) {
+			j.EventName, j.Ref, j.Environment = "pull_request", "refs/pull/7/merge", ""
+		}), false},
 		{"github pull request in production", "github-prod", gh(func(j *oidctest.GitHubJob) { j.EventName, j.Ref = "pull_request", "refs/pull/7/merge" }), false},
 		{"github other branch", "github-prod", gh(func(j *oidctest.GitHubJob) { j.Ref = "refs/heads/release" }), false},
 		{"github recreated repository", "github-prod", gh(func(j *oidctest.GitHubJob) { j.RepositoryID = "123456790" }), false},
