@@ -93,15 +93,11 @@ func runAuditQuery(ctx context.Context, o auditQueryOptions) error {
 			return err
 		}
 	}
-	r := o.stdin
-	if o.log != "-" {
-		f, err := os.Open(o.log)
-		if err != nil {
-			return withHint(fmt.Errorf("reading audit log: %w", err), "give the path of the vault's audit log (ward server --audit-log, default DATA/audit.log)")
-		}
-		defer f.Close()
-		r = f
+	r, closeLog, err := openAuditLog(o.log, o.stdin)
+	if err != nil {
+		return err
 	}
+	defer closeLog()
 	sc := bufio.NewScanner(ctxReader{ctx, r})
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	hits := []auditHit{}
@@ -210,4 +206,16 @@ func pipeline(m map[string]string) string {
 	add("ci-env=", "ci_environment")
 	add("role=", "role")
 	return strings.Join(parts, " ")
+}
+
+// openAuditLog opens the audit log file, or stdin for "-".
+func openAuditLog(file string, stdin io.Reader) (io.Reader, func(), error) {
+	if file == "-" {
+		return stdin, func() {}, nil
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, nil, withHint(fmt.Errorf("reading audit log: %w", err), "give the path of the vault's audit log (ward server --audit-log, default DATA/audit.log)")
+	}
+	return f, func() { f.Close() }, nil
 }

@@ -96,7 +96,13 @@ func (v *Vault) PutJWTConfig(ctx context.Context, cfg jwtauth.Config) error {
 	if _, err := val.Keys().Keys(ctx, ""); err != nil {
 		return err
 	}
-	raw, err := json.Marshal(cfg)
+	return v.putJWT(ctx, keyJWTConfig, cfg, func(j *jwtState) { j.cfg, j.validator = &cfg, val })
+}
+
+// putJWT stores value as JSON under key and, once it is stored, applies
+// the change to the in-memory state under its lock.
+func (v *Vault) putJWT(ctx context.Context, key string, value any, apply func(*jwtState)) error {
+	raw, err := json.Marshal(value)
 	if err != nil {
 		return err
 	}
@@ -106,10 +112,10 @@ func (v *Vault) PutJWTConfig(ctx context.Context, cfg jwtauth.Config) error {
 	}
 	u.jwt.mu.Lock()
 	defer u.jwt.mu.Unlock()
-	if err := v.barrier.Put(ctx, &storage.Entry{Key: keyJWTConfig, Value: raw}); err != nil {
+	if err := v.barrier.Put(ctx, &storage.Entry{Key: key, Value: raw}); err != nil {
 		return err
 	}
-	u.jwt.cfg, u.jwt.validator = &cfg, val
+	apply(&u.jwt)
 	return nil
 }
 
@@ -144,21 +150,7 @@ func (v *Vault) PutJWTRole(ctx context.Context, name string, r jwtauth.Role) err
 		return err
 	}
 	r.EnvironmentID = env.ID
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	u, err := v.state()
-	if err != nil {
-		return err
-	}
-	u.jwt.mu.Lock()
-	defer u.jwt.mu.Unlock()
-	if err := v.barrier.Put(ctx, &storage.Entry{Key: prefixJWTRole + name, Value: raw}); err != nil {
-		return err
-	}
-	u.jwt.roles[name] = &r
-	return nil
+	return v.putJWT(ctx, prefixJWTRole+name, r, func(j *jwtState) { j.roles[name] = &r })
 }
 
 // JWTRole returns a copy of role name, or an error wrapping
