@@ -76,14 +76,15 @@ func TestJWTLoginCI(t *testing.T) {
 	}
 
 	// GitHub Actions' token service, as the runner sees it.
-	var lastAudience string
+	audiences := make(chan string, 10)
 	gh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "bearer runner-request-token" {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		lastAudience = r.URL.Query().Get("audience")
-		jwt := iss.Sign(iss.GitHub(oidctest.GitHubJob{Audience: lastAudience, Ref: "refs/heads/feature-x", RunID: "424242"}))
+		aud := r.URL.Query().Get("audience")
+		audiences <- aud
+		jwt := iss.Sign(iss.GitHub(oidctest.GitHubJob{Audience: aud, Ref: "refs/heads/feature-x", RunID: "424242"}))
 		w.Write([]byte(`{"count":1,"value":"` + jwt + `"}`))
 	}))
 	defer gh.Close()
@@ -94,8 +95,8 @@ func TestJWTLoginCI(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("ward login --ci (GitHub): exit %d\n%s\n%s", code, out, errOut)
 	}
-	if lastAudience != "ward" || !strings.Contains(out, "staging") || !strings.Contains(out, "424242") {
-		t.Fatalf("login output (audience %q):\n%s", lastAudience, out)
+	if aud := <-audiences; aud != "ward" || !strings.Contains(out, "staging") || !strings.Contains(out, "424242") {
+		t.Fatalf("login output (audience %q):\n%s", aud, out)
 	}
 	fi, err := os.Stat(filepath.Join(home, "token"))
 	if err != nil || fi.Mode().Perm() != 0o600 {
