@@ -209,6 +209,9 @@ use it, and what the ward token may do.`,
 			if err := writeTokenFile(a.ClientToken); err != nil {
 				return fmt.Errorf("writing the token to %s: %w", client.TokenFile(), err)
 			}
+			if os.Getenv("WARD_TOKEN") != "" {
+				fmt.Fprintln(g.stderr, "ward: note: WARD_TOKEN is set and wins over the token file for later commands; unset it to use this login")
+			}
 			ttl := (time.Duration(a.LeaseDuration) * time.Second).String()
 			if format == "json" {
 				return printJSON(g.stdout, map[string]any{

@@ -99,12 +99,27 @@ var _ KeySource = (*RemoteKeys)(nil)
 // FetchOptions tune how RemoteKeys fetches and caches. Zero values take
 // the defaults named beside them.
 type FetchOptions struct {
-	HTTPClient   *http.Client     // nil: http.DefaultClient, bounded by FetchTimeout
+	HTTPClient   *http.Client     // nil: one that follows 3 redirects at most, never from https to http
 	Now          func() time.Time // nil: time.Now
 	FetchTimeout time.Duration    // 10 s
 	RefreshEvery time.Duration    // 1 h
 	MinRefetch   time.Duration    // 30 s
 	MaxStale     time.Duration    // 1 h
+}
+
+// defaultHTTPClient fetches keys: FetchTimeout bounds each fetch, and a
+// redirect may not leave https, so a key set asked for over TLS never comes
+// back over plain HTTP.
+var defaultHTTPClient = &http.Client{
+	CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 3 {
+			return errors.New("more than 3 redirects")
+		}
+		if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+			return errors.New("a redirect from https to " + req.URL.Scheme + " is refused")
+		}
+		return nil
+	},
 }
 
 // maxKeysBytes bounds a discovery document or a JWKS.
@@ -266,7 +281,7 @@ func (r *RemoteKeys) getJSON(ctx context.Context, u string, out any) error {
 	req.Header.Set("Accept", "application/json")
 	hc := r.HTTPClient
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = defaultHTTPClient
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

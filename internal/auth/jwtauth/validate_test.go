@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -432,5 +433,23 @@ func TestConcurrentLogins(t *testing.T) {
 	wg.Wait()
 	if _, j := f.iss.Hits(); j != 1 {
 		t.Errorf("%d JWKS fetches", j)
+	}
+}
+
+// A key set asked for over https is never taken from a redirect to http.
+func TestNoRedirectDowngrade(t *testing.T) {
+	iss := oidctest.New()
+	defer iss.Close()
+	tls := httptest.NewTLSServer(http.RedirectHandler(iss.JWKSURL(), http.StatusFound))
+	defer tls.Close()
+	r := &jwtauth.RemoteKeys{JWKSURL: tls.URL + "/jwks"}
+	// The test server's certificate is trusted through its own client's
+	// transport; the redirect rule is the default client's.
+	orig := http.DefaultTransport
+	http.DefaultTransport = tls.Client().Transport
+	defer func() { http.DefaultTransport = orig }()
+	_, err := r.Keys(context.Background(), "")
+	if !errors.Is(err, jwtauth.ErrKeysUnavailable) || !strings.Contains(err.Error(), "from https to http is refused") {
+		t.Fatalf("got %v", err)
 	}
 }
