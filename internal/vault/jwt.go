@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -73,7 +74,9 @@ func (v *Vault) loadJWT(ctx context.Context, u *unsealed) error {
 			return fmt.Errorf("reading JWT role %q: %w", name, err)
 		}
 		var r jwtauth.Role
-		if err := json.Unmarshal(e.Value, &r); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(e.Value))
+		dec.UseNumber() // bound claims keep their exact numbers
+		if err := dec.Decode(&r); err != nil {
 			return fmt.Errorf("stored JWT role %q: %w", name, err)
 		}
 		u.jwt.roles[name] = &r

@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -41,7 +42,7 @@ func TestJWTPersists(t *testing.T) {
 	if err := v.PutJWTConfig(ctx, jwtauth.Config{JWKSURL: iss.JWKSURL(), BoundIssuer: iss.URL}); err != nil {
 		t.Fatal(err)
 	}
-	role := jwtauth.Role{BoundAudiences: []string{"ward"}, BoundClaims: map[string]any{"repository_id": "74-unique-marker"}, TokenPolicies: []string{"ci"}, Environment: "staging"}
+	role := jwtauth.Role{BoundAudiences: []string{"ward"}, BoundClaims: map[string]any{"repository_id": "74-unique-marker", "big": json.Number("123456789012345678")}, TokenPolicies: []string{"ci"}, Environment: "staging"}
 	if err := v.PutJWTRole(ctx, "ci", role); err != nil {
 		t.Fatal(err)
 	}
@@ -81,10 +82,17 @@ func TestJWTPersists(t *testing.T) {
 	if err != nil || got.BoundClaims["repository_id"] != "74-unique-marker" || got.EnvironmentID == "" {
 		t.Fatalf("role after unseal: %+v %v", got, err)
 	}
-	jwt := iss.Sign(mutateAud(iss.GitHub(oidctest.GitHubJob{RepositoryID: "74-unique-marker"}), "ward"))
+	claims := mutateAud(iss.GitHub(oidctest.GitHubJob{RepositoryID: "74-unique-marker"}), "ward")
+	claims["big"] = json.Number("123456789012345678")
+	jwt := iss.Sign(claims)
 	secret, tok, err := v.JWTLogin(ctx, "ci", jwt)
 	if err != nil || secret == "" || tok.Env != "staging" || tok.Parent != "" || tok.Meta["ci_repository_id"] != "74-unique-marker" {
 		t.Fatalf("login after unseal: %+v %v", tok, err)
+	}
+	// A number one off, which float64 would confuse with it, is refused.
+	claims["big"] = json.Number("123456789012345679")
+	if _, _, err := v.JWTLogin(ctx, "ci", iss.Sign(claims)); !errors.Is(err, jwtauth.ErrInvalidToken) {
+		t.Fatalf("a bound number one off: %v", err)
 	}
 	if names, _ := v.JWTRoles(); len(names) != 1 {
 		t.Fatalf("roles: %v", names)
