@@ -38,9 +38,9 @@ platform, repository, ref, workflow, run id and CI environment.
 
 The path is the secret's path in its environment, as ward kv takes it:
 prod/payments/db, or payments/db with --env prod. A path ending in / lists
-everything below it. Paths are plain in the log; values are HMACs, so this
-needs no key. Secrets fetched in a batch (sys/ward/fetch) name their paths
-only as HMACs and are not found by path.`,
+everything below it. Reads made in a batch (ward run, ward check) are
+logged secret by secret and are found too. Paths are plain in the log;
+values are HMACs, so this needs no key.`,
 		Example: `  ward audit query --log /var/lib/ward/audit.log --path prod/payments/db
   ward audit query --log audit.log --env prod --path payments/ --since 24h --format json`,
 		Args: cobra.NoArgs,
