@@ -7,7 +7,7 @@
 // written to storage and two audit entries per login.
 //
 //	go run ./cmd/ward dev &                  # a throwaway server: this overwrites auth/jwt/config
-//	go run ./bench/jwtlogin -c 16 -d 20s
+//	go run ./bench/jwtlogin -c 16 -d 10s -runs 3
 //
 // The address and root token come from WARD_ADDR and WARD_TOKEN or
 // ~/.ward/token, as for the ward CLI.
@@ -37,6 +37,7 @@ func main() {
 	dur := flag.Duration("d", 20*time.Second, "how long to run")
 	env := flag.String("env", "staging", "environment the role's tokens reach")
 	pool := flag.Int("tokens", 512, "distinct JWTs minted before the run and used in turn")
+	runs := flag.Int("runs", 1, "runs of -d each; with more than one, the median logins/s is printed last")
 	flag.Parse()
 	cfg := client.DefaultConfig()
 	if cfg.Address == "" {
@@ -67,9 +68,25 @@ func main() {
 		fmt.Fprintf(os.Stderr, "jwtlogin: first login: HTTP %d %v\n", status, err)
 		os.Exit(1)
 	}
-	res := run(hc, url, bodies, *clients, *dur)
-	_, jwks := iss.Hits()
-	res.print(os.Stdout, *clients, *dur, jwks)
+	var rates []float64
+	for range max(*runs, 1) {
+		res := run(hc, url, bodies, *clients, *dur)
+		_, jwks := iss.Hits()
+		res.print(os.Stdout, *clients, *dur, jwks)
+		rates = append(rates, float64(len(res.lat))/res.wall.Seconds())
+	}
+	if len(rates) > 1 {
+		slices.Sort(rates)
+		fmt.Printf("median logins/s over %d runs: %.0f (%v)\n", len(rates), rates[len(rates)/2], fmtRates(rates))
+	}
+}
+
+func fmtRates(r []float64) string {
+	parts := make([]string, len(r))
+	for i, x := range r {
+		parts[i] = fmt.Sprintf("%.0f", x)
+	}
+	return strings.Join(parts, " / ")
 }
 
 func setup(cfg client.Config, iss *oidctest.Issuer, env string) error {
