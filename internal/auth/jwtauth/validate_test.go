@@ -3,8 +3,11 @@ package jwtauth_test
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -451,5 +454,34 @@ func TestNoRedirectDowngrade(t *testing.T) {
 	_, err := r.Keys(context.Background(), "")
 	if !errors.Is(err, jwtauth.ErrKeysUnavailable) || !strings.Contains(err.Error(), "from https to http is refused") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A JWKS keeps only usable public signing keys: a symmetric key (which
+// would turn the set into an HMAC secret), an encryption key, a key of an
+// unknown type and a small RSA key are skipped, and do not take the good key
+// down with them.
+func TestJWKSKeepsOnlyPublicSigningKeys(t *testing.T) {
+	iss := oidctest.New()
+	defer iss.Close()
+	good, err := json.Marshal(jose.JSONWebKey{Key: iss.Current().Public(), KeyID: "good", Algorithm: "RS256", Use: "sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, _ := rsa.GenerateKey(rand.Reader, 1024)
+	smallJWK, _ := json.Marshal(jose.JSONWebKey{Key: &small.PublicKey, KeyID: "small"})
+	enc, _ := json.Marshal(jose.JSONWebKey{Key: iss.Current().Public(), KeyID: "enc", Use: "enc"})
+	set := `{"keys":[{"kty":"oct","kid":"oct","k":"c2VjcmV0"},{"kty":"ML-DSA","kid":"pq"},` + string(smallJWK) + `,` + string(enc) + `,` + string(good) + `]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(set)) }))
+	defer srv.Close()
+	r := &jwtauth.RemoteKeys{JWKSURL: srv.URL}
+	keys, err := r.Keys(context.Background(), "")
+	if err != nil || len(keys) != 1 || keys[0].ID != "good" {
+		t.Fatalf("keys %+v, %v; want only the good one", keys, err)
+	}
+	for _, kid := range []string{"oct", "small", "enc"} {
+		if _, err := r.Keys(context.Background(), kid); !errors.Is(err, jwtauth.ErrInvalidToken) {
+			t.Errorf("kid %s: %v", kid, err)
+		}
 	}
 }
