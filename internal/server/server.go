@@ -386,6 +386,7 @@ func (s *Server) auditEntry(req *request, typ string) *audit.Entry {
 		e.Identity = req.token.DisplayName
 		e.Accessor = req.token.Accessor
 		e.Policies = req.token.Policies
+		e.Meta = req.token.Meta // public context: a CI login's pipeline
 	}
 	if req.env != nil {
 		e.Environment = req.env.Name

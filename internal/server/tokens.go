@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/wardhq/ward/internal/auth"
@@ -37,6 +38,8 @@ func (s *Server) authRoute(req *request, rest string) (*route, error) {
 		rt.op, rt.handler = policy.CapUpdate, s.tokenRevoke
 	case rest == "token/revoke-accessor" && write:
 		rt.op, rt.handler = policy.CapUpdate, s.tokenRevokeAccessor
+	case strings.HasPrefix(rest, "jwt/"):
+		return s.jwtRoute(req, strings.TrimPrefix(rest, "jwt/"))
 	default:
 		return nil, errorf(http.StatusNotFound, "unknown auth path %q or method %s", rest, req.method)
 	}

@@ -16,6 +16,8 @@
 //	sys/policies/NAME         a policy's YAML source
 //	sys/types/NAME            a type's JSON Schema source
 //	sys/envrules/NAME         environment NAME's rules (EnvRules as JSON)
+//	sys/auth/jwt/config       the JWT auth method's issuer (JSON)
+//	sys/auth/jwt/role/NAME    a JWT role (JSON)
 //	sys/token/...             the token store
 //	env/ID/kv/...             environment ID's KV v2 engine, sealed with its own key
 //	env/ID/usage/PATH         who read environment ID's secret PATH last (Usage)
@@ -33,6 +35,7 @@ import (
 
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/auth/jwtauth"
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/storage"
@@ -56,6 +59,9 @@ type Config struct {
 	Now       func() time.Time
 	Rand      io.Reader
 	Logger    *slog.Logger // nil: slog.Default()
+	// JWTFetch tunes how OIDC issuers' keys are fetched and cached; zero
+	// fields take jwtauth's defaults, Now defaults to Now above.
+	JWTFetch jwtauth.FetchOptions
 }
 
 // Vault is safe for concurrent use. Its unsealed state (tokens, audit log,
@@ -81,6 +87,8 @@ type unsealed struct {
 	types    map[string]*types.Type    // guarded by mu; stored types, by name
 	envRules map[string]EnvRules       // guarded by mu; by environment name
 	usage    *usageRecorder
+
+	jwt jwtState // the JWT auth method: issuer config and roles
 }
 
 // Open returns a sealed vault over cfg.Storage.
@@ -202,6 +210,10 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 		return nil, err
 	}
 	if err := v.loadEnvRules(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
+	if err := v.loadJWT(ctx, u); err != nil {
 		log.Close()
 		return nil, err
 	}
