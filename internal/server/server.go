@@ -392,10 +392,10 @@ func (s *Server) auditEntry(req *request, typ string) *audit.Entry {
 		e.Environment = req.env.Name
 	}
 	if len(req.auditMeta) > 0 && typ == "response" {
-		if e.Meta == nil {
-			e.Meta = map[string]string{}
-		}
-		maps.Copy(e.Meta, req.auditMeta)
+		meta := make(map[string]string, len(e.Meta)+len(req.auditMeta))
+		maps.Copy(meta, e.Meta) // a copy: e.Meta may be the token's own
+		maps.Copy(meta, req.auditMeta)
+		e.Meta = meta
 	}
 	return e
 }
