@@ -17,6 +17,16 @@ type FetchResult struct {
 	Data           json.RawMessage   `json:"data"`
 	Metadata       VersionMetadata   `json:"metadata"`
 	CustomMetadata map[string]string `json:"custom_metadata"`
+	// TypeProblems lists the rules Data breaks of the type FetchTyped asked
+	// it be checked against; empty when it conforms.
+	TypeProblems []TypeProblem `json:"type_problems"`
+}
+
+// TypeProblem is one rule of a type a secret breaks. It never holds a value.
+type TypeProblem struct {
+	Field   string `json:"field"`
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
 }
 
 // Fetch reads the current version of each secret at paths in env in one
@@ -24,10 +34,21 @@ type FetchResult struct {
 // the caller's policy on its own: a missing or denied secret is a result,
 // not an error.
 func (c *Client) Fetch(ctx context.Context, env string, paths []string) ([]FetchResult, error) {
+	return c.FetchTyped(ctx, env, paths, nil)
+}
+
+// FetchTyped is Fetch that also has the server check each secret named in
+// types (path to type name) against that type, reporting the rules it breaks
+// in TypeProblems.
+func (c *Client) FetchTyped(ctx context.Context, env string, paths []string, types map[string]string) ([]FetchResult, error) {
 	var out envelope[struct {
 		Secrets []FetchResult `json:"secrets"`
 	}]
-	if err := c.do(ctx, http.MethodPost, "sys/ward/fetch/"+escapePath(env), nil, map[string]any{"paths": paths}, &out, nil); err != nil {
+	body := map[string]any{"paths": paths}
+	if len(types) > 0 {
+		body["types"] = types
+	}
+	if err := c.do(ctx, http.MethodPost, "sys/ward/fetch/"+escapePath(env), nil, body, &out, nil); err != nil {
 		return nil, err
 	}
 	return out.Data.Secrets, nil
