@@ -25,6 +25,7 @@ type checkOpts struct {
 	component string
 	format    string
 	file      string
+	role      ciRole
 	now       func() time.Time // nil: time.Now
 }
 
@@ -45,12 +46,16 @@ never printed. An entry's type: is checked on the server: the secret must
 be of that type (or untyped) and its value must conform to it now, so a
 type changed since the secret was written shows here.
 
+With --role, ward check first logs in with the CI job's OIDC token, as
+'ward login --ci' does, and revokes that ward token once it has fetched.
+
 Exit status: 1 when a required secret fails (a problem with an optional one
 is a warning), 0 otherwise, 2 on a usage error (no manifest, an invalid
 one, an unknown component).`,
 		Example: `  ward check --env staging
   ward check --env prod --component indexer --format json
-  ward check --env staging -f deploy/ward.yaml`,
+  ward check --env staging -f deploy/ward.yaml
+  ward check --env staging --role ci-staging       # in a CI job: log in with its OIDC token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireEnv(o.env); err != nil {
@@ -66,6 +71,7 @@ one, an unknown component).`,
 	cmd.Flags().StringVar(&o.component, "component", "", "the component to check (required when the manifest has several)")
 	manifestFlag(cmd, &o.file)
 	formatFlag(cmd, &o.format)
+	addRoleFlags(cmd, &o.role)
 	return cmd
 }
 
@@ -93,15 +99,16 @@ type checkReport struct {
 // it declares from env, in batches. A failure to reach the server or a
 // refusal of the whole request is returned as the client gave it, for the
 // caller to wrap.
-func fetchComponent(ctx context.Context, g *globals, file, component, env string) (*manifest.Component, map[string]manifest.Fetched, error) {
+func fetchComponent(ctx context.Context, g *globals, file, component, env string, role *ciRole) (*manifest.Component, map[string]manifest.Fetched, error) {
 	c, err := manifestComponent(g, file, component)
 	if err != nil {
 		return nil, nil, err
 	}
-	cl, err := apiClient()
+	cl, done, err := roleClient(ctx, g, role)
 	if err != nil {
-		return nil, nil, usagef("%v", err)
+		return nil, nil, err
 	}
+	defer done()
 	fetched, err := fetchSecrets(ctx, cl, env, c.Secrets(), c.SecretTypes())
 	if err != nil {
 		return nil, nil, &fetchError{err}
@@ -116,7 +123,7 @@ func (e *fetchError) Error() string { return e.err.Error() }
 func (e *fetchError) Unwrap() error { return e.err }
 
 func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
-	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env)
+	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return apiError(fe.err)
