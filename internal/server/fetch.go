@@ -99,8 +99,13 @@ func (s *Server) fetchOne(ctx context.Context, req *request, raw string) (fetchR
 	}
 	r.Path = p
 	ppath := req.env.Name + "/" + p
-	if d := req.acl.Check(ppath, policy.CapRead); !d.Allowed || d.MFA && !req.token.IsRoot() {
+	d := req.acl.Check(ppath, policy.CapRead)
+	if !d.Allowed {
 		r.Status, r.Error = "denied", fmt.Sprintf("permission denied: read on %s", ppath)
+		return r, nil
+	}
+	if err := s.fetchStepUp(ctx, req, p, ppath, d); err != nil {
+		r.Status, r.Error = "denied", toAPIError(err).Error()
 		return r, nil
 	}
 	ver, err := req.env.KV.Get(ctx, p, 0)

@@ -26,6 +26,8 @@ import (
 
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/auth/totp"
+	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -41,6 +43,10 @@ type Config struct {
 	Version      string       // reported by sys/health and sys/seal-status
 	StorageType  string       // reported by sys/seal-status, e.g. "bolt"
 	Now          func() time.Time
+	// Userpass configures password logins (lockout, argon2id cost); MFA
+	// the TOTP checks (guess limit). Their zero Now is this Config's Now.
+	Userpass userpass.Config
+	MFA      totp.Config
 }
 
 // Server answers ward's HTTP API. It is an http.Handler.
@@ -48,6 +54,7 @@ type Server struct {
 	cfg Config
 	v   *vault.Vault
 	log *slog.Logger
+	ids *identities // login lockouts and TOTP state, in memory
 }
 
 // New returns a Server for cfg.
@@ -61,7 +68,7 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger}
+	return &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger, ids: newIdentities(cfg)}
 }
 
 // request is one API call as it moves through the pipeline.
@@ -88,6 +95,11 @@ type request struct {
 	// audited is set for every request that reached an authenticated route,
 	// allowed or not; requestWritten once its request entry is in the log.
 	audited, requestWritten bool
+	// mfa is the outcome of a step-up check, for the audit entries
+	// ("verified", "refused: ..."); mfaErr the refusal, given again if
+	// asked twice in one request. See requireMFA.
+	mfa    string
+	mfaErr error
 }
 
 // response is what a handler returns; the pipeline audits it before any
@@ -308,12 +320,7 @@ func (s *Server) authorize(req *request, rt *route) error {
 	if !d.Allowed {
 		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + ppath}}
 	}
-	if d.MFA && !req.token.IsRoot() {
-		// Step-up MFA is not built yet: a rule that demands it refuses,
-		// rather than granting without the second factor.
-		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + ppath + " requires MFA (policy " + d.Policy + "), which this server cannot check yet"}}
-	}
-	return nil
+	return s.stepUp(req.http.Context(), req, rt, op, d)
 }
 
 // readOnly reports whether a method only reads: its request entry can wait
@@ -386,6 +393,9 @@ func (s *Server) auditEntry(req *request, typ string) *audit.Entry {
 	if req.env != nil {
 		e.Environment = req.env.Name
 	}
+	if req.mfa != "" {
+		e.Meta = map[string]string{"mfa": req.mfa}
+	}
 	return e
 }
 
@@ -420,6 +430,9 @@ func writeError(w http.ResponseWriter, id string, e *apiError) {
 		msgs = []string{}
 	}
 	w.Header().Set("X-Ward-Request-Id", id)
+	if e.mfaPrompt {
+		w.Header().Set(MFARequiredHeader, "required")
+	}
 	writeJSON(w, e.status, map[string]any{"errors": msgs})
 }
 

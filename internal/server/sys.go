@@ -62,6 +62,8 @@ func (s *Server) sysRoute(req *request, rest string) (*route, error) {
 		rt.op, rt.handler, rt.policyPath = policy.CapList, s.envList, "sys/ward/envs/"
 	case strings.HasPrefix(rest, "ward/fingerprints/"):
 		return s.fingerprintsRoute(req, strings.TrimPrefix(rest, "ward/fingerprints/"))
+	case strings.HasPrefix(rest, "ward/mfa/"):
+		return s.mfaRoute(req, strings.TrimPrefix(rest, "ward/mfa/"))
 	case strings.HasPrefix(rest, "ward/fetch/"):
 		return s.fetchRoute(req, strings.TrimPrefix(rest, "ward/fetch/"))
 	case strings.HasPrefix(rest, "ward/envs/"):

@@ -15,6 +15,8 @@
 //	sys/envs/NAME             an environment: its name and random id
 //	sys/policies/NAME         a policy's YAML source
 //	sys/token/...             the token store
+//	sys/userpass/users/NAME   a userpass user: argon2id hash, policies, TTLs
+//	sys/mfa/totp/IDENTITY     an identity's TOTP secret and enrolment state
 //	env/ID/kv/...             environment ID's KV v2 engine, sealed with its own key
 package vault
 

@@ -21,7 +21,9 @@ type RequestError struct {
 	Problem string
 }
 
-func (e *RequestError) Error() string { return fmt.Sprintf("userpass: invalid %s: %s", e.Field, e.Problem) }
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("userpass: invalid %s: %s", e.Field, e.Problem)
+}
 
 // User is a stored user. Name is normalised; PasswordHash is a PHC string.
 type User struct {

@@ -20,11 +20,11 @@ func TestNormalize(t *testing.T) {
 		{in: "Alice", want: "alice"},
 		{in: " alice ", want: "alice"},
 		{in: "\talice\n", want: "alice"},
-		{in: "ａｌｉｃｅ", want: "alice"},           // full-width
+		{in: "ａｌｉｃｅ", want: "alice"},             // full-width
 		{in: "\u3000ＡＬＩＣＥ\u3000", want: "alice"}, // ideographic spaces, full-width capitals
-		{in: "ALİCE", bad: true},                  // dotted capital I folds to i + combining dot: not ASCII
-		{in: "ſam", want: "sam"},                  // long s folds to s
-		{in: "\u212Aim", want: "kim"},             // Kelvin sign
+		{in: "ALİCE", bad: true},                 // dotted capital I folds to i + combining dot: not ASCII
+		{in: "ſam", want: "sam"},                 // long s folds to s
+		{in: "\u212Aim", want: "kim"},            // Kelvin sign
 		{in: "ops.bot_1-x@corp", want: "ops.bot_1-x@corp"},
 		{in: "", bad: true},
 		{in: "   ", bad: true},
