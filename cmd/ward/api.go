@@ -17,8 +17,13 @@ import (
 // apiClient returns a client for the server at WARD_ADDR with the token from
 // WARD_TOKEN or ~/.ward/token. Tokens are never taken from flags: argv is
 // visible to every user of the machine.
+//
+// A request refused for want of a TOTP code is sent once more with the
+// code from WARD_MFA or a terminal prompt (see mfaPrompt).
 func apiClient() (*client.Client, error) {
-	return client.New(client.DefaultConfig())
+	cfg := client.DefaultConfig()
+	cfg.MFAPrompt = mfaPrompt
+	return client.New(cfg)
 }
 
 // apiError adds the hint a user needs to an error from the client.
