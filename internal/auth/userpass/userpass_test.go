@@ -74,7 +74,7 @@ func TestHashRoundTrip(t *testing.T) {
 	if !back.Matches(Argon2id{}, "correct horse") || back.Matches(Argon2id{}, "correct horsE") {
 		t.Fatal("parsed hash does not match as it should")
 	}
-	for _, bad := range []string{"", "$argon2i$v=19$m=64,t=1,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA", s + "$", strings.Replace(s, "v=19", "v=16", 1), strings.Replace(s, "t=1", "t=0", 1)} {
+	for _, bad := range []string{"", "$argon2i$v=19$m=64,t=1,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA", s + "$", strings.Replace(s, "v=19", "v=16", 1), strings.Replace(s, "t=1", "t=0", 1), strings.Replace(s, "p=1$", "p=1x$", 1), strings.Replace(s, "m=64", "m=4194304", 1)} {
 		if _, err := ParseHash(bad); !errors.Is(err, ErrBadHash) {
 			t.Errorf("ParseHash(%q) = %v; want ErrBadHash", bad, err)
 		}

@@ -1,0 +1,96 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+)
+
+// mfaServer answers 403 with the MFA header unless the request carries
+// code in X-Ward-MFA; it records the codes it saw.
+func mfaServer(t *testing.T, code string) (*Client, *[]string) {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("X-Ward-MFA"))
+		mu.Unlock()
+		if r.Header.Get("X-Ward-MFA") != code {
+			w.Header().Set("X-Ward-MFA-Required", "required")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte(`{"errors":["permission denied: policy p requires MFA"]}`))
+			return
+		}
+		w.Write([]byte(`{"data":{}}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(Config{Address: srv.URL, Token: "ward_x", Sleep: noSleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &seen
+}
+
+func TestWithMFACode(t *testing.T) {
+	c, seen := mfaServer(t, "123456")
+	err := c.Do(context.Background(), "GET", "staging/data/a", nil, nil)
+	var re *ResponseError
+	if !errors.Is(err, ErrMFARequired) || !errors.As(err, &re) || !re.MFARequired || !errors.Is(err, ErrPermissionDenied) {
+		t.Fatalf("without a code: %v", err)
+	}
+	if err := c.Do(WithMFACode(context.Background(), "123456"), "GET", "staging/data/a", nil, nil); err != nil {
+		t.Fatalf("with the code: %v", err)
+	}
+	if len(*seen) != 2 || (*seen)[0] != "" || (*seen)[1] != "123456" {
+		t.Fatalf("codes sent: %q", *seen)
+	}
+}
+
+func TestMFAPromptRetriesOnce(t *testing.T) {
+	tests := []struct {
+		name       string
+		answer     string
+		promptErr  error
+		wantErr    error
+		wantPrompt int
+		wantSent   []string
+	}{
+		{"right code", "123456", nil, nil, 1, []string{"", "123456"}},
+		{"wrong code is not asked again", "000000", nil, ErrMFARequired, 1, []string{"", "000000"}},
+		{"prompt fails", "", errors.New("no terminal"), nil, 1, []string{""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, seen := mfaServer(t, "123456")
+			prompts := 0
+			c.cfg.MFAPrompt = func(_ context.Context, re *ResponseError) (string, error) {
+				prompts++
+				if !re.MFARequired {
+					t.Error("prompt called for a refusal that does not ask for MFA")
+				}
+				return tt.answer, tt.promptErr
+			}
+			err := c.Do(context.Background(), "POST", "prod/destroy/a", map[string]any{"versions": []int{1}}, nil)
+			switch {
+			case tt.promptErr != nil:
+				if !errors.Is(err, tt.promptErr) {
+					t.Fatalf("err = %v; want the prompt's", err)
+				}
+			case !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil):
+				t.Fatalf("err = %v; want %v", err, tt.wantErr)
+			}
+			if prompts != tt.wantPrompt || len(*seen) != len(tt.wantSent) {
+				t.Fatalf("prompts %d, sent %q", prompts, *seen)
+			}
+			for i := range tt.wantSent {
+				if (*seen)[i] != tt.wantSent[i] {
+					t.Fatalf("sent %q; want %q", *seen, tt.wantSent)
+				}
+			}
+		})
+	}
+}
