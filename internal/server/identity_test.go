@@ -587,3 +587,16 @@ func jsonStrings(v any) []string {
 	}
 	return nil
 }
+
+// A rule on users/NAME/password lets a user change a password and
+// nothing else about the user.
+func TestUserpassPasswordPolicyPath(t *testing.T) {
+	s, _ := newIdentityServer(t, nil)
+	s.policy("self", "rules:\n  - path: auth/userpass/users/alice/password\n    capabilities: [update]\n")
+	s.createUser("alice", "correct horse", "self")
+	tok := s.login("alice", "correct horse", "dev")
+	s.must(204, "POST", "/v1/auth/userpass/users/alice/password", tok, `{"password":"battery staple"}`)
+	s.must(403, "POST", "/v1/auth/userpass/users/alice", tok, `{"token_policies":["admin"]}`)
+	s.must(403, "POST", "/v1/auth/userpass/users/bob/password", tok, `{"password":"battery staple"}`)
+	s.login("alice", "battery staple", "dev")
+}

@@ -82,7 +82,9 @@ func (s *Server) userpassRoute(req *request, rest string) (*route, error) {
 	rt := &route{policyPath: "auth/userpass/users/" + name}
 	switch {
 	case sub == "password" && write:
-		rt.op, rt.handler = policy.CapUpdate, s.userPassword(name)
+		// Its own policy path: a rule can let a user change a password
+		// without letting them change their own policies.
+		rt.op, rt.handler, rt.policyPath = policy.CapUpdate, s.userPassword(name), rt.policyPath+"/password"
 	case sub != "":
 		return nil, errorf(http.StatusNotFound, "unknown path auth/userpass/users/%s/%s", name, sub)
 	case m == http.MethodGet:
@@ -351,40 +353,69 @@ func (s *Server) userLogin(pathName string) handlerFunc {
 				return nil, errorf(http.StatusBadRequest, `"username" names another user than the path; give one of them`)
 			}
 		}
-		resp, user, err := s.login(ctx, req, name, &body)
-		if aerr := s.auditLogin(req, user, resp, err); aerr != nil {
+		// The request entry is in the log before a token can be made,
+		// the response entry before it is handed out.
+		norm, _ := userpass.Normalize(name)
+		reqE := loginEntry(req, norm)
+		log, err := s.v.Audit()
+		if err != nil {
+			return nil, err
+		}
+		if err := log.Write(ctx, reqE); err != nil {
+			return nil, auditFailed(req.id)
+		}
+		resp, err := s.login(ctx, req, name, &body)
+		respE := *reqE
+		respE.Type = "response"
+		if err != nil {
+			ae := toAPIError(err)
+			respE.Status, respE.Error = ae.status, ae.Error()
+		} else {
+			respE.Status, respE.Data, respE.Environment = resp.status, resp.auditData, req.env.Name
+		}
+		if aerr := log.Write(context.WithoutCancel(ctx), &respE); aerr != nil {
 			return nil, auditFailed(req.id)
 		}
 		return resp, err
 	}
 }
 
-func (s *Server) login(ctx context.Context, req *request, name string, body *loginBody) (*response, string, error) {
+// loginEntry is the request entry of a login. The body, which holds the
+// password, is not recorded.
+func loginEntry(req *request, name string) *audit.Entry {
+	e := &audit.Entry{Type: "request", RequestID: req.id, Path: "auth/userpass/login", Operation: "login", RemoteAddr: req.http.RemoteAddr}
+	if name != "" {
+		e.Path += "/" + name
+		e.Identity = "userpass-" + name
+	}
+	return e
+}
+
+func (s *Server) login(ctx context.Context, req *request, name string, body *loginBody) (*response, error) {
 	users, err := s.v.Users()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	norm, _ := userpass.Normalize(name)
 	u, err := s.ids.logins.Login(ctx, users, name, body.Password)
 	if err != nil {
-		return nil, norm, loginError(err)
+		return nil, loginError(err)
 	}
 	env := u.Env
 	switch {
 	case env != "" && body.Env != "" && body.Env != env:
-		return nil, norm, errorf(http.StatusForbidden, "permission denied: user %s logs in to environment %q only", u.Name, env)
+		return nil, errorf(http.StatusForbidden, "permission denied: user %s logs in to environment %q only", u.Name, env)
 	case env == "" && body.Env == "":
-		return nil, norm, errorf(http.StatusBadRequest, `missing "env": every token is bound to exactly one environment; log in with --env staging`)
+		return nil, errorf(http.StatusBadRequest, `missing "env": every token is bound to exactly one environment; log in with --env staging`)
 	case env == "":
 		env = body.Env
 	}
 	e, err := s.v.Env(env)
 	if err != nil {
-		return nil, norm, err
+		return nil, err
 	}
 	tokens, err := s.v.Tokens()
 	if err != nil {
-		return nil, norm, err
+		return nil, err
 	}
 	secret, tok, err := tokens.Create(ctx, nil, auth.CreateRequest{
 		Policies:       u.Policies,
@@ -396,10 +427,10 @@ func (s *Server) login(ctx context.Context, req *request, name string, body *log
 		Meta:           map[string]string{"username": u.Name, IdentityMetaKey: "userpass/" + u.Name},
 	})
 	if err != nil {
-		return nil, norm, err
+		return nil, err
 	}
 	req.env = e
-	return s.authResponse(req, secret, tok), norm, nil
+	return s.authResponse(req, secret, tok), nil
 }
 
 func loginError(err error) error {
@@ -414,34 +445,4 @@ func loginError(err error) error {
 		return &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
 	}
 	return err
-}
-
-// auditLogin writes a login's request and response entries together. The
-// body, which holds the password, is not recorded; the response's token
-// and accessor are HMAC'd like every token.
-func (s *Server) auditLogin(req *request, name string, resp *response, lerr error) error {
-	log, err := s.v.Audit()
-	if err != nil {
-		return err
-	}
-	path := "auth/userpass/login"
-	if name != "" {
-		path += "/" + name
-	}
-	reqE := &audit.Entry{Type: "request", RequestID: req.id, Path: path, Operation: "login", RemoteAddr: req.http.RemoteAddr}
-	if name != "" {
-		reqE.Identity = "userpass-" + name
-	}
-	respE := *reqE
-	respE.Type = "response"
-	if lerr != nil {
-		ae := toAPIError(lerr)
-		respE.Status, respE.Error = ae.status, ae.Error()
-	} else {
-		respE.Status, respE.Data = resp.status, resp.auditData
-		if req.env != nil {
-			reqE.Environment, respE.Environment = req.env.Name, req.env.Name
-		}
-	}
-	return log.WriteAll(context.WithoutCancel(req.http.Context()), reqE, &respE)
 }
