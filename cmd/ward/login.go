@@ -75,7 +75,7 @@ func loginHint(err error) error {
 	if errors.As(err, &re) {
 		switch re.StatusCode {
 		case 400:
-			return withHint(err, "check the name and password; after 5 failures in 15 minutes the name is locked for a while")
+			return withHint(err, "check the name and password (5 failures in 15 minutes lock the name for a while), and give --env unless an admin bound your user to one")
 		case 429:
 			return withHint(err, "wait until the time given, or ask an admin to check the account")
 		}

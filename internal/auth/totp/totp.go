@@ -149,12 +149,7 @@ func (v *Verifier) Verify(identity, secret, code string) error {
 	if len(fails) >= v.cfg.MaxFailures {
 		return &RateLimitError{Until: fails[0].Add(v.cfg.Window)}
 	}
-	matched, err := v.match(secret, code, step(now))
-	if err == nil {
-		if last, ok := v.used[identity]; ok && matched <= last {
-			err = ErrReplayed
-		}
-	}
+	matched, err := v.match(secret, code, step(now), v.lastUsed(identity))
 	if err != nil {
 		v.failures[identity] = append(fails, now)
 		return err
@@ -163,25 +158,37 @@ func (v *Verifier) Verify(identity, secret, code string) error {
 	return nil
 }
 
-// match returns the step, within one of now, whose code is code. Every
-// candidate is computed and compared in constant time.
-func (v *Verifier) match(secret, code string, now uint64) (uint64, error) {
+// lastUsed returns the last step identity used, or 0.
+func (v *Verifier) lastUsed(identity string) uint64 { return v.used[identity] }
+
+// match returns the earliest step within one of now whose code is code
+// and that is later than last. Every candidate is computed and compared
+// in constant time. Two steps can share a code (one chance in a million):
+// choosing the earliest unused one keeps a collision with the next step
+// from spending it.
+func (v *Verifier) match(secret, code string, now, last uint64) (uint64, error) {
 	if !WellFormed(code) {
 		return 0, ErrMalformedCode
 	}
 	var found uint64
-	ok := 0
-	for s := now - 1; s <= now+1; s++ {
+	matched, fresh := 0, 0
+	for s := now + 1; s >= now-1 && s > 0; s-- {
 		want, err := codeAt(secret, s, Digits, otp.AlgorithmSHA1)
 		if err != nil {
 			return 0, err
 		}
 		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
-			found, ok = s, 1
+			matched = 1
+			if s > last {
+				found, fresh = s, 1
+			}
 		}
 	}
-	if ok == 0 {
+	switch {
+	case matched == 0:
 		return 0, ErrInvalidCode
+	case fresh == 0:
+		return 0, ErrReplayed
 	}
 	return found, nil
 }

@@ -202,3 +202,24 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// Steps 37079356 and 37079357 of the RFC's SHA1 seed share the code
+// 186519. Using it at the first step must not spend the second.
+func TestVerifyAdjacentStepsShareACode(t *testing.T) {
+	first := time.Unix(37079356*30, 0)
+	if a, b := code(t, first), code(t, first.Add(Period)); a != "186519" || b != a {
+		t.Fatalf("codes %s and %s; the vector is wrong", a, b)
+	}
+	c := &clock{t: first}
+	v := NewVerifier(Config{Now: c.now})
+	if err := v.Verify("userpass/alice", secret, "186519"); err != nil {
+		t.Fatalf("at the first step: %v", err)
+	}
+	c.t = first.Add(Period)
+	if err := v.Verify("userpass/alice", secret, "186519"); err != nil {
+		t.Fatalf("the next step's code, equal by chance, was refused: %v", err)
+	}
+	if err := v.Verify("userpass/alice", secret, "186519"); !errors.Is(err, ErrReplayed) {
+		t.Fatalf("a third use: %v; want ErrReplayed", err)
+	}
+}
