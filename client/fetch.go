@@ -17,18 +17,29 @@ type FetchResult struct {
 	Data           json.RawMessage   `json:"data"`
 	Metadata       VersionMetadata   `json:"metadata"`
 	CustomMetadata map[string]string `json:"custom_metadata"`
+	// MFARequired: denied for want of a TOTP code (see WithMFACode); one
+	// code serves every secret of a fetch.
+	MFARequired bool `json:"mfa_required"`
 }
 
 // Fetch reads the current version of each secret at paths in env in one
 // request, one result per path, in order. Each secret is checked against
 // the caller's policy on its own: a missing or denied secret is a result,
-// not an error.
+// not an error. When some are denied for want of a TOTP code and
+// Config.MFAPrompt is set, the fetch is made once more with a code.
 func (c *Client) Fetch(ctx context.Context, env string, paths []string) ([]FetchResult, error) {
 	var out envelope[struct {
 		Secrets []FetchResult `json:"secrets"`
 	}]
-	if err := c.do(ctx, http.MethodPost, "sys/ward/fetch/"+escapePath(env), nil, map[string]any{"paths": paths}, &out, nil); err != nil {
+	path := "sys/ward/fetch/" + escapePath(env)
+	if err := c.do(ctx, http.MethodPost, path, nil, map[string]any{"paths": paths}, &out, nil); err != nil {
 		return nil, err
+	}
+	if ctx, ok := c.fetchMFA(ctx, path, out.Data.Secrets); ok {
+		out.Data.Secrets = nil
+		if err := c.do(ctx, http.MethodPost, path, nil, map[string]any{"paths": paths}, &out, nil); err != nil {
+			return nil, err
+		}
 	}
 	return out.Data.Secrets, nil
 }

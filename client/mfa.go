@@ -92,3 +92,23 @@ func (c *Client) MFADefaults(ctx context.Context) ([]MFADefault, error) {
 	}]
 	return out.Data.Defaults, c.do(ctx, http.MethodGet, "sys/ward/mfa/defaults", nil, nil, &out, nil)
 }
+
+// fetchMFA asks Config.MFAPrompt for a code when a fetch made without one
+// had secrets denied for want of it; ok says to fetch again with ctx.
+func (c *Client) fetchMFA(ctx context.Context, path string, results []FetchResult) (_ context.Context, ok bool) {
+	if c.cfg.MFAPrompt == nil || mfaCode(ctx) != "" {
+		return ctx, false
+	}
+	for _, r := range results {
+		if !r.MFARequired {
+			continue
+		}
+		refusal := &ResponseError{Method: http.MethodPost, Path: "/v1/" + path, StatusCode: http.StatusForbidden, Errors: []string{r.Path + ": " + r.Error}, MFARequired: true}
+		code, err := c.cfg.MFAPrompt(ctx, refusal)
+		if err != nil || code == "" {
+			return ctx, false // the denied results stand, each saying why
+		}
+		return WithMFACode(ctx, code), true
+	}
+	return ctx, false
+}

@@ -94,3 +94,44 @@ func TestMFAPromptRetriesOnce(t *testing.T) {
 		})
 	}
 }
+
+// A fetch with secrets denied for want of a code is made once more with
+// the code MFAPrompt gives.
+func TestFetchAsksForMFA(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("X-Ward-MFA"))
+		mu.Unlock()
+		if r.Header.Get("X-Ward-MFA") == "123456" {
+			w.Write([]byte(`{"data":{"secrets":[{"path":"a","status":"ok","data":{"k":"v"}},{"path":"b","status":"ok","data":{}}]}}`))
+			return
+		}
+		w.Write([]byte(`{"data":{"secrets":[{"path":"a","status":"denied","error":"requires MFA","mfa_required":true},{"path":"b","status":"ok","data":{}}]}}`))
+	}))
+	defer srv.Close()
+	tests := []struct {
+		name   string
+		prompt func(context.Context, *ResponseError) (string, error)
+		want   string
+		sent   int
+	}{
+		{"no prompt", nil, "denied", 1},
+		{"prompt gives a code", func(context.Context, *ResponseError) (string, error) { return "123456", nil }, "ok", 2},
+		{"prompt fails", func(context.Context, *ResponseError) (string, error) { return "", errors.New("no terminal") }, "denied", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seen = nil
+			c, _ := New(Config{Address: srv.URL, Token: "ward_x", MFAPrompt: tt.prompt})
+			rs, err := c.Fetch(context.Background(), "dev", []string{"a", "b"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs[0].Status != tt.want || len(seen) != tt.sent {
+				t.Fatalf("status %s after %d requests; want %s after %d", rs[0].Status, len(seen), tt.want, tt.sent)
+			}
+		})
+	}
+}

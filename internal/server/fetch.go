@@ -28,6 +28,8 @@ type fetchResult struct {
 	Data           json.RawMessage   `json:"data,omitempty"`
 	Metadata       map[string]any    `json:"metadata,omitempty"`
 	CustomMetadata map[string]string `json:"custom_metadata,omitempty"`
+	// MFARequired: denied for want of a TOTP code that the fetch could carry.
+	MFARequired bool `json:"mfa_required,omitempty"`
 }
 
 // fetchRoute is sys/ward/fetch/ENV: the current version of many secrets of
@@ -105,7 +107,8 @@ func (s *Server) fetchOne(ctx context.Context, req *request, raw string) (fetchR
 		return r, nil
 	}
 	if err := s.fetchStepUp(ctx, req, p, ppath, d); err != nil {
-		r.Status, r.Error = "denied", toAPIError(err).Error()
+		ae := toAPIError(err)
+		r.Status, r.Error, r.MFARequired = "denied", ae.Error(), ae.mfaPrompt
 		return r, nil
 	}
 	ver, err := req.env.KV.Get(ctx, p, 0)

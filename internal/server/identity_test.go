@@ -517,6 +517,11 @@ func TestMFAInFetch(t *testing.T) {
 	if got := statuses(); got != "denied,ok,denied" {
 		t.Fatalf("fetch without a code: %s", got)
 	}
+	out := s.must(200, "POST", "/v1/sys/ward/fetch/dev", tok, `{"paths":["app/glass","app/plain"]}`)
+	rs := out["data"].(map[string]any)["secrets"].([]any)
+	if rs[0].(map[string]any)["mfa_required"] != true || rs[1].(map[string]any)["mfa_required"] != nil {
+		t.Fatalf("mfa_required flags: %v", rs)
+	}
 	clk.advance(totp.Period)
 	c := code(t, secret, clk.now())
 	if got := statuses(MFAHeader, c); got != "ok,ok,ok" {
