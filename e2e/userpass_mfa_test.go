@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,5 +159,60 @@ func TestUserpassMFA(t *testing.T) {
 	s.mustWard("", "user", "delete", "alice")
 	if _, _, code := s.wardAs(t.TempDir(), "correct horse battery\n", nil, "login", "alice", "--env", "staging"); code == 0 {
 		t.Fatal("a deleted user logged in")
+	}
+}
+
+// enrolUser creates user name with policy, logs in to staging with a
+// token file in a new home, enrols and confirms TOTP; it returns the home
+// and the TOTP secret.
+func enrolUser(t *testing.T, s *devServer, name, policy string) (home, secret string) {
+	t.Helper()
+	s.mustWard(policy, "policy", "write", name, "-f", "-")
+	s.mustWard("correct horse battery\n", "user", "create", name, "--policy", name)
+	home = t.TempDir()
+	if _, errOut, code := s.wardAs(home, "correct horse battery\n", nil, "login", name, "--env", "staging"); code != 0 {
+		t.Fatalf("login: %s", errOut)
+	}
+	out, errOut, code := s.wardAs(home, "", nil, "mfa", "enroll", "--format", "json")
+	if code != 0 {
+		t.Fatalf("enroll: %s", errOut)
+	}
+	var en struct{ Secret string }
+	decodeJSON(t, out, &en)
+	first, _ := totp.Code(en.Secret, time.Now())
+	if _, errOut, code := s.wardAs(home, first+"\n", nil, "mfa", "confirm"); code != 0 {
+		t.Fatalf("confirm: %s", errOut)
+	}
+	return home, en.Secret
+}
+
+// A secret tagged break-glass needs a code even in ward run's batched
+// fetch, though no policy says so; WARD_MFA gives it.
+func TestBreakGlassRun(t *testing.T) {
+	s := startDev(t, "")
+	s.mustWard(`{"key":"glass-value-5c1d"}`, "kv", "put", "--env", "staging", "ops/breakglass")
+	req, _ := http.NewRequest("POST", s.Addr+"/v1/staging/metadata/ops/breakglass", strings.NewReader(`{"custom_metadata":{"break_glass":"true"}}`))
+	req.Header.Set("X-Vault-Token", s.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 204 {
+		t.Fatalf("tagging the secret: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	home, secret := enrolUser(t, s, "oncall", "rules:\n  - path: staging/ops/*\n    capabilities: [read]\n")
+	manifest := filepath.Join(t.TempDir(), "ward.yaml")
+	os.WriteFile(manifest, []byte("version: 1\ncomponents:\n  ops:\n    language: other\n    env:\n      GLASS: {from: ops/breakglass, field: key}\n"), 0o600)
+	run := func(env []string) (string, string, int) {
+		return s.wardAs(home, "", env, "run", "--env", "staging", "-f", manifest, "--", "sh", "-c", `test "$GLASS" = glass-value-5c1d && echo child-saw-it`)
+	}
+	if out, errOut, code := run(nil); code == 0 || strings.Contains(out, "child-saw-it") || !strings.Contains(errOut, "break-glass") {
+		t.Fatalf("without a code: exit %d\n%s\n%s", code, out, errOut)
+	}
+	next, _ := totp.Code(secret, time.Now().Add(totp.Period))
+	if out, errOut, code := run([]string{"WARD_MFA=" + next}); code != 0 || !strings.Contains(out, "child-saw-it") {
+		t.Fatalf("with a code: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// Root is never asked.
+	if out, _, code := s.ward(s.Token, "", "kv", "get", "--env", "staging", "--field", "key", "ops/breakglass"); code != 0 || out != "glass-value-5c1d\n" {
+		t.Fatalf("root read: %d %q", code, out)
 	}
 }
