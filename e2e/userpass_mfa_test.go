@@ -96,7 +96,7 @@ func TestUserpassMFA(t *testing.T) {
 	}
 
 	// No code and no terminal: refused, with how to give one.
-	if _, errOut, code := as("", nil, "kv", "get", "--env", "staging", "payments/db"); code == 0 || !strings.Contains(errOut, "WARD_MFA") {
+	if _, errOut, code := as("", nil, "kv", "get", "--env", "staging", "payments/db"); code == 0 || !strings.Contains(errOut, "hint: this needs a TOTP code: set WARD_MFA") {
 		t.Fatalf("no code: exit %d\n%s", code, errOut)
 	}
 	// The next step's code: allowed once.

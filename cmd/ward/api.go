@@ -36,6 +36,8 @@ func apiError(err error) error {
 	switch {
 	case errors.As(err, &ce):
 		return withHint(err, "is a ward server running there? start one with 'ward dev', or set WARD_ADDR")
+	case errors.Is(err, client.ErrMFARequired):
+		return withHint(err, "this needs a TOTP code: set WARD_MFA to the code your authenticator app shows, or run on a terminal to be asked")
 	case errors.Is(err, client.ErrSealed):
 		return withHint(err, "unseal it with 'ward operator unseal' (threshold times)")
 	case errors.As(err, &re) && re.StatusCode == 403:

@@ -79,7 +79,7 @@ func mfaPrompt(ctx context.Context, refusal *client.ResponseError) (string, erro
 	}
 	f, ok := stdinTerminal(os.Stdin)
 	if !ok {
-		return "", withHint(refusal, "this needs a TOTP code: set WARD_MFA to the code your authenticator app shows, or run on a terminal to be asked")
+		return "", refusal // apiError gives the hint
 	}
 	fmt.Fprintf(os.Stderr, "ward: %s\nMFA code: ", strings.Join(refusal.Errors, "; "))
 	code, err := readLine(f)
