@@ -216,3 +216,19 @@ func TestBreakGlassRun(t *testing.T) {
 		t.Fatalf("root read: %d %q", code, out)
 	}
 }
+
+// --login-max-failures sets the lockout of a real server.
+func TestLoginLockoutFlag(t *testing.T) {
+	s := startDev(t, "", "--login-max-failures", "2", "--login-lockout", "1h")
+	s.mustWard(`rules:`+"\n"+`  - path: staging/x/*`+"\n"+`    capabilities: [read]`+"\n", "policy", "write", "bob", "-f", "-")
+	s.mustWard("correct horse battery\n", "user", "create", "bob", "--policy", "bob", "--env", "staging")
+	home := t.TempDir()
+	for i := 0; i < 2; i++ {
+		if _, errOut, code := s.wardAs(home, "wrong\n", nil, "login", "Bob"); code == 0 || !strings.Contains(errOut, "invalid username or password") {
+			t.Fatalf("failure %d: exit %d\n%s", i, code, errOut)
+		}
+	}
+	if _, errOut, code := s.wardAs(home, "correct horse battery\n", nil, "login", "bob"); code == 0 || !strings.Contains(errOut, "too many failed logins") {
+		t.Fatalf("third login: exit %d\n%s", code, errOut)
+	}
+}
