@@ -232,3 +232,31 @@ func TestLoginLockoutFlag(t *testing.T) {
 		t.Fatalf("third login: exit %d\n%s", code, errOut)
 	}
 }
+
+// Vault's Go client writes users and logs in with Vault's userpass shapes.
+func TestVaultGoClientUserpass(t *testing.T) {
+	s := startDev(t, "")
+	s.mustWard("rules:\n  - path: staging/shared/*\n    capabilities: [read]\n", "policy", "write", "reader", "-f", "-")
+	s.mustWard(`{"dsn":"vault-shaped"}`, "kv", "put", "--env", "staging", "shared/sentry")
+	root := vaultClient(t, s, s.Token)
+	if _, err := root.Logical().Write("auth/userpass/users/carol", map[string]any{
+		"password": "correct horse battery", "policies": "reader", "token_ttl": "30m", "environment": "staging",
+	}); err != nil {
+		t.Fatalf("write user: %v", err)
+	}
+	anon := vaultClient(t, s, "")
+	sec, err := anon.Logical().Write("auth/userpass/login/carol", map[string]any{"password": "correct horse battery"})
+	if err != nil || sec == nil || sec.Auth == nil {
+		t.Fatalf("login: %v %v", sec, err)
+	}
+	if sec.Auth.LeaseDuration < 1790 || sec.Auth.LeaseDuration > 1800 || sec.Auth.Metadata["username"] != "carol" || len(sec.Auth.Policies) != 1 {
+		t.Fatalf("auth block: %+v", sec.Auth)
+	}
+	got, err := vaultClient(t, s, sec.Auth.ClientToken).KVv2("staging").Get(context.Background(), "shared/sentry")
+	if err != nil || got.Data["dsn"] != "vault-shaped" {
+		t.Fatalf("read with the login's token: %v %v", got, err)
+	}
+	if _, err := anon.Logical().Write("auth/userpass/login/carol", map[string]any{"password": "wrong"}); err == nil {
+		t.Fatal("a wrong password logged in")
+	}
+}
