@@ -39,6 +39,8 @@ type Hasher interface {
 // Argon2id is the Hasher ward uses.
 type Argon2id struct{}
 
+var _ Hasher = Argon2id{}
+
 // Hash returns argon2id(password, salt) under p.
 func (Argon2id) Hash(password, salt []byte, p Params) []byte {
 	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
