@@ -115,8 +115,8 @@ for the rest of the 15 minutes, whether or not the user exists.
 				{"name", u.Name},
 				{"policies", strings.Join(u.Policies, ",")},
 				{"env", env},
-				{"token ttl", (time.Duration(u.TTL) * time.Second).String()},
-				{"token max ttl", (time.Duration(u.MaxTTL) * time.Second).String()},
+				{"token ttl", ttlText(u.TTL)},
+				{"token max ttl", ttlText(u.MaxTTL)},
 				{"mfa", mfa},
 			})
 		},
@@ -169,4 +169,12 @@ for the rest of the 15 minutes, whether or not the user exists.
 	}
 	cmd.AddCommand(create, passwd, read, list, del)
 	return cmd
+}
+
+// ttlText shows a TTL in seconds, 0 being the server's default.
+func ttlText(sec int64) string {
+	if sec == 0 {
+		return "(server default)"
+	}
+	return (time.Duration(sec) * time.Second).String()
 }
