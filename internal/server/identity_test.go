@@ -204,6 +204,8 @@ func TestUserpassBadInput(t *testing.T) {
 		{"login names two users", "POST", "/v1/auth/userpass/login/bob", `{"username":"carol","password":"correct horse","env":"dev"}`, 400, "another user"},
 		{"login with a bad name", "POST", "/v1/auth/userpass/login", `{"username":"b o b","password":"correct horse","env":"dev"}`, 400, "invalid user name"},
 		{"login body not JSON", "POST", "/v1/auth/userpass/login/bob", `password=x`, 400, "JSON"},
+		{"unsupported Vault field", "POST", "/v1/auth/userpass/users/carol", `{"password":"long enough","token_policies":["p"],"token_bound_cidrs":["10.0.0.0/8"]}`, 400, `unknown field "token_bound_cidrs"`},
+		{"unknown login field", "POST", "/v1/auth/userpass/login/bob", `{"password":"correct horse","env":"dev","totp":"123456"}`, 400, `unknown field "totp"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -148,11 +148,34 @@ type userBody struct {
 	Environment   *string       `json:"environment"`
 }
 
+// userFields are the fields a user write takes. Vault's other token_*
+// fields (bound CIDRs, use limits, periods) are refused, not ignored: a
+// restriction silently dropped would be worse than an error.
+var userFields = []string{"password", "token_policies", "policies", "token_ttl", "token_max_ttl", "environment"}
+
+// decodeKnown decodes body into v after checking that every top-level
+// field is one of known.
+func decodeKnown(body []byte, v any, known []string) error {
+	var fields map[string]json.RawMessage
+	if err := jsonstrict.Decode(body, &fields); err != nil {
+		return errorf(http.StatusBadRequest, "%v", err)
+	}
+	for f := range fields {
+		if !slices.Contains(known, f) {
+			return errorf(http.StatusBadRequest, "unknown field %q; ward takes %s", f, strings.Join(known, ", "))
+		}
+	}
+	if err := jsonstrict.Decode(body, v); err != nil {
+		return errorf(http.StatusBadRequest, "%v", err)
+	}
+	return nil
+}
+
 func (s *Server) userWrite(name string) handlerFunc {
 	return func(ctx context.Context, req *request) (*response, error) {
 		var body userBody
-		if err := jsonstrict.Decode(req.body, &body); err != nil {
-			return nil, errorf(http.StatusBadRequest, "%v", err)
+		if err := decodeKnown(req.body, &body, userFields); err != nil {
+			return nil, err
 		}
 		if body.TokenPolicies != nil && body.Policies != nil {
 			return nil, errorf(http.StatusBadRequest, `give "token_policies" or its older name "policies", not both`)
@@ -340,8 +363,8 @@ type loginBody struct {
 func (s *Server) userLogin(pathName string) handlerFunc {
 	return func(ctx context.Context, req *request) (*response, error) {
 		var body loginBody
-		if err := jsonstrict.Decode(req.body, &body); err != nil {
-			return nil, errorf(http.StatusBadRequest, "%v", err)
+		if err := decodeKnown(req.body, &body, []string{"username", "password", "env"}); err != nil {
+			return nil, err
 		}
 		name := pathName
 		if name == "" {
