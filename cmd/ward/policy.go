@@ -29,7 +29,8 @@ the capabilities it grants there. deny always wins.
 
 Some operations need MFA for every non-root token whatever the policy
 says: destroying versions, deleting an environment, reading a secret whose
-custom_metadata has break_glass: "true". 'ward mfa defaults' lists them.`,
+custom_metadata has break_glass: "true" or changing that secret's metadata.
+'ward mfa defaults' lists them.`,
 	}
 	var file string
 	write := &cobra.Command{

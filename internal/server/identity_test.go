@@ -469,7 +469,7 @@ func TestMFADefaults(t *testing.T) {
 	s.must(200, "POST", "/v1/dev/data/app/notglass", s.root, `{"data":{"k":"v"}}`)
 	s.must(204, "POST", "/v1/dev/metadata/app/notglass", s.root, `{"custom_metadata":{"break_glass":"no"}}`)
 	s.must(200, "POST", "/v1/sys/ward/envs/scratch", s.root, "")
-	tok, secret := mfaUser(t, s, clk, "rules:\n  - path: dev/**\n    capabilities: [read, destroy]\n  - path: sys/ward/envs/*\n    capabilities: [delete]\n")
+	tok, secret := mfaUser(t, s, clk, "rules:\n  - path: dev/**\n    capabilities: [read, update, destroy]\n  - path: sys/ward/envs/*\n    capabilities: [delete]\n")
 	tests := []struct {
 		name, method, path, body string
 	}{
@@ -477,6 +477,7 @@ func TestMFADefaults(t *testing.T) {
 		{"destroy all by metadata delete", "DELETE", "/v1/dev/metadata/app/db", ""},
 		{"delete an environment", "DELETE", "/v1/sys/ward/envs/scratch", ""},
 		{"read a break-glass secret", "GET", "/v1/dev/data/app/glass", ""},
+		{"untag a break-glass secret", "POST", "/v1/dev/metadata/app/glass", `{"custom_metadata":{"break_glass":"false"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -490,9 +491,12 @@ func TestMFADefaults(t *testing.T) {
 			}
 		})
 	}
-	// Not tagged, or tagged otherwise: no code needed. Metadata is not data.
+	// Untagged by the step above, so now readable without a code; tagged
+	// otherwise: no code needed. Metadata is not data.
+	s.must(200, "GET", "/v1/dev/data/app/glass", tok, "")
 	s.must(200, "GET", "/v1/dev/data/app/notglass", tok, "")
-	s.must(200, "GET", "/v1/dev/metadata/app/glass", tok, "")
+	s.must(200, "GET", "/v1/dev/metadata/app/notglass", tok, "")
+	s.must(204, "POST", "/v1/dev/metadata/app/notglass", tok, `{"custom_metadata":{"break_glass":"true"}}`)
 
 	// The defaults are listed for anyone to see.
 	out := s.must(200, "GET", "/v1/sys/ward/mfa/defaults", tok, "")

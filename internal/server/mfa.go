@@ -38,6 +38,7 @@ var MFADefaults = []MFADefault{
 	{"destroy-versions", "destroying secret versions: ENV/destroy/PATH, and DELETE ENV/metadata/PATH, which destroys every version"},
 	{"delete-environment", "deleting an environment: DELETE sys/ward/envs/NAME"},
 	{"read-break-glass", `reading the data of a secret whose custom_metadata has break_glass: "true" (ENV/data/PATH and sys/ward/fetch)`},
+	{"retag-break-glass", "writing the metadata of a break-glass secret (POST ENV/metadata/PATH), which could remove the tag"},
 }
 
 // stepUp asks for MFA where the policy rule that allowed the request, or
@@ -71,6 +72,12 @@ func (s *Server) defaultMFA(ctx context.Context, req *request, rt *route, op pol
 			return "", err
 		}
 		return "reading a break-glass secret requires MFA (a shipped default)", nil
+	case rt.env != "" && op == policy.CapUpdate && strings.HasPrefix(req.path, rt.env+"/metadata/"):
+		glass, err := breakGlass(ctx, req, secretPath(req))
+		if err != nil || !glass {
+			return "", err
+		}
+		return "changing a break-glass secret's metadata requires MFA (a shipped default)", nil
 	}
 	return "", nil
 }
