@@ -611,3 +611,34 @@ func TestUserpassPasswordPolicyPath(t *testing.T) {
 	s.must(403, "POST", "/v1/auth/userpass/users/bob/password", tok, `{"password":"battery staple"}`)
 	s.login("alice", "battery staple", "dev")
 }
+
+// A fingerprint set cannot carry a code, so it leaves out the secrets a
+// non-root token could read only with one.
+func TestFingerprintsLeaveOutMFASecrets(t *testing.T) {
+	s, _ := newIdentityServer(t, nil)
+	for _, p := range []string{"app/plain", "app/glass", "app/ruled"} {
+		s.must(200, "POST", "/v1/dev/data/"+p, s.root, `{"data":{"password":"value-of-`+strings.ReplaceAll(p, "/", "-")+`"}}`)
+	}
+	s.must(204, "POST", "/v1/dev/metadata/app/glass", s.root, `{"custom_metadata":{"break_glass":"true"}}`)
+	tok := s.token("dev", "rules:\n  - path: dev/app/*\n    capabilities: [read, list]\n  - path: dev/app/ruled\n    capabilities: [read]\n    mfa: required\n")
+	covered := func(token string) string {
+		var got []string
+		raw, _ := os.ReadFile(s.audit)
+		before := len(strings.Split(string(raw), "\n"))
+		s.must(200, "POST", "/v1/sys/ward/fingerprints/dev", token, `{}`)
+		raw, _ = os.ReadFile(s.audit)
+		for _, line := range strings.Split(string(raw), "\n")[before-1:] {
+			var e map[string]any
+			if json.Unmarshal([]byte(line), &e) == nil && e["type"] == "response" && strings.HasPrefix(fmt.Sprint(e["path"]), "dev/data/") {
+				got = append(got, strings.TrimPrefix(fmt.Sprint(e["path"]), "dev/data/"))
+			}
+		}
+		return strings.Join(got, ",")
+	}
+	if got := covered(tok); got != "app/plain" {
+		t.Fatalf("a non-root token's set covers %q; want app/plain only", got)
+	}
+	if got := covered(s.root); got != "app/glass,app/plain,app/ruled" {
+		t.Fatalf("root's set covers %q", got)
+	}
+}

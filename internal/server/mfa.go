@@ -376,3 +376,19 @@ func (s *Server) fetchStepUp(ctx context.Context, req *request, p, ppath string,
 	}
 	return s.requireMFA(req, "reading a break-glass secret requires MFA (a shipped default)")
 }
+
+// readableWithoutMFA reports whether req's token may read the secret at p
+// (decided by d) without a TOTP code: a fingerprint set, which cannot carry
+// a code, leaves out what needs one.
+func readableWithoutMFA(ctx context.Context, req *request, p string, d policy.Decision) (bool, error) {
+	switch {
+	case !d.Allowed:
+		return false, nil
+	case req.token.IsRoot():
+		return true, nil
+	case d.MFA:
+		return false, nil
+	}
+	glass, err := breakGlass(ctx, req, p)
+	return !glass, err
+}
