@@ -149,7 +149,7 @@ func (v *Verifier) Verify(identity, secret, code string) error {
 	if len(fails) >= v.cfg.MaxFailures {
 		return &RateLimitError{Until: fails[0].Add(v.cfg.Window)}
 	}
-	matched, err := v.match(secret, code, step(now), v.lastUsed(identity))
+	matched, err := match(secret, code, step(now), v.used[identity])
 	if err != nil {
 		v.failures[identity] = append(fails, now)
 		return err
@@ -158,15 +158,12 @@ func (v *Verifier) Verify(identity, secret, code string) error {
 	return nil
 }
 
-// lastUsed returns the last step identity used, or 0.
-func (v *Verifier) lastUsed(identity string) uint64 { return v.used[identity] }
-
 // match returns the earliest step within one of now whose code is code
 // and that is later than last. Every candidate is computed and compared
 // in constant time. Two steps can share a code (one chance in a million):
 // choosing the earliest unused one keeps a collision with the next step
 // from spending it.
-func (v *Verifier) match(secret, code string, now, last uint64) (uint64, error) {
+func match(secret, code string, now, last uint64) (uint64, error) {
 	if !WellFormed(code) {
 		return 0, ErrMalformedCode
 	}
