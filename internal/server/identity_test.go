@@ -292,6 +292,16 @@ func TestLoginsAreAudited(t *testing.T) {
 	if strings.Contains(log, "correct horse") || strings.Contains(log, "wrong-password-canary") {
 		t.Fatal("a password is in the audit log")
 	}
+	// Not even as an HMAC: the user write's request entry has no password.
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		var e map[string]any
+		json.Unmarshal([]byte(line), &e)
+		if e["path"] == "auth/userpass/users/alice" && e["type"] == "request" {
+			if d, _ := e["data"].(map[string]any); d["password"] != nil || d["token_policies"] == nil {
+				t.Fatalf("user write's audit data: %v", d)
+			}
+		}
+	}
 	var ok, failed int
 	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
 		var e map[string]any
@@ -565,6 +575,11 @@ func TestMFAAudit(t *testing.T) {
 			}
 			if strings.Contains(leaf, secret) {
 				t.Fatalf("the TOTP secret is in the audit log: %s", line)
+			}
+		}
+		if e["path"] == "sys/ward/mfa/totp/confirm" && e["type"] == "request" {
+			if d, _ := e["data"].(map[string]any); d["code"] != nil {
+				t.Fatalf("the confirmation code is in the audit log, HMAC'd: %s", line)
 			}
 		}
 		if e["path"] == "dev/data/app/db" && e["type"] == "response" && e["operation"] == "read" {

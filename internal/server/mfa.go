@@ -178,7 +178,7 @@ func (s *Server) mfaRoute(req *request, rest string) (*route, error) {
 	case rest == "totp/enroll" && write:
 		rt.handler = s.mfaEnroll
 	case rest == "totp/confirm" && write:
-		rt.handler = s.mfaConfirm
+		rt.handler, req.auditOmit = s.mfaConfirm, []string{"code"}
 	case rest == "totp/status" && m == http.MethodGet:
 		rt.handler = s.mfaStatus
 	case rest == "defaults" && m == http.MethodGet:

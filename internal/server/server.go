@@ -100,6 +100,9 @@ type request struct {
 	// asked twice in one request. See requireMFA.
 	mfa    string
 	mfaErr error
+	// auditOmit names body fields left out of the request's audit entry,
+	// not even HMAC'd: a password, a TOTP code.
+	auditOmit []string
 }
 
 // response is what a handler returns; the pipeline audits it before any
@@ -338,6 +341,9 @@ func (s *Server) auditRequest(req *request, deferred bool) error {
 	if len(req.body) > 0 {
 		var data map[string]any
 		if json.Unmarshal(req.body, &data) == nil {
+			for _, k := range req.auditOmit {
+				delete(data, k)
+			}
 			e.Data = data
 		}
 	}

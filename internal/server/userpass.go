@@ -74,6 +74,7 @@ func (s *Server) userpassRoute(req *request, rest string) (*route, error) {
 	if !ok {
 		return nil, errorf(http.StatusNotFound, "unknown path auth/userpass/%s; see auth/userpass/users/NAME and auth/userpass/login/NAME", rest)
 	}
+	req.auditOmit = []string{"password"}
 	raw, sub, _ := strings.Cut(raw, "/")
 	name, err := userpass.Normalize(raw)
 	if err != nil {
