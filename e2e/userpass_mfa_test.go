@@ -15,9 +15,9 @@ import (
 	"github.com/wardhq/ward/internal/auth/totp"
 )
 
-// wardAs runs the CLI as a user whose token lives in home (WARD_TOKEN
+// wardWithHome runs the CLI as a user whose token lives in home (WARD_TOKEN
 // unset), with extra environment variables.
-func (s *devServer) wardAs(home, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
+func (s *devServer) wardWithHome(home, stdin string, env []string, args ...string) (stdout, stderr string, code int) {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -51,14 +51,14 @@ func TestUserpassMFA(t *testing.T) {
 
 	home := t.TempDir()
 	// A wrong password: refused, nothing written.
-	if _, errOut, code := s.wardAs(home, "wrong password\n", nil, "login", "alice", "--env", "staging"); code == 0 || !strings.Contains(errOut, "invalid username or password") {
+	if _, errOut, code := s.wardWithHome(home, "wrong password\n", nil, "login", "alice", "--env", "staging"); code == 0 || !strings.Contains(errOut, "invalid username or password") {
 		t.Fatalf("wrong password: exit %d\n%s", code, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(home, "token")); err == nil {
 		t.Fatal("a failed login wrote a token file")
 	}
 	// The name in another case and width is the same user.
-	out, errOut, code := s.wardAs(home, "correct horse battery\n", nil, "login", "ＡＬＩＣＥ", "--env", "staging")
+	out, errOut, code := s.wardWithHome(home, "correct horse battery\n", nil, "login", "ＡＬＩＣＥ", "--env", "staging")
 	if code != 0 || !strings.Contains(out, "logged in as alice to staging") {
 		t.Fatalf("login: exit %d\n%s\n%s", code, out, errOut)
 	}
@@ -66,7 +66,7 @@ func TestUserpassMFA(t *testing.T) {
 		t.Fatalf("token file: %v %v", fi, err)
 	}
 	as := func(stdin string, env []string, args ...string) (string, string, int) {
-		return s.wardAs(home, stdin, env, args...)
+		return s.wardWithHome(home, stdin, env, args...)
 	}
 
 	// Without MFA rules the user's token just works.
@@ -157,30 +157,30 @@ func TestUserpassMFA(t *testing.T) {
 		t.Fatalf("status after reset: %s", out)
 	}
 	s.mustWard("", "user", "delete", "alice")
-	if _, _, code := s.wardAs(t.TempDir(), "correct horse battery\n", nil, "login", "alice", "--env", "staging"); code == 0 {
+	if _, _, code := s.wardWithHome(t.TempDir(), "correct horse battery\n", nil, "login", "alice", "--env", "staging"); code == 0 {
 		t.Fatal("a deleted user logged in")
 	}
 }
 
-// enrolUser creates user name with policy, logs in to staging with a
+// enrolTOTPUser creates user name with policy, logs in to staging with a
 // token file in a new home, enrols and confirms TOTP; it returns the home
 // and the TOTP secret.
-func enrolUser(t *testing.T, s *devServer, name, policy string) (home, secret string) {
+func enrolTOTPUser(t *testing.T, s *devServer, name, policy string) (home, secret string) {
 	t.Helper()
 	s.mustWard(policy, "policy", "write", name, "-f", "-")
 	s.mustWard("correct horse battery\n", "user", "create", name, "--policy", name)
 	home = t.TempDir()
-	if _, errOut, code := s.wardAs(home, "correct horse battery\n", nil, "login", name, "--env", "staging"); code != 0 {
+	if _, errOut, code := s.wardWithHome(home, "correct horse battery\n", nil, "login", name, "--env", "staging"); code != 0 {
 		t.Fatalf("login: %s", errOut)
 	}
-	out, errOut, code := s.wardAs(home, "", nil, "mfa", "enroll", "--format", "json")
+	out, errOut, code := s.wardWithHome(home, "", nil, "mfa", "enroll", "--format", "json")
 	if code != 0 {
 		t.Fatalf("enroll: %s", errOut)
 	}
 	var en struct{ Secret string }
 	decodeJSON(t, out, &en)
 	first, _ := totp.Code(en.Secret, time.Now())
-	if _, errOut, code := s.wardAs(home, first+"\n", nil, "mfa", "confirm"); code != 0 {
+	if _, errOut, code := s.wardWithHome(home, first+"\n", nil, "mfa", "confirm"); code != 0 {
 		t.Fatalf("confirm: %s", errOut)
 	}
 	return home, en.Secret
@@ -198,11 +198,11 @@ func TestBreakGlassRun(t *testing.T) {
 		t.Fatalf("tagging the secret: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	home, secret := enrolUser(t, s, "oncall", "rules:\n  - path: staging/ops/*\n    capabilities: [read]\n")
+	home, secret := enrolTOTPUser(t, s, "oncall", "rules:\n  - path: staging/ops/*\n    capabilities: [read]\n")
 	manifest := filepath.Join(t.TempDir(), "ward.yaml")
 	os.WriteFile(manifest, []byte("version: 1\ncomponents:\n  ops:\n    language: other\n    env:\n      GLASS: {from: ops/breakglass, field: key}\n"), 0o600)
 	run := func(env []string) (string, string, int) {
-		return s.wardAs(home, "", env, "run", "--env", "staging", "-f", manifest, "--", "sh", "-c", `test "$GLASS" = glass-value-5c1d && echo child-saw-it`)
+		return s.wardWithHome(home, "", env, "run", "--env", "staging", "-f", manifest, "--", "sh", "-c", `test "$GLASS" = glass-value-5c1d && echo child-saw-it`)
 	}
 	if out, errOut, code := run(nil); code == 0 || strings.Contains(out, "child-saw-it") || !strings.Contains(errOut, "break-glass") {
 		t.Fatalf("without a code: exit %d\n%s\n%s", code, out, errOut)
@@ -224,11 +224,11 @@ func TestLoginLockoutFlag(t *testing.T) {
 	s.mustWard("correct horse battery\n", "user", "create", "bob", "--policy", "bob", "--env", "staging")
 	home := t.TempDir()
 	for i := 0; i < 2; i++ {
-		if _, errOut, code := s.wardAs(home, "wrong\n", nil, "login", "Bob"); code == 0 || !strings.Contains(errOut, "invalid username or password") {
+		if _, errOut, code := s.wardWithHome(home, "wrong\n", nil, "login", "Bob"); code == 0 || !strings.Contains(errOut, "invalid username or password") {
 			t.Fatalf("failure %d: exit %d\n%s", i, code, errOut)
 		}
 	}
-	if _, errOut, code := s.wardAs(home, "correct horse battery\n", nil, "login", "bob"); code == 0 || !strings.Contains(errOut, "too many failed logins") {
+	if _, errOut, code := s.wardWithHome(home, "correct horse battery\n", nil, "login", "bob"); code == 0 || !strings.Contains(errOut, "too many failed logins") {
 		t.Fatalf("third login: exit %d\n%s", code, errOut)
 	}
 }

@@ -18,12 +18,12 @@ import (
 	"github.com/wardhq/ward/internal/vault"
 )
 
-// benchIdentityServer is a server over bbolt with the audit log on, as
+// benchMFAServer is a server over bbolt with the audit log on, as
 // ward dev runs, with a fake clock and the default argon2id cost. It has
 // user alice (policy alice: read on staging/app/* with mfa: required on
 // staging/app/guarded), enrolled and confirmed; it returns her token and
 // TOTP secret.
-func benchIdentityServer(b *testing.B, clk *testClock) (url, token, secret string) {
+func benchMFAServer(b *testing.B, clk *mfaClock) (url, token, secret string) {
 	b.Helper()
 	dir := b.TempDir()
 	db, err := bolt.Open(filepath.Join(dir, "ward.db"), bolt.Options{})
@@ -79,11 +79,11 @@ func benchIdentityServer(b *testing.B, clk *testClock) (url, token, secret strin
 	token = out["auth"].(map[string]any)["client_token"].(string)
 	out = call("POST", "/v1/sys/ward/mfa/totp/enroll", token, "")
 	secret = out["data"].(map[string]any)["secret"].(string)
-	call("POST", "/v1/sys/ward/mfa/totp/confirm", token, mustJSON(map[string]any{"code": code(b, secret, clk.now())}))
+	call("POST", "/v1/sys/ward/mfa/totp/confirm", token, mustJSON(map[string]any{"code": totpCode(b, secret, clk.now())}))
 	return srv.URL, token, secret
 }
 
-func benchGet(b *testing.B, c *http.Client, url, token, mfa string) {
+func mfaBenchGet(b *testing.B, c *http.Client, url, token, mfa string) {
 	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("X-Vault-Token", token)
 	if mfa != "" {
@@ -106,8 +106,8 @@ func benchGet(b *testing.B, c *http.Client, url, token, mfa string) {
 // BenchmarkMFAUncheckedRead, the same read by the same token under a rule
 // without mfa. Sequential: one identity's codes must come in order.
 func BenchmarkMFACheckedRead(b *testing.B) {
-	clk := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	url, token, secret := benchIdentityServer(b, clk)
+	clk := &mfaClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	url, token, secret := benchMFAServer(b, clk)
 	c := &http.Client{}
 	codes := make([]string, 0, 1024)
 	b.ResetTimer()
@@ -118,22 +118,22 @@ func BenchmarkMFACheckedRead(b *testing.B) {
 			// Codes for the coming steps, made outside the timer.
 			codes = codes[:0]
 			for j := range cap(codes) {
-				codes = append(codes, code(b, secret, clk.now().Add(time.Duration(j)*totp.Period)))
+				codes = append(codes, totpCode(b, secret, clk.now().Add(time.Duration(j)*totp.Period)))
 			}
 		}
 		cd := codes[i%cap(codes)]
 		b.StartTimer()
-		benchGet(b, c, url+"/v1/staging/data/app/guarded", token, cd)
+		mfaBenchGet(b, c, url+"/v1/staging/data/app/guarded", token, cd)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
 
 func BenchmarkMFAUncheckedRead(b *testing.B) {
-	clk := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	url, token, _ := benchIdentityServer(b, clk)
+	clk := &mfaClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	url, token, _ := benchMFAServer(b, clk)
 	c := &http.Client{}
 	for b.Loop() {
-		benchGet(b, c, url+"/v1/staging/data/app/plain", token, "")
+		mfaBenchGet(b, c, url+"/v1/staging/data/app/plain", token, "")
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
@@ -142,8 +142,8 @@ func BenchmarkMFAUncheckedRead(b *testing.B) {
 // argon2id cost (19 MiB, 2 passes), from as many clients as GOMAXPROCS:
 // argon2id dominates, by design.
 func BenchmarkUserpassLogin(b *testing.B) {
-	clk := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	url, _, _ := benchIdentityServer(b, clk)
+	clk := &mfaClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	url, _, _ := benchMFAServer(b, clk)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		c := &http.Client{}

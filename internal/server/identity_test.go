@@ -21,34 +21,34 @@ import (
 	"github.com/wardhq/ward/internal/vault"
 )
 
-// testClock is a clock the test moves; it is shared by the vault, the
+// mfaClock is a clock the test moves; it is shared by the vault, the
 // audit log and the server.
-type testClock struct {
+type mfaClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *testClock) now() time.Time {
+func (c *mfaClock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *testClock) advance(d time.Duration) {
+func (c *mfaClock) advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
 
-// cheapArgon keeps tests fast; the parameters are stored with each hash.
-var cheapArgon = userpass.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
+// mfaCheapArgon keeps tests fast; the parameters are stored with each hash.
+var mfaCheapArgon = userpass.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
 
-// newIdentityServer is newTestServer with a fake clock and cheap hashes,
+// newMFAServer is newTestServer with a fake clock and cheap hashes,
 // for users and MFA.
-func newIdentityServer(t *testing.T, hasher userpass.Hasher) (*testServer, *testClock) {
+func newMFAServer(t *testing.T, hasher userpass.Hasher) (*testServer, *mfaClock) {
 	t.Helper()
 	ctx := context.Background()
-	clk := &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := &mfaClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
 	auditPath := filepath.Join(t.TempDir(), "audit.log")
 	raw := memory.New()
 	v, err := vault.Open(vault.Config{Storage: raw, AuditPath: auditPath, Now: clk.now})
@@ -71,14 +71,14 @@ func newIdentityServer(t *testing.T, hasher userpass.Hasher) (*testServer, *test
 		Vault:    v,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:      clk.now,
-		Userpass: userpass.Config{Params: cheapArgon, Hasher: hasher},
+		Userpass: userpass.Config{Params: mfaCheapArgon, Hasher: hasher},
 	}))
 	t.Cleanup(func() { srv.Close(); v.Close() })
 	return &testServer{t: t, raw: raw, url: srv.URL, root: res.RootToken, v: v, audit: auditPath}, clk
 }
 
 // doH is do that also returns the answer's headers.
-func (s *testServer) doH(method, path, token, body string, hdr ...string) (int, map[string]any, http.Header) {
+func (s *testServer) mfaDoH(method, path, token, body string, hdr ...string) (int, map[string]any, http.Header) {
 	s.t.Helper()
 	var r io.Reader
 	if body != "" {
@@ -101,7 +101,7 @@ func (s *testServer) doH(method, path, token, body string, hdr ...string) (int, 
 	return resp.StatusCode, out, resp.Header
 }
 
-func (s *testServer) must(want int, method, path, token, body string, hdr ...string) map[string]any {
+func (s *testServer) mfaMust(want int, method, path, token, body string, hdr ...string) map[string]any {
 	s.t.Helper()
 	st, out := s.do(method, path, token, body, hdr...)
 	if st != want {
@@ -110,33 +110,33 @@ func (s *testServer) must(want int, method, path, token, body string, hdr ...str
 	return out
 }
 
-func (s *testServer) policy(name, rules string) {
+func (s *testServer) mfaPolicy(name, rules string) {
 	s.t.Helper()
-	s.must(204, "PUT", "/v1/sys/policies/acl/"+name, s.root, mustJSON(map[string]any{"policy": rules}))
+	s.mfaMust(204, "PUT", "/v1/sys/policies/acl/"+name, s.root, mustJSON(map[string]any{"policy": rules}))
 }
 
 // createUser makes user name with policies, bound to no environment.
-func (s *testServer) createUser(name, password string, policies ...string) {
+func (s *testServer) mfaCreateUser(name, password string, policies ...string) {
 	s.t.Helper()
-	s.must(204, "POST", "/v1/auth/userpass/users/"+name, s.root, mustJSON(map[string]any{"password": password, "token_policies": policies, "token_ttl": "1h"}))
+	s.mfaMust(204, "POST", "/v1/auth/userpass/users/"+name, s.root, mustJSON(map[string]any{"password": password, "token_policies": policies, "token_ttl": "1h"}))
 }
 
-func (s *testServer) login(name, password, env string) string {
+func (s *testServer) mfaLogin(name, password, env string) string {
 	s.t.Helper()
-	out := s.must(200, "POST", "/v1/auth/userpass/login/"+name, "", mustJSON(map[string]any{"password": password, "env": env}))
+	out := s.mfaMust(200, "POST", "/v1/auth/userpass/login/"+name, "", mustJSON(map[string]any{"password": password, "env": env}))
 	return out["auth"].(map[string]any)["client_token"].(string)
 }
 
-func errText(body map[string]any) string { return fmt.Sprint(body["errors"]) }
+func mfaErrText(body map[string]any) string { return fmt.Sprint(body["errors"]) }
 
 func TestUserpassLifecycle(t *testing.T) {
-	s, _ := newIdentityServer(t, nil)
-	s.policy("dev-read", "rules:\n  - path: dev/**\n    capabilities: [read]\n")
-	s.must(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
-	s.createUser("Alice", "correct horse", "dev-read")
+	s, _ := newMFAServer(t, nil)
+	s.mfaPolicy("dev-read", "rules:\n  - path: dev/**\n    capabilities: [read]\n")
+	s.mfaMust(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
+	s.mfaCreateUser("Alice", "correct horse", "dev-read")
 
 	// Read shows the normalised name and never the hash.
-	out := s.must(200, "GET", "/v1/auth/userpass/users/ALICE", s.root, "")
+	out := s.mfaMust(200, "GET", "/v1/auth/userpass/users/ALICE", s.root, "")
 	data := out["data"].(map[string]any)
 	if data["name"] != "alice" || fmt.Sprint(data["token_policies"]) != "[dev-read]" || data["token_ttl"] != float64(3600) {
 		t.Fatalf("user read: %v", data)
@@ -144,14 +144,14 @@ func TestUserpassLifecycle(t *testing.T) {
 	if strings.Contains(fmt.Sprint(out), "argon2") {
 		t.Fatal("user read shows the password hash")
 	}
-	out = s.must(200, "LIST", "/v1/auth/userpass/users", s.root, "")
+	out = s.mfaMust(200, "LIST", "/v1/auth/userpass/users", s.root, "")
 	if fmt.Sprint(out["data"].(map[string]any)["keys"]) != "[alice]" {
 		t.Fatalf("list: %v", out)
 	}
 
 	// Every form of the name logs in as alice, by path or by body.
-	tok := s.login("Alice", "correct horse", "dev")
-	out = s.must(200, "POST", "/v1/auth/userpass/login", "", mustJSON(map[string]any{"username": " ａｌｉｃｅ ", "password": "correct horse", "env": "dev"}))
+	tok := s.mfaLogin("Alice", "correct horse", "dev")
+	out = s.mfaMust(200, "POST", "/v1/auth/userpass/login", "", mustJSON(map[string]any{"username": " ａｌｉｃｅ ", "password": "correct horse", "env": "dev"}))
 	a := out["auth"].(map[string]any)
 	if a["env"] != "dev" || fmt.Sprint(a["policies"]) != "[dev-read]" || a["metadata"].(map[string]any)["username"] != "alice" {
 		t.Fatalf("login auth block: %v", a)
@@ -160,32 +160,32 @@ func TestUserpassLifecycle(t *testing.T) {
 		t.Fatalf("token_ttl not applied: %v", a["lease_duration"])
 	}
 	// The token works, within its environment and policy.
-	s.must(200, "GET", "/v1/dev/data/app/db", tok, "")
-	s.must(403, "POST", "/v1/dev/data/app/db", tok, `{"data":{"k":"x"}}`)
-	look := s.must(200, "GET", "/v1/auth/token/lookup-self", tok, "")
+	s.mfaMust(200, "GET", "/v1/dev/data/app/db", tok, "")
+	s.mfaMust(403, "POST", "/v1/dev/data/app/db", tok, `{"data":{"k":"x"}}`)
+	look := s.mfaMust(200, "GET", "/v1/auth/token/lookup-self", tok, "")
 	if look["data"].(map[string]any)["meta"].(map[string]any)[IdentityMetaKey] != "userpass/alice" {
 		t.Fatalf("token identity: %v", look)
 	}
 
 	// Change the password: the old one stops working.
-	s.must(204, "POST", "/v1/auth/userpass/users/alice/password", s.root, `{"password":"battery staple"}`)
-	s.must(400, "POST", "/v1/auth/userpass/login/alice", "", `{"password":"correct horse","env":"dev"}`)
-	s.login("alice", "battery staple", "dev")
+	s.mfaMust(204, "POST", "/v1/auth/userpass/users/alice/password", s.root, `{"password":"battery staple"}`)
+	s.mfaMust(400, "POST", "/v1/auth/userpass/login/alice", "", `{"password":"correct horse","env":"dev"}`)
+	s.mfaLogin("alice", "battery staple", "dev")
 
 	// Update without a password keeps it.
-	s.must(204, "POST", "/v1/auth/userpass/users/alice", s.root, `{"token_policies":"dev-read, other","environment":"dev"}`)
-	s.login("alice", "battery staple", "")
-	s.must(403, "POST", "/v1/auth/userpass/login/alice", "", `{"password":"battery staple","env":"prod"}`)
+	s.mfaMust(204, "POST", "/v1/auth/userpass/users/alice", s.root, `{"token_policies":"dev-read, other","environment":"dev"}`)
+	s.mfaLogin("alice", "battery staple", "")
+	s.mfaMust(403, "POST", "/v1/auth/userpass/login/alice", "", `{"password":"battery staple","env":"prod"}`)
 
-	s.must(204, "DELETE", "/v1/auth/userpass/users/alice", s.root, "")
-	s.must(400, "POST", "/v1/auth/userpass/login/alice", "", `{"password":"battery staple"}`)
-	s.must(404, "GET", "/v1/auth/userpass/users/alice", s.root, "")
+	s.mfaMust(204, "DELETE", "/v1/auth/userpass/users/alice", s.root, "")
+	s.mfaMust(400, "POST", "/v1/auth/userpass/login/alice", "", `{"password":"battery staple"}`)
+	s.mfaMust(404, "GET", "/v1/auth/userpass/users/alice", s.root, "")
 }
 
 func TestUserpassBadInput(t *testing.T) {
-	s, _ := newIdentityServer(t, nil)
-	s.policy("p", "rules:\n  - path: dev/**\n    capabilities: [read]\n")
-	s.createUser("bob", "correct horse", "p")
+	s, _ := newMFAServer(t, nil)
+	s.mfaPolicy("p", "rules:\n  - path: dev/**\n    capabilities: [read]\n")
+	s.mfaCreateUser("bob", "correct horse", "p")
 	tests := []struct {
 		name, method, path, body string
 		want                     int
@@ -210,47 +210,47 @@ func TestUserpassBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st, body := s.do(tt.method, tt.path, s.root, tt.body)
-			if st != tt.want || !strings.Contains(errText(body), tt.says) {
+			if st != tt.want || !strings.Contains(mfaErrText(body), tt.says) {
 				t.Fatalf("%d %v; want %d saying %q", st, body, tt.want, tt.says)
 			}
-			if strings.Contains(errText(body), "correct horse") || strings.Contains(errText(body), "long enough") {
+			if strings.Contains(mfaErrText(body), "correct horse") || strings.Contains(mfaErrText(body), "long enough") {
 				t.Fatal("an error quotes the password")
 			}
 		})
 	}
 	// Nothing was created by the refused writes.
-	s.must(404, "GET", "/v1/auth/userpass/users/carol", s.root, "")
+	s.mfaMust(404, "GET", "/v1/auth/userpass/users/carol", s.root, "")
 }
 
 func TestUserpassLockoutOverHTTP(t *testing.T) {
-	s, clk := newIdentityServer(t, nil)
-	s.policy("p", "rules:\n  - path: dev/**\n    capabilities: [read]\n")
-	s.createUser("alice", "correct horse", "p")
+	s, clk := newMFAServer(t, nil)
+	s.mfaPolicy("p", "rules:\n  - path: dev/**\n    capabilities: [read]\n")
+	s.mfaCreateUser("alice", "correct horse", "p")
 	for i, name := range []string{"alice", "Alice", "ALICE", "%20alice", "alice%20"} {
 		st, body := s.do("POST", "/v1/auth/userpass/login", "", mustJSON(map[string]any{"username": strings.ReplaceAll(name, "%20", " "), "password": "wrong", "env": "dev"}))
-		if st != 400 || errText(body) != "[invalid username or password]" {
+		if st != 400 || mfaErrText(body) != "[invalid username or password]" {
 			t.Fatalf("failure %d: %d %v", i, st, body)
 		}
 	}
 	st, body := s.do("POST", "/v1/auth/userpass/login/alice", "", `{"password":"correct horse","env":"dev"}`)
-	if st != 429 || !strings.Contains(errText(body), "too many failed logins") {
+	if st != 429 || !strings.Contains(mfaErrText(body), "too many failed logins") {
 		t.Fatalf("6th login: %d %v; want 429", st, body)
 	}
 	// A name without a user locks the same way: no way to tell them apart.
 	for i := 0; i < 5; i++ {
-		s.must(400, "POST", "/v1/auth/userpass/login/mallory", "", `{"password":"wrong","env":"dev"}`)
+		s.mfaMust(400, "POST", "/v1/auth/userpass/login/mallory", "", `{"password":"wrong","env":"dev"}`)
 	}
-	s.must(429, "POST", "/v1/auth/userpass/login/mallory", "", `{"password":"wrong","env":"dev"}`)
+	s.mfaMust(429, "POST", "/v1/auth/userpass/login/mallory", "", `{"password":"wrong","env":"dev"}`)
 	clk.advance(15 * time.Minute)
-	s.login("alice", "correct horse", "dev")
+	s.mfaLogin("alice", "correct horse", "dev")
 }
 
 // The missing-user path costs the same argon2id work as the present one.
 func TestUserpassLoginHashesOnceEitherWay(t *testing.T) {
-	h := &countingHasher{}
-	s, _ := newIdentityServer(t, h)
-	s.policy("p", "rules:\n  - path: dev/**\n    capabilities: [read]\n")
-	s.createUser("alice", "correct horse", "p")
+	h := &mfaCountingHasher{}
+	s, _ := newMFAServer(t, h)
+	s.mfaPolicy("p", "rules:\n  - path: dev/**\n    capabilities: [read]\n")
+	s.mfaCreateUser("alice", "correct horse", "p")
 	for _, tt := range []struct{ user, pw string }{{"alice", "correct horse"}, {"alice", "wrong"}, {"nobody", "wrong"}, {"nobody", "correct horse"}} {
 		before := h.count()
 		s.do("POST", "/v1/auth/userpass/login/"+tt.user, "", mustJSON(map[string]any{"password": tt.pw, "env": "dev"}))
@@ -260,30 +260,30 @@ func TestUserpassLoginHashesOnceEitherWay(t *testing.T) {
 	}
 }
 
-type countingHasher struct {
+type mfaCountingHasher struct {
 	mu sync.Mutex
 	n  int
 }
 
-func (c *countingHasher) Hash(pw, salt []byte, p userpass.Params) []byte {
+func (c *mfaCountingHasher) Hash(pw, salt []byte, p userpass.Params) []byte {
 	c.mu.Lock()
 	c.n++
 	c.mu.Unlock()
 	return userpass.Argon2id{}.Hash(pw, salt, p)
 }
 
-func (c *countingHasher) count() int {
+func (c *mfaCountingHasher) count() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.n
 }
 
 func TestLoginsAreAudited(t *testing.T) {
-	s, _ := newIdentityServer(t, nil)
-	s.policy("p", "rules:\n  - path: dev/**\n    capabilities: [read]\n")
-	s.createUser("alice", "correct horse", "p")
-	s.login("alice", "correct horse", "dev")
-	s.must(400, "POST", "/v1/auth/userpass/login/alice", "", `{"password":"wrong-password-canary","env":"dev"}`)
+	s, _ := newMFAServer(t, nil)
+	s.mfaPolicy("p", "rules:\n  - path: dev/**\n    capabilities: [read]\n")
+	s.mfaCreateUser("alice", "correct horse", "p")
+	s.mfaLogin("alice", "correct horse", "dev")
+	s.mfaMust(400, "POST", "/v1/auth/userpass/login/alice", "", `{"password":"wrong-password-canary","env":"dev"}`)
 	raw, err := os.ReadFile(s.audit)
 	if err != nil {
 		t.Fatal(err)
@@ -325,31 +325,31 @@ func TestLoginsAreAudited(t *testing.T) {
 }
 
 func TestCreatedTokenCannotClaimIdentity(t *testing.T) {
-	s, _ := newIdentityServer(t, nil)
+	s, _ := newMFAServer(t, nil)
 	st, body := s.do("POST", "/v1/auth/token/create", s.root, `{"env":"dev","policies":["p"],"meta":{"ward_identity":"userpass/alice"}}`)
-	if st != 400 || !strings.Contains(errText(body), "ward_identity") {
+	if st != 400 || !strings.Contains(mfaErrText(body), "ward_identity") {
 		t.Fatalf("%d %v; want 400", st, body)
 	}
 }
 
-// mfaUser makes user alice with policy rules, logs her in to dev and
+// mfaEnrolledUser makes user alice with policy rules, logs her in to dev and
 // enrols and confirms her TOTP; it returns her token and secret.
-func mfaUser(t *testing.T, s *testServer, clk *testClock, rules string) (string, string) {
+func mfaEnrolledUser(t *testing.T, s *testServer, clk *mfaClock, rules string) (string, string) {
 	t.Helper()
-	s.policy("alice", rules)
-	s.createUser("alice", "correct horse", "alice")
-	tok := s.login("alice", "correct horse", "dev")
-	out := s.must(200, "POST", "/v1/sys/ward/mfa/totp/enroll", tok, "")
+	s.mfaPolicy("alice", rules)
+	s.mfaCreateUser("alice", "correct horse", "alice")
+	tok := s.mfaLogin("alice", "correct horse", "dev")
+	out := s.mfaMust(200, "POST", "/v1/sys/ward/mfa/totp/enroll", tok, "")
 	d := out["data"].(map[string]any)
 	secret := d["secret"].(string)
 	if !strings.HasPrefix(d["uri"].(string), "otpauth://totp/ward:alice?") {
 		t.Fatalf("enrol URI %v", d["uri"])
 	}
-	s.must(200, "POST", "/v1/sys/ward/mfa/totp/confirm", tok, mustJSON(map[string]any{"code": code(t, secret, clk.now())}))
+	s.mfaMust(200, "POST", "/v1/sys/ward/mfa/totp/confirm", tok, mustJSON(map[string]any{"code": totpCode(t, secret, clk.now())}))
 	return tok, secret
 }
 
-func code(t testing.TB, secret string, at time.Time) string {
+func totpCode(t testing.TB, secret string, at time.Time) string {
 	t.Helper()
 	c, err := totp.Code(secret, at)
 	if err != nil {
@@ -359,127 +359,127 @@ func code(t testing.TB, secret string, at time.Time) string {
 }
 
 func TestMFARequiredRule(t *testing.T) {
-	s, clk := newIdentityServer(t, nil)
-	s.must(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
-	s.must(200, "POST", "/v1/dev/data/app/plain", s.root, `{"data":{"k":"v"}}`)
-	tok, secret := mfaUser(t, s, clk, "rules:\n  - path: dev/app/db\n    capabilities: [read]\n    mfa: required\n  - path: dev/app/plain\n    capabilities: [read]\n")
+	s, clk := newMFAServer(t, nil)
+	s.mfaMust(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
+	s.mfaMust(200, "POST", "/v1/dev/data/app/plain", s.root, `{"data":{"k":"v"}}`)
+	tok, secret := mfaEnrolledUser(t, s, clk, "rules:\n  - path: dev/app/db\n    capabilities: [read]\n    mfa: required\n  - path: dev/app/plain\n    capabilities: [read]\n")
 
 	// A rule without mfa: no code needed.
-	s.must(200, "GET", "/v1/dev/data/app/plain", tok, "")
+	s.mfaMust(200, "GET", "/v1/dev/data/app/plain", tok, "")
 
 	// No code: refused, and the answer asks for one.
-	st, body, h := s.doH("GET", "/v1/dev/data/app/db", tok, "")
-	if st != 403 || h.Get(MFARequiredHeader) != "required" || !strings.Contains(errText(body), "policy alice requires MFA") {
+	st, body, h := s.mfaDoH("GET", "/v1/dev/data/app/db", tok, "")
+	if st != 403 || h.Get(MFARequiredHeader) != "required" || !strings.Contains(mfaErrText(body), "policy alice requires MFA") {
 		t.Fatalf("no code: %d %v %v", st, body, h)
 	}
 	clk.advance(totp.Period)
-	good := code(t, secret, clk.now())
+	good := totpCode(t, secret, clk.now())
 	// Other forms of the good code: refused, and not consumed. (Spaces
 	// around a header value are HTTP's optional white space, removed by
 	// every HTTP stack before ward sees the value; see the totp tests.)
 	for _, f := range []string{good[:3] + " " + good[3:], good[:3] + "\u00a0" + good[3:], "0" + good, strings.Map(func(r rune) rune { return r - '0' + '０' }, good)} {
-		st, body, _ := s.doH("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, f)
-		if st != 403 || !strings.Contains(errText(body), "exactly 6 ASCII digits") {
+		st, body, _ := s.mfaDoH("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, f)
+		if st != 403 || !strings.Contains(mfaErrText(body), "exactly 6 ASCII digits") {
 			t.Fatalf("code form %q: %d %v", f, st, body)
 		}
 	}
 	// The good code once: allowed.
-	st, body, _ = s.doH("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, good)
+	st, body, _ = s.mfaDoH("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, good)
 	if st != 200 {
 		t.Fatalf("good code: %d %v", st, body)
 	}
 	// Again: a replay.
-	st, body, h = s.doH("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, good)
-	if st != 403 || !strings.Contains(errText(body), "already used") || h.Get(MFARequiredHeader) != "required" {
+	st, body, h = s.mfaDoH("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, good)
+	if st != 403 || !strings.Contains(mfaErrText(body), "already used") || h.Get(MFARequiredHeader) != "required" {
 		t.Fatalf("replay: %d %v", st, body)
 	}
 	// Two codes in two headers: refused.
 	clk.advance(totp.Period)
-	st, _, _ = s.doH("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, code(t, secret, clk.now()), MFAHeader, "123456")
+	st, _, _ = s.mfaDoH("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, totpCode(t, secret, clk.now()), MFAHeader, "123456")
 	if st != 400 {
 		t.Fatalf("two MFA headers: %d", st)
 	}
 	// A root token is never asked.
-	s.must(200, "GET", "/v1/dev/data/app/db", s.root, "")
+	s.mfaMust(200, "GET", "/v1/dev/data/app/db", s.root, "")
 }
 
 func TestMFARateLimit(t *testing.T) {
-	s, clk := newIdentityServer(t, nil)
-	s.must(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
-	tok, secret := mfaUser(t, s, clk, "rules:\n  - path: dev/app/db\n    capabilities: [read]\n    mfa: required\n")
+	s, clk := newMFAServer(t, nil)
+	s.mfaMust(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
+	tok, secret := mfaEnrolledUser(t, s, clk, "rules:\n  - path: dev/app/db\n    capabilities: [read]\n    mfa: required\n")
 	clk.advance(totp.Period)
-	good := code(t, secret, clk.now())
+	good := totpCode(t, secret, clk.now())
 	wrong := "000000"
 	if good == wrong {
 		wrong = "111111"
 	}
 	for i := 0; i < 4; i++ { // the confirm step's code is not a failure; 4 wrong + 1 malformed = 5
-		s.must(403, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, wrong)
+		s.mfaMust(403, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, wrong)
 	}
-	s.must(403, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, "12 34 56")
-	st, body, _ := s.doH("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, good)
-	if st != 429 || !strings.Contains(errText(body), "too many wrong codes") {
+	s.mfaMust(403, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, "12 34 56")
+	st, body, _ := s.mfaDoH("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, good)
+	if st != 429 || !strings.Contains(mfaErrText(body), "too many wrong codes") {
 		t.Fatalf("right code after 5 wrong: %d %v; want 429", st, body)
 	}
 	clk.advance(time.Minute)
-	s.must(200, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, code(t, secret, clk.now()))
+	s.mfaMust(200, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, totpCode(t, secret, clk.now()))
 }
 
 func TestMFAFailsClosed(t *testing.T) {
-	s, clk := newIdentityServer(t, nil)
-	s.must(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
+	s, clk := newMFAServer(t, nil)
+	s.mfaMust(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
 	rules := "rules:\n  - path: dev/app/db\n    capabilities: [read]\n    mfa: required\n  - path: auth/token/create\n    capabilities: [create]\n"
-	s.policy("alice", rules)
-	s.createUser("alice", "correct horse", "alice")
-	tok := s.login("alice", "correct horse", "dev")
+	s.mfaPolicy("alice", rules)
+	s.mfaCreateUser("alice", "correct horse", "alice")
+	tok := s.mfaLogin("alice", "correct horse", "dev")
 
 	// Not enrolled: refused with the hint, whatever code is sent.
 	st, body := s.do("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, "123456")
-	if st != 403 || !strings.Contains(errText(body), "ward mfa enroll") {
+	if st != 403 || !strings.Contains(mfaErrText(body), "ward mfa enroll") {
 		t.Fatalf("not enrolled: %d %v", st, body)
 	}
 	// Enrolled but not confirmed: still refused.
-	out := s.must(200, "POST", "/v1/sys/ward/mfa/totp/enroll", tok, "")
+	out := s.mfaMust(200, "POST", "/v1/sys/ward/mfa/totp/enroll", tok, "")
 	secret := out["data"].(map[string]any)["secret"].(string)
-	st, body = s.do("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, code(t, secret, clk.now()))
-	if st != 403 || !strings.Contains(errText(body), "no confirmed TOTP enrolment") {
+	st, body = s.do("GET", "/v1/dev/data/app/db", tok, "", MFAHeader, totpCode(t, secret, clk.now()))
+	if st != 403 || !strings.Contains(mfaErrText(body), "no confirmed TOTP enrolment") {
 		t.Fatalf("unconfirmed: %d %v", st, body)
 	}
 	// A wrong confirmation code confirms nothing.
-	s.must(400, "POST", "/v1/sys/ward/mfa/totp/confirm", tok, `{"code":"12345"}`)
-	s.must(200, "POST", "/v1/sys/ward/mfa/totp/confirm", tok, mustJSON(map[string]any{"code": code(t, secret, clk.now())}))
+	s.mfaMust(400, "POST", "/v1/sys/ward/mfa/totp/confirm", tok, `{"code":"12345"}`)
+	s.mfaMust(200, "POST", "/v1/sys/ward/mfa/totp/confirm", tok, mustJSON(map[string]any{"code": totpCode(t, secret, clk.now())}))
 	// Enrolling again once confirmed is refused.
-	s.must(400, "POST", "/v1/sys/ward/mfa/totp/enroll", tok, "")
+	s.mfaMust(400, "POST", "/v1/sys/ward/mfa/totp/enroll", tok, "")
 
 	// A child token has no identity: refused, even with alice's code.
-	out = s.must(200, "POST", "/v1/auth/token/create", tok, `{"policies":["alice"],"meta":{"username":"alice"}}`)
+	out = s.mfaMust(200, "POST", "/v1/auth/token/create", tok, `{"policies":["alice"],"meta":{"username":"alice"}}`)
 	child := out["auth"].(map[string]any)["client_token"].(string)
 	clk.advance(totp.Period)
-	st, body = s.do("GET", "/v1/dev/data/app/db", child, "", MFAHeader, code(t, secret, clk.now()))
-	if st != 403 || !strings.Contains(errText(body), "no identity") {
+	st, body = s.do("GET", "/v1/dev/data/app/db", child, "", MFAHeader, totpCode(t, secret, clk.now()))
+	if st != 403 || !strings.Contains(mfaErrText(body), "no identity") {
 		t.Fatalf("child token: %d %v", st, body)
 	}
-	s.must(200, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, code(t, secret, clk.now()))
+	s.mfaMust(200, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, totpCode(t, secret, clk.now()))
 
 	// An admin reset: alice is no longer enrolled, and can enrol again.
-	s.must(204, "DELETE", "/v1/sys/ward/mfa/totp/users/Alice", s.root, "")
-	out = s.must(200, "GET", "/v1/sys/ward/mfa/totp/users/alice", s.root, "")
+	s.mfaMust(204, "DELETE", "/v1/sys/ward/mfa/totp/users/Alice", s.root, "")
+	out = s.mfaMust(200, "GET", "/v1/sys/ward/mfa/totp/users/alice", s.root, "")
 	if out["data"].(map[string]any)["enrolled"] != false {
 		t.Fatalf("after reset: %v", out)
 	}
-	s.must(403, "DELETE", "/v1/sys/ward/mfa/totp/users/alice", tok, "")
-	s.must(200, "POST", "/v1/sys/ward/mfa/totp/enroll", tok, "")
+	s.mfaMust(403, "DELETE", "/v1/sys/ward/mfa/totp/users/alice", tok, "")
+	s.mfaMust(200, "POST", "/v1/sys/ward/mfa/totp/enroll", tok, "")
 }
 
 func TestMFADefaults(t *testing.T) {
-	s, clk := newIdentityServer(t, nil)
-	s.must(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
-	s.must(200, "POST", "/v1/dev/data/app/glass", s.root, `{"data":{"k":"v"}}`)
-	s.must(204, "POST", "/v1/dev/metadata/app/glass", s.root, `{"custom_metadata":{"break_glass":"true"}}`)
-	s.must(200, "POST", "/v1/dev/data/app/notglass", s.root, `{"data":{"k":"v"}}`)
-	s.must(204, "POST", "/v1/dev/metadata/app/notglass", s.root, `{"custom_metadata":{"break_glass":"no"}}`)
-	s.must(200, "POST", "/v1/sys/ward/envs/scratch", s.root, "")
-	tok, secret := mfaUser(t, s, clk, "rules:\n  - path: dev/**\n    capabilities: [read, update, destroy]\n  - path: sys/ward/envs/*\n    capabilities: [delete]\n")
+	s, clk := newMFAServer(t, nil)
+	s.mfaMust(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
+	s.mfaMust(200, "POST", "/v1/dev/data/app/glass", s.root, `{"data":{"k":"v"}}`)
+	s.mfaMust(204, "POST", "/v1/dev/metadata/app/glass", s.root, `{"custom_metadata":{"break_glass":"true"}}`)
+	s.mfaMust(200, "POST", "/v1/dev/data/app/notglass", s.root, `{"data":{"k":"v"}}`)
+	s.mfaMust(204, "POST", "/v1/dev/metadata/app/notglass", s.root, `{"custom_metadata":{"break_glass":"no"}}`)
+	s.mfaMust(200, "POST", "/v1/sys/ward/envs/scratch", s.root, "")
+	tok, secret := mfaEnrolledUser(t, s, clk, "rules:\n  - path: dev/**\n    capabilities: [read, update, destroy]\n  - path: sys/ward/envs/*\n    capabilities: [delete]\n")
 	tests := []struct {
 		name, method, path, body string
 	}{
@@ -491,39 +491,39 @@ func TestMFADefaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st, body, h := s.doH(tt.method, tt.path, tok, tt.body)
-			if st != 403 || !strings.Contains(errText(body), "(a shipped default)") || h.Get(MFARequiredHeader) != "required" {
+			st, body, h := s.mfaDoH(tt.method, tt.path, tok, tt.body)
+			if st != 403 || !strings.Contains(mfaErrText(body), "(a shipped default)") || h.Get(MFARequiredHeader) != "required" {
 				t.Fatalf("without a code: %d %v", st, body)
 			}
 			clk.advance(totp.Period)
-			if st, body := s.do(tt.method, tt.path, tok, tt.body, MFAHeader, code(t, secret, clk.now())); st >= 400 {
+			if st, body := s.do(tt.method, tt.path, tok, tt.body, MFAHeader, totpCode(t, secret, clk.now())); st >= 400 {
 				t.Fatalf("with a code: %d %v", st, body)
 			}
 		})
 	}
 	// Untagged by the step above, so now readable without a code; tagged
 	// otherwise: no code needed. Metadata is not data.
-	s.must(200, "GET", "/v1/dev/data/app/glass", tok, "")
-	s.must(200, "GET", "/v1/dev/data/app/notglass", tok, "")
-	s.must(200, "GET", "/v1/dev/metadata/app/notglass", tok, "")
-	s.must(204, "POST", "/v1/dev/metadata/app/notglass", tok, `{"custom_metadata":{"break_glass":"true"}}`)
+	s.mfaMust(200, "GET", "/v1/dev/data/app/glass", tok, "")
+	s.mfaMust(200, "GET", "/v1/dev/data/app/notglass", tok, "")
+	s.mfaMust(200, "GET", "/v1/dev/metadata/app/notglass", tok, "")
+	s.mfaMust(204, "POST", "/v1/dev/metadata/app/notglass", tok, `{"custom_metadata":{"break_glass":"true"}}`)
 
 	// The defaults are listed for anyone to see.
-	out := s.must(200, "GET", "/v1/sys/ward/mfa/defaults", tok, "")
+	out := s.mfaMust(200, "GET", "/v1/sys/ward/mfa/defaults", tok, "")
 	if !strings.Contains(fmt.Sprint(out["data"]), "read-break-glass") {
 		t.Fatalf("defaults: %v", out)
 	}
 }
 
 func TestMFAInFetch(t *testing.T) {
-	s, clk := newIdentityServer(t, nil)
+	s, clk := newMFAServer(t, nil)
 	for _, p := range []string{"app/glass", "app/plain", "app/ruled"} {
-		s.must(200, "POST", "/v1/dev/data/"+p, s.root, `{"data":{"k":"v"}}`)
+		s.mfaMust(200, "POST", "/v1/dev/data/"+p, s.root, `{"data":{"k":"v"}}`)
 	}
-	s.must(204, "POST", "/v1/dev/metadata/app/glass", s.root, `{"custom_metadata":{"break_glass":"true"}}`)
-	tok, secret := mfaUser(t, s, clk, "rules:\n  - path: dev/app/*\n    capabilities: [read]\n  - path: dev/app/ruled\n    capabilities: [read]\n    mfa: required\n")
+	s.mfaMust(204, "POST", "/v1/dev/metadata/app/glass", s.root, `{"custom_metadata":{"break_glass":"true"}}`)
+	tok, secret := mfaEnrolledUser(t, s, clk, "rules:\n  - path: dev/app/*\n    capabilities: [read]\n  - path: dev/app/ruled\n    capabilities: [read]\n    mfa: required\n")
 	statuses := func(hdr ...string) string {
-		out := s.must(200, "POST", "/v1/sys/ward/fetch/dev", tok, `{"paths":["app/glass","app/plain","app/ruled"]}`, hdr...)
+		out := s.mfaMust(200, "POST", "/v1/sys/ward/fetch/dev", tok, `{"paths":["app/glass","app/plain","app/ruled"]}`, hdr...)
 		var st []string
 		for _, r := range out["data"].(map[string]any)["secrets"].([]any) {
 			st = append(st, r.(map[string]any)["status"].(string))
@@ -533,13 +533,13 @@ func TestMFAInFetch(t *testing.T) {
 	if got := statuses(); got != "denied,ok,denied" {
 		t.Fatalf("fetch without a code: %s", got)
 	}
-	out := s.must(200, "POST", "/v1/sys/ward/fetch/dev", tok, `{"paths":["app/glass","app/plain"]}`)
+	out := s.mfaMust(200, "POST", "/v1/sys/ward/fetch/dev", tok, `{"paths":["app/glass","app/plain"]}`)
 	rs := out["data"].(map[string]any)["secrets"].([]any)
 	if rs[0].(map[string]any)["mfa_required"] != true || rs[1].(map[string]any)["mfa_required"] != nil {
 		t.Fatalf("mfa_required flags: %v", rs)
 	}
 	clk.advance(totp.Period)
-	c := code(t, secret, clk.now())
+	c := totpCode(t, secret, clk.now())
 	if got := statuses(MFAHeader, c); got != "ok,ok,ok" {
 		t.Fatalf("fetch with a code: %s (one code serves the whole fetch)", got)
 	}
@@ -551,14 +551,14 @@ func TestMFAInFetch(t *testing.T) {
 // Entries of MFA-checked requests say how the check went; the code is
 // never in the log, not even inside another value.
 func TestMFAAudit(t *testing.T) {
-	s, clk := newIdentityServer(t, nil)
-	s.must(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
-	tok, secret := mfaUser(t, s, clk, "rules:\n  - path: dev/app/db\n    capabilities: [read]\n    mfa: required\n")
+	s, clk := newMFAServer(t, nil)
+	s.mfaMust(200, "POST", "/v1/dev/data/app/db", s.root, `{"data":{"k":"v"}}`)
+	tok, secret := mfaEnrolledUser(t, s, clk, "rules:\n  - path: dev/app/db\n    capabilities: [read]\n    mfa: required\n")
 	clk.advance(totp.Period)
-	c := code(t, secret, clk.now())
-	s.must(200, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, c)
-	s.must(403, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, c)
-	s.must(403, "GET", "/v1/dev/data/app/db", tok, "")
+	c := totpCode(t, secret, clk.now())
+	s.mfaMust(200, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, c)
+	s.mfaMust(403, "GET", "/v1/dev/data/app/db", tok, "", MFAHeader, c)
+	s.mfaMust(403, "GET", "/v1/dev/data/app/db", tok, "")
 	raw, err := os.ReadFile(s.audit)
 	if err != nil {
 		t.Fatal(err)
@@ -569,7 +569,7 @@ func TestMFAAudit(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatal(err)
 		}
-		for _, leaf := range jsonStrings(e) {
+		for _, leaf := range mfaJSONStrings(e) {
 			if strings.Contains(leaf, c) && !strings.HasPrefix(leaf, "hmac-sha256:") {
 				t.Fatalf("the code is in the audit log: %s", line)
 			}
@@ -592,8 +592,8 @@ func TestMFAAudit(t *testing.T) {
 	}
 }
 
-// jsonStrings returns every string in a decoded JSON value.
-func jsonStrings(v any) []string {
+// mfaJSONStrings returns every string in a decoded JSON value.
+func mfaJSONStrings(v any) []string {
 	switch x := v.(type) {
 	case string:
 		return []string{x}
@@ -601,13 +601,13 @@ func jsonStrings(v any) []string {
 		var out []string
 		for k, e := range x {
 			out = append(out, k)
-			out = append(out, jsonStrings(e)...)
+			out = append(out, mfaJSONStrings(e)...)
 		}
 		return out
 	case []any:
 		var out []string
 		for _, e := range x {
-			out = append(out, jsonStrings(e)...)
+			out = append(out, mfaJSONStrings(e)...)
 		}
 		return out
 	}
@@ -617,30 +617,30 @@ func jsonStrings(v any) []string {
 // A rule on users/NAME/password lets a user change a password and
 // nothing else about the user.
 func TestUserpassPasswordPolicyPath(t *testing.T) {
-	s, _ := newIdentityServer(t, nil)
-	s.policy("self", "rules:\n  - path: auth/userpass/users/alice/password\n    capabilities: [update]\n")
-	s.createUser("alice", "correct horse", "self")
-	tok := s.login("alice", "correct horse", "dev")
-	s.must(204, "POST", "/v1/auth/userpass/users/alice/password", tok, `{"password":"battery staple"}`)
-	s.must(403, "POST", "/v1/auth/userpass/users/alice", tok, `{"token_policies":["admin"]}`)
-	s.must(403, "POST", "/v1/auth/userpass/users/bob/password", tok, `{"password":"battery staple"}`)
-	s.login("alice", "battery staple", "dev")
+	s, _ := newMFAServer(t, nil)
+	s.mfaPolicy("self", "rules:\n  - path: auth/userpass/users/alice/password\n    capabilities: [update]\n")
+	s.mfaCreateUser("alice", "correct horse", "self")
+	tok := s.mfaLogin("alice", "correct horse", "dev")
+	s.mfaMust(204, "POST", "/v1/auth/userpass/users/alice/password", tok, `{"password":"battery staple"}`)
+	s.mfaMust(403, "POST", "/v1/auth/userpass/users/alice", tok, `{"token_policies":["admin"]}`)
+	s.mfaMust(403, "POST", "/v1/auth/userpass/users/bob/password", tok, `{"password":"battery staple"}`)
+	s.mfaLogin("alice", "battery staple", "dev")
 }
 
 // A fingerprint set cannot carry a code, so it leaves out the secrets a
 // non-root token could read only with one.
 func TestFingerprintsLeaveOutMFASecrets(t *testing.T) {
-	s, _ := newIdentityServer(t, nil)
+	s, _ := newMFAServer(t, nil)
 	for _, p := range []string{"app/plain", "app/glass", "app/ruled"} {
-		s.must(200, "POST", "/v1/dev/data/"+p, s.root, `{"data":{"password":"value-of-`+strings.ReplaceAll(p, "/", "-")+`"}}`)
+		s.mfaMust(200, "POST", "/v1/dev/data/"+p, s.root, `{"data":{"password":"value-of-`+strings.ReplaceAll(p, "/", "-")+`"}}`)
 	}
-	s.must(204, "POST", "/v1/dev/metadata/app/glass", s.root, `{"custom_metadata":{"break_glass":"true"}}`)
+	s.mfaMust(204, "POST", "/v1/dev/metadata/app/glass", s.root, `{"custom_metadata":{"break_glass":"true"}}`)
 	tok := s.token("dev", "rules:\n  - path: dev/app/*\n    capabilities: [read, list]\n  - path: dev/app/ruled\n    capabilities: [read]\n    mfa: required\n")
 	covered := func(token string) string {
 		var got []string
 		raw, _ := os.ReadFile(s.audit)
 		before := len(strings.Split(string(raw), "\n"))
-		s.must(200, "POST", "/v1/sys/ward/fingerprints/dev", token, `{}`)
+		s.mfaMust(200, "POST", "/v1/sys/ward/fingerprints/dev", token, `{}`)
 		raw, _ = os.ReadFile(s.audit)
 		for _, line := range strings.Split(string(raw), "\n")[before-1:] {
 			var e map[string]any
