@@ -40,7 +40,7 @@ $WARD_CONFIG_DIR/token), where ward's other commands find it.
 			if err != nil {
 				return err
 			}
-			pw, err := readPassword(g, "password for "+args[0]+": ", false)
+			pw, err := readPasswordInput(g, "password for "+args[0]+": ", false)
 			if err != nil {
 				return err
 			}

@@ -169,13 +169,13 @@ func confirmTOTP(cmd *cobra.Command, g *globals) error {
 	if code == "" {
 		if f, ok := stdinTerminal(g.stdin); ok {
 			fmt.Fprint(g.stderr, "code from your app: ")
-			line, err := readLine(f)
+			line, err := readBoundedLine(f)
 			if err != nil {
 				return err
 			}
 			code = strings.TrimSpace(line)
 		} else {
-			line, err := readLine(g.stdin)
+			line, err := readBoundedLine(g.stdin)
 			if err != nil {
 				return err
 			}

@@ -23,10 +23,10 @@ func stdinTerminal(r io.Reader) (*os.File, bool) {
 	return f, true
 }
 
-// readPassword reads a password: without echo from the terminal (twice
+// readPasswordInput reads a password: without echo from the terminal (twice
 // when confirm, to catch a typo), or the first line of stdin when it is
 // not a terminal. Passwords never come from argv.
-func readPassword(g *globals, prompt string, confirm bool) (string, error) {
+func readPasswordInput(g *globals, prompt string, confirm bool) (string, error) {
 	if f, ok := stdinTerminal(g.stdin); ok {
 		fmt.Fprint(g.stderr, prompt)
 		b, err := term.ReadPassword(int(f.Fd()))
@@ -47,7 +47,7 @@ func readPassword(g *globals, prompt string, confirm bool) (string, error) {
 		}
 		return string(b), nil
 	}
-	line, err := readLine(g.stdin)
+	line, err := readBoundedLine(g.stdin)
 	if err != nil {
 		return "", err
 	}
@@ -57,8 +57,8 @@ func readPassword(g *globals, prompt string, confirm bool) (string, error) {
 	return line, nil
 }
 
-// readLine reads one line of at most 4 KiB, without its line ending.
-func readLine(r io.Reader) (string, error) {
+// readBoundedLine reads one line of at most 4 KiB, without its line ending.
+func readBoundedLine(r io.Reader) (string, error) {
 	line, err := bufio.NewReader(io.LimitReader(r, 4096)).ReadString('\n')
 	if err != nil && err != io.EOF {
 		return "", err
@@ -82,7 +82,7 @@ func mfaPrompt(ctx context.Context, refusal *client.ResponseError) (string, erro
 		return "", refusal // apiError gives the hint
 	}
 	fmt.Fprintf(os.Stderr, "ward: %s\nMFA code: ", strings.Join(refusal.Errors, "; "))
-	code, err := readLine(f)
+	code, err := readBoundedLine(f)
 	if err != nil {
 		return "", err
 	}

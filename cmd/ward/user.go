@@ -40,7 +40,7 @@ for the rest of the 15 minutes, whether or not the user exists.
 			if err != nil {
 				return err
 			}
-			pw, err := readPassword(g, "password for "+args[0]+": ", true)
+			pw, err := readPasswordInput(g, "password for "+args[0]+": ", true)
 			if err != nil {
 				return err
 			}
@@ -69,7 +69,7 @@ for the rest of the 15 minutes, whether or not the user exists.
 			if err != nil {
 				return err
 			}
-			pw, err := readPassword(g, "new password for "+args[0]+": ", true)
+			pw, err := readPasswordInput(g, "new password for "+args[0]+": ", true)
 			if err != nil {
 				return err
 			}
