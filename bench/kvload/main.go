@@ -6,6 +6,16 @@
 //	go run ./cmd/ward dev &                       # or any ward server
 //	go run ./bench/kvload -c 16 -d 20s -op read
 //	go run ./bench/kvload -c 16 -d 20s -op write
+//	go run ./bench/kvload -c 16 -d 20s -op write -type postgres
+//
+// With -type postgres the secrets name the built-in postgres type in their
+// metadata, so every write is validated against it; the value is the same
+// as without. -meta gives every secret custom metadata, so that an untyped
+// run can carry as much metadata as a typed one and the two differ only by
+// the validation:
+//
+//	go run ./bench/kvload -op write -meta owner=kvload
+//	go run ./bench/kvload -op write -meta owner=kvload -type postgres
 //
 // The address and token come from WARD_ADDR and WARD_TOKEN or ~/.ward/token,
 // as for the ward CLI. Run it against a server with bbolt storage and the
@@ -15,6 +25,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -37,7 +48,13 @@ func main() {
 	env := flag.String("env", "staging", "environment to use")
 	keys := flag.Int("keys", 100, "number of distinct secrets")
 	size := flag.Int("size", 200, "approximate bytes of each secret value")
+	typ := flag.String("type", "", `"postgres": the secrets are typed postgres, so each write is validated`)
+	meta := flag.String("meta", "", "custom metadata of every secret, KEY=VALUE,KEY=VALUE")
 	flag.Parse()
+	if *typ != "" && *typ != "postgres" {
+		fmt.Fprintln(os.Stderr, "kvload: -type must be postgres or empty")
+		os.Exit(2)
+	}
 	if *op != "read" && *op != "write" {
 		fmt.Fprintln(os.Stderr, "kvload: -op must be read or write")
 		os.Exit(2)
@@ -50,7 +67,23 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kvload: no token; run 'ward dev' (it writes ~/.ward/token) or set WARD_TOKEN")
 		os.Exit(2)
 	}
-	r := &runner{addr: strings.TrimRight(cfg.Address, "/"), token: cfg.Token, env: *env, keys: *keys, size: *size}
+	r := &runner{addr: strings.TrimRight(cfg.Address, "/"), token: cfg.Token, env: *env, keys: *keys, size: *size, typ: *typ, prefix: "kvload/"}
+	r.meta = map[string]string{}
+	for _, kv := range strings.Split(*meta, ",") {
+		if k, v, ok := strings.Cut(kv, "="); ok && k != "" && v != "" {
+			r.meta[k] = v
+		} else if kv != "" {
+			fmt.Fprintln(os.Stderr, "kvload: -meta is KEY=VALUE,KEY=VALUE")
+			os.Exit(2)
+		}
+	}
+	if *typ != "" {
+		r.prefix = "kvload-" + *typ + "/"
+		r.meta["type"] = *typ
+	}
+	if len(r.meta) > 0 {
+		r.prefix = strings.TrimSuffix(r.prefix, "/") + "-meta/"
+	}
 	r.http = &http.Client{Transport: &http.Transport{
 		MaxIdleConns: *clients * 2, MaxIdleConnsPerHost: *clients * 2, IdleConnTimeout: time.Minute,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
@@ -60,7 +93,7 @@ func main() {
 		os.Exit(1)
 	}
 	res := r.run(*clients, *dur, *op)
-	res.print(os.Stdout, *op, *clients, *dur)
+	res.print(os.Stdout, *op, *typ, *meta, *clients, *dur)
 }
 
 type runner struct {
@@ -69,11 +102,14 @@ type runner struct {
 	token      string
 	env        string
 	keys, size int
+	typ        string            // "" or the type the secrets name
+	meta       map[string]string // the secrets' custom metadata
+	prefix     string            // the folder of the secrets
 }
 
 func (r *runner) body(i int) []byte {
 	pad := strings.Repeat("x", r.size)
-	return []byte(fmt.Sprintf(`{"data":{"user":"svc-%d","password":"%s-%d","host":"db-%d.internal","port":5432}}`, i, pad, rand.Int(), i))
+	return []byte(fmt.Sprintf(`{"data":{"user":"svc-%d","password":"%s-%d","host":"db-%d.internal","port":5432,"database":"payments","sslmode":"require"}}`, i, pad, rand.Int(), i))
 }
 
 func (r *runner) do(ctx context.Context, method, path string, body []byte) (int, error) {
@@ -98,12 +134,22 @@ func (r *runner) do(ctx context.Context, method, path string, body []byte) (int,
 // prepare writes the secrets that reads will fetch.
 func (r *runner) prepare() error {
 	for i := 0; i < r.keys; i++ {
-		status, err := r.do(context.Background(), "POST", fmt.Sprintf("%s/data/kvload/k%d", r.env, i), r.body(i))
+		if len(r.meta) > 0 {
+			meta, _ := json.Marshal(map[string]any{"custom_metadata": r.meta})
+			status, err := r.do(context.Background(), "POST", fmt.Sprintf("%s/metadata/%sk%d", r.env, r.prefix, i), meta)
+			if err != nil {
+				return fmt.Errorf("cannot reach ward at %s: %w", r.addr, err)
+			}
+			if status != 204 {
+				return fmt.Errorf("writing the metadata of %sk%d in %s: HTTP %d (does the server know type %q?)", r.prefix, i, r.env, status, r.typ)
+			}
+		}
+		status, err := r.do(context.Background(), "POST", fmt.Sprintf("%s/data/%sk%d", r.env, r.prefix, i), r.body(i))
 		if err != nil {
 			return fmt.Errorf("cannot reach ward at %s: %w", r.addr, err)
 		}
 		if status != 200 {
-			return fmt.Errorf("writing kvload/k%d in %s: HTTP %d (is the environment there, and the token root?)", i, r.env, status)
+			return fmt.Errorf("writing %sk%d in %s: HTTP %d (is the environment there, and the token root?)", r.prefix, i, r.env, status)
 		}
 	}
 	return nil
@@ -130,7 +176,7 @@ func (r *runner) run(clients int, d time.Duration, op string) *result {
 			errs := 0
 			for ctx.Err() == nil {
 				i := rand.N(r.keys)
-				path := fmt.Sprintf("%s/data/kvload/k%d", r.env, i)
+				path := fmt.Sprintf("%s/data/%sk%d", r.env, r.prefix, i)
 				var body []byte
 				method := "GET"
 				if op == "write" {
@@ -157,7 +203,7 @@ func (r *runner) run(clients int, d time.Duration, op string) *result {
 	return res
 }
 
-func (res *result) print(w io.Writer, op string, clients int, d time.Duration) {
+func (res *result) print(w io.Writer, op, typ, meta string, clients int, d time.Duration) {
 	slices.Sort(res.lat)
 	pct := func(p float64) time.Duration {
 		if len(res.lat) == 0 {
@@ -170,7 +216,7 @@ func (res *result) print(w io.Writer, op string, clients int, d time.Duration) {
 		return res.lat[i]
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
-	fmt.Fprintf(w, "op=%s clients=%d duration=%s\n", op, clients, d)
+	fmt.Fprintf(w, "op=%s type=%q meta=%q clients=%d duration=%s\n", op, typ, meta, clients, d)
 	fmt.Fprintf(w, "requests  %d\n", len(res.lat))
 	fmt.Fprintf(w, "req/s     %.0f\n", float64(len(res.lat))/res.wall.Seconds())
 	fmt.Fprintf(w, "p50       %s\n", ms(pct(0.50)))

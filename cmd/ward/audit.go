@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +25,7 @@ sys/audit-hash), and each line carries the hash of the one before it.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newAuditVerifyCmd(g))
+	cmd.AddCommand(newAuditQueryCmd(g))
 	return cmd
 }
 
@@ -83,15 +83,11 @@ func runAuditVerify(ctx context.Context, o auditVerifyOptions) error {
 	if o.format != "text" && o.format != "json" {
 		return usagef("--format %q: want text or json", o.format)
 	}
-	r := o.stdin
-	if o.file != "-" {
-		f, err := os.Open(o.file)
-		if err != nil {
-			return withHint(fmt.Errorf("reading audit log: %w", err), "give the path of the vault's audit log (ward server --audit-log, default DATA/audit.log)")
-		}
-		defer f.Close()
-		r = f
+	r, closeLog, err := openAuditLog(o.file, o.stdin)
+	if err != nil {
+		return err
 	}
+	defer closeLog()
 	n, err := audit.Verify(ctxReader{ctx, r})
 	var ce *audit.ChainError
 	if err != nil && !errors.As(err, &ce) {

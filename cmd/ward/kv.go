@@ -29,6 +29,7 @@ type kvOpts struct {
 	versions []int
 	cas      int
 	field    string
+	fields   []string // FIELD=... arguments of put and patch
 }
 
 func newKVCmd(g *globals) *cobra.Command {
@@ -49,7 +50,7 @@ in shell history or in the process list.`,
 	cmd.AddCommand(
 		newKVPutCmd(g), newKVPatchCmd(g), newKVGetCmd(g), newKVListCmd(g), newKVHistoryCmd(g),
 		newKVRollbackCmd(g), newKVVersionsCmd(g, "delete"), newKVVersionsCmd(g, "undelete"),
-		newKVVersionsCmd(g, "destroy"),
+		newKVVersionsCmd(g, "destroy"), newKVMetadataCmd(g), newKVUsageCmd(g), newKVExpiringCmd(g),
 	)
 	return cmd
 }
@@ -68,13 +69,13 @@ func kvPathArgs(o *kvOpts) cobra.PositionalArgs {
 }
 
 func newKVPutCmd(g *globals) *cobra.Command {
-	return newKVWriteCmd(g, false, "put --env ENV PATH < value.json",
+	return newKVWriteCmd(g, false, "put --env ENV PATH [FIELD=@FILE | FIELD=- | FIELD | FIELD=VALUE]... (or < value.json)",
 		"Write a new version of a secret from a JSON object on stdin or in a file",
 		"check-and-set: write only if the current version is this (0: only if the secret does not exist)")
 }
 
 func newKVPatchCmd(g *globals) *cobra.Command {
-	return newKVWriteCmd(g, true, "patch --env ENV PATH < patch.json",
+	return newKVWriteCmd(g, true, "patch --env ENV PATH [FIELD=@FILE | FIELD=- | FIELD | FIELD=VALUE]... (or < patch.json)",
 		"Merge a JSON object into the current version (null removes a field)",
 		"check-and-set: patch only if the current version is this")
 }
@@ -84,7 +85,8 @@ func newKVWriteCmd(g *globals, patch bool, use, short, casHelp string) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
-		Args:  kvPathArgs(o),
+		Long:  short + ".\n\n" + kvFieldsHelp,
+		Args:  kvWriteArgs(o),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runKVWrite(cmd.Context(), g, o, patch)
 		},
@@ -129,11 +131,11 @@ func runKVWrite(ctx context.Context, g *globals, o *kvOpts, patch bool) error {
 	if err := checkFormat(o.format); err != nil {
 		return err
 	}
-	data, err := readObject(g, o.file)
+	c, err := apiClient()
 	if err != nil {
 		return err
 	}
-	c, err := apiClient()
+	data, err := writeData(ctx, g, c, o)
 	if err != nil {
 		return err
 	}
@@ -149,7 +151,7 @@ func runKVWrite(ctx context.Context, g *globals, o *kvOpts, patch bool) error {
 		vm, err = kv.Put(ctx, o.path, data, &opt)
 	}
 	if err != nil {
-		return apiError(err)
+		return kvWriteError(err, o)
 	}
 	if o.format == "json" {
 		return printJSON(g.stdout, vm)

@@ -33,8 +33,10 @@ func newMaskCmd(g *globals) *cobra.Command {
 		Short: "Mask secret values in a log read from stdin",
 		Long: `Mask copies stdin to stdout with every secret value hidden: the values
 themselves, each line of a multi-line value, and their encoded forms (base64,
-hex, URL, JSON and shell escaping), also when split across reads or folded
-across lines. It is the masker of ward run, for logs that ward did not start.
+hex, URL, JSON and shell escaping), also when split across reads, folded
+across lines, or printed in two parts on two lines (the first part ending one
+line, the rest on the next after a timestamp or a prompt). It is the masker of
+ward run, for logs that ward did not start.
 
 The values come from the vault, --env ENV with the component's secrets as
 ward.yaml declares them (every string field of each), or from --values-file,

@@ -17,7 +17,7 @@ var updateMask = flag.Bool("update-mask", false, "rewrite testdata/mask/*.golden
 
 // maskSecretsInTestdata are the values of testdata/mask/values.json that must
 // never reach ward mask's output or errors.
-var maskSecretsInTestdata = []string{"Zq9-long-db-password", "ghp_0123456789abcdef", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj", "Z2hwXzAxMjM0NTY3ODlh"}
+var maskSecretsInTestdata = []string{"Zq9-long-db-password", "Zq9-long-d\n", "b-password!", "ghp_0123456789abcdef", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj", "Z2hwXzAxMjM0NTY3ODlh"}
 
 func runMaskCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

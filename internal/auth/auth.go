@@ -4,7 +4,8 @@
 // A Store keeps tokens. Most callers need two of its methods: Lookup, which
 // turns the token a request presents into the *Token it stands for (or
 // ErrInvalidToken, whatever the reason), and Create, which mints a child of
-// a token under the rules below. The vault calls CreateRoot once, at init.
+// a token under the rules below. The vault calls CreateRoot once, at init,
+// and CreateLogin for each login (a CI job's JWT exchanged).
 //
 //	st, _ := auth.NewStore(auth.Config{Storage: view})
 //	secret, root, _ := st.CreateRoot(ctx)

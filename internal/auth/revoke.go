@@ -47,6 +47,8 @@ func (s *Store) RevokeEnv(ctx context.Context, envID string) (int, error) {
 	if envID == "" || strings.Contains(envID, "/") {
 		return 0, &RequestError{"env_id", "empty or contains /"}
 	}
+	s.loginMu.Lock()
+	defer s.loginMu.Unlock()
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	hashes, err := s.st.List(ctx, envDir(envID))

@@ -27,6 +27,10 @@ type Store struct {
 	// revocation sees every child that will ever be made of the tokens it
 	// removes.
 	writeMu sync.Mutex
+	// loginMu is held shared by CreateLogin, so logins insert in parallel
+	// and share storage commits, and exclusively by RevokeEnv, so that it
+	// sees every token a login makes in the environment it removes.
+	loginMu sync.RWMutex
 }
 
 // NewStore returns a Store over cfg.Storage.

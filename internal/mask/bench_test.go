@@ -134,6 +134,6 @@ func BenchmarkFind(b *testing.B) {
 	b.SetBytes(int64(len(log)))
 	var ms []match
 	for b.Loop() {
-		ms = m.find(log, ms)
+		ms = m.find(log, ms, false)
 	}
 }

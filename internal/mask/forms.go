@@ -9,28 +9,48 @@ import (
 	"strings"
 )
 
+// form is one encoded form of a value.
+type form struct {
+	b []byte
+	// minHead is the shortest first piece of the form at the end of a
+	// line that the split rule considers (see splitBuilder.add).
+	minHead int
+	// splitOnly forms are only looked for split across two lines: the
+	// whole unpadded base64 encoding, whose last character the base64
+	// core leaves out, so that a short rest of it counts as standing
+	// alone.
+	splitOnly bool
+}
+
+// minHexHead is minHead for hex forms: 8 hex digits, 4 bytes of the value,
+// as for the raw form. A shorter head would be a run of 4 to 7 digits, which
+// ends a great many log lines.
+const minHexHead = 8
+
 // forms returns the distinct encoded forms of v that are masked, raw first.
 // See the package documentation for the list.
-func forms(v []byte, encodedOnly bool) [][]byte {
-	var out [][]byte
+func forms(v []byte, encodedOnly bool) []form {
+	var out []form
 	seen := map[string]bool{}
-	add := func(f []byte) {
+	addMin := func(f []byte, minHead int, splitOnly bool) {
 		if len(f) >= MinLen && !seen[string(f)] {
 			seen[string(f)] = true
-			out = append(out, f)
+			out = append(out, form{f, minHead, splitOnly})
 		}
 	}
+	add := func(f []byte) { addMin(f, minSplitHead, false) }
 	if !encodedOnly {
 		add(v)
 	}
-	add([]byte(hex.EncodeToString(v)))
-	add(bytes.ToUpper([]byte(hex.EncodeToString(v))))
+	addMin([]byte(hex.EncodeToString(v)), minHexHead, false)
+	addMin(bytes.ToUpper([]byte(hex.EncodeToString(v))), minHexHead, false)
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
 		add([]byte(enc.EncodeToString(v)))
 		raw := enc.WithPadding(base64.NoPadding)
 		for align := range 3 {
 			add(base64Core(raw, v, align))
 		}
+		addMin([]byte(raw.EncodeToString(v)), minSplitHead, true)
 	}
 	s := string(v)
 	q := url.QueryEscape(s)

@@ -5,16 +5,23 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
 // FuzzWriter writes a random secret, in a random form, at random places in
 // random text, cut into random chunks, and checks that the form never
-// survives whole.
+// survives whole. With bit 2 of form set, one copy is split across two lines
+// at a random place, its tail after a random prefix on the next line (with
+// bit 3, the line breaks are CRLF), and the test checks that each piece the
+// package documentation promises to mask is masked there.
 func FuzzWriter(f *testing.F) {
 	f.Add([]byte("ghp_0123456789abcdefghij0123456789abcdef"), []byte("log line one\nline two\n"), uint64(1), uint8(0))
 	f.Add([]byte("AKIAABCDEFGH23456789"), []byte("\x1b[31m+ export X=\x1b[0m\n"), uint64(7), uint8(1))
 	f.Add([]byte("p@ss w0rd/+?&="), []byte("{\"k\":\"\"}\r\n"), uint64(3), uint8(2))
+	f.Add([]byte("AKIAIOSFODNN7EXAMPLE"), []byte("2026-01-02T03:04:05.0000000Z + export TOKEN=\n"), uint64(5), uint8(4))
+	f.Add([]byte("glpat-Zx8_k2LmQ9vT3wYpR1sN"), []byte("> Authorization: Bearer \r\n"), uint64(11), uint8(13))
+	f.Add([]byte("k9Qw-2xZ"), []byte("+ echo -n \n"), uint64(2), uint8(6))
 	f.Fuzz(func(t *testing.T, secret, text []byte, seed uint64, form uint8) {
 		if len(secret) < MinLen || len(secret) > 200 || len(text) > 4096 {
 			t.Skip()
@@ -49,6 +56,16 @@ func FuzzWriter(f *testing.F) {
 			text = text[at:]
 		}
 		in = append(in, text...)
+		var head, tail []byte // pieces of a split copy that must be masked
+		// The raw form of a multi-line secret is masked line by line.
+		if form&4 != 0 && !bytes.ContainsAny(enc, "\r\n") {
+			minHead := minSplitHead
+			if form%4 == 2 {
+				minHead = minHexHead
+			}
+			in, head, tail = appendSplit(in, enc, text, r, minHead, form&8 != 0)
+		}
+		in0 := slices.Clone(in)
 		var out bytes.Buffer
 		w := m.NewWriter(&out)
 		for len(in) > 0 {
@@ -65,5 +82,43 @@ func FuzzWriter(f *testing.F) {
 		if bytes.Contains(out.Bytes(), enc) {
 			t.Fatalf("form %d of a %d-byte secret survived", form%4, len(secret))
 		}
+		// Masking never adds an occurrence, so each piece must occur
+		// less often in the output than in the input.
+		for i, p := range [][]byte{head, tail} {
+			if len(p) > 0 && bytes.Count(out.Bytes(), p) >= bytes.Count(in0, p) {
+				t.Fatalf("piece %d (%d bytes) of form %d of a %d-byte secret split across lines survived", i, len(p), form%4, len(secret))
+			}
+		}
 	})
+}
+
+// appendSplit appends to in a line ending with the first h bytes of enc and
+// a line holding a prefix cut from text and the rest of enc, h random. It
+// returns the pieces the split rule promises to mask: the head with its line
+// break if h >= minHead; the tail if h >= minHead or it is a window.
+func appendSplit(in, enc, text []byte, r *rand.Rand, minHead int, crlf bool) (out, head, tail []byte) {
+	nl := "\n"
+	if crlf {
+		nl = "\r\n"
+	}
+	h := 1 + r.IntN(len(enc)-1)
+	prefix := text[:r.IntN(len(text)+1)]
+	if i := bytes.IndexAny(prefix, "\r\n"); i >= 0 {
+		prefix = prefix[:i]
+	}
+	prefix = prefix[:min(len(prefix), splitReach-WindowLen-1)]
+	in = append(in, '\n')
+	in = append(in, enc[:h]...)
+	in = append(in, nl...)
+	in = append(in, prefix...)
+	in = append(in, '=') // a short tail must stand alone
+	in = append(in, enc[h:]...)
+	in = append(in, nl...)
+	if h >= minHead {
+		head = append(slices.Clip(enc[:h]), nl...)
+	}
+	if h >= minHead || len(enc)-h >= WindowLen {
+		tail = enc[h:]
+	}
+	return in, head, tail
 }

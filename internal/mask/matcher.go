@@ -60,7 +60,9 @@ type Matcher struct {
 	window   *tier       // the WindowLen tier, or nil; also used across line folds
 	names    []string    // replacement text by value index
 	prefixes prefixIndex // tells whether a tail may still grow into a match
+	split    *splitIndex // values split across two lines, or nil
 	maxLen   int         // longest pattern
+	context  int         // bytes a Writer keeps before what it has written
 	workers  int         // goroutines per large scan
 	flush    time.Duration
 	after    func(d time.Duration, f func()) (stop func() bool)
@@ -82,6 +84,7 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		m.after = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	byLen := map[int]*tierBuilder{}
+	split := newSplitIndex(len(secrets))
 	var skipped []Skipped
 	for i, s := range secrets {
 		if s.Name == "" {
@@ -93,7 +96,10 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 			owner := int32(len(m.names))
 			m.names = append(m.names, repl(v.name))
 			for _, f := range forms(v.b, v.encodedOnly) {
-				addPatterns(byLen, f, owner, v.public)
+				if !f.splitOnly {
+					addPatterns(byLen, f.b, owner, v.public)
+				}
+				split.add(f.b, f.minHead, owner, v.public)
 			}
 		}
 	}
@@ -116,6 +122,13 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		m.maxLen = max(m.maxLen, l)
 	}
 	m.prefixes = newPrefixIndex(m.tiers)
+	m.split = split.build()
+	m.context = m.maxLen + 1
+	if m.split != nil {
+		// A split value's tail may come up to splitSpan bytes after
+		// its head: keep the head to find the pair again.
+		m.context = max(m.context, splitSpan)
+	}
 	return m, skipped, nil
 }
 
@@ -148,16 +161,17 @@ outer:
 var parallelMin = 512 << 10
 
 // find returns the occurrences in b, sorted by start. Occurrences may
-// overlap and repeat.
-func (m *Matcher) find(b []byte, ms []match) []match {
+// overlap and repeat. eof tells that b ends the stream.
+func (m *Matcher) find(b []byte, ms []match, eof bool) []match {
 	if m.workers == 1 || len(b) < parallelMin {
-		ms = m.findPart(b, ms[:0])
+		ms = m.findPart(b, ms[:0], eof)
 		sortMatches(ms)
 		return ms
 	}
 	// Parts overlap by more than the longest span of a match (a window cut
-	// by a CRLF), so every match lies wholly inside some part.
-	overlap := 2*m.maxLen + 2
+	// by a CRLF, the two pieces of a split value and the byte after), so
+	// every match lies wholly inside some part.
+	overlap := max(2*m.maxLen+2, splitSpan)
 	size := (len(b) + m.workers - 1) / m.workers
 	parts := make([][]match, m.workers)
 	var wg sync.WaitGroup
@@ -168,7 +182,7 @@ func (m *Matcher) find(b []byte, ms []match) []match {
 			break
 		}
 		wg.Go(func() {
-			pm := m.findPart(b[lo:hi], nil)
+			pm := m.findPart(b[lo:hi], nil, eof && hi == len(b))
 			for k := range pm {
 				pm[k].start += lo
 				pm[k].end += lo
@@ -186,23 +200,14 @@ func (m *Matcher) find(b []byte, ms []match) []match {
 }
 
 // findPart is find on one goroutine.
-func (m *Matcher) findPart(b []byte, ms []match) []match {
+func (m *Matcher) findPart(b []byte, ms []match, eof bool) []match {
 	for _, t := range m.tiers {
 		ms = t.scan(b, ms)
 	}
-	if m.window != nil {
-		ms = m.findFolded(b, ms)
+	if m.window == nil && m.split == nil {
+		return ms
 	}
-	return ms
-}
-
-// findFolded finds windows cut in two by a line break (LF or CRLF), as in
-// base64 folded at 64 or 76 columns or a value printed across two lines. Each
-// side becomes its own match, so the line break survives.
-func (m *Matcher) findFolded(b []byte, ms []match) []match {
-	t := m.window
-	const F = WindowLen
-	var j [2*F - 2]byte
+	// Matches across line breaks: folded windows and split values.
 	for off := 0; ; {
 		k := bytes.IndexByte(b[off:], '\n')
 		if k < 0 {
@@ -215,28 +220,53 @@ func (m *Matcher) findFolded(b []byte, ms []match) []match {
 			e1--
 		}
 		a2 := n + 1
-		if e1 < 1 || a2 >= len(b) || !t.mayFold(b, e1, a2) {
-			continue
+		if t := m.window; t != nil && e1 >= 1 && a2 < len(b) && t.mayFold(b, e1, a2) {
+			ms = t.foldAt(b, e1, a2, ms)
 		}
-		before := b[max(0, e1-(F-1)):e1]
-		after := b[a2:min(len(b), a2+F-1)]
-		if len(before)+len(after) < F {
-			continue
-		}
-		c := copy(j[:], before)
-		jl := c + copy(j[c:], after)
-		js := j[:jl]
-		for i := max(0, c-F+1); i < c && i+F <= jl; i++ {
-			if o := t.lookup(js[i : i+F]); o >= 0 {
-				ms = append(ms,
-					match{start: e1 - (c - i), end: e1, owner: o},
-					match{start: a2, end: a2 + i + F - c, owner: o})
+		if x := m.split; x != nil && e1 >= minSplitHead {
+			// x.mayEnd, by hand: the loop is hot.
+			var short, long bool
+			if e1 >= 8 {
+				k := binary.LittleEndian.Uint64(b[e1-8:])
+				w := x.bits[x.bloomWord(k>>32, false)]
+				b4, b8 := bloomBits(k>>32, false), bloomBits(k, true)
+				short, long = w&b4 == b4, w&b8 == b8
+			} else {
+				short, long = x.mayEnd(b, e1)
+			}
+			if short || long {
+				ms = x.splitAt(b, e1, a2, short, long, eof, ms)
 			}
 		}
 	}
 }
 
-// mayFold is a quick test for findFolded: whether one of the 8-grams that
+// foldAt finds windows cut in two by the line break between b[:e1] and
+// b[a2:] (LF or CRLF), as in base64 folded at 64 or 76 columns or a value
+// printed across two lines, once mayFold has said there may be one. Each
+// side becomes its own match, so the line break survives.
+func (t *tier) foldAt(b []byte, e1, a2 int, ms []match) []match {
+	const F = WindowLen
+	before := b[max(0, e1-(F-1)):e1]
+	after := b[a2:min(len(b), a2+F-1)]
+	if len(before)+len(after) < F {
+		return ms
+	}
+	var j [2*F - 2]byte
+	c := copy(j[:], before)
+	jl := c + copy(j[c:], after)
+	js := j[:jl]
+	for i := max(0, c-F+1); i < c && i+F <= jl; i++ {
+		if o := t.lookup(js[i : i+F]); o >= 0 {
+			ms = append(ms,
+				match{start: e1 - (c - i), end: e1, owner: o},
+				match{start: a2, end: a2 + i + F - c, owner: o})
+		}
+	}
+	return ms
+}
+
+// mayFold is a quick test for foldAt: whether one of the 8-grams that
 // straddle the line break between b[:e1] and b[a2:] (with 1, 4 or 7 bytes
 // before it) is in the bitmap. Any window cut by the break contains one.
 func (t *tier) mayFold(b []byte, e1, a2 int) bool {
@@ -277,7 +307,7 @@ const minFoldPiece = 4
 
 // mayStart reports whether tail, shorter than the longest pattern, could be
 // the beginning of a match that more bytes would complete. A single line
-// break inside tail is skipped, as findFolded does.
+// break inside tail is skipped, as foldAt does.
 func (m *Matcher) mayStart(tail []byte) bool {
 	if i := bytes.IndexByte(tail, '\n'); i >= 0 && m.window != nil {
 		if bytes.IndexByte(tail[i+1:], '\n') >= 0 {

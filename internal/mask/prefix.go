@@ -32,8 +32,37 @@ func newPrefixIndex(tiers []*tier) prefixIndex {
 			x = append(x, prefixRef{prefixKey(t.arena[i*t.L:]), uint16(ti), uint32(i)})
 		}
 	}
-	slices.SortFunc(x, func(a, b prefixRef) int { return cmp.Compare(a.key, b.key) })
-	return x
+	return sortPrefixRefs(x)
+}
+
+// sortPrefixRefs sorts x by key: a counting sort on the top 16 bits, then
+// each bucket on its own. Faster than one comparison sort of the whole,
+// which took a third of NewMatcher's time with 1,000 secrets.
+func sortPrefixRefs(x prefixIndex) prefixIndex {
+	if len(x) < 1<<12 {
+		slices.SortFunc(x, func(a, b prefixRef) int { return cmp.Compare(a.key, b.key) })
+		return x
+	}
+	start := make([]int32, 1<<16+1)
+	for _, r := range x {
+		start[r.key>>48+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	out := make(prefixIndex, len(x))
+	next := slices.Clone(start[:1<<16])
+	for _, r := range x {
+		b := r.key >> 48
+		out[next[b]] = r
+		next[b]++
+	}
+	for b := range 1 << 16 {
+		if bucket := out[start[b]:start[b+1]]; len(bucket) > 1 {
+			slices.SortFunc(bucket, func(a, b prefixRef) int { return cmp.Compare(a.key, b.key) })
+		}
+	}
+	return out
 }
 
 func (x prefixIndex) has(tiers []*tier, p []byte) bool {

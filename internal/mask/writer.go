@@ -181,9 +181,11 @@ func (w *Writer) processLocked(final bool) {
 				break
 			}
 		}
+		// A line that ends with a split value's head waits for its tail.
+		hold = min(hold, m.splitHold(b))
 		hold = max(hold, w.done)
 	}
-	w.ms = m.find(b, w.ms)
+	w.ms = m.find(b, w.ms, final)
 	cur := w.done
 	for _, mt := range w.ms {
 		if mt.end <= cur {
@@ -202,8 +204,8 @@ func (w *Writer) processLocked(final bool) {
 	}
 	w.emitLocked(b[cur:hold])
 	w.done = hold
-	// Keep maxLen bytes of context for matches that began before done.
-	if keep := max(0, w.done-m.maxLen-1); keep > 0 {
+	// Keep context for matches that began before done.
+	if keep := max(0, w.done-m.context); keep > 0 {
 		n := copy(w.buf, w.buf[keep:])
 		w.buf = w.buf[:n]
 		w.done -= keep

@@ -45,6 +45,10 @@ type MetadataUpdate struct {
 	CASRequired        *bool
 	DeleteVersionAfter *time.Duration
 	CustomMetadata     map[string]string // replaces the whole map; nil: unchanged
+	// Check, when set, runs under the secret's lock on the custom metadata
+	// the update leaves; current reads the current version's data (nil
+	// when there is no live one). An error stops the update.
+	Check func(custom map[string]string, current func() ([]byte, error)) error
 }
 
 // Vault's limits on custom metadata.

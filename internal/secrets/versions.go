@@ -109,6 +109,21 @@ func (e *Engine) SetMetadata(ctx context.Context, path string, u MetadataUpdate)
 	if err := m.apply(u); err != nil {
 		return err
 	}
+	if u.Check != nil {
+		current := func() ([]byte, error) {
+			if m.CurrentVersion == 0 {
+				return nil, nil
+			}
+			b, err := e.liveData(ctx, path, m, m.CurrentVersion, now)
+			if isNotFound(err) {
+				return nil, nil
+			}
+			return b, err
+		}
+		if err := u.Check(m.CustomMetadata, current); err != nil {
+			return err
+		}
+	}
 	return e.st.Transaction(ctx, []storage.Op{putMetaOp(path, m)})
 }
 

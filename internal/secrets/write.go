@@ -15,6 +15,10 @@ type PutOptions struct {
 	// CAS, when set, makes the write check-and-set: it succeeds only if the
 	// secret's CurrentVersion equals *CAS (0: the secret has no version).
 	CAS *int
+	// Check, when set, runs under the secret's lock on the data about to
+	// be written (for a patch, the merged result) and the secret's custom
+	// metadata (nil for a new secret); an error stops the write.
+	Check func(data []byte, custom map[string]string) error
 }
 
 // Put writes data as a new version of the secret at path and returns the new
@@ -116,6 +120,15 @@ func (e *Engine) write(ctx context.Context, p string, opt PutOptions, create boo
 	data, err := value(m, now)
 	if err != nil {
 		return VersionMetadata{}, err
+	}
+	if opt.Check != nil {
+		var custom map[string]string
+		if m != nil {
+			custom = m.CustomMetadata
+		}
+		if err := opt.Check(data, custom); err != nil {
+			return VersionMetadata{}, err
+		}
 	}
 	if m == nil {
 		m = &storedMeta{CreatedTime: now, Versions: map[int]*storedVersion{}}

@@ -48,6 +48,9 @@ func toAPIError(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	if ae := typesAPIError(err); ae != nil {
+		return ae
+	}
 	var cas *secrets.CASError
 	var envName *vault.EnvNameError
 	var pathErr *policy.PathError

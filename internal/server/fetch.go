@@ -126,6 +126,7 @@ func (s *Server) fetchOne(ctx context.Context, req *request, raw string) (fetchR
 	var data map[string]any
 	json.Unmarshal(ver.Data, &data)
 	r.Status, r.Data, r.Metadata = "ok", ver.Data, versionJSON(ver.Metadata)
+	s.recordRead(req, p, ver.Metadata.Version)
 	if md, err := req.env.KV.Metadata(ctx, p); err == nil {
 		r.CustomMetadata = md.CustomMetadata
 	}

@@ -184,6 +184,7 @@ func (s *Server) kvRead(ctx context.Context, req *request) (*response, error) {
 		return nil, err
 	}
 	meta := versionJSON(ver.Metadata)
+	s.recordRead(req, secretPath(req), ver.Metadata.Version)
 	body := envelope(req, map[string]any{"data": json.RawMessage(ver.Data), "metadata": meta})
 	return &response{status: http.StatusOK, body: body, auditData: map[string]any{"data": data, "metadata": meta}}, nil
 }
@@ -215,7 +216,7 @@ func (s *Server) kvWrite(ctx context.Context, req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	vm, err := req.env.KV.Put(ctx, secretPath(req), body.Data, secrets.PutOptions{CAS: body.Options.CAS})
+	vm, err := req.env.KV.Put(ctx, secretPath(req), body.Data, secrets.PutOptions{CAS: body.Options.CAS, Check: s.writeCheck(req)})
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +231,7 @@ func (s *Server) kvPatch(ctx context.Context, req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	vm, err := req.env.KV.Patch(ctx, secretPath(req), body.Data, secrets.PutOptions{CAS: body.Options.CAS})
+	vm, err := req.env.KV.Patch(ctx, secretPath(req), body.Data, secrets.PutOptions{CAS: body.Options.CAS, Check: s.writeCheck(req)})
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +359,8 @@ func (s *Server) kvMetadataWrite(ctx context.Context, req *request) (*response, 
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	u := secrets.MetadataUpdate{MaxVersions: body.MaxVersions, CASRequired: body.CASRequired, CustomMetadata: body.CustomMetadata}
+	u := secrets.MetadataUpdate{MaxVersions: body.MaxVersions, CASRequired: body.CASRequired, CustomMetadata: body.CustomMetadata,
+		Check: s.metadataCheck(req, body.CustomMetadata)}
 	if body.DeleteVersionAfter.set {
 		u.DeleteVersionAfter = &body.DeleteVersionAfter.d
 	}
@@ -371,6 +373,9 @@ func (s *Server) kvMetadataWrite(ctx context.Context, req *request) (*response, 
 func (s *Server) kvMetadataDelete(ctx context.Context, req *request) (*response, error) {
 	if err := req.env.KV.DeleteMetadata(ctx, secretPath(req)); err != nil {
 		return nil, err
+	}
+	if err := s.v.ForgetUsage(ctx, req.env, secretPath(req)); err != nil {
+		s.log.Warn("forgetting the reads of a destroyed secret failed", "request_id", req.id, "error_type", typeName(err))
 	}
 	return &response{status: http.StatusNoContent}, nil
 }

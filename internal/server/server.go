@@ -316,7 +316,7 @@ func (s *Server) authorize(req *request, rt *route) error {
 		}
 	}
 	req.op, req.policyPath = string(op), ppath
-	if op == opSelf || op == opFetch {
+	if op == opSelf || op == opFetch || op == opEach {
 		return nil // a token's own operations; a fetch checks each secret itself
 	}
 	d := req.acl.Check(ppath, op)
@@ -395,6 +395,7 @@ func (s *Server) auditEntry(req *request, typ string) *audit.Entry {
 		e.Identity = req.token.DisplayName
 		e.Accessor = req.token.Accessor
 		e.Policies = req.token.Policies
+		e.Meta = req.token.Meta // public context: a CI login's pipeline
 	}
 	if req.env != nil {
 		e.Environment = req.env.Name

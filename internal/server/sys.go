@@ -66,6 +66,9 @@ func (s *Server) sysRoute(req *request, rest string) (*route, error) {
 		return s.mfaRoute(req, strings.TrimPrefix(rest, "ward/mfa/"))
 	case strings.HasPrefix(rest, "ward/fetch/"):
 		return s.fetchRoute(req, strings.TrimPrefix(rest, "ward/fetch/"))
+	case strings.HasPrefix(rest, "ward/types"), strings.HasPrefix(rest, "ward/usage/"), rest == "ward/expiring",
+		strings.HasPrefix(rest, "ward/envs/") && strings.HasSuffix(rest, "/rules"):
+		return s.typesRoute(req, rest)
 	case strings.HasPrefix(rest, "ward/envs/"):
 		name := strings.TrimPrefix(rest, "ward/envs/")
 		switch m {

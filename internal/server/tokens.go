@@ -40,6 +40,8 @@ func (s *Server) authRoute(req *request, rest string) (*route, error) {
 		rt.op, rt.handler = policy.CapUpdate, s.tokenRevokeAccessor
 	case strings.HasPrefix(rest, "userpass/"):
 		return s.userpassRoute(req, strings.TrimPrefix(rest, "userpass/"))
+	case strings.HasPrefix(rest, "jwt/"):
+		return s.jwtRoute(req, strings.TrimPrefix(rest, "jwt/"))
 	default:
 		return nil, errorf(http.StatusNotFound, "unknown auth path %q or method %s", rest, req.method)
 	}

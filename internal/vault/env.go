@@ -194,6 +194,9 @@ func (v *Vault) DeleteEnv(ctx context.Context, name string) error {
 	if err := v.barrier.Delete(ctx, envKey(name)); err != nil {
 		return err
 	}
+	if err := v.dropEnvRules(ctx, name); err != nil {
+		return err
+	}
 	return deleteTree(ctx, v.barrier, "env/"+env.ID+"/")
 }
 

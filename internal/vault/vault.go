@@ -14,10 +14,15 @@
 //	sys/audit-key             the audit log's HMAC key
 //	sys/envs/NAME             an environment: its name and random id
 //	sys/policies/NAME         a policy's YAML source
+//	sys/types/NAME            a type's JSON Schema source
+//	sys/envrules/NAME         environment NAME's rules (EnvRules as JSON)
+//	sys/auth/jwt/config       the JWT auth method's issuer (JSON)
+//	sys/auth/jwt/role/NAME    a JWT role (JSON)
 //	sys/token/...             the token store
 //	sys/userpass/users/NAME   a userpass user: argon2id hash, policies, TTLs
 //	sys/mfa/totp/IDENTITY     an identity's TOTP secret and enrolment state
 //	env/ID/kv/...             environment ID's KV v2 engine, sealed with its own key
+//	env/ID/usage/PATH         who read environment ID's secret PATH last (Usage)
 package vault
 
 import (
@@ -32,9 +37,11 @@ import (
 
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/auth/jwtauth"
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/storage"
+	"github.com/wardhq/ward/internal/types"
 )
 
 // Sentinel errors for the vault's states.
@@ -54,6 +61,9 @@ type Config struct {
 	Now       func() time.Time
 	Rand      io.Reader
 	Logger    *slog.Logger // nil: slog.Default()
+	// JWTFetch tunes how OIDC issuers' keys are fetched and cached; zero
+	// fields take jwtauth's defaults, Now defaults to Now above.
+	JWTFetch jwtauth.FetchOptions
 }
 
 // Vault is safe for concurrent use. Its unsealed state (tokens, audit log,
@@ -75,6 +85,11 @@ type unsealed struct {
 	envs     map[string]*Env           // guarded by mu, by name
 	policies map[string]*policy.Policy // guarded by mu, by name
 	acls     map[string]*policy.ACL    // guarded by mu; cache by joined policy names
+	types    map[string]*types.Type    // guarded by mu; stored types, by name
+	envRules map[string]EnvRules       // guarded by mu; by environment name
+	usage    *usageRecorder
+
+	jwt jwtState // the JWT auth method: issuer config and roles
 }
 
 // Open returns a sealed vault over cfg.Storage.
@@ -191,6 +206,19 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 		log.Close()
 		return nil, err
 	}
+	if err := v.loadTypes(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
+	if err := v.loadEnvRules(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
+	if err := v.loadJWT(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
+	v.startUsage(u)
 	return u, nil
 }
 
@@ -206,6 +234,11 @@ func (v *Vault) newTokenStore() (*auth.Store, error) {
 func (v *Vault) Seal() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.unsealed != nil {
+		if err := v.stopUsage(v.unsealed); err != nil {
+			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", "error_type", typeName(err))
+		}
+	}
 	v.barrier.Seal()
 	if v.unsealed == nil {
 		return nil

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newEnvRulesCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "Set and show the metadata an environment requires of its secrets",
+		Long: `An environment's rules list the custom metadata every secret in it must
+carry. Each --require is one rule; a rule of several comma-separated keys is
+met by any one of them. A write (of data or metadata) that leaves a secret
+without what the rules require is refused, naming what is missing and how
+to add it.`,
+		Example: `  ward env rules set prod --require owner --require type --require recipients --require expires_at,rotate_every
+  ward env rules show prod
+  ward env rules set dev --none`,
+	}
+	var require []string
+	var none bool
+	set := &cobra.Command{
+		Use:   "set ENV (--require KEY[,KEY...]... | --none)",
+		Short: "Replace an environment's required metadata",
+		Args:  exactArgs(1, "give the environment's name, like prod"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if none == (len(require) > 0) {
+				return usagef("give --require KEY[,KEY...] (repeatable) or --none")
+			}
+			var groups [][]string
+			for _, r := range require {
+				var g []string
+				for _, k := range strings.Split(r, ",") {
+					if k = strings.TrimSpace(k); k != "" {
+						g = append(g, k)
+					}
+				}
+				if len(g) == 0 {
+					return usagef("--require %q names no key", r)
+				}
+				groups = append(groups, g)
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			if err := c.SetEnvRules(cmd.Context(), args[0], groups); err != nil {
+				return apiError(err)
+			}
+			fmt.Fprintf(g.stdout, "environment %s: %s\n", args[0], describeRules(groups))
+			return nil
+		},
+	}
+	set.Flags().StringArrayVar(&require, "require", nil, "a required metadata key, or several comma-separated of which one is enough (repeatable)")
+	set.Flags().BoolVar(&none, "none", false, "require nothing")
+	var format string
+	show := &cobra.Command{
+		Use:   "show ENV",
+		Short: "Print an environment's required metadata",
+		Args:  exactArgs(1, "give the environment's name, like prod"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			groups, err := c.EnvRules(cmd.Context(), args[0])
+			if err != nil {
+				return apiError(err)
+			}
+			if format == "json" {
+				if groups == nil {
+					groups = [][]string{}
+				}
+				return printJSON(g.stdout, map[string]any{"env": args[0], "required_metadata": groups})
+			}
+			fmt.Fprintf(g.stdout, "environment %s: %s\n", args[0], describeRules(groups))
+			return nil
+		},
+	}
+	formatFlag(show, &format)
+	cmd.AddCommand(set, show)
+	return cmd
+}
+
+func describeRules(groups [][]string) string {
+	if len(groups) == 0 {
+		return "no metadata required"
+	}
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		parts[i] = strings.Join(g, " or ")
+	}
+	return "requires metadata " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wardhq/ward/client"
+	"github.com/wardhq/ward/internal/types"
+)
+
+func init() { register(newTypeCmd) }
+
+func newTypeCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "type",
+		Short: "Write, read, list and delete types: JSON Schemas that secrets must satisfy",
+		Long: `A type is a JSON Schema (draft 2020-12) registered by name. A secret names its
+type in its metadata (ward kv metadata put --env ENV PATH type=NAME), and
+every write of it is then checked against the schema: a value that breaks a
+rule is refused with the environment, path, field and rule, never the value.
+
+ward ships these types: password, api-token, postgres, url-with-credentials,
+tls, ssh-private-key, aws-access-key and jwt-signing-key (ward type read NAME
+prints each). They cannot be replaced or deleted; write your own under
+another name.
+
+Every field is sensitive unless its property says "x-ward-sensitive": false;
+only non-sensitive fields may be given as FIELD=VALUE on a command line.`,
+		Example: `  ward type write payments-db -f payments-db.schema.json --dry-run
+  ward type write payments-db -f payments-db.schema.json
+  ward type read postgres
+  ward kv metadata put --env prod payments/db type=payments-db`,
+	}
+	cmd.AddCommand(newTypeWriteCmd(g), newTypeReadCmd(g), newTypeListCmd(g), newTypeDeleteCmd(g))
+	return cmd
+}
+
+func newTypeWriteCmd(g *globals) *cobra.Command {
+	var file, format string
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "write NAME -f FILE [--dry-run]",
+		Short: "Create or replace a type from a JSON Schema file (- for stdin)",
+		Long: `Create or replace a type. The schema is checked before anything is sent:
+an error names its line. Replacing a type lists every secret of that type,
+in every environment, that does not conform to the new schema; --dry-run
+lists them and changes nothing. A secret that does not conform is refused
+at its next write until it is fixed.`,
+		Args: exactArgs(1, "give the type's name, like payments-db"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if file == "" {
+				return usagef("-f FILE is required (- reads stdin)")
+			}
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			src, err := readInput(g.stdin, file, types.MaxSchemaBytes)
+			if err != nil {
+				return err
+			}
+			if _, err := types.Compile(args[0], src); err != nil {
+				return withHint(fmt.Errorf("%s: %w", file, err), "a type is a JSON Schema (draft 2020-12) object; see 'ward type read postgres' for an example")
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			res, err := c.PutType(cmd.Context(), args[0], src, dryRun)
+			if err != nil {
+				return apiError(err)
+			}
+			if format == "json" {
+				return printJSON(g.stdout, res)
+			}
+			verb := "written"
+			if dryRun {
+				verb = "not written (dry run)"
+			}
+			fmt.Fprintf(g.stdout, "type %s %s\n", args[0], verb)
+			printConflicts(g, res.Conflicts, dryRun)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "the schema's JSON file (- for stdin)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "change nothing; list the secrets that would no longer conform")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+func printConflicts(g *globals, cs []client.TypeConflict, dryRun bool) {
+	if len(cs) == 0 {
+		fmt.Fprintln(g.stdout, "every secret of this type conforms")
+		return
+	}
+	what := "do not conform"
+	if dryRun {
+		what = "would no longer conform"
+	}
+	fmt.Fprintf(g.stdout, "%d secret(s) %s:\n", len(cs), what)
+	for _, c := range cs {
+		for _, p := range c.Problems {
+			fmt.Fprintf(g.stdout, "  %s/%s: field %q: %s\n", c.Env, c.Path, p.Field, p.Message)
+		}
+	}
+}
+
+func newTypeReadCmd(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "read NAME",
+		Short: "Print a type's JSON Schema",
+		Args:  exactArgs(1, "give the type's name, like postgres"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			t, err := c.Type(cmd.Context(), args[0])
+			if err != nil {
+				return apiError(err)
+			}
+			if format == "json" {
+				return printJSON(g.stdout, t)
+			}
+			_, err = fmt.Fprintln(g.stdout, strings.TrimRight(t.Schema, "\n"))
+			return err
+		},
+	}
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+func newTypeListCmd(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the types, built-in and written",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			list, err := c.Types(cmd.Context())
+			if err != nil {
+				return apiError(err)
+			}
+			if format == "json" {
+				return printJSON(g.stdout, list)
+			}
+			rows := [][]string{{"NAME", "KIND"}}
+			for _, t := range list {
+				kind := "written"
+				if t.Builtin {
+					kind = "built-in"
+				}
+				rows = append(rows, []string{t.Name, kind})
+			}
+			return table(g.stdout, rows)
+		},
+	}
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+func newTypeDeleteCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete a written type that no secret names",
+		Args:  exactArgs(1, "give the type's name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			if err := c.DeleteType(cmd.Context(), args[0]); err != nil {
+				return apiError(err)
+			}
+			fmt.Fprintf(g.stdout, "type %s deleted\n", args[0])
+			return nil
+		},
+	}
+}

@@ -1,0 +1,383 @@
+package mask
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"strings"
+)
+
+// A value split across two lines, the first piece (the head) at the end of
+// one line and the rest (the tail) somewhere on the next, after a timestamp
+// or a prompt:
+//
+//	2026-01-02T03:04:05.0000000Z + echo -n AKIAEXAM
+//	2026-01-02T03:04:05.0000000Z + export TOKEN=PLEKEY42
+//
+// Windows mask each piece that is at least WindowLen bytes long. A shorter
+// piece is masked by the split rule: when a line ends with the first h bytes
+// of a form (h >= minSplitHead, or minHexHead for hex) and the next line holds
+// the rest of that form within its first splitReach bytes, both pieces are
+// masked. A tail shorter
+// than minSplitHead must stand alone on the next line (not touch a letter or
+// a digit on either side), since a string of one to three bytes turns up by
+// chance in almost any line. Only the WindowLen bytes of the head next to the
+// break and the first WindowLen bytes of the tail are compared: longer pieces
+// are windows, masked anyway.
+//
+// A Writer holds a line that ends with a possible head, with what follows
+// it, until the next line ends or reaches splitReach bytes, whichever comes
+// first (Matcher.splitHold).
+
+const (
+	// minSplitHead is the shortest head at the end of a line that the split
+	// rule considers. Shorter heads are left visible: holding them would
+	// hold most lines until the next one.
+	minSplitHead = minFoldPiece
+	// splitReach is how far into the next line (bytes after the line
+	// break) the tail must end.
+	splitReach = 256
+	// splitSpan bounds the bytes from the start of a head probe to the end
+	// of the region its tail is looked for in, plus the byte after it.
+	splitSpan = WindowLen + 2 + splitReach + 1
+)
+
+// splitIndex finds, for a line end, the forms whose beginning it could be.
+// An entry is keyed by the last 8 bytes of its head probe, or by the last 4
+// when the probe is shorter than 8; a Bloom filter of the keys rejects most
+// line ends with one load, and a hash table leads from a key to a chain of
+// its entries.
+type splitIndex struct {
+	arena  []byte       // the forms that have entries, end to end
+	ents   []splitEntry // chained by key
+	bits   []uint64     // a Bloom filter of the keys, three bits in one word per key
+	bshift uint         // word index = hash >> bshift
+	table  []splitSlot  // open addressing by key
+	tmask  uint64
+	nkeys  int // used slots
+}
+
+// splitSlot is a key and the index+1 of its first entry; 0 if empty.
+type splitSlot struct {
+	key   uint64
+	first int32
+}
+
+// splitEntry is one way to cut one form: the head probe is
+// arena[at-hl:at], the tail probe arena[at:at+tl]. next is the index+1 of
+// the next entry with the same key, 0 at the end of the chain.
+type splitEntry struct {
+	at     uint32
+	owner  int32
+	next   int32
+	hl, tl uint8
+}
+
+func (x *splitIndex) head(e *splitEntry) []byte {
+	return x.arena[e.at-uint32(e.hl) : e.at]
+}
+
+func (x *splitIndex) tail(e *splitEntry) []byte {
+	return x.arena[e.at : e.at+uint32(e.tl)]
+}
+
+// splitKey is the key of a head probe ending b at e1, hl bytes long.
+func splitKey(b []byte, e1, hl int) uint64 {
+	if hl >= 8 {
+		return binary.LittleEndian.Uint64(b[e1-8:])
+	}
+	return uint64(binary.LittleEndian.Uint32(b[e1-4:]))
+}
+
+// newSplitIndex returns an empty index sized for about n values.
+func newSplitIndex(n int) *splitIndex {
+	// A value of 40 bytes has about 10 forms and 20 cuts of each.
+	size := 1 << max(10, bits.Len(uint(n*256)))
+	return &splitIndex{
+		table: make([]splitSlot, size),
+		tmask: uint64(size - 1),
+		ents:  make([]splitEntry, 0, n*200),
+		arena: make([]byte, 0, n*600),
+	}
+}
+
+// add adds the cuts of form f of value owner that leave a piece shorter
+// than WindowLen and a head of at least minHead bytes, except those with a
+// probe inside a public line. A cut already there (the same probes) keeps
+// its first owner.
+func (x *splitIndex) add(f []byte, minHead int, owner int32, public []string) {
+	n := len(f)
+	if n <= minHead {
+		return
+	}
+	base := len(x.arena)
+	x.arena = append(x.arena, f...)
+	for h := minHead; h < n; h++ {
+		if h >= WindowLen && n-h >= WindowLen {
+			h = n - WindowLen // both pieces are windows: skip to the last short tail
+			continue
+		}
+		hl, tl := min(h, WindowLen), min(n-h, WindowLen)
+		if inPublic(f[h-hl:h], public) || inPublic(f[h:h+tl], public) {
+			continue
+		}
+		x.insert(splitKey(f, h, hl), splitEntry{at: uint32(base + h), owner: owner, hl: uint8(hl), tl: uint8(tl)})
+	}
+}
+
+// insert chains e under key k unless an entry with the same probes is there.
+func (x *splitIndex) insert(k uint64, e splitEntry) {
+	slot := x.slot(k)
+	if slot.first == 0 {
+		if x.nkeys++; x.nkeys*4 > len(x.table)*3 {
+			x.grow()
+			slot = x.slot(k)
+		}
+		slot.key = k
+		slot.first = int32(len(x.ents)) + 1
+		x.ents = append(x.ents, e)
+		return
+	}
+	for i := slot.first; ; {
+		p := &x.ents[i-1]
+		if p.hl == e.hl && p.tl == e.tl && bytes.Equal(x.head(p), x.head(&e)) && bytes.Equal(x.tail(p), x.tail(&e)) {
+			return // a repeat
+		}
+		if p.next == 0 {
+			p.next = int32(len(x.ents)) + 1
+			x.ents = append(x.ents, e)
+			return
+		}
+		i = p.next
+	}
+}
+
+// slot returns the slot of key k, or the empty slot where it would go.
+func (x *splitIndex) slot(k uint64) *splitSlot {
+	for h := (k * mulB) >> 7 & x.tmask; ; h = (h + 1) & x.tmask {
+		if s := &x.table[h]; s.first == 0 || s.key == k {
+			return s
+		}
+	}
+}
+
+func (x *splitIndex) grow() {
+	old := x.table
+	x.table = make([]splitSlot, 2*len(old))
+	x.tmask = uint64(len(x.table) - 1)
+	for _, s := range old {
+		if s.first != 0 {
+			*x.slot(s.key) = s
+		}
+	}
+}
+
+func inPublic(p []byte, public []string) bool {
+	for _, pub := range public {
+		if strings.Contains(pub, string(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// build makes the Bloom filter once every entry is in; nil if there are
+// none.
+func (x *splitIndex) build() *splitIndex {
+	if len(x.ents) == 0 {
+		return nil
+	}
+	bitsLog := max(16, min(bitmapMaxLog, bits.Len(uint(x.nkeys*16))))
+	x.bits = make([]uint64, 1<<(bitsLog-6))
+	x.bshift = uint(64 - (bitsLog - 6))
+	for _, s := range x.table {
+		if s.first == 0 {
+			continue
+		}
+		long := x.ents[s.first-1].hl >= 8
+		x.bits[x.bloomWord(s.key, long)] |= bloomBits(s.key, long)
+	}
+	return x
+}
+
+// The Bloom filter keeps, for each key, three bits in one word. The word
+// depends only on the last 4 bytes of the head, for short and long keys
+// alike, so that one load serves both tests at a line end.
+
+func (x *splitIndex) bloomWord(k uint64, long bool) uint64 {
+	if long {
+		k >>= 32
+	}
+	return (k * mulA) >> x.bshift
+}
+
+func bloomBits(k uint64, long bool) uint64 {
+	if long {
+		k = ^k
+	}
+	h := k * mulB
+	return 1<<(h>>58) | 1<<(h>>52&63) | 1<<(h>>46&63)
+}
+
+// mayEnd is a quick test for splitAt: whether a head may end b at e1
+// (e1 >= 4), by the Bloom filter alone.
+func (x *splitIndex) mayEnd(b []byte, e1 int) (short, long bool) {
+	k4 := uint64(binary.LittleEndian.Uint32(b[e1-4:]))
+	w := x.bits[x.bloomWord(k4, false)]
+	bm := bloomBits(k4, false)
+	short = w&bm == bm
+	if e1 >= 8 {
+		k8 := binary.LittleEndian.Uint64(b[e1-8:])
+		bm = bloomBits(k8, true)
+		long = w&bm == bm
+	}
+	return short, long
+}
+
+// keyed returns the index+1 of the first entry with key k, 0 if none.
+func (x *splitIndex) keyed(k uint64) int32 {
+	return x.slot(k).first
+}
+
+// candidates returns the first entries of the chains of the keys that a
+// head ending b at e1 (e1 >= 4) may have: probes of 4 to 7 bytes, and
+// longer ones. Chains are followed through next.
+func (x *splitIndex) candidates(b []byte, e1 int) (short, long int32) {
+	s, l := x.mayEnd(b, e1)
+	return x.keyedAt(b, e1, s, l)
+}
+
+// keyedAt is candidates once mayEnd has said which keys to look up.
+func (x *splitIndex) keyedAt(b []byte, e1 int, s, l bool) (short, long int32) {
+	if s {
+		short = x.keyed(splitKey(b, e1, 4))
+	}
+	if l {
+		long = x.keyed(splitKey(b, e1, 8))
+	}
+	return short, long
+}
+
+// headAt reports whether the head probe of e ends b at e1.
+func (x *splitIndex) headAt(b []byte, e1 int, e *splitEntry) bool {
+	hl := int(e.hl)
+	return hl <= e1 && string(b[e1-hl:e1]) == string(x.head(e))
+}
+
+// tailIn returns where tail first occurs in b[a2:end], the region of the
+// next line it may lie in, or -1. A tail shorter than minSplitHead counts
+// only where neither neighbour is a letter or a digit; the end of b counts as
+// such a neighbour only at the end of the stream (eof), since the next byte
+// is not known before.
+func tailIn(b []byte, a2, end int, tail []byte, eof bool) int {
+	r := b[a2:end]
+	if len(tail) >= minSplitHead {
+		if i := bytes.Index(r, tail); i >= 0 {
+			return a2 + i
+		}
+		return -1
+	}
+	for off := 0; ; {
+		i := bytes.Index(r[off:], tail)
+		if i < 0 {
+			return -1
+		}
+		s := a2 + off + i
+		e := s + len(tail)
+		if (s == a2 || !isAlnum(b[s-1])) && (e < len(b) && !isAlnum(b[e]) || e == len(b) && eof) {
+			return s
+		}
+		off += i + 1
+	}
+}
+
+func isAlnum(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'z'
+}
+
+// splitRegion is where on the line starting at a2 a tail may lie: up to the
+// next line break or splitReach bytes, whichever comes first.
+func splitRegion(b []byte, a2 int) int {
+	end := min(len(b), a2+splitReach)
+	if k := bytes.IndexByte(b[a2:end], '\n'); k >= 0 {
+		end = a2 + k
+	}
+	return end
+}
+
+// splitAt appends the pieces of values split at the line break between
+// b[:e1] and b[a2:] (e1 >= minSplitHead): for each head that ends the line
+// and whose tail is on the next line, one match for each piece. s and l are
+// what mayEnd said.
+func (x *splitIndex) splitAt(b []byte, e1, a2 int, s, l, eof bool, ms []match) []match {
+	short, long := x.keyedAt(b, e1, s, l)
+	if short == 0 && long == 0 {
+		return ms
+	}
+	end := -1
+	for _, first := range [2]int32{short, long} {
+		for i := first; i != 0; i = x.ents[i-1].next {
+			e := &x.ents[i-1]
+			if !x.headAt(b, e1, e) {
+				continue
+			}
+			if end < 0 {
+				end = splitRegion(b, a2)
+			}
+			if s := tailIn(b, a2, end, x.tail(e), eof); s >= 0 {
+				ms = append(ms,
+					match{start: e1 - int(e.hl), end: e1, owner: e.owner},
+					match{start: s, end: s + int(e.tl), owner: e.owner})
+			}
+		}
+	}
+	return ms
+}
+
+// splitHold returns the start of the earliest head whose tail may still
+// arrive: at the end of the last line in b, if its next line is shorter than
+// splitReach, or at the end of b, where a line break may come next. It
+// returns len(b) if there is none. What follows such a head must be held
+// with it.
+func (m *Matcher) splitHold(b []byte) int {
+	x := m.split
+	if x == nil {
+		return len(b)
+	}
+	hold := len(b)
+	// A line may end at the end of b, or before a CR there.
+	e1 := len(b)
+	if e1 > 0 && b[e1-1] == '\r' {
+		e1--
+	}
+	hold = min(hold, x.heldAt(b, e1, len(b)))
+	from := max(0, len(b)-splitReach-1)
+	if k := bytes.LastIndexByte(b[from:], '\n'); k >= 0 {
+		n := from + k
+		e1 := n
+		if e1 > 0 && b[e1-1] == '\r' {
+			e1--
+		}
+		hold = min(hold, x.heldAt(b, e1, n+1))
+	}
+	return hold
+}
+
+// heldAt returns the start of the earliest head that ends b at e1 and whose
+// tail is not in b[a2:], or len(b).
+func (x *splitIndex) heldAt(b []byte, e1, a2 int) int {
+	hold := len(b)
+	if e1 < minSplitHead {
+		return hold
+	}
+	short, long := x.candidates(b, e1)
+	for _, first := range [2]int32{short, long} {
+		for i := first; i != 0; i = x.ents[i-1].next {
+			e := &x.ents[i-1]
+			if x.headAt(b, e1, e) && (a2 >= len(b) || tailIn(b, a2, len(b), x.tail(e), false) < 0) {
+				hold = min(hold, e1-int(e.hl))
+			}
+		}
+	}
+	return hold
+}

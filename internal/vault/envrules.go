@@ -1,0 +1,266 @@
+package vault
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/wardhq/ward/internal/storage"
+)
+
+// Metadata keys ward reads itself.
+const (
+	MetaOwner       = "owner"
+	MetaRecipients  = "recipients"
+	MetaExpiresAt   = "expires_at"   // RFC 3339
+	MetaRotateEvery = "rotate_every" // a duration: 90d, 2w, 36h
+)
+
+// EnvRules are an environment's rules for the secrets in it.
+// RequiredMetadata is a list of any-of groups: a secret's custom metadata
+// must hold at least one key of every group. For example
+// [["owner"], ["type"], ["recipients"], ["expires_at", "rotate_every"]].
+type EnvRules struct {
+	RequiredMetadata [][]string `json:"required_metadata"`
+}
+
+// ErrInvalidRules is wrapped by the error for rules that cannot be stored.
+var ErrInvalidRules = errors.New("invalid environment rules")
+
+func envRulesKey(name string) string { return "sys/envrules/" + name }
+
+// Check reports whether the rules are well formed: every group non-empty,
+// every key a metadata key of 1 to 128 printable characters.
+func (r EnvRules) Check() error {
+	for i, g := range r.RequiredMetadata {
+		if len(g) == 0 {
+			return fmt.Errorf("%w: required_metadata group %d is empty; list at least one key", ErrInvalidRules, i+1)
+		}
+		for _, k := range g {
+			if k == "" || len(k) > 128 || strings.IndexFunc(k, func(r rune) bool { return !unicode.IsPrint(r) || r == ',' || r == '|' || r == ' ' }) >= 0 {
+				return fmt.Errorf("%w: required metadata key %.40q must be 1 to 128 printable characters without spaces, ',' or '|'", ErrInvalidRules, k)
+			}
+		}
+	}
+	return nil
+}
+
+// Missing returns the groups that custom does not satisfy, in order.
+func (r EnvRules) Missing(custom map[string]string) [][]string {
+	var out [][]string
+	for _, g := range r.RequiredMetadata {
+		ok := false
+		for _, k := range g {
+			if custom[k] != "" {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// MissingMetadataError refuses a write whose secret lacks metadata its
+// environment requires.
+type MissingMetadataError struct {
+	Env, Path string
+	Missing   [][]string
+}
+
+func (e *MissingMetadataError) Error() string {
+	var names, args []string
+	for _, g := range e.Missing {
+		names = append(names, strings.Join(g, " or "))
+		args = append(args, g[0]+"=...")
+	}
+	return fmt.Sprintf("%s/%s: environment %q requires metadata %s; add it with: ward kv metadata put --env %s %s %s",
+		e.Env, e.Path, e.Env, strings.Join(names, ", "), e.Env, e.Path, strings.Join(args, " "))
+}
+
+// MetadataFormatError is a metadata value ward reads that is malformed.
+// The metadata is public, but only the key and the expected form are named.
+type MetadataFormatError struct {
+	Env, Path, Key, Want string
+}
+
+func (e *MetadataFormatError) Error() string {
+	return fmt.Sprintf("%s/%s: metadata %q must be %s", e.Env, e.Path, e.Key, e.Want)
+}
+
+// CheckMetadataFormats checks the metadata keys ward reads: expires_at is
+// an RFC 3339 time, rotate_every a positive duration (ParseCadence).
+func CheckMetadataFormats(env, path string, custom map[string]string) error {
+	if s, ok := custom[MetaExpiresAt]; ok {
+		if _, err := time.Parse(time.RFC3339, s); err != nil {
+			return &MetadataFormatError{Env: env, Path: path, Key: MetaExpiresAt, Want: "an RFC 3339 time, like 2027-01-31T00:00:00Z"}
+		}
+	}
+	if s, ok := custom[MetaRotateEvery]; ok {
+		if _, err := ParseCadence(s); err != nil {
+			return &MetadataFormatError{Env: env, Path: path, Key: MetaRotateEvery, Want: "a duration like 90d, 2w or 36h"}
+		}
+	}
+	return nil
+}
+
+// maxCadenceDays bounds ParseCadence: about 100 years.
+const maxCadenceDays = 36525
+
+// ParseCadence parses a duration as Go does (36h, 90m) or in days and weeks
+// (90d, 2w, 1w3d). It must be positive.
+func ParseCadence(s string) (time.Duration, error) {
+	bad := fmt.Errorf("invalid duration %.40q: use a number and a unit of w, d, h, m or s, like 90d", s)
+	if s == "" {
+		return 0, bad
+	}
+	var total time.Duration
+	rest := s
+	for rest != "" {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 0 || i == len(rest) {
+			break
+		}
+		unit := rest[i]
+		if unit != 'd' && unit != 'w' {
+			break
+		}
+		n, err := strconv.Atoi(rest[:i])
+		if err != nil || n > maxCadenceDays {
+			return 0, bad
+		}
+		day := 24 * time.Hour
+		if unit == 'w' {
+			day *= 7
+		}
+		total += time.Duration(n) * day
+		if total > maxCadenceDays*24*time.Hour {
+			return 0, bad
+		}
+		rest = rest[i+1:]
+	}
+	if rest != "" {
+		d, err := time.ParseDuration(rest)
+		if err != nil {
+			return 0, bad
+		}
+		total += d
+	}
+	if total <= 0 || total > maxCadenceDays*24*time.Hour {
+		return 0, bad
+	}
+	return total, nil
+}
+
+func (v *Vault) loadEnvRules(ctx context.Context, u *unsealed) error {
+	u.envRules = map[string]EnvRules{}
+	names, err := v.barrier.List(ctx, "sys/envrules/")
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		e, err := v.barrier.Get(ctx, envRulesKey(name))
+		if err != nil {
+			return fmt.Errorf("reading the rules of environment %q: %w", name, err)
+		}
+		var r EnvRules
+		if err := json.Unmarshal(e.Value, &r); err != nil {
+			return fmt.Errorf("reading the rules of environment %q: %w", name, err)
+		}
+		u.envRules[name] = r
+	}
+	return nil
+}
+
+// envRulesOp checks r and returns the storage op that stores it as the
+// rules of environment name (a delete when r requires nothing).
+func envRulesOp(name string, r EnvRules) (storage.Op, error) {
+	if err := r.Check(); err != nil {
+		return storage.Op{}, err
+	}
+	if len(r.RequiredMetadata) == 0 {
+		return storage.Op{Kind: storage.OpDelete, Key: envRulesKey(name)}, nil
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return storage.Op{}, err
+	}
+	return storage.Op{Kind: storage.OpPut, Key: envRulesKey(name), Value: b}, nil
+}
+
+// installEnvRules puts r in the cache once the transaction that stored it
+// has committed.
+func (v *Vault) installEnvRules(name string, r EnvRules) error {
+	u, err := v.state()
+	if err != nil {
+		return err
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(r.RequiredMetadata) == 0 {
+		delete(u.envRules, name)
+	} else {
+		u.envRules[name] = r
+	}
+	return nil
+}
+
+// EnvRules returns the rules of environment name; the zero EnvRules when
+// none are set.
+func (v *Vault) EnvRules(name string) (EnvRules, error) {
+	if _, err := v.Env(name); err != nil {
+		return EnvRules{}, err
+	}
+	u, err := v.state()
+	if err != nil {
+		return EnvRules{}, err
+	}
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	return u.envRules[name], nil
+}
+
+// SetEnvRules replaces the rules of environment name. Secrets already
+// stored are not checked; each is held to the rules at its next write.
+func (v *Vault) SetEnvRules(ctx context.Context, name string, r EnvRules) error {
+	if _, err := v.Env(name); err != nil {
+		return err
+	}
+	op, err := envRulesOp(name, r)
+	if err != nil {
+		return err
+	}
+	u, err := v.state()
+	if err != nil {
+		return err
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if err := v.barrier.Transaction(ctx, []storage.Op{op}); err != nil {
+		return err
+	}
+	if len(r.RequiredMetadata) == 0 {
+		delete(u.envRules, name)
+	} else {
+		u.envRules[name] = r
+	}
+	return nil
+}
+
+// dropEnvRules removes the rules of a deleted environment.
+func (v *Vault) dropEnvRules(ctx context.Context, name string) error {
+	if err := v.barrier.Delete(ctx, envRulesKey(name)); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	return v.installEnvRules(name, EnvRules{})
+}

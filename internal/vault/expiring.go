@@ -1,0 +1,56 @@
+package vault
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// Expiring is a secret past or near its expires_at, or due for rotation by
+// its rotate_every counted from its last write.
+type Expiring struct {
+	Env    string    `json:"env"`
+	Path   string    `json:"path"`
+	Reason string    `json:"reason"` // "expires_at" or "rotate_every"
+	Due    time.Time `json:"due"`
+	// Overdue is true when Due has passed.
+	Overdue bool   `json:"overdue"`
+	Owner   string `json:"owner,omitempty"`
+}
+
+// ExpiringSecrets lists the secrets of envs that are due within the given
+// window from now (or already overdue), soonest first. Malformed
+// expires_at or rotate_every values, which writes refuse, are skipped.
+func (v *Vault) ExpiringSecrets(ctx context.Context, envs []*Env, within time.Duration) ([]Expiring, error) {
+	now := v.cfg.Now().UTC()
+	limit := now.Add(within)
+	var out []Expiring
+	for _, env := range envs {
+		err := v.WalkEnv(ctx, env, func(s SecretInfo) error {
+			cm := s.Metadata.CustomMetadata
+			add := func(reason string, due time.Time) {
+				if !due.After(limit) {
+					out = append(out, Expiring{Env: s.Env, Path: s.Path, Reason: reason, Due: due, Overdue: !due.After(now), Owner: cm[MetaOwner]})
+				}
+			}
+			if at, ok := cm[MetaExpiresAt]; ok {
+				if t, err := time.Parse(time.RFC3339, at); err == nil {
+					add(MetaExpiresAt, t.UTC())
+				}
+			}
+			if every, ok := cm[MetaRotateEvery]; ok {
+				if d, err := ParseCadence(every); err == nil {
+					if cur, ok := s.Metadata.Versions[s.Metadata.CurrentVersion]; ok {
+						add(MetaRotateEvery, cur.CreatedTime.Add(d).UTC())
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
+	return out, nil
+}

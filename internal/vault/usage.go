@@ -1,0 +1,214 @@
+package vault
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/wardhq/ward/internal/storage"
+)
+
+// Usage is what ward knows of a secret's reads: the last one, and the
+// version each identity read last. It is kept through the barrier under the
+// environment's key (env/ID/usage/PATH) and goes with the environment.
+type Usage struct {
+	LastRead   time.Time            `json:"last_read"`
+	LastReader string               `json:"last_reader"`
+	Readers    map[string]ReadState `json:"readers"` // by identity
+}
+
+// ReadState is one identity's last read of a secret.
+type ReadState struct {
+	Version int       `json:"version"`
+	At      time.Time `json:"at"`
+}
+
+// maxReaders bounds the identities kept per secret; the least recent go.
+const maxReaders = 256
+
+// usageRecorder batches reads in memory; Flush writes them. Reads are
+// recorded without touching storage, so they stay fast; a failed flush
+// keeps its records for the next one and is logged, never dropped.
+type usageRecorder struct {
+	mu      sync.Mutex
+	pending map[usageKey]*Usage // guarded by mu
+	flushMu sync.Mutex          // one flush at a time
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+type usageKey struct{ envID, path string }
+
+func usageStorageKey(envID, path string) string { return "env/" + envID + "/usage/" + path }
+
+// RecordRead notes that identity read version of env's secret at path.
+func (v *Vault) RecordRead(env *Env, path, identity string, version int) {
+	u, err := v.state()
+	if err != nil {
+		// A read that finished while the vault sealed: say so, not silently.
+		v.cfg.Logger.Warn("a secret read could not be recorded: the vault is sealed", "env", env.Name)
+		return
+	}
+	r := u.usage
+	now := v.cfg.Now().UTC()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := usageKey{env.ID, path}
+	p := r.pending[k]
+	if p == nil {
+		p = &Usage{Readers: map[string]ReadState{}}
+		r.pending[k] = p
+	}
+	if !now.Before(p.LastRead) {
+		p.LastRead, p.LastReader = now, identity
+	}
+	p.Readers[identity] = ReadState{Version: version, At: now}
+}
+
+// FlushUsage writes the reads recorded so far. Records that cannot be
+// written stay pending.
+func (v *Vault) FlushUsage(ctx context.Context) error {
+	u, err := v.state()
+	if err != nil {
+		return err
+	}
+	return v.flushUsage(ctx, u.usage)
+}
+
+func (v *Vault) flushUsage(ctx context.Context, r *usageRecorder) error {
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
+	r.mu.Lock()
+	batch := r.pending
+	r.pending = map[usageKey]*Usage{}
+	r.mu.Unlock()
+	var errs []error
+	for k, p := range batch {
+		if err := v.mergeUsage(ctx, k, p); err != nil {
+			errs = append(errs, err)
+			r.mu.Lock()
+			if q := r.pending[k]; q != nil {
+				mergeInto(p, q)
+			}
+			r.pending[k] = p
+			r.mu.Unlock()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (v *Vault) mergeUsage(ctx context.Context, k usageKey, p *Usage) error {
+	key := usageStorageKey(k.envID, k.path)
+	stored := &Usage{Readers: map[string]ReadState{}}
+	e, err := v.barrier.Get(ctx, key)
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(e.Value, stored); err != nil || stored.Readers == nil {
+			stored = &Usage{Readers: map[string]ReadState{}}
+		}
+	case errors.Is(err, storage.ErrNotFound):
+	default:
+		return err
+	}
+	mergeInto(stored, p)
+	b, _ := json.Marshal(stored)
+	return v.barrier.Put(ctx, &storage.Entry{Key: key, Value: b})
+}
+
+// mergeInto adds src's reads to dst, keeping the later of each.
+func mergeInto(dst, src *Usage) {
+	if src.LastRead.After(dst.LastRead) || dst.LastRead.IsZero() {
+		dst.LastRead, dst.LastReader = src.LastRead, src.LastReader
+	}
+	for id, s := range src.Readers {
+		if d, ok := dst.Readers[id]; !ok || !s.At.Before(d.At) {
+			dst.Readers[id] = s
+		}
+	}
+	if len(dst.Readers) > maxReaders {
+		ids := make([]string, 0, len(dst.Readers))
+		for id := range dst.Readers {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return dst.Readers[ids[i]].At.After(dst.Readers[ids[j]].At) })
+		for _, id := range ids[maxReaders:] {
+			delete(dst.Readers, id)
+		}
+	}
+}
+
+// SecretUsage returns the reads of env's secret at path, pending ones
+// included. A secret never read has a zero Usage.
+func (v *Vault) SecretUsage(ctx context.Context, env *Env, path string) (*Usage, error) {
+	if err := v.FlushUsage(ctx); err != nil {
+		return nil, fmt.Errorf("writing pending usage: %w", err)
+	}
+	e, err := v.barrier.Get(ctx, usageStorageKey(env.ID, path))
+	if errors.Is(err, storage.ErrNotFound) {
+		return &Usage{Readers: map[string]ReadState{}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out Usage
+	if err := json.Unmarshal(e.Value, &out); err != nil {
+		return nil, fmt.Errorf("reading usage of %s/%s: %w", env.Name, path, err)
+	}
+	return &out, nil
+}
+
+// UsageFlushInterval is how often recorded reads are written.
+const UsageFlushInterval = time.Second
+
+func (v *Vault) startUsage(u *unsealed) {
+	r := &usageRecorder{pending: map[usageKey]*Usage{}, stop: make(chan struct{}), done: make(chan struct{})}
+	u.usage = r
+	go func() {
+		defer close(r.done)
+		t := time.NewTicker(UsageFlushInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-r.stop:
+				return
+			case <-t.C:
+				if err := v.flushUsage(context.Background(), r); err != nil {
+					v.cfg.Logger.Error("recording secret reads failed; will retry", "error_type", typeName(err))
+				}
+			}
+		}
+	}()
+}
+
+// stopUsage ends the flusher and writes what is pending; called with the
+// barrier still open.
+func (v *Vault) stopUsage(u *unsealed) error {
+	if u.usage == nil {
+		return nil
+	}
+	close(u.usage.stop)
+	<-u.usage.done
+	return v.flushUsage(context.Background(), u.usage)
+}
+
+// ForgetUsage drops what is recorded of the reads of env's secret at path,
+// for a secret destroyed with its metadata.
+func (v *Vault) ForgetUsage(ctx context.Context, env *Env, path string) error {
+	u, err := v.state()
+	if err != nil {
+		return err
+	}
+	u.usage.flushMu.Lock()
+	defer u.usage.flushMu.Unlock()
+	u.usage.mu.Lock()
+	delete(u.usage.pending, usageKey{env.ID, path})
+	u.usage.mu.Unlock()
+	if err := v.barrier.Delete(ctx, usageStorageKey(env.ID, path)); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	return nil
+}
