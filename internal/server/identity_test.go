@@ -306,14 +306,22 @@ func TestLoginsAreAudited(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
 		var e map[string]any
 		json.Unmarshal([]byte(line), &e)
-		if e["path"] != "auth/userpass/login/alice" || e["type"] != "response" {
+		if e["path"] != "auth/userpass/login/alice" {
 			continue
 		}
-		if e["identity"] != "userpass-alice" {
-			t.Fatalf("login entry without identity: %s", line)
+		if e["type"] == "request" {
+			if d, _ := e["data"].(map[string]any); d["password"] != nil || d["env"] == nil {
+				t.Fatalf("login request entry's data: %s", line)
+			}
+			continue
 		}
 		switch e["status"] {
 		case float64(200):
+			// The response entry names the new token and its identity.
+			meta, _ := e["meta"].(map[string]any)
+			if e["identity"] != "token-userpass-alice" || meta["ward_identity"] != "userpass/alice" {
+				t.Fatalf("login response entry: %s", line)
+			}
 			ok++
 		case float64(400):
 			failed++
@@ -584,6 +592,9 @@ func TestMFAAudit(t *testing.T) {
 		}
 		if e["path"] == "dev/data/app/db" && e["type"] == "response" && e["operation"] == "read" {
 			meta, _ := e["meta"].(map[string]any)
+			if meta["ward_identity"] != "userpass/alice" {
+				t.Fatalf("the token's own metadata is lost beside mfa: %s", line)
+			}
 			outcomes = append(outcomes, fmt.Sprint(meta["mfa"]))
 		}
 	}

@@ -401,7 +401,13 @@ func (s *Server) auditEntry(req *request, typ string) *audit.Entry {
 		e.Environment = req.env.Name
 	}
 	if req.mfa != "" {
-		e.Meta = map[string]string{"mfa": req.mfa}
+		meta := map[string]string{"mfa": req.mfa}
+		for k, v := range e.Meta {
+			if k != "mfa" {
+				meta[k] = v
+			}
+		}
+		e.Meta = meta
 	}
 	return e
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
@@ -315,61 +314,38 @@ type loginBody struct {
 
 // userLogin checks a password and answers with a token in Vault's auth
 // block. pathName is the name in the path, "" for auth/userpass/login
-// with the name in the body. The login is audited here, since no token
-// brought it through the pipeline: a request and a response entry, with
-// the password left out, written before the answer.
+// with the name in the body. A login changes the store, so its request
+// entry is written before anything happens, without the password, and
+// under the normalised name's path; the pipeline writes the response
+// entry, which names the new token.
 func (s *Server) userLogin(pathName string) handlerFunc {
 	return func(ctx context.Context, req *request) (*response, error) {
 		var body loginBody
-		if err := decodeKnown(req.body, &body); err != nil {
-			return nil, err
-		}
+		bodyErr := decodeKnown(req.body, &body)
 		name := pathName
 		if name == "" {
 			name = body.Username
-		} else if body.Username != "" {
+		}
+		if norm, err := userpass.Normalize(name); err == nil {
+			req.path = "auth/userpass/login/" + norm
+		}
+		req.audited, req.op, req.policyPath, req.auditOmit = true, "login", req.path, []string{"password"}
+		if err := s.auditRequest(req, false); err != nil {
+			req.audited = false
+			return nil, auditFailed(req.id)
+		}
+		if bodyErr != nil {
+			return nil, bodyErr
+		}
+		if pathName != "" && body.Username != "" {
 			a, errA := userpass.Normalize(body.Username)
 			b, errB := userpass.Normalize(pathName)
 			if errA != nil || errB != nil || a != b {
 				return nil, errorf(http.StatusBadRequest, `"username" names another user than the path; give one of them`)
 			}
 		}
-		// The request entry is in the log before a token can be made,
-		// the response entry before it is handed out.
-		norm, _ := userpass.Normalize(name)
-		reqE := loginEntry(req, norm)
-		log, err := s.v.Audit()
-		if err != nil {
-			return nil, err
-		}
-		if err := log.Write(ctx, reqE); err != nil {
-			return nil, auditFailed(req.id)
-		}
-		resp, err := s.login(ctx, req, name, &body)
-		respE := *reqE
-		respE.Type = "response"
-		if err != nil {
-			ae := toAPIError(err)
-			respE.Status, respE.Error = ae.status, ae.Error()
-		} else {
-			respE.Status, respE.Data, respE.Environment = resp.status, resp.auditData, req.env.Name
-		}
-		if aerr := log.Write(context.WithoutCancel(ctx), &respE); aerr != nil {
-			return nil, auditFailed(req.id)
-		}
-		return resp, err
+		return s.login(ctx, req, name, &body)
 	}
-}
-
-// loginEntry is the request entry of a login. The body, which holds the
-// password, is not recorded.
-func loginEntry(req *request, name string) *audit.Entry {
-	e := &audit.Entry{Type: "request", RequestID: req.id, Path: "auth/userpass/login", Operation: "login", RemoteAddr: req.http.RemoteAddr}
-	if name != "" {
-		e.Path += "/" + name
-		e.Identity = "userpass-" + name
-	}
-	return e
 }
 
 func (s *Server) login(ctx context.Context, req *request, name string, body *loginBody) (*response, error) {
@@ -410,7 +386,7 @@ func (s *Server) login(ctx context.Context, req *request, name string, body *log
 	if err != nil {
 		return nil, err
 	}
-	req.env = e
+	req.token, req.env = tok, e // the response entry names the new token
 	return s.authResponse(req, secret, tok), nil
 }
 
