@@ -20,6 +20,16 @@ type FetchResult struct {
 	// MFARequired: denied for want of a TOTP code (see WithMFACode); one
 	// code serves every secret of a fetch.
 	MFARequired bool `json:"mfa_required"`
+	// TypeProblems lists the rules Data breaks of the type FetchTyped asked
+	// it be checked against; empty when it conforms.
+	TypeProblems []TypeProblem `json:"type_problems"`
+}
+
+// TypeProblem is one rule of a type a secret breaks. It never holds a value.
+type TypeProblem struct {
+	Field   string `json:"field"`
+	Rule    string `json:"rule"`
+	Message string `json:"message"`
 }
 
 // Fetch reads the current version of each secret at paths in env in one
@@ -28,16 +38,27 @@ type FetchResult struct {
 // not an error. When some are denied for want of a TOTP code and
 // Config.MFAPrompt is set, the fetch is made once more with a code.
 func (c *Client) Fetch(ctx context.Context, env string, paths []string) ([]FetchResult, error) {
+	return c.FetchTyped(ctx, env, paths, nil)
+}
+
+// FetchTyped is Fetch that also has the server check each secret named in
+// types (path to type name) against that type, reporting the rules it breaks
+// in TypeProblems.
+func (c *Client) FetchTyped(ctx context.Context, env string, paths []string, types map[string]string) ([]FetchResult, error) {
 	var out envelope[struct {
 		Secrets []FetchResult `json:"secrets"`
 	}]
+	body := map[string]any{"paths": paths}
+	if len(types) > 0 {
+		body["types"] = types
+	}
 	path := "sys/ward/fetch/" + escapePath(env)
-	if err := c.do(ctx, http.MethodPost, path, nil, map[string]any{"paths": paths}, &out, nil); err != nil {
+	if err := c.do(ctx, http.MethodPost, path, nil, body, &out, nil); err != nil {
 		return nil, err
 	}
 	if ctx, ok := c.fetchMFA(ctx, path, out.Data.Secrets); ok {
 		out.Data.Secrets = nil
-		if err := c.do(ctx, http.MethodPost, path, nil, map[string]any{"paths": paths}, &out, nil); err != nil {
+		if err := c.do(ctx, http.MethodPost, path, nil, body, &out, nil); err != nil {
 			return nil, err
 		}
 	}

@@ -17,8 +17,10 @@ components:
   api:
     language: go
     env:
-      DATABASE_URL: {from: payments/db, field: url, type: postgres}
+      DATABASE_URL: {from: payments/db, field: url}
       DB_PASSWORD:  {from: payments/db, field: password}
+      PG_HOST:      {from: payments/pg, field: host, type: postgres}
+      SIGNING_KEY:  {from: payments/signing, field: password, type: jwt-signing-key}
       STRIPE_KEY:   {from: payments/stripe, field: secret_key}
       SENTRY_DSN:   {from: shared/sentry, field: dsn, optional: true}
       ROOT_KEY:     {from: admin/root, field: key}
@@ -38,6 +40,11 @@ func TestCheck(t *testing.T) {
 	s := startDev(t, "")
 	s.mustWard(`{"url":"postgres://app:s3cr3t-url@db/app","port":5432}`, "kv", "put", "--env", "staging", "payments/db")
 	s.mustWard(`{"key":"s3cr3t-root"}`, "kv", "put", "--env", "staging", "admin/root")
+	// Untyped, and not what the manifest's type wants.
+	s.mustWard(`{"host":"db","port":"s3cr3t-port","user":"app"}`, "kv", "put", "--env", "staging", "payments/pg")
+	// Typed, but not the type the manifest names.
+	s.mustWard("", "kv", "metadata", "put", "--env", "staging", "payments/signing", "type=password")
+	s.mustWard(`{"password":"s3cr3t-signing"}`, "kv", "put", "--env", "staging", "payments/signing")
 	s.mustWard(`{"key":"s3cr3t-legacy"}`, "kv", "put", "--env", "staging", "payments/legacy")
 	s.mustWard(`{"cert":"s3cr3t-cert"}`, "kv", "put", "--env", "staging", "payments/tls")
 	s.mustWard(`{"old":"s3cr3t-old"}`, "kv", "put", "--env", "staging", "payments/retired")
@@ -74,14 +81,15 @@ func TestCheck(t *testing.T) {
 		t.Fatalf("api: exit %d, want 1\n%s%s", code, out, errOut)
 	}
 	for _, want := range []string{
-		`staging/payments/db: field "password" missing (needed by DB_PASSWORD) — hint: ward kv patch --env staging payments/db < patch.json`,
+		`staging/payments/db: field "password" missing (needed by DB_PASSWORD) — hint: ward kv patch --env staging payments/db password=@FILE`,
+		`staging/payments/pg: does not conform to type postgres: field "port": must be an integer between 1 and 65535 (needed by PG_HOST) — hint: ward kv patch --env staging payments/pg port=@FILE ('ward type read postgres' shows the rules)`,
+		`staging/payments/signing: is of type password, but the manifest names type jwt-signing-key (needed by SIGNING_KEY) — hint: if the manifest is right (line 9), retype it: ward kv metadata put --env staging payments/signing type=jwt-signing-key; else change type: in the manifest`,
 		"staging/payments/stripe: no secret at this path (needed by STRIPE_KEY) — hint: ward kv put --env staging payments/stripe < value.json",
 		"staging/shared/sentry: no secret at this path (needed by SENTRY_DSN, optional: left unset)",
 		"staging/admin/root: permission denied",
 		"staging/payments/legacy: expired at ",
 		"staging/payments/retired: its current version is deleted or destroyed (needed by RETIRED) — hint: ward kv history --env staging payments/retired, then ward kv undelete",
-		"7 secrets checked for component api in staging: 5 failed, 1 warning",
-		"note: type checks are not done yet: DATABASE_URL (type postgres)",
+		"9 secrets checked for component api in staging: 7 failed, 1 warning",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("api: output lacks %q:\n%s", want, out)
@@ -103,8 +111,8 @@ func TestCheck(t *testing.T) {
 	for _, p := range rep.Problems {
 		sev[p.Secret+" "+p.Field] = p.Severity
 	}
-	want := map[string]string{"payments/db password": "error", "payments/stripe ": "error", "shared/sentry ": "warning", "admin/root ": "error", "payments/legacy ": "error", "payments/retired ": "error"}
-	if code != 1 || rep.OK || rep.Checked != 7 || len(sev) != len(want) {
+	want := map[string]string{"payments/db password": "error", "payments/stripe ": "error", "shared/sentry ": "warning", "admin/root ": "error", "payments/legacy ": "error", "payments/retired ": "error", "payments/pg port": "error", "payments/pg database": "error", "payments/pg password": "error", "payments/signing ": "error"}
+	if code != 1 || rep.OK || rep.Checked != 9 || len(sev) != len(want) {
 		t.Errorf("json: exit %d, %+v", code, rep)
 	}
 	for k, v := range want {

@@ -25,6 +25,7 @@ type checkOpts struct {
 	component string
 	format    string
 	file      string
+	role      ciRole
 	now       func() time.Time // nil: time.Now
 }
 
@@ -41,15 +42,20 @@ Every problem is reported at once, one line each (ENV/PATH: problem —
 hint: fix), then a summary that counts secrets: a failed one has a problem
 that a required entry cannot live with; a warning concerns optional entries
 only, which ward run would leave unset. Values are fetched to be checked,
-never printed. A type: in the manifest is not checked yet: the output says
-so when one is set.
+never printed. An entry's type: is checked on the server: the secret must
+be of that type (or untyped) and its value must conform to it now, so a
+type changed since the secret was written shows here.
+
+With --role, ward check first logs in with the CI job's OIDC token, as
+'ward login --ci' does, and revokes that ward token once it has fetched.
 
 Exit status: 1 when a required secret fails (a problem with an optional one
 is a warning), 0 otherwise, 2 on a usage error (no manifest, an invalid
 one, an unknown component).`,
 		Example: `  ward check --env staging
   ward check --env prod --component indexer --format json
-  ward check --env staging -f deploy/ward.yaml`,
+  ward check --env staging -f deploy/ward.yaml
+  ward check --env staging --role ci-staging       # in a CI job: log in with its OIDC token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireEnv(o.env); err != nil {
@@ -65,6 +71,7 @@ one, an unknown component).`,
 	cmd.Flags().StringVar(&o.component, "component", "", "the component to check (required when the manifest has several)")
 	manifestFlag(cmd, &o.file)
 	formatFlag(cmd, &o.format)
+	addRoleFlags(cmd, &o.role)
 	return cmd
 }
 
@@ -86,23 +93,23 @@ type checkReport struct {
 	OK        bool           `json:"ok"`
 	Checked   int            `json:"checked"`
 	Problems  []checkProblem `json:"problems"`
-	Notes     []string       `json:"notes,omitempty"`
 }
 
 // fetchComponent loads the manifest's component and fetches every secret
 // it declares from env, in batches. A failure to reach the server or a
 // refusal of the whole request is returned as the client gave it, for the
 // caller to wrap.
-func fetchComponent(ctx context.Context, g *globals, file, component, env string) (*manifest.Component, map[string]manifest.Fetched, error) {
+func fetchComponent(ctx context.Context, g *globals, file, component, env string, role *ciRole) (*manifest.Component, map[string]manifest.Fetched, error) {
 	c, err := manifestComponent(g, file, component)
 	if err != nil {
 		return nil, nil, err
 	}
-	cl, err := apiClient()
+	cl, done, err := roleClient(ctx, g, role)
 	if err != nil {
-		return nil, nil, usagef("%v", err)
+		return nil, nil, err
 	}
-	fetched, err := fetchSecrets(ctx, cl, env, c.Secrets())
+	defer done()
+	fetched, err := fetchSecrets(ctx, cl, env, c.Secrets(), c.SecretTypes())
 	if err != nil {
 		return nil, nil, &fetchError{err}
 	}
@@ -116,7 +123,7 @@ func (e *fetchError) Error() string { return e.err.Error() }
 func (e *fetchError) Unwrap() error { return e.err }
 
 func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
-	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env)
+	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return apiError(fe.err)
@@ -130,7 +137,7 @@ func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
 	}
 	res := c.Resolve(fetched, now())
 	res.Wipe() // check needs the issues only
-	rep := checkReport{Env: o.env, Component: c.Name, OK: !res.Failed(), Checked: len(c.Secrets()), Problems: []checkProblem{}, Notes: typeNotes(c)}
+	rep := checkReport{Env: o.env, Component: c.Name, OK: !res.Failed(), Checked: len(c.Secrets()), Problems: []checkProblem{}}
 	for _, is := range res.Issues {
 		rep.Problems = append(rep.Problems, checkProblem{
 			Secret: is.Secret, Field: is.Field, Var: is.Var, Line: is.Line,
@@ -177,13 +184,14 @@ func manifestComponent(g *globals, file, name string) (*manifest.Component, erro
 }
 
 // fetchSecrets reads paths from env in as few batched fetches as the
-// server allows.
-func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []string) (map[string]manifest.Fetched, error) {
+// server allows, and has the server check the secrets named in types
+// against those types.
+func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []string, types map[string]string) (map[string]manifest.Fetched, error) {
 	out := make(map[string]manifest.Fetched, len(paths))
 	for len(paths) > 0 {
 		batch := paths[:min(len(paths), maxFetchBatch)]
 		paths = paths[len(batch):]
-		res, err := cl.Fetch(ctx, env, batch)
+		res, err := cl.FetchTyped(ctx, env, batch, types)
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +199,11 @@ func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []st
 			return nil, fmt.Errorf("the server answered %d of %d secrets", len(res), len(batch))
 		}
 		for i, r := range res {
-			out[batch[i]] = manifest.Fetched{Status: manifest.FetchStatus(r.Status), Error: r.Error, Data: r.Data, CustomMetadata: r.CustomMetadata, MFARequired: r.MFARequired}
+			f := manifest.Fetched{Status: manifest.FetchStatus(r.Status), Error: r.Error, Data: r.Data, CustomMetadata: r.CustomMetadata, MFARequired: r.MFARequired}
+			for _, p := range r.TypeProblems {
+				f.TypeProblems = append(f.TypeProblems, manifest.TypeProblem{Field: p.Field, Message: p.Message})
+			}
+			out[batch[i]] = f
 		}
 	}
 	return out, nil
@@ -218,30 +230,19 @@ func checkHint(env string, is manifest.Issue) string {
 	case manifest.IssueNotObject:
 		return fmt.Sprintf("write it as a JSON object: ward kv put --env %s %s < value.json", env, p)
 	case manifest.IssueFieldMissing, manifest.IssueFieldNull:
-		return fmt.Sprintf("ward kv patch --env %s %s < patch.json", env, p)
+		return fmt.Sprintf("ward kv patch --env %s %s %s=@FILE", env, p, is.Field)
+	case manifest.IssueTypeMismatch:
+		return fmt.Sprintf("if the manifest is right (line %d), retype it: ward kv metadata put --env %s %s type=%s; else change type: in the manifest", is.Line, env, p, is.Type)
+	case manifest.IssueTypeInvalid:
+		field := is.Field
+		if field == "" {
+			field = "FIELD"
+		}
+		return fmt.Sprintf("ward kv patch --env %s %s %s=@FILE ('ward type read %s' shows the rules)", env, p, field, is.Type)
 	case manifest.IssueNotUsable:
 		return fmt.Sprintf("deliver it as a file (files: in the manifest), or remove the NUL byte: ward kv patch --env %s %s < patch.json", env, p)
 	}
 	return ""
-}
-
-// typeNotes says which entries name a type that is not checked yet.
-func typeNotes(c *manifest.Component) []string {
-	var typed []string
-	for _, e := range c.Env {
-		if e.Type != "" {
-			typed = append(typed, fmt.Sprintf("%s (type %s)", e.Name, e.Type))
-		}
-	}
-	for _, f := range c.Files {
-		if f.Type != "" {
-			typed = append(typed, fmt.Sprintf("%s (type %s)", f.Path, f.Type))
-		}
-	}
-	if len(typed) == 0 {
-		return nil
-	}
-	return []string{"type checks are not done yet: " + strings.Join(typed, ", ") + " checked for presence only"}
 }
 
 // printCheckText writes one line per problem, a summary and the notes.
@@ -264,8 +265,5 @@ func printCheckText(w io.Writer, rep checkReport, issues []manifest.Issue) error
 	}
 	fmt.Fprintf(w, "%d %s checked for component %s in %s: %d failed, %s\n",
 		rep.Checked, secrets, rep.Component, rep.Env, len(failed), plural(len(warned), "warning"))
-	for _, n := range rep.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
-	}
 	return nil
 }

@@ -21,6 +21,7 @@ type fakeFetch struct {
 	results map[string]map[string]any
 	mu      sync.Mutex
 	batches [][]string
+	types   map[string]string // the types the last request asked be checked
 }
 
 func (f *fakeFetch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -28,10 +29,14 @@ func (f *fakeFetch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"errors":["no such route"]}`, http.StatusNotFound)
 		return
 	}
-	var body struct{ Paths []string }
+	var body struct {
+		Paths []string
+		Types map[string]string
+	}
 	json.NewDecoder(r.Body).Decode(&body)
 	f.mu.Lock()
 	f.batches = append(f.batches, body.Paths)
+	f.types = body.Types
 	f.mu.Unlock()
 	out := []map[string]any{}
 	for _, p := range body.Paths {
@@ -48,8 +53,13 @@ func (f *fakeFetch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // The values below hold "hunter2" so that a leak shows.
 func checkFixture() *fakeFetch {
 	return &fakeFetch{results: map[string]map[string]any{
-		"payments/db":     {"status": "ok", "data": map[string]any{"url": "postgres://u:hunter2@db/x", "port": 5432, "note": nil}},
-		"payments/stripe": {"status": "ok", "data": map[string]any{"secret_key": "sk_hunter2"}},
+		"payments/db": {"status": "ok", "data": map[string]any{"url": "postgres://u:hunter2@db/x", "port": 5432, "note": nil},
+			"custom_metadata": map[string]string{"type": "postgres"},
+			"type_problems": []map[string]string{
+				{"field": "", "rule": "required", "message": `missing field "host"`},
+				{"field": "note", "rule": "additionalProperties", "message": "is not a field of this type"},
+			}},
+		"payments/stripe": {"status": "ok", "data": map[string]any{"secret_key": "sk_hunter2"}, "custom_metadata": map[string]string{"type": "api-token"}},
 		"admin/root":      {"status": "denied", "error": "permission denied: read on staging/admin/root"},
 		"legacy/key":      {"status": "ok", "data": map[string]any{"key": "hunter2"}, "custom_metadata": map[string]string{"expires_at": "2026-01-01T00:00:00Z"}},
 		"legacy/gone":     {"status": "deleted", "error": "the current version is deleted or destroyed"},
@@ -92,20 +102,24 @@ func TestCheckGolden(t *testing.T) {
 }
 
 func TestCheckJSONShape(t *testing.T) {
-	srv := httptest.NewServer(checkFixture())
+	f := checkFixture()
+	srv := httptest.NewServer(f)
 	defer srv.Close()
 	out, _, code := runCheckTest(t, srv.URL, &checkOpts{env: "staging", component: "api", format: "json"})
+	// The manifest's types go to the server, which checks the values.
+	if want := map[string]string{"payments/db": "postgres", "payments/stripe": "stripe-key"}; fmt.Sprint(f.types) != fmt.Sprint(want) {
+		t.Errorf("types sent %v, want %v", f.types, want)
+	}
 	var rep struct {
 		Env, Component string
 		OK             bool
 		Checked        int
 		Problems       []map[string]any
-		Notes          []string
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if code != 1 || rep.OK || rep.Env != "staging" || rep.Component != "api" || rep.Checked != 8 || len(rep.Problems) != 8 || len(rep.Notes) != 1 {
+	if code != 1 || rep.OK || rep.Env != "staging" || rep.Component != "api" || rep.Checked != 8 || len(rep.Problems) != 11 {
 		t.Errorf("exit %d, report %+v", code, rep)
 	}
 	for _, p := range rep.Problems {

@@ -125,7 +125,7 @@ func fileMaskValues(file string) ([]mask.Secret, error) {
 // returns every string field of each, named PATH.FIELD. A secret that
 // cannot be fetched is warned about: it cannot be masked.
 func vaultMaskValues(ctx context.Context, g *globals, opts maskOptions) ([]mask.Secret, error) {
-	comp, fetched, err := fetchComponent(ctx, g, opts.manifest, opts.component, opts.env)
+	comp, fetched, err := fetchComponent(ctx, g, opts.manifest, opts.component, opts.env, nil)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return nil, apiError(fe.err)

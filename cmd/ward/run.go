@@ -25,6 +25,7 @@ type runOpts struct {
 	component   string
 	file        string
 	replacement string
+	role        ciRole
 	args        []string
 	environ     []string         // the environment the child starts from; nil: os.Environ()
 	now         func() time.Time // nil: time.Now
@@ -56,12 +57,17 @@ SIGINT, SIGTERM, SIGHUP and SIGQUIT are passed on to CMD's process group; on a
 terminal CMD runs in the foreground. ward makes itself non-dumpable with a
 core limit of 0 (which CMD inherits), so a crash leaves no core file.
 
+With --role, ward run first logs in with the CI job's OIDC token, as
+'ward login --ci' does, and revokes that ward token as soon as the secrets
+are fetched: no token is stored, and none outlives the fetch.
+
 Exit status: CMD's own, 128+N when signal N ended it; 1 when a required
 secret fails or the server cannot be reached (CMD is not started); 2 on a
 usage error; 127 when CMD cannot be started.`,
 		Example: `  ward run --env staging -- go test ./...
   ward run --env staging --component indexer -- cargo test
-  ward run --env prod --replacement '***' -- ./deploy.sh`,
+  ward run --env prod --replacement '***' -- ./deploy.sh
+  ward run --env staging --role ci-staging -- cargo test   # in a CI job: log in with its OIDC token`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return withHint(usagef("ward run needs a command to run"), "ward run --env staging -- go test ./...")
@@ -81,6 +87,7 @@ usage error; 127 when CMD cannot be started.`,
 	cmd.Flags().StringVar(&o.component, "component", "", "the component to run (required when the manifest has several)")
 	manifestFlag(cmd, &o.file)
 	cmd.Flags().StringVar(&o.replacement, "replacement", "", "text shown in place of every value (default [masked:NAME])")
+	addRoleFlags(cmd, &o.role)
 	return cmd
 }
 
@@ -88,7 +95,7 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err := job.Harden(); err != nil {
 		return err
 	}
-	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env)
+	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(apiError(fe.err))), hintOf(apiError(fe.err)))

@@ -42,7 +42,9 @@
 //   - a mode is an octal string like "0600" or "0400" (default 0600): the
 //     owner may read, the group may at most read and execute, others nothing;
 //   - from is a secret path: segments of [A-Za-z0-9._-], no "." or "..".
-//   - type names a JSON Schema; it is kept but not yet checked.
+//   - type names the type (a JSON Schema registered on the server, or a
+//     built-in) the secret at from must have and conform to; every entry
+//     that reads one secret names the same type or none.
 package manifest
 
 import (
@@ -160,6 +162,23 @@ func (m *Manifest) Component(name string) (*Component, error) {
 		return nil, &ComponentError{Name: name, Known: m.Names(), Err: ErrUnknownComponent}
 	}
 	return c, nil
+}
+
+// SecretTypes returns the type the manifest names for each secret that has
+// one, by path.
+func (c *Component) SecretTypes() map[string]string {
+	out := map[string]string{}
+	for _, e := range c.Env {
+		if e.Type != "" {
+			out[e.From] = e.Type
+		}
+	}
+	for _, f := range c.Files {
+		if f.Type != "" {
+			out[f.From] = f.Type
+		}
+	}
+	return out
 }
 
 // Secrets returns the distinct secret paths the component reads, sorted.

@@ -261,6 +261,7 @@ func (p *parser) component(kv pair) *Component {
 	sort.Slice(c.Env, func(i, j int) bool { return c.Env[i].Name < c.Env[j].Name })
 	sort.Slice(c.Files, func(i, j int) bool { return c.Files[i].Path < c.Files[j].Path })
 	p.fileCollisions(c)
+	p.typeConflicts(c)
 	return c
 }
 
@@ -346,6 +347,37 @@ func (p *parser) file(kv pair) (File, bool) {
 		mode = m
 	}
 	return File{Path: kv.key, From: s.from, Field: s.field, Type: s.typ, Mode: mode, Optional: s.optional, Line: kv.k.Line}, ok && good
+}
+
+// typeConflicts refuses two entries that read one secret and name
+// different types for it: a secret has one type.
+func (p *parser) typeConflicts(c *Component) {
+	type typed struct {
+		what, from, typ string
+		line            int
+	}
+	var all []typed
+	for _, e := range c.Env {
+		if e.Type != "" {
+			all = append(all, typed{"env var " + e.Name, e.From, e.Type, e.Line})
+		}
+	}
+	for _, f := range c.Files {
+		if f.Type != "" {
+			all = append(all, typed{"file " + quoteName(f.Path), f.From, f.Type, f.Line})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].line < all[j].line })
+	first := map[string]typed{}
+	for _, t := range all {
+		prev, seen := first[t.from]
+		switch {
+		case !seen:
+			first[t.from] = t
+		case prev.typ != t.typ:
+			p.ps.add(t.line, 1, "%s names type %s for %s, but %s (line %d) names type %s; a secret has one type", t.what, t.typ, t.from, prev.what, prev.line, prev.typ)
+		}
+	}
 }
 
 // fileCollisions refuses two files where one would be the other's

@@ -60,6 +60,7 @@ func TestParseMistakes(t *testing.T) {
 		{"from null", head + "      A: {from: null}\n", []string{"6:17: env var A: from must be a single value"}},
 		{"from list", head + "      A: {from: [a, b]}\n", []string{"6:17: env var A: from must be a single value"}},
 		{"field empty", head + "      A: {from: x, field: \"\"}\n", []string{"6:27: env var A: field is empty"}},
+		{"types differ", head + "      A: {from: x, type: postgres}\n      B: {from: x, field: f, type: api-token}\n", []string{`7:1: env var B names type api-token for x, but env var A (line 6) names type postgres; a secret has one type`}},
 		{"type bad", head + "      A: {from: x, type: \"a b\"}\n", []string{`6:26: env var A: type "a b" may hold only`}},
 		{"optional yes", head + "      A: {from: x, optional: yes}\n", []string{"6:30: env var A: optional must be true or false"}},
 		{"optional string", head + "      A: {from: x, optional: \"true\"}\n", []string{"6:30: env var A: optional must be true or false"}},

@@ -33,7 +33,19 @@ type Fetched struct {
 	Data           json.RawMessage // the secret's JSON object when Status is StatusOK
 	CustomMetadata map[string]string
 	MFARequired    bool // denied for want of a TOTP code (step-up MFA)
+	// TypeProblems are the rules the value breaks of the type the manifest
+	// names for it, as the server judged them; never a value.
+	TypeProblems []TypeProblem
 }
+
+// TypeProblem is one rule of a type a secret's value breaks.
+type TypeProblem struct {
+	Field   string // "" for the secret as a whole
+	Message string // built from the schema alone, never from the value
+}
+
+// TypeKey is the custom metadata key that names a secret's type.
+const TypeKey = "type"
 
 // IssueKind says what is wrong with a secret the manifest needs.
 type IssueKind string
@@ -52,6 +64,8 @@ const (
 	IssueFieldMissing IssueKind = "field_missing" // the object lacks the field
 	IssueFieldNull    IssueKind = "field_null"    // the field is null
 	IssueNotUsable    IssueKind = "not_usable"    // the value cannot go where it must (a NUL byte in an env var)
+	IssueTypeMismatch IssueKind = "type_mismatch" // the secret is of another type than the manifest names
+	IssueTypeInvalid  IssueKind = "type_invalid"  // the value breaks a rule of the type the manifest names
 )
 
 // Issue is one problem with a secret the component needs. It names the
@@ -62,7 +76,8 @@ type Issue struct {
 	Field    string // the field, for field issues
 	Var      string // the env vars and files that read it, comma-separated
 	Optional bool   // every consumer is optional: a warning, not a failure
-	Detail   string // the server's message or the expiry time; public
+	Detail   string // the server's message, the expiry time or a type's rule; public
+	Type     string // the type the manifest names, for type issues
 	Line     int    // the manifest line of the first consumer
 }
 
@@ -100,6 +115,14 @@ func (i Issue) Problem() string {
 		s = fmt.Sprintf("field %q missing", i.Field)
 	case IssueFieldNull:
 		s = fmt.Sprintf("field %q is null", i.Field)
+	case IssueTypeMismatch:
+		s = fmt.Sprintf("is of type %s, but the manifest names type %s", i.Detail, i.Type)
+	case IssueTypeInvalid:
+		s = "does not conform to type " + i.Type + ": "
+		if i.Field != "" {
+			s += fmt.Sprintf("field %q: ", i.Field)
+		}
+		s += i.Detail
 	case IssueNotUsable:
 		s = fmt.Sprintf("field %q holds a NUL byte, which an env var cannot carry", i.Field)
 		if i.Field == "" {
@@ -193,6 +216,7 @@ func (c *Component) Resolve(fetched map[string]Fetched, now time.Time) *Resoluti
 	objects := map[string]map[string]json.RawMessage{}
 	raws := map[string]json.RawMessage{}
 	failedSecret := map[string]bool{}
+	wantTypes := c.SecretTypes()
 	for _, path := range c.Secrets() {
 		var users []consumer
 		for _, u := range cs {
@@ -210,6 +234,10 @@ func (c *Component) Resolve(fetched map[string]Fetched, now time.Time) *Resoluti
 			}
 		}
 		objects[path], raws[path] = obj, fetched[path].Data
+		for _, is := range typeIssues(fetched[path], wantTypes[path]) {
+			is.Secret, is.Line, is.Var, is.Optional = path, users[0].line, names(users), allOptional(users)
+			r.Issues = append(r.Issues, is)
+		}
 	}
 	for _, u := range cs {
 		if failedSecret[u.from] {
@@ -274,6 +302,23 @@ func secretIssue(path string, fetched map[string]Fetched, now time.Time) (map[st
 		}
 	}
 	return obj, nil
+}
+
+// typeIssues checks a fetched secret against the type the manifest names
+// for it: the secret's own type, when it has one, must be that type, and
+// its value must conform to it (the server's judgement, in TypeProblems).
+func typeIssues(f Fetched, want string) []Issue {
+	if want == "" {
+		return nil
+	}
+	if got := f.CustomMetadata[TypeKey]; got != "" && got != want {
+		return []Issue{{Kind: IssueTypeMismatch, Type: want, Detail: got}}
+	}
+	var out []Issue
+	for _, p := range f.TypeProblems {
+		out = append(out, Issue{Kind: IssueTypeInvalid, Type: want, Field: p.Field, Detail: p.Message})
+	}
+	return out
 }
 
 // value extracts what a consumer gets from a secret's object.

@@ -181,3 +181,42 @@ func TestResolveOptionalOnly(t *testing.T) {
 		t.Errorf("expired in 2000 is not expired now: %+v", r.Issues)
 	}
 }
+
+// Types: the secret's own type must be the manifest's, and the server's
+// judgement of its value is reported rule by rule; untyped entries and
+// conforming secrets have no issue.
+func TestResolveTypes(t *testing.T) {
+	c := mustComponent(t, `version: 1
+components:
+  api:
+    language: go
+    env:
+      DB: {from: db, field: password, type: postgres}
+      KEY: {from: key, field: token, type: api-token}
+      BAD: {from: bad, field: token, type: api-token}
+      PLAIN: {from: plain, field: v}
+`, "api")
+	bad := ok(`{"token": "x"}`)
+	bad.TypeProblems = []TypeProblem{{Field: "token", Message: "must be at least 16 characters long"}, {Message: `missing field "header"`}}
+	r := c.Resolve(map[string]Fetched{
+		"db":    ok(`{"password": "p"}`, "type", "postgres"),
+		"key":   ok(`{"token": "t"}`, "type", "password"),
+		"bad":   bad,
+		"plain": ok(`{"v": "1"}`, "type", "password"),
+	}, now)
+	var got []string
+	for _, is := range r.Issues {
+		got = append(got, fmt.Sprintf("%s %s %s", is.Secret, is.Kind, is.Problem()))
+	}
+	want := []string{
+		`key type_mismatch is of type password, but the manifest names type api-token (needed by KEY)`,
+		`bad type_invalid does not conform to type api-token: field "token": must be at least 16 characters long (needed by BAD)`,
+		`bad type_invalid does not conform to type api-token: missing field "header" (needed by BAD)`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("issues:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if !r.Failed() || len(r.Env) != 4 {
+		t.Errorf("failed %v, %d env values; a type issue fails the run but the values still resolve", r.Failed(), len(r.Env))
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/wardhq/ward/internal/jsonstrict"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/secrets"
+	"github.com/wardhq/ward/internal/types"
 )
 
 // maxFetchPaths bounds one batched fetch.
@@ -30,6 +31,9 @@ type fetchResult struct {
 	CustomMetadata map[string]string `json:"custom_metadata,omitempty"`
 	// MFARequired: denied for want of a TOTP code that the fetch could carry.
 	MFARequired bool `json:"mfa_required,omitempty"`
+	// TypeProblems are the rules the value breaks of the type the caller
+	// asked it be checked against; empty when it conforms or none was asked.
+	TypeProblems []types.Problem `json:"type_problems,omitempty"`
 }
 
 // fetchRoute is sys/ward/fetch/ENV: the current version of many secrets of
@@ -50,6 +54,9 @@ func (s *Server) fetchRoute(req *request, env string) (*route, error) {
 func (s *Server) fetch(ctx context.Context, req *request) (*response, error) {
 	var body struct {
 		Paths []string `json:"paths"`
+		// Types names, by path, the type a secret's value is checked
+		// against (ward check and ward run send the manifest's).
+		Types map[string]string `json:"types"`
 	}
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
@@ -70,6 +77,9 @@ func (s *Server) fetch(ctx context.Context, req *request) (*response, error) {
 	auditData := make([]any, len(body.Paths))
 	for i, raw := range body.Paths {
 		r, data := s.fetchOne(ctx, req, raw)
+		if want := body.Types[raw]; want != "" && r.Status == "ok" {
+			r.TypeProblems = s.typeProblems(req.env.Name, r.Path, want, data)
+		}
 		results[i] = r
 		auditData[i] = map[string]any{"path": r.Path, "data": data}
 		reqE := s.auditEntry(req, "request")
@@ -131,6 +141,21 @@ func (s *Server) fetchOne(ctx context.Context, req *request, raw string) (fetchR
 		r.CustomMetadata = md.CustomMetadata
 	}
 	return r, data
+}
+
+// typeProblems checks a fetched secret's fields against type name.
+func (s *Server) typeProblems(env, path, name string, data map[string]any) []types.Problem {
+	t, err := s.v.Type(name)
+	if err != nil {
+		return []types.Problem{{Rule: "type", Message: fmt.Sprintf("type %q is not registered on this server ('ward type list' shows those that are)", name)}}
+	}
+	var ve *types.ValidationError
+	if err := t.Validate(env, path, data); errors.As(err, &ve) {
+		return ve.Problems
+	} else if err != nil {
+		return []types.Problem{{Rule: "type", Message: "could not be checked against the type"}}
+	}
+	return nil
 }
 
 func fetchStatusCode(status string) int {
