@@ -53,6 +53,11 @@ type Config struct {
 	MaxBackoff time.Duration
 	// Sleep waits between retries; nil: a timer that honours ctx. Tests set it.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// MFAPrompt, if set, is asked for a TOTP code when the server answers
+	// that a request needs one (ErrMFARequired) and the request carried
+	// none; the request is then sent once more with the code. nil: such
+	// answers are returned as errors.
+	MFAPrompt func(ctx context.Context, refusal *ResponseError) (string, error)
 }
 
 // TokenFile is where ward dev and ward login keep the token: ~/.ward/token.
@@ -139,6 +144,9 @@ type ResponseError struct {
 	StatusCode int
 	Errors     []string // the server's messages, which never hold values
 	RequestID  string
+	// MFARequired: the server would take this request with a valid TOTP
+	// code (see WithMFACode); it also makes the error match ErrMFARequired.
+	MFARequired bool
 }
 
 func (e *ResponseError) Error() string {
@@ -158,6 +166,8 @@ func (e *ResponseError) Is(target error) bool {
 		return e.StatusCode == http.StatusForbidden
 	case ErrSealed:
 		return e.StatusCode == http.StatusServiceUnavailable
+	case ErrMFARequired:
+		return e.MFARequired
 	}
 	return false
 }
@@ -212,6 +222,15 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			return nil
 		}
 		var re *ResponseError
+		if errors.As(rerr, &re) && re.MFARequired && c.cfg.MFAPrompt != nil && mfaCode(ctx) == "" {
+			code, perr := c.cfg.MFAPrompt(ctx, re)
+			if perr != nil {
+				return perr
+			}
+			ctx = WithMFACode(ctx, code)
+			attempt--
+			continue
+		}
 		if errors.As(rerr, &re) && re.StatusCode >= 500 && retriable && attempt < c.cfg.MaxRetries && re.StatusCode != http.StatusServiceUnavailable && re.StatusCode != http.StatusNotImplemented {
 			if serr := c.cfg.Sleep(ctx, c.backoff(attempt)); serr != nil {
 				return serr
@@ -240,6 +259,9 @@ func (c *Client) send(ctx context.Context, method, u string, body []byte, header
 	if c.cfg.Token != "" {
 		req.Header.Set("X-Vault-Token", c.cfg.Token)
 	}
+	if code := mfaCode(ctx); code != "" {
+		req.Header.Set(mfaHeader, code)
+	}
 	return c.cfg.HTTPClient.Do(req)
 }
 
@@ -252,7 +274,8 @@ func (c *Client) finish(resp *http.Response, method, path string, out any) error
 		return &ConnectionError{Address: c.base.String(), Err: err}
 	}
 	if resp.StatusCode >= 400 {
-		re := &ResponseError{Method: method, Path: path, StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Ward-Request-Id")}
+		re := &ResponseError{Method: method, Path: path, StatusCode: resp.StatusCode, RequestID: resp.Header.Get("X-Ward-Request-Id"),
+			MFARequired: resp.Header.Get(mfaRequiredHeader) == "required"}
 		var eb struct {
 			Errors []string `json:"errors"`
 		}

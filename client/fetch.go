@@ -17,6 +17,9 @@ type FetchResult struct {
 	Data           json.RawMessage   `json:"data"`
 	Metadata       VersionMetadata   `json:"metadata"`
 	CustomMetadata map[string]string `json:"custom_metadata"`
+	// MFARequired: denied for want of a TOTP code (see WithMFACode); one
+	// code serves every secret of a fetch.
+	MFARequired bool `json:"mfa_required"`
 	// TypeProblems lists the rules Data breaks of the type FetchTyped asked
 	// it be checked against; empty when it conforms.
 	TypeProblems []TypeProblem `json:"type_problems"`
@@ -32,7 +35,8 @@ type TypeProblem struct {
 // Fetch reads the current version of each secret at paths in env in one
 // request, one result per path, in order. Each secret is checked against
 // the caller's policy on its own: a missing or denied secret is a result,
-// not an error.
+// not an error. When some are denied for want of a TOTP code and
+// Config.MFAPrompt is set, the fetch is made once more with a code.
 func (c *Client) Fetch(ctx context.Context, env string, paths []string) ([]FetchResult, error) {
 	return c.FetchTyped(ctx, env, paths, nil)
 }
@@ -48,8 +52,15 @@ func (c *Client) FetchTyped(ctx context.Context, env string, paths []string, typ
 	if len(types) > 0 {
 		body["types"] = types
 	}
-	if err := c.do(ctx, http.MethodPost, "sys/ward/fetch/"+escapePath(env), nil, body, &out, nil); err != nil {
+	path := "sys/ward/fetch/" + escapePath(env)
+	if err := c.do(ctx, http.MethodPost, path, nil, body, &out, nil); err != nil {
 		return nil, err
+	}
+	if ctx, ok := c.fetchMFA(ctx, path, out.Data.Secrets); ok {
+		out.Data.Secrets = nil
+		if err := c.do(ctx, http.MethodPost, path, nil, body, &out, nil); err != nil {
+			return nil, err
+		}
 	}
 	return out.Data.Secrets, nil
 }

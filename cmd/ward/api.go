@@ -17,8 +17,13 @@ import (
 // apiClient returns a client for the server at WARD_ADDR with the token from
 // WARD_TOKEN or ~/.ward/token. Tokens are never taken from flags: argv is
 // visible to every user of the machine.
+//
+// A request refused for want of a TOTP code is sent once more with the
+// code from WARD_MFA or a terminal prompt (see mfaPrompt).
 func apiClient() (*client.Client, error) {
-	return client.New(client.DefaultConfig())
+	cfg := client.DefaultConfig()
+	cfg.MFAPrompt = mfaPrompt
+	return client.New(cfg)
 }
 
 // apiError adds the hint a user needs to an error from the client.
@@ -31,6 +36,8 @@ func apiError(err error) error {
 	switch {
 	case errors.As(err, &ce):
 		return withHint(err, "is a ward server running there? start one with 'ward dev', or set WARD_ADDR")
+	case errors.Is(err, client.ErrMFARequired):
+		return withHint(err, "this needs a TOTP code: set WARD_MFA to the code your authenticator app shows, or run on a terminal to be asked")
 	case errors.Is(err, client.ErrSealed):
 		return withHint(err, "unseal it with 'ward operator unseal' (threshold times)")
 	case errors.As(err, &re) && re.StatusCode == 403:

@@ -199,7 +199,7 @@ func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []st
 			return nil, fmt.Errorf("the server answered %d of %d secrets", len(res), len(batch))
 		}
 		for i, r := range res {
-			f := manifest.Fetched{Status: manifest.FetchStatus(r.Status), Error: r.Error, Data: r.Data, CustomMetadata: r.CustomMetadata}
+			f := manifest.Fetched{Status: manifest.FetchStatus(r.Status), Error: r.Error, Data: r.Data, CustomMetadata: r.CustomMetadata, MFARequired: r.MFARequired}
 			for _, p := range r.TypeProblems {
 				f.TypeProblems = append(f.TypeProblems, manifest.TypeProblem{Field: p.Field, Message: p.Message})
 			}
@@ -219,6 +219,8 @@ func checkHint(env string, is manifest.Issue) string {
 		return fmt.Sprintf("ward kv history --env %s %s, then ward kv undelete --env %s --versions N %s, or write it anew: ward kv put --env %s %s < value.json", env, p, env, p, env, p)
 	case manifest.IssueDenied:
 		return fmt.Sprintf("your token's policy needs read on %s/%s: ask an admin to grant it, or use a token that has it ('ward token lookup' shows yours)", env, p)
+	case manifest.IssueMFARequired:
+		return "set WARD_MFA to the code your authenticator app shows, or run on a terminal to be asked for one (ward mfa status shows your enrolment)"
 	case manifest.IssueFetchError, manifest.IssueNotFetched:
 		return fmt.Sprintf("check from: on line %d of the manifest, and try again", is.Line)
 	case manifest.IssueExpired:

@@ -46,10 +46,14 @@ as that directory. Use 'ward server' for anything real.`,
 	cmd.Flags().StringVar(&o.data, "data", "", "data directory (default: a new temporary directory)")
 	cmd.Flags().StringVar(&o.auditLog, "audit-log", "", "the audit log file (default: DATA/audit.log)")
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	o.identity.flags(cmd.Flags())
 	return cmd
 }
 
 func runDev(ctx context.Context, g *globals, o *serveOpts) error {
+	if err := o.identity.check(); err != nil {
+		return err
+	}
 	logger, err := newLogger(g, o.logLevel)
 	if err != nil {
 		return err
@@ -93,7 +97,7 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 	fmt.Fprintf(g.stderr, "ward: dev server on %s (data in %s, unsealed)\n", addr, o.data)
 	fmt.Fprintf(g.stderr, "ward: environments %s\n", strings.Join(names, ", "))
 	fmt.Fprintf(g.stderr, "ward: %s; export WARD_ADDR=%s\n", tokenNote, addr)
-	return serve(ctx, v, ln, logger)
+	return serve(ctx, o, v, ln, logger)
 }
 
 // devUnseal initialises a new dev store, or unseals an existing one with the

@@ -169,11 +169,11 @@ func githubToken(ctx context.Context, o loginCIOptions) (string, error) {
 func newLoginCmd(g *globals) *cobra.Command {
 	o := loginCIOptions{Stdin: g.stdin}
 	var ci bool
-	var format string
+	var format, env string
 	cmd := &cobra.Command{
-		Use:   "login --ci --role ROLE [--audience AUD] [--jwt-file FILE]",
-		Short: "Log a CI job in with its OIDC token; stores a short-lived ward token",
-		Long: `ward login --ci exchanges the CI job's own OIDC token for a ward token that
+		Use:   "login NAME [--env ENV] | login --ci --role ROLE [--audience AUD] [--jwt-file FILE]",
+		Short: "Log in as a user with a password, or a CI job with its OIDC token; stores the ward token",
+		Long: passwordLoginHelp + `ward login --ci exchanges the CI job's own OIDC token for a ward token that
 lives for minutes and reaches one environment, and writes it 0600 to
 ` + "~/.ward/token" + ` (or $WARD_CONFIG_DIR/token) for the job's later ward commands.
 No long-lived secret needs to be stored in the CI platform.
@@ -188,19 +188,30 @@ Where the OIDC token comes from, in this order:
 The token is never taken from argv and never printed. The server's role
 (auth/jwt/role/ROLE) decides which repositories, refs and environments may
 use it, and what the ward token may do.`,
-		Example: `  # GitHub Actions (permissions: id-token: write)
+		Example: `  # a person
+  ward login alice --env staging
+  printf '%s\n' "$PW" | ward login ci-bot
+  # GitHub Actions (permissions: id-token: write)
   ward login --ci --role ci-staging --audience https://ward.example.com
   # GitLab CI (id_tokens: WARD_ID_TOKEN: aud: https://ward.example.com)
   ward login --ci --role ci-staging
   # anywhere else
   ward login --ci --role ci-staging --jwt-file /run/secrets/oidc-token`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !ci {
-				return withHint(usagef("ward login needs --ci"), "ward login --ci --role ROLE logs a CI job in with its OIDC token")
+		Args: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case ci && len(args) > 0:
+				return usagef("ward login --ci takes no user name; the CI job's OIDC token says who it is")
+			case !ci && len(args) != 1:
+				return withHint(usagef("give your user name: ward login NAME"), "a CI job logs in with ward login --ci --role ROLE")
 			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format); err != nil {
 				return err
+			}
+			if !ci {
+				return runPasswordLogin(cmd, g, args[0], env, format)
 			}
 			a, source, err := loginCIAuth(cmd.Context(), o)
 			if err != nil {
@@ -240,6 +251,7 @@ use it, and what the ward token may do.`,
 		},
 	}
 	cmd.Flags().BoolVar(&ci, "ci", false, "log in as a CI job with its OIDC token")
+	cmd.Flags().StringVar(&env, "env", "", "with NAME: the environment the token is bound to (default: the user's own)")
 	cmd.Flags().StringVar(&o.Role, "role", "", "the server's JWT role (auth/jwt/role/ROLE)")
 	cmd.Flags().StringVar(&o.Audience, "audience", DefaultCIAudience, "audience to ask GitHub Actions for; a bound_audiences value of the role")
 	cmd.Flags().StringVar(&o.JWTFile, "jwt-file", "", "read the OIDC token from FILE (- for stdin) instead of detecting the CI platform")

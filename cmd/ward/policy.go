@@ -22,7 +22,15 @@ the capabilities it grants there. deny always wins.
     - path: staging/payments/*
       capabilities: [read, list]
     - path: prod/payments/admin/**
-      capabilities: [deny]`,
+      capabilities: [deny]
+    - path: prod/payments/db
+      capabilities: [read]
+      mfa: required             # needs a fresh TOTP code (ward mfa)
+
+Some operations need MFA for every non-root token whatever the policy
+says: destroying versions, deleting an environment, reading a secret whose
+custom_metadata has break_glass: "true" or changing that secret's metadata.
+'ward mfa defaults' lists them.`,
 	}
 	var file string
 	write := &cobra.Command{

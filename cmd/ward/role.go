@@ -27,6 +27,7 @@ func addRoleFlags(cmd *cobra.Command, r *ciRole) {
 // it needed; it is a no-op without --role.
 func roleClient(ctx context.Context, g *globals, r *ciRole) (cl *client.Client, done func(), err error) {
 	cfg := client.DefaultConfig()
+	cfg.MFAPrompt = mfaPrompt // a break-glass secret asks for a TOTP code
 	if r == nil || r.role == "" {
 		cl, err = client.New(cfg)
 		if err != nil {

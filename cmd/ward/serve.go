@@ -24,6 +24,7 @@ type serveOpts struct {
 	tlsKey   string
 	logLevel string
 	auditLog string // "": DATA/audit.log
+	identity identityOpts
 }
 
 // openVault opens the bolt store and the sealed vault in o.data.
@@ -84,8 +85,9 @@ func (o *serveOpts) scheme() string {
 }
 
 // serve answers on ln until ctx is done, then seals the vault.
-func serve(ctx context.Context, v *vault.Vault, ln net.Listener, logger *slog.Logger) error {
-	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: "bolt"})
+func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, logger *slog.Logger) error {
+	up, mfa := o.identity.configs()
+	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: "bolt", Userpass: up, MFA: mfa})
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go v.Maintain(mctx, 0)

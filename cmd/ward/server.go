@@ -24,6 +24,9 @@ Plain HTTP is served only on a loopback address; give --tls-cert and
 			if o.data == "" {
 				return usagef("--data DIR is required: where ward keeps its store and audit log")
 			}
+			if err := o.identity.check(); err != nil {
+				return err
+			}
 			logger, err := newLogger(g, o.logLevel)
 			if err != nil {
 				return err
@@ -48,7 +51,7 @@ Plain HTTP is served only on a loopback address; give --tls-cert and
 				state = "not initialised; run 'ward operator init'"
 			}
 			fmt.Fprintf(g.stderr, "ward: server on %s (data in %s, %s)\n", addrURL(o.scheme(), ln), o.data, state)
-			return serve(cmd.Context(), v, ln, logger)
+			return serve(cmd.Context(), o, v, ln, logger)
 		},
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8200", "address to listen on")
@@ -57,5 +60,6 @@ Plain HTTP is served only on a loopback address; give --tls-cert and
 	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "TLS private key (PEM)")
 	cmd.Flags().StringVar(&o.auditLog, "audit-log", "", "the audit log file (default: DATA/audit.log)")
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	o.identity.flags(cmd.Flags())
 	return cmd
 }

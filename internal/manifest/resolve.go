@@ -32,6 +32,7 @@ type Fetched struct {
 	Error          string          // the server's explanation; never holds a value
 	Data           json.RawMessage // the secret's JSON object when Status is StatusOK
 	CustomMetadata map[string]string
+	MFARequired    bool // denied for want of a TOTP code (step-up MFA)
 	// TypeProblems are the rules the value breaks of the type the manifest
 	// names for it, as the server judged them; never a value.
 	TypeProblems []TypeProblem
@@ -55,6 +56,7 @@ const (
 	IssueNotFound     IssueKind = "not_found"     // no secret at the path
 	IssueDeleted      IssueKind = "deleted"       // its current version is deleted or destroyed
 	IssueDenied       IssueKind = "denied"        // the token's policy does not allow reading it
+	IssueMFARequired  IssueKind = "mfa_required"  // reading it needs a TOTP code the fetch did not carry
 	IssueFetchError   IssueKind = "fetch_error"   // the server could not read it
 	IssueExpired      IssueKind = "expired"       // past its expires_at
 	IssueBadExpiry    IssueKind = "bad_expiry"    // expires_at is not an RFC 3339 time
@@ -99,6 +101,8 @@ func (i Issue) Problem() string {
 		s = "its current version is deleted or destroyed"
 	case IssueDenied:
 		s = "permission denied: the token's policy does not allow reading it"
+	case IssueMFARequired:
+		s = "reading it needs a TOTP code (step-up MFA): " + i.Detail
 	case IssueFetchError:
 		s = "the server could not read it: " + i.Detail
 	case IssueExpired:
@@ -276,6 +280,9 @@ func secretIssue(path string, fetched map[string]Fetched, now time.Time) (map[st
 	case StatusDeleted:
 		return nil, &Issue{Kind: IssueDeleted}
 	case StatusDenied:
+		if f.MFARequired {
+			return nil, &Issue{Kind: IssueMFARequired, Detail: f.Error}
+		}
 		return nil, &Issue{Kind: IssueDenied}
 	default:
 		return nil, &Issue{Kind: IssueFetchError, Detail: f.Error}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/auth/totp"
+	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/secrets"
@@ -17,6 +19,9 @@ import (
 type apiError struct {
 	status int
 	msgs   []string
+	// mfaPrompt: a valid code in X-Ward-MFA could turn this refusal into a
+	// success; the answer says so in X-Ward-MFA-Required.
+	mfaPrompt bool
 }
 
 func (e *apiError) Error() string {
@@ -52,6 +57,7 @@ func toAPIError(err error) *apiError {
 	var parseErr *policy.ParseError
 	var denied *auth.DeniedError
 	var reqErr *auth.RequestError
+	var upErr *userpass.RequestError
 	switch {
 	case errors.Is(err, barrier.ErrSealed):
 		return errSealed
@@ -63,6 +69,10 @@ func toAPIError(err error) *apiError {
 		return &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
 	case errors.As(err, &denied):
 		return &apiError{status: http.StatusForbidden, msgs: []string{err.Error()}}
+	case errors.Is(err, userpass.ErrUserNotFound), errors.Is(err, totp.ErrNotEnrolled):
+		return &apiError{status: http.StatusNotFound, msgs: []string{err.Error()}}
+	case errors.As(err, &upErr):
+		return &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
 	case errors.As(err, &cas):
 		return &apiError{status: http.StatusBadRequest, msgs: []string{"check-and-set parameter did not match the current version"}}
 	case errors.Is(err, secrets.ErrCASRequired):

@@ -29,6 +29,8 @@ type fetchResult struct {
 	Data           json.RawMessage   `json:"data,omitempty"`
 	Metadata       map[string]any    `json:"metadata,omitempty"`
 	CustomMetadata map[string]string `json:"custom_metadata,omitempty"`
+	// MFARequired: denied for want of a TOTP code that the fetch could carry.
+	MFARequired bool `json:"mfa_required,omitempty"`
 	// TypeProblems are the rules the value breaks of the type the caller
 	// asked it be checked against; empty when it conforms or none was asked.
 	TypeProblems []types.Problem `json:"type_problems,omitempty"`
@@ -109,8 +111,14 @@ func (s *Server) fetchOne(ctx context.Context, req *request, raw string) (fetchR
 	}
 	r.Path = p
 	ppath := req.env.Name + "/" + p
-	if d := req.acl.Check(ppath, policy.CapRead); !d.Allowed || d.MFA && !req.token.IsRoot() {
+	d := req.acl.Check(ppath, policy.CapRead)
+	if !d.Allowed {
 		r.Status, r.Error = "denied", fmt.Sprintf("permission denied: read on %s", ppath)
+		return r, nil
+	}
+	if err := s.fetchStepUp(ctx, req, p, ppath, d); err != nil {
+		ae := toAPIError(err)
+		r.Status, r.Error, r.MFARequired = "denied", ae.Error(), ae.mfaPrompt
 		return r, nil
 	}
 	ver, err := req.env.KV.Get(ctx, p, 0)

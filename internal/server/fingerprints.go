@@ -111,7 +111,11 @@ func (s *Server) readablePaths(ctx context.Context, req *request, prefix string)
 				continue
 			}
 			p := prefix + k
-			if d := req.acl.Check(req.env.Name+"/"+p, policy.CapRead); d.Allowed && (!d.MFA || req.token.IsRoot()) {
+			ok, err := readableWithoutMFA(ctx, req, p, req.acl.Check(req.env.Name+"/"+p, policy.CapRead))
+			if err != nil {
+				return err
+			}
+			if ok {
 				out = append(out, p)
 			}
 		}

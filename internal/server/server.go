@@ -27,6 +27,8 @@ import (
 
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/auth/totp"
+	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -42,6 +44,10 @@ type Config struct {
 	Version      string       // reported by sys/health and sys/seal-status
 	StorageType  string       // reported by sys/seal-status, e.g. "bolt"
 	Now          func() time.Time
+	// Userpass configures password logins (lockout, argon2id cost); MFA
+	// the TOTP checks (guess limit). Their zero Now is this Config's Now.
+	Userpass userpass.Config
+	MFA      totp.Config
 }
 
 // Server answers ward's HTTP API. It is an http.Handler.
@@ -49,6 +55,7 @@ type Server struct {
 	cfg Config
 	v   *vault.Vault
 	log *slog.Logger
+	ids *identities // login lockouts and TOTP state, in memory
 }
 
 // New returns a Server for cfg.
@@ -62,7 +69,7 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger}
+	return &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger, ids: newIdentities(cfg)}
 }
 
 // request is one API call as it moves through the pipeline.
@@ -92,6 +99,14 @@ type request struct {
 	// auditMeta is public context a handler adds to its response entry
 	// (ward apply's revision).
 	auditMeta map[string]string
+	// mfa is the outcome of a step-up check, for the audit entries
+	// ("verified", "refused: ..."); mfaErr the refusal, given again if
+	// asked twice in one request. See requireMFA.
+	mfa    string
+	mfaErr error
+	// auditOmit names body fields left out of the request's audit entry,
+	// not even HMAC'd: a password, a TOTP code.
+	auditOmit []string
 }
 
 // response is what a handler returns; the pipeline audits it before any
@@ -312,12 +327,7 @@ func (s *Server) authorize(req *request, rt *route) error {
 	if !d.Allowed {
 		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + ppath}}
 	}
-	if d.MFA && !req.token.IsRoot() {
-		// Step-up MFA is not built yet: a rule that demands it refuses,
-		// rather than granting without the second factor.
-		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + ppath + " requires MFA (policy " + d.Policy + "), which this server cannot check yet"}}
-	}
-	return nil
+	return s.stepUp(req.http.Context(), req, rt, op, d)
 }
 
 // readOnly reports whether a method only reads: its request entry can wait
@@ -335,6 +345,9 @@ func (s *Server) auditRequest(req *request, deferred bool) error {
 	if len(req.body) > 0 {
 		var data map[string]any
 		if json.Unmarshal(req.body, &data) == nil {
+			for _, k := range req.auditOmit {
+				delete(data, k)
+			}
 			e.Data = data
 		}
 	}
@@ -391,6 +404,15 @@ func (s *Server) auditEntry(req *request, typ string) *audit.Entry {
 	if req.env != nil {
 		e.Environment = req.env.Name
 	}
+	if req.mfa != "" {
+		meta := map[string]string{"mfa": req.mfa}
+		for k, v := range e.Meta {
+			if k != "mfa" {
+				meta[k] = v
+			}
+		}
+		e.Meta = meta
+	}
 	if len(req.auditMeta) > 0 && typ == "response" {
 		meta := make(map[string]string, len(e.Meta)+len(req.auditMeta))
 		maps.Copy(meta, e.Meta) // a copy: e.Meta may be the token's own
@@ -431,6 +453,9 @@ func writeError(w http.ResponseWriter, id string, e *apiError) {
 		msgs = []string{}
 	}
 	w.Header().Set("X-Ward-Request-Id", id)
+	if e.mfaPrompt {
+		w.Header().Set(MFARequiredHeader, "required")
+	}
 	writeJSON(w, e.status, map[string]any{"errors": msgs})
 }
 

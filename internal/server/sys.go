@@ -64,6 +64,8 @@ func (s *Server) sysRoute(req *request, rest string) (*route, error) {
 		return s.fingerprintsRoute(req, strings.TrimPrefix(rest, "ward/fingerprints/"))
 	case rest == "ward/plan" || rest == "ward/apply":
 		return s.applyRoute(req, rest)
+	case strings.HasPrefix(rest, "ward/mfa/"):
+		return s.mfaRoute(req, strings.TrimPrefix(rest, "ward/mfa/"))
 	case strings.HasPrefix(rest, "ward/fetch/"):
 		return s.fetchRoute(req, strings.TrimPrefix(rest, "ward/fetch/"))
 	case strings.HasPrefix(rest, "ward/types"), strings.HasPrefix(rest, "ward/usage/"), rest == "ward/expiring",

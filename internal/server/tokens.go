@@ -38,6 +38,8 @@ func (s *Server) authRoute(req *request, rest string) (*route, error) {
 		rt.op, rt.handler = policy.CapUpdate, s.tokenRevoke
 	case rest == "token/revoke-accessor" && write:
 		rt.op, rt.handler = policy.CapUpdate, s.tokenRevokeAccessor
+	case strings.HasPrefix(rest, "userpass/"):
+		return s.userpassRoute(req, strings.TrimPrefix(rest, "userpass/"))
 	case strings.HasPrefix(rest, "jwt/"):
 		return s.jwtRoute(req, strings.TrimPrefix(rest, "jwt/"))
 	default:
@@ -79,6 +81,8 @@ func (s *Server) tokenCreate(orphan bool) handlerFunc {
 			return nil, errorf(http.StatusBadRequest, "token type %q is not supported; ward tokens are service tokens", body.Type)
 		case body.Period.set && body.Period.d != 0:
 			return nil, errorf(http.StatusBadRequest, "periodic tokens are not supported; give ttl and explicit_max_ttl")
+		case body.Meta[IdentityMetaKey] != "":
+			return nil, errorf(http.StatusBadRequest, "meta key %q is set by ward's logins only; a created token has no identity", IdentityMetaKey)
 		}
 		cr := auth.CreateRequest{
 			Policies:       body.Policies,

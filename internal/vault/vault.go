@@ -19,6 +19,8 @@
 //	sys/auth/jwt/config       the JWT auth method's issuer (JSON)
 //	sys/auth/jwt/role/NAME    a JWT role (JSON)
 //	sys/token/...             the token store
+//	sys/userpass/users/NAME   a userpass user: argon2id hash, policies, TTLs
+//	sys/mfa/totp/IDENTITY     an identity's TOTP secret and enrolment state
 //	env/ID/kv/...             environment ID's KV v2 engine, sealed with its own key
 //	env/ID/usage/PATH         who read environment ID's secret PATH last (Usage)
 package vault

@@ -158,9 +158,10 @@ func ValidRoleName(name string) error {
 }
 
 // Reserved metadata keys that ward sets itself; claim_mappings cannot
-// name them, so a claim cannot pose as another.
+// name them, so a claim cannot pose as another (ward_identity, above all,
+// names the identity whose second factor answers step-up MFA).
 func reservedMetaKey(k string) bool {
-	return k == "role" || k == "issuer" || k == "subject" || strings.HasPrefix(k, "ci_")
+	return k == "role" || k == "issuer" || k == "subject" || strings.HasPrefix(k, "ci_") || strings.HasPrefix(k, "ward_")
 }
 
 // Check reports the first problem with r as a *FieldError, and sorts and
@@ -207,7 +208,7 @@ func (r *Role) Check() error {
 		case !metaKeyRE.MatchString(key):
 			return &FieldError{"claim_mappings", fmt.Sprintf("metadata key %q must be 1-64 letters, digits, '_', '.' or '-'", key)}
 		case reservedMetaKey(key):
-			return &FieldError{"claim_mappings", fmt.Sprintf("metadata key %q is set by ward itself (role, issuer, subject, ci_*); choose another", key)}
+			return &FieldError{"claim_mappings", fmt.Sprintf("metadata key %q is set by ward itself (role, issuer, subject, ci_*, ward_*); choose another", key)}
 		}
 	}
 	if len(r.TokenPolicies) == 0 {

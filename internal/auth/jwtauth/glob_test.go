@@ -89,6 +89,7 @@ func TestRoleCheck(t *testing.T) {
 		{"object bound value", func(r *Role) { r.BoundClaims = map[string]any{"ref": map[string]any{}} }, "bound_claims"},
 		{"bad glob", func(r *Role) { r.BoundClaimsType = "glob"; r.BoundClaims = map[string]any{"ref": "x***"} }, "bound_claims"},
 		{"reserved mapping", func(r *Role) { r.ClaimMappings = map[string]string{"repository": "ci_repository"} }, "claim_mappings"},
+		{"identity mapping", func(r *Role) { r.ClaimMappings = map[string]string{"actor": "ward_identity"} }, "claim_mappings"},
 		{"bad mapping key", func(r *Role) { r.ClaimMappings = map[string]string{"repository": "a b"} }, "claim_mappings"},
 		{"no policies", func(r *Role) { r.TokenPolicies = nil }, "token_policies"},
 		{"root policy", func(r *Role) { r.TokenPolicies = []string{"root"} }, "token_policies"},

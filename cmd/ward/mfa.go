@@ -1,0 +1,236 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/skip2/go-qrcode"
+	"github.com/spf13/cobra"
+)
+
+func init() { register(newMFACmd) }
+
+func newMFACmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "mfa",
+		Short: "Enrol a TOTP second factor; see which operations ask for it",
+		Long: `Step-up MFA: a request that matches a policy rule with "mfa: required", or a
+shipped default ('ward mfa defaults'), needs a fresh code from your
+authenticator app. The ward CLI asks for it on the terminal when the server
+wants one, or reads it from WARD_MFA; codes are never flags. A code works
+once: wait for the next one for the next operation.
+
+  ward login alice --env prod
+  ward mfa enroll          # scan the QR code, then type the first code
+  ward kv destroy --env prod payments/old --versions 1    # asks for a code`,
+	}
+	var invert bool
+	var enrollFormat string
+	enroll := &cobra.Command{
+		Use:   "enroll",
+		Short: "Make a TOTP secret for your user; prints its otpauth:// URI and a QR code",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(enrollFormat); err != nil {
+				return err
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			en, err := c.EnrollTOTP(cmd.Context())
+			if err != nil {
+				return apiError(err)
+			}
+			if enrollFormat == "json" {
+				return printJSON(g.stdout, map[string]any{"identity": en.Identity, "uri": en.URI, "secret": en.Secret})
+			}
+			fmt.Fprintf(g.stdout, "Scan this with your authenticator app (or enter the secret %s):\n\n", en.Secret)
+			if err := writeQR(g.stdout, en.URI, invert); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "\n%s\n\n", en.URI)
+			if _, ok := stdinTerminal(g.stdin); !ok && mfaCodeFromEnv() == "" {
+				fmt.Fprintln(g.stdout, "Then confirm it with a first code: ward mfa confirm")
+				return nil
+			}
+			return confirmTOTP(cmd, g)
+		},
+	}
+	enroll.Flags().BoolVar(&invert, "qr-invert", false, "draw the QR code for a terminal with a light background")
+	formatFlag(enroll, &enrollFormat)
+
+	confirm := &cobra.Command{
+		Use:   "confirm",
+		Short: "Confirm your enrolment with a first code (asked for, or WARD_MFA, or stdin)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return confirmTOTP(cmd, g) },
+	}
+
+	var statusFormat string
+	status := &cobra.Command{
+		Use:   "status [USER]",
+		Short: "Show your enrolment, or a user's (admins)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(statusFormat); err != nil {
+				return err
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			var en any
+			var enrolled, confirmed bool
+			var identity string
+			if len(args) == 1 {
+				e, err := c.UserTOTP(cmd.Context(), args[0])
+				if err != nil {
+					return apiError(err)
+				}
+				en, enrolled, confirmed, identity = e, e.Enrolled, e.Confirmed, e.Identity
+			} else {
+				e, err := c.TOTPStatus(cmd.Context())
+				if err != nil {
+					return apiError(err)
+				}
+				en, enrolled, confirmed, identity = e, e.Enrolled, e.Confirmed, e.Identity
+			}
+			if statusFormat == "json" {
+				return printJSON(g.stdout, en)
+			}
+			state := "not enrolled (ward mfa enroll)"
+			switch {
+			case confirmed:
+				state = "enrolled and confirmed"
+			case enrolled:
+				state = "enrolled, not confirmed (ward mfa confirm)"
+			}
+			fmt.Fprintf(g.stdout, "%s: totp %s\n", identity, state)
+			return nil
+		},
+	}
+	formatFlag(status, &statusFormat)
+
+	reset := &cobra.Command{
+		Use:   "reset USER",
+		Short: "Delete a user's TOTP enrolment (admins), so the user can enrol again",
+		Args:  exactArgs(1, "give the user's name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			if err := c.ResetTOTP(cmd.Context(), args[0]); err != nil {
+				return apiError(err)
+			}
+			fmt.Fprintf(g.stdout, "TOTP enrolment of %s deleted; they can run ward mfa enroll again\n", strings.TrimSpace(args[0]))
+			return nil
+		},
+	}
+
+	var defaultsFormat string
+	defaults := &cobra.Command{
+		Use:   "defaults",
+		Short: "List the operations that need MFA for every non-root token, whatever the policy",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(defaultsFormat); err != nil {
+				return err
+			}
+			c, err := apiClient()
+			if err != nil {
+				return err
+			}
+			ds, err := c.MFADefaults(cmd.Context())
+			if err != nil {
+				return apiError(err)
+			}
+			if defaultsFormat == "json" {
+				return printJSON(g.stdout, ds)
+			}
+			rows := [][]string{{"DEFAULT", "NEEDS MFA FOR"}}
+			for _, d := range ds {
+				rows = append(rows, []string{d.Name, d.Description})
+			}
+			return table(g.stdout, rows)
+		},
+	}
+	formatFlag(defaults, &defaultsFormat)
+	cmd.AddCommand(enroll, confirm, status, reset, defaults)
+	return cmd
+}
+
+// confirmTOTP reads a first code (WARD_MFA, a prompt, or stdin's first
+// line) and confirms the caller's enrolment with it.
+func confirmTOTP(cmd *cobra.Command, g *globals) error {
+	code := mfaCodeFromEnv()
+	if code == "" {
+		if f, ok := stdinTerminal(g.stdin); ok {
+			fmt.Fprint(g.stderr, "code from your app: ")
+			line, err := readBoundedLine(f)
+			if err != nil {
+				return err
+			}
+			code = strings.TrimSpace(line)
+		} else {
+			line, err := readBoundedLine(g.stdin)
+			if err != nil {
+				return err
+			}
+			code = strings.TrimSpace(line)
+		}
+	}
+	if code == "" {
+		return withHint(usagef("no code"), "type the 6 digits your authenticator app shows, or set WARD_MFA")
+	}
+	c, err := apiClient()
+	if err != nil {
+		return err
+	}
+	if err := c.ConfirmTOTP(cmd.Context(), code); err != nil {
+		return apiError(err)
+	}
+	fmt.Fprintln(g.stdout, "TOTP enrolment confirmed: operations that need MFA will ask for a code")
+	return nil
+}
+
+// writeQR draws content as a QR code with Unicode half blocks, two rows
+// of modules per line. Blocks are drawn for light modules, which suits a
+// terminal with light text on a dark background; invert for the other kind.
+func writeQR(w io.Writer, content string, invert bool) error {
+	q, err := qrcode.New(content, qrcode.Medium)
+	if err != nil {
+		return err
+	}
+	return drawQR(w, q.Bitmap(), invert)
+}
+
+// drawQR draws bitmap (true: a dark module).
+func drawQR(w io.Writer, bitmap [][]bool, invert bool) error {
+	lit := func(y, x int) bool {
+		if y >= len(bitmap) {
+			return !invert // a light row past the end
+		}
+		return bitmap[y][x] == invert
+	}
+	var b strings.Builder
+	for y := 0; y < len(bitmap); y += 2 {
+		for x := range bitmap[y] {
+			switch top, bottom := lit(y, x), lit(y+1, x); {
+			case top && bottom:
+				b.WriteString("█")
+			case top:
+				b.WriteString("▀")
+			case bottom:
+				b.WriteString("▄")
+			default:
+				b.WriteString(" ")
+			}
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
