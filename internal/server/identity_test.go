@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/auth/totp"
+	"github.com/wardhq/ward/internal/plan"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/vault"
@@ -667,4 +668,46 @@ func TestFingerprintsLeaveOutMFASecrets(t *testing.T) {
 	if got := covered(s.root); got != "app/glass,app/plain,app/ruled" {
 		t.Fatalf("root's set covers %q", got)
 	}
+}
+
+// An apply that changes production needs a code (the apply-to-prod
+// default); one that does not, does not; and the code's apply is held to
+// the plan that was judged.
+func TestMFAApplyToProd(t *testing.T) {
+	s, clk := newMFAServer(t, nil)
+	tok, secret := mfaEnrolledUser(t, s, clk, "rules:\n  - path: sys/ward/apply\n    capabilities: [update]\n")
+	state := func(name, rule string) string {
+		return applyBody(t, &plan.State{
+			Manages:  plan.Manages{Policies: true},
+			Policies: []plan.Policy{{Name: name, Text: "rules:\n  - path: " + rule + "\n    capabilities: [read]\n", Source: plan.Source{File: "policies/" + name + ".yaml"}}},
+		}, nil)
+	}
+	// Only dev: no code needed. (Manages policies: alice's own policy is
+	// not in the state, but pruning is off, so it stays.)
+	s.mfaMust(200, "POST", "/v1/sys/ward/apply", tok, state("ci-dev", "dev/app/*"))
+	if _, err := s.v.Policy("ci-dev"); err != nil {
+		t.Fatal(err)
+	}
+	// A grant in prod: refused without a code, nothing applied.
+	prod := state("ci-prod", "prod/app/*")
+	st, body, h := s.mfaDoH("POST", "/v1/sys/ward/apply", tok, prod)
+	if st != 403 || h.Get(MFARequiredHeader) != "required" || !strings.Contains(mfaErrText(body), "applying changes to production (ci-prod: +read prod/app/*)") {
+		t.Fatalf("apply to prod without a code: %d %v", st, body)
+	}
+	if _, err := s.v.Policy("ci-prod"); err == nil {
+		t.Fatal("an apply refused for want of a code stored the policy")
+	}
+	// A glob that reaches prod counts too.
+	if st, body, _ := s.mfaDoH("POST", "/v1/sys/ward/apply", tok, state("ci-all", `"*/app/*"`)); st != 403 {
+		t.Fatalf("a glob over every environment: %d %v", st, body)
+	}
+	clk.advance(totp.Period)
+	if st, body := s.do("POST", "/v1/sys/ward/apply", tok, prod, MFAHeader, totpCode(t, secret, clk.now())); st != 200 {
+		t.Fatalf("apply to prod with a code: %d %v", st, body)
+	}
+	if _, err := s.v.Policy("ci-prod"); err != nil {
+		t.Fatal(err)
+	}
+	// A root token is never asked.
+	s.mfaMust(200, "POST", "/v1/sys/ward/apply", s.root, state("ci-prod", "prod/web/*"))
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/jsonstrict"
+	"github.com/wardhq/ward/internal/plan"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/secrets"
 )
@@ -39,6 +40,37 @@ var MFADefaults = []MFADefault{
 	{"delete-environment", "deleting an environment: DELETE sys/ward/envs/NAME"},
 	{"read-break-glass", `reading the data of a secret whose custom_metadata has break_glass: "true" (ENV/data/PATH and sys/ward/fetch)`},
 	{"retag-break-glass", "writing the metadata of a break-glass secret (POST ENV/metadata/PATH), which could remove the tag"},
+	{"apply-to-prod", "an apply (sys/ward/apply) that changes a production environment (prod, production, prod-*), what a policy grants there, or its secrets' metadata"},
+}
+
+// isProd reports whether an environment's name marks it production: the
+// environments the apply-to-prod default guards.
+func isProd(env string) bool {
+	return env == "prod" || env == "production" || strings.HasPrefix(env, "prod-")
+}
+
+// touchesProd names the first change of an apply that reaches a production
+// environment, or "".
+func touchesProd(changes []plan.Change) string {
+	for _, c := range changes {
+		switch c.Kind {
+		case plan.KindEnv:
+			if isProd(c.Name) {
+				return "environment " + c.Name
+			}
+		case plan.KindSecret:
+			if env, _, _ := strings.Cut(c.Name, "/"); isProd(env) {
+				return "the metadata of " + c.Name
+			}
+		case plan.KindPolicy:
+			for _, a := range c.Access {
+				if isProd(a.Env) {
+					return a.String()
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // stepUp asks for MFA where the policy rule that allowed the request, or
