@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/auth/totp"
-	"github.com/wardhq/ward/internal/plan"
 	"github.com/wardhq/ward/internal/auth/userpass"
+	"github.com/wardhq/ward/internal/plan"
 	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/vault"
 )
