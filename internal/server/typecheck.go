@@ -17,23 +17,33 @@ import (
 func (s *Server) writeCheck(req *request) func(data []byte, custom map[string]string) error {
 	env, p := req.env.Name, secretPath(req)
 	return func(data []byte, custom map[string]string) error {
-		rules, err := s.v.EnvRules(env)
-		if err != nil {
+		t, err := s.secretRules(env, p, custom)
+		if t == nil || err != nil {
 			return err
-		}
-		if missing := rules.Missing(custom); len(missing) > 0 {
-			return &vault.MissingMetadataError{Env: env, Path: p, Missing: missing}
-		}
-		name := custom[vault.MetaType]
-		if name == "" {
-			return nil
-		}
-		t, err := s.v.Type(name)
-		if err != nil {
-			return typeMetadataError(env, p, err)
 		}
 		return t.ValidateJSON(env, p, data)
 	}
+}
+
+// secretRules checks custom metadata against the environment's required
+// metadata and returns the type it names: nil when it names none.
+func (s *Server) secretRules(env, p string, custom map[string]string) (*types.Type, error) {
+	rules, err := s.v.EnvRules(env)
+	if err != nil {
+		return nil, err
+	}
+	if missing := rules.Missing(custom); len(missing) > 0 {
+		return nil, &vault.MissingMetadataError{Env: env, Path: p, Missing: missing}
+	}
+	name := custom[vault.MetaType]
+	if name == "" {
+		return nil, nil
+	}
+	t, err := s.v.Type(name)
+	if err != nil {
+		return nil, typeMetadataError(env, p, err)
+	}
+	return t, nil
 }
 
 // metadataCheck is what a KV metadata write that sets custom metadata must
@@ -49,20 +59,9 @@ func (s *Server) metadataCheck(req *request, custom map[string]string) func(map[
 		if err := vault.CheckMetadataFormats(env, p, custom); err != nil {
 			return err
 		}
-		rules, err := s.v.EnvRules(env)
-		if err != nil {
+		t, err := s.secretRules(env, p, custom)
+		if t == nil || err != nil {
 			return err
-		}
-		if missing := rules.Missing(custom); len(missing) > 0 {
-			return &vault.MissingMetadataError{Env: env, Path: p, Missing: missing}
-		}
-		name := custom[vault.MetaType]
-		if name == "" {
-			return nil
-		}
-		t, err := s.v.Type(name)
-		if err != nil {
-			return typeMetadataError(env, p, err)
 		}
 		data, err := current()
 		if err != nil || data == nil {
@@ -71,7 +70,7 @@ func (s *Server) metadataCheck(req *request, custom map[string]string) func(map[
 		if err := t.ValidateJSON(env, p, data); err != nil {
 			var ve *types.ValidationError
 			if errors.As(err, &ve) {
-				return errorf(http.StatusBadRequest, "%v; the current value does not conform to type %s: fix it first (ward kv patch --env %s %s FIELD=@FILE) or name another type", err, name, env, p)
+				return errorf(http.StatusBadRequest, "%v; the current value does not conform to type %s: fix it first (ward kv patch --env %s %s FIELD=@FILE) or name another type", err, custom[vault.MetaType], env, p)
 			}
 			return err
 		}
