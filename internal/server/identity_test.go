@@ -78,28 +78,11 @@ func newMFAServer(t *testing.T, hasher userpass.Hasher) (*testServer, *mfaClock)
 	return &testServer{t: t, raw: raw, url: srv.URL, root: res.RootToken, v: v, audit: auditPath}, clk
 }
 
-// doH is do that also returns the answer's headers.
+// mfaDoH is do that also returns the answer's headers; repeated headers
+// are all sent.
 func (s *testServer) mfaDoH(method, path, token, body string, hdr ...string) (int, map[string]any, http.Header) {
 	s.t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, s.url+path, r)
-	if token != "" {
-		req.Header.Set("X-Vault-Token", token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Add(hdr[i], hdr[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out, resp.Header
+	return s.send(true, method, path, token, body, hdr...)
 }
 
 func (s *testServer) mfaMust(want int, method, path, token, body string, hdr ...string) map[string]any {

@@ -62,6 +62,15 @@ func newTestServer(t *testing.T) *testServer {
 
 func (s *testServer) do(method, path, token, body string, hdr ...string) (int, map[string]any) {
 	s.t.Helper()
+	st, out, _ := s.send(false, method, path, token, body, hdr...)
+	return st, out
+}
+
+// send makes one request with token and hdr (name, value pairs, each set,
+// or added when add is true) and returns the answer's status, JSON body
+// and headers.
+func (s *testServer) send(add bool, method, path, token, body string, hdr ...string) (int, map[string]any, http.Header) {
+	s.t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -71,7 +80,11 @@ func (s *testServer) do(method, path, token, body string, hdr ...string) (int, m
 		req.Header.Set("X-Vault-Token", token)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
+		if add {
+			req.Header.Add(hdr[i], hdr[i+1])
+		} else {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -80,7 +93,7 @@ func (s *testServer) do(method, path, token, body string, hdr ...string) (int, m
 	defer resp.Body.Close()
 	var out map[string]any
 	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return resp.StatusCode, out, resp.Header
 }
 
 // token makes a token bound to env with one policy made of rules.
