@@ -337,6 +337,17 @@ func (s *Server) mfaStatus(ctx context.Context, req *request) (*response, error)
 	if err != nil {
 		return nil, err
 	}
+	return s.enrolmentResponse(ctx, req, id)
+}
+
+func (s *Server) mfaUserRead(name string) handlerFunc {
+	return func(ctx context.Context, req *request) (*response, error) {
+		return s.enrolmentResponse(ctx, req, "userpass/"+name)
+	}
+}
+
+// enrolmentResponse answers with identity id's TOTP enrolment status.
+func (s *Server) enrolmentResponse(ctx context.Context, req *request, id string) (*response, error) {
 	en, err := s.totpStore(ctx, id)
 	data, err := enrolmentJSON(id, en, err)
 	if err != nil {
@@ -345,20 +356,6 @@ func (s *Server) mfaStatus(ctx context.Context, req *request) (*response, error)
 	body := envelope(req, data)
 	delete(body, "mount_type")
 	return &response{status: http.StatusOK, body: body}, nil
-}
-
-func (s *Server) mfaUserRead(name string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		id := "userpass/" + name
-		en, err := s.totpStore(ctx, id)
-		data, err := enrolmentJSON(id, en, err)
-		if err != nil {
-			return nil, err
-		}
-		body := envelope(req, data)
-		delete(body, "mount_type")
-		return &response{status: http.StatusOK, body: body}, nil
-	}
 }
 
 func (s *Server) mfaUserReset(name string) handlerFunc {
