@@ -25,9 +25,9 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/wardhq/ward/bench/internal/loadgen"
 	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/auth/jwtauth/oidctest"
 )
@@ -72,8 +72,8 @@ func main() {
 	for range max(*runs, 1) {
 		res := run(hc, url, bodies, *clients, *dur)
 		_, jwks := iss.Hits()
-		res.print(os.Stdout, *clients, *dur, jwks)
-		rates = append(rates, float64(len(res.lat))/res.wall.Seconds())
+		printResult(os.Stdout, res, *clients, *dur, jwks)
+		rates = append(rates, res.Rate())
 	}
 	if len(rates) > 1 {
 		slices.Sort(rates)
@@ -127,61 +127,18 @@ func login(ctx context.Context, hc *http.Client, url string, body []byte) (int, 
 	return resp.StatusCode, nil
 }
 
-type result struct {
-	lat    []time.Duration
-	errors int
-	wall   time.Duration
+func run(hc *http.Client, url string, bodies [][]byte, clients int, d time.Duration) *loadgen.Result {
+	return loadgen.Run(clients, d, func(ctx context.Context, c, call int) error {
+		return loadgen.StatusError(login(ctx, hc, url, bodies[(c+call*clients)%len(bodies)]))
+	})
 }
 
-func run(hc *http.Client, url string, bodies [][]byte, clients int, d time.Duration) *result {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var mu sync.Mutex
-	res := &result{}
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var lat []time.Duration
-			errs := 0
-			for i := c; ctx.Err() == nil; i += clients {
-				t0 := time.Now()
-				status, err := login(ctx, hc, url, bodies[i%len(bodies)])
-				if ctx.Err() != nil {
-					break
-				}
-				lat = append(lat, time.Since(t0))
-				if err != nil || status != 200 {
-					errs++
-				}
-			}
-			mu.Lock()
-			res.lat = append(res.lat, lat...)
-			res.errors += errs
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	res.wall = time.Since(start)
-	return res
-}
-
-func (res *result) print(w io.Writer, clients int, d time.Duration, jwksFetches int) {
-	slices.Sort(res.lat)
-	pct := func(p float64) time.Duration {
-		if len(res.lat) == 0 {
-			return 0
-		}
-		return res.lat[min(int(p*float64(len(res.lat))), len(res.lat)-1)]
-	}
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+func printResult(w io.Writer, res *loadgen.Result, clients int, d time.Duration, jwksFetches int) {
 	fmt.Fprintf(w, "op=jwt-login clients=%d duration=%s\n", clients, d)
-	fmt.Fprintf(w, "logins       %d\n", len(res.lat))
-	fmt.Fprintf(w, "logins/s     %.0f\n", float64(len(res.lat))/res.wall.Seconds())
-	fmt.Fprintf(w, "p50          %s\n", ms(pct(0.50)))
-	fmt.Fprintf(w, "p99          %s\n", ms(pct(0.99)))
-	fmt.Fprintf(w, "errors       %d\n", res.errors)
+	fmt.Fprintf(w, "logins       %d\n", len(res.Lat))
+	fmt.Fprintf(w, "logins/s     %.0f\n", res.Rate())
+	fmt.Fprintf(w, "p50          %s\n", loadgen.Ms(res.Percentile(0.50)))
+	fmt.Fprintf(w, "p99          %s\n", loadgen.Ms(res.Percentile(0.99)))
+	fmt.Fprintf(w, "errors       %d\n", res.Errors)
 	fmt.Fprintf(w, "jwks fetches %d\n", jwksFetches)
 }

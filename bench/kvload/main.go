@@ -33,11 +33,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/wardhq/ward/bench/internal/loadgen"
 	"github.com/wardhq/ward/client"
 )
 
@@ -93,7 +92,7 @@ func main() {
 		os.Exit(1)
 	}
 	res := r.run(*clients, *dur, *op)
-	res.print(os.Stdout, *op, *typ, *meta, *clients, *dur)
+	printResult(os.Stdout, res, *op, *typ, *meta, *clients, *dur)
 }
 
 type runner struct {
@@ -155,72 +154,25 @@ func (r *runner) prepare() error {
 	return nil
 }
 
-type result struct {
-	lat    []time.Duration
-	errors int
-	wall   time.Duration
+func (r *runner) run(clients int, d time.Duration, op string) *loadgen.Result {
+	return loadgen.Run(clients, d, func(ctx context.Context, _, _ int) error {
+		i := rand.N(r.keys)
+		path := fmt.Sprintf("%s/data/%sk%d", r.env, r.prefix, i)
+		var body []byte
+		method := "GET"
+		if op == "write" {
+			method, body = "POST", r.body(i)
+		}
+		return loadgen.StatusError(r.do(ctx, method, path, body))
+	})
 }
 
-func (r *runner) run(clients int, d time.Duration, op string) *result {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	var mu sync.Mutex
-	res := &result{}
-	var wg sync.WaitGroup
-	start := time.Now()
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var lat []time.Duration
-			errs := 0
-			for ctx.Err() == nil {
-				i := rand.N(r.keys)
-				path := fmt.Sprintf("%s/data/%sk%d", r.env, r.prefix, i)
-				var body []byte
-				method := "GET"
-				if op == "write" {
-					method, body = "POST", r.body(i)
-				}
-				t0 := time.Now()
-				status, err := r.do(ctx, method, path, body)
-				if ctx.Err() != nil {
-					break
-				}
-				lat = append(lat, time.Since(t0))
-				if err != nil || status != 200 {
-					errs++
-				}
-			}
-			mu.Lock()
-			res.lat = append(res.lat, lat...)
-			res.errors += errs
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	res.wall = time.Since(start)
-	return res
-}
-
-func (res *result) print(w io.Writer, op, typ, meta string, clients int, d time.Duration) {
-	slices.Sort(res.lat)
-	pct := func(p float64) time.Duration {
-		if len(res.lat) == 0 {
-			return 0
-		}
-		i := int(p * float64(len(res.lat)))
-		if i >= len(res.lat) {
-			i = len(res.lat) - 1
-		}
-		return res.lat[i]
-	}
-	ms := func(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+func printResult(w io.Writer, res *loadgen.Result, op, typ, meta string, clients int, d time.Duration) {
 	fmt.Fprintf(w, "op=%s type=%q meta=%q clients=%d duration=%s\n", op, typ, meta, clients, d)
-	fmt.Fprintf(w, "requests  %d\n", len(res.lat))
-	fmt.Fprintf(w, "req/s     %.0f\n", float64(len(res.lat))/res.wall.Seconds())
-	fmt.Fprintf(w, "p50       %s\n", ms(pct(0.50)))
-	fmt.Fprintf(w, "p99       %s\n", ms(pct(0.99)))
-	fmt.Fprintf(w, "p999      %s\n", ms(pct(0.999)))
-	fmt.Fprintf(w, "errors    %d\n", res.errors)
+	fmt.Fprintf(w, "requests  %d\n", len(res.Lat))
+	fmt.Fprintf(w, "req/s     %.0f\n", res.Rate())
+	fmt.Fprintf(w, "p50       %s\n", loadgen.Ms(res.Percentile(0.50)))
+	fmt.Fprintf(w, "p99       %s\n", loadgen.Ms(res.Percentile(0.99)))
+	fmt.Fprintf(w, "p999      %s\n", loadgen.Ms(res.Percentile(0.999)))
+	fmt.Fprintf(w, "errors    %d\n", res.Errors)
 }

@@ -17,10 +17,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
-	"sync"
 	"time"
 
+	"github.com/wardhq/ward/bench/internal/loadgen"
 	"github.com/wardhq/ward/client"
 )
 
@@ -49,43 +48,13 @@ func main() {
 		fail(err)
 	}
 	anon, _ := client.New(client.Config{Address: cfg.Address, MaxRetries: -1})
-	var mu sync.Mutex
-	var lat []time.Duration
-	errs := 0
-	deadline := time.Now().Add(*dur)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range *clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			bad := 0
-			for time.Now().Before(deadline) {
-				t0 := time.Now()
-				if _, err := anon.Login(ctx, user, pw, *env); err != nil {
-					bad++
-					continue
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			lat, errs = append(lat, mine...), errs+bad
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	el := time.Since(start)
-	slices.Sort(lat)
-	pct := func(q float64) time.Duration {
-		if len(lat) == 0 {
-			return 0
-		}
-		return lat[int(q*float64(len(lat)-1))]
-	}
-	fmt.Printf("logins: %d clients, %s: %d ok, %d errors\n", *clients, dur.String(), len(lat), errs)
-	fmt.Printf("logins/s: %.1f\n", float64(len(lat))/el.Seconds())
-	fmt.Printf("latency: p50 %s  p90 %s  p99 %s\n", pct(0.5).Round(time.Microsecond), pct(0.9).Round(time.Microsecond), pct(0.99).Round(time.Microsecond))
+	res := loadgen.Run(*clients, *dur, func(ctx context.Context, _, _ int) error {
+		_, err := anon.Login(ctx, user, pw, *env)
+		return err
+	})
+	fmt.Printf("logins: %d clients, %s: %d ok, %d errors\n", *clients, dur.String(), len(res.Lat)-res.Errors, res.Errors)
+	fmt.Printf("logins/s: %.1f\n", float64(len(res.Lat)-res.Errors)/res.Wall.Seconds())
+	fmt.Printf("latency: p50 %s  p90 %s  p99 %s\n", loadgen.Ms(res.Percentile(0.5)), loadgen.Ms(res.Percentile(0.9)), loadgen.Ms(res.Percentile(0.99)))
 }
 
 func fail(err error) {
