@@ -87,21 +87,13 @@ func (v *Vault) engineFor(id string) *secrets.Engine {
 }
 
 func (v *Vault) loadEnvs(ctx context.Context, u *unsealed) error {
-	names, err := v.barrier.List(ctx, "sys/envs/")
+	envs, err := loadAll(ctx, v.barrier, envKey(""), "environment", decodeJSON[*Env])
 	if err != nil {
 		return err
 	}
-	for _, name := range names {
-		e, err := v.barrier.Get(ctx, envKey(name))
-		if err != nil {
-			return fmt.Errorf("reading environment %q: %w", name, err)
-		}
-		var env Env
-		if err := json.Unmarshal(e.Value, &env); err != nil {
-			return fmt.Errorf("reading environment %q: %w", name, err)
-		}
+	for _, env := range envs {
 		env.KV = v.engineFor(env.ID)
-		u.envs[env.Name] = &env
+		u.envs[env.Name] = env
 	}
 	return nil
 }

@@ -162,24 +162,9 @@ func ParseCadence(s string) (time.Duration, error) {
 	return total, nil
 }
 
-func (v *Vault) loadEnvRules(ctx context.Context, u *unsealed) error {
-	u.envRules = map[string]EnvRules{}
-	names, err := v.barrier.List(ctx, "sys/envrules/")
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		e, err := v.barrier.Get(ctx, envRulesKey(name))
-		if err != nil {
-			return fmt.Errorf("reading the rules of environment %q: %w", name, err)
-		}
-		var r EnvRules
-		if err := json.Unmarshal(e.Value, &r); err != nil {
-			return fmt.Errorf("reading the rules of environment %q: %w", name, err)
-		}
-		u.envRules[name] = r
-	}
-	return nil
+func (v *Vault) loadEnvRules(ctx context.Context, u *unsealed) (err error) {
+	u.envRules, err = loadAll(ctx, v.barrier, envRulesKey(""), "rules of environment", decodeJSON[EnvRules])
+	return err
 }
 
 // envRulesOp checks r and returns the storage op that stores it as the

@@ -13,23 +13,9 @@ import (
 
 func policyKey(name string) string { return "sys/policies/" + name }
 
-func (v *Vault) loadPolicies(ctx context.Context, u *unsealed) error {
-	names, err := v.barrier.List(ctx, "sys/policies/")
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		e, err := v.barrier.Get(ctx, policyKey(name))
-		if err != nil {
-			return fmt.Errorf("reading policy %q: %w", name, err)
-		}
-		p, err := policy.Parse(name, e.Value)
-		if err != nil {
-			return fmt.Errorf("stored policy %q: %w", name, err)
-		}
-		u.policies[name] = p
-	}
-	return nil
+func (v *Vault) loadPolicies(ctx context.Context, u *unsealed) (err error) {
+	u.policies, err = loadAll(ctx, v.barrier, policyKey(""), "policy", policy.Parse)
+	return err
 }
 
 // PutPolicy parses src and stores it as policy name, replacing any before it.

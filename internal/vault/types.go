@@ -59,24 +59,9 @@ const maxListed = 10
 
 func typeKey(name string) string { return "sys/types/" + name }
 
-func (v *Vault) loadTypes(ctx context.Context, u *unsealed) error {
-	u.types = map[string]*types.Type{}
-	names, err := v.barrier.List(ctx, "sys/types/")
-	if err != nil {
-		return err
-	}
-	for _, name := range names {
-		e, err := v.barrier.Get(ctx, typeKey(name))
-		if err != nil {
-			return fmt.Errorf("reading type %q: %w", name, err)
-		}
-		t, err := types.Compile(name, e.Value)
-		if err != nil {
-			return fmt.Errorf("stored type %q: %w", name, err)
-		}
-		u.types[name] = t
-	}
-	return nil
+func (v *Vault) loadTypes(ctx context.Context, u *unsealed) (err error) {
+	u.types, err = loadAll(ctx, v.barrier, typeKey(""), "type", types.Compile)
+	return err
 }
 
 // typeOp checks and compiles src as type name and returns the storage op

@@ -28,6 +28,7 @@ package vault
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -221,6 +222,34 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 	}
 	v.startUsage(u)
 	return u, nil
+}
+
+// loadAll reads every record stored below prefix, decodes each with
+// decode, and returns them by name; what names the kind of record in
+// errors.
+func loadAll[T any](ctx context.Context, b *barrier.Barrier, prefix, what string, decode func(name string, value []byte) (T, error)) (map[string]T, error) {
+	names, err := b.List(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]T, len(names))
+	for _, name := range names {
+		e, err := b.Get(ctx, prefix+name)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s %q: %w", what, name, err)
+		}
+		if out[name], err = decode(name, e.Value); err != nil {
+			return nil, fmt.Errorf("stored %s %q: %w", what, name, err)
+		}
+	}
+	return out, nil
+}
+
+// decodeJSON is loadAll's decode for records stored as JSON.
+func decodeJSON[T any](_ string, value []byte) (T, error) {
+	var v T
+	err := json.Unmarshal(value, &v)
+	return v, err
 }
 
 func (v *Vault) newTokenStore() (*auth.Store, error) {
