@@ -7,14 +7,20 @@ GO ?= go
 test: fmt-check vet tools unit
 
 # tools installs what the end-to-end tests need beyond Go: a Rust compiler,
-# to build the Rust binaries ward scan must see into (Debian's package when
-# the machine has none; the test is skipped, and says so, where neither is
-# possible).
+# to build the Rust binaries ward scan must see into, and PostgreSQL, for the
+# storage driver and the database engine (Debian's packages when the machine
+# has none; the tests are skipped, and say so, where neither is possible).
+# The tests start a private PostgreSQL cluster of their own (internal/pgtest);
+# once it is installed, WARD_TEST_PG_REQUIRED=1 turns a skip into a failure.
 tools:
 	@command -v rustc >/dev/null 2>&1 || [ -x "$$HOME/.cargo/bin/rustc" ] || { \
 		echo "make: installing rustc and cargo (Debian packages) for the Rust end-to-end tests"; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc cargo >/dev/null; } \
 		|| echo "make: could not install rustc; the Rust end-to-end tests will be skipped"; }
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "make: installing PostgreSQL (Debian package) for the storage and database-engine tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
+		|| echo "make: could not install PostgreSQL; the tests that need it will be skipped"; }
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
@@ -24,6 +30,8 @@ vet:
 	$(GO) vet ./...
 
 unit:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		export WARD_TEST_PG_REQUIRED=1; fi; \
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 build:
