@@ -2,7 +2,7 @@
 # race detector. Anything a test needs that is missing is installed here.
 GO ?= go
 
-.PHONY: test fmt-check vet unit tools build bench clean
+.PHONY: test fmt-check vet unit tools build release bench clean
 
 test: fmt-check vet tools unit
 
@@ -37,5 +37,15 @@ unit:
 build:
 	$(GO) build -o bin/ward ./cmd/ward
 
+# release writes reproducible release files to dist/: one archive per
+# platform (linux and darwin, amd64 and arm64), SHA256SUMS and a CycloneDX
+# SBOM. VERSION defaults to `git describe --tags --always --dirty`.
+# The same commit and Go toolchain give the same bytes anywhere
+# (tools/release's test builds twice and compares). The container image is
+# defined in Containerfile and built from dist/.
+VERSION ?=
+release:
+	$(GO) run ./tools/release -out dist $(if $(VERSION),-version $(VERSION))
+
 clean:
-	rm -rf bin
+	rm -rf bin dist
