@@ -13,7 +13,8 @@ test: fmt-check vet tools unit
 # The tests start a private PostgreSQL cluster of their own (internal/pgtest);
 # once it is installed, WARD_TEST_PG_REQUIRED=1 turns a skip into a failure.
 tools:
-	@command -v rustc >/dev/null 2>&1 || [ -x "$$HOME/.cargo/bin/rustc" ] || { \
+	@{ rustc --version && cargo --version; } >/dev/null 2>&1 || \
+	{ "$$HOME/.cargo/bin/rustc" --version && "$$HOME/.cargo/bin/cargo" --version; } >/dev/null 2>&1 || { \
 		echo "make: installing rustc and cargo (Debian packages) for the Rust end-to-end tests"; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc cargo >/dev/null; } \
 		|| echo "make: could not install rustc; the Rust end-to-end tests will be skipped"; }
