@@ -1,6 +1,11 @@
 # make test runs every check CI runs: formatting, vet, and every test with the
 # race detector. Anything a test needs that is missing is installed here.
 GO ?= go
+# Tools that make installs with go install (sops) land here; the tests find
+# them on PATH.
+GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
+export PATH := $(GOBIN_DIR):$(PATH)
+SOPS_VERSION := v3.13.3
 
 .PHONY: test fmt-check vet unit tools build release bench clean
 
@@ -12,6 +17,7 @@ test: fmt-check vet tools unit
 # has none; the tests are skipped, and say so, where neither is possible).
 # The tests start a private PostgreSQL cluster of their own (internal/pgtest);
 # once it is installed, WARD_TEST_PG_REQUIRED=1 turns a skip into a failure.
+# sops, for `ward import sops`, comes from the Go module proxy.
 tools:
 	@{ rustc --version && cargo --version; } >/dev/null 2>&1 || \
 	{ "$$HOME/.cargo/bin/rustc" --version && "$$HOME/.cargo/bin/cargo" --version; } >/dev/null 2>&1 || { \
@@ -22,6 +28,10 @@ tools:
 		echo "make: installing PostgreSQL (Debian package) for the storage and database-engine tests"; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
 		|| echo "make: could not install PostgreSQL; the tests that need it will be skipped"; }
+	@sops --version >/dev/null 2>&1 || { \
+		echo "make: installing sops $(SOPS_VERSION) (go install) for the ward import tests"; \
+		GOBIN="$(GOBIN_DIR)" $(GO) install github.com/getsops/sops/v3/cmd/sops@$(SOPS_VERSION) \
+		|| echo "make: could not install sops; the SOPS import test will be skipped"; }
 
 fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
@@ -33,6 +43,7 @@ vet:
 unit:
 	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		export WARD_TEST_PG_REQUIRED=1; fi; \
+	if sops --version >/dev/null 2>&1; then export WARD_TEST_SOPS_REQUIRED=1; fi; \
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 build:
