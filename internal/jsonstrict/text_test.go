@@ -42,7 +42,7 @@ func TestCheckAcceptsWhatIsUnambiguous(t *testing.T) {
 	for _, body := range []string{
 		`{"a":"\ud83d\ude00"}`,            // a surrogate pair
 		`{"a":"\uD83D\uDE00 and \u00e9"}`, // upper-case hex
-		`{"a":"😀 é \u0000 \n"}`,          // control characters in values are data
+		`{"a":"😀 é \u0000 \n"}`,           // control characters in values are data
 		`{"a":1,"b":{"A":1}}`,             // same letters at different levels
 		`[{"data":1},{"Data":2}]`,         // sibling objects
 		`{"ab":1,"a\\b":2}`,               // an escaped backslash is not an escape
