@@ -48,5 +48,11 @@
 // first entry of a chain), "prev" (the previous line's hash; 64 zeros for the
 // first) and "hash": the hex SHA-256 of the line's exact bytes up to, not
 // including, the `,"hash":` that ends it. Keys of the entry's Data are kept;
-// every leaf (string, number, bool) is replaced by its HMAC.
+// every leaf (string, number, bool) is replaced by its HMAC,
+// "hmac-sha256:<hex>". An object or array whose leaves' HMACs would take more
+// than four times its own JSON text (and more than 1 KiB) is replaced by one
+// HMAC of that text, compact with keys sorted: "hmac-sha256-json:<hex>". So a
+// line is never more than about four times the request or response it
+// records, however the body is shaped, and a hostile body cannot fill the
+// disk or make the log refuse a request.
 package audit

@@ -179,9 +179,9 @@ func (l *Log) WriteAll(ctx context.Context, entries ...*Entry) error {
 	now := l.cfg.Now()
 	objs := make([][]byte, len(entries))
 	for i, e := range entries {
-		obj := l.hasher.encode(e, now)
-		if len(obj)+hashSuffixLen+len(`,"seq":18446744073709551615,"prev":""`)+len(genesis)+1 > MaxLine {
-			return ErrTooLarge
+		obj, err := l.hasher.encode(e, now)
+		if err != nil {
+			return err
 		}
 		objs[i] = obj
 	}
