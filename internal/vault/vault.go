@@ -72,6 +72,7 @@ type Config struct {
 type Vault struct {
 	cfg     Config
 	barrier *barrier.Barrier
+	logins  *loginLimits // failed logins, per source and per role
 
 	mu       sync.RWMutex
 	unsealed *unsealed // guarded by mu; nil while sealed
@@ -112,7 +113,7 @@ func Open(cfg Config) (*Vault, error) {
 		cfg.Logger = slog.Default()
 	}
 	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand})
-	return &Vault{cfg: cfg, barrier: b}, nil
+	return &Vault{cfg: cfg, barrier: b, logins: newLoginLimits(cfg.Now)}, nil
 }
 
 // InitResult is what Init hands out once and never stores.

@@ -1,0 +1,47 @@
+package server
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/wardhq/ward/internal/auth/jwtauth/oidctest"
+)
+
+// TestJWTLoginFloodLimited is issue 11's flood: JWT logins with unknown key
+// ids from one address. After the allowed failures each attempt is a 429
+// with Retry-After, answered before the audit write, so the log stops
+// growing; other addresses are not affected.
+func TestJWTLoginFloodLimited(t *testing.T) {
+	s := newTestServer(t)
+	iss := jwtSetup(t, s)
+	bad := oidctest.SignWith(iss.Current(), map[string]any{"typ": "JWT", "kid": "no-such-key"}, iss.GitHub(oidctest.GitHubJob{Audience: jwtAud}))
+	lines := func() int {
+		b, _ := os.ReadFile(s.audit)
+		return bytes.Count(b, []byte("\n"))
+	}
+	first429 := -1
+	var linesAt429 int
+	for i := range 200 {
+		st, body, hdr := s.send(false, "POST", "/v1/auth/jwt/login", "", mustJSON(map[string]any{"role": "staging", "jwt": bad}))
+		if st == 429 {
+			if first429 < 0 {
+				first429, linesAt429 = i, lines()
+			}
+			if n, err := strconv.Atoi(hdr.Get("Retry-After")); err != nil || n < 1 {
+				t.Fatalf("429 with Retry-After %q", hdr.Get("Retry-After"))
+			}
+			continue
+		}
+		if st != 400 || first429 >= 0 {
+			t.Fatalf("attempt %d: %d %v", i, st, body)
+		}
+	}
+	if first429 < 0 || first429 > 50 {
+		t.Fatalf("first 429 at attempt %d", first429)
+	}
+	if grown := lines() - linesAt429; grown != 0 {
+		t.Errorf("refused (429) logins added %d audit lines", grown)
+	}
+}
