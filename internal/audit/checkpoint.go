@@ -111,17 +111,32 @@ func encodeCheckpoint(key ed25519.PrivateKey, reason string, h head, now time.Ti
 }
 
 // Checkpoint writes a checkpoint line signing the chain's head, and returns
-// once it is written, like Write. A periodic checkpoint is skipped when no
-// entry was written since the last checkpoint; a seal checkpoint is always
-// written. Without Config.CheckpointKey it returns ErrNoCheckpointKey.
-func (l *Log) Checkpoint(ctx context.Context, reason string) error {
+// once it is written, like Write, with the line (newline included) so that
+// the caller can ship it elsewhere. A periodic checkpoint is skipped (nil
+// line) when no entry was written since the last checkpoint; a seal
+// checkpoint is always written. Without Config.CheckpointKey it returns
+// ErrNoCheckpointKey.
+func (l *Log) Checkpoint(ctx context.Context, reason string) ([]byte, error) {
 	if l.cfg.CheckpointKey == nil {
-		return ErrNoCheckpointKey
+		return nil, ErrNoCheckpointKey
 	}
 	if reason != CheckpointPeriodic && reason != CheckpointSeal {
-		return fmt.Errorf("audit: unknown checkpoint reason %q", reason)
+		return nil, fmt.Errorf("audit: unknown checkpoint reason %q", reason)
 	}
-	return l.enqueue(ctx, &pending{checkpoint: reason, done: make(chan error, 1)})
+	p := &pending{checkpoint: reason, done: make(chan error, 1)}
+	if err := l.enqueue(ctx, p); err != nil {
+		return nil, err
+	}
+	return p.line, nil
+}
+
+// CheckpointKey returns the public half of the checkpoint key as KeyString
+// writes it, or "" if the log has none.
+func (l *Log) CheckpointKey() string {
+	if l.cfg.CheckpointKey == nil {
+		return ""
+	}
+	return KeyString(l.cfg.CheckpointKey.Public().(ed25519.PublicKey))
 }
 
 // checkpointPrefix starts the part of a checkpoint line after its time.

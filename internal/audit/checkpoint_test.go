@@ -34,16 +34,32 @@ func checkpointedLog(t *testing.T) []byte {
 	t.Helper()
 	cfg := checkpointConfig(t)
 	l := openTest(t, cfg)
-	ctx := context.Background()
 	writeN(t, l, 0, 3)
-	must(t, l.Checkpoint(ctx, CheckpointPeriodic))
-	must(t, l.Checkpoint(ctx, CheckpointPeriodic)) // nothing new: skipped
+	mustCheckpoint(t, l, CheckpointPeriodic, true)
+	mustCheckpoint(t, l, CheckpointPeriodic, false) // nothing new: skipped
 	writeN(t, l, 3, 2)
-	must(t, l.Checkpoint(ctx, CheckpointSeal))
+	mustCheckpoint(t, l, CheckpointSeal, true)
 	must(t, l.Close())
 	b, err := os.ReadFile(cfg.Path)
 	must(t, err)
 	return b
+}
+
+// mustCheckpoint writes a checkpoint; written says whether a line is
+// expected, which must then be the log's last line.
+func mustCheckpoint(t testing.TB, l *Log, reason string, written bool) {
+	t.Helper()
+	line, err := l.Checkpoint(context.Background(), reason)
+	must(t, err)
+	if (line != nil) != written {
+		t.Fatalf("Checkpoint(%s) line %q, want written: %v", reason, line, written)
+	}
+	if written {
+		b, _ := os.ReadFile(l.cfg.Path)
+		if !bytes.HasSuffix(b, line) || !isCheckpoint(line) || line[len(line)-1] != '\n' {
+			t.Fatalf("Checkpoint returned %q, not the log's last line", line)
+		}
+	}
 }
 
 func must(t testing.TB, err error) {
@@ -188,10 +204,10 @@ func TestCheckpointAfterReopen(t *testing.T) {
 	cfg := checkpointConfig(t)
 	l := openTest(t, cfg)
 	writeN(t, l, 0, 2)
-	must(t, l.Checkpoint(context.Background(), CheckpointPeriodic))
+	mustCheckpoint(t, l, CheckpointPeriodic, true)
 	must(t, l.Close())
 	l = openTest(t, cfg)
-	must(t, l.Checkpoint(context.Background(), CheckpointPeriodic))
+	mustCheckpoint(t, l, CheckpointPeriodic, false)
 	must(t, l.Close())
 	b, _ := os.ReadFile(cfg.Path)
 	if n := bytes.Count(b, []byte("\n")); n != 3 {
@@ -201,14 +217,14 @@ func TestCheckpointAfterReopen(t *testing.T) {
 
 func TestCheckpointRefusals(t *testing.T) {
 	l := openTest(t, testConfig(t))
-	if err := l.Checkpoint(context.Background(), CheckpointSeal); !errors.Is(err, ErrNoCheckpointKey) {
+	if _, err := l.Checkpoint(context.Background(), CheckpointSeal); !errors.Is(err, ErrNoCheckpointKey) {
 		t.Fatalf("Checkpoint without a key: %v", err)
 	}
 	l = openTest(t, checkpointConfig(t))
 	if err := l.Write(context.Background(), &Entry{Type: "checkpoint"}); err == nil {
 		t.Fatal("Write of an entry typed checkpoint")
 	}
-	if err := l.Checkpoint(context.Background(), "whenever"); err == nil {
+	if _, err := l.Checkpoint(context.Background(), "whenever"); err == nil {
 		t.Fatal("Checkpoint with an unknown reason")
 	}
 }

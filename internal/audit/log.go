@@ -91,6 +91,7 @@ type Log struct {
 type pending struct {
 	objs       [][]byte   // the entries' JSON objects without their closing braces
 	checkpoint string     // or, instead, the reason of a checkpoint to sign
+	line       []byte     // set by the leader: the checkpoint line written, if any
 	done       chan error // the result; errLead hands over the leader's role
 }
 
@@ -260,8 +261,10 @@ func (l *Log) writeBatch(batch []*pending) error {
 			if p.checkpoint == CheckpointPeriodic && h.seq == lastCheckpoint {
 				continue // nothing new to sign
 			}
+			start := len(buf)
 			buf, h = appendLine(buf, encodeCheckpoint(l.cfg.CheckpointKey, p.checkpoint, h, l.cfg.Now()), h)
 			lastCheckpoint = h.seq
+			p.line = bytes.Clone(buf[start:])
 			continue
 		}
 		for _, obj := range p.objs {

@@ -12,6 +12,7 @@
 // Storage layout (every value encrypted by the barrier, which keeps core/):
 //
 //	sys/audit-key             the audit log's HMAC key
+//	sys/audit-checkpoint-key  the seed of the audit log's checkpoint signing key
 //	sys/envs/NAME             an environment: its name and random id
 //	sys/policies/NAME         a policy's YAML source
 //	sys/types/NAME            a type's JSON Schema source
@@ -91,6 +92,8 @@ type unsealed struct {
 	types    map[string]*types.Type    // guarded by mu; stored types, by name
 	envRules map[string]EnvRules       // guarded by mu; by environment name
 	usage    *usageRecorder
+
+	checkpoints *checkpointer // the audit log's periodic checkpoints
 
 	jwt jwtState // the JWT auth method: issuer config and roles
 }
@@ -191,7 +194,12 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the audit key: %w", err)
 	}
-	log, err := audit.Open(audit.Config{Path: v.cfg.AuditPath, HMACKey: key.Value, Now: v.cfg.Now, Sync: v.cfg.AuditSync})
+	ckey, err := v.checkpointKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log, err := audit.Open(audit.Config{Path: v.cfg.AuditPath, HMACKey: key.Value, Now: v.cfg.Now, Sync: v.cfg.AuditSync, CheckpointKey: ckey})
+	clear(ckey)
 	if err != nil {
 		return nil, err
 	}
@@ -222,6 +230,7 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 		return nil, err
 	}
 	v.startUsage(u)
+	v.startCheckpoints(u)
 	return u, nil
 }
 
@@ -268,6 +277,9 @@ func (v *Vault) Seal() error {
 	if v.unsealed != nil {
 		if err := v.stopUsage(v.unsealed); err != nil {
 			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", "error_type", typeName(err))
+		}
+		if err := v.stopCheckpoints(v.unsealed); err != nil {
+			v.cfg.Logger.Error("signing the audit checkpoint at seal failed", "error_type", typeName(err))
 		}
 	}
 	v.barrier.Seal()
