@@ -37,10 +37,13 @@
 //
 // Verify reads a log and reports the first line where the chain breaks as a
 // *ChainError; `ward audit verify FILE` is its command line. The chain is a
-// plain SHA-256 chain, so anyone can check it without the key, and it proves
-// that the file is self-consistent, not who wrote it: someone able to write
-// the file can rewrite its whole tail, and can cut lines off its end. Ship the
-// log (or its latest hash) to a second place to guard against that.
+// plain SHA-256 chain, so anyone can check it without the key, and alone it
+// proves that the file is self-consistent, not who wrote it: someone able to
+// write the file can rewrite its whole tail, and can cut lines off its end.
+// Checkpoints (Config.CheckpointKey, Log.Checkpoint) close that: lines in
+// which the vault signs the chain's head with an Ed25519 key, which
+// VerifyLog checks against a pinned key and against checkpoints kept
+// elsewhere (see checkpoint.go).
 //
 // # Line format
 //
