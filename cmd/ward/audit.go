@@ -215,8 +215,11 @@ func printCheckpoints(w io.Writer, rep *audit.Report) {
 		}
 		fmt.Fprintf(w, "ward: %s covered by no signature: lines cut off there would not show\n", what)
 	}
-	if rep.Shipped > 0 {
-		fmt.Fprintf(w, "ward: %s kept elsewhere match the log\n", plural(rep.Shipped, "checkpoint"))
+	switch {
+	case rep.Shipped == 1:
+		fmt.Fprintf(w, "ward: the checkpoint kept elsewhere matches the log\n")
+	case rep.Shipped > 1:
+		fmt.Fprintf(w, "ward: the %d checkpoints kept elsewhere match the log\n", rep.Shipped)
 	}
 }
 

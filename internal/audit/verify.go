@@ -231,7 +231,11 @@ func checkShippedEnd(wanted map[uint64]*Checkpoint, h head, n int) error {
 	if last == nil {
 		return nil
 	}
-	return &ChainError{Line: n, Reason: fmt.Sprintf("the log ends at entry %d, but a checkpoint kept elsewhere (%s) is entry %d: at least %d entries were cut off its end", h.seq, last.Time, last.Seq+1, last.Seq+1-h.seq), Err: ErrTruncated}
+	cut := fmt.Sprintf("at least %d entries were", last.Seq+1-h.seq)
+	if last.Seq+1-h.seq == 1 {
+		cut = "at least one entry was"
+	}
+	return &ChainError{Line: n, Reason: fmt.Sprintf("the log ends at entry %d, but a checkpoint kept elsewhere (%s) is entry %d: %s cut off its end", h.seq, last.Time, last.Seq+1, cut), Err: ErrTruncated}
 }
 
 // ReadCheckpoints reads checkpoints kept elsewhere: lines of an audit log,
