@@ -59,7 +59,8 @@ func LoginSource(remoteAddr string) string {
 }
 
 // CheckLogin returns a *ratelimit.LimitedError if logins from source (see
-// LoginSource; "" for none) or with role have failed too often to try
+// LoginSource; "" for none) or with role (a JWT role, or for another login
+// method a name such as "userpass/alice") have failed too often to try
 // again yet. The server calls it before it writes a login's audit entry.
 func (v *Vault) CheckLogin(source, role string) error {
 	if source != "" {
@@ -68,9 +69,27 @@ func (v *Vault) CheckLogin(source, role string) error {
 		}
 	}
 	if wait, ok := v.logins.byRole.Allow(role); !ok {
-		return &ratelimit.LimitedError{What: "logins with this role", RetryAfter: wait}
+		return &ratelimit.LimitedError{What: "logins with this role or user", RetryAfter: wait}
 	}
 	return nil
+}
+
+// LoginFailed counts a failed login of another method than JWT (a
+// password login) against source and role, as CheckLogin names them.
+// JWTLoginFrom counts its own failures.
+func (v *Vault) LoginFailed(source, role string) {
+	v.countFailure(source, role, true)
+}
+
+// countFailure counts one failure against source (if any) and, if
+// againstRole, role, and logs when either becomes limited.
+func (v *Vault) countFailure(source, role string, againstRole bool) {
+	if source != "" && v.logins.bySource.Fail(source) {
+		v.cfg.Logger.Warn("failed logins limited", "source", source)
+	}
+	if againstRole && v.logins.byRole.Fail(role) {
+		v.cfg.Logger.Warn("failed logins limited", "role", role)
+	}
 }
 
 // noteLogin counts a login's failure: a refused JWT against the source and
@@ -81,16 +100,9 @@ func (v *Vault) noteLogin(source, role string, err error) {
 	switch {
 	case err == nil:
 	case errors.Is(err, jwtauth.ErrInvalidToken):
-		if source != "" && v.logins.bySource.Fail(source) {
-			v.cfg.Logger.Warn("failed logins limited", "source", source)
-		}
-		if v.logins.byRole.Fail(role) {
-			v.cfg.Logger.Warn("failed logins limited", "role", role)
-		}
+		v.countFailure(source, role, true)
 	case errors.Is(err, ErrJWTRoleNotFound):
-		if source != "" && v.logins.bySource.Fail(source) {
-			v.cfg.Logger.Warn("failed logins limited", "source", source)
-		}
+		v.countFailure(source, role, false)
 	}
 }
 

@@ -84,7 +84,7 @@ func TestJWTLoginRoleLimited(t *testing.T) {
 		v.JWTLoginFrom(ctx, fmt.Sprintf("[2001:db8:%x::1]:4000", i), "ci", "not.a.jwt")
 	}
 	_, _, err := v.JWTLoginFrom(ctx, "203.0.113.9", "ci", "not.a.jwt")
-	if le := limitedErr(err); le == nil || le.What != "logins with this role" {
+	if le := limitedErr(err); le == nil || le.What != "logins with this role or user" {
 		t.Fatalf("after %d failures on the role: %v, want the role limited", loginRoleBurst, err)
 	}
 	for range 2 * loginSourceBurst {
@@ -110,5 +110,24 @@ func TestLoginSource(t *testing.T) {
 		if got := LoginSource(in); got != want {
 			t.Errorf("LoginSource(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Another login method counts its failures with LoginFailed and checks
+// with CheckLogin, under the same limits.
+func TestLoginFailedForOtherMethods(t *testing.T) {
+	clock := &fakeClock{time.Now()}
+	v, _ := newClockVault(t, clock)
+	for range loginSourceBurst {
+		if err := v.CheckLogin("192.0.2.7", "userpass/alice"); err != nil {
+			t.Fatal(err)
+		}
+		v.LoginFailed("192.0.2.7", "userpass/alice")
+	}
+	if err := v.CheckLogin("192.0.2.7", "userpass/bob"); limitedErr(err) == nil {
+		t.Fatalf("source after %d failed password logins: %v", loginSourceBurst, err)
+	}
+	if err := v.CheckLogin("192.0.2.8", "userpass/alice"); err != nil {
+		t.Fatalf("alice from another address: %v", err)
 	}
 }
