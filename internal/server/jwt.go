@@ -140,14 +140,19 @@ func (s *Server) jwtLogin(ctx context.Context, req *request) (*response, error) 
 		Role string `json:"role"`
 		JWT  string `json:"jwt"`
 	}
-	decodeErr := decodeObject(req.body, map[string]any{"role": &body.Role, "jwt": &body.JWT})
+	badErr := decodeObject(req.body, map[string]any{"role": &body.Role, "jwt": &body.JWT})
+	switch {
+	case badErr != nil:
+	case body.Role == "":
+		badErr = errorf(http.StatusBadRequest, `missing "role": name the role to log in with, e.g. {"role": "ci-staging", "jwt": "..."}`)
+	case body.JWT == "":
+		badErr = errorf(http.StatusBadRequest, `missing "jwt": the CI job's OIDC token`)
+	}
+	// Too many failures: a 429 before the audit write, so a flood of bad
+	// logins, malformed ones too, cannot grow the log.
 	source := vault.LoginSource(req.http.RemoteAddr)
-	if decodeErr == nil {
-		// Too many failures: a 429 before the audit write, so a flood
-		// of bad logins cannot grow the log (the vault logs the limit).
-		if err := s.v.CheckLogin(source, body.Role); err != nil {
-			return nil, err
-		}
+	if err := s.v.CheckLogin(source, body.Role); err != nil {
+		return nil, err
 	}
 	// A login changes the store, so its request entry is written before
 	// anything happens; the pipeline writes the response entry.
@@ -156,14 +161,9 @@ func (s *Server) jwtLogin(ctx context.Context, req *request) (*response, error) 
 		req.audited = false
 		return nil, auditFailed(req.id)
 	}
-	if decodeErr != nil {
-		return nil, decodeErr
-	}
-	switch {
-	case body.Role == "":
-		return nil, errorf(http.StatusBadRequest, `missing "role": name the role to log in with, e.g. {"role": "ci-staging", "jwt": "..."}`)
-	case body.JWT == "":
-		return nil, errorf(http.StatusBadRequest, `missing "jwt": the CI job's OIDC token`)
+	if badErr != nil {
+		s.v.LoginFailed(source, "")
+		return nil, badErr
 	}
 	secret, tok, err := s.v.JWTLoginFrom(ctx, source, body.Role, body.JWT)
 	if err != nil {

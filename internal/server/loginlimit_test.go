@@ -45,3 +45,25 @@ func TestJWTLoginFloodLimited(t *testing.T) {
 		t.Errorf("refused (429) logins added %d audit lines", grown)
 	}
 }
+
+// Malformed logins count too: a flood of them cannot grow the log either.
+func TestMalformedLoginFloodLimited(t *testing.T) {
+	s := newTestServer(t)
+	jwtSetup(t, s)
+	for _, body := range []string{`{"role":"staging"}`, `{"jwt":"x"}`, `["x"]`, `{"role":"staging","jwt":"x","extra":1}`} {
+		limited := false
+		for range 100 {
+			st, _, hdr := s.send(false, "POST", "/v1/auth/jwt/login", "", body)
+			if st == 429 && hdr.Get("Retry-After") != "" {
+				limited = true
+				break
+			}
+			if st != 400 {
+				t.Fatalf("%s: %d", body, st)
+			}
+		}
+		if !limited {
+			t.Fatalf("100 malformed logins %s from one address: never a 429", body)
+		}
+	}
+}

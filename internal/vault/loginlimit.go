@@ -74,11 +74,12 @@ func (v *Vault) CheckLogin(source, role string) error {
 	return nil
 }
 
-// LoginFailed counts a failed login of another method than JWT (a
-// password login) against source and role, as CheckLogin names them.
-// JWTLoginFrom counts its own failures.
+// LoginFailed counts a failed login against source and role, as CheckLogin
+// names them; with role "" (a malformed login, which names none) against
+// source only. JWTLoginFrom counts its own failures; a login method that
+// checks credentials elsewhere (a password login) counts them here.
 func (v *Vault) LoginFailed(source, role string) {
-	v.countFailure(source, role, true)
+	v.countFailure(source, role, role != "")
 }
 
 // countFailure counts one failure against source (if any) and, if
