@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/wardhq/ward/internal/auth/jwtauth/oidctest"
 )
@@ -21,28 +22,33 @@ func TestJWTLoginFloodLimited(t *testing.T) {
 		b, _ := os.ReadFile(s.audit)
 		return bytes.Count(b, []byte("\n"))
 	}
-	first429 := -1
+	first429, late400s := -1, 0 // late400s: refusals let through after the first 429
 	var linesAt429 int
+	var at429 time.Time
 	for i := range 200 {
 		st, body, hdr := s.send(false, "POST", "/v1/auth/jwt/login", "", mustJSON(map[string]any{"role": "staging", "jwt": bad}))
-		if st == 429 {
+		switch {
+		case st == 429:
 			if first429 < 0 {
-				first429, linesAt429 = i, lines()
+				first429, linesAt429, at429 = i, lines(), time.Now()
 			}
 			if n, err := strconv.Atoi(hdr.Get("Retry-After")); err != nil || n < 1 {
 				t.Fatalf("429 with Retry-After %q", hdr.Get("Retry-After"))
 			}
-			continue
-		}
-		if st != 400 || first429 >= 0 {
+		case st == 400 && first429 >= 0:
+			late400s++ // the limit lets one more failure through per second
+		case st != 400:
 			t.Fatalf("attempt %d: %d %v", i, st, body)
 		}
 	}
 	if first429 < 0 || first429 > 50 {
 		t.Fatalf("first 429 at attempt %d", first429)
 	}
-	if grown := lines() - linesAt429; grown != 0 {
-		t.Errorf("refused (429) logins added %d audit lines", grown)
+	if allowed := int(time.Since(at429).Seconds()) + 1; late400s > allowed {
+		t.Errorf("%d failed logins let through in the %v after the first 429, want at most %d", late400s, time.Since(at429), allowed)
+	}
+	if grown := lines() - linesAt429; grown > 2*late400s {
+		t.Errorf("refused (429) logins added audit lines: %d lines for %d audited refusals", grown, late400s)
 	}
 }
 
