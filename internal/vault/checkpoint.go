@@ -13,8 +13,9 @@ import (
 )
 
 // The audit log's checkpoints (see package audit) are signed with an Ed25519
-// key stored under the barrier at keyCheckpointKey, made at the first
-// unseal that finds none. Only the unsealed vault can sign; anyone with the
+// key stored under the barrier at keyCheckpointKey, made by Init (or, for a
+// store initialised before checkpoints existed, by the first unseal that
+// finds none: with several servers on one store, unseal one first). Only the unsealed vault can sign; anyone with the
 // public key (AuditCheckpointKey, also logged at unseal) can check.
 //
 // The vault signs the chain head every CheckpointInterval while entries come

@@ -146,6 +146,9 @@ func (v *Vault) Init(ctx context.Context, shares, threshold int) (*InitResult, e
 	if err := v.barrier.Put(ctx, &storage.Entry{Key: keyAuditKey, Value: key}); err != nil {
 		return nil, err
 	}
+	if _, err := v.checkpointKey(ctx); err != nil {
+		return nil, err
+	}
 	tokens, err := v.newTokenStore()
 	if err != nil {
 		return nil, err
