@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -31,28 +32,43 @@ sys/audit-hash), and each line carries the hash of the one before it.`,
 
 // auditVerifyOptions are the inputs of ward audit verify.
 type auditVerifyOptions struct {
-	file   string // the log; "-" for stdin
-	format string // "text" or "json"
-	stdin  io.Reader
-	stdout io.Writer
+	file        string // the log; "-" for stdin
+	format      string // "text" or "json"
+	key         string // the vault's checkpoint key, "ed25519:..."; "" to take the file's
+	checkpoints string // a file of checkpoint lines kept elsewhere; "" for none
+	stdin       io.Reader
+	stdout      io.Writer
 }
 
 func newAuditVerifyCmd(g *globals) *cobra.Command {
 	o := auditVerifyOptions{stdin: g.stdin, stdout: g.stdout}
 	cmd := &cobra.Command{
 		Use:   "verify FILE",
-		Short: "Check that an audit log's hash chain is intact",
+		Short: "Check an audit log's hash chain and the vault's signed checkpoints",
 		Long: `ward audit verify reads an audit log (- for stdin) and checks its hash chain.
 It reports the first line that was changed, removed, reordered or inserted,
-and a last line cut short by a crash. The check needs no key.
+and a last line cut short by a crash. The chain needs no key.
 
-Exit status: 0 if the chain is intact, 1 if it is not or the file cannot be
-read, 2 for a usage error.
+The chain alone shows that the file is self-consistent, not who wrote it:
+someone who can write the file can rewrite a line and recompute every hash
+after it, or cut lines off its end. So the vault also writes checkpoints:
+lines in which it signs the chain's head, every minute while entries come in
+and when it seals. verify checks each one, and reports a log rebuilt before a
+checkpoint, a forged checkpoint, and how many entries follow the last one
+(those alone could be cut or rewritten unseen). With --key it trusts only
+the vault's key (the server logs it at unseal); without, it takes the key of
+the file's first checkpoint, which a forger could have replaced. With
+--checkpoints it also checks checkpoints kept elsewhere, which catches
+lines cut off the end.
 
-The chain shows that the file is self-consistent, not who wrote it: someone
-who can write the file can rewrite its tail or cut lines off its end. Compare
-with a copy shipped elsewhere to rule that out.`,
+Exit status: 0 if the log is intact, 1 if it is not, if --key is given and
+no checkpoint verifies with it, or if a file cannot be read; 2 for a usage
+error.`,
 		Example: `  ward audit verify /var/lib/ward/audit.log
+  ward audit verify --key ed25519:3q2+7w... /var/lib/ward/audit.log
+  # checkpoints shipped elsewhere, e.g. from the server's JSON log:
+  journalctl -u ward -o cat | jq -r 'select(.msg=="audit checkpoint").audit_line' > checkpoints.log
+  ward audit verify --key ed25519:3q2+7w... --checkpoints checkpoints.log audit.log
   ward audit verify --format json - < audit.log`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -66,6 +82,8 @@ with a copy shipped elsewhere to rule that out.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&o.key, "key", "", "the vault's audit checkpoint key (ed25519:BASE64), logged by the server at unseal")
+	cmd.Flags().StringVar(&o.checkpoints, "checkpoints", "", "a file of checkpoint lines kept elsewhere, to catch lines cut off the log's end")
 	return cmd
 }
 
@@ -77,25 +95,77 @@ type auditVerifyResult struct {
 	Line    int    `json:"line"`   // the first bad line; 0 if ok
 	Reason  string `json:"reason"` // why it is bad; "" if ok
 	Torn    bool   `json:"torn"`   // the bad line is a last line cut short by a crash
+	// Problem names the kind of the bad line: broken, torn, rebuilt,
+	// bad_checkpoint, truncated, or no_checkpoint (--key and none verified).
+	Problem        string `json:"problem,omitempty"`
+	Checkpoints    int    `json:"checkpoints"`     // checkpoints verified
+	LastCheckpoint int    `json:"last_checkpoint"` // line of the last; 0 if none
+	Unsigned       int    `json:"unsigned"`        // entries after it, covered by no signature
+	Sealed         bool   `json:"sealed"`          // the log ends with a seal checkpoint
+	Key            string `json:"key,omitempty"`   // the key the checkpoints verified with
+	KeyPinned      bool   `json:"key_pinned"`      // that key came from --key or --checkpoints
+	Shipped        int    `json:"shipped"`         // checkpoints from --checkpoints found in the log
+}
+
+// chainProblems names the errors a *audit.ChainError wraps, for JSON.
+var chainProblems = []struct {
+	err  error
+	name string
+}{
+	{audit.ErrTorn, "torn"}, {audit.ErrRebuilt, "rebuilt"}, {audit.ErrBadCheckpoint, "bad_checkpoint"},
+	{audit.ErrTruncated, "truncated"}, {audit.ErrBroken, "broken"},
 }
 
 func runAuditVerify(ctx context.Context, o auditVerifyOptions) error {
 	if o.format != "text" && o.format != "json" {
 		return usagef("--format %q: want text or json", o.format)
 	}
+	var opts audit.VerifyOptions
+	if o.key != "" {
+		k, err := audit.ParseKey(o.key)
+		if err != nil {
+			return usagef("--key: %v", err)
+		}
+		opts.Key = k
+	}
+	if o.checkpoints != "" {
+		f, err := os.Open(o.checkpoints)
+		if err != nil {
+			return withHint(fmt.Errorf("reading checkpoints: %w", err), "give a file of checkpoint lines kept elsewhere (see ward audit verify --help)")
+		}
+		opts.Shipped, err = audit.ReadCheckpoints(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("reading checkpoints %s: %w", o.checkpoints, err)
+		}
+		if len(opts.Shipped) == 0 {
+			return withHint(fmt.Errorf("%s holds no checkpoint line", o.checkpoints), `checkpoint lines are the audit lines with "type":"checkpoint"`)
+		}
+	}
 	r, closeLog, err := openAuditLog(o.file, o.stdin)
 	if err != nil {
 		return err
 	}
 	defer closeLog()
-	n, err := audit.Verify(ctxReader{ctx, r})
+	rep, err := audit.VerifyLog(ctxReader{ctx, r}, opts)
 	var ce *audit.ChainError
 	if err != nil && !errors.As(err, &ce) {
-		return fmt.Errorf("reading audit log %s: %w", o.file, err)
+		return fmt.Errorf("verifying audit log %s: %w", o.file, err)
 	}
-	res := auditVerifyResult{File: o.file, Entries: n, OK: ce == nil}
+	res := auditVerifyResult{File: o.file, Entries: rep.Entries, OK: ce == nil, Checkpoints: rep.Checkpoints,
+		LastCheckpoint: rep.LastCheckpoint, Unsigned: rep.Unsigned, Sealed: rep.Sealed, Key: rep.Key,
+		KeyPinned: rep.KeyPinned, Shipped: rep.Shipped}
 	if ce != nil {
 		res.Line, res.Reason, res.Torn = ce.Line, ce.Reason, errors.Is(ce, audit.ErrTorn)
+		for _, p := range chainProblems {
+			if errors.Is(ce, p.err) {
+				res.Problem = p.name
+				break
+			}
+		}
+	} else if opts.Key != nil && rep.Checkpoints == 0 {
+		res.OK, res.Problem = false, "no_checkpoint"
+		res.Reason = "no checkpoint in the log verifies with the key given"
 	}
 	if o.format == "json" {
 		b, _ := json.Marshal(res)
@@ -105,15 +175,52 @@ func runAuditVerify(ctx context.Context, o auditVerifyOptions) error {
 		}
 		return nil
 	}
-	if res.OK {
-		fmt.Fprintf(o.stdout, "ward: audit log %s: %d entries, chain intact\n", o.file, n)
+	switch {
+	case res.Problem == "no_checkpoint":
+		return withHint(fmt.Errorf("audit log %s: %d entries, chain intact, but %s", o.file, rep.Entries, res.Reason),
+			"a log written before ward signed checkpoints has none; otherwise they were removed and the chain recomputed, or --key is not this vault's")
+	case res.OK:
+		fmt.Fprintf(o.stdout, "ward: audit log %s: %d entries, chain intact\n", o.file, rep.Entries)
+		printCheckpoints(o.stdout, rep)
 		return nil
 	}
 	err = fmt.Errorf("%s:%d: %s", o.file, ce.Line, ce.Reason)
-	if res.Torn {
-		return withHint(err, linesBefore(n)+"ward stopped in the middle of a write, and drops the incomplete line when it opens the log again")
+	switch res.Problem {
+	case "torn":
+		return withHint(err, linesBefore(rep.Entries)+"ward stopped in the middle of a write, and drops the incomplete line when it opens the log again")
+	case "truncated":
+		return withHint(err, "the lines the checkpoints kept elsewhere cover are gone: restore them from a copy, and keep this file as evidence")
 	}
-	return withHint(err, linesBefore(n)+"from this line on, the log is not what ward wrote: keep this copy as evidence and compare it with a copy shipped elsewhere")
+	return withHint(err, linesBefore(rep.Entries)+"from this line on, the log is not what ward wrote: keep this copy as evidence and compare it with a copy shipped elsewhere")
+}
+
+// printCheckpoints says what the checkpoints of an intact log cover.
+func printCheckpoints(w io.Writer, rep *audit.Report) {
+	if rep.Checkpoints == 0 {
+		fmt.Fprintf(w, "ward: no checkpoints: the chain shows the file is self-consistent, not that the vault wrote all of it; logs from before checkpoints have none\n")
+		return
+	}
+	trust := "pinned"
+	if !rep.KeyPinned {
+		trust = "taken from the file: pin it with --key"
+	}
+	fmt.Fprintf(w, "ward: %s verified, signed by %s (%s)\n", plural(rep.Checkpoints, "checkpoint"), rep.Key, trust)
+	switch {
+	case rep.Sealed:
+		fmt.Fprintf(w, "ward: the log ends with the vault's seal checkpoint\n")
+	case rep.Unsigned > 0:
+		what := fmt.Sprintf("the last %d entries, after the checkpoint at line %d, are", rep.Unsigned, rep.LastCheckpoint)
+		if rep.Unsigned == 1 {
+			what = fmt.Sprintf("the last entry, after the checkpoint at line %d, is", rep.LastCheckpoint)
+		}
+		fmt.Fprintf(w, "ward: %s covered by no signature: lines cut off there would not show\n", what)
+	}
+	switch {
+	case rep.Shipped == 1:
+		fmt.Fprintf(w, "ward: the checkpoint kept elsewhere matches the log\n")
+	case rep.Shipped > 1:
+		fmt.Fprintf(w, "ward: the %d checkpoints kept elsewhere match the log\n", rep.Shipped)
+	}
 }
 
 // linesBefore says that the n lines before a bad one chain correctly.

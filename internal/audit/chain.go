@@ -17,6 +17,10 @@ const hashKey = `,"hash":"`
 // `,"hash":"`, 64 hex digits, `"}`. The newline is not counted.
 const hashSuffixLen = len(hashKey) + 2*sha256.Size + len(`"}`)
 
+// maxChainLen is the most that the chain members and the newline add to an
+// entry's JSON object.
+const maxChainLen = len(`,"seq":18446744073709551615,"prev":""`) + len(genesis) + hashSuffixLen + 1
+
 // MaxLine is the longest line, newline included, that Write writes and
 // Verify reads. Write refuses a larger entry with ErrTooLarge.
 const MaxLine = 16 << 20

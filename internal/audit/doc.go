@@ -37,10 +37,13 @@
 //
 // Verify reads a log and reports the first line where the chain breaks as a
 // *ChainError; `ward audit verify FILE` is its command line. The chain is a
-// plain SHA-256 chain, so anyone can check it without the key, and it proves
-// that the file is self-consistent, not who wrote it: someone able to write
-// the file can rewrite its whole tail, and can cut lines off its end. Ship the
-// log (or its latest hash) to a second place to guard against that.
+// plain SHA-256 chain, so anyone can check it without the key, and alone it
+// proves that the file is self-consistent, not who wrote it: someone able to
+// write the file can rewrite its whole tail, and can cut lines off its end.
+// Checkpoints (Config.CheckpointKey, Log.Checkpoint) close that: lines in
+// which the vault signs the chain's head with an Ed25519 key, which
+// VerifyLog checks against a pinned key and against checkpoints kept
+// elsewhere (see checkpoint.go).
 //
 // # Line format
 //
@@ -48,5 +51,11 @@
 // first entry of a chain), "prev" (the previous line's hash; 64 zeros for the
 // first) and "hash": the hex SHA-256 of the line's exact bytes up to, not
 // including, the `,"hash":` that ends it. Keys of the entry's Data are kept;
-// every leaf (string, number, bool) is replaced by its HMAC.
+// every leaf (string, number, bool) is replaced by its HMAC,
+// "hmac-sha256:<hex>". An object or array whose leaves' HMACs would take more
+// than four times its own JSON text (and more than 1 KiB) is replaced by one
+// HMAC of that text, compact with keys sorted: "hmac-sha256-json:<hex>". So a
+// line is never more than about four times the request or response it
+// records, however the body is shaped, and a hostile body cannot fill the
+// disk or make the log refuse a request.
 package audit

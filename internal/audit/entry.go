@@ -1,11 +1,9 @@
 package audit
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"hash"
 	"strconv"
 	"sync"
@@ -15,8 +13,10 @@ import (
 // Entry is one audit record as the server describes it. Write never keeps
 // it: the line is built from it before Write returns.
 //
-// Token, Accessor and every leaf of Data are written only as HMACs. The
-// other fields are public and are written as they are, so they must never
+// Token, Accessor and every leaf of Data are written only as HMACs; a part
+// of Data whose leaves' HMACs would take much more room than the part itself
+// (a long array of tiny elements) is written as one HMAC of the whole part
+// (see redactData). The other fields are public and are written as they are, so they must never
 // hold a secret: Error is the public text of an error, Meta public context.
 type Entry struct {
 	Time        time.Time         // set by Write from Config.Now if zero
@@ -49,22 +49,38 @@ func newHasher(key []byte) *hasher {
 	return &hasher{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
 }
 
-func (h *hasher) sum(value string) string {
+func (h *hasher) sum(value string) string { return h.sumPrefixed(hmacPrefix, []byte(value)) }
+
+// sumPrefixed returns prefix and the hex HMAC of value.
+func (h *hasher) sumPrefixed(prefix string, value []byte) string {
 	m := h.pool.Get().(hash.Hash)
 	m.Reset()
-	m.Write([]byte(value))
-	var out [len(hmacPrefix) + 2*sha256.Size]byte
-	copy(out[:], hmacPrefix)
+	m.Write(value)
 	var sum [sha256.Size]byte
-	hex.Encode(out[len(hmacPrefix):], m.Sum(sum[:0]))
+	var out [32 + 2*sha256.Size]byte // room for either prefix
+	hexSum := hex.AppendEncode(append(out[:0], prefix...), m.Sum(sum[:0]))
 	h.pool.Put(m)
-	return string(out[:])
+	return string(hexSum)
 }
 
 // encode returns the JSON object of e without its closing brace, ready for
 // the chain members to be appended. Members are in the order of Entry's
-// fields; empty ones are left out, except time and type.
-func (h *hasher) encode(e *Entry, now time.Time) []byte {
+// fields; empty ones are left out, except time and type. If the line would
+// be longer than MaxLine, Data is written as one HMAC; ErrTooLarge is left
+// only for public fields too long to write.
+func (h *hasher) encode(e *Entry, now time.Time) ([]byte, error) {
+	obj := h.encodeAs(e, now, false)
+	if len(obj)+maxChainLen > MaxLine && len(e.Data) > 0 {
+		obj = h.encodeAs(e, now, true)
+	}
+	if len(obj)+maxChainLen > MaxLine {
+		return nil, ErrTooLarge
+	}
+	return obj, nil
+}
+
+// encodeAs is encode, with Data as one HMAC if wholeData.
+func (h *hasher) encodeAs(e *Entry, now time.Time, wholeData bool) []byte {
 	t := e.Time
 	if t.IsZero() {
 		t = now
@@ -97,75 +113,15 @@ func (h *hasher) encode(e *Entry, now time.Time) []byte {
 	buf = appendMember(buf, "error", e.Error)
 	if len(e.Data) > 0 {
 		buf = append(buf, `,"data":`...)
-		buf = appendValue(buf, h.redactMap(e.Data))
+		if wholeData {
+			buf = appendString(buf, h.sumJSON(e.Data))
+		} else {
+			buf = h.appendRedacted(buf, h.redactData(e.Data))
+		}
 	}
 	if len(e.Meta) > 0 {
 		buf = append(buf, `,"meta":`...)
 		buf = appendStringMap(buf, e.Meta)
 	}
 	return buf
-}
-
-// redactMap returns a copy of m with the same keys and every leaf HMAC'd.
-func (h *hasher) redactMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = h.redact(v)
-	}
-	return out
-}
-
-// redact replaces every leaf of v by its HMAC, walking maps and slices. It
-// returns nil, a string, or a map[string]any or []any of them.
-// A leaf is HMAC'd in its JSON text form (a number as 42, a bool as true), so
-// an operator finds it with sys/audit-hash of that text. A value of any other
-// type goes through JSON first, so nothing is ever written as it is.
-func (h *hasher) redact(v any) any {
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case string:
-		return h.sum(v)
-	case bool:
-		return h.sum(strconv.FormatBool(v))
-	case float64:
-		return h.sum(strconv.FormatFloat(v, 'g', -1, 64))
-	case json.Number:
-		return h.sum(v.String())
-	case int:
-		return h.sum(strconv.Itoa(v))
-	case int64:
-		return h.sum(strconv.FormatInt(v, 10))
-	case map[string]any:
-		return h.redactMap(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = h.redact(x)
-		}
-		return out
-	case []string:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = h.sum(x)
-		}
-		return out
-	case map[string]string:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[k] = h.sum(x)
-		}
-		return out
-	}
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return h.sum("unencodable value")
-	}
-	var generic any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if dec.Decode(&generic) != nil {
-		return h.sum("unencodable value")
-	}
-	return h.redact(generic)
 }

@@ -34,6 +34,7 @@ func FuzzVerify(f *testing.F) {
 // checks after a line's hash.
 func FuzzVerifyRehashed(f *testing.F) {
 	f.Add([]byte(`{"type":"request","seq":1,"prev":"` + strings.Repeat("0", 64) + `"` + "\n"))
+	f.Add([]byte(`{"time":"t","type":"checkpoint","checkpoint":{"reason":"seal","seq":0,"head":"` + strings.Repeat("0", 64) + `","key":"ed25519:AAAA","sig":""},"seq":1,"prev":"` + strings.Repeat("0", 64) + `"` + "\n"))
 	f.Add([]byte(`{"seq":1,"prev":"` + strings.Repeat("0", 64) + `"` + "\n" + `{"seq":2,"prev":"` + strings.Repeat("0", 64) + `"`))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -71,48 +71,15 @@ func appendMember(buf []byte, name, v string) []byte {
 	return appendString(buf, v)
 }
 
-// appendValue appends a redacted value: nil, a string, or a map or slice of
-// them, as redact returns.
-func appendValue(buf []byte, v any) []byte {
-	switch v := v.(type) {
-	case string:
-		return appendString(buf, v)
-	case map[string]any:
-		buf = append(buf, '{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = appendString(buf, k)
-			buf = append(buf, ':')
-			buf = appendValue(buf, v[k])
-		}
-		return append(buf, '}')
-	case []any:
-		buf = append(buf, '[')
-		for i, x := range v {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = appendValue(buf, x)
-		}
-		return append(buf, ']')
-	}
-	return append(buf, "null"...)
-}
-
-func appendStrings(buf []byte, ss []string) []byte {
-	buf = append(buf, '[')
-	for i, s := range ss {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = appendString(buf, s)
-	}
-	return append(buf, ']')
-}
+func appendStrings(buf []byte, ss []string) []byte { return appendArray(buf, ss, appendString) }
 
 func appendStringMap(buf []byte, m map[string]string) []byte {
+	return appendObject(buf, m, appendString)
+}
+
+// appendObject appends m as a JSON object with its keys sorted, each value
+// written by value.
+func appendObject[V any](buf []byte, m map[string]V, value func([]byte, V) []byte) []byte {
 	buf = append(buf, '{')
 	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
@@ -120,7 +87,19 @@ func appendStringMap(buf []byte, m map[string]string) []byte {
 		}
 		buf = appendString(buf, k)
 		buf = append(buf, ':')
-		buf = appendString(buf, m[k])
+		buf = value(buf, m[k])
 	}
 	return append(buf, '}')
+}
+
+// appendArray appends s as a JSON array, each element written by value.
+func appendArray[V any](buf []byte, s []V, value func([]byte, V) []byte) []byte {
+	buf = append(buf, '[')
+	for i, x := range s {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = value(buf, x)
+	}
+	return append(buf, ']')
 }

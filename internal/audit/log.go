@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -51,6 +53,9 @@ type Config struct {
 	// handed to the kernel: it survives a crash of ward but not of the
 	// machine, and Write is several times faster on most disks.
 	Sync bool
+	// CheckpointKey signs checkpoints (see Log.Checkpoint); Log keeps a
+	// copy and wipes it on Close. nil: no checkpoints.
+	CheckpointKey ed25519.PrivateKey
 
 	// openFile opens Path; nil: the real one. Tests replace it.
 	openFile func(path string) (logFile, error)
@@ -75,14 +80,19 @@ type Log struct {
 	size int64       // bytes of complete lines in f
 	head head        // of the last line written
 	buf  []byte      // the batch being written
+	// lastCheckpoint is the seq of the last checkpoint line written; a
+	// periodic checkpoint right after it would sign nothing new.
+	lastCheckpoint uint64
 
 	batches atomic.Int64 // batches written, for benchmarks
 }
 
 // pending is one line waiting in the queue.
 type pending struct {
-	objs [][]byte   // the entries' JSON objects without their closing braces
-	done chan error // the result; errLead hands over the leader's role
+	objs       [][]byte   // the entries' JSON objects without their closing braces
+	checkpoint string     // or, instead, the reason of a checkpoint to sign
+	line       []byte     // set by the leader: the checkpoint line written, if any
+	done       chan error // the result; errLead hands over the leader's role
 }
 
 var errLead = errors.New("lead the next batch")
@@ -105,6 +115,7 @@ func Open(cfg Config) (*Log, error) {
 	if cfg.openFile == nil {
 		cfg.openFile = openFile
 	}
+	cfg.CheckpointKey = bytes.Clone(cfg.CheckpointKey)
 	l := &Log{cfg: cfg, hasher: newHasher(cfg.HMACKey), head: head{hash: genesis}}
 	l.cond = sync.NewCond(&l.mu)
 	if err := l.resume(); err != nil {
@@ -131,6 +142,9 @@ func (l *Log) resume() error {
 			err = fmt.Errorf("its last complete line is damaged (%s); run 'ward audit verify %s', and move the file aside to start a new log: %w", reason, l.cfg.Path, ErrBroken)
 		}
 		l.head = head{seq: seq, hash: hash}
+		if isCheckpoint(line) {
+			l.lastCheckpoint = seq
+		}
 	}
 	if err == nil && end < fi.Size() {
 		err = f.Truncate(end)
@@ -179,13 +193,24 @@ func (l *Log) WriteAll(ctx context.Context, entries ...*Entry) error {
 	now := l.cfg.Now()
 	objs := make([][]byte, len(entries))
 	for i, e := range entries {
-		obj := l.hasher.encode(e, now)
-		if len(obj)+hashSuffixLen+len(`,"seq":18446744073709551615,"prev":""`)+len(genesis)+1 > MaxLine {
-			return ErrTooLarge
+		if e.Type == "checkpoint" {
+			return errors.New("audit: checkpoints are written by Checkpoint, not Write")
+		}
+		obj, err := l.hasher.encode(e, now)
+		if err != nil {
+			return err
 		}
 		objs[i] = obj
 	}
-	p := &pending{objs: objs, done: make(chan error, 1)}
+	return l.enqueue(ctx, &pending{objs: objs, done: make(chan error, 1)})
+}
+
+// enqueue queues p and waits for the batch that writes it; the first
+// writer to find no batch under way writes it (see the package doc).
+func (l *Log) enqueue(ctx context.Context, p *pending) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -230,8 +255,18 @@ func (l *Log) writeBatch(batch []*pending) error {
 			return &WriteError{Path: l.cfg.Path, Err: err}
 		}
 	}
-	buf, h := l.buf[:0], l.head
+	buf, h, lastCheckpoint := l.buf[:0], l.head, l.lastCheckpoint
 	for _, p := range batch {
+		if p.checkpoint != "" {
+			if p.checkpoint == CheckpointPeriodic && h.seq == lastCheckpoint {
+				continue // nothing new to sign
+			}
+			start := len(buf)
+			buf, h = appendLine(buf, encodeCheckpoint(l.cfg.CheckpointKey, p.checkpoint, h, l.cfg.Now()), h)
+			lastCheckpoint = h.seq
+			p.line = bytes.Clone(buf[start:])
+			continue
+		}
 		for _, obj := range p.objs {
 			buf, h = appendLine(buf, obj, h)
 		}
@@ -259,7 +294,7 @@ func (l *Log) writeBatch(batch []*pending) error {
 		return &WriteError{Path: l.cfg.Path, Err: err}
 	}
 	l.size += int64(n)
-	l.head = h
+	l.head, l.lastCheckpoint = h, lastCheckpoint
 	l.batches.Add(1)
 	return nil
 }
@@ -316,6 +351,7 @@ func (l *Log) Close() error {
 	}
 	f := l.f
 	l.f = nil
+	clear(l.cfg.CheckpointKey)
 	l.mu.Unlock()
 	if f == nil {
 		return nil

@@ -228,12 +228,24 @@ func TestWriteTooLarge(t *testing.T) {
 	cfg := testConfig(t)
 	l := openTest(t, cfg)
 	e := entry(0)
-	e.Data = map[string]any{strings.Repeat("k", MaxLine): "v"} // keys are kept as they are
-	if err := l.Write(context.Background(), e); !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("Write of a huge entry: %v, want ErrTooLarge", err)
+	// Data too large even redacted (keys are kept as they are) is written
+	// as one HMAC: a hostile body never makes the log refuse a request.
+	e.Data = map[string]any{strings.Repeat("k", MaxLine): "v"}
+	if err := l.Write(context.Background(), e); err != nil {
+		t.Fatalf("Write of huge data: %v", err)
 	}
-	writeN(t, l, 1, 1)
-	mustVerify(t, cfg.Path, 1)
+	// Public fields are written as they are: too long, they are refused.
+	e = entry(1)
+	e.Path = strings.Repeat("p", MaxLine)
+	if err := l.Write(context.Background(), e); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Write of a huge path: %v, want ErrTooLarge", err)
+	}
+	writeN(t, l, 2, 1)
+	mustVerify(t, cfg.Path, 2)
+	b, _ := os.ReadFile(cfg.Path)
+	if first, _, _ := bytes.Cut(b, []byte("\n")); len(first) > 4096 || !bytes.Contains(first, []byte(`"data":"`+hmacJSONPrefix)) {
+		t.Errorf("huge data: a %d-byte line, want data as one %s HMAC", len(first), hmacJSONPrefix)
+	}
 }
 
 // TestCloseWhileWriting closes the log under 16 writers: every Write either

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/wardtoken"
 )
@@ -89,9 +90,8 @@ func (s *Store) child(parent *Token, req CreateRequest, now time.Time) (*Token, 
 func (s *Store) childPolicies(parent *Token, asked []string) ([]string, error) {
 	var out []string
 	for _, p := range asked {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			return nil, &RequestError{"policies", "a policy name is empty"}
+		if err := policy.ValidGrant(p); err != nil {
+			return nil, &RequestError{"policies", err.Error()}
 		}
 		out = append(out, p)
 	}

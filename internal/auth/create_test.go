@@ -26,7 +26,17 @@ func TestCreateRules(t *testing.T) {
 	}{
 		{"subset", "staging", auth.CreateRequest{Policies: []string{"b"}}, want{policies: []string{"b"}, env: "env-1"}},
 		{"inherits policies", "staging", auth.CreateRequest{}, want{policies: []string{"a", "b"}, env: "env-1"}},
-		{"sorted and unique", "staging", auth.CreateRequest{Policies: []string{" b", "a", "b"}}, want{policies: []string{"a", "b"}, env: "env-1"}},
+		{"sorted and unique", "staging", auth.CreateRequest{Policies: []string{"b", "a", "b"}}, want{policies: []string{"a", "b"}, env: "env-1"}},
+		// Names that are not canonical are refused even from root, which
+		// may grant any policy: "Root" is not root, " b" is not b.
+		{"Root from root", "root", auth.CreateRequest{Policies: []string{"Root"}}, want{field: "policies"}},
+		{"ROOT from root", "root", auth.CreateRequest{Policies: []string{"ROOT"}}, want{field: "policies"}},
+		{"leading space", "staging", auth.CreateRequest{Policies: []string{" b"}}, want{field: "policies"}},
+		{"inner space", "root", auth.CreateRequest{Policies: []string{"ci api"}}, want{field: "policies"}},
+		{"NUL", "root", auth.CreateRequest{Policies: []string{"a\x00"}}, want{field: "policies"}},
+		{"newline", "root", auth.CreateRequest{Policies: []string{"a\n"}}, want{field: "policies"}},
+		{"upper case", "root", auth.CreateRequest{Policies: []string{"Deploy"}}, want{field: "policies"}},
+		{"empty name", "root", auth.CreateRequest{Policies: []string{""}}, want{field: "policies"}},
 		{"extra policy", "staging", auth.CreateRequest{Policies: []string{"a", "admin"}}, want{rule: auth.RulePolicySubset, policy: "admin"}},
 		{"root policy from non-root", "staging", auth.CreateRequest{Policies: []string{"root"}}, want{rule: auth.RuleRootPolicy}},
 		{"other env by id", "staging", auth.CreateRequest{Env: "prod", EnvID: "env-2"}, want{rule: auth.RuleEnv}},

@@ -5,6 +5,17 @@
 //
 //	if err := jsonstrict.Check(body, jsonstrict.DefaultMaxDepth); err != nil { ... }
 //	err := jsonstrict.Decode(body, &v)   // Check, then decode with exact numbers
+//
+// Where encoding/json would pick one reading of an ambiguous body silently,
+// Check refuses the body instead, so that what ward stores, what it applies
+// and what its audit log records are the same thing:
+//
+//   - two keys of one object that are equal, or equal but for case
+//     ("data" and "Data"): encoding/json matches struct fields without regard
+//     to case and lets the last one win;
+//   - a key holding a control character (NUL, newline, ...): keys are names;
+//   - a string holding invalid UTF-8 or a lone UTF-16 surrogate ("\ud800"):
+//     encoding/json replaces either with U+FFFD without a word.
 package jsonstrict
 
 import (
@@ -22,11 +33,15 @@ const DefaultMaxDepth = 32
 var ErrEmpty = errors.New("request body is empty")
 
 // Check reports whether body is exactly one JSON value, with no object that
-// repeats a key, nesting no deeper than maxDepth, and nothing after the value
-// but whitespace.
+// repeats a key (even in another case) or has a key with a control
+// character, no string with invalid UTF-8 or a lone surrogate, nesting no
+// deeper than maxDepth, and nothing after the value but whitespace.
 func Check(body []byte, maxDepth int) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return ErrEmpty
+	}
+	if err := checkStrings(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -53,17 +68,25 @@ func checkValue(dec *json.Decoder, depth, maxDepth int) error {
 	}
 	switch delim {
 	case '{':
-		seen := make(map[string]struct{})
+		seen := make(map[string]string) // folded key → key
 		for dec.More() {
 			tok, err := dec.Token()
 			if err != nil {
 				return jsonSyntaxError(dec, err)
 			}
 			key, _ := tok.(string)
-			if _, dup := seen[key]; dup {
-				return fmt.Errorf("invalid JSON: duplicate key %q at offset %d", truncateKey(key), dec.InputOffset())
+			if err := checkKey(key, dec.InputOffset()); err != nil {
+				return err
 			}
-			seen[key] = struct{}{}
+			folded := foldKey(key)
+			if first, dup := seen[folded]; dup {
+				if first == key {
+					return fmt.Errorf("invalid JSON: duplicate key %q at offset %d", truncateKey(key), dec.InputOffset())
+				}
+				return fmt.Errorf("invalid JSON: keys %q and %q differ only in case, at offset %d; hint: keep one of them, since ward matches names without regard to case",
+					truncateKey(first), truncateKey(key), dec.InputOffset())
+			}
+			seen[folded] = key
 			if err := checkValue(dec, depth+1, maxDepth); err != nil {
 				return err
 			}

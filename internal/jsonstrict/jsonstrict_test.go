@@ -61,7 +61,8 @@ func TestCheckJSONErrorsHideValues(t *testing.T) {
 }
 
 func FuzzCheckJSON(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":[1,{"b":"c"}]}`, `{"a":1,"a":2}`, `[[[[`, `"\u0000"`, `{"a":1}x`} {
+	for _, s := range []string{`{}`, `{"a":[1,{"b":"c"}]}`, `{"a":1,"a":2}`, `[[[[`, `"\u0000"`, `{"a":1}x`,
+		`{"data":1,"Data":2}`, `{"a":"\ud800"}`, `{"a\u0000":1}`, `{"a":"\ud83d\ude00"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {

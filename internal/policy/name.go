@@ -39,6 +39,18 @@ func ValidName(name string) error {
 	return nil
 }
 
+// ValidGrant reports whether name may be listed among the policies a token,
+// a user or a JWT role grants: the built-in "root", or a name ValidName
+// accepts. Every place a policy name enters ward checks it here, so "Root",
+// " ci" or "ci\x00" never reach a token and never look like a policy they
+// are not. Whether root itself may be granted there is the caller's rule.
+func ValidGrant(name string) error {
+	if name == RootName {
+		return nil
+	}
+	return ValidName(name)
+}
+
 // quoteShort quotes a public value for an error message, cut to a readable
 // length.
 func quoteShort(s string) string {

@@ -132,5 +132,13 @@ func TestValidName(t *testing.T) {
 		if err := ValidName(n); !errors.Is(err, ErrBadName) {
 			t.Errorf("ValidName(%q) = %v, want ErrBadName", n, err)
 		}
+		if err := ValidGrant(n); !errors.Is(err, ErrBadName) {
+			t.Errorf("ValidGrant(%q) = %v, want ErrBadName", n, err)
+		}
+	}
+	for _, n := range []string{"root", "ci-api"} {
+		if err := ValidGrant(n); err != nil {
+			t.Errorf("ValidGrant(%q) = %v", n, err)
+		}
 	}
 }

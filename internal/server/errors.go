@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/ratelimit"
 	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -22,6 +24,8 @@ type apiError struct {
 	// mfaPrompt: a valid code in X-Ward-MFA could turn this refusal into a
 	// success; the answer says so in X-Ward-MFA-Required.
 	mfaPrompt bool
+	// retryAfter, when set, is sent as Retry-After (a 429).
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string {
@@ -58,6 +62,7 @@ func toAPIError(err error) *apiError {
 	var denied *auth.DeniedError
 	var reqErr *auth.RequestError
 	var upErr *userpass.RequestError
+	var limited *ratelimit.LimitedError
 	switch {
 	case errors.Is(err, barrier.ErrSealed):
 		return errSealed
@@ -91,6 +96,8 @@ func toAPIError(err error) *apiError {
 	case errors.As(err, &envName), errors.As(err, &pathErr), errors.As(err, &parseErr),
 		errors.Is(err, policy.ErrReservedName), errors.Is(err, policy.ErrBadName):
 		return &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
+	case errors.As(err, &limited):
+		return &apiError{status: http.StatusTooManyRequests, msgs: []string{err.Error()}, retryAfter: limited.RetryAfter}
 	case errors.Is(err, barrier.ErrDecrypt), errors.Is(err, barrier.ErrNoEnvKey):
 		return &apiError{status: http.StatusInternalServerError, msgs: []string{"stored data failed authentication; it has been changed or moved outside ward"}}
 	}

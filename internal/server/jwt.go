@@ -136,6 +136,24 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 }
 
 func (s *Server) jwtLogin(ctx context.Context, req *request) (*response, error) {
+	var body struct {
+		Role string `json:"role"`
+		JWT  string `json:"jwt"`
+	}
+	badErr := decodeObject(req.body, map[string]any{"role": &body.Role, "jwt": &body.JWT})
+	switch {
+	case badErr != nil:
+	case body.Role == "":
+		badErr = errorf(http.StatusBadRequest, `missing "role": name the role to log in with, e.g. {"role": "ci-staging", "jwt": "..."}`)
+	case body.JWT == "":
+		badErr = errorf(http.StatusBadRequest, `missing "jwt": the CI job's OIDC token`)
+	}
+	// Too many failures: a 429 before the audit write, so a flood of bad
+	// logins, malformed ones too, cannot grow the log.
+	source := vault.LoginSource(req.http.RemoteAddr)
+	if err := s.v.CheckLogin(source, body.Role); err != nil {
+		return nil, err
+	}
 	// A login changes the store, so its request entry is written before
 	// anything happens; the pipeline writes the response entry.
 	req.audited, req.op, req.policyPath = true, "login", "auth/jwt/login"
@@ -143,20 +161,11 @@ func (s *Server) jwtLogin(ctx context.Context, req *request) (*response, error) 
 		req.audited = false
 		return nil, auditFailed(req.id)
 	}
-	var body struct {
-		Role string `json:"role"`
-		JWT  string `json:"jwt"`
+	if badErr != nil {
+		s.v.LoginFailed(source, "")
+		return nil, badErr
 	}
-	if err := decodeObject(req.body, map[string]any{"role": &body.Role, "jwt": &body.JWT}); err != nil {
-		return nil, err
-	}
-	switch {
-	case body.Role == "":
-		return nil, errorf(http.StatusBadRequest, `missing "role": name the role to log in with, e.g. {"role": "ci-staging", "jwt": "..."}`)
-	case body.JWT == "":
-		return nil, errorf(http.StatusBadRequest, `missing "jwt": the CI job's OIDC token`)
-	}
-	secret, tok, err := s.v.JWTLogin(ctx, body.Role, body.JWT)
+	secret, tok, err := s.v.JWTLoginFrom(ctx, source, body.Role, body.JWT)
 	if err != nil {
 		if errors.Is(err, vault.ErrJWTRoleNotFound) {
 			return nil, errorf(http.StatusBadRequest, "role %q could not be found; hint: LIST auth/jwt/role shows the roles", body.Role)

@@ -22,6 +22,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -455,6 +456,9 @@ func writeError(w http.ResponseWriter, id string, e *apiError) {
 	w.Header().Set("X-Ward-Request-Id", id)
 	if e.mfaPrompt {
 		w.Header().Set(MFARequiredHeader, "required")
+	}
+	if e.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((e.retryAfter+time.Second-1)/time.Second)))
 	}
 	writeJSON(w, e.status, map[string]any{"errors": msgs})
 }

@@ -177,6 +177,7 @@ func (v *Vault) DeleteEnv(ctx context.Context, name string) error {
 	}
 	delete(u.envs, name)
 	u.mu.Unlock()
+	u.dropEnvUsage(env.ID)
 	if err := v.barrier.DestroyEnvKey(ctx, env.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}

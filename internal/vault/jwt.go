@@ -208,11 +208,12 @@ func (v *Vault) DeleteJWTRole(ctx context.Context, name string) error {
 	return nil
 }
 
-// JWTLogin checks jwt against role and, if it passes, makes an orphan ward
+// jwtLogin checks jwt against role and, if it passes, makes an orphan ward
 // token bound to the role's environment, with the role's policies and
 // TTLs and the pipeline's public context as metadata. A refused JWT gives
 // an error wrapping jwtauth.ErrInvalidToken; nothing is stored then.
-func (v *Vault) JWTLogin(ctx context.Context, role, jwt string) (string, *auth.Token, error) {
+// JWTLoginFrom limits its failures.
+func (v *Vault) jwtLogin(ctx context.Context, role, jwt string) (string, *auth.Token, error) {
 	u, err := v.state()
 	if err != nil {
 		return "", nil, err

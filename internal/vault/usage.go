@@ -32,10 +32,15 @@ const maxReaders = 256
 
 // usageRecorder batches reads in memory; Flush writes them. Reads are
 // recorded without touching storage, so they stay fast; a failed flush
-// keeps its records for the next one and is logged, never dropped.
+// keeps its records for the next one and is logged, never dropped. The one
+// exception is an environment's deletion: its records go with it
+// (dropEnvUsage), since its key, and so its usage, no longer exist.
+// Environments are isolated: a record that cannot be written holds back no
+// other environment's.
 type usageRecorder struct {
 	mu      sync.Mutex
 	pending map[usageKey]*Usage // guarded by mu
+	gone    map[string]bool     // guarded by mu: IDs of deleted environments
 	flushMu sync.Mutex          // one flush at a time
 	stop    chan struct{}
 	done    chan struct{}
@@ -57,6 +62,9 @@ func (v *Vault) RecordRead(env *Env, path, identity string, version int) {
 	now := v.cfg.Now().UTC()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.gone[env.ID] {
+		return // a read that finished as its environment was deleted
+	}
 	k := usageKey{env.ID, path}
 	p := r.pending[k]
 	if p == nil {
@@ -76,15 +84,27 @@ func (v *Vault) FlushUsage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return v.flushUsage(ctx, u.usage)
+	return v.flushUsage(ctx, u.usage, "")
 }
 
-func (v *Vault) flushUsage(ctx context.Context, r *usageRecorder) error {
+// flushUsage writes the pending records of environment envID, or of every
+// environment if envID is "".
+func (v *Vault) flushUsage(ctx context.Context, r *usageRecorder, envID string) error {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	r.mu.Lock()
 	batch := r.pending
-	r.pending = map[usageKey]*Usage{}
+	if envID == "" {
+		r.pending = map[usageKey]*Usage{}
+	} else {
+		batch = map[usageKey]*Usage{}
+		for k, p := range r.pending {
+			if k.envID == envID {
+				batch[k] = p
+				delete(r.pending, k)
+			}
+		}
+	}
 	r.mu.Unlock()
 	var errs []error
 	for k, p := range batch {
@@ -142,9 +162,14 @@ func mergeInto(dst, src *Usage) {
 }
 
 // SecretUsage returns the reads of env's secret at path, pending ones
-// included. A secret never read has a zero Usage.
+// included. A secret never read has a zero Usage. It writes env's pending
+// records only: no other environment's can make it fail.
 func (v *Vault) SecretUsage(ctx context.Context, env *Env, path string) (*Usage, error) {
-	if err := v.FlushUsage(ctx); err != nil {
+	u, err := v.state()
+	if err != nil {
+		return nil, err
+	}
+	if err := v.flushUsage(ctx, u.usage, env.ID); err != nil {
 		return nil, fmt.Errorf("writing pending usage: %w", err)
 	}
 	e, err := v.barrier.Get(ctx, usageStorageKey(env.ID, path))
@@ -165,7 +190,7 @@ func (v *Vault) SecretUsage(ctx context.Context, env *Env, path string) (*Usage,
 const UsageFlushInterval = time.Second
 
 func (v *Vault) startUsage(u *unsealed) {
-	r := &usageRecorder{pending: map[usageKey]*Usage{}, stop: make(chan struct{}), done: make(chan struct{})}
+	r := &usageRecorder{pending: map[usageKey]*Usage{}, gone: map[string]bool{}, stop: make(chan struct{}), done: make(chan struct{})}
 	u.usage = r
 	go func() {
 		defer close(r.done)
@@ -176,7 +201,7 @@ func (v *Vault) startUsage(u *unsealed) {
 			case <-r.stop:
 				return
 			case <-t.C:
-				if err := v.flushUsage(context.Background(), r); err != nil {
+				if err := v.flushUsage(context.Background(), r, ""); err != nil {
 					v.cfg.Logger.Error("recording secret reads failed; will retry", "error_type", typeName(err))
 				}
 			}
@@ -192,7 +217,24 @@ func (v *Vault) stopUsage(u *unsealed) error {
 	}
 	close(u.usage.stop)
 	<-u.usage.done
-	return v.flushUsage(context.Background(), u.usage)
+	return v.flushUsage(context.Background(), u.usage, "")
+}
+
+// dropEnvUsage forgets the pending records of environment envID, which is
+// being deleted, and every read recorded in it from now on. It waits for a
+// flush under way, so none writes a record of envID after it returns.
+func (u *unsealed) dropEnvUsage(envID string) {
+	r := u.usage
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.gone[envID] = true
+	for k := range r.pending {
+		if k.envID == envID {
+			delete(r.pending, k)
+		}
+	}
 }
 
 // ForgetUsage drops what is recorded of the reads of env's secret at path,

@@ -12,6 +12,7 @@
 // Storage layout (every value encrypted by the barrier, which keeps core/):
 //
 //	sys/audit-key             the audit log's HMAC key
+//	sys/audit-checkpoint-key  the seed of the audit log's checkpoint signing key
 //	sys/envs/NAME             an environment: its name and random id
 //	sys/policies/NAME         a policy's YAML source
 //	sys/types/NAME            a type's JSON Schema source
@@ -72,6 +73,7 @@ type Config struct {
 type Vault struct {
 	cfg     Config
 	barrier *barrier.Barrier
+	logins  *loginLimits // failed logins, per source and per role
 
 	mu       sync.RWMutex
 	unsealed *unsealed // guarded by mu; nil while sealed
@@ -90,6 +92,8 @@ type unsealed struct {
 	types    map[string]*types.Type    // guarded by mu; stored types, by name
 	envRules map[string]EnvRules       // guarded by mu; by environment name
 	usage    *usageRecorder
+
+	checkpoints *checkpointer // the audit log's periodic checkpoints
 
 	jwt jwtState // the JWT auth method: issuer config and roles
 }
@@ -112,7 +116,7 @@ func Open(cfg Config) (*Vault, error) {
 		cfg.Logger = slog.Default()
 	}
 	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand})
-	return &Vault{cfg: cfg, barrier: b}, nil
+	return &Vault{cfg: cfg, barrier: b, logins: newLoginLimits(cfg.Now)}, nil
 }
 
 // InitResult is what Init hands out once and never stores.
@@ -140,6 +144,9 @@ func (v *Vault) Init(ctx context.Context, shares, threshold int) (*InitResult, e
 		return nil, err
 	}
 	if err := v.barrier.Put(ctx, &storage.Entry{Key: keyAuditKey, Value: key}); err != nil {
+		return nil, err
+	}
+	if _, err := v.checkpointKey(ctx); err != nil {
 		return nil, err
 	}
 	tokens, err := v.newTokenStore()
@@ -190,7 +197,12 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the audit key: %w", err)
 	}
-	log, err := audit.Open(audit.Config{Path: v.cfg.AuditPath, HMACKey: key.Value, Now: v.cfg.Now, Sync: v.cfg.AuditSync})
+	ckey, err := v.checkpointKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log, err := audit.Open(audit.Config{Path: v.cfg.AuditPath, HMACKey: key.Value, Now: v.cfg.Now, Sync: v.cfg.AuditSync, CheckpointKey: ckey})
+	clear(ckey)
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +233,7 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 		return nil, err
 	}
 	v.startUsage(u)
+	v.startCheckpoints(u)
 	return u, nil
 }
 
@@ -267,6 +280,9 @@ func (v *Vault) Seal() error {
 	if v.unsealed != nil {
 		if err := v.stopUsage(v.unsealed); err != nil {
 			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", "error_type", typeName(err))
+		}
+		if err := v.stopCheckpoints(v.unsealed); err != nil {
+			v.cfg.Logger.Error("signing the audit checkpoint at seal failed", "error_type", typeName(err))
 		}
 	}
 	v.barrier.Seal()

@@ -6,11 +6,13 @@ package audittest
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wardhq/ward/internal/audit"
@@ -29,7 +31,24 @@ var Key = func() []byte {
 const Entries = 6
 
 // Intact returns a log of Entries entries, the same bytes on every call.
-func Intact() ([]byte, error) {
+func Intact() ([]byte, error) { return writeLog(nil, nil, nil) }
+
+// CheckpointKey signs the checkpoints of Checkpointed's log.
+var CheckpointKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{0x5a}, ed25519.SeedSize))
+
+// CheckpointPublic is CheckpointKey's public half as ward audit verify
+// --key takes it.
+var CheckpointPublic = audit.KeyString(CheckpointKey.Public().(ed25519.PublicKey))
+
+// Checkpointed returns Intact's entries with a periodic checkpoint after
+// the third (line 4) and a seal checkpoint at the end (line 8).
+func Checkpointed() ([]byte, error) {
+	return writeLog(CheckpointKey, map[int]string{3: audit.CheckpointPeriodic, 6: audit.CheckpointSeal}, nil)
+}
+
+// writeLog writes Intact's entries, edited by edit if not nil, with a
+// checkpoint signed by key after the entries counted in checkpoints.
+func writeLog(key ed25519.PrivateKey, checkpoints map[int]string, edit func(i int, e *audit.Entry)) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "audittest")
 	if err != nil {
 		return nil, err
@@ -37,7 +56,7 @@ func Intact() ([]byte, error) {
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "audit.log")
 	t := time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC)
-	l, err := audit.Open(audit.Config{Path: path, HMACKey: Key, Now: func() time.Time { t = t.Add(time.Millisecond); return t }})
+	l, err := audit.Open(audit.Config{Path: path, HMACKey: Key, CheckpointKey: key, Now: func() time.Time { t = t.Add(time.Millisecond); return t }})
 	if err != nil {
 		return nil, err
 	}
@@ -55,15 +74,80 @@ func Intact() ([]byte, error) {
 		if typ == "response" {
 			e.Data = map[string]any{"data": map[string]any{"password": "s3cret", "port": 5432.0}}
 		}
+		if edit != nil {
+			edit(i, e)
+		}
 		if err := l.Write(context.Background(), e); err != nil {
 			l.Close()
 			return nil, err
+		}
+		if reason := checkpoints[i+1]; reason != "" {
+			if _, err := l.Checkpoint(context.Background(), reason); err != nil {
+				l.Close()
+				return nil, err
+			}
 		}
 	}
 	if err := l.Close(); err != nil {
 		return nil, err
 	}
 	return os.ReadFile(path)
+}
+
+// CheckpointCase is a checkpointed log, tampered with or not, and what
+// ward audit verify must say of it with the given trust.
+type CheckpointCase struct {
+	Case
+	Pin     bool // verify with --key CheckpointPublic
+	Shipped bool // verify with --checkpoints: Checkpointed's log, kept elsewhere
+}
+
+// CheckpointCases returns Checkpointed's log and the tampering that only
+// checkpoints catch: a line changed and the chain recomputed, a log
+// rewritten and re-signed with another key, and lines cut off the end.
+func CheckpointCases() ([]CheckpointCase, error) {
+	log, err := Checkpointed()
+	if err != nil {
+		return nil, err
+	}
+	editOp := func(i int, e *audit.Entry) {
+		if i == 1 {
+			e.Operation = "list"
+		}
+	}
+	evil := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{0x66}, ed25519.SeedSize))
+	resigned, err := writeLog(evil, map[int]string{3: audit.CheckpointPeriodic, 6: audit.CheckpointSeal}, editOp)
+	if err != nil {
+		return nil, err
+	}
+	lines := bytes.SplitAfter(log, []byte("\n"))
+	cut := bytes.Join(lines[:6], nil) // the last entry and the seal checkpoint gone
+	changed := bytes.Replace(log, []byte(`"req-0","identity":"ci-payments","token":`), []byte(`"req-0","identity":"someone-else","token":`), 1)
+	return []CheckpointCase{
+		{Case: Case{Name: "checkpointed", Log: log}, Pin: true, Shipped: true},
+		{Case: Case{Name: "checkpointed-unpinned", Log: log}},
+		{Case: Case{Name: "rebuilt", Log: rechain(changed), Line: 4, Err: audit.ErrRebuilt}},
+		{Case: Case{Name: "resigned", Log: resigned, Line: 4, Err: audit.ErrBadCheckpoint}, Pin: true},
+		{Case: Case{Name: "resigned-unpinned", Log: resigned}},
+		{Case: Case{Name: "cut-tail", Log: cut}, Pin: true},
+		{Case: Case{Name: "cut-tail-shipped", Log: cut, Line: 7, Err: audit.ErrTruncated}, Pin: true, Shipped: true},
+	}, nil
+}
+
+// rechain recomputes every line's seq, prev and hash, as someone who can
+// write the file can: the plain chain then verifies whatever was changed.
+func rechain(log []byte) []byte {
+	var out []byte
+	prev := strings.Repeat("0", 64)
+	for n, line := range bytes.Split(bytes.TrimSuffix(log, []byte("\n")), []byte("\n")) {
+		start := len(out)
+		out = append(out, line[:bytes.LastIndex(line, []byte(`,"seq":`))]...)
+		out = fmt.Appendf(out, `,"seq":%d,"prev":"%s"`, n+1, prev)
+		sum := sha256.Sum256(out[start:])
+		prev = hex.EncodeToString(sum[:])
+		out = fmt.Appendf(out, `,"hash":"%s"}`+"\n", prev)
+	}
+	return out
 }
 
 // Case is one log and what Verify must say of it.

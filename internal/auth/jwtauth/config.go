@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/wardhq/ward/internal/policy"
 )
 
 // Config is the issuer configuration, auth/jwt/config in Vault's shapes.
@@ -215,11 +217,11 @@ func (r *Role) Check() error {
 		return &FieldError{"token_policies", "required: name the policies of the tokens this role gives"}
 	}
 	for _, p := range r.TokenPolicies {
-		switch strings.TrimSpace(p) {
-		case "":
-			return &FieldError{"token_policies", "a policy name is empty"}
-		case "root":
+		if p == policy.RootName {
 			return &FieldError{"token_policies", "a login never gives the root policy"}
+		}
+		if err := policy.ValidName(p); err != nil {
+			return &FieldError{"token_policies", err.Error()}
 		}
 	}
 	slices.Sort(r.TokenPolicies)

@@ -93,6 +93,10 @@ func TestRoleCheck(t *testing.T) {
 		{"bad mapping key", func(r *Role) { r.ClaimMappings = map[string]string{"repository": "a b"} }, "claim_mappings"},
 		{"no policies", func(r *Role) { r.TokenPolicies = nil }, "token_policies"},
 		{"root policy", func(r *Role) { r.TokenPolicies = []string{"root"} }, "token_policies"},
+		{"Root policy", func(r *Role) { r.TokenPolicies = []string{"Root"} }, "token_policies"},
+		{"policy with a space", func(r *Role) { r.TokenPolicies = []string{"ci", " ci"} }, "token_policies"},
+		{"policy with NUL", func(r *Role) { r.TokenPolicies = []string{"ci\x00"} }, "token_policies"},
+		{"upper-case policy", func(r *Role) { r.TokenPolicies = []string{"CI"} }, "token_policies"},
 		{"no environment", func(r *Role) { r.Environment = "" }, "environment"},
 		{"ttl over max", func(r *Role) { r.TokenTTL, r.TokenMaxTTL = 2, 1 }, "token_ttl"},
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/storage"
 )
 
@@ -69,6 +70,11 @@ func (s *Store) Get(ctx context.Context, name string) (*User, error) {
 func (s *Store) Put(ctx context.Context, u *User) error {
 	if n, err := Normalize(u.Name); err != nil || n != u.Name {
 		return &RequestError{Field: "name", Problem: "not normalised"}
+	}
+	for _, p := range u.Policies {
+		if err := policy.ValidName(p); err != nil { // refuses root too
+			return &RequestError{Field: "token_policies", Problem: err.Error()}
+		}
 	}
 	b, err := json.Marshal(u)
 	if err != nil {

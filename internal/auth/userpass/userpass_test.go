@@ -286,3 +286,19 @@ func BenchmarkLogin(b *testing.B) {
 		}
 	}
 }
+
+// A user's policies are checked where the user is stored, whoever stores it:
+// root and names that are not canonical are refused.
+func TestPutRefusesPolicyNames(t *testing.T) {
+	st := NewStore(memory.New())
+	for _, p := range []string{"root", "Root", " dev", "dev ", "d ev", "dev\x00", "DEV", ""} {
+		err := st.Put(context.Background(), &User{Name: "alice", Policies: []string{"dev", p}})
+		var re *RequestError
+		if !errors.As(err, &re) || re.Field != "token_policies" {
+			t.Errorf("Put with policy %q = %v, want a RequestError on token_policies", p, err)
+		}
+	}
+	if _, err := st.Get(context.Background(), "alice"); !errors.Is(err, ErrUserNotFound) {
+		t.Fatalf("a refused user was stored: %v", err)
+	}
+}
