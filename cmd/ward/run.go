@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardhq/ward/internal/job"
 	"github.com/wardhq/ward/internal/manifest"
 	"github.com/wardhq/ward/internal/mask"
-	job "github.com/wardhq/ward/internal/run"
 )
 
 func init() { register(newRunCmd) }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	job "github.com/wardhq/ward/internal/run"
+	"github.com/wardhq/ward/internal/job"
 )
 
 const runManifest = `version: 1
