@@ -16,8 +16,6 @@ import (
 	"github.com/wardhq/ward/internal/policy"
 )
 
-func init() { register(newAccessCmd) }
-
 // exitDenied is `ward access explain`'s answer when the operation is denied.
 const exitDenied = 3
 
@@ -74,7 +72,7 @@ says), 3 denied, 1 on errors, 2 on usage errors.`,
 			if err := checkAccessOpts(o, true); err != nil {
 				return err
 			}
-			named, err := accessPolicies(cmd.Context(), o)
+			named, err := accessPolicies(cmd.Context(), g, o)
 			if err != nil {
 				return err
 			}
@@ -113,7 +111,7 @@ Use --env sys to list system paths.`,
 			if err := checkAccessOpts(o, false); err != nil {
 				return err
 			}
-			named, err := accessPolicies(cmd.Context(), o)
+			named, err := accessPolicies(cmd.Context(), g, o)
 			if err != nil {
 				return err
 			}
@@ -146,7 +144,7 @@ func checkAccessOpts(o *accessOpts, explain bool) error {
 }
 
 // accessPolicies reads the policies named, from the directory or the server.
-func accessPolicies(ctx context.Context, o *accessOpts) ([]plan.Named, error) {
+func accessPolicies(ctx context.Context, g *globals, o *accessOpts) ([]plan.Named, error) {
 	var out []plan.Named
 	if o.dir != "" {
 		st, err := plan.Load(o.dir)
@@ -170,7 +168,7 @@ func accessPolicies(ctx context.Context, o *accessOpts) ([]plan.Named, error) {
 		}
 		return out, nil
 	}
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +178,7 @@ func accessPolicies(ctx context.Context, o *accessOpts) ([]plan.Named, error) {
 			return nil, withHint(fmt.Errorf("the server has no policy %q", name), "'ward policy list' shows them")
 		}
 		if err != nil {
-			return nil, apiError(err)
+			return nil, g.apiError(err)
 		}
 		parsed, err := policy.Parse(name, []byte(src))
 		if err != nil {

@@ -12,8 +12,6 @@ import (
 	"github.com/wardhq/ward/internal/audit"
 )
 
-func init() { register(newAuditCmd) }
-
 func newAuditCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",

@@ -27,7 +27,7 @@ type auditQueryOptions struct {
 }
 
 func newAuditQueryCmd(g *globals) *cobra.Command {
-	o := auditQueryOptions{stdin: g.stdin, stdout: g.stdout, now: time.Now}
+	o := auditQueryOptions{stdin: g.stdin, stdout: g.stdout, now: g.now}
 	cmd := &cobra.Command{
 		Use:   "query --log FILE --path [ENV/]PATH [--env ENV] [--since 24h]",
 		Short: "Show who touched a secret: which token, and which CI pipeline run",
@@ -46,7 +46,7 @@ values are HMACs, so this needs no key.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.log == "" {
-				o.log = os.Getenv("WARD_AUDIT_LOG")
+				o.log = g.getenv("WARD_AUDIT_LOG")
 			}
 			return runAuditQuery(cmd.Context(), o)
 		},

@@ -7,15 +7,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/manifest"
 )
-
-func init() { register(newCheckCmd) }
 
 // maxFetchBatch is the most paths one batched fetch may carry.
 const maxFetchBatch = 256
@@ -26,7 +23,6 @@ type checkOpts struct {
 	format    string
 	file      string
 	role      ciRole
-	now       func() time.Time // nil: time.Now
 }
 
 func newCheckCmd(g *globals) *cobra.Command {
@@ -126,16 +122,12 @@ func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
 	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
 	var fe *fetchError
 	if errors.As(err, &fe) {
-		return apiError(fe.err)
+		return g.apiError(fe.err)
 	}
 	if err != nil {
 		return err
 	}
-	now := time.Now
-	if o.now != nil {
-		now = o.now
-	}
-	res := c.Resolve(fetched, now())
+	res := c.Resolve(fetched, g.now())
 	res.Wipe() // check needs the issues only
 	rep := checkReport{Env: o.env, Component: c.Name, OK: !res.Failed(), Checked: len(c.Secrets()), Problems: []checkProblem{}}
 	for _, is := range res.Issues {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // fakeFetch serves sys/ward/fetch/ENV from canned results by path; a path
@@ -69,17 +68,14 @@ func checkFixture() *fakeFetch {
 
 func runCheckTest(t *testing.T, addr string, o *checkOpts) (stdout, stderr string, code int) {
 	t.Helper()
-	t.Setenv("WARD_ADDR", addr)
-	t.Setenv("WARD_TOKEN", "test-token")
 	if o.file == "" {
 		o.file = "testdata/check/ward.yaml"
 	}
 	if o.format == "" {
 		o.format = "text"
 	}
-	o.now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
 	var out, errb bytes.Buffer
-	g := &globals{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	g := testGlobals(nil, &out, &errb, "WARD_ADDR="+addr, "WARD_TOKEN=test-token")
 	code = exitCode(runCheck(context.Background(), g, o), &errb)
 	s := out.String() + errb.String()
 	if strings.Contains(s, "hunter2") || strings.Contains(s, "5432") {
@@ -198,7 +194,7 @@ func TestCheckUsageAndServer(t *testing.T) {
 	// Flags: --env is required, --format is text or json.
 	for _, args := range [][]string{{"check"}, {"check", "--env", "staging", "--format", "yaml"}} {
 		var out, errb bytes.Buffer
-		if code := run(context.Background(), args, strings.NewReader(""), &out, &errb); code != exitUsage {
+		if code := runCLI(args, strings.NewReader(""), &out, &errb); code != exitUsage {
 			t.Errorf("ward %v: exit %d\n%s", args, code, errb.String())
 		}
 	}

@@ -11,11 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/vault"
 )
-
-func init() { register(newDevCmd) }
 
 // devEnvs are the environments a new dev server starts with.
 var devEnvs = []string{"dev", "staging", "prod"}
@@ -82,12 +79,12 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 	addr := addrURL(o.scheme(), ln)
 	tokenNote := "root token unchanged"
 	if root != "" {
-		if err := writeTokenFile(root); err != nil {
+		if err := g.writeTokenFile(root); err != nil {
 			ln.Close()
 			v.Close()
 			return err
 		}
-		tokenNote = "root token written to " + displayPath(client.TokenFile()) + " (0600)"
+		tokenNote = "root token written to " + g.displayPath(g.tokenFile()) + " (0600)"
 	}
 	envs, _ := v.Envs()
 	names := make([]string, len(envs))
@@ -141,8 +138,8 @@ func devUnseal(ctx context.Context, v *vault.Vault, dir string) (string, error) 
 }
 
 // writeTokenFile stores a token for later commands, 0600 in a 0700 directory.
-func writeTokenFile(token string) error {
-	path := client.TokenFile()
+func (g *globals) writeTokenFile(token string) error {
+	path := g.tokenFile()
 	if path == "" {
 		return errors.New("cannot find a home directory for ~/.ward/token; set WARD_CONFIG_DIR")
 	}
@@ -168,8 +165,8 @@ func writeTokenFile(token string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-func displayPath(p string) string {
-	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(p, home+string(filepath.Separator)) {
+func (g *globals) displayPath(p string) string {
+	if home := g.getenv("HOME"); home != "" && strings.HasPrefix(p, home+string(filepath.Separator)) {
 		return "~" + p[len(home):]
 	}
 	return p

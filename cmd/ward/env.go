@@ -6,8 +6,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newEnvCmd) }
-
 func newEnvCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "env",
@@ -28,13 +26,13 @@ environment of the same name starts empty and old tokens stay dead.`,
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			envs, err := c.Envs(cmd.Context())
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if format == "json" {
 				return printJSON(g.stdout, envs)
@@ -52,12 +50,12 @@ environment of the same name starts empty and old tokens stay dead.`,
 		Short: "Create an environment",
 		Args:  exactArgs(1, "give the environment's name, like staging"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if _, err := c.CreateEnv(cmd.Context(), args[0]); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "environment %s created; its secrets live at /v1/%s/\n", args[0], args[0])
 			return nil
@@ -72,12 +70,12 @@ environment of the same name starts empty and old tokens stay dead.`,
 			if !yes {
 				return withHint(usagef("deleting environment %q destroys all of its secrets for good", args[0]), "add --yes if that is what you want")
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.DeleteEnv(cmd.Context(), args[0]); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "environment %s deleted: its key, secrets and tokens are gone\n", args[0])
 			return nil

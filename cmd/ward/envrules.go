@@ -43,12 +43,12 @@ to add it.`,
 				}
 				groups = append(groups, g)
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.SetEnvRules(cmd.Context(), args[0], groups); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "environment %s: %s\n", args[0], describeRules(groups))
 			return nil
@@ -65,13 +65,13 @@ to add it.`,
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			groups, err := c.EnvRules(cmd.Context(), args[0])
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if format == "json" {
 				if groups == nil {

@@ -15,8 +15,6 @@ import (
 	"github.com/wardhq/ward/client"
 )
 
-func init() { register(newKVCmd) }
-
 // maxValueBytes bounds a secret value read from stdin or a file.
 const maxValueBytes = 1 << 20
 
@@ -131,7 +129,7 @@ func runKVWrite(ctx context.Context, g *globals, o *kvOpts, patch bool) error {
 	if err := checkFormat(o.format); err != nil {
 		return err
 	}
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return err
 	}
@@ -151,7 +149,7 @@ func runKVWrite(ctx context.Context, g *globals, o *kvOpts, patch bool) error {
 		vm, err = kv.Put(ctx, o.path, data, &opt)
 	}
 	if err != nil {
-		return kvWriteError(err, o)
+		return kvWriteError(g, err, o)
 	}
 	if o.format == "json" {
 		return printJSON(g.stdout, vm)
@@ -178,7 +176,7 @@ func newKVGetCmd(g *globals) *cobra.Command {
 }
 
 func runKVGet(ctx context.Context, g *globals, o *kvOpts) error {
-	kv, err := kvAPI(o)
+	kv, err := kvAPI(g, o)
 	if err != nil {
 		return err
 	}
@@ -192,7 +190,7 @@ func runKVGet(ctx context.Context, g *globals, o *kvOpts) error {
 			fmt.Sprintf("'ward kv list --env %s' shows the paths; 'ward kv history --env %s %s' the versions", o.env, o.env, o.path))
 	}
 	if err != nil {
-		return apiError(err)
+		return g.apiError(err)
 	}
 	fields, err := s.Fields()
 	if err != nil {
@@ -247,13 +245,13 @@ func newKVListCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				o.path = args[0]
 			}
-			kv, err := kvAPI(o)
+			kv, err := kvAPI(g, o)
 			if err != nil {
 				return err
 			}
 			keys, err := kv.List(cmd.Context(), o.path)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if o.format == "json" {
 				if keys == nil {
@@ -279,13 +277,13 @@ func newKVHistoryCmd(g *globals) *cobra.Command {
 		Short: "List a secret's versions: when each was made, deleted or destroyed",
 		Args:  kvPathArgs(o),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			kv, err := kvAPI(o)
+			kv, err := kvAPI(g, o)
 			if err != nil {
 				return err
 			}
 			md, err := kv.Metadata(cmd.Context(), o.path)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if o.format == "json" {
 				return printJSON(g.stdout, md)
@@ -329,13 +327,13 @@ func newKVRollbackCmd(g *globals) *cobra.Command {
 			if o.version <= 0 {
 				return usagef("--version N is required: the version whose data becomes current")
 			}
-			kv, err := kvAPI(o)
+			kv, err := kvAPI(g, o)
 			if err != nil {
 				return err
 			}
 			vm, err := kv.Rollback(cmd.Context(), o.path, o.version)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "%s/%s: version %d now holds the data of version %d\n", o.env, o.path, vm.Version, o.version)
 			return nil
@@ -361,7 +359,7 @@ func newKVVersionsCmd(g *globals, kind string) *cobra.Command {
 			if kind != "delete" && len(o.versions) == 0 {
 				return usagef("--versions is required for %s", kind)
 			}
-			kv, err := kvAPI(o)
+			kv, err := kvAPI(g, o)
 			if err != nil {
 				return err
 			}
@@ -377,7 +375,7 @@ func newKVVersionsCmd(g *globals, kind string) *cobra.Command {
 				err = kv.Destroy(ctx, o.path, o.versions)
 			}
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "%s/%s: %sd\n", o.env, o.path, strings.TrimSuffix(kind, "e"))
 			return nil
@@ -390,7 +388,7 @@ func newKVVersionsCmd(g *globals, kind string) *cobra.Command {
 
 // kvAPI checks the options every kv command shares and returns the KV API
 // of the chosen environment.
-func kvAPI(o *kvOpts) (*client.KV, error) {
+func kvAPI(g *globals, o *kvOpts) (*client.KV, error) {
 	if err := requireEnv(o.env); err != nil {
 		return nil, err
 	}
@@ -399,7 +397,7 @@ func kvAPI(o *kvOpts) (*client.KV, error) {
 			return nil, err
 		}
 	}
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return nil, err
 	}

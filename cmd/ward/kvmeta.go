@@ -57,7 +57,7 @@ func newKVMetadataPutCmd(g *globals) *cobra.Command {
 }
 
 func runKVMetadataPut(ctx context.Context, g *globals, o *kvOpts) error {
-	kv, err := kvAPI(o)
+	kv, err := kvAPI(g, o)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func runKVMetadataPut(ctx context.Context, g *globals, o *kvOpts) error {
 	}
 	md, err := kv.Metadata(ctx, o.path)
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
-		return apiError(err)
+		return g.apiError(err)
 	}
 	custom := map[string]string{}
 	if md != nil {
@@ -85,7 +85,7 @@ func runKVMetadataPut(ctx context.Context, g *globals, o *kvOpts) error {
 		}
 	}
 	if err := kv.SetMetadata(ctx, o.path, client.MetadataUpdate{CustomMetadata: custom}); err != nil {
-		return apiError(err)
+		return g.apiError(err)
 	}
 	fmt.Fprintf(g.stdout, "%s/%s: metadata written\n", o.env, o.path)
 	return nil
@@ -98,13 +98,13 @@ func newKVMetadataGetCmd(g *globals) *cobra.Command {
 		Short: "Print a secret's custom metadata",
 		Args:  kvPathArgs(o),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			kv, err := kvAPI(o)
+			kv, err := kvAPI(g, o)
 			if err != nil {
 				return err
 			}
 			md, err := kv.Metadata(cmd.Context(), o.path)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if o.format == "json" {
 				return printJSON(g.stdout, md)
@@ -128,16 +128,16 @@ func newKVUsageCmd(g *globals) *cobra.Command {
 		Short: "Show who read a secret last, and which version each identity read",
 		Args:  kvPathArgs(o),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := kvAPI(o); err != nil {
+			if _, err := kvAPI(g, o); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			u, err := c.Usage(cmd.Context(), o.env, o.path)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if o.format == "json" {
 				return printJSON(g.stdout, u)
@@ -176,13 +176,13 @@ write plus rotate_every does. Soonest first.`,
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			list, err := c.Expiring(cmd.Context(), within)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if format == "json" {
 				if list == nil {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -18,8 +17,6 @@ import (
 	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/auth/jwtauth"
 )
-
-func init() { register(newLoginCmd) }
 
 // DefaultCIAudience is the audience ward login --ci asks GitHub Actions
 // for when --audience is not given. A role's bound_audiences must hold it.
@@ -31,11 +28,12 @@ type loginCIOptions struct {
 	Audience string // "": DefaultCIAudience (GitHub Actions only)
 	JWTFile  string // a file holding the JWT ("-": stdin), instead of detection
 	Stdin    io.Reader
-	// Getenv reads the CI platform's variables; nil: os.Getenv.
+	// Getenv reads the CI platform's variables; nil: the globals' getenv.
 	Getenv func(string) string
 	// HTTPClient asks GitHub Actions for the token; nil: a 30 s timeout.
 	HTTPClient *http.Client
-	// Client reaches the ward server; nil: WARD_ADDR as for every command.
+	// Client reaches the ward server; nil: the globals' client, as for
+	// every command.
 	Client *client.Client
 }
 
@@ -44,8 +42,8 @@ type loginCIOptions struct {
 // ward server for a ward token under opts.Role, and returns that token.
 // It writes nothing: ward login --ci stores the token, ward run and ward
 // check --role keep it in memory.
-func loginCI(ctx context.Context, o loginCIOptions) (token string, err error) {
-	a, _, err := loginCIAuth(ctx, o)
+func loginCI(ctx context.Context, g *globals, o loginCIOptions) (token string, err error) {
+	a, _, err := loginCIAuth(ctx, g, o)
 	if err != nil {
 		return "", err
 	}
@@ -53,12 +51,12 @@ func loginCI(ctx context.Context, o loginCIOptions) (token string, err error) {
 }
 
 // loginCIAuth is loginCI with the whole auth block and the token's source.
-func loginCIAuth(ctx context.Context, o loginCIOptions) (*client.Auth, string, error) {
+func loginCIAuth(ctx context.Context, g *globals, o loginCIOptions) (*client.Auth, string, error) {
 	if o.Role == "" {
 		return nil, "", withHint(usagef("missing --role"), "name the server's JWT role for this pipeline, e.g. --role ci-staging")
 	}
 	if o.Getenv == nil {
-		o.Getenv = os.Getenv
+		o.Getenv = g.getenv
 	}
 	if o.Audience == "" {
 		o.Audience = DefaultCIAudience
@@ -69,7 +67,7 @@ func loginCIAuth(ctx context.Context, o loginCIOptions) (*client.Auth, string, e
 	}
 	c := o.Client
 	if c == nil {
-		if c, err = apiClient(); err != nil {
+		if c, err = g.client(); err != nil {
 			return nil, "", err
 		}
 	}
@@ -79,7 +77,7 @@ func loginCIAuth(ctx context.Context, o loginCIOptions) (*client.Auth, string, e
 		if errors.As(err, &re) && re.StatusCode == http.StatusBadRequest {
 			return nil, "", withHint(err, fmt.Sprintf("the server refused the %s token for role %q; compare the role (GET auth/jwt/role/%s) with the token's claims: audience, repository, ref, environment", source, o.Role, o.Role))
 		}
-		return nil, "", apiError(err)
+		return nil, "", g.apiError(err)
 	}
 	return a, source, nil
 }
@@ -213,14 +211,14 @@ use it, and what the ward token may do.`,
 			if !ci {
 				return runPasswordLogin(cmd, g, args[0], env, format)
 			}
-			a, source, err := loginCIAuth(cmd.Context(), o)
+			a, source, err := loginCIAuth(cmd.Context(), g, o)
 			if err != nil {
 				return err
 			}
-			if err := writeTokenFile(a.ClientToken); err != nil {
-				return fmt.Errorf("writing the token to %s: %w", client.TokenFile(), err)
+			if err := g.writeTokenFile(a.ClientToken); err != nil {
+				return fmt.Errorf("writing the token to %s: %w", g.tokenFile(), err)
 			}
-			if os.Getenv("WARD_TOKEN") != "" {
+			if g.getenv("WARD_TOKEN") != "" {
 				fmt.Fprintln(g.stderr, "ward: note: WARD_TOKEN is set and wins over the token file for later commands; unset it to use this login")
 			}
 			ttl := (time.Duration(a.LeaseDuration) * time.Second).String()
@@ -228,7 +226,7 @@ use it, and what the ward token may do.`,
 				return printJSON(g.stdout, map[string]any{
 					"role": o.Role, "source": source, "accessor": a.Accessor, "env": a.Env,
 					"policies": a.Policies, "ttl_seconds": a.LeaseDuration, "metadata": a.Metadata,
-					"token_file": client.TokenFile(),
+					"token_file": g.tokenFile(),
 				})
 			}
 			rows := [][]string{
@@ -237,7 +235,7 @@ use it, and what the ward token may do.`,
 				{"policies", strings.Join(a.Policies, ",")},
 				{"ttl", ttl},
 				{"accessor", a.Accessor},
-				{"token file", displayPath(client.TokenFile()) + " (0600)"},
+				{"token file", g.displayPath(g.tokenFile()) + " (0600)"},
 			}
 			keys := make([]string, 0, len(a.Metadata))
 			for k := range a.Metadata {

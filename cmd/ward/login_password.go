@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,7 +23,9 @@ $WARD_CONFIG_DIR/token), where ward's other commands find it.
 // runPasswordLogin is ward login NAME: a user's password for a token,
 // stored where ward's other commands find it.
 func runPasswordLogin(cmd *cobra.Command, g *globals, name, env, format string) error {
-	c, err := client.New(client.Config{Address: client.DefaultConfig().Address})
+	cfg := g.clientConfig()
+	cfg.Token = "" // a login sends no token
+	c, err := g.newClient(cfg)
 	if err != nil {
 		return err
 	}
@@ -34,26 +35,26 @@ func runPasswordLogin(cmd *cobra.Command, g *globals, name, env, format string) 
 	}
 	a, err := c.Login(cmd.Context(), name, pw, env)
 	if err != nil {
-		return passwordLoginHint(err)
+		return passwordLoginHint(g, err)
 	}
-	if err := writeTokenFile(a.ClientToken); err != nil {
-		return fmt.Errorf("writing the token to %s: %w", client.TokenFile(), err)
+	if err := g.writeTokenFile(a.ClientToken); err != nil {
+		return fmt.Errorf("writing the token to %s: %w", g.tokenFile(), err)
 	}
-	if os.Getenv("WARD_TOKEN") != "" {
+	if g.getenv("WARD_TOKEN") != "" {
 		fmt.Fprintln(g.stderr, "ward: note: WARD_TOKEN is set and wins over the token file for later commands; unset it to use this login")
 	}
 	if format == "json" {
 		return printJSON(g.stdout, map[string]any{
 			"username": a.Metadata["username"], "accessor": a.Accessor, "env": a.Env,
-			"policies": a.Policies, "ttl_seconds": a.LeaseDuration, "token_file": client.TokenFile(),
+			"policies": a.Policies, "ttl_seconds": a.LeaseDuration, "token_file": g.tokenFile(),
 		})
 	}
 	ttl := (time.Duration(a.LeaseDuration) * time.Second).String()
-	fmt.Fprintf(g.stdout, "logged in as %s to %s for %s; token written to %s\n", a.Metadata["username"], a.Env, ttl, displayPath(client.TokenFile()))
+	fmt.Fprintf(g.stdout, "logged in as %s to %s for %s; token written to %s\n", a.Metadata["username"], a.Env, ttl, g.displayPath(g.tokenFile()))
 	return nil
 }
 
-func passwordLoginHint(err error) error {
+func passwordLoginHint(g *globals, err error) error {
 	var re *client.ResponseError
 	if errors.As(err, &re) {
 		switch re.StatusCode {
@@ -63,5 +64,5 @@ func passwordLoginHint(err error) error {
 			return withHint(err, "wait until the time given, or ask an admin to check the account")
 		}
 	}
-	return apiError(err)
+	return g.apiError(err)
 }

@@ -119,7 +119,7 @@ func TestLoginCI(t *testing.T) {
 				o.Role = ""
 			}
 			o.Client, o.Getenv = c, envMap(tt.env)
-			tok, err := loginCI(context.Background(), o)
+			tok, err := loginCI(context.Background(), testGlobals(nil, io.Discard, io.Discard), o)
 			if tt.wantErr == "" {
 				if err != nil || !strings.HasPrefix(tok, "ward_") {
 					t.Fatalf("got %q, %v", tok, err)

@@ -24,16 +24,19 @@ func main() { os.Exit(mainCode()) }
 func mainCode() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	return run(ctx, processGlobals(os.Stdin, os.Stdout, os.Stderr), os.Args[1:])
 }
 
 // run executes one ward command line and returns the process exit code. It is
 // the single place where errors become exit codes.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdin, stdout, stderr)
+func run(ctx context.Context, g *globals, args []string) int {
+	root := newRootCmd(g)
+	root.SetIn(g.stdin)
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	return exitCode(err, stderr)
+	return exitCode(err, g.stderr)
 }
 
 // Exit codes.

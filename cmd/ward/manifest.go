@@ -12,8 +12,6 @@ import (
 	"github.com/wardhq/ward/internal/manifest"
 )
 
-func init() { register(newManifestCmd) }
-
 // defaultManifest is where commands look for the manifest without -f.
 const defaultManifest = "ward.yaml"
 

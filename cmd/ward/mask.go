@@ -15,8 +15,6 @@ import (
 	"github.com/wardhq/ward/internal/mask"
 )
 
-func init() { register(newMaskCmd) }
-
 // maskOptions are the flags of ward mask.
 type maskOptions struct {
 	valuesFile  string
@@ -128,7 +126,7 @@ func vaultMaskValues(ctx context.Context, g *globals, opts maskOptions) ([]mask.
 	comp, fetched, err := fetchComponent(ctx, g, opts.manifest, opts.component, opts.env, nil)
 	var fe *fetchError
 	if errors.As(err, &fe) {
-		return nil, apiError(fe.err)
+		return nil, g.apiError(fe.err)
 	}
 	if err != nil {
 		return nil, err

@@ -9,8 +9,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newMFACmd) }
-
 func newMFACmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "mfa",
@@ -35,13 +33,13 @@ once: wait for the next one for the next operation.
 			if err := checkFormat(enrollFormat); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			en, err := c.EnrollTOTP(cmd.Context())
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if enrollFormat == "json" {
 				return printJSON(g.stdout, map[string]any{"identity": en.Identity, "uri": en.URI, "secret": en.Secret})
@@ -51,7 +49,7 @@ once: wait for the next one for the next operation.
 				return err
 			}
 			fmt.Fprintf(g.stdout, "\n%s\n\n", en.URI)
-			if _, ok := stdinTerminal(g.stdin); !ok && mfaCodeFromEnv() == "" {
+			if _, ok := stdinTerminal(g.stdin); !ok && g.mfaCodeFromEnv() == "" {
 				fmt.Fprintln(g.stdout, "Then confirm it with a first code: ward mfa confirm")
 				return nil
 			}
@@ -77,7 +75,7 @@ once: wait for the next one for the next operation.
 			if err := checkFormat(statusFormat); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
@@ -87,13 +85,13 @@ once: wait for the next one for the next operation.
 			if len(args) == 1 {
 				e, err := c.UserTOTP(cmd.Context(), args[0])
 				if err != nil {
-					return apiError(err)
+					return g.apiError(err)
 				}
 				en, enrolled, confirmed, identity = e, e.Enrolled, e.Confirmed, e.Identity
 			} else {
 				e, err := c.TOTPStatus(cmd.Context())
 				if err != nil {
-					return apiError(err)
+					return g.apiError(err)
 				}
 				en, enrolled, confirmed, identity = e, e.Enrolled, e.Confirmed, e.Identity
 			}
@@ -118,12 +116,12 @@ once: wait for the next one for the next operation.
 		Short: "Delete a user's TOTP enrolment (admins), so the user can enrol again",
 		Args:  exactArgs(1, "give the user's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.ResetTOTP(cmd.Context(), args[0]); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "TOTP enrolment of %s deleted; they can run ward mfa enroll again\n", strings.TrimSpace(args[0]))
 			return nil
@@ -139,13 +137,13 @@ once: wait for the next one for the next operation.
 			if err := checkFormat(defaultsFormat); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			ds, err := c.MFADefaults(cmd.Context())
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if defaultsFormat == "json" {
 				return printJSON(g.stdout, ds)
@@ -165,7 +163,7 @@ once: wait for the next one for the next operation.
 // confirmTOTP reads a first code (WARD_MFA, a prompt, or stdin's first
 // line) and confirms the caller's enrolment with it.
 func confirmTOTP(cmd *cobra.Command, g *globals) error {
-	code := mfaCodeFromEnv()
+	code := g.mfaCodeFromEnv()
 	if code == "" {
 		if f, ok := stdinTerminal(g.stdin); ok {
 			fmt.Fprint(g.stderr, "code from your app: ")
@@ -185,12 +183,12 @@ func confirmTOTP(cmd *cobra.Command, g *globals) error {
 	if code == "" {
 		return withHint(usagef("no code"), "type the 6 digits your authenticator app shows, or set WARD_MFA")
 	}
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return err
 	}
 	if err := c.ConfirmTOTP(cmd.Context(), code); err != nil {
-		return apiError(err)
+		return g.apiError(err)
 	}
 	fmt.Fprintln(g.stdout, "TOTP enrolment confirmed: operations that need MFA will ask for a code")
 	return nil

@@ -12,8 +12,6 @@ import (
 	"golang.org/x/term"
 )
 
-func init() { register(newOperatorCmd) }
-
 func newOperatorCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "operator",
@@ -35,13 +33,13 @@ printed once and never stored: hand each key to a different person.`,
 			if threshold < 1 || shares < threshold || shares > 255 {
 				return usagef("need 1 <= --threshold <= --shares <= 255")
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			res, err := c.Init(cmd.Context(), shares, threshold)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if format == "json" {
 				return printJSON(g.stdout, res)
@@ -65,13 +63,13 @@ printed once and never stored: hand each key to a different person.`,
 		Short: "Give the server one unseal key, from a prompt or stdin (never argv)",
 		Args:  exactArgs(0, "the unseal key is read from a prompt or stdin, never from the command line"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if reset {
 				if err := c.Do(cmd.Context(), "PUT", "sys/unseal", map[string]any{"reset": true}, nil); err != nil {
-					return apiError(err)
+					return g.apiError(err)
 				}
 				fmt.Fprintln(g.stdout, "unseal progress reset")
 				return nil
@@ -86,7 +84,7 @@ printed once and never stored: hand each key to a different person.`,
 			}
 			st, err := c.Unseal(cmd.Context(), share)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if st.Sealed {
 				fmt.Fprintf(g.stdout, "unseal progress %d of %d\n", st.Progress, st.Threshold)
@@ -102,12 +100,12 @@ printed once and never stored: hand each key to a different person.`,
 		Short: "Seal the server: its keys are zeroized until it is unsealed again",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.Seal(cmd.Context()); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintln(g.stdout, "ward is sealed")
 			return nil
@@ -118,16 +116,16 @@ printed once and never stored: hand each key to a different person.`,
 		Short: "Add a new encryption key term; old data stays readable, new writes use it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.Rotate(cmd.Context()); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			term, err := c.KeyTerm(cmd.Context())
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "key rotated: new writes use term %d\n", term)
 			return nil
@@ -142,13 +140,13 @@ printed once and never stored: hand each key to a different person.`,
 			if err := checkFormat(statusFormat); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			st, err := c.SealStatus(cmd.Context())
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if statusFormat == "json" {
 				return printJSON(g.stdout, st)

@@ -19,11 +19,6 @@ import (
 	"github.com/wardhq/ward/internal/plan"
 )
 
-func init() {
-	register(newPlanCmd)
-	register(newApplyCmd)
-}
-
 // exitChanges is `ward plan --exit-code`'s answer when there are changes.
 const exitChanges = 3
 
@@ -71,7 +66,7 @@ none, for a CI step that gates on drift. plan needs read on sys/ward/plan.`,
 			if err := checkFormat(o.format); err != nil {
 				return err
 			}
-			res, _, err := planDir(cmd.Context(), o)
+			res, _, err := planDir(cmd.Context(), g, o)
 			if err != nil {
 				return err
 			}
@@ -128,7 +123,7 @@ func planFlags(cmd *cobra.Command, o *planOpts) {
 }
 
 func runApply(ctx context.Context, g *globals, o *planOpts) error {
-	res, req, err := planDir(ctx, o)
+	res, req, err := planDir(ctx, g, o)
 	if err != nil {
 		return err
 	}
@@ -150,14 +145,14 @@ func runApply(ctx context.Context, g *globals, o *planOpts) error {
 			return errors.New("apply cancelled; nothing was changed")
 		}
 	}
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return err
 	}
 	req.Expect = res.Digest
 	done, err := c.Apply(ctx, req)
 	if err != nil {
-		return planAPIError(o.dir, err)
+		return planAPIError(g, o.dir, err)
 	}
 	if o.format == "json" {
 		return printJSON(g.stdout, planJSON{Changes: done.Changes, Digest: done.Digest, Applied: true, Revision: req.Revision})
@@ -167,7 +162,7 @@ func runApply(ctx context.Context, g *globals, o *planOpts) error {
 }
 
 // planDir loads the directory and asks the server for its plan.
-func planDir(ctx context.Context, o *planOpts) (*client.PlanResult, client.PlanRequest, error) {
+func planDir(ctx context.Context, g *globals, o *planOpts) (*client.PlanResult, client.PlanRequest, error) {
 	var req client.PlanRequest
 	st, err := plan.Load(o.dir)
 	if err != nil {
@@ -176,13 +171,13 @@ func planDir(ctx context.Context, o *planOpts) (*client.PlanResult, client.PlanR
 	req.State, _ = json.Marshal(st)
 	req.Prune = o.prune
 	req.Revision = dirRevision(ctx, o.dir, req.State)
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return nil, req, err
 	}
 	res, err := c.Plan(ctx, req)
 	if err != nil {
-		return nil, req, planAPIError(o.dir, err)
+		return nil, req, planAPIError(g, o.dir, err)
 	}
 	return res, req, nil
 }
@@ -206,7 +201,7 @@ func loadError(dir string, err error) error {
 }
 
 // planAPIError presents the problems the server found, each at its file.
-func planAPIError(dir string, err error) error {
+func planAPIError(g *globals, dir string, err error) error {
 	var re *client.ResponseError
 	if errors.As(err, &re) && re.StatusCode == 400 {
 		lines := make([]string, len(re.Errors))
@@ -221,7 +216,7 @@ func planAPIError(dir string, err error) error {
 	if errors.As(err, &re) && re.StatusCode == 409 {
 		return withHint(err, "the server changed after the plan was made; run 'ward plan' and review it again")
 	}
-	return apiError(err)
+	return g.apiError(err)
 }
 
 // inDir reports whether a server's message starts with a file of the

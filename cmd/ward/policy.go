@@ -6,8 +6,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newPolicyCmd) }
-
 // maxPolicyBytes bounds a policy document.
 const maxPolicyBytes = 256 << 10
 
@@ -45,12 +43,12 @@ custom_metadata has break_glass: "true" or changing that secret's metadata.
 			if err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.PutPolicy(cmd.Context(), args[0], src); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "policy %s written\n", args[0])
 			return nil
@@ -62,13 +60,13 @@ custom_metadata has break_glass: "true" or changing that secret's metadata.
 		Short: "Print a policy's YAML",
 		Args:  exactArgs(1, "give the policy's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			src, err := c.Policy(cmd.Context(), args[0])
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			_, err = fmt.Fprint(g.stdout, src)
 			return err
@@ -83,13 +81,13 @@ custom_metadata has break_glass: "true" or changing that secret's metadata.
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			names, err := c.Policies(cmd.Context())
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if format == "json" {
 				if names == nil {
@@ -109,12 +107,12 @@ custom_metadata has break_glass: "true" or changing that secret's metadata.
 		Short: "Delete a policy; tokens that name it lose what it granted",
 		Args:  exactArgs(1, "give the policy's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.DeletePolicy(cmd.Context(), args[0]); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "policy %s deleted\n", args[0])
 			return nil

@@ -68,20 +68,20 @@ func readBoundedLine(r io.Reader) (string, error) {
 
 // mfaCodeFromEnv is WARD_MFA, the code for a command that needs step-up
 // MFA when no terminal can ask for one (codes stay out of argv too).
-func mfaCodeFromEnv() string { return os.Getenv("WARD_MFA") }
+func (g *globals) mfaCodeFromEnv() string { return g.getenv("WARD_MFA") }
 
 // mfaPrompt answers the client's request for a TOTP code: WARD_MFA if set,
 // else a prompt on the terminal. Without either the refusal stands, with a
 // hint of how to give a code.
-func mfaPrompt(ctx context.Context, refusal *client.ResponseError) (string, error) {
-	if c := mfaCodeFromEnv(); c != "" {
+func (g *globals) mfaPrompt(ctx context.Context, refusal *client.ResponseError) (string, error) {
+	if c := g.mfaCodeFromEnv(); c != "" {
 		return c, nil
 	}
-	f, ok := stdinTerminal(os.Stdin)
+	f, ok := stdinTerminal(g.stdin)
 	if !ok {
 		return "", refusal // apiError gives the hint
 	}
-	fmt.Fprintf(os.Stderr, "ward: %s\nMFA code: ", strings.Join(refusal.Errors, "; "))
+	fmt.Fprintf(g.stderr, "ward: %s\nMFA code: ", strings.Join(refusal.Errors, "; "))
 	code, err := readBoundedLine(f)
 	if err != nil {
 		return "", err

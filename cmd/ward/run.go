@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,8 +12,6 @@ import (
 	"github.com/wardhq/ward/internal/manifest"
 	"github.com/wardhq/ward/internal/mask"
 )
-
-func init() { register(newRunCmd) }
 
 // exitNotFound is a shell's exit code for a command it cannot start.
 const exitNotFound = 127
@@ -27,10 +23,8 @@ type runOpts struct {
 	replacement string
 	role        ciRole
 	args        []string
-	environ     []string         // the environment the child starts from; nil: os.Environ()
-	now         func() time.Time // nil: time.Now
-	dir         job.Config       // where secret files go; zero: the real tmpfs
-	started     func(pid int)    // for tests
+	dir         job.Config    // where secret files go; zero: the real tmpfs
+	started     func(pid int) // for tests
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -98,16 +92,12 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
 	var fe *fetchError
 	if errors.As(err, &fe) {
-		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(apiError(fe.err))), hintOf(apiError(fe.err)))
+		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(g.apiError(fe.err))), hintOf(g.apiError(fe.err)))
 	}
 	if err != nil {
 		return err
 	}
-	now := time.Now
-	if o.now != nil {
-		now = o.now
-	}
-	res := c.Resolve(fetched, now())
+	res := c.Resolve(fetched, g.now())
 	defer res.Wipe()
 	if err := reportIssues(g, o, c, res); err != nil {
 		return err
@@ -125,12 +115,8 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 		return err
 	}
 	defer removeDir()
-	environ := o.environ
-	if environ == nil {
-		environ = os.Environ()
-	}
 	child := job.Child{
-		Args: o.args, Env: job.ChildEnv(environ, res, dirPath),
+		Args: o.args, Env: job.ChildEnv(g.environ(), res, dirPath),
 		Stdin: g.stdin, Stdout: g.stdout, Stderr: g.stderr,
 		Mask: matcher, Started: o.started,
 	}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wardhq/ward/internal/job"
 )
@@ -29,17 +28,13 @@ components:
 // secret files under a temporary base, and returns what it printed.
 func runRunTest(t *testing.T, addr, manifestText string, args ...string) (stdout, stderr string, code int, base string) {
 	t.Helper()
-	t.Setenv("WARD_ADDR", addr)
-	t.Setenv("WARD_TOKEN", "test-token-hunter")
 	base = t.TempDir()
 	o := &runOpts{
 		env: "staging", file: writeManifest(t, manifestText), args: args,
-		environ: []string{"PATH=" + os.Getenv("PATH"), "WARD_TOKEN=test-token-hunter", "WARD_ADDR=" + addr, "KEEP=kept"},
-		now:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
-		dir:     job.Config{Base: base},
+		dir: job.Config{Base: base},
 	}
 	var out, errb syncBuffer
-	g := &globals{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	g := testGlobals(nil, &out, &errb, "WARD_TOKEN=test-token-hunter", "WARD_ADDR="+addr, "KEEP=kept")
 	code = exitCode(runRun(context.Background(), g, o), &errb)
 	s := out.String() + errb.String()
 	if strings.Contains(s, "hunter2") || strings.Contains(s, "5432") || strings.Contains(s, "test-token-hunter") {
@@ -76,10 +71,9 @@ cat "$WARD_SECRETS_DIR/tls/client.pem"; echo; stat -c %a "$WARD_SECRETS_DIR" "$W
 func TestRunReplacementAndNoFiles(t *testing.T) {
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
-	t.Setenv("WARD_ADDR", srv.URL)
 	file := writeManifest(t, "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      K: {from: payments/stripe, field: secret_key}\n")
 	var out, errb syncBuffer
-	g := &globals{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	g := testGlobals(nil, &out, &errb, "WARD_ADDR="+srv.URL)
 	o := &runOpts{env: "staging", file: file, replacement: "***", args: []string{"sh", "-c", `echo "k=$K dir=${WARD_SECRETS_DIR-unset}"`}}
 	if code := exitCode(runRun(context.Background(), g, o), &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
@@ -130,7 +124,6 @@ func TestRunServerDown(t *testing.T) {
 func TestRunCommandLine(t *testing.T) {
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
-	t.Setenv("WARD_ADDR", srv.URL)
 	file := writeManifest(t, "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      K: {from: payments/stripe, field: secret_key}\n")
 	for _, tc := range []struct {
 		args []string
@@ -144,7 +137,7 @@ func TestRunCommandLine(t *testing.T) {
 		{[]string{"run", "--env", "staging", "-f", file, "sh", "-c", "exit 4", "--env"}, 4, ""},
 	} {
 		var out, errb bytes.Buffer
-		code := run(context.Background(), tc.args, strings.NewReader(""), &out, &errb)
+		code := runCLI(tc.args, strings.NewReader(""), &out, &errb, "WARD_ADDR="+srv.URL)
 		if code != tc.code || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
 		}

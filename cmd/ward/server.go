@@ -6,8 +6,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newServerCmd) }
-
 func newServerCmd(g *globals) *cobra.Command {
 	o := &serveOpts{}
 	cmd := &cobra.Command{

@@ -11,8 +11,6 @@ import (
 	"github.com/wardhq/ward/client"
 )
 
-func init() { register(newTokenCmd) }
-
 func newTokenCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
@@ -32,13 +30,13 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 				return err
 			}
 			r.Policies = policies
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			a, err := c.CreateToken(cmd.Context(), r)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if format == "json" {
 				return printJSON(g.stdout, a)
@@ -69,7 +67,7 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 			if err := checkFormat(lookupFormat); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
@@ -80,7 +78,7 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 				info, err = c.LookupSelf(cmd.Context())
 			}
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if lookupFormat == "json" {
 				return printJSON(g.stdout, info)
@@ -116,13 +114,13 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 		Short: "Extend your token's life, up to its max TTL",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			a, err := c.RenewSelf(cmd.Context(), increment)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "token renewed: ttl %s\n", time.Duration(a.LeaseDuration)*time.Second)
 			return nil
@@ -140,7 +138,7 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 			if (revokeAccessor == "") == !self {
 				return usagef("give exactly one of --accessor ACCESSOR or --self")
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
@@ -150,7 +148,7 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 				err = c.RevokeAccessor(cmd.Context(), revokeAccessor)
 			}
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintln(g.stdout, "token revoked, with its children")
 			return nil

@@ -10,8 +10,6 @@ import (
 	"github.com/wardhq/ward/internal/types"
 )
 
-func init() { register(newTypeCmd) }
-
 func newTypeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "type",
@@ -63,13 +61,13 @@ at its next write until it is fixed.`,
 			if _, err := types.Compile(args[0], src); err != nil {
 				return withHint(fmt.Errorf("%s: %w", file, err), "a type is a JSON Schema (draft 2020-12) object; see 'ward type read postgres' for an example")
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			res, err := c.PutType(cmd.Context(), args[0], src, dryRun)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if format == "json" {
 				return printJSON(g.stdout, res)
@@ -116,13 +114,13 @@ func newTypeReadCmd(g *globals) *cobra.Command {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			t, err := c.Type(cmd.Context(), args[0])
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if format == "json" {
 				return printJSON(g.stdout, t)
@@ -145,13 +143,13 @@ func newTypeListCmd(g *globals) *cobra.Command {
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			list, err := c.Types(cmd.Context())
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if format == "json" {
 				return printJSON(g.stdout, list)
@@ -177,12 +175,12 @@ func newTypeDeleteCmd(g *globals) *cobra.Command {
 		Short: "Delete a written type that no secret names",
 		Args:  exactArgs(1, "give the type's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.DeleteType(cmd.Context(), args[0]); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "type %s deleted\n", args[0])
 			return nil

@@ -10,8 +10,6 @@ import (
 	"github.com/wardhq/ward/client"
 )
 
-func init() { register(newUserCmd) }
-
 func newUserCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "user",
@@ -36,7 +34,7 @@ for the rest of the 15 minutes, whether or not the user exists.
 		Short: "Create or update a user; asks for the password",
 		Args:  exactArgs(1, "give the user's name, like alice"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
@@ -49,7 +47,7 @@ for the rest of the 15 minutes, whether or not the user exists.
 				r.Env = &env
 			}
 			if err := c.PutUser(cmd.Context(), args[0], r); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "user %s written\n", strings.TrimSpace(args[0]))
 			return nil
@@ -65,7 +63,7 @@ for the rest of the 15 minutes, whether or not the user exists.
 		Short: "Set a user's password; asks for it",
 		Args:  exactArgs(1, "give the user's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
@@ -74,7 +72,7 @@ for the rest of the 15 minutes, whether or not the user exists.
 				return err
 			}
 			if err := c.SetUserPassword(cmd.Context(), args[0], pw); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "password of %s changed\n", strings.TrimSpace(args[0]))
 			return nil
@@ -90,13 +88,13 @@ for the rest of the 15 minutes, whether or not the user exists.
 			if err := checkFormat(readFormat); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			u, err := c.User(cmd.Context(), args[0])
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if readFormat == "json" {
 				return printJSON(g.stdout, u)
@@ -132,13 +130,13 @@ for the rest of the 15 minutes, whether or not the user exists.
 			if err := checkFormat(listFormat); err != nil {
 				return err
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			names, err := c.Users(cmd.Context())
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			if listFormat == "json" {
 				return printJSON(g.stdout, names)
@@ -156,12 +154,12 @@ for the rest of the 15 minutes, whether or not the user exists.
 		Short: "Delete a user and its TOTP enrolment (its live tokens stay until revoked)",
 		Args:  exactArgs(1, "give the user's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.DeleteUser(cmd.Context(), args[0]); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			fmt.Fprintf(g.stdout, "user %s deleted\n", strings.TrimSpace(args[0]))
 			return nil

@@ -7,8 +7,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { register(newVersionCmd) }
-
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
 var version = ""
 
