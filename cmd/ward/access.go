@@ -25,7 +25,7 @@ type accessOpts struct {
 	env      string
 	path     string
 	op       string
-	format   string
+	format   format
 }
 
 func newAccessCmd(g *globals) *cobra.Command {
@@ -39,6 +39,8 @@ list shows every path pattern the policies grant or deny in an environment.
 Both read the server's current policies, or, with -f DIR, the policies of a
 ward/ directory (see 'ward plan --help'), so a pull request can show what a
 pipeline could read once the change is applied.`,
+		Example: `  ward access explain --policy ci-api --env prod --path payments/db --op read
+  ward access list -f ward --policy ci-api --env staging`,
 	}
 	cmd.AddCommand(newAccessExplainCmd(g), newAccessListCmd(g))
 	return cmd
@@ -46,7 +48,7 @@ pipeline could read once the change is applied.`,
 
 func accessFlags(cmd *cobra.Command, o *accessOpts) {
 	cmd.Flags().StringSliceVar(&o.policies, "policy", nil, "the policies, comma-separated: ci-api,shared-read")
-	cmd.Flags().StringVar(&o.env, "env", "", "the environment")
+	cmd.Flags().StringVar(&o.env, "env", "", "the environment (default: 'ward env use')")
 	cmd.Flags().StringVarP(&o.dir, "file", "f", "", "read the policies from this ward/ directory instead of the server")
 	formatFlag(cmd, &o.format)
 }
@@ -69,7 +71,7 @@ says), 3 denied, 1 on errors, 2 on usage errors.`,
   ward access explain -f ward --policy ci-api,ci-worker --env staging --path payments/ --op list`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkAccessOpts(o, true); err != nil {
+			if err := checkAccessOpts(g, o, true); err != nil {
 				return err
 			}
 			named, err := accessPolicies(cmd.Context(), g, o)
@@ -108,7 +110,7 @@ Use --env sys to list system paths.`,
   ward access list -f ward --policy ci-api,ci-worker --env staging --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkAccessOpts(o, false); err != nil {
+			if err := checkAccessOpts(g, o, false); err != nil {
 				return err
 			}
 			named, err := accessPolicies(cmd.Context(), g, o)
@@ -122,14 +124,11 @@ Use --env sys to list system paths.`,
 	return cmd
 }
 
-func checkAccessOpts(o *accessOpts, explain bool) error {
-	if err := checkFormat(o.format); err != nil {
-		return err
-	}
+func checkAccessOpts(g *globals, o *accessOpts, explain bool) error {
 	if len(o.policies) == 0 {
 		return withHint(usagef("missing --policy"), "name the policies a token would carry, like --policy ci-api,shared-read")
 	}
-	if err := requireEnv(o.env); err != nil {
+	if err := g.requireEnv(&o.env); err != nil {
 		return err
 	}
 	if explain && o.path == "" {
@@ -189,8 +188,8 @@ func accessPolicies(ctx context.Context, g *globals, o *accessOpts) ([]plan.Name
 	return out, nil
 }
 
-func printExplanation(w io.Writer, format string, ex *plan.Explanation) error {
-	if format == "json" {
+func printExplanation(w io.Writer, f format, ex *plan.Explanation) error {
+	if f == formatJSON {
 		return printJSON(w, ex)
 	}
 	verdict := "denied"
@@ -235,8 +234,8 @@ func ruleRows(grants []plan.Grant) []ruleRow {
 	return rows
 }
 
-func printAccess(w io.Writer, format string, rows []ruleRow) error {
-	if format == "json" {
+func printAccess(w io.Writer, f format, rows []ruleRow) error {
+	if f == formatJSON {
 		return printJSON(w, rows)
 	}
 	if len(rows) == 0 {

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -94,34 +91,6 @@ func (g *globals) apiError(err error) error {
 	return err
 }
 
-// formatFlag adds --format text|json to cmd.
-func formatFlag(cmd *cobra.Command, dst *string) {
-	cmd.Flags().StringVar(dst, "format", "text", "output format: text or json")
-}
-
-func checkFormat(f string) error {
-	if f != "text" && f != "json" {
-		return usagef("--format must be text or json, not %q", f)
-	}
-	return nil
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // output for people and programs, not for HTML
-	return enc.Encode(v)
-}
-
-// table writes rows aligned in columns.
-func table(w io.Writer, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	return tw.Flush()
-}
-
 // readInput reads what a command takes from a file ("-" or "": stdin),
 // bounded so a mistaken input cannot exhaust memory.
 func readInput(stdin io.Reader, file string, limit int64) ([]byte, error) {
@@ -143,12 +112,4 @@ func readInput(stdin io.Reader, file string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
 	}
 	return b, nil
-}
-
-// requireEnv checks that --env was given.
-func requireEnv(env string) error {
-	if env == "" {
-		return withHint(usagef("missing --env"), "name the environment, e.g. --env staging; 'ward env list' shows them")
-	}
-	return nil
 }

@@ -19,6 +19,8 @@ func newAuditCmd(g *globals) *cobra.Command {
 		Long: `The vault writes one JSON line per request and per response to its audit
 log. Tokens, accessors and secret values appear only as HMACs (find one with
 sys/audit-hash), and each line carries the hash of the one before it.`,
+		Example: `  ward audit verify /var/lib/ward/audit.log
+  ward audit query --log /var/lib/ward/audit.log --path prod/payments/db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -30,7 +32,7 @@ sys/audit-hash), and each line carries the hash of the one before it.`,
 // auditVerifyOptions are the inputs of ward audit verify.
 type auditVerifyOptions struct {
 	file   string // the log; "-" for stdin
-	format string // "text" or "json"
+	format format
 	stdin  io.Reader
 	stdout io.Writer
 }
@@ -63,7 +65,7 @@ with a copy shipped elsewhere to rule that out.`,
 			return runAuditVerify(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	formatFlag(cmd, &o.format)
 	return cmd
 }
 
@@ -78,9 +80,6 @@ type auditVerifyResult struct {
 }
 
 func runAuditVerify(ctx context.Context, o auditVerifyOptions) error {
-	if o.format != "text" && o.format != "json" {
-		return usagef("--format %q: want text or json", o.format)
-	}
 	r, closeLog, err := openAuditLog(o.file, o.stdin)
 	if err != nil {
 		return err
@@ -104,7 +103,7 @@ func runAuditVerify(ctx context.Context, o auditVerifyOptions) error {
 		return nil
 	}
 	if res.OK {
-		fmt.Fprintf(o.stdout, "ward: audit log %s: %d entries, chain intact\n", o.file, n)
+		fmt.Fprintf(o.stdout, "ward: audit log %s: %s, chain intact\n", o.file, plural(n, "entry"))
 		return nil
 	}
 	err = fmt.Errorf("%s:%d: %s", o.file, ce.Line, ce.Reason)

@@ -88,11 +88,11 @@ func runCheckTest(t *testing.T, addr string, o *checkOpts) (stdout, stderr strin
 func TestCheckGolden(t *testing.T) {
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
-	for _, format := range []string{"text", "json"} {
-		t.Run(format, func(t *testing.T) {
-			out, errOut, code := runCheckTest(t, srv.URL, &checkOpts{env: "staging", component: "api", format: format})
+	for _, f := range []format{formatText, formatJSON} {
+		t.Run(string(f), func(t *testing.T) {
+			out, errOut, code := runCheckTest(t, srv.URL, &checkOpts{env: "staging", component: "api", format: f})
 			got := fmt.Sprintf("exit %d\n-- stdout --\n%s-- stderr --\n%s", code, out, errOut)
-			compareGolden(t, "testdata/check/api-"+format+".golden", got, *updateManifest)
+			compareGolden(t, "testdata/check/api-"+string(f)+".golden", got, *updateManifest)
 		})
 	}
 }

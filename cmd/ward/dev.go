@@ -33,7 +33,15 @@ with the environments dev, staging and prod, and the root token written to
 ~/.ward/token (0600) so that ward's other commands find it.
 
 The unseal key is kept in the data directory, so a dev server is only as safe
-as that directory. Use 'ward server' for anything real.`,
+as that directory. Use 'ward server' for anything real.
+
+Without --data, the temporary directory (store, audit log and unseal key) is
+removed when ward dev stops: on Ctrl-C, SIGTERM or an error. With --data it
+is kept, and a later 'ward dev --data DIR' starts again on the same store.
+(A process killed with SIGKILL cannot clean up: its directory stays in $TMPDIR.)`,
+		Example: `  ward dev                          # a throwaway server; its data goes on exit
+  ward dev --data ./.ward-dev       # keep the data between runs
+  ward dev --listen 127.0.0.1:8300 &  export WARD_ADDR=http://127.0.0.1:8300`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDev(cmd.Context(), g, o)
@@ -59,11 +67,13 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 	if err != nil {
 		return err
 	}
-	if o.data == "" {
-		if o.data, err = os.MkdirTemp("", "ward-dev-"); err != nil {
+	temp := o.data == ""
+	if temp {
+		if o.data, err = os.MkdirTemp(g.getenv("TMPDIR"), "ward-dev-"); err != nil {
 			ln.Close()
 			return err
 		}
+		defer removeDevData(g, o.data)
 	}
 	v, err := openVault(o, logger)
 	if err != nil {
@@ -92,9 +102,22 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 		names[i] = e.Name
 	}
 	fmt.Fprintf(g.stderr, "ward: dev server on %s (data in %s, unsealed)\n", addr, o.data)
+	if temp {
+		fmt.Fprintf(g.stderr, "ward: the data directory is temporary: it is removed when ward dev stops (give --data DIR to keep it)\n")
+	}
 	fmt.Fprintf(g.stderr, "ward: environments %s\n", strings.Join(names, ", "))
 	fmt.Fprintf(g.stderr, "ward: %s; export WARD_ADDR=%s\n", tokenNote, addr)
 	return serve(ctx, o, v, ln, logger)
+}
+
+// removeDevData removes a temporary data directory, unseal key included.
+func removeDevData(g *globals, dir string) {
+	if err := os.RemoveAll(dir); err != nil {
+		fmt.Fprintf(g.stderr, "ward: warning: could not remove the dev data directory %s: %v\n", dir, err)
+		fmt.Fprintf(g.stderr, "hint: remove it yourself: it holds the unseal key\n")
+		return
+	}
+	fmt.Fprintf(g.stderr, "ward: removed the temporary data directory %s\n", dir)
 }
 
 // devUnseal initialises a new dev store, or unseals an existing one with the
@@ -143,10 +166,16 @@ func (g *globals) writeTokenFile(token string) error {
 	if path == "" {
 		return errors.New("cannot find a home directory for ~/.ward/token; set WARD_CONFIG_DIR")
 	}
+	return writePrivateFile(path, []byte(token+"\n"))
+}
+
+// writePrivateFile replaces path with b at once (a reader sees the old
+// file or the new one), 0600 in a 0700 directory.
+func writePrivateFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".token-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ward-*")
 	if err != nil {
 		return err
 	}
@@ -155,7 +184,7 @@ func (g *globals) writeTokenFile(token string) error {
 		tmp.Close()
 		return err
 	}
-	if _, err := tmp.WriteString(token + "\n"); err != nil {
+	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
 		return err
 	}

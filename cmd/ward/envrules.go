@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,10 +21,13 @@ to add it.`,
 	}
 	var require []string
 	var none bool
+	var setFormat format
 	set := &cobra.Command{
 		Use:   "set ENV (--require KEY[,KEY...]... | --none)",
 		Short: "Replace an environment's required metadata",
-		Args:  exactArgs(1, "give the environment's name, like prod"),
+		Example: `  ward env rules set prod --require owner --require expires_at,rotate_every
+  ward env rules set dev --none`,
+		Args: exactArgs(1, "give the environment's name, like prod"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if none == (len(require) > 0) {
 				return usagef("give --require KEY[,KEY...] (repeatable) or --none")
@@ -50,21 +52,20 @@ to add it.`,
 			if err := c.SetEnvRules(cmd.Context(), args[0], groups); err != nil {
 				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "environment %s: %s\n", args[0], describeRules(groups))
-			return nil
+			return g.show(setFormat, envRules{Env: args[0], Required: nonNil(groups).([][]string)},
+				lineText("environment %s: %s", args[0], describeRules(groups)))
 		},
 	}
+	formatFlag(set, &setFormat)
 	set.Flags().StringArrayVar(&require, "require", nil, "a required metadata key, or several comma-separated of which one is enough (repeatable)")
 	set.Flags().BoolVar(&none, "none", false, "require nothing")
-	var format string
+	var showFormat format
 	show := &cobra.Command{
-		Use:   "show ENV",
-		Short: "Print an environment's required metadata",
-		Args:  exactArgs(1, "give the environment's name, like prod"),
+		Use:     "show ENV",
+		Short:   "Print an environment's required metadata",
+		Example: `  ward env rules show prod --format json`,
+		Args:    exactArgs(1, "give the environment's name, like prod"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -73,19 +74,19 @@ to add it.`,
 			if err != nil {
 				return g.apiError(err)
 			}
-			if format == "json" {
-				if groups == nil {
-					groups = [][]string{}
-				}
-				return printJSON(g.stdout, map[string]any{"env": args[0], "required_metadata": groups})
-			}
-			fmt.Fprintf(g.stdout, "environment %s: %s\n", args[0], describeRules(groups))
-			return nil
+			return g.show(showFormat, envRules{Env: args[0], Required: nonNil(groups).([][]string)},
+				lineText("environment %s: %s", args[0], describeRules(groups)))
 		},
 	}
-	formatFlag(show, &format)
+	formatFlag(show, &showFormat)
 	cmd.AddCommand(set, show)
 	return cmd
+}
+
+// envRules is what rules set and show print as JSON.
+type envRules struct {
+	Env      string     `json:"env"`
+	Required [][]string `json:"required_metadata"`
 }
 
 func describeRules(groups [][]string) string {

@@ -167,7 +167,8 @@ func githubToken(ctx context.Context, o loginCIOptions) (string, error) {
 func newLoginCmd(g *globals) *cobra.Command {
 	o := loginCIOptions{Stdin: g.stdin}
 	var ci bool
-	var format, env string
+	var f format
+	var env string
 	cmd := &cobra.Command{
 		Use:   "login NAME [--env ENV] | login --ci --role ROLE [--audience AUD] [--jwt-file FILE]",
 		Short: "Log in as a user with a password, or a CI job with its OIDC token; stores the ward token",
@@ -205,11 +206,8 @@ use it, and what the ward token may do.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
 			if !ci {
-				return runPasswordLogin(cmd, g, args[0], env, format)
+				return runPasswordLogin(cmd, g, args[0], env, f)
 			}
 			a, source, err := loginCIAuth(cmd.Context(), g, o)
 			if err != nil {
@@ -222,7 +220,7 @@ use it, and what the ward token may do.`,
 				fmt.Fprintln(g.stderr, "ward: note: WARD_TOKEN is set and wins over the token file for later commands; unset it to use this login")
 			}
 			ttl := (time.Duration(a.LeaseDuration) * time.Second).String()
-			if format == "json" {
+			if f == formatJSON {
 				return printJSON(g.stdout, map[string]any{
 					"role": o.Role, "source": source, "accessor": a.Accessor, "env": a.Env,
 					"policies": a.Policies, "ttl_seconds": a.LeaseDuration, "metadata": a.Metadata,
@@ -253,6 +251,6 @@ use it, and what the ward token may do.`,
 	cmd.Flags().StringVar(&o.Role, "role", "", "the server's JWT role (auth/jwt/role/ROLE)")
 	cmd.Flags().StringVar(&o.Audience, "audience", DefaultCIAudience, "audience to ask GitHub Actions for; a bound_audiences value of the role")
 	cmd.Flags().StringVar(&o.JWTFile, "jwt-file", "", "read the OIDC token from FILE (- for stdin) instead of detecting the CI platform")
-	formatFlag(cmd, &format)
+	formatFlag(cmd, &f)
 	return cmd
 }

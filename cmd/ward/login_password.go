@@ -22,7 +22,7 @@ $WARD_CONFIG_DIR/token), where ward's other commands find it.
 
 // runPasswordLogin is ward login NAME: a user's password for a token,
 // stored where ward's other commands find it.
-func runPasswordLogin(cmd *cobra.Command, g *globals, name, env, format string) error {
+func runPasswordLogin(cmd *cobra.Command, g *globals, name, env string, f format) error {
 	cfg := g.clientConfig()
 	cfg.Token = "" // a login sends no token
 	c, err := g.newClient(cfg)
@@ -43,7 +43,7 @@ func runPasswordLogin(cmd *cobra.Command, g *globals, name, env, format string) 
 	if g.getenv("WARD_TOKEN") != "" {
 		fmt.Fprintln(g.stderr, "ward: note: WARD_TOKEN is set and wins over the token file for later commands; unset it to use this login")
 	}
-	if format == "json" {
+	if f == formatJSON {
 		return printJSON(g.stdout, map[string]any{
 			"username": a.Metadata["username"], "accessor": a.Accessor, "env": a.Env,
 			"policies": a.Policies, "ttl_seconds": a.LeaseDuration, "token_file": g.tokenFile(),

@@ -40,9 +40,8 @@ The values come from the vault, --env ENV with the component's secrets as
 ward.yaml declares them (every string field of each), or from --values-file,
 a JSON object whose string leaves are the values. Each is shown as
 [masked:NAME], NAME being the secret's path and field (payments/db.password)
-or the file's keys joined by dots, or as the text given with --replacement.
-
-  some-build 2>&1 | ward mask --env staging --component api > build.log
+or the file's keys joined by dots, or as the text given with --replacement.`,
+		Example: `  some-build 2>&1 | ward mask --env staging --component api > build.log
   some-build 2>&1 | ward mask --values-file secrets.json > build.log`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -17,22 +18,20 @@ func newMFACmd(g *globals) *cobra.Command {
 shipped default ('ward mfa defaults'), needs a fresh code from your
 authenticator app. The ward CLI asks for it on the terminal when the server
 wants one, or reads it from WARD_MFA; codes are never flags. A code works
-once: wait for the next one for the next operation.
-
-  ward login alice --env prod
+once: wait for the next one for the next operation.`,
+		Example: `  ward login alice --env prod
   ward mfa enroll          # scan the QR code, then type the first code
   ward kv destroy --env prod payments/old --versions 1    # asks for a code`,
 	}
 	var invert bool
-	var enrollFormat string
+	var enrollFormat format
 	enroll := &cobra.Command{
 		Use:   "enroll",
 		Short: "Make a TOTP secret for your user; prints its otpauth:// URI and a QR code",
-		Args:  cobra.NoArgs,
+		Example: `  ward mfa enroll
+  ward mfa enroll --qr-invert          # a terminal with a light background`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(enrollFormat); err != nil {
-				return err
-			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -41,7 +40,7 @@ once: wait for the next one for the next operation.
 			if err != nil {
 				return g.apiError(err)
 			}
-			if enrollFormat == "json" {
+			if enrollFormat == formatJSON {
 				return printJSON(g.stdout, map[string]any{"identity": en.Identity, "uri": en.URI, "secret": en.Secret})
 			}
 			fmt.Fprintf(g.stdout, "Scan this with your authenticator app (or enter the secret %s):\n\n", en.Secret)
@@ -53,28 +52,31 @@ once: wait for the next one for the next operation.
 				fmt.Fprintln(g.stdout, "Then confirm it with a first code: ward mfa confirm")
 				return nil
 			}
-			return confirmTOTP(cmd, g)
+			return confirmTOTP(cmd.Context(), g, formatText)
 		},
 	}
 	enroll.Flags().BoolVar(&invert, "qr-invert", false, "draw the QR code for a terminal with a light background")
 	formatFlag(enroll, &enrollFormat)
 
+	var confirmFormat format
 	confirm := &cobra.Command{
 		Use:   "confirm",
 		Short: "Confirm your enrolment with a first code (asked for, or WARD_MFA, or stdin)",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return confirmTOTP(cmd, g) },
+		Example: `  ward mfa confirm
+  WARD_MFA=123456 ward mfa confirm`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return confirmTOTP(cmd.Context(), g, confirmFormat) },
 	}
+	formatFlag(confirm, &confirmFormat)
 
-	var statusFormat string
+	var statusFormat format
 	status := &cobra.Command{
 		Use:   "status [USER]",
 		Short: "Show your enrolment, or a user's (admins)",
-		Args:  cobra.MaximumNArgs(1),
+		Example: `  ward mfa status
+  ward mfa status alice --format json`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(statusFormat); err != nil {
-				return err
-			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -95,9 +97,6 @@ once: wait for the next one for the next operation.
 				}
 				en, enrolled, confirmed, identity = e, e.Enrolled, e.Confirmed, e.Identity
 			}
-			if statusFormat == "json" {
-				return printJSON(g.stdout, en)
-			}
 			state := "not enrolled (ward mfa enroll)"
 			switch {
 			case confirmed:
@@ -105,16 +104,17 @@ once: wait for the next one for the next operation.
 			case enrolled:
 				state = "enrolled, not confirmed (ward mfa confirm)"
 			}
-			fmt.Fprintf(g.stdout, "%s: totp %s\n", identity, state)
-			return nil
+			return g.show(statusFormat, en, lineText("%s: totp %s", identity, state))
 		},
 	}
 	formatFlag(status, &statusFormat)
 
+	var resetFormat format
 	reset := &cobra.Command{
-		Use:   "reset USER",
-		Short: "Delete a user's TOTP enrolment (admins), so the user can enrol again",
-		Args:  exactArgs(1, "give the user's name"),
+		Use:     "reset USER",
+		Short:   "Delete a user's TOTP enrolment (admins), so the user can enrol again",
+		Example: `  ward mfa reset alice`,
+		Args:    exactArgs(1, "give the user's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -123,20 +123,19 @@ once: wait for the next one for the next operation.
 			if err := c.ResetTOTP(cmd.Context(), args[0]); err != nil {
 				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "TOTP enrolment of %s deleted; they can run ward mfa enroll again\n", strings.TrimSpace(args[0]))
-			return nil
+			name := strings.TrimSpace(args[0])
+			return g.show(resetFormat, map[string]any{"user": name, "reset": true}, lineText("TOTP enrolment of %s deleted; they can run ward mfa enroll again", name))
 		},
 	}
+	formatFlag(reset, &resetFormat)
 
-	var defaultsFormat string
+	var defaultsFormat format
 	defaults := &cobra.Command{
-		Use:   "defaults",
-		Short: "List the operations that need MFA for every non-root token, whatever the policy",
-		Args:  cobra.NoArgs,
+		Use:     "defaults",
+		Short:   "List the operations that need MFA for every non-root token, whatever the policy",
+		Example: `  ward mfa defaults`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(defaultsFormat); err != nil {
-				return err
-			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -145,14 +144,11 @@ once: wait for the next one for the next operation.
 			if err != nil {
 				return g.apiError(err)
 			}
-			if defaultsFormat == "json" {
-				return printJSON(g.stdout, ds)
-			}
 			rows := [][]string{{"DEFAULT", "NEEDS MFA FOR"}}
 			for _, d := range ds {
 				rows = append(rows, []string{d.Name, d.Description})
 			}
-			return table(g.stdout, rows)
+			return g.show(defaultsFormat, ds, tableText(rows))
 		},
 	}
 	formatFlag(defaults, &defaultsFormat)
@@ -162,7 +158,7 @@ once: wait for the next one for the next operation.
 
 // confirmTOTP reads a first code (WARD_MFA, a prompt, or stdin's first
 // line) and confirms the caller's enrolment with it.
-func confirmTOTP(cmd *cobra.Command, g *globals) error {
+func confirmTOTP(ctx context.Context, g *globals, f format) error {
 	code := g.mfaCodeFromEnv()
 	if code == "" {
 		if f, ok := stdinTerminal(g.stdin); ok {
@@ -187,11 +183,10 @@ func confirmTOTP(cmd *cobra.Command, g *globals) error {
 	if err != nil {
 		return err
 	}
-	if err := c.ConfirmTOTP(cmd.Context(), code); err != nil {
+	if err := c.ConfirmTOTP(ctx, code); err != nil {
 		return g.apiError(err)
 	}
-	fmt.Fprintln(g.stdout, "TOTP enrolment confirmed: operations that need MFA will ask for a code")
-	return nil
+	return g.show(f, map[string]any{"confirmed": true}, lineText("TOTP enrolment confirmed: operations that need MFA will ask for a code"))
 }
 
 // writeQR draws content as a QR code with Unicode half blocks, two rows

@@ -16,20 +16,25 @@ func newOperatorCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "operator",
 		Short: "Initialise, unseal, seal and rotate the keys of a ward server",
+		Example: `  ward operator init --shares 5 --threshold 3
+  ward operator unseal          # asks for one key; threshold people, each their own key
+  ward operator status`,
 	}
 	var shares, threshold int
-	var format string
+	var initFormat format
 	initCmd := &cobra.Command{
 		Use:   "init [--shares 5 --threshold 3]",
 		Short: "Initialise a new server: prints the unseal keys and the root token, once",
 		Long: `Initialise a new server. The root key is split into --shares unseal keys,
 any --threshold of which unseal the server. They and the root token are
-printed once and never stored: hand each key to a different person.`,
+printed once and never stored: hand each key to a different person.
+
+A server with a private CA or a self-signed certificate: give its CA with
+--ca-cert FILE or WARD_CACERT.`,
+		Example: `  ward operator init --shares 5 --threshold 3
+  ward --address https://ward.internal:8200 --ca-cert ca.pem operator init --format json > init.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
 			if threshold < 1 || shares < threshold || shares > 255 {
 				return usagef("need 1 <= --threshold <= --shares <= 255")
 			}
@@ -41,27 +46,31 @@ printed once and never stored: hand each key to a different person.`,
 			if err != nil {
 				return g.apiError(err)
 			}
-			if format == "json" {
+			if initFormat == formatJSON {
 				return printJSON(g.stdout, res)
 			}
 			for i, k := range res.Keys {
 				fmt.Fprintf(g.stdout, "unseal key %d: %s\n", i+1, k)
 			}
 			fmt.Fprintf(g.stdout, "root token:   %s\n\n", res.RootToken)
-			fmt.Fprintf(g.stdout, "ward is initialised and sealed. Unseal it with %d of these keys:\n  ward operator unseal   (%d times)\n", threshold, threshold)
+			fmt.Fprintf(g.stdout, "ward is initialised and sealed. Unseal it with %s of these:\n  ward operator unseal   (%s)\n", plural(threshold, "key"), plural(threshold, "time"))
 			fmt.Fprintf(g.stdout, "These keys are shown once and are not stored anywhere.\n")
 			return nil
 		},
 	}
 	initCmd.Flags().IntVar(&shares, "shares", 5, "number of unseal keys")
 	initCmd.Flags().IntVar(&threshold, "threshold", 3, "keys needed to unseal")
-	formatFlag(initCmd, &format)
+	formatFlag(initCmd, &initFormat)
 
 	var reset bool
+	var unsealFormat format
 	unseal := &cobra.Command{
 		Use:   "unseal",
 		Short: "Give the server one unseal key, from a prompt or stdin (never argv)",
-		Args:  exactArgs(0, "the unseal key is read from a prompt or stdin, never from the command line"),
+		Example: `  ward operator unseal
+  ward operator unseal < key-1.txt
+  ward operator unseal --reset`,
+		Args: exactArgs(0, "the unseal key is read from a prompt or stdin, never from the command line"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -71,8 +80,7 @@ printed once and never stored: hand each key to a different person.`,
 				if err := c.Do(cmd.Context(), "PUT", "sys/unseal", map[string]any{"reset": true}, nil); err != nil {
 					return g.apiError(err)
 				}
-				fmt.Fprintln(g.stdout, "unseal progress reset")
-				return nil
+				return g.show(unsealFormat, map[string]any{"reset": true}, lineText("unseal progress reset"))
 			}
 			key, err := readSecretLine(g, "unseal key: ")
 			if err != nil {
@@ -86,19 +94,21 @@ printed once and never stored: hand each key to a different person.`,
 			if err != nil {
 				return g.apiError(err)
 			}
+			text := lineText("ward is unsealed")
 			if st.Sealed {
-				fmt.Fprintf(g.stdout, "unseal progress %d of %d\n", st.Progress, st.Threshold)
-			} else {
-				fmt.Fprintln(g.stdout, "ward is unsealed")
+				text = lineText("unseal progress %d of %d", st.Progress, st.Threshold)
 			}
-			return nil
+			return g.show(unsealFormat, st, text)
 		},
 	}
 	unseal.Flags().BoolVar(&reset, "reset", false, "forget the keys given so far")
+	formatFlag(unseal, &unsealFormat)
+	var sealFormat format
 	seal := &cobra.Command{
-		Use:   "seal",
-		Short: "Seal the server: its keys are zeroized until it is unsealed again",
-		Args:  cobra.NoArgs,
+		Use:     "seal",
+		Short:   "Seal the server: its keys are zeroized until it is unsealed again",
+		Example: `  ward operator seal`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -107,14 +117,16 @@ printed once and never stored: hand each key to a different person.`,
 			if err := c.Seal(cmd.Context()); err != nil {
 				return g.apiError(err)
 			}
-			fmt.Fprintln(g.stdout, "ward is sealed")
-			return nil
+			return g.show(sealFormat, map[string]any{"sealed": true}, lineText("ward is sealed"))
 		},
 	}
+	formatFlag(seal, &sealFormat)
+	var rotateFormat format
 	rotate := &cobra.Command{
-		Use:   "rotate",
-		Short: "Add a new encryption key term; old data stays readable, new writes use it",
-		Args:  cobra.NoArgs,
+		Use:     "rotate",
+		Short:   "Add a new encryption key term; old data stays readable, new writes use it",
+		Example: `  ward operator rotate`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -127,19 +139,18 @@ printed once and never stored: hand each key to a different person.`,
 			if err != nil {
 				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "key rotated: new writes use term %d\n", term)
-			return nil
+			return g.show(rotateFormat, map[string]any{"term": term}, lineText("key rotated: new writes use term %d", term))
 		},
 	}
-	var statusFormat string
+	formatFlag(rotate, &rotateFormat)
+	var statusFormat format
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "Show whether the server is initialised and sealed",
-		Args:  cobra.NoArgs,
+		Example: `  ward operator status
+  ward operator status --format json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(statusFormat); err != nil {
-				return err
-			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -148,17 +159,14 @@ printed once and never stored: hand each key to a different person.`,
 			if err != nil {
 				return g.apiError(err)
 			}
-			if statusFormat == "json" {
-				return printJSON(g.stdout, st)
-			}
-			return table(g.stdout, [][]string{
+			return g.show(statusFormat, st, tableText([][]string{
 				{"address", c.Address()},
 				{"initialized", fmt.Sprint(st.Initialized)},
 				{"sealed", fmt.Sprint(st.Sealed)},
 				{"threshold", fmt.Sprintf("%d of %d", st.Threshold, st.Shares)},
 				{"progress", fmt.Sprint(st.Progress)},
 				{"storage", st.StorageType},
-			})
+			}))
 		},
 	}
 	formatFlag(status, &statusFormat)

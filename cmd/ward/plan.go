@@ -27,7 +27,7 @@ const defaultPlanDir = "ward"
 
 type planOpts struct {
 	dir      string
-	format   string
+	format   format
 	exitCode bool
 	prune    bool
 	yes      bool
@@ -63,9 +63,6 @@ none, for a CI step that gates on drift. plan needs read on sys/ward/plan.`,
   ward plan --format json | jq '.changes[] | select(.kind == "policy")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(o.format); err != nil {
-				return err
-			}
 			res, _, err := planDir(cmd.Context(), g, o)
 			if err != nil {
 				return err
@@ -105,9 +102,6 @@ declaration is removed keeps its metadata.`,
   ward apply -f deploy/ward --prune --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(o.format); err != nil {
-				return err
-			}
 			return runApply(cmd.Context(), g, o)
 		},
 	}
@@ -130,13 +124,13 @@ func runApply(ctx context.Context, g *globals, o *planOpts) error {
 	if len(res.Changes) == 0 {
 		return printPlan(g.stdout, o, res)
 	}
-	if o.format == "text" {
+	if o.format == formatText {
 		if err := printPlan(g.stdout, o, res); err != nil {
 			return err
 		}
 	}
 	if !o.yes {
-		fmt.Fprintf(g.stderr, "apply these %d changes? type yes: ", len(res.Changes))
+		fmt.Fprintf(g.stderr, "apply %s? type yes: ", pluralThese(len(res.Changes), "change"))
 		line, err := bufio.NewReader(g.stdin).ReadString('\n')
 		if strings.TrimSpace(line) != "yes" {
 			if err != nil && strings.TrimSpace(line) == "" {
@@ -154,10 +148,10 @@ func runApply(ctx context.Context, g *globals, o *planOpts) error {
 	if err != nil {
 		return planAPIError(g, o.dir, err)
 	}
-	if o.format == "json" {
+	if o.format == formatJSON {
 		return printJSON(g.stdout, planJSON{Changes: done.Changes, Digest: done.Digest, Applied: true, Revision: req.Revision})
 	}
-	fmt.Fprintf(g.stdout, "applied %d changes from %s (%s)\n", len(done.Changes), o.dir, revisionText(req.Revision))
+	fmt.Fprintf(g.stdout, "applied %s from %s (%s)\n", plural(len(done.Changes), "change"), o.dir, revisionText(req.Revision))
 	return nil
 }
 
@@ -191,7 +185,7 @@ func loadError(dir string, err error) error {
 			p.File = filepath.ToSlash(filepath.Join(dir, p.File))
 			lines[i] = "  " + p.String()
 		}
-		return withHint(fmt.Errorf("%s has %d problem(s); nothing was sent to the server:\n%s", dir, len(lines), strings.Join(lines, "\n")),
+		return withHint(fmt.Errorf("%s has %s; nothing was sent to the server:\n%s", dir, plural(len(lines), "problem"), strings.Join(lines, "\n")),
 			"fix them and run the command again")
 	}
 	if errors.Is(err, plan.ErrNothingDeclared) {
@@ -265,7 +259,7 @@ type planJSON struct {
 }
 
 func printPlan(w io.Writer, o *planOpts, res *client.PlanResult) error {
-	if o.format == "json" {
+	if o.format == formatJSON {
 		changes := res.Changes
 		if changes == nil {
 			changes = []client.Change{}
@@ -281,8 +275,8 @@ func printPlan(w io.Writer, o *planOpts, res *client.PlanResult) error {
 		counts[c.Action]++
 		printChange(w, c)
 	}
-	_, err := fmt.Fprintf(w, "\n%d changes: %d to create, %d to update, %d to delete\n",
-		len(res.Changes), counts[plan.Create], counts[plan.Update], counts[plan.Delete])
+	_, err := fmt.Fprintf(w, "\n%s: %d to create, %d to update, %d to delete\n",
+		plural(len(res.Changes), "change"), counts[plan.Create], counts[plan.Update], counts[plan.Delete])
 	return err
 }
 

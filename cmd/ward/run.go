@@ -21,6 +21,7 @@ type runOpts struct {
 	component   string
 	file        string
 	replacement string
+	format      format // of the report of problems, on stderr
 	role        ciRole
 	args        []string
 	dir         job.Config    // where secret files go; zero: the real tmpfs
@@ -55,6 +56,10 @@ With --role, ward run first logs in with the CI job's OIDC token, as
 'ward login --ci' does, and revokes that ward token as soon as the secrets
 are fetched: no token is stored, and none outlives the fetch.
 
+Problems with the secrets are reported on stderr as ward check reports them
+(stdout is CMD's); with --format json, as ward check --format json's report,
+one JSON document on stderr before CMD starts (or instead of it).
+
 Exit status: CMD's own, 128+N when signal N ended it; 1 when a required
 secret fails or the server cannot be reached (CMD is not started); 2 on a
 usage error; 127 when CMD cannot be started.`,
@@ -69,23 +74,25 @@ usage error; 127 when CMD cannot be started.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := requireEnv(o.env); err != nil {
-				return err
-			}
 			o.args = args
 			return runRun(cmd.Context(), g, o)
 		},
 	}
 	cmd.Flags().SetInterspersed(false) // flags after CMD are CMD's
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	cmd.Flags().StringVar(&o.component, "component", "", "the component to run (required when the manifest has several)")
 	manifestFlag(cmd, &o.file)
 	cmd.Flags().StringVar(&o.replacement, "replacement", "", "text shown in place of every value (default [masked:NAME])")
 	addRoleFlags(cmd, &o.role)
+	formatFlag(cmd, &o.format)
+	cmd.Flag("format").Usage = "format of the report of problems on stderr: text or json"
 	return cmd
 }
 
 func runRun(ctx context.Context, g *globals, o *runOpts) error {
+	if err := g.requireEnv(&o.env); err != nil {
+		return err
+	}
 	if err := job.Harden(); err != nil {
 		return err
 	}
@@ -165,11 +172,18 @@ func reportIssues(g *globals, o *runOpts, c *manifest.Component, res *manifest.R
 	if len(res.Issues) == 0 {
 		return nil
 	}
-	rep := checkReport{Env: o.env, Component: c.Name, OK: !res.Failed(), Checked: len(c.Secrets())}
-	for _, is := range res.Issues {
-		rep.Problems = append(rep.Problems, checkProblem{Secret: is.Secret, Problem: is.Problem(), Hint: checkHint(o.env, is)})
+	rep := newCheckReport(o.env, c, res)
+	if o.format == formatJSON {
+		if err := printJSON(g.stderr, rep); err != nil {
+			return err
+		}
 	}
-	if rep.OK {
+	switch {
+	case o.format == formatJSON && rep.OK:
+		return nil
+	case o.format == formatJSON:
+		return &exitError{Code: exitFailure}
+	case rep.OK:
 		for _, p := range rep.Problems {
 			fmt.Fprintf(g.stderr, "ward: warning: %s/%s: %s — hint: %s\n", o.env, p.Secret, p.Problem, p.Hint)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -152,5 +153,36 @@ func TestRunNothingToMask(t *testing.T) {
 	out, errOut, code, _ := runRunTest(t, srv.URL, text, "sh", "-c", `printf 'missing=%s\n' "$WARD_MISSING"; printf 'e\033[1m\n' >&2`)
 	if code != 0 || out != "missing=SENTRY_DSN\n" || !strings.HasSuffix(errOut, "e\x1b[1m\n") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// With --format json, the problems found before CMD starts are one JSON
+// report on stderr, as ward check --format json writes it.
+func TestRunReportJSON(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(checkFixture())
+	defer srv.Close()
+	for _, tc := range []struct {
+		name     string
+		manifest string
+		code     int
+		ok       bool
+	}{
+		{"a required secret fails", strings.Replace(runManifest, "    files:", "      ROOT: {from: admin/root, field: key}\n    files:", 1), 1, false},
+		{"an optional one is missing", runManifest, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &runOpts{env: "staging", file: writeManifest(t, tc.manifest), args: []string{"true"}, format: formatJSON, dir: job.Config{Base: t.TempDir()}}
+			var out, errb syncBuffer
+			g := testGlobals(nil, &out, &errb, "WARD_TOKEN=test-token", "WARD_ADDR="+srv.URL)
+			code := exitCode(runRun(context.Background(), g, o), &errb)
+			var rep checkReport
+			if err := json.Unmarshal([]byte(errb.String()), &rep); err != nil {
+				t.Fatalf("stderr is not one JSON report: %v\n%s", err, errb.String())
+			}
+			if code != tc.code || rep.OK != tc.ok || len(rep.Problems) == 0 || rep.Env != "staging" {
+				t.Fatalf("exit %d, report %+v", code, rep)
+			}
+		})
 	}
 }

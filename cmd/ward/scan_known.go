@@ -26,7 +26,7 @@ func loadKnown(path string) (scan.KnownMatcher, error) {
 // fetchKnown asks the vault for a fingerprint set of the secrets the
 // caller's token may read in env. The scanner never receives a value.
 func fetchKnown(ctx context.Context, g *globals, env string) (scan.KnownMatcher, error) {
-	if err := requireEnv(env); err != nil {
+	if err := g.requireEnv(&env); err != nil {
 		return nil, err
 	}
 	c, err := g.client()

@@ -16,7 +16,12 @@ new store run 'ward operator init', then 'ward operator unseal' threshold
 times after every start.
 
 Plain HTTP is served only on a loopback address; give --tls-cert and
---tls-key to serve beyond this machine. The audit log is DATA/audit.log.`,
+--tls-key to serve beyond this machine. The audit log is DATA/audit.log.
+Clients of a server whose certificate a private CA signed (or a
+self-signed one) give that CA with --ca-cert or WARD_CACERT.`,
+		Example: `  ward server --data /var/lib/ward
+  ward server --data /var/lib/ward --listen 0.0.0.0:8200 --tls-cert cert.pem --tls-key key.pem
+  ward --address https://ward.internal:8200 --ca-cert ca.pem operator init   # then, from a client`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.data == "" {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -17,18 +16,21 @@ func newTokenCmd(g *globals) *cobra.Command {
 		Short: "Create, look up, renew and revoke tokens",
 		Long: `Every token is bound to exactly one environment and expires. Tokens are
 never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
+		Example: `  ward token create --env staging --policy ci-api --ttl 15m
+  ward token lookup
+  ward token renew --increment 1h
+  ward token revoke --self`,
 	}
 	var r client.TokenRequest
-	var format string
+	var createFormat format
 	var policies []string
 	create := &cobra.Command{
 		Use:   "create --env ENV --policy NAME[,NAME] [--ttl 15m]",
 		Short: "Create a child token bound to one environment; prints it once",
-		Args:  cobra.NoArgs,
+		Example: `  ward token create --env staging --policy ci-api --ttl 15m
+  ward token create --env staging --policy ci-api --format json | jq -r .client_token`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
 			r.Policies = policies
 			c, err := g.client()
 			if err != nil {
@@ -38,17 +40,14 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 			if err != nil {
 				return g.apiError(err)
 			}
-			if format == "json" {
-				return printJSON(g.stdout, a)
-			}
-			return table(g.stdout, [][]string{
+			return g.show(createFormat, a, tableText([][]string{
 				{"token", a.ClientToken},
 				{"accessor", a.Accessor},
 				{"env", a.Env},
 				{"policies", strings.Join(a.Policies, ",")},
 				{"ttl", (time.Duration(a.LeaseDuration) * time.Second).String()},
 				{"renewable", strconv.FormatBool(a.Renewable)},
-			})
+			}))
 		},
 	}
 	create.Flags().StringVar(&r.Env, "env", "", "environment the token may reach (default: your token's own)")
@@ -56,17 +55,17 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 	create.Flags().DurationVar(&r.TTL, "ttl", 0, "time to live, e.g. 15m (default: the server's)")
 	create.Flags().DurationVar(&r.ExplicitMaxTTL, "max-ttl", 0, "no renewal goes past this")
 	create.Flags().StringVar(&r.DisplayName, "display-name", "", "a name for audit entries")
-	formatFlag(create, &format)
+	formatFlag(create, &createFormat)
 
-	var lookupFormat, accessor string
+	var lookupFormat format
+	var accessor string
 	lookup := &cobra.Command{
 		Use:   "lookup [--accessor ACCESSOR]",
 		Short: "Describe your token, or the token with an accessor",
-		Args:  cobra.NoArgs,
+		Example: `  ward token lookup
+  ward token lookup --accessor 7c1f... --format json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(lookupFormat); err != nil {
-				return err
-			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -80,9 +79,6 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 			if err != nil {
 				return g.apiError(err)
 			}
-			if lookupFormat == "json" {
-				return printJSON(g.stdout, info)
-			}
 			expire := "never"
 			if info.ExpireTime != nil {
 				expire = *info.ExpireTime
@@ -94,7 +90,7 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 			if info.ExpireTime == nil {
 				ttl = "never expires"
 			}
-			return table(g.stdout, [][]string{
+			return g.show(lookupFormat, info, tableText([][]string{
 				{"accessor", info.Accessor},
 				{"display name", info.DisplayName},
 				{"env", env},
@@ -102,17 +98,19 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 				{"ttl", ttl},
 				{"expires", expire},
 				{"renewable", strconv.FormatBool(info.Renewable)},
-			})
+			}))
 		},
 	}
 	lookup.Flags().StringVar(&accessor, "accessor", "", "look up the token with this accessor")
 	formatFlag(lookup, &lookupFormat)
 
 	var increment time.Duration
+	var renewFormat format
 	renew := &cobra.Command{
-		Use:   "renew [--increment 1h]",
-		Short: "Extend your token's life, up to its max TTL",
-		Args:  cobra.NoArgs,
+		Use:     "renew [--increment 1h]",
+		Short:   "Extend your token's life, up to its max TTL",
+		Example: `  ward token renew --increment 1h`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -122,18 +120,21 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 			if err != nil {
 				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "token renewed: ttl %s\n", time.Duration(a.LeaseDuration)*time.Second)
-			return nil
+			return g.show(renewFormat, a, lineText("token renewed: ttl %s", time.Duration(a.LeaseDuration)*time.Second))
 		},
 	}
+	formatFlag(renew, &renewFormat)
 	renew.Flags().DurationVar(&increment, "increment", 0, "requested extension (default: the token's TTL)")
 
 	var revokeAccessor string
 	var self bool
+	var revokeFormat format
 	revoke := &cobra.Command{
 		Use:   "revoke --accessor ACCESSOR | --self",
 		Short: "Revoke a token and all of its children",
-		Args:  cobra.NoArgs,
+		Example: `  ward token revoke --self
+  ward token revoke --accessor 7c1f...`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (revokeAccessor == "") == !self {
 				return usagef("give exactly one of --accessor ACCESSOR or --self")
@@ -150,10 +151,10 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 			if err != nil {
 				return g.apiError(err)
 			}
-			fmt.Fprintln(g.stdout, "token revoked, with its children")
-			return nil
+			return g.show(revokeFormat, map[string]any{"revoked": true, "accessor": revokeAccessor, "self": self}, lineText("token revoked, with its children"))
 		},
 	}
+	formatFlag(revoke, &revokeFormat)
 	revoke.Flags().StringVar(&revokeAccessor, "accessor", "", "revoke the token with this accessor")
 	revoke.Flags().BoolVar(&self, "self", false, "revoke your own token")
 	cmd.AddCommand(create, lookup, renew, revoke)

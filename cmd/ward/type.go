@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,7 +37,8 @@ only non-sensitive fields may be given as FIELD=VALUE on a command line.`,
 }
 
 func newTypeWriteCmd(g *globals) *cobra.Command {
-	var file, format string
+	var file string
+	var f format
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "write NAME -f FILE [--dry-run]",
@@ -46,13 +48,12 @@ an error names its line. Replacing a type lists every secret of that type,
 in every environment, that does not conform to the new schema; --dry-run
 lists them and changes nothing. A secret that does not conform is refused
 at its next write until it is fixed.`,
+		Example: `  ward type write payments-db -f payments-db.schema.json --dry-run
+  ward type write payments-db -f payments-db.schema.json`,
 		Args: exactArgs(1, "give the type's name, like payments-db"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if file == "" {
 				return usagef("-f FILE is required (- reads stdin)")
-			}
-			if err := checkFormat(format); err != nil {
-				return err
 			}
 			src, err := readInput(g.stdin, file, types.MaxSchemaBytes)
 			if err != nil {
@@ -69,51 +70,52 @@ at its next write until it is fixed.`,
 			if err != nil {
 				return g.apiError(err)
 			}
-			if format == "json" {
-				return printJSON(g.stdout, res)
-			}
-			verb := "written"
-			if dryRun {
-				verb = "not written (dry run)"
-			}
-			fmt.Fprintf(g.stdout, "type %s %s\n", args[0], verb)
-			printConflicts(g, res.Conflicts, dryRun)
-			return nil
+			return g.show(f, res, func(w io.Writer) error {
+				verb := "written"
+				if dryRun {
+					verb = "not written (dry run)"
+				}
+				fmt.Fprintf(w, "type %s %s\n", args[0], verb)
+				printConflicts(w, res.Conflicts, dryRun)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "the schema's JSON file (- for stdin)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "change nothing; list the secrets that would no longer conform")
-	formatFlag(cmd, &format)
+	formatFlag(cmd, &f)
 	return cmd
 }
 
-func printConflicts(g *globals, cs []client.TypeConflict, dryRun bool) {
+func printConflicts(w io.Writer, cs []client.TypeConflict, dryRun bool) {
 	if len(cs) == 0 {
-		fmt.Fprintln(g.stdout, "every secret of this type conforms")
+		fmt.Fprintln(w, "every secret of this type conforms")
 		return
 	}
 	what := "do not conform"
+	if len(cs) == 1 {
+		what = "does not conform"
+	}
 	if dryRun {
 		what = "would no longer conform"
 	}
-	fmt.Fprintf(g.stdout, "%d secret(s) %s:\n", len(cs), what)
+	fmt.Fprintf(w, "%s %s:\n", plural(len(cs), "secret"), what)
 	for _, c := range cs {
 		for _, p := range c.Problems {
-			fmt.Fprintf(g.stdout, "  %s/%s: field %q: %s\n", c.Env, c.Path, p.Field, p.Message)
+			fmt.Fprintf(w, "  %s/%s: field %q: %s\n", c.Env, c.Path, p.Field, p.Message)
 		}
 	}
 }
 
 func newTypeReadCmd(g *globals) *cobra.Command {
-	var format string
+	var f format
 	cmd := &cobra.Command{
 		Use:   "read NAME",
 		Short: "Print a type's JSON Schema",
-		Args:  exactArgs(1, "give the type's name, like postgres"),
+		Example: `  ward type read postgres
+  ward type read postgres > my-db.schema.json`,
+		Args: exactArgs(1, "give the type's name, like postgres"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -122,27 +124,24 @@ func newTypeReadCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return g.apiError(err)
 			}
-			if format == "json" {
-				return printJSON(g.stdout, t)
-			}
-			_, err = fmt.Fprintln(g.stdout, strings.TrimRight(t.Schema, "\n"))
-			return err
+			return g.show(f, t, func(w io.Writer) error {
+				_, err := fmt.Fprintln(w, strings.TrimRight(t.Schema, "\n"))
+				return err
+			})
 		},
 	}
-	formatFlag(cmd, &format)
+	formatFlag(cmd, &f)
 	return cmd
 }
 
 func newTypeListCmd(g *globals) *cobra.Command {
-	var format string
+	var f format
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the types, built-in and written",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Short:   "List the types, built-in and written",
+		Example: `  ward type list`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -150,9 +149,6 @@ func newTypeListCmd(g *globals) *cobra.Command {
 			list, err := c.Types(cmd.Context())
 			if err != nil {
 				return g.apiError(err)
-			}
-			if format == "json" {
-				return printJSON(g.stdout, list)
 			}
 			rows := [][]string{{"NAME", "KIND"}}
 			for _, t := range list {
@@ -162,18 +158,20 @@ func newTypeListCmd(g *globals) *cobra.Command {
 				}
 				rows = append(rows, []string{t.Name, kind})
 			}
-			return table(g.stdout, rows)
+			return g.show(f, list, tableText(rows))
 		},
 	}
-	formatFlag(cmd, &format)
+	formatFlag(cmd, &f)
 	return cmd
 }
 
 func newTypeDeleteCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "delete NAME",
-		Short: "Delete a written type that no secret names",
-		Args:  exactArgs(1, "give the type's name"),
+	var f format
+	cmd := &cobra.Command{
+		Use:     "delete NAME",
+		Short:   "Delete a written type that no secret names",
+		Example: `  ward type delete payments-db`,
+		Args:    exactArgs(1, "give the type's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -182,8 +180,9 @@ func newTypeDeleteCmd(g *globals) *cobra.Command {
 			if err := c.DeleteType(cmd.Context(), args[0]); err != nil {
 				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "type %s deleted\n", args[0])
-			return nil
+			return g.show(f, map[string]any{"name": args[0], "deleted": true}, lineText("type %s deleted", args[0]))
 		},
 	}
+	formatFlag(cmd, &f)
+	return cmd
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -20,19 +19,21 @@ surrounding spaces: "Alice", " alice " and "ａｌｉｃｅ" are one user.
 
 Passwords are read from a prompt (twice) or the first line of stdin, never
 from the command line. After 5 failed logins in 15 minutes a name is locked
-for the rest of the 15 minutes, whether or not the user exists.
-
-  ward user create alice --policy dev-read,staging-read
+for the rest of the 15 minutes, whether or not the user exists.`,
+		Example: `  ward user create alice --policy dev-read,staging-read
   printf '%s\n' "$PW" | ward user create ci-bot --policy deploy --env staging
   ward user passwd alice`,
 	}
 	var policies []string
 	var env string
 	var ttl, maxTTL time.Duration
+	var createFormat format
 	create := &cobra.Command{
 		Use:   "create NAME --policy NAME[,NAME] [--env ENV] [--ttl 8h] [--max-ttl 24h]",
 		Short: "Create or update a user; asks for the password",
-		Args:  exactArgs(1, "give the user's name, like alice"),
+		Example: `  ward user create alice --policy dev-read,staging-read
+  printf '%s\n' "$PW" | ward user create ci-bot --policy deploy --env staging --ttl 1h`,
+		Args: exactArgs(1, "give the user's name, like alice"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -49,19 +50,23 @@ for the rest of the 15 minutes, whether or not the user exists.
 			if err := c.PutUser(cmd.Context(), args[0], r); err != nil {
 				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "user %s written\n", strings.TrimSpace(args[0]))
-			return nil
+			name := strings.TrimSpace(args[0])
+			return g.show(createFormat, map[string]any{"name": name, "written": true}, lineText("user %s written", name))
 		},
 	}
+	formatFlag(create, &createFormat)
 	create.Flags().StringSliceVar(&policies, "policy", nil, "policies of the user's tokens, comma-separated or repeated")
 	create.Flags().StringVar(&env, "env", "", "bind every login to this environment (default: the login names one)")
 	create.Flags().DurationVar(&ttl, "ttl", 0, "life of the user's tokens (default: the server's)")
 	create.Flags().DurationVar(&maxTTL, "max-ttl", 0, "no renewal takes a token past this")
 
+	var passwdFormat format
 	passwd := &cobra.Command{
 		Use:   "passwd NAME",
 		Short: "Set a user's password; asks for it",
-		Args:  exactArgs(1, "give the user's name"),
+		Example: `  ward user passwd alice
+  printf '%s\n' "$NEW_PW" | ward user passwd ci-bot`,
+		Args: exactArgs(1, "give the user's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -74,20 +79,19 @@ for the rest of the 15 minutes, whether or not the user exists.
 			if err := c.SetUserPassword(cmd.Context(), args[0], pw); err != nil {
 				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "password of %s changed\n", strings.TrimSpace(args[0]))
-			return nil
+			name := strings.TrimSpace(args[0])
+			return g.show(passwdFormat, map[string]any{"name": name, "password_changed": true}, lineText("password of %s changed", name))
 		},
 	}
+	formatFlag(passwd, &passwdFormat)
 
-	var readFormat string
+	var readFormat format
 	read := &cobra.Command{
-		Use:   "read NAME",
-		Short: "Show a user's policies, environment, token TTLs and MFA state",
-		Args:  exactArgs(1, "give the user's name"),
+		Use:     "read NAME",
+		Short:   "Show a user's policies, environment, token TTLs and MFA state",
+		Example: `  ward user read alice --format json`,
+		Args:    exactArgs(1, "give the user's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(readFormat); err != nil {
-				return err
-			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -95,9 +99,6 @@ for the rest of the 15 minutes, whether or not the user exists.
 			u, err := c.User(cmd.Context(), args[0])
 			if err != nil {
 				return g.apiError(err)
-			}
-			if readFormat == "json" {
-				return printJSON(g.stdout, u)
 			}
 			mfa := "not enrolled"
 			if u.TOTP != nil && u.TOTP.Confirmed {
@@ -109,27 +110,25 @@ for the rest of the 15 minutes, whether or not the user exists.
 			if env == "" {
 				env = "(named at login)"
 			}
-			return table(g.stdout, [][]string{
+			return g.show(readFormat, u, tableText([][]string{
 				{"name", u.Name},
 				{"policies", strings.Join(u.Policies, ",")},
 				{"env", env},
 				{"token ttl", ttlText(u.TTL)},
 				{"token max ttl", ttlText(u.MaxTTL)},
 				{"mfa", mfa},
-			})
+			}))
 		},
 	}
 	formatFlag(read, &readFormat)
 
-	var listFormat string
+	var listFormat format
 	list := &cobra.Command{
-		Use:   "list",
-		Short: "List user names",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Short:   "List user names",
+		Example: `  ward user list`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(listFormat); err != nil {
-				return err
-			}
 			c, err := g.client()
 			if err != nil {
 				return err
@@ -138,21 +137,17 @@ for the rest of the 15 minutes, whether or not the user exists.
 			if err != nil {
 				return g.apiError(err)
 			}
-			if listFormat == "json" {
-				return printJSON(g.stdout, names)
-			}
-			for _, n := range names {
-				fmt.Fprintln(g.stdout, n)
-			}
-			return nil
+			return g.show(listFormat, names, linesText(names))
 		},
 	}
 	formatFlag(list, &listFormat)
 
+	var delFormat format
 	del := &cobra.Command{
-		Use:   "delete NAME",
-		Short: "Delete a user and its TOTP enrolment (its live tokens stay until revoked)",
-		Args:  exactArgs(1, "give the user's name"),
+		Use:     "delete NAME",
+		Short:   "Delete a user and its TOTP enrolment (its live tokens stay until revoked)",
+		Example: `  ward user delete alice`,
+		Args:    exactArgs(1, "give the user's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -161,10 +156,11 @@ for the rest of the 15 minutes, whether or not the user exists.
 			if err := c.DeleteUser(cmd.Context(), args[0]); err != nil {
 				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "user %s deleted\n", strings.TrimSpace(args[0]))
-			return nil
+			name := strings.TrimSpace(args[0])
+			return g.show(delFormat, map[string]any{"name": name, "deleted": true}, lineText("user %s deleted", name))
 		},
 	}
+	formatFlag(del, &delFormat)
 	cmd.AddCommand(create, passwd, read, list, del)
 	return cmd
 }
