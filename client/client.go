@@ -32,6 +32,10 @@ import (
 	"time"
 )
 
+// MaxMFAPrompts is how many times a request asks Config.MFAPrompt for a
+// code before the server's refusal stands.
+const MaxMFAPrompts = 3
+
 // DefaultAddress is where ward dev listens.
 const DefaultAddress = "http://127.0.0.1:8200"
 
@@ -65,8 +69,11 @@ type Config struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// MFAPrompt, if set, is asked for a TOTP code when the server answers
 	// that a request needs one (ErrMFARequired) and the request carried
-	// none; the request is then sent once more with the code. nil: such
-	// answers are returned as errors.
+	// none, or carried one MFAPrompt gave that the server refused (wrong,
+	// or already used: a code works once); the request is then sent again
+	// with the code, at most MaxMFAPrompts times. An error from MFAPrompt
+	// ends the request with that error. nil: such answers are returned as
+	// errors.
 	MFAPrompt func(ctx context.Context, refusal *ResponseError) (string, error)
 }
 
@@ -237,6 +244,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	u.Path = c.base.Path + "/v1/" + strings.TrimPrefix(path, "/")
 	u.RawQuery = query.Encode()
 	retriable := method == http.MethodGet || method == "LIST" || method == http.MethodHead
+	prompts := 0 // codes asked of MFAPrompt; the code in ctx is theirs when > 0
 	for attempt := 0; ; attempt++ {
 		resp, err := c.send(ctx, method, u.String(), body, header)
 		if err != nil {
@@ -256,12 +264,13 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			return nil
 		}
 		var re *ResponseError
-		if errors.As(rerr, &re) && re.MFARequired && c.cfg.MFAPrompt != nil && mfaCode(ctx) == "" {
+		if errors.As(rerr, &re) && re.MFARequired && c.mayPrompt(ctx, prompts) {
 			code, perr := c.cfg.MFAPrompt(ctx, re)
 			if perr != nil {
 				return perr
 			}
 			ctx = WithMFACode(ctx, code)
+			prompts++
 			attempt--
 			continue
 		}

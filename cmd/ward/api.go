@@ -45,7 +45,7 @@ func (g *globals) clientConfig() client.Config {
 	}
 	// A request refused for want of a TOTP code is sent once more with
 	// the code from WARD_MFA or a terminal prompt.
-	cfg.MFAPrompt = g.mfaPrompt
+	cfg.MFAPrompt = g.mfaPrompter()
 	return cfg
 }
 
@@ -78,6 +78,8 @@ func (g *globals) apiError(err error) error {
 		return withHint(err, "the server's certificate is not signed by a CA this machine trusts: give its CA's PEM file with --ca-cert or WARD_CACERT (a self-signed server: its own certificate)")
 	case errors.As(err, &ce):
 		return withHint(err, "is a ward server running there? start one with 'ward dev', or set --address or WARD_ADDR")
+	case errors.Is(err, client.ErrMFARequired) && g.mfaCodeFromEnv() != "":
+		return withHint(err, fmt.Sprintf("the code in WARD_MFA was refused: a code works once (also the one 'ward mfa confirm' took) and must be current; set WARD_MFA to the next code your app shows, in %ds", g.nextCodeIn()))
 	case errors.Is(err, client.ErrMFARequired):
 		return withHint(err, "this needs a TOTP code: set WARD_MFA to the code your authenticator app shows, or run on a terminal to be asked")
 	case errors.Is(err, client.ErrSealed):

@@ -8,6 +8,7 @@ import (
 
 	"github.com/skip2/go-qrcode"
 	"github.com/spf13/cobra"
+	"github.com/wardhq/ward/client"
 )
 
 func newMFACmd(g *globals) *cobra.Command {
@@ -23,41 +24,6 @@ once: wait for the next one for the next operation.`,
   ward mfa enroll          # scan the QR code, then type the first code
   ward kv destroy --env prod payments/old --versions 1    # asks for a code`,
 	}
-	var invert bool
-	var enrollFormat format
-	enroll := &cobra.Command{
-		Use:   "enroll",
-		Short: "Make a TOTP secret for your user; prints its otpauth:// URI and a QR code",
-		Example: `  ward mfa enroll
-  ward mfa enroll --qr-invert          # a terminal with a light background`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			en, err := c.EnrollTOTP(cmd.Context())
-			if err != nil {
-				return g.apiError(err)
-			}
-			if enrollFormat == formatJSON {
-				return printJSON(g.stdout, map[string]any{"identity": en.Identity, "uri": en.URI, "secret": en.Secret})
-			}
-			fmt.Fprintf(g.stdout, "Scan this with your authenticator app (or enter the secret %s):\n\n", en.Secret)
-			if err := writeQR(g.stdout, en.URI, invert); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "\n%s\n\n", en.URI)
-			if _, ok := stdinTerminal(g.stdin); !ok && g.mfaCodeFromEnv() == "" {
-				fmt.Fprintln(g.stdout, "Then confirm it with a first code: ward mfa confirm")
-				return nil
-			}
-			return confirmTOTP(cmd.Context(), g, formatText)
-		},
-	}
-	enroll.Flags().BoolVar(&invert, "qr-invert", false, "draw the QR code for a terminal with a light background")
-	formatFlag(enroll, &enrollFormat)
-
 	var confirmFormat format
 	confirm := &cobra.Command{
 		Use:   "confirm",
@@ -68,46 +34,6 @@ once: wait for the next one for the next operation.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return confirmTOTP(cmd.Context(), g, confirmFormat) },
 	}
 	formatFlag(confirm, &confirmFormat)
-
-	var statusFormat format
-	status := &cobra.Command{
-		Use:   "status [USER]",
-		Short: "Show your enrolment, or a user's (admins)",
-		Example: `  ward mfa status
-  ward mfa status alice --format json`,
-		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			var en any
-			var enrolled, confirmed bool
-			var identity string
-			if len(args) == 1 {
-				e, err := c.UserTOTP(cmd.Context(), args[0])
-				if err != nil {
-					return g.apiError(err)
-				}
-				en, enrolled, confirmed, identity = e, e.Enrolled, e.Confirmed, e.Identity
-			} else {
-				e, err := c.TOTPStatus(cmd.Context())
-				if err != nil {
-					return g.apiError(err)
-				}
-				en, enrolled, confirmed, identity = e, e.Enrolled, e.Confirmed, e.Identity
-			}
-			state := "not enrolled (ward mfa enroll)"
-			switch {
-			case confirmed:
-				state = "enrolled and confirmed"
-			case enrolled:
-				state = "enrolled, not confirmed (ward mfa confirm)"
-			}
-			return g.show(statusFormat, en, lineText("%s: totp %s", identity, state))
-		},
-	}
-	formatFlag(status, &statusFormat)
 
 	var resetFormat format
 	reset := &cobra.Command{
@@ -152,8 +78,97 @@ once: wait for the next one for the next operation.`,
 		},
 	}
 	formatFlag(defaults, &defaultsFormat)
-	cmd.AddCommand(enroll, confirm, status, reset, defaults)
+	cmd.AddCommand(newMFAEnrollCmd(g), confirm, newMFAStatusCmd(g), reset, defaults)
 	return cmd
+}
+
+type mfaEnrollOpts struct {
+	invert bool
+	format format
+}
+
+func newMFAEnrollCmd(g *globals) *cobra.Command {
+	o := &mfaEnrollOpts{}
+	cmd := &cobra.Command{
+		Use:   "enroll",
+		Short: "Make a TOTP secret for your user; prints its otpauth:// URI and a QR code",
+		Example: `  ward mfa enroll
+  ward mfa enroll --qr-invert          # a terminal with a light background`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runMFAEnroll(cmd.Context(), g, o) },
+	}
+	cmd.Flags().BoolVar(&o.invert, "qr-invert", false, "draw the QR code for a terminal with a light background")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
+
+func runMFAEnroll(ctx context.Context, g *globals, o *mfaEnrollOpts) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	en, err := c.EnrollTOTP(ctx)
+	if err != nil {
+		return g.apiError(err)
+	}
+	if o.format == formatJSON {
+		return printJSON(g.stdout, map[string]any{"identity": en.Identity, "uri": en.URI, "secret": en.Secret})
+	}
+	fmt.Fprintf(g.stdout, "Scan this with your authenticator app (or enter the secret %s):\n\n", en.Secret)
+	if err := writeQR(g.stdout, en.URI, o.invert); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "\n%s\n\n", en.URI)
+	if _, ok := stdinTerminal(g.stdin); !ok && g.mfaCodeFromEnv() == "" {
+		fmt.Fprintln(g.stdout, "Then confirm it with a first code: ward mfa confirm")
+		return nil
+	}
+	return confirmTOTP(ctx, g, formatText)
+}
+
+func newMFAStatusCmd(g *globals) *cobra.Command {
+	var f format
+	cmd := &cobra.Command{
+		Use:   "status [USER]",
+		Short: "Show your enrolment, or a user's (admins)",
+		Example: `  ward mfa status
+  ward mfa status alice --format json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			user := ""
+			if len(args) == 1 {
+				user = args[0]
+			}
+			return runMFAStatus(cmd.Context(), g, user, f)
+		},
+	}
+	formatFlag(cmd, &f)
+	return cmd
+}
+
+// runMFAStatus shows the caller's enrolment, or user's ("" : the caller's).
+func runMFAStatus(ctx context.Context, g *globals, user string, f format) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	var en *client.TOTPEnrolment
+	if user != "" {
+		en, err = c.UserTOTP(ctx, user)
+	} else {
+		en, err = c.TOTPStatus(ctx)
+	}
+	if err != nil {
+		return g.apiError(err)
+	}
+	state := "not enrolled (ward mfa enroll)"
+	switch {
+	case en.Confirmed:
+		state = "enrolled and confirmed"
+	case en.Enrolled:
+		state = "enrolled, not confirmed (ward mfa confirm)"
+	}
+	return g.show(f, en, lineText("%s: totp %s", en.Identity, state))
 }
 
 // confirmTOTP reads a first code (WARD_MFA, a prompt, or stdin's first
@@ -186,7 +201,15 @@ func confirmTOTP(ctx context.Context, g *globals, f format) error {
 	if err := c.ConfirmTOTP(ctx, code); err != nil {
 		return g.apiError(err)
 	}
-	return g.show(f, map[string]any{"confirmed": true}, lineText("TOTP enrolment confirmed: operations that need MFA will ask for a code"))
+	// The server has taken this code: the next operation that needs MFA
+	// must wait for the app's next one. Say so, rather than let that
+	// operation fail with "already used".
+	next := g.nextCodeIn()
+	return g.show(f, map[string]any{"confirmed": true, "next_code_in_seconds": next}, func(w io.Writer) error {
+		fmt.Fprintln(w, "TOTP enrolment confirmed: operations that need MFA will ask for a code")
+		_, err := fmt.Fprintf(w, "This code is now used; the next operation that needs MFA takes your app's next code (in %ds).\n", next)
+		return err
+	})
 }
 
 // writeQR draws content as a QR code with Unicode half blocks, two rows

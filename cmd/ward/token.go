@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -21,92 +22,113 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
   ward token renew --increment 1h
   ward token revoke --self`,
 	}
-	var r client.TokenRequest
-	var createFormat format
-	var policies []string
-	create := &cobra.Command{
+	cmd.AddCommand(newTokenCreateCmd(g), newTokenLookupCmd(g), newTokenRenewCmd(g), newTokenRevokeCmd(g))
+	return cmd
+}
+
+type tokenCreateOpts struct {
+	req    client.TokenRequest
+	format format
+}
+
+func newTokenCreateCmd(g *globals) *cobra.Command {
+	o := &tokenCreateOpts{}
+	cmd := &cobra.Command{
 		Use:   "create --env ENV --policy NAME[,NAME] [--ttl 15m]",
 		Short: "Create a child token bound to one environment; prints it once",
 		Example: `  ward token create --env staging --policy ci-api --ttl 15m
   ward token create --env staging --policy ci-api --format json | jq -r .client_token`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			r.Policies = policies
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			a, err := c.CreateToken(cmd.Context(), r)
-			if err != nil {
-				return g.apiError(err)
-			}
-			return g.show(createFormat, a, tableText([][]string{
-				{"token", a.ClientToken},
-				{"accessor", a.Accessor},
-				{"env", a.Env},
-				{"policies", strings.Join(a.Policies, ",")},
-				{"ttl", (time.Duration(a.LeaseDuration) * time.Second).String()},
-				{"renewable", strconv.FormatBool(a.Renewable)},
-			}))
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runTokenCreate(cmd.Context(), g, o) },
 	}
-	create.Flags().StringVar(&r.Env, "env", "", "environment the token may reach (default: your token's own)")
-	create.Flags().StringSliceVar(&policies, "policy", nil, "policies, comma-separated or repeated")
-	create.Flags().DurationVar(&r.TTL, "ttl", 0, "time to live, e.g. 15m (default: the server's)")
-	create.Flags().DurationVar(&r.ExplicitMaxTTL, "max-ttl", 0, "no renewal goes past this")
-	create.Flags().StringVar(&r.DisplayName, "display-name", "", "a name for audit entries")
-	formatFlag(create, &createFormat)
+	cmd.Flags().StringVar(&o.req.Env, "env", "", "environment the token may reach (default: your token's own)")
+	cmd.Flags().StringSliceVar(&o.req.Policies, "policy", nil, "policies, comma-separated or repeated")
+	cmd.Flags().DurationVar(&o.req.TTL, "ttl", 0, "time to live, e.g. 15m (default: the server's)")
+	cmd.Flags().DurationVar(&o.req.ExplicitMaxTTL, "max-ttl", 0, "no renewal goes past this")
+	cmd.Flags().StringVar(&o.req.DisplayName, "display-name", "", "a name for audit entries")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
 
-	var lookupFormat format
-	var accessor string
-	lookup := &cobra.Command{
+func runTokenCreate(ctx context.Context, g *globals, o *tokenCreateOpts) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	a, err := c.CreateToken(ctx, o.req)
+	if err != nil {
+		return g.apiError(err)
+	}
+	return g.show(o.format, a, tableText([][]string{
+		{"token", a.ClientToken},
+		{"accessor", a.Accessor},
+		{"env", a.Env},
+		{"policies", strings.Join(a.Policies, ",")},
+		{"ttl", (time.Duration(a.LeaseDuration) * time.Second).String()},
+		{"renewable", strconv.FormatBool(a.Renewable)},
+	}))
+}
+
+type tokenLookupOpts struct {
+	accessor string
+	format   format
+}
+
+func newTokenLookupCmd(g *globals) *cobra.Command {
+	o := &tokenLookupOpts{}
+	cmd := &cobra.Command{
 		Use:   "lookup [--accessor ACCESSOR]",
 		Short: "Describe your token, or the token with an accessor",
 		Example: `  ward token lookup
   ward token lookup --accessor 7c1f... --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			var info *client.TokenInfo
-			if accessor != "" {
-				info, err = c.LookupAccessor(cmd.Context(), accessor)
-			} else {
-				info, err = c.LookupSelf(cmd.Context())
-			}
-			if err != nil {
-				return g.apiError(err)
-			}
-			expire := "never"
-			if info.ExpireTime != nil {
-				expire = *info.ExpireTime
-			}
-			env, ttl := info.Env, (time.Duration(info.TTL) * time.Second).String()
-			if env == "" {
-				env = "(all: root)"
-			}
-			if info.ExpireTime == nil {
-				ttl = "never expires"
-			}
-			return g.show(lookupFormat, info, tableText([][]string{
-				{"accessor", info.Accessor},
-				{"display name", info.DisplayName},
-				{"env", env},
-				{"policies", strings.Join(info.Policies, ",")},
-				{"ttl", ttl},
-				{"expires", expire},
-				{"renewable", strconv.FormatBool(info.Renewable)},
-			}))
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runTokenLookup(cmd.Context(), g, o) },
 	}
-	lookup.Flags().StringVar(&accessor, "accessor", "", "look up the token with this accessor")
-	formatFlag(lookup, &lookupFormat)
+	cmd.Flags().StringVar(&o.accessor, "accessor", "", "look up the token with this accessor")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
 
+func runTokenLookup(ctx context.Context, g *globals, o *tokenLookupOpts) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	var info *client.TokenInfo
+	if o.accessor != "" {
+		info, err = c.LookupAccessor(ctx, o.accessor)
+	} else {
+		info, err = c.LookupSelf(ctx)
+	}
+	if err != nil {
+		return g.apiError(err)
+	}
+	expire := "never"
+	if info.ExpireTime != nil {
+		expire = *info.ExpireTime
+	}
+	env, ttl := info.Env, (time.Duration(info.TTL) * time.Second).String()
+	if env == "" {
+		env = "(all: root)"
+	}
+	if info.ExpireTime == nil {
+		ttl = "never expires"
+	}
+	return g.show(o.format, info, tableText([][]string{
+		{"accessor", info.Accessor},
+		{"display name", info.DisplayName},
+		{"env", env},
+		{"policies", strings.Join(info.Policies, ",")},
+		{"ttl", ttl},
+		{"expires", expire},
+		{"renewable", strconv.FormatBool(info.Renewable)},
+	}))
+}
+
+func newTokenRenewCmd(g *globals) *cobra.Command {
 	var increment time.Duration
-	var renewFormat format
-	renew := &cobra.Command{
+	var f format
+	cmd := &cobra.Command{
 		Use:     "renew [--increment 1h]",
 		Short:   "Extend your token's life, up to its max TTL",
 		Example: `  ward token renew --increment 1h`,
@@ -120,23 +142,26 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 			if err != nil {
 				return g.apiError(err)
 			}
-			return g.show(renewFormat, a, lineText("token renewed: ttl %s", time.Duration(a.LeaseDuration)*time.Second))
+			return g.show(f, a, lineText("token renewed: ttl %s", time.Duration(a.LeaseDuration)*time.Second))
 		},
 	}
-	formatFlag(renew, &renewFormat)
-	renew.Flags().DurationVar(&increment, "increment", 0, "requested extension (default: the token's TTL)")
+	cmd.Flags().DurationVar(&increment, "increment", 0, "requested extension (default: the token's TTL)")
+	formatFlag(cmd, &f)
+	return cmd
+}
 
-	var revokeAccessor string
+func newTokenRevokeCmd(g *globals) *cobra.Command {
+	var accessor string
 	var self bool
-	var revokeFormat format
-	revoke := &cobra.Command{
+	var f format
+	cmd := &cobra.Command{
 		Use:   "revoke --accessor ACCESSOR | --self",
 		Short: "Revoke a token and all of its children",
 		Example: `  ward token revoke --self
   ward token revoke --accessor 7c1f...`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if (revokeAccessor == "") == !self {
+			if (accessor == "") == !self {
 				return usagef("give exactly one of --accessor ACCESSOR or --self")
 			}
 			c, err := g.client()
@@ -146,17 +171,16 @@ never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
 			if self {
 				err = c.RevokeSelf(cmd.Context())
 			} else {
-				err = c.RevokeAccessor(cmd.Context(), revokeAccessor)
+				err = c.RevokeAccessor(cmd.Context(), accessor)
 			}
 			if err != nil {
 				return g.apiError(err)
 			}
-			return g.show(revokeFormat, map[string]any{"revoked": true, "accessor": revokeAccessor, "self": self}, lineText("token revoked, with its children"))
+			return g.show(f, map[string]any{"revoked": true, "accessor": accessor, "self": self}, lineText("token revoked, with its children"))
 		},
 	}
-	formatFlag(revoke, &revokeFormat)
-	revoke.Flags().StringVar(&revokeAccessor, "accessor", "", "revoke the token with this accessor")
-	revoke.Flags().BoolVar(&self, "self", false, "revoke your own token")
-	cmd.AddCommand(create, lookup, renew, revoke)
+	cmd.Flags().StringVar(&accessor, "accessor", "", "revoke the token with this accessor")
+	cmd.Flags().BoolVar(&self, "self", false, "revoke your own token")
+	formatFlag(cmd, &f)
 	return cmd
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -24,42 +25,6 @@ for the rest of the 15 minutes, whether or not the user exists.`,
   printf '%s\n' "$PW" | ward user create ci-bot --policy deploy --env staging
   ward user passwd alice`,
 	}
-	var policies []string
-	var env string
-	var ttl, maxTTL time.Duration
-	var createFormat format
-	create := &cobra.Command{
-		Use:   "create NAME --policy NAME[,NAME] [--env ENV] [--ttl 8h] [--max-ttl 24h]",
-		Short: "Create or update a user; asks for the password",
-		Example: `  ward user create alice --policy dev-read,staging-read
-  printf '%s\n' "$PW" | ward user create ci-bot --policy deploy --env staging --ttl 1h`,
-		Args: exactArgs(1, "give the user's name, like alice"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			pw, err := readPasswordInput(g, "password for "+args[0]+": ", true)
-			if err != nil {
-				return err
-			}
-			r := client.UserRequest{Password: &pw, Policies: policies, TTL: ttl, MaxTTL: maxTTL}
-			if cmd.Flags().Changed("env") {
-				r.Env = &env
-			}
-			if err := c.PutUser(cmd.Context(), args[0], r); err != nil {
-				return g.apiError(err)
-			}
-			name := strings.TrimSpace(args[0])
-			return g.show(createFormat, map[string]any{"name": name, "written": true}, lineText("user %s written", name))
-		},
-	}
-	formatFlag(create, &createFormat)
-	create.Flags().StringSliceVar(&policies, "policy", nil, "policies of the user's tokens, comma-separated or repeated")
-	create.Flags().StringVar(&env, "env", "", "bind every login to this environment (default: the login names one)")
-	create.Flags().DurationVar(&ttl, "ttl", 0, "life of the user's tokens (default: the server's)")
-	create.Flags().DurationVar(&maxTTL, "max-ttl", 0, "no renewal takes a token past this")
-
 	var passwdFormat format
 	passwd := &cobra.Command{
 		Use:   "passwd NAME",
@@ -84,43 +49,6 @@ for the rest of the 15 minutes, whether or not the user exists.`,
 		},
 	}
 	formatFlag(passwd, &passwdFormat)
-
-	var readFormat format
-	read := &cobra.Command{
-		Use:     "read NAME",
-		Short:   "Show a user's policies, environment, token TTLs and MFA state",
-		Example: `  ward user read alice --format json`,
-		Args:    exactArgs(1, "give the user's name"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			u, err := c.User(cmd.Context(), args[0])
-			if err != nil {
-				return g.apiError(err)
-			}
-			mfa := "not enrolled"
-			if u.TOTP != nil && u.TOTP.Confirmed {
-				mfa = "totp"
-			} else if u.TOTP != nil {
-				mfa = "totp (not confirmed)"
-			}
-			env := u.Environment
-			if env == "" {
-				env = "(named at login)"
-			}
-			return g.show(readFormat, u, tableText([][]string{
-				{"name", u.Name},
-				{"policies", strings.Join(u.Policies, ",")},
-				{"env", env},
-				{"token ttl", ttlText(u.TTL)},
-				{"token max ttl", ttlText(u.MaxTTL)},
-				{"mfa", mfa},
-			}))
-		},
-	}
-	formatFlag(read, &readFormat)
 
 	var listFormat format
 	list := &cobra.Command{
@@ -161,8 +89,97 @@ for the rest of the 15 minutes, whether or not the user exists.`,
 		},
 	}
 	formatFlag(del, &delFormat)
-	cmd.AddCommand(create, passwd, read, list, del)
+	cmd.AddCommand(newUserCreateCmd(g), passwd, newUserReadCmd(g), list, del)
 	return cmd
+}
+
+type userCreateOpts struct {
+	req    client.UserRequest
+	env    string
+	format format
+}
+
+func newUserCreateCmd(g *globals) *cobra.Command {
+	o := &userCreateOpts{}
+	cmd := &cobra.Command{
+		Use:   "create NAME --policy NAME[,NAME] [--env ENV] [--ttl 8h] [--max-ttl 24h]",
+		Short: "Create or update a user; asks for the password",
+		Example: `  ward user create alice --policy dev-read,staging-read
+  printf '%s\n' "$PW" | ward user create ci-bot --policy deploy --env staging --ttl 1h`,
+		Args: exactArgs(1, "give the user's name, like alice"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("env") {
+				o.req.Env = &o.env
+			}
+			return runUserCreate(cmd.Context(), g, args[0], o)
+		},
+	}
+	cmd.Flags().StringSliceVar(&o.req.Policies, "policy", nil, "policies of the user's tokens, comma-separated or repeated")
+	cmd.Flags().StringVar(&o.env, "env", "", "bind every login to this environment (default: the login names one)")
+	cmd.Flags().DurationVar(&o.req.TTL, "ttl", 0, "life of the user's tokens (default: the server's)")
+	cmd.Flags().DurationVar(&o.req.MaxTTL, "max-ttl", 0, "no renewal takes a token past this")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
+
+func runUserCreate(ctx context.Context, g *globals, name string, o *userCreateOpts) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	pw, err := readPasswordInput(g, "password for "+name+": ", true)
+	if err != nil {
+		return err
+	}
+	r := o.req
+	r.Password = &pw
+	if err := c.PutUser(ctx, name, r); err != nil {
+		return g.apiError(err)
+	}
+	name = strings.TrimSpace(name)
+	return g.show(o.format, map[string]any{"name": name, "written": true}, lineText("user %s written", name))
+}
+
+func newUserReadCmd(g *globals) *cobra.Command {
+	var f format
+	cmd := &cobra.Command{
+		Use:     "read NAME",
+		Short:   "Show a user's policies, environment, token TTLs and MFA state",
+		Example: `  ward user read alice --format json`,
+		Args:    exactArgs(1, "give the user's name"),
+		RunE:    func(cmd *cobra.Command, args []string) error { return runUserRead(cmd.Context(), g, args[0], f) },
+	}
+	formatFlag(cmd, &f)
+	return cmd
+}
+
+func runUserRead(ctx context.Context, g *globals, name string, f format) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	u, err := c.User(ctx, name)
+	if err != nil {
+		return g.apiError(err)
+	}
+	mfa := "not enrolled"
+	if u.TOTP != nil && u.TOTP.Confirmed {
+		mfa = "totp"
+	} else if u.TOTP != nil {
+		mfa = "totp (not confirmed)"
+	}
+	env := u.Environment
+	if env == "" {
+		env = "(named at login)"
+	}
+	return g.show(f, u, tableText([][]string{
+		{"name", u.Name},
+		{"policies", strings.Join(u.Policies, ",")},
+		{"env", env},
+		{"token ttl", ttlText(u.TTL)},
+		{"token max ttl", ttlText(u.MaxTTL)},
+		{"mfa", mfa},
+	}))
 }
 
 // ttlText shows a TTL in seconds, 0 being the server's default.
