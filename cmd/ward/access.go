@@ -70,26 +70,7 @@ says), 3 denied, 1 on errors, 2 on usage errors.`,
 		Example: `  ward access explain --policy ci-api --env prod --path payments/db --op read
   ward access explain -f ward --policy ci-api,ci-worker --env staging --path payments/ --op list`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkAccessOpts(g, o, true); err != nil {
-				return err
-			}
-			named, err := accessPolicies(cmd.Context(), g, o)
-			if err != nil {
-				return err
-			}
-			ex, err := plan.Explain(named, o.env, o.path, o.op)
-			if err != nil {
-				return usagef("%v", err)
-			}
-			if err := printExplanation(g.stdout, o.format, ex); err != nil {
-				return err
-			}
-			if !ex.Allowed {
-				return &exitError{Code: exitDenied}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runAccessExplain(cmd.Context(), g, o) },
 	}
 	accessFlags(cmd, o)
 	cmd.Flags().StringVar(&o.path, "path", "", "the secret's path in the environment, like payments/db")
@@ -109,19 +90,42 @@ Use --env sys to list system paths.`,
 		Example: `  ward access list --policy ci-api --env prod
   ward access list -f ward --policy ci-api,ci-worker --env staging --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkAccessOpts(g, o, false); err != nil {
-				return err
-			}
-			named, err := accessPolicies(cmd.Context(), g, o)
-			if err != nil {
-				return err
-			}
-			return printAccess(g.stdout, o.format, ruleRows(plan.Access(named, o.env)))
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runAccessList(cmd.Context(), g, o) },
 	}
 	accessFlags(cmd, o)
 	return cmd
+}
+
+func runAccessExplain(ctx context.Context, g *globals, o *accessOpts) error {
+	if err := checkAccessOpts(g, o, true); err != nil {
+		return err
+	}
+	named, err := accessPolicies(ctx, g, o)
+	if err != nil {
+		return err
+	}
+	ex, err := plan.Explain(named, o.env, o.path, o.op)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if err := printExplanation(g.stdout, o.format, ex); err != nil {
+		return err
+	}
+	if !ex.Allowed {
+		return &exitError{Code: exitDenied}
+	}
+	return nil
+}
+
+func runAccessList(ctx context.Context, g *globals, o *accessOpts) error {
+	if err := checkAccessOpts(g, o, false); err != nil {
+		return err
+	}
+	named, err := accessPolicies(ctx, g, o)
+	if err != nil {
+		return err
+	}
+	return printAccess(g.stdout, o.format, ruleRows(plan.Access(named, o.env)))
 }
 
 func checkAccessOpts(g *globals, o *accessOpts, explain bool) error {

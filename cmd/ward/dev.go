@@ -22,6 +22,11 @@ var devEnvs = []string{"dev", "staging", "prod"}
 // production: it is why dev is dev.
 const devKeyFile = "dev-unseal-key"
 
+// devRootTokenFile keeps the dev server's root token beside its unseal key
+// (which gives as much power), so that a 'ward login' that replaces
+// ~/.ward/token does not lose it.
+const devRootTokenFile = "dev-root-token"
+
 func newDevCmd(g *globals) *cobra.Command {
 	o := &serveOpts{}
 	cmd := &cobra.Command{
@@ -87,7 +92,7 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 		return err
 	}
 	addr := addrURL(o.scheme(), ln)
-	tokenNote := "root token unchanged"
+	tokenNote := "root token unchanged (kept in " + filepath.Join(o.data, devRootTokenFile) + ")"
 	if root != "" {
 		if err := g.writeTokenFile(root); err != nil {
 			ln.Close()
@@ -147,6 +152,9 @@ func devUnseal(ctx context.Context, v *vault.Vault, dir string) (string, error) 
 		return "", err
 	}
 	if err := os.WriteFile(keyPath, []byte(hex.EncodeToString(res.Shares[0])+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	if err := writePrivateFile(filepath.Join(dir, devRootTokenFile), []byte(res.RootToken+"\n")); err != nil {
 		return "", err
 	}
 	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {

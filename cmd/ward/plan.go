@@ -62,19 +62,7 @@ none, for a CI step that gates on drift. plan needs read on sys/ward/plan.`,
   ward plan -f deploy/ward --prune --exit-code
   ward plan --format json | jq '.changes[] | select(.kind == "policy")'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, _, err := planDir(cmd.Context(), g, o)
-			if err != nil {
-				return err
-			}
-			if err := printPlan(g.stdout, o, res); err != nil {
-				return err
-			}
-			if o.exitCode && len(res.Changes) > 0 {
-				return &exitError{Code: exitChanges}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd.Context(), g, o) },
 	}
 	planFlags(cmd, o)
 	cmd.Flags().BoolVar(&o.exitCode, "exit-code", false, "exit 3 when there are changes, 0 when there are none")
@@ -101,9 +89,7 @@ declaration is removed keeps its metadata.`,
 		Example: `  ward apply                         # reads ./ward, asks before applying
   ward apply -f deploy/ward --prune --yes`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runApply(cmd.Context(), g, o)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runApply(cmd.Context(), g, o) },
 	}
 	planFlags(cmd, o)
 	cmd.Flags().BoolVar(&o.yes, "yes", false, "apply without asking")
@@ -114,6 +100,20 @@ func planFlags(cmd *cobra.Command, o *planOpts) {
 	cmd.Flags().StringVarP(&o.dir, "file", "f", defaultPlanDir, "the directory to read")
 	cmd.Flags().BoolVar(&o.prune, "prune", false, "also delete what the directory no longer declares (never secrets)")
 	formatFlag(cmd, &o.format)
+}
+
+func runPlan(ctx context.Context, g *globals, o *planOpts) error {
+	res, _, err := planDir(ctx, g, o)
+	if err != nil {
+		return err
+	}
+	if err := printPlan(g.stdout, o, res); err != nil {
+		return err
+	}
+	if o.exitCode && len(res.Changes) > 0 {
+		return &exitError{Code: exitChanges}
+	}
+	return nil
 }
 
 func runApply(ctx context.Context, g *globals, o *planOpts) error {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -36,10 +37,14 @@ only non-sensitive fields may be given as FIELD=VALUE on a command line.`,
 	return cmd
 }
 
+type typeWriteOpts struct {
+	file   string
+	dryRun bool
+	format format
+}
+
 func newTypeWriteCmd(g *globals) *cobra.Command {
-	var file string
-	var f format
-	var dryRun bool
+	o := &typeWriteOpts{}
 	cmd := &cobra.Command{
 		Use:   "write NAME -f FILE [--dry-run]",
 		Short: "Create or replace a type from a JSON Schema file (- for stdin)",
@@ -51,40 +56,42 @@ at its next write until it is fixed.`,
 		Example: `  ward type write payments-db -f payments-db.schema.json --dry-run
   ward type write payments-db -f payments-db.schema.json`,
 		Args: exactArgs(1, "give the type's name, like payments-db"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if file == "" {
-				return usagef("-f FILE is required (- reads stdin)")
-			}
-			src, err := readInput(g.stdin, file, types.MaxSchemaBytes)
-			if err != nil {
-				return err
-			}
-			if _, err := types.Compile(args[0], src); err != nil {
-				return withHint(fmt.Errorf("%s: %w", file, err), "a type is a JSON Schema (draft 2020-12) object; see 'ward type read postgres' for an example")
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			res, err := c.PutType(cmd.Context(), args[0], src, dryRun)
-			if err != nil {
-				return g.apiError(err)
-			}
-			return g.show(f, res, func(w io.Writer) error {
-				verb := "written"
-				if dryRun {
-					verb = "not written (dry run)"
-				}
-				fmt.Fprintf(w, "type %s %s\n", args[0], verb)
-				printConflicts(w, res.Conflicts, dryRun)
-				return nil
-			})
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runTypeWrite(cmd.Context(), g, args[0], o) },
 	}
-	cmd.Flags().StringVarP(&file, "file", "f", "", "the schema's JSON file (- for stdin)")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "change nothing; list the secrets that would no longer conform")
-	formatFlag(cmd, &f)
+	cmd.Flags().StringVarP(&o.file, "file", "f", "", "the schema's JSON file (- for stdin)")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "change nothing; list the secrets that would no longer conform")
+	formatFlag(cmd, &o.format)
 	return cmd
+}
+
+func runTypeWrite(ctx context.Context, g *globals, name string, o *typeWriteOpts) error {
+	if o.file == "" {
+		return usagef("-f FILE is required (- reads stdin)")
+	}
+	src, err := readInput(g.stdin, o.file, types.MaxSchemaBytes)
+	if err != nil {
+		return err
+	}
+	if _, err := types.Compile(name, src); err != nil {
+		return withHint(fmt.Errorf("%s: %w", o.file, err), "a type is a JSON Schema (draft 2020-12) object; see 'ward type read postgres' for an example")
+	}
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	res, err := c.PutType(ctx, name, src, o.dryRun)
+	if err != nil {
+		return g.apiError(err)
+	}
+	return g.show(o.format, res, func(w io.Writer) error {
+		verb := "written"
+		if o.dryRun {
+			verb = "not written (dry run)"
+		}
+		fmt.Fprintf(w, "type %s %s\n", name, verb)
+		printConflicts(w, res.Conflicts, o.dryRun)
+		return nil
+	})
 }
 
 func printConflicts(w io.Writer, cs []client.TypeConflict, dryRun bool) {
