@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,6 +21,19 @@ import (
 // its root token.
 func testServer(t *testing.T) *client.Client {
 	t.Helper()
+	c, _ := startTestServer(t, false)
+	return c
+}
+
+// testServerTLS is testServer over TLS with a certificate of its own CA
+// (httptest's), whose PEM file it returns; the client trusts that CA.
+func testServerTLS(t *testing.T) (*client.Client, string) {
+	t.Helper()
+	return startTestServer(t, true)
+}
+
+func startTestServer(t *testing.T, withTLS bool) (*client.Client, string) {
+	t.Helper()
 	ctx := context.Background()
 	v, err := vault.Open(vault.Config{Storage: memory.New(), AuditPath: filepath.Join(t.TempDir(), "audit.log")})
 	if err != nil {
@@ -28,11 +43,21 @@ func testServer(t *testing.T) *client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(server.Config{Vault: v, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	srv := httptest.NewUnstartedServer(server.New(server.Config{Vault: v, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	caFile := ""
+	if withTLS {
+		srv.StartTLS()
+		caFile = filepath.Join(t.TempDir(), "ca.pem")
+		if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(func() { srv.Close(); v.Close() })
-	c, err := client.New(client.Config{Address: srv.URL, Token: root})
+	c, err := client.New(client.Config{Address: srv.URL, Token: root, CACert: caFile})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return c, caFile
 }
