@@ -86,6 +86,7 @@ func runCheckTest(t *testing.T, addr string, o *checkOpts) (stdout, stderr strin
 
 // Every failure kind at once, in text and in JSON, against golden files.
 func TestCheckGolden(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	for _, f := range []format{formatText, formatJSON} {
@@ -98,6 +99,7 @@ func TestCheckGolden(t *testing.T) {
 }
 
 func TestCheckJSONShape(t *testing.T) {
+	t.Parallel()
 	f := checkFixture()
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -128,6 +130,7 @@ func TestCheckJSONShape(t *testing.T) {
 }
 
 func TestCheckPasses(t *testing.T) {
+	t.Parallel()
 	f := checkFixture()
 	f.results["payments/db"]["data"] = map[string]any{"password": "hunter2"}
 	srv := httptest.NewServer(f)
@@ -147,6 +150,7 @@ func TestCheckPasses(t *testing.T) {
 
 // More secrets than one fetch may carry go in several batches.
 func TestCheckBatches(t *testing.T) {
+	t.Parallel()
 	f := &fakeFetch{results: map[string]map[string]any{}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -164,6 +168,7 @@ func TestCheckBatches(t *testing.T) {
 }
 
 func TestCheckUsageAndServer(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	bad := writeManifest(t, "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      path: {from: x}\n")

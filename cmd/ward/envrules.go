@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -29,31 +30,7 @@ to add it.`,
   ward env rules set dev --none`,
 		Args: exactArgs(1, "give the environment's name, like prod"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if none == (len(require) > 0) {
-				return usagef("give --require KEY[,KEY...] (repeatable) or --none")
-			}
-			var groups [][]string
-			for _, r := range require {
-				var g []string
-				for _, k := range strings.Split(r, ",") {
-					if k = strings.TrimSpace(k); k != "" {
-						g = append(g, k)
-					}
-				}
-				if len(g) == 0 {
-					return usagef("--require %q names no key", r)
-				}
-				groups = append(groups, g)
-			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			if err := c.SetEnvRules(cmd.Context(), args[0], groups); err != nil {
-				return g.apiError(err)
-			}
-			return g.show(setFormat, envRules{Env: args[0], Required: nonNil(groups).([][]string)},
-				lineText("environment %s: %s", args[0], describeRules(groups)))
+			return runEnvRulesSet(cmd.Context(), g, args[0], require, none, setFormat)
 		},
 	}
 	formatFlag(set, &setFormat)
@@ -81,6 +58,35 @@ to add it.`,
 	formatFlag(show, &showFormat)
 	cmd.AddCommand(set, show)
 	return cmd
+}
+
+// runEnvRulesSet replaces env's rules with require (each a comma-separated
+// group of keys, any one of which meets it), or none.
+func runEnvRulesSet(ctx context.Context, g *globals, env string, require []string, none bool, f format) error {
+	if none == (len(require) > 0) {
+		return usagef("give --require KEY[,KEY...] (repeatable) or --none")
+	}
+	groups := [][]string{}
+	for _, r := range require {
+		var group []string
+		for _, k := range strings.Split(r, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				group = append(group, k)
+			}
+		}
+		if len(group) == 0 {
+			return usagef("--require %q names no key", r)
+		}
+		groups = append(groups, group)
+	}
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	if err := c.SetEnvRules(ctx, env, groups); err != nil {
+		return g.apiError(err)
+	}
+	return g.show(f, envRules{Env: env, Required: groups}, lineText("environment %s: %s", env, describeRules(groups)))
 }
 
 // envRules is what rules set and show print as JSON.

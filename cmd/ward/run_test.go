@@ -45,6 +45,7 @@ func runRunTest(t *testing.T, addr, manifestText string, args ...string) (stdout
 }
 
 func TestRunInjectsAndMasks(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	script := `echo "url=$DB_URL port=$DB_PORT"; printf %s "$DB_URL" | base64; echo "missing=$WARD_MISSING keep=$KEEP token=${WARD_TOKEN-unset} addr=${WARD_ADDR-unset}"
@@ -70,6 +71,7 @@ cat "$WARD_SECRETS_DIR/tls/client.pem"; echo; stat -c %a "$WARD_SECRETS_DIR" "$W
 }
 
 func TestRunReplacementAndNoFiles(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	file := writeManifest(t, "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      K: {from: payments/stripe, field: secret_key}\n")
@@ -85,6 +87,7 @@ func TestRunReplacementAndNoFiles(t *testing.T) {
 }
 
 func TestRunRefusesFailedSecrets(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	marker := filepath.Join(t.TempDir(), "started")
@@ -110,6 +113,7 @@ func TestRunRefusesFailedSecrets(t *testing.T) {
 }
 
 func TestRunServerDown(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	srv.Close()
 	marker := filepath.Join(t.TempDir(), "started")
@@ -123,6 +127,7 @@ func TestRunServerDown(t *testing.T) {
 }
 
 func TestRunCommandLine(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	file := writeManifest(t, "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      K: {from: payments/stripe, field: secret_key}\n")
@@ -147,6 +152,7 @@ func TestRunCommandLine(t *testing.T) {
 
 // With nothing injected, the child still runs, its output copied as is.
 func TestRunNothingToMask(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	text := "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      SENTRY_DSN: {from: shared/none, field: dsn, optional: true}\n"
