@@ -61,14 +61,7 @@ is kept, and a later 'ward dev --data DIR' starts again on the same store.
 }
 
 func runDev(ctx context.Context, g *globals, o *serveOpts) error {
-	if err := o.identity.check(); err != nil {
-		return err
-	}
-	logger, err := newLogger(g, o.logLevel)
-	if err != nil {
-		return err
-	}
-	ln, err := o.listener()
+	logger, ln, err := o.start(g)
 	if err != nil {
 		return err
 	}

@@ -40,14 +40,7 @@ func runServer(ctx context.Context, g *globals, o *serveOpts) error {
 	if o.data == "" {
 		return usagef("--data DIR is required: where ward keeps its store and audit log")
 	}
-	if err := o.identity.check(); err != nil {
-		return err
-	}
-	logger, err := newLogger(g, o.logLevel)
-	if err != nil {
-		return err
-	}
-	ln, err := o.listener()
+	logger, ln, err := o.start(g)
 	if err != nil {
 		return err
 	}
