@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -61,5 +62,46 @@ func newHelpCmd(root *cobra.Command) *cobra.Command {
 			}
 			return c.Help()
 		},
+	}
+}
+
+// completeEnvs completes an environment's name from the server's list,
+// when the server can be asked.
+func (g *globals) completeEnvs(cmd *cobra.Command, _ []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	c, err := g.client()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	envs, err := c.Envs(cmd.Context())
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, e := range envs {
+		if strings.HasPrefix(e.Name, prefix) {
+			out = append(out, e.Name)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// envCompletion completes every --env flag of the tree, and the ENV
+// argument of the env commands that take one, with the server's
+// environments.
+func (g *globals) envCompletion(root *cobra.Command) {
+	walk(root, func(c *cobra.Command) {
+		if c.Flags().Lookup("env") != nil {
+			c.RegisterFlagCompletionFunc("env", g.completeEnvs)
+		}
+	})
+	for _, path := range [][]string{{"env", "use"}, {"env", "delete"}, {"env", "rules", "set"}, {"env", "rules", "show"}} {
+		if c, _, err := root.Find(path); err == nil {
+			c.ValidArgsFunction = func(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+				if len(args) > 0 {
+					return nil, cobra.ShellCompDirectiveNoFileComp
+				}
+				return g.completeEnvs(cmd, args, prefix)
+			}
+		}
 	}
 }

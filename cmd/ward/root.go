@@ -66,6 +66,7 @@ for a server with a private CA, and sends the token in WARD_TOKEN or
 	root.SetHelpCommand(newHelpCmd(root))
 	g.persistentFlags(root)
 	usageRules(root)
+	g.envCompletion(root)
 	return root
 }
 
