@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -61,11 +62,34 @@ func TestMFAConfirmUsesTheCode(t *testing.T) {
 		t.Fatal("the code was printed")
 	}
 
+	// On a terminal, the used code is refused and ward asks again, saying
+	// when the next one comes; the next code is taken.
 	next, _ := totp.Code(en.Secret, time.Now().Add(totp.Period))
 	out.Reset()
 	errb.Reset()
-	env[2] = "WARD_MFA=" + next
-	if c := runCLI([]string{"kv", "destroy", "--env", "staging", "--versions", "1", "old"}, nil, &out, &errb, env...); c != 0 {
-		t.Fatalf("destroy with the next code: exit %d: %s", c, errb.String())
+	g := testGlobals(nil, &out, &errb, env[:2]...)
+	g.tty = &lines{code + "\n", next + "\n"}
+	if c := run(context.Background(), g, []string{"kv", "destroy", "--env", "staging", "--versions", "1", "old"}); c != 0 {
+		t.Fatalf("destroy on a terminal: exit %d: %s", c, errb.String())
 	}
+	for _, want := range []string{"MFA code: ", "ward: that code was refused: ", "already used", "your app shows the next one in "} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+		}
+	}
+	if strings.Count(errb.String(), "MFA code: ") != 2 {
+		t.Errorf("want two prompts:\n%s", errb.String())
+	}
+}
+
+// lines is a terminal that answers one line per read.
+type lines []string
+
+func (l *lines) Read(p []byte) (int, error) {
+	if len(*l) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, (*l)[0])
+	*l = (*l)[1:]
+	return n, nil
 }

@@ -96,7 +96,7 @@ func (g *globals) mfaPrompter() func(context.Context, *client.ResponseError) (st
 			}
 			return c, nil
 		}
-		f, ok := stdinTerminal(g.stdin)
+		tty, ok := g.terminal()
 		if !ok {
 			return "", refusal
 		}
@@ -107,7 +107,7 @@ func (g *globals) mfaPrompter() func(context.Context, *client.ResponseError) (st
 			fmt.Fprintf(g.stderr, "ward: %s\n", strings.Join(refusal.Errors, "; "))
 		}
 		fmt.Fprint(g.stderr, "MFA code: ")
-		code, err := readBoundedLine(f)
+		code, err := readBoundedLine(tty)
 		if err != nil {
 			return "", err
 		}
@@ -116,4 +116,13 @@ func (g *globals) mfaPrompter() func(context.Context, *client.ResponseError) (st
 		}
 		return code, nil
 	}
+}
+
+// terminal is where a prompt reads its answer: globals.tty when set, else
+// stdin when it is a terminal.
+func (g *globals) terminal() (io.Reader, bool) {
+	if g.tty != nil {
+		return g.tty, true
+	}
+	return stdinTerminal(g.stdin)
 }

@@ -86,6 +86,9 @@ type globals struct {
 	// 'ward env use'.
 	wd  string
 	now func() time.Time
+	// tty, when set, stands for a terminal that prompts read from (tests);
+	// nil: stdin, when it is a terminal.
+	tty io.Reader
 
 	address string // --address; "": WARD_ADDR
 	caCert  string // --ca-cert; "": WARD_CACERT
