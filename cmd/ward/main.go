@@ -5,6 +5,15 @@
 // Output rules for every command: results go to stdout; errors, warnings and
 // progress go to stderr, prefixed "ward:", lowercase, with "hint:" lines for
 // advice. A secret value never appears in argv, an error or a log line.
+// Every result can also be printed as JSON (--format json).
+//
+// How the code is laid out: newRootCmd (root.go) lists every command.
+// Each command's file has a cobra constructor, newXCmd(g), and the work
+// in runX(ctx, g, opts), which tests call without cobra. globals (g) holds
+// all that a command may take from the process: its streams, environment
+// variables (through getenv only), working directory, clock, and the
+// client built from them (g.client). g.show prints a result as text or
+// JSON; run (below) is the one place where errors become exit codes.
 package main
 
 import (
