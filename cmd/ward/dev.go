@@ -85,7 +85,10 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 		return err
 	}
 	addr := addrURL(o.scheme(), ln)
-	tokenNote := "root token unchanged (kept in " + filepath.Join(o.data, devRootTokenFile) + ")"
+	tokenNote := "root token unchanged"
+	if kept := filepath.Join(o.data, devRootTokenFile); fileExists(kept) {
+		tokenNote += " (kept in " + kept + ")"
+	}
 	if root != "" {
 		if err := g.writeTokenFile(root); err != nil {
 			ln.Close()
@@ -106,6 +109,11 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 	fmt.Fprintf(g.stderr, "ward: environments %s\n", strings.Join(names, ", "))
 	fmt.Fprintf(g.stderr, "ward: %s; export WARD_ADDR=%s\n", tokenNote, addr)
 	return serve(ctx, o, v, ln, logger)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // removeDevData removes a temporary data directory, unseal key included.
