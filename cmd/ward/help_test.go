@@ -33,11 +33,10 @@ func TestEveryCommandHasExamples(t *testing.T) {
 	}
 }
 
-// noResult are the commands that print no result of their own: a server,
-// a filter or a child's output, a help text, a completion script, a report
-// with its own formats.
+// noResult are the commands that print no result of their own: a help
+// text, a completion script, a server's log, a filter's output.
 var noResult = map[string]bool{
-	"ward": true, "ward help": true, "ward completion": true,
+	"ward help": true, "ward completion": true,
 	"ward dev": true, "ward server": true,
 	"ward mask": true, // a filter: stdin to stdout
 }
