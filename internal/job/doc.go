@@ -1,4 +1,4 @@
-// Package run is the supervising half of ward run: it prepares a child
+// Package job is the supervising half of ward run: it prepares a child
 // process's environment and secret files, starts the child in its own
 // process group, forwards signals to it, streams its output through the
 // masker and reports its exit code. Fetching and checking the secrets is the
@@ -6,11 +6,11 @@
 //
 // A caller needs four calls, in this order:
 //
-//	run.Harden()                                    // no core dump, not ptrace-able by others
-//	dir, err := run.NewSecretsDir(run.Config{})     // when files are declared; removes stale ones
+//	job.Harden()                                    // no core dump, not ptrace-able by others
+//	dir, err := job.NewSecretsDir(job.Config{})     // when files are declared; removes stale ones
 //	defer dir.Remove()
 //	dir.Write(res.Files)
-//	code, err := run.Supervise(run.Child{Args: args, Env: run.ChildEnv(os.Environ(), res, dir.Path), ...})
+//	code, err := job.Supervise(job.Child{Args: args, Env: job.ChildEnv(os.Environ(), res, dir.Path), ...})
 //
 // # The secrets directory
 //
@@ -45,4 +45,4 @@
 // or 128+N when signal N ended it.
 //
 // No secret value is ever put in argv, of ward or of the child.
-package run
+package job

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package run
+package job
 
 // setNonDumpable does nothing here: the core limit of 0 is what keeps
 // secrets out of core files.
