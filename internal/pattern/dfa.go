@@ -159,7 +159,23 @@ func determinize(n *nfa, start int) (*DFA, error) {
 		}
 		d.States[i].Trans = trans
 	}
+	d.prune()
 	return d, nil
+}
+
+// prune drops the moves into states from which no match can follow, so
+// that a matcher stops at the first code point that rules a match out.
+func (d *DFA) prune() {
+	dist := d.distances()
+	for i := range d.States {
+		live := d.States[i].Trans[:0]
+		for _, t := range d.States[i].Trans {
+			if dist[t.Next] >= 0 {
+				live = append(live, t)
+			}
+		}
+		d.States[i].Trans = live
+	}
 }
 
 func inRanges(ranges []rune, r rune) bool {
