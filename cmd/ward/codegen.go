@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -67,7 +66,7 @@ DIR/secrets.go (Go, package --package) or DIR/secrets.rs (Rust: add
 	cmd.Flags().StringVar(&o.lang, "lang", "", "the loader's language: go or rust")
 	manifestFlag(cmd, &o.manifest)
 	cmd.Flags().StringVar(&o.component, "component", "", "the component (may be left out when the manifest has one)")
-	cmd.Flags().StringVar(&o.typesDir, "types", defaultPlanDir, "the ward/ directory whose types/ holds custom types")
+	typesDirFlag(cmd, &o.typesDir)
 	cmd.Flags().StringVarP(&o.out, "out", "o", "", "write DIR/secrets.go or DIR/secrets.rs instead of stdout")
 	cmd.Flags().StringVar(&o.pkg, "package", "secrets", "the Go package name")
 	return cmd
@@ -86,11 +85,7 @@ func runCodegen(_ context.Context, g *globals, o *codegenOpts) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	dir := o.typesDir
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) && dir == defaultPlanDir {
-		dir = "" // no ward/ directory here: the built-in types only
-	}
-	src, err := codegen.Generate(codegen.Options{Lang: lang, Component: c, Types: codegen.DirTypes(dir), Package: o.pkg, Manifest: filepath.ToSlash(o.manifest)})
+	src, err := codegen.Generate(codegen.Options{Lang: lang, Component: c, Types: typeSource(o.typesDir), Package: o.pkg, Manifest: filepath.ToSlash(o.manifest)})
 	var ue *codegen.UnsupportedError
 	switch {
 	case errors.As(err, &ue):

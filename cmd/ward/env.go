@@ -85,6 +85,7 @@ environment of the same name starts empty and old tokens stay dead.`,
 	}
 	del.Flags().BoolVar(&yes, "yes", false, "confirm the deletion")
 	cmd.AddCommand(list, create, del, newEnvRulesCmd(g))
+	cmd.AddCommand(newEnvSeedCmd(g))
 	return cmd
 }
 
