@@ -303,12 +303,17 @@ func (s *Schema) Kind() string {
 	return ""
 }
 
-// describe is a schema's rules in a few words, for comments.
+// describe is a schema's kind and rules in a few words, for comments.
 func (s *Schema) describe() string {
-	var parts []string
 	if k := s.Kind(); k != "" {
-		parts = append(parts, k)
+		return strings.TrimSuffix(k+"; "+s.Rules(), "; ")
 	}
+	return s.Rules()
+}
+
+// Rules is a schema's rules in a few words, for comments and docs.
+func (s *Schema) Rules() string {
+	var parts []string
 	if s.MinLength >= 0 || s.MaxLength >= 0 {
 		parts = append(parts, fmt.Sprintf("length %s..%s", intOr(s.MinLength), intOr(s.MaxLength)))
 	}
