@@ -115,6 +115,7 @@ func conformanceComponent(typeNames []string) *manifest.Component {
 		manifest.EnvVar{Name: "DB_PORT", From: "payments/db", Field: "port", Type: "postgres"},
 		manifest.EnvVar{Name: "DB_HOST", From: "payments/db", Field: "host", Type: "postgres"},
 		manifest.EnvVar{Name: "SENTRY_DSN", From: "shared/sentry", Field: "dsn", Optional: true},
+		manifest.EnvVar{Name: "PIN", From: "x/pin", Field: "pin", Type: "pin-code", Optional: true}, // a type read by field only
 	)
 	c.Files = append(c.Files, manifest.File{Path: "db/password", From: "payments/db", Field: "password", Type: "postgres"})
 	return c
@@ -122,6 +123,9 @@ func conformanceComponent(typeNames []string) *manifest.Component {
 
 func source(schemas map[string][]byte) TypeSource {
 	return func(name string) ([]byte, error) {
+		if name == "pin-code" {
+			return []byte(`{"type":"object","properties":{"pin":{"type":"string","pattern":"^[0-9]{4}$"}}}`), nil
+		}
 		if s, ok := schemas[name]; ok {
 			return s, nil
 		}

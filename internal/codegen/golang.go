@@ -130,7 +130,7 @@ func (m *model) golang() ([]byte, error) {
 		w("\t\t}\n\t}\n")
 	}
 	w("\tif len(src.errs) > 0 {\n\t\treturn nil, errors.Join(src.errs...)\n\t}\n\treturn &s, nil\n}\n\n")
-	for _, t := range m.types {
+	for _, t := range m.schemas {
 		w("var wardType%s = %s\n\n", goName(words(t.Name)), goSchema(t.Schema, ""))
 	}
 	b.WriteString(goRuntime)

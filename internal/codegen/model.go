@@ -55,6 +55,7 @@ type model struct {
 	opts    Options
 	entries []entry
 	types   []*typeDef // the types read whole, by name
+	schemas []*typeDef // every type an entry names, by name
 }
 
 type typeDef struct {
@@ -86,6 +87,8 @@ func build(opts Options) (*model, error) {
 			}
 		}
 		schemas[name] = s
+		m.schemas = append(m.schemas, &typeDef{Name: name, Schema: s})
+		slices.SortFunc(m.schemas, func(a, b *typeDef) int { return strings.Compare(a.Name, b.Name) })
 		return s, nil
 	}
 	c := opts.Component

@@ -77,7 +77,7 @@ func (m *model) rust() ([]byte, error) {
 		}
 	}
 	w("        })\n    }\n}\n\n")
-	for _, t := range m.types {
+	for _, t := range m.schemas {
 		s, err := rw.schema(t.Schema)
 		if err != nil {
 			return nil, err
