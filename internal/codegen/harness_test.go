@@ -187,10 +187,15 @@ func buildRustHarness(t *testing.T, src []byte, typeNames []string) *harness {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	cmd := exec.Command(rc, "--edition", "2021", "-D", "warnings", "-o", bin, "main.rs")
+	cmd := exec.Command(rc, "--edition", "2021", "-o", bin, "main.rs")
 	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		t.Fatalf("rustc of the generated Rust loader: %v\n%s", err, out)
+	}
+	if bytes.Contains(out, []byte("warning")) {
+		// Lints change between compilers: report, do not fail.
+		t.Logf("rustc warns about the generated loader:\n%s", out)
 	}
 	return &harness{bin: bin}
 }

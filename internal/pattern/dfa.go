@@ -122,10 +122,19 @@ func determinize(n *nfa, start int) (*DFA, error) {
 	}
 	first, _ := get(subset{set: n.closure([]int{start}, true, false), begin: true})
 	d.Start = first
+	work := 0
 	for i := 0; i < len(queue); i++ {
 		s := queue[i]
 		if d.States[i].AcceptNow {
 			continue // a matcher stops here
+		}
+		// Bound the construction's work, not only its size: a search for
+		// a large class repeated many times is slow to build.
+		for _, x := range s.set {
+			work += 1 + len(n.states[x].ranges)
+		}
+		if work > MaxWork {
+			return nil, &UnsupportedError{n.pattern, "the pattern is too complex to turn into an automaton (large character classes repeated many times); anchor it with ^ or use smaller repetition counts"}
 		}
 		// Split the code points at every boundary of the set's ranges.
 		cuts := []rune{0, unicode.MaxRune + 1}
@@ -138,18 +147,35 @@ func determinize(n *nfa, start int) (*DFA, error) {
 		}
 		slices.Sort(cuts)
 		cuts = slices.Compact(cuts)
-		var trans []Range
-		for j := 0; j+1 < len(cuts); j++ {
-			lo, hi := cuts[j], cuts[j+1]-1
-			next := []int{start}
-			for _, x := range s.set {
-				if st := n.states[x]; st.kind == nChar && inRanges(st.ranges, lo) {
-					next = append(next, st.out[0])
+		// Each elementary interval's next NFA states, range by range.
+		targets := make([][]int, len(cuts)-1)
+		for _, x := range s.set {
+			st := n.states[x]
+			if st.kind != nChar {
+				continue
+			}
+			for k := 0; k+1 < len(st.ranges); k += 2 {
+				j, _ := slices.BinarySearch(cuts, st.ranges[k])
+				for ; j+1 < len(cuts) && cuts[j] <= st.ranges[k+1]; j++ {
+					targets[j] = append(targets[j], st.out[0])
 				}
 			}
-			to, err := get(subset{set: n.closure(next, false, false)})
-			if err != nil {
-				return nil, err
+		}
+		var trans []Range
+		memo := map[string]int{}
+		for j := 0; j+1 < len(cuts); j++ {
+			lo, hi := cuts[j], cuts[j+1]-1
+			next := append([]int{start}, targets[j]...)
+			slices.Sort(next)
+			next = slices.Compact(next)
+			key := fmt.Sprint(next)
+			to, ok := memo[key]
+			if !ok {
+				var err error
+				if to, err = get(subset{set: n.closure(next, false, false)}); err != nil {
+					return nil, err
+				}
+				memo[key] = to
 			}
 			if k := len(trans); k > 0 && trans[k-1].Next == to && trans[k-1].Hi+1 == lo {
 				trans[k-1].Hi = hi
@@ -176,15 +202,6 @@ func (d *DFA) prune() {
 		}
 		d.States[i].Trans = live
 	}
-}
-
-func inRanges(ranges []rune, r rune) bool {
-	for j := 0; j+1 < len(ranges); j += 2 {
-		if ranges[j] <= r && r <= ranges[j+1] {
-			return true
-		}
-	}
-	return false
 }
 
 // Step returns the state after code point r from state s, or -1.

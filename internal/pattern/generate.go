@@ -11,20 +11,29 @@ var ErrNoMatch = errors.New("no value matches the pattern")
 // distances returns, for each state, the fewest code points that lead to
 // a match (-1: none does).
 func (d *DFA) distances() []int {
+	// A breadth-first search backwards from the accepting states.
+	back := make([][]int, len(d.States))
 	dist := make([]int, len(d.States))
+	var queue []int
 	for i, s := range d.States {
 		dist[i] = -1
 		if s.AcceptAtEnd {
 			dist[i] = 0
+			queue = append(queue, i)
+		}
+		for j, t := range s.Trans {
+			if j == 0 || s.Trans[j-1].Next != t.Next {
+				back[t.Next] = append(back[t.Next], i)
+			}
 		}
 	}
-	for changed := true; changed; {
-		changed = false
-		for i, s := range d.States {
-			for _, t := range s.Trans {
-				if dt := dist[t.Next]; dt >= 0 && (dist[i] < 0 || dt+1 < dist[i]) {
-					dist[i], changed = dt+1, true
-				}
+	for len(queue) > 0 {
+		x := queue[0]
+		queue = queue[1:]
+		for _, p := range back[x] {
+			if dist[p] < 0 {
+				dist[p] = dist[x] + 1
+				queue = append(queue, p)
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 const (
 	MaxNFAStates = 20000
 	MaxStates    = 4000 // DFA states
+	MaxWork      = 4_000_000 // NFA states and ranges visited while building
 )
 
 // UnsupportedError is a pattern Compile refuses, and why.
