@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -21,6 +23,7 @@ type codegenOpts struct {
 	typesDir  string
 	out       string
 	pkg       string
+	check     bool
 }
 
 func newCodegenCmd(g *globals) *cobra.Command {
@@ -54,10 +57,13 @@ Rust: Debug, Display); Reveal()/reveal() returns them.
 
 Without -o the source goes to stdout; with -o DIR it is written to
 DIR/secrets.go (Go, package --package) or DIR/secrets.rs (Rust: add
-'mod secrets;' to main.rs).`,
+'mod secrets;' to main.rs). With --check and -o, nothing is written: ward
+codegen exits 1 when the file there differs from what it would write, for
+a CI step after the manifest or a type changes.`,
 		Example: `  ward codegen --lang go --component api -o internal/secrets
   ward codegen --lang rust --component worker -o src        # then: mod secrets;
-  ward codegen --lang go --component api --types deploy/ward -f deploy/ward.yaml`,
+  ward codegen --lang go --component api --types deploy/ward -f deploy/ward.yaml
+  ward codegen --lang go --component api -o internal/secrets --check   # in CI: is it current?`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCodegen(cmd.Context(), g, o)
@@ -69,6 +75,7 @@ DIR/secrets.go (Go, package --package) or DIR/secrets.rs (Rust: add
 	typesDirFlag(cmd, &o.typesDir)
 	cmd.Flags().StringVarP(&o.out, "out", "o", "", "write DIR/secrets.go or DIR/secrets.rs instead of stdout")
 	cmd.Flags().StringVar(&o.pkg, "package", "secrets", "the Go package name")
+	cmd.Flags().BoolVar(&o.check, "check", false, "with -o: write nothing; exit 1 if the loader there is stale")
 	return cmd
 }
 
@@ -96,6 +103,9 @@ func runCodegen(_ context.Context, g *globals, o *codegenOpts) error {
 		return err
 	}
 	if o.out == "" {
+		if o.check {
+			return usagef("--check compares with the loader in -o DIR: name it")
+		}
 		_, err := g.stdout.Write(src)
 		return err
 	}
@@ -103,10 +113,22 @@ func runCodegen(_ context.Context, g *globals, o *codegenOpts) error {
 	if lang == codegen.Rust {
 		name = "secrets.rs"
 	}
+	path := filepath.Join(o.out, name)
+	if o.check {
+		have, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if !bytes.Equal(have, src) {
+			fmt.Fprintf(g.stderr, "ward: %s is stale: it is not what ward codegen writes for component %s now\nhint: regenerate it: ward codegen --lang %s --component %s -f %s -o %s\n", path, c.Name, lang, c.Name, o.manifest, o.out)
+			return &exitError{Code: exitFailure}
+		}
+		fmt.Fprintf(g.stdout, "%s is current\n", path)
+		return nil
+	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
-	path := filepath.Join(o.out, name)
 	if err := os.WriteFile(path, src, 0o644); err != nil {
 		return err
 	}

@@ -53,14 +53,14 @@ func (p *page) markdown() []byte {
 		}
 		switch bl := bl.(type) {
 		case heading:
-			fmt.Fprintf(&b, "%s %s\n", strings.Repeat("#", bl.level), oneLine(bl.text))
+			fmt.Fprintf(&b, "%s %s\n", strings.Repeat("#", bl.level), mdText(oneLine(bl.text)))
 		case para:
-			fmt.Fprintf(&b, "%s\n", bl)
+			fmt.Fprintf(&b, "%s\n", mdText(string(bl)))
 		case table:
 			row := func(cells []string) {
 				esc := make([]string, len(cells))
 				for i, c := range cells {
-					esc[i] = strings.ReplaceAll(oneLine(c), "|", `\|`)
+					esc[i] = strings.ReplaceAll(mdText(oneLine(c)), "|", `\|`)
 				}
 				fmt.Fprintf(&b, "| %s |\n", strings.Join(esc, " | "))
 			}
@@ -71,7 +71,7 @@ func (p *page) markdown() []byte {
 			}
 		case list:
 			for _, it := range bl {
-				fmt.Fprintf(&b, "- %s\n", oneLine(it))
+				fmt.Fprintf(&b, "- %s\n", mdText(oneLine(it)))
 			}
 		}
 	}
@@ -168,3 +168,13 @@ func anchor(s string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// mdText keeps markup in declarations from rendering as HTML in a Markdown
+// viewer: < outside code spans becomes &lt;.
+func mdText(s string) string {
+	parts := strings.Split(s, "`")
+	for i := 0; i < len(parts); i += 2 {
+		parts[i] = strings.ReplaceAll(parts[i], "<", "&lt;")
+	}
+	return strings.Join(parts, "`")
+}

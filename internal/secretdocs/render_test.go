@@ -83,6 +83,9 @@ func TestWhatAnEngineerNeeds(t *testing.T) {
 			t.Errorf("prod.md lacks %q", want)
 		}
 	}
+	if strings.Contains(prod, "<b>") {
+		t.Error("prod.md lets a description's markup through")
+	}
 	h := string(pages["prod.html"])
 	if strings.Contains(h, "<b>Not</b>") || !strings.Contains(h, "&lt;b&gt;Not&lt;/b&gt;") {
 		t.Error("prod.html does not escape a description's markup")
