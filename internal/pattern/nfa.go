@@ -9,7 +9,7 @@ import (
 // Limits on what Compile builds.
 const (
 	MaxNFAStates = 20000
-	MaxStates    = 4000 // DFA states
+	MaxStates    = 4000      // DFA states
 	MaxWork      = 4_000_000 // NFA states and ranges visited while building
 )
 
