@@ -116,6 +116,7 @@ func conformanceComponent(typeNames []string) *manifest.Component {
 		manifest.EnvVar{Name: "DB_HOST", From: "payments/db", Field: "host", Type: "postgres"},
 		manifest.EnvVar{Name: "SENTRY_DSN", From: "shared/sentry", Field: "dsn", Optional: true},
 		manifest.EnvVar{Name: "PIN", From: "x/pin", Field: "pin", Type: "pin-code", Optional: true}, // a type read by field only
+		manifest.EnvVar{Name: "RESERVED", From: "x/reserved", Type: "secret", Optional: true},       // a type named like the loader's own
 	)
 	c.Files = append(c.Files, manifest.File{Path: "db/password", From: "payments/db", Field: "password", Type: "postgres"})
 	return c
@@ -123,8 +124,11 @@ func conformanceComponent(typeNames []string) *manifest.Component {
 
 func source(schemas map[string][]byte) TypeSource {
 	return func(name string) ([]byte, error) {
-		if name == "pin-code" {
+		switch name {
+		case "pin-code":
 			return []byte(`{"type":"object","properties":{"pin":{"type":"string","pattern":"^[0-9]{4}$"}}}`), nil
+		case "secret":
+			return []byte(`{"type":"object","properties":{"error":{"type":"string"}}}`), nil
 		}
 		if s, ok := schemas[name]; ok {
 			return s, nil

@@ -105,7 +105,7 @@ func (m *model) golang() ([]byte, error) {
 		var value string
 		switch e.Kind {
 		case "object":
-			w("\t\tv, err := parse%s(text)\n", goName(words(e.TypeName)))
+			w("\t\tv, err := parse%s(text)\n", goTypeName(e.TypeName))
 			value = "v"
 		case "json":
 			w("\t\t_, err := wardDecodeObject(text, &wardSchema{minLen: -1, maxLen: -1})\n")
@@ -113,7 +113,7 @@ func (m *model) golang() ([]byte, error) {
 		default:
 			schema := "nil"
 			if e.Schema != nil {
-				schema = fmt.Sprintf("wardType%s.prop(%q)", goName(words(e.TypeName)), e.Field)
+				schema = fmt.Sprintf("wardType%s.prop(%q)", goTypeName(e.TypeName), e.Field)
 			}
 			w("\t\tv, err := wardDecodeField(text, %q, %s)\n", e.Kind, schema)
 			value = goConv[e.Kind] + "(v)"
@@ -131,7 +131,7 @@ func (m *model) golang() ([]byte, error) {
 	}
 	w("\tif len(src.errs) > 0 {\n\t\treturn nil, errors.Join(src.errs...)\n\t}\n\treturn &s, nil\n}\n\n")
 	for _, t := range m.schemas {
-		w("var wardType%s = %s\n\n", goName(words(t.Name)), goSchema(t.Schema, ""))
+		w("var wardType%s = %s\n\n", goTypeName(t.Name), goSchema(t.Schema, ""))
 	}
 	b.WriteString(goRuntime)
 	b.WriteString(goFormatsRuntime)
@@ -154,7 +154,7 @@ func (m *model) goFieldType(e entry) string {
 	t := ""
 	switch {
 	case e.Kind == "object":
-		t = goName(words(e.TypeName))
+		t = goTypeName(e.TypeName)
 	case e.Sensitive:
 		t = "Secret[" + m.goValueType(e) + "]"
 	default:
@@ -167,7 +167,7 @@ func (m *model) goFieldType(e entry) string {
 }
 
 func (m *model) goType(b *bytes.Buffer, t *typeDef) {
-	name := goName(words(t.Name))
+	name := goTypeName(t.Name)
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	w("// %s is a secret of type %s.\ntype %s struct {\n", name, t.Name, name)
 	for _, p := range t.Schema.Props {

@@ -90,7 +90,7 @@ func buildGoHarness(t *testing.T, src []byte, typeNames []string) *harness {
 	write(t, filepath.Join(dir, "secrets", "secrets.go"), string(src))
 	var parsers strings.Builder
 	for _, n := range typeNames {
-		fmt.Fprintf(&parsers, "\t%q: func(s string) error { _, err := secrets.Parse%s(s); return err },\n", n, goName(words(n)))
+		fmt.Fprintf(&parsers, "\t%q: func(s string) error { _, err := secrets.Parse%s(s); return err },\n", n, goTypeName(n))
 	}
 	write(t, filepath.Join(dir, "main.go"), strings.Replace(goHarnessMain, "PARSERS", parsers.String(), 1))
 	bin := filepath.Join(dir, "harness")

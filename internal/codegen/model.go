@@ -255,13 +255,36 @@ func rustName(ws []string) string {
 	return n
 }
 
+// The loaders' own type names, which a secret type's must not take.
+var (
+	goReserved   = map[string]bool{"Secret": true, "Secrets": true, "Error": true}
+	rustReserved = map[string]bool{"Secret": true, "Secrets": true, "Error": true, "Problem": true, "Schema": true, "Dfa": true, "Json": true, "Dec": true, "Parser": true, "Source": true}
+)
+
+// goTypeName is a type's name as a Go type: APIToken; PasswordType for
+// a type that would take a name of the loader's own.
+func goTypeName(name string) string {
+	n := goName(words(name))
+	if goReserved[n] {
+		n += "Type"
+	}
+	return n
+}
+
 // rustTypeName is a type's name as a Rust type: ApiToken.
 func rustTypeName(name string) string {
 	var b strings.Builder
 	for _, w := range words(name) {
 		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
 	}
-	return b.String()
+	n := b.String()
+	if n == "" || unicode.IsDigit(rune(n[0])) {
+		n = "T" + n
+	}
+	if rustReserved[n] {
+		n += "Type"
+	}
+	return n
 }
 
 // uniqueNames fails when two entries get one identifier.
