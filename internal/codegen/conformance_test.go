@@ -168,10 +168,29 @@ func TestConformance(t *testing.T) {
 		}
 	})
 
+	// The oracle for mutated secrets: the server's verdict.
+	compiled := map[string]*types.Type{}
+	for _, f := range files {
+		typ, err := types.Compile(f.Type, schemas[f.Type])
+		if err != nil {
+			t.Fatal(err)
+		}
+		compiled[f.Type] = typ
+	}
+	serverSays := func(typ, raw string) (bool, []types.Problem) {
+		err := compiled[typ].ValidateJSON("conformance", typ, []byte(raw))
+		var ve *types.ValidationError
+		if errors.As(err, &ve) {
+			return false, ve.Problems
+		}
+		return err == nil, nil
+	}
+
 	judgeAll := func(t *testing.T, lang string, h *harness, typeNames []string) {
 		var cases []judgeCase
 		var names []string
 		var want []vector
+		nVectors := 0
 		for _, f := range files {
 			if !slices.Contains(typeNames, f.Type) {
 				continue
@@ -180,11 +199,37 @@ func TestConformance(t *testing.T) {
 				cases = append(cases, judgeCase{f.Type, v.raw()})
 				names = append(names, f.Type+"/"+v.Name)
 				want = append(want, v)
+				nVectors++
+			}
+		}
+		for _, f := range files {
+			if !slices.Contains(typeNames, f.Type) {
+				continue
+			}
+			for _, v := range f.Vectors {
+				if !v.Valid || v.Text != nil {
+					continue
+				}
+				for i, m := range mutations(v.Secret) {
+					cases = append(cases, judgeCase{f.Type, m})
+					names = append(names, fmt.Sprintf("%s/%s (mutation %d: %s)", f.Type, v.Name, i, m))
+					want = append(want, vector{Valid: true, Secret: json.RawMessage(m), Name: "mutation"})
+				}
 			}
 		}
 		got := h.judge(t, cases)
 		for i, v := range want {
 			g := got[i]
+			if v.Name == "mutation" {
+				ok, probs := serverSays(cases[i].typ, cases[i].raw)
+				switch {
+				case ok != g.ok:
+					t.Errorf("%s: the server says valid=%v, the %s loader valid=%v (field %q rule %q)", names[i], ok, lang, g.ok, g.field, g.rule)
+				case !ok && !slices.ContainsFunc(probs, func(p types.Problem) bool { return p.Field == g.field && p.Rule == g.rule }):
+					t.Errorf("%s: the %s loader says field %q rule %q; the server's problems are %v", names[i], lang, g.field, g.rule, probs)
+				}
+				continue
+			}
 			switch {
 			case v.Valid && !g.ok:
 				t.Errorf("vector %s: the %s loader refuses a valid secret (field %q rule %q)", names[i], lang, g.field, g.rule)
@@ -194,7 +239,7 @@ func TestConformance(t *testing.T) {
 				t.Errorf("vector %s: the %s loader says field %q rule %q, want field %q rule %q", names[i], lang, g.field, g.rule, v.Field, v.Rule)
 			}
 		}
-		t.Logf("%s loader: %d vectors over %d types", lang, len(cases), len(typeNames))
+		t.Logf("%s loader: %d vectors and %d mutations over %d types", lang, nVectors, len(cases)-nVectors, len(typeNames))
 	}
 
 	t.Run("go", func(t *testing.T) {
