@@ -126,6 +126,7 @@ func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
 	}
 	res := c.Resolve(fetched, g.now())
 	res.Wipe() // check needs the issues only
+	withSyntheticIssues(res, o.env, c, fetched)
 	rep := newCheckReport(o.env, c, res)
 	if o.format == formatJSON {
 		// Hints hold "<": keep them readable rather than HTML-safe.
@@ -235,6 +236,8 @@ func checkHint(env string, is manifest.Issue) string {
 			field = "FIELD"
 		}
 		return fmt.Sprintf("ward kv patch --env %s %s %s=@FILE ('ward type read %s' shows the rules)", env, p, field, is.Type)
+	case manifest.IssueSynthetic:
+		return fmt.Sprintf("write the real value (ward kv put --env %s %s < value.json), then clear the mark: ward kv metadata put --env %s %s synthetic=", env, p, env, p)
 	case manifest.IssueNotUsable:
 		return fmt.Sprintf("deliver it as a file (files: in the manifest), or remove the NUL byte: ward kv patch --env %s %s < patch.json", env, p)
 	}

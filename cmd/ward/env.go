@@ -28,7 +28,7 @@ environment of the same name starts empty and old tokens stay dead.
   ward env use staging              # --env staging for commands run here
   ward env current`,
 	}
-	cmd.AddCommand(newEnvListCmd(g), newEnvCreateCmd(g), newEnvDeleteCmd(g), newEnvUseCmd(g), newEnvCurrentCmd(g), newEnvRulesCmd(g))
+	cmd.AddCommand(newEnvListCmd(g), newEnvCreateCmd(g), newEnvDeleteCmd(g), newEnvUseCmd(g), newEnvCurrentCmd(g), newEnvRulesCmd(g), newEnvSeedCmd(g))
 	return cmd
 }
 
