@@ -120,6 +120,9 @@ var (
 	// ErrExpired: the lease has ended (expired or being revoked), so it
 	// cannot be renewed.
 	ErrExpired = errors.New("lease has expired")
+	// ErrMaybeCreated is wrapped by a create function's error when the
+	// credential may exist although create failed.
+	ErrMaybeCreated = errors.New("the credential may have been created")
 	// ErrQuota is wrapped by *QuotaError.
 	ErrQuota = errors.New("lease quota exceeded")
 	// ErrRevokeFailed is wrapped by *RevokeError.

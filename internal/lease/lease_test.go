@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -475,5 +476,24 @@ func TestRunUsesTheClock(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not revoke the lease at its expiry")
+	}
+}
+
+func TestMaybeCreatedIsRevoked(t *testing.T) {
+	f := newFixture(t)
+	var id string
+	_, _, err := f.m.Issue(ctx, req(staging, "app", "tokA"), func(_ context.Context, l *lease.Lease) error {
+		id = l.ID
+		return fmt.Errorf("commit: connection reset: %w", lease.ErrMaybeCreated)
+	})
+	if !errors.Is(err, lease.ErrMaybeCreated) {
+		t.Fatalf("Issue: %v", err)
+	}
+	if ls, _ := f.m.Failed(ctx, root); len(ls) != 1 || ls[0].ID != id {
+		t.Fatalf("Failed = %v, want the uncertain lease kept", ls)
+	}
+	f.clock.Advance(time.Second)
+	if n := f.tick(); n != 1 || f.rev.count(id) != 1 {
+		t.Fatalf("uncertain credential not revoked at the first retry (%d)", n)
 	}
 }

@@ -32,7 +32,7 @@ type Config struct {
 	// with each environment's key. The Manager must be the only writer
 	// there.
 	Storage storage.Backend
-	// Revokers by Lease.Kind.
+	// Revokers by Lease.Kind; Register adds more.
 	Revokers map[string]Revoker
 	// MaxPerToken and MaxPerIdentity cap live leases; 0 means the
 	// defaults (1,000), negative means no cap.
@@ -73,6 +73,9 @@ type entry struct {
 // Manager keeps the leases. It is safe for concurrent use.
 type Manager struct {
 	cfg Config
+
+	revMu    sync.RWMutex
+	revokers map[string]Revoker // guarded by revMu; by Lease.Kind
 
 	mu         sync.Mutex
 	leases     map[string]*entry              // guarded by mu; by lease id
@@ -115,8 +118,13 @@ func New(cfg Config) *Manager {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	revokers := map[string]Revoker{}
+	for k, r := range cfg.Revokers {
+		revokers[k] = r
+	}
 	return &Manager{
 		cfg:        cfg,
+		revokers:   revokers,
 		leases:     map[string]*entry{},
 		byToken:    map[string]map[string]struct{}{},
 		byIdentity: map[string]map[string]struct{}{},
@@ -151,7 +159,10 @@ func leaseKey(l *Lease) string { return recordKey(l.EnvID, strings.TrimPrefix(l.
 // Issue makes a lease for req, then calls create, which makes the
 // credential. The lease's record is stored before create runs; if create
 // fails, the record is deleted again and create's error returned. create
-// must leave nothing behind when it fails. Issue returns the lease and any
+// must leave nothing behind when it fails, or, when it cannot know (the
+// connection broke during a commit), return an error wrapping
+// ErrMaybeCreated: the lease is then kept as a failed revocation, revoked
+// at its first retry (after Config.RetryBase) and until that succeeds. Issue returns the lease and any
 // warnings (a capped TTL).
 func (m *Manager) Issue(ctx context.Context, req Request, create func(ctx context.Context, l *Lease) error) (*Lease, []string, error) {
 	l, warnings, err := m.newLease(req)
@@ -166,6 +177,12 @@ func (m *Manager) Issue(ctx context.Context, req Request, create func(ctx contex
 		return nil, nil, fmt.Errorf("storing lease %q: %w", l.ID, err)
 	}
 	if err := create(ctx, l.clone()); err != nil {
+		if errors.Is(err, ErrMaybeCreated) {
+			// The credential may exist: keep the record and revoke it now,
+			// retrying until that succeeds.
+			m.fail(l.ID, err)
+			return nil, nil, err
+		}
 		if derr := m.cfg.Storage.Delete(context.WithoutCancel(ctx), leaseKey(l)); derr != nil {
 			// The record stays; revoking it is harmless (Revoke is
 			// idempotent) and removes it.
@@ -194,12 +211,26 @@ func (m *Manager) Issue(ctx context.Context, req Request, create func(ctx contex
 	return l.clone(), warnings, nil
 }
 
+// Register adds (or replaces) the Revoker of leases of kind. An engine
+// that needs the Manager to be built registers itself after it.
+func (m *Manager) Register(kind string, r Revoker) {
+	m.revMu.Lock()
+	defer m.revMu.Unlock()
+	m.revokers[kind] = r
+}
+
+func (m *Manager) revoker(kind string) Revoker {
+	m.revMu.RLock()
+	defer m.revMu.RUnlock()
+	return m.revokers[kind]
+}
+
 // newLease checks req and builds its lease, with a fresh id.
 func (m *Manager) newLease(req Request) (*Lease, []string, error) {
 	switch {
 	case req.Env.Name == "" || req.Env.ID == "" || strings.Contains(req.Env.Name, "/") || strings.Contains(req.Env.ID, "/"):
 		return nil, nil, invalidf("environment %q (id %q): want a name and an id, without \"/\"", req.Env.Name, req.Env.ID)
-	case m.cfg.Revokers[req.Kind] == nil:
+	case m.revoker(req.Kind) == nil:
 		return nil, nil, invalidf("no revoker for kind %q", req.Kind)
 	case req.Token == "":
 		return nil, nil, invalidf("no token accessor")

@@ -51,7 +51,7 @@ func (m *Manager) Renew(ctx context.Context, who Caller, id string, increment ti
 	next.ExpiresAt, next.LastRenewal = want, now
 	m.mu.Unlock()
 
-	if r, ok := m.cfg.Revokers[l.Kind].(Renewer); ok {
+	if r, ok := m.revoker(l.Kind).(Renewer); ok {
 		if err := r.Renew(ctx, next.clone()); err != nil {
 			return nil, nil, fmt.Errorf("renewing lease %q: %w", id, err)
 		}

@@ -181,7 +181,7 @@ func (m *Manager) revokeAll(ctx context.Context, ls []*Lease) (int, error) {
 
 // revokeOne asks l's engine to take its credential back.
 func (m *Manager) revokeOne(ctx context.Context, l *Lease) error {
-	r := m.cfg.Revokers[l.Kind]
+	r := m.revoker(l.Kind)
 	if r == nil {
 		return fmt.Errorf("no revoker for kind %q", l.Kind)
 	}
