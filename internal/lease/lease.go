@@ -75,6 +75,14 @@ type Revoker interface {
 	Revoke(ctx context.Context, l *Lease) error
 }
 
+// BatchRevoker is what a Revoker implements as well to take back many
+// credentials at once (revoke-prefix, the expiry of many leases at one
+// time), cheaper than one by one. RevokeBatch returns one error per lease,
+// in the order of ls, each under Revoke's contract.
+type BatchRevoker interface {
+	RevokeBatch(ctx context.Context, ls []*Lease) []error
+}
+
 // Renewer is what a Revoker implements as well when the credential itself
 // has an expiry that must follow the lease's (PostgreSQL's VALID UNTIL).
 // Renew is called with the lease as it will be after the renewal; an error

@@ -497,3 +497,61 @@ func TestMaybeCreatedIsRevoked(t *testing.T) {
 		t.Fatalf("uncertain credential not revoked at the first retry (%d)", n)
 	}
 }
+
+// batchRevoker is a fakeRevoker that also takes batches, and refuses
+// lease ids in bad.
+type batchRevoker struct {
+	*fakeRevoker
+	batches []int
+	bad     map[string]bool
+}
+
+func (b *batchRevoker) RevokeBatch(ctx context.Context, ls []*lease.Lease) []error {
+	b.mu.Lock()
+	b.batches = append(b.batches, len(ls))
+	b.mu.Unlock()
+	errs := make([]error, len(ls))
+	for i, l := range ls {
+		if b.bad[l.ID] {
+			errs[i] = errDown
+			continue
+		}
+		errs[i] = b.Revoke(ctx, l)
+	}
+	return errs
+}
+
+func TestBatchRevoker(t *testing.T) {
+	br := &batchRevoker{fakeRevoker: newFakeRevoker(), bad: map[string]bool{}}
+	f := newFixture(t, func(c *lease.Config) {
+		c.Revokers = map[string]lease.Revoker{"database": br}
+		c.MaxPerToken = -1
+		c.MaxPerIdentity = -1
+	})
+	var bad *lease.Lease
+	for i := range 600 {
+		l := f.issue(req(staging, "app", "tokA"))
+		if i == 7 {
+			bad = l
+			br.bad[l.ID] = true
+		}
+	}
+	n, err := f.m.RevokePrefix(ctx, root, "staging")
+	var rerr *lease.RevokeError
+	if n != 599 || !errors.As(err, &rerr) || rerr.Failed != 1 || rerr.First != bad.ID {
+		t.Fatalf("RevokePrefix = %d, %v; want 599 and the one refused", n, err)
+	}
+	total := 0
+	for _, b := range br.batches {
+		if b > 256 {
+			t.Fatalf("a batch of %d leases, more than 256", b)
+		}
+		total += b
+	}
+	if total != 600 || len(br.batches) != 3 {
+		t.Fatalf("batches %v: want 600 leases in 3", br.batches)
+	}
+	if ls, _ := f.m.Failed(ctx, root); len(ls) != 1 || ls[0].ID != bad.ID {
+		t.Fatalf("Failed = %v", ls)
+	}
+}

@@ -115,24 +115,7 @@ func (m *Manager) revokeAll(ctx context.Context, ls []*Lease) (int, error) {
 	if len(ls) == 0 {
 		return 0, nil
 	}
-	errs := make([]error, len(ls))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(m.cfg.Concurrency, len(ls)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				errs[i] = m.revokeOne(ctx, ls[i])
-			}
-		}()
-	}
-	for i := range ls {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-
+	errs := m.runRevokers(ctx, ls)
 	var done []*Lease
 	var rerr *RevokeError
 	for i, l := range ls {
@@ -178,6 +161,64 @@ func (m *Manager) revokeAll(ctx context.Context, ls []*Lease) (int, error) {
 	}
 	return revoked, nil
 }
+
+// runRevokers asks the engines to take back ls, Config.Concurrency jobs at
+// a time: a batch of up to batchSize leases for an engine that is a
+// BatchRevoker, one lease otherwise. It returns one error per lease.
+func (m *Manager) runRevokers(ctx context.Context, ls []*Lease) []error {
+	errs := make([]error, len(ls))
+	var jobs []func()
+	byKind := map[string][]int{}
+	for i, l := range ls {
+		byKind[l.Kind] = append(byKind[l.Kind], i)
+	}
+	for kind, idx := range byKind {
+		br, ok := m.revoker(kind).(BatchRevoker)
+		if !ok {
+			for _, i := range idx {
+				jobs = append(jobs, func() { errs[i] = m.revokeOne(ctx, ls[i]) })
+			}
+			continue
+		}
+		for start := 0; start < len(idx); start += batchSize {
+			part := idx[start:min(start+batchSize, len(idx))]
+			jobs = append(jobs, func() {
+				batch := make([]*Lease, len(part))
+				for j, i := range part {
+					batch[j] = ls[i]
+				}
+				res := br.RevokeBatch(ctx, batch)
+				for j, i := range part {
+					if j < len(res) {
+						errs[i] = res[j]
+					} else {
+						errs[i] = fmt.Errorf("the %s engine returned no result for this lease", kind)
+					}
+				}
+			})
+		}
+	}
+	work := make(chan func())
+	var wg sync.WaitGroup
+	for range min(m.cfg.Concurrency, len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range work {
+				job()
+			}
+		}()
+	}
+	for _, job := range jobs {
+		work <- job
+	}
+	close(work)
+	wg.Wait()
+	return errs
+}
+
+// batchSize is the most leases one RevokeBatch call is given.
+const batchSize = 256
 
 // revokeOne asks l's engine to take its credential back.
 func (m *Manager) revokeOne(ctx context.Context, l *Lease) error {
