@@ -84,7 +84,7 @@ func (r *fakeRevoker) total() int {
 }
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	clock *leasetest.Clock
 	b     *barrier.Barrier
 	mem   *memory.Backend
@@ -93,7 +93,7 @@ type fixture struct {
 	cfg   lease.Config
 }
 
-func newFixture(t *testing.T, tune ...func(*lease.Config)) *fixture {
+func newFixture(t testing.TB, tune ...func(*lease.Config)) *fixture {
 	t.Helper()
 	b, mem := leasetest.Barrier(t, staging.ID, prod.ID)
 	f := &fixture{t: t, clock: leasetest.NewClock(t0), b: b, mem: mem, rev: newFakeRevoker()}

@@ -37,6 +37,7 @@ func (m *Manager) Renew(ctx context.Context, who Caller, id string, increment ti
 	if increment == 0 {
 		increment = l.TTL
 	}
+	increment = min(increment, m.cfg.MaxTTL) // Limit caps it anyway; this keeps now+increment from overflowing
 	var warnings []string
 	want := now.Add(increment)
 	if want.After(l.Limit) {
