@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -50,6 +51,7 @@ func main() {
 	n := flag.Int("n", 1000, "live leases revoked by each revoke-prefix round")
 	rounds := flag.Int("rounds", 3, "rounds, each measuring ward and the reference")
 	grant := flag.String("grant", "group", `"group": users join a group role holding the grants (IN ROLE); "table": each user is granted SELECT on a table`)
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the ward rounds to this file")
 	flag.Parse()
 	if *dsn == "" {
 		fail("no PostgreSQL: give -dsn or set WARD_BENCH_PG_DSN (a superuser's connection string)")
@@ -71,7 +73,15 @@ func main() {
 		refRate = append(refRate, res.Rate())
 		b.cleanRef(ctx)
 
+		if *cpuprofile != "" {
+			f, err := os.Create(*cpuprofile)
+			if err != nil {
+				fail(err.Error())
+			}
+			pprof.StartCPUProfile(f)
+		}
 		res = loadgen.Run(*clients, *dur, b.issueWard)
+		pprof.StopCPUProfile()
 		report(r, "ward issue     ", res)
 		if e := b.firstErr.Load(); e != nil {
 			fmt.Println("  first error:", e)

@@ -77,8 +77,8 @@ func (e *Engine) Creds(ctx context.Context, env lease.Env, name string, who Requ
 		Env: env, Path: "database/creds/" + name, Kind: Kind,
 		Token: who.Token, Identity: who.Identity, TokenExpires: who.TokenExpires,
 		TTL: ttl, MaxTTL: maxTTL, Renewable: true, Data: data,
-	}, func(ctx context.Context, l *lease.Lease) error {
-		return execAll(ctx, conn, name, "creation", r.CreationStatements, vars{name: user, password: password, expiration: l.ExpiresAt}, c.Password)
+	}, func(ctx context.Context, l *lease.Lease, stored func() error) error {
+		return execAll(ctx, conn, name, "creation", r.CreationStatements, vars{name: user, password: password, expiration: l.ExpiresAt}, stored, c.Password)
 	})
 	if err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ func (e *Engine) Revoke(ctx context.Context, l *lease.Lease) error {
 	if len(stmts) == 0 {
 		stmts = DefaultRevocation
 	}
-	return execAll(ctx, conn, d.Role, "revocation", stmts, vars{name: d.Username}, c.Password)
+	return execAll(ctx, conn, d.Role, "revocation", stmts, vars{name: d.Username}, nil, c.Password)
 }
 
 // Renew moves the user's expiry in the database to l.ExpiresAt
@@ -45,7 +45,7 @@ func (e *Engine) Renew(ctx context.Context, l *lease.Lease) error {
 	if len(stmts) == 0 {
 		stmts = DefaultRenew
 	}
-	return execAll(ctx, conn, d.Role, "renew", stmts, vars{name: d.Username, expiration: l.ExpiresAt}, c.Password)
+	return execAll(ctx, conn, d.Role, "renew", stmts, vars{name: d.Username, expiration: l.ExpiresAt}, nil, c.Password)
 }
 
 // leaseConn returns l's data, its config and a connection to its database.

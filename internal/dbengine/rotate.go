@@ -38,7 +38,7 @@ func (e *Engine) RotateRoot(ctx context.Context, env lease.Env, name string) err
 	if len(stmts) == 0 {
 		stmts = DefaultRootRotation
 	}
-	if err := execAll(ctx, conn, "", "root rotation", stmts, vars{name: c.Username, password: next}, c.Password); err != nil {
+	if err := execAll(ctx, conn, "", "root rotation", stmts, vars{name: c.Username, password: next}, nil, c.Password); err != nil {
 		c.PendingPassword = ""
 		if serr := e.storeConfig(context.WithoutCancel(ctx), env, name, c); serr != nil {
 			e.cfg.Logger.Warn("database config: clearing a failed rotation", "env", env.Name, "config", name, "error", serr.Error())

@@ -33,14 +33,16 @@ func (v vars) render(stmt string) string {
 	return strings.NewReplacer("{{name}}", v.name, "{{username}}", v.name, "{{password}}", v.password, "{{expiration}}", exp).Replace(stmt)
 }
 
-// execAll runs stmts, rendered with v, in one transaction on conn. A
-// statement the database refuses is a *StatementError with secrets
-// redacted. If the connection fails during the commit, the error wraps
-// lease.ErrMaybeCreated: the changes may have been made.
-func execAll(ctx context.Context, conn *pgxpool.Conn, role, which string, stmts []string, v vars, secrets ...string) error {
+// execAll runs stmts, rendered with v, in one transaction on conn, and
+// calls beforeCommit (if not nil) before it commits; an error from it
+// rolls the transaction back. A statement the database refuses is a
+// *StatementError with secrets redacted. If the connection fails during
+// the commit, the error wraps lease.ErrMaybeCreated: the changes may have
+// been made.
+func execAll(ctx context.Context, conn *pgxpool.Conn, role, which string, stmts []string, v vars, beforeCommit func() error, secrets ...string) error {
 	secrets = append(secrets, v.password)
 	for attempt := 1; ; attempt++ {
-		err := execTx(ctx, conn, role, which, stmts, v, secrets)
+		err := execTx(ctx, conn, role, which, stmts, v, beforeCommit, secrets)
 		if !concurrentlyUpdated(err) || attempt == maxAttempts {
 			return err
 		}
@@ -66,7 +68,49 @@ func concurrentlyUpdated(err error) bool {
 }
 
 // execTx is one attempt of execAll.
-func execTx(ctx context.Context, conn *pgxpool.Conn, role, which string, stmts []string, v vars, secrets []string) error {
+func execTx(ctx context.Context, conn *pgxpool.Conn, role, which string, stmts []string, v vars, beforeCommit func() error, secrets []string) error {
+	// One round trip for BEGIN and every statement, one for COMMIT: under
+	// load each round trip waits for the server to be scheduled.
+	var b strings.Builder
+	b.WriteString("BEGIN")
+	for _, s := range stmts {
+		b.WriteString(";\n")
+		b.WriteString(v.render(s))
+	}
+	pc := conn.Conn().PgConn()
+	if _, err := pc.Exec(ctx, b.String()).ReadAll(); err != nil {
+		rollback(ctx, pc)
+		var pe *pgconn.PgError
+		if errors.As(err, &pe) {
+			// Run them again one by one, to name the statement that fails.
+			return execEach(ctx, conn, role, which, stmts, v, beforeCommit, secrets)
+		}
+		return fmt.Errorf("running the %s statements of role %q: %s", which, role, Redact(err.Error(), secrets...))
+	}
+	if beforeCommit != nil {
+		if err := beforeCommit(); err != nil {
+			rollback(ctx, pc)
+			return err
+		}
+	}
+	res, err := pc.Exec(ctx, "COMMIT").ReadAll()
+	if err != nil {
+		return commitError(err, role, which, len(stmts), secrets)
+	}
+	if len(res) != 1 || res[0].CommandTag.String() != "COMMIT" {
+		return fmt.Errorf("the %s statements of role %q were rolled back at COMMIT (does a statement end the transaction itself?)", which, role)
+	}
+	return nil
+}
+
+// rollback ends a transaction that failed or is abandoned.
+func rollback(ctx context.Context, pc *pgconn.PgConn) {
+	pc.Exec(context.WithoutCancel(ctx), "ROLLBACK").ReadAll()
+}
+
+// execEach is execTx one statement per round trip, so that a failure is
+// pinned to its statement.
+func execEach(ctx context.Context, conn *pgxpool.Conn, role, which string, stmts []string, v vars, beforeCommit func() error, secrets []string) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("starting the %s statements of role %q: %s", which, role, Redact(err.Error(), secrets...))
@@ -77,14 +121,27 @@ func execTx(ctx context.Context, conn *pgxpool.Conn, role, which string, stmts [
 			return statementError(err, role, which, i+1, secrets)
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) {
-			return statementError(err, role, which, len(stmts), secrets)
+	if beforeCommit != nil {
+		if err := beforeCommit(); err != nil {
+			tx.Rollback(context.WithoutCancel(ctx))
+			return err
 		}
-		return fmt.Errorf("committing the %s statements of role %q: %s: %w", which, role, Redact(err.Error(), secrets...), lease.ErrMaybeCreated)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return commitError(err, role, which, len(stmts), secrets)
 	}
 	return nil
+}
+
+// commitError is the error of a failed COMMIT of n statements: the
+// database's refusal, or, if the connection failed, an error wrapping
+// lease.ErrMaybeCreated, since the commit may have happened.
+func commitError(err error, role, which string, n int, secrets []string) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return statementError(err, role, which, n, secrets)
+	}
+	return fmt.Errorf("committing the %s statements of role %q: %s: %w", which, role, Redact(err.Error(), secrets...), lease.ErrMaybeCreated)
 }
 
 func statementError(err error, role, which string, index int, secrets []string) error {

@@ -8,18 +8,21 @@
 //	m := lease.New(lease.Config{Storage: barrier, Revokers: map[string]lease.Revoker{"database": db}})
 //	err := m.Recover(ctx, envs)  // at unseal: load every lease, expired ones become due
 //	go m.Run(ctx)                // the expiry scheduler, until ctx ends (at seal)
-//	l, err := m.Issue(ctx, lease.Request{...}, func(ctx context.Context, l *lease.Lease) error {
-//		return createTheUser(ctx, l) // the lease is on disk before this runs
+//	l, warnings, err := m.Issue(ctx, lease.Request{...}, func(ctx context.Context, l *lease.Lease, stored func() error) error {
+//		// BEGIN; CREATE ROLE ...; then, before COMMIT:
+//		if err := stored(); err != nil { return err } // ROLLBACK
+//		return commit()
 //	})
 //
 // # Life of a lease
 //
 // Issue checks the quotas (Config.MaxPerToken, Config.MaxPerIdentity: a
-// *QuotaError, which says when to retry), writes the lease record, and only
-// then calls the engine's create function. A crash after the write leaves a
-// record that Recover finds and revokes at its expiry, so a credential is
-// never made without a lease that will take it back; a failed create
-// deletes the record again. Renew extends a renewable lease by its TTL (or
+// *QuotaError, which says when to retry), starts writing the lease record
+// and calls the engine's create function, which waits for the record to be
+// durable before it makes the credential permanent. A crash after the
+// write leaves a record that Recover finds and revokes at its expiry, so a
+// credential is never made without a lease that will take it back; a
+// failed create deletes the record again. Renew extends a renewable lease by its TTL (or
 // an increment), capped at its max TTL from issue and at the expiry of the
 // token that got it, with a warning when capped, as Vault does.
 //

@@ -131,7 +131,8 @@ func req(env lease.Env, role, token string) lease.Request {
 	}
 }
 
-func noop(context.Context, *lease.Lease) error { return nil }
+// noop is a create that makes nothing, after the lease is stored.
+func noop(_ context.Context, _ *lease.Lease, stored func() error) error { return stored() }
 
 func (f *fixture) issue(r lease.Request) *lease.Lease {
 	f.t.Helper()

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wardhq/ward/internal/lease"
+	"github.com/wardhq/ward/internal/storage"
 )
 
 var ctx = context.Background()
@@ -71,11 +73,14 @@ func TestCreateFailureLeavesNothing(t *testing.T) {
 	f := newFixture(t, func(c *lease.Config) { c.MaxPerToken = 1 })
 	boom := errors.New("creation statement 1 failed")
 	var seen *lease.Lease
-	_, _, err := f.m.Issue(ctx, req(staging, "app", "tokA"), func(_ context.Context, l *lease.Lease) error {
+	_, _, err := f.m.Issue(ctx, req(staging, "app", "tokA"), func(_ context.Context, l *lease.Lease, stored func() error) error {
 		seen = l
-		// The record is on disk before the credential is made.
+		// Once stored returns, the record is on disk.
+		if err := stored(); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := f.b.Get(ctx, "env/"+staging.ID+"/leases/"+strings.TrimPrefix(l.ID, "staging/")); err != nil {
-			t.Errorf("record not stored before create: %v", err)
+			t.Errorf("record not stored when stored() returned: %v", err)
 		}
 		return boom
 	})
@@ -132,7 +137,7 @@ func TestIssueRefusesBadRequests(t *testing.T) {
 		r := req(staging, "app", "tokA")
 		mod(&r)
 		called := false
-		_, _, err := f.m.Issue(ctx, r, func(context.Context, *lease.Lease) error { called = true; return nil })
+		_, _, err := f.m.Issue(ctx, r, func(context.Context, *lease.Lease, func() error) error { called = true; return nil })
 		if !errors.Is(err, lease.ErrInvalid) || called {
 			t.Errorf("%s: err %v, create called %v; want ErrInvalid before create", name, err, called)
 		}
@@ -447,7 +452,8 @@ func TestList(t *testing.T) {
 
 func TestRevokedWhileIssuing(t *testing.T) {
 	f := newFixture(t)
-	_, _, err := f.m.Issue(ctx, req(staging, "app", "tokA"), func(ctx context.Context, l *lease.Lease) error {
+	_, _, err := f.m.Issue(ctx, req(staging, "app", "tokA"), func(ctx context.Context, l *lease.Lease, stored func() error) error {
+		stored()
 		// The token is revoked while its credential is being made.
 		if _, err := f.m.RevokeToken(ctx, "tokA", nil); err != nil {
 			t.Error(err)
@@ -482,7 +488,8 @@ func TestRunUsesTheClock(t *testing.T) {
 func TestMaybeCreatedIsRevoked(t *testing.T) {
 	f := newFixture(t)
 	var id string
-	_, _, err := f.m.Issue(ctx, req(staging, "app", "tokA"), func(_ context.Context, l *lease.Lease) error {
+	_, _, err := f.m.Issue(ctx, req(staging, "app", "tokA"), func(_ context.Context, l *lease.Lease, stored func() error) error {
+		stored()
 		id = l.ID
 		return fmt.Errorf("commit: connection reset: %w", lease.ErrMaybeCreated)
 	})
@@ -553,5 +560,53 @@ func TestBatchRevoker(t *testing.T) {
 	}
 	if ls, _ := f.m.Failed(ctx, root); len(ls) != 1 || ls[0].ID != bad.ID {
 		t.Fatalf("Failed = %v", ls)
+	}
+}
+
+// failingPuts is a storage whose Puts fail while down is set.
+type failingPuts struct {
+	storage.Backend
+	down atomic.Bool
+}
+
+func (f *failingPuts) Put(ctx context.Context, e *storage.Entry) error {
+	if f.down.Load() {
+		return errors.New("disk full")
+	}
+	return f.Backend.Put(ctx, e)
+}
+
+func TestStorageFailureMakesNoCredential(t *testing.T) {
+	var st *failingPuts
+	f := newFixture(t, func(c *lease.Config) {
+		st = &failingPuts{Backend: c.Storage}
+		c.Storage = st
+		c.MaxPerToken = 1
+	})
+	st.down.Store(true)
+	made := false
+	_, _, err := f.m.Issue(ctx, req(staging, "app", "tokA"), func(_ context.Context, _ *lease.Lease, stored func() error) error {
+		if err := stored(); err != nil {
+			return err // undo: nothing was committed
+		}
+		made = true
+		return nil
+	})
+	if err == nil || made || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Issue with storage failing: %v (made %v)", err, made)
+	}
+	if n, failing := f.m.Counts(); n != 0 || failing != 0 {
+		t.Fatalf("%d live, %d failing after a refused issue", n, failing)
+	}
+	// A create that ignores stored and makes the credential anyway: the
+	// lease is kept in memory and the credential taken back.
+	_, _, err = f.m.Issue(ctx, req(staging, "app", "tokA"), func(context.Context, *lease.Lease, func() error) error { return nil })
+	if !errors.Is(err, lease.ErrMaybeCreated) {
+		t.Fatalf("create ignoring stored: %v", err)
+	}
+	st.down.Store(false)
+	f.clock.Advance(time.Second)
+	if n := f.tick(); n != 1 {
+		t.Fatalf("the credential made without a stored lease was not revoked (%d)", n)
 	}
 }

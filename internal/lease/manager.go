@@ -156,15 +156,21 @@ func recordKey(envID, rest string) string { return "env/" + envID + "/leases/" +
 
 func leaseKey(l *Lease) string { return recordKey(l.EnvID, strings.TrimPrefix(l.ID, l.Env+"/")) }
 
-// Issue makes a lease for req, then calls create, which makes the
-// credential. The lease's record is stored before create runs; if create
-// fails, the record is deleted again and create's error returned. create
-// must leave nothing behind when it fails, or, when it cannot know (the
-// connection broke during a commit), return an error wrapping
-// ErrMaybeCreated: the lease is then kept as a failed revocation, revoked
-// at its first retry (after Config.RetryBase) and until that succeeds. Issue returns the lease and any
-// warnings (a capped TTL).
-func (m *Manager) Issue(ctx context.Context, req Request, create func(ctx context.Context, l *Lease) error) (*Lease, []string, error) {
+// Issue makes a lease for req and calls create, which makes the
+// credential. Issue returns the lease and any warnings (a capped TTL).
+//
+// The lease's record is written while create runs, so that the storage
+// sync overlaps the engine's work: create must call stored, and see it
+// return nil, before it makes the credential permanent (before its
+// COMMIT); if stored fails, create must undo and return that error. So a
+// credential never exists without a durable lease that will take it back.
+// If create fails, the record is deleted again and create's error
+// returned. create must leave nothing behind when it fails, or, when it
+// cannot know (the connection broke during a commit), return an error
+// wrapping ErrMaybeCreated: the lease is then kept as a failed revocation,
+// revoked at its first retry (after Config.RetryBase) and until that
+// succeeds.
+func (m *Manager) Issue(ctx context.Context, req Request, create func(ctx context.Context, l *Lease, stored func() error) error) (*Lease, []string, error) {
 	l, warnings, err := m.newLease(req)
 	if err != nil {
 		return nil, nil, err
@@ -172,18 +178,36 @@ func (m *Manager) Issue(ctx context.Context, req Request, create func(ctx contex
 	if err := m.reserve(l); err != nil {
 		return nil, nil, err
 	}
-	if err := m.store(ctx, l); err != nil {
-		m.forget(l.ID)
-		return nil, nil, fmt.Errorf("storing lease %q: %w", l.ID, err)
+	done := make(chan error, 1)
+	rec := l.clone()
+	go func() { done <- m.store(ctx, rec) }()
+	var storeErr error
+	waited := false
+	stored := func() error {
+		if !waited {
+			waited = true
+			if storeErr = <-done; storeErr != nil {
+				storeErr = fmt.Errorf("storing lease %q: %w", l.ID, storeErr)
+			}
+		}
+		return storeErr
 	}
-	if err := create(ctx, l.clone()); err != nil {
+	err = create(ctx, l.clone(), stored)
+	if serr := stored(); serr != nil && err == nil {
+		// create broke its contract and made the credential without a
+		// stored lease: take it back as soon as possible.
+		err = fmt.Errorf("%w: %w", serr, ErrMaybeCreated)
+	}
+	if err != nil {
 		if errors.Is(err, ErrMaybeCreated) {
-			// The credential may exist: keep the record and revoke it now,
+			// The credential may exist: keep the lease and revoke it,
 			// retrying until that succeeds.
 			m.fail(l.ID, err)
 			return nil, nil, err
 		}
-		if derr := m.cfg.Storage.Delete(context.WithoutCancel(ctx), leaseKey(l)); derr != nil {
+		if storeErr != nil {
+			m.forget(l.ID)
+		} else if derr := m.cfg.Storage.Delete(context.WithoutCancel(ctx), leaseKey(l)); derr != nil {
 			// The record stays; revoking it is harmless (Revoke is
 			// idempotent) and removes it.
 			m.fail(l.ID, derr)
