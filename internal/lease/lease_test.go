@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -608,5 +609,71 @@ func TestStorageFailureMakesNoCredential(t *testing.T) {
 	f.clock.Advance(time.Second)
 	if n := f.tick(); n != 1 {
 		t.Fatalf("the credential made without a stored lease was not revoked (%d)", n)
+	}
+}
+
+func TestNotify(t *testing.T) {
+	var mu sync.Mutex
+	var events []string
+	f := newFixture(t, func(c *lease.Config) {
+		c.Notify = func(ev lease.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			events = append(events, fmt.Sprintf("%s %s %v", ev.Kind, ev.Lease.Token, ev.Err))
+		}
+	})
+	f.issue(req(staging, "app", "tokA"))
+	f.rev.setDown(true)
+	f.clock.Advance(time.Hour)
+	f.tick()
+	f.rev.setDown(false)
+	f.clock.Advance(time.Second)
+	f.tick()
+	want := []string{"revoke-failed tokA " + errDown.Error(), "revoked tokA <nil>"}
+	if strings.Join(events, "|") != strings.Join(want, "|") {
+		t.Fatalf("events %q, want %q", events, want)
+	}
+}
+
+// TestConcurrentUse: issuing, renewing, revoking and expiring at once keeps
+// the counts right (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	f := newFixture(t, func(c *lease.Config) { c.MaxPerToken, c.MaxPerIdentity = -1, -1 })
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok := fmt.Sprintf("tok%d", w)
+			for i := range 50 {
+				l, _, err := f.m.Issue(ctx, req(staging, "app", tok), noop)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				switch i % 3 {
+				case 0:
+					f.m.Renew(ctx, owner(l), l.ID, 0)
+				case 1:
+					f.m.Revoke(ctx, owner(l), l.ID)
+				}
+				if i%10 == 0 {
+					f.m.Tick(ctx)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	live, _ := f.m.Counts()
+	if want := 400 - f.rev.total(); live != want {
+		t.Fatalf("%d live leases, want %d (400 issued, %d revoked)", live, want, f.rev.total())
+	}
+	f.clock.Advance(5 * time.Hour)
+	f.tick()
+	if live, _ := f.m.Counts(); live != 0 || f.rev.total() != 400 {
+		t.Fatalf("after every expiry: %d live, %d revoked", live, f.rev.total())
+	}
+	if keys, _ := f.b.List(ctx, "env/"+staging.ID+"/leases/database/creds/app/"); len(keys) != 0 {
+		t.Fatalf("%d records left", len(keys))
 	}
 }

@@ -50,6 +50,33 @@ type Config struct {
 	// Rand is the source of lease ids; nil means crypto/rand.
 	Rand   io.Reader
 	Logger *slog.Logger // nil: slog.Default()
+	// Notify, if set, is told of every lease that ends and every failed
+	// revocation, so that the vault can audit what the scheduler does
+	// outside any request. It is called outside the Manager's locks, from
+	// the goroutine that revoked, and must not block for long.
+	Notify func(Event)
+}
+
+// EventKind says what happened to a lease.
+type EventKind string
+
+const (
+	EventRevoked      EventKind = "revoked"       // the credential was taken back and the lease deleted
+	EventRevokeFailed EventKind = "revoke-failed" // the engine failed; the lease is kept and retried
+)
+
+// Event is what Config.Notify is told. Lease is a copy; Err is set for
+// EventRevokeFailed and, like every revocation error, holds no secret.
+type Event struct {
+	Kind  EventKind
+	Lease *Lease
+	Err   error
+}
+
+func (m *Manager) notify(ev Event) {
+	if m.cfg.Notify != nil {
+		m.cfg.Notify(ev)
+	}
 }
 
 // state is where a lease is in its life.

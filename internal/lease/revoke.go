@@ -155,6 +155,9 @@ func (m *Manager) revokeAll(ctx context.Context, ls []*Lease) (int, error) {
 		}
 		m.mu.Unlock()
 		revoked += len(batch)
+		for _, l := range batch {
+			m.notify(Event{Kind: EventRevoked, Lease: l})
+		}
 	}
 	if rerr != nil {
 		return revoked, rerr
@@ -256,6 +259,7 @@ func (m *Manager) markFailed(ctx context.Context, l *Lease, cause error) {
 	m.due.push(f.NextAttempt, l.ID)
 	rec := e.l.clone()
 	m.mu.Unlock()
+	m.notify(Event{Kind: EventRevokeFailed, Lease: rec.clone(), Err: cause})
 	m.cfg.Logger.Warn("lease revocation failed; will retry",
 		"lease_id", l.ID, "attempts", f.Attempts, "next_attempt", f.NextAttempt, "error", msg)
 	if err := m.store(context.WithoutCancel(ctx), rec); err != nil {
