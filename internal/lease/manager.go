@@ -245,6 +245,11 @@ func (m *Manager) Issue(ctx context.Context, req Request, create func(ctx contex
 	}
 	m.mu.Lock()
 	e := m.leases[l.ID]
+	if e == nil { // Recover replaced the leases meanwhile; keep this one
+		e = &entry{l: l, state: pending}
+		m.leases[l.ID] = e
+		m.countLocked(l)
+	}
 	e.state = live
 	m.due.push(l.ExpiresAt, l.ID)
 	var doomed []*Lease
