@@ -51,6 +51,7 @@ func main() {
 	n := flag.Int("n", 1000, "live leases revoked by each revoke-prefix round")
 	rounds := flag.Int("rounds", 3, "rounds, each measuring ward and the reference")
 	grant := flag.String("grant", "group", `"group": users join a group role holding the grants (IN ROLE); "table": each user is granted SELECT on a table`)
+	scram := flag.Bool("scram", false, "password_authentication scram-sha-256: ward computes the verifier, the reference sends one too")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the ward rounds to this file")
 	flag.Parse()
 	if *dsn == "" {
@@ -60,7 +61,7 @@ func main() {
 		fail("-grant is group or table")
 	}
 	ctx := context.Background()
-	b, err := newBench(ctx, *dsn, *clients, *grant)
+	b, err := newBench(ctx, *dsn, *clients, *grant, *scram)
 	if err != nil {
 		fail(err.Error())
 	}
@@ -125,14 +126,15 @@ type bench struct {
 	grant    string
 	refStmts []string // the role's creation statements
 	suffix   string
+	scram    bool
 	refSeq   atomic.Int64
 	firstErr atomic.Value // the first error of an issue call, for the report
 }
 
-func newBench(ctx context.Context, dsn string, clients int, grant string) (*bench, error) {
+func newBench(ctx context.Context, dsn string, clients int, grant string, scram bool) (*bench, error) {
 	suffix := randHex(4)
 	// Names carry the run's suffix, so that runs never touch each other's.
-	b := &bench{superDSN: dsn, grant: grant, env: lease.Env{Name: "bench-" + suffix, ID: "benchenv"}, suffix: suffix}
+	b := &bench{superDSN: dsn, grant: grant, scram: scram, env: lease.Env{Name: "bench-" + suffix, ID: "benchenv"}, suffix: suffix}
 	b.dbName, b.admin = "dbcreds_"+suffix, "dbcreds_admin_"+suffix
 	adminPw := randHex(16)
 	for _, stmt := range []string{
@@ -177,9 +179,14 @@ func newBench(ctx context.Context, dsn string, clients int, grant string) (*benc
 	tmpl := dbURL
 	tmpl.User = nil
 	conn := strings.Replace(tmpl.String(), "postgres://", "postgres://{{username}}:{{password}}@", 1)
+	auth := dbengine.PasswordAuthPlain
+	if scram {
+		auth = dbengine.PasswordAuthSCRAM
+	}
 	err = b.engine.WriteConfig(ctx, b.env, "main", dbengine.ConnConfig{
 		PluginName: dbengine.PluginPostgreSQL, ConnectionURL: conn, AllowedRoles: []string{"app"},
 		Username: b.admin, Password: adminPw, MaxOpenConnections: clients,
+		PasswordAuthentication: auth,
 	})
 	if err != nil {
 		return nil, err
@@ -228,9 +235,19 @@ func (b *bench) refStatements(name string) []string {
 	exp := time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04:05-0700")
 	out := make([]string, len(b.refStmts))
 	for i, s := range b.refStmts {
-		out[i] = strings.NewReplacer("{{name}}", name, "{{password}}", randHex(16), "{{expiration}}", exp).Replace(s)
+		out[i] = strings.NewReplacer("{{name}}", name, "{{password}}", b.refPassword(), "{{expiration}}", exp).Replace(s)
 	}
 	return out
+}
+
+// refPassword is what the reference puts in PASSWORD '…': a password, or
+// with -scram a fixed SCRAM verifier (the reference does not compute one,
+// so it measures the database alone).
+func (b *bench) refPassword() string {
+	if b.scram {
+		return "SCRAM-SHA-256$4096:c2FsdHNhbHRzYWx0c2FsdA==$ZmFrZWZha2VmYWtlZmFrZWZha2VmYWtlZmFrZWZha2U=:ZmFrZWZha2VmYWtlZmFrZWZha2VmYWtlZmFrZWZha2U="
+	}
+	return randHex(16)
 }
 
 func (b *bench) issueRef(ctx context.Context, _, _ int) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -43,6 +44,11 @@ type ConnConfig struct {
 	// rotated admin passwords); 0 and "" take the defaults.
 	PasswordLength  int    `json:"password_length,omitempty"`
 	PasswordCharset string `json:"password_charset,omitempty"`
+	// PasswordAuthentication is "password" (the default: {{password}} in
+	// statements is the password) or "scram-sha-256" ({{password}} is its
+	// SCRAM-SHA-256 verifier, computed by ward, so the password itself is
+	// never sent to the database), as in Vault.
+	PasswordAuthentication string `json:"password_authentication,omitempty"`
 	// MaxOpenConnections caps the engine's connections to this database;
 	// 0 means 4.
 	MaxOpenConnections     int      `json:"max_open_connections,omitempty"`
@@ -103,6 +109,13 @@ func (c *ConnConfig) check() error {
 	if err := checkPasswordPolicy(c.PasswordLength, c.PasswordCharset); err != nil {
 		return err
 	}
+	switch c.PasswordAuthentication {
+	case "":
+		c.PasswordAuthentication = PasswordAuthPlain
+	case PasswordAuthPlain, PasswordAuthSCRAM:
+	default:
+		return &FieldError{Field: "password_authentication", Reason: fmt.Sprintf("%q: want %q or %q", c.PasswordAuthentication, PasswordAuthPlain, PasswordAuthSCRAM)}
+	}
 	switch {
 	case c.MaxOpenConnections == 0:
 		c.MaxOpenConnections = DefaultMaxOpenConns
@@ -136,6 +149,15 @@ func (c *ConnConfig) poolConfig(password string) (*pgxpool.Config, error) {
 	}
 	pc.MaxConns = int32(max(c.MaxOpenConnections, 1))
 	return pc, nil
+}
+
+// passwordValue is what {{password}} renders as for password: the
+// password, or its SCRAM verifier.
+func (c *ConnConfig) passwordValue(rnd io.Reader, password string) (string, error) {
+	if c.PasswordAuthentication == PasswordAuthSCRAM {
+		return scramVerifier(rnd, password)
+	}
+	return password, nil
 }
 
 // allows reports whether the config lets role use it.

@@ -69,7 +69,7 @@ func TestCanary(t *testing.T) {
 	if bytes.Contains(out, []byte(marker)) || got.Password != "" {
 		t.Fatalf("ReadConfig returns the admin password: %s", out)
 	}
-	if bytes.Contains(out, []byte(`"password"`)) {
+	if bytes.Contains(out, []byte(`"password":`)) || bytes.Contains(out, []byte(`"pending_password":`)) {
 		t.Fatalf("ReadConfig's JSON has a password field: %s", out)
 	}
 	raw, _ := f.mem.List(ctx, "")

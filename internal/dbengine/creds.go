@@ -63,6 +63,10 @@ func (e *Engine) Creds(ctx context.Context, env lease.Env, name string, who Requ
 	if err != nil {
 		return nil, err
 	}
+	rendered, err := c.passwordValue(e.cfg.Rand, password)
+	if err != nil {
+		return nil, err
+	}
 	data, err := json.Marshal(leaseData{Config: r.DBName, Role: name, Username: user, Revocation: r.RevocationStatements, Renew: r.RenewStatements})
 	if err != nil {
 		return nil, err
@@ -78,7 +82,7 @@ func (e *Engine) Creds(ctx context.Context, env lease.Env, name string, who Requ
 		Token: who.Token, Identity: who.Identity, TokenExpires: who.TokenExpires,
 		TTL: ttl, MaxTTL: maxTTL, Renewable: true, Data: data,
 	}, func(ctx context.Context, l *lease.Lease, stored func() error) error {
-		return execAll(ctx, conn, name, "creation", r.CreationStatements, vars{name: user, password: password, expiration: l.ExpiresAt}, stored, c.Password)
+		return execAll(ctx, conn, name, "creation", r.CreationStatements, vars{name: user, password: rendered, expiration: l.ExpiresAt}, stored, c.Password, password)
 	})
 	if err != nil {
 		return nil, err

@@ -384,3 +384,45 @@ func TestConcurrentGrantsOnOneTable(t *testing.T) {
 		t.Fatalf("RevokePrefix = %d, %v; %d users left", n, err, f.rolesLike("v-staging-app-"))
 	}
 }
+
+// TestSCRAMVerifier: with password_authentication scram-sha-256 the
+// database gets only the verifier ward computed, and the password logs in.
+func TestSCRAMVerifier(t *testing.T) {
+	f := newFixture(t)
+	cfg := f.config()
+	cfg.PasswordAuthentication = dbengine.PasswordAuthSCRAM
+	if err := f.e.WriteConfig(ctx, staging, "main", cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.e.WriteRole(ctx, staging, "app", appRole); err != nil {
+		t.Fatal(err)
+	}
+	c := f.creds(staging, "app", "tokA")
+	conn, err := f.login(c.Username, c.Password)
+	if err != nil {
+		t.Fatalf("login with the password whose verifier ward computed: %v", err)
+	}
+	conn.Close(ctx)
+	if _, err := f.login(c.Username, c.Password+"x"); err == nil {
+		t.Fatal("a wrong password logs in")
+	}
+	admin, _ := f.login(f.admin, f.adminPw)
+	defer admin.Close(ctx)
+	var stored string
+	if err := admin.QueryRow(ctx, `SELECT rolpassword FROM pg_authid WHERE rolname = $1`, c.Username).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}:[A-Za-z0-9+/=]{44}$`).MatchString(stored) {
+		t.Fatalf("stored verifier %q", stored)
+	}
+	if err := f.e.RotateRoot(ctx, staging, "main"); err != nil {
+		t.Fatalf("rotate-root with SCRAM: %v", err)
+	}
+	f.creds(staging, "app", "tokA") // the rotated admin password works
+	cfg.PasswordAuthentication = "md5"
+	cfg.Password = ""
+	var fe *dbengine.FieldError
+	if err := f.e.WriteConfig(ctx, staging, "main", cfg); !errors.As(err, &fe) || fe.Field != "password_authentication" {
+		t.Fatalf("password_authentication md5: %v", err)
+	}
+}

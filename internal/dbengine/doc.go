@@ -26,8 +26,11 @@
 // letters, digits, '-' and '_' and is at most 63 bytes, PostgreSQL's
 // limit. Statements are templates: {{name}} is the user name (write it in
 // double quotes, "{{name}}", as the name holds '-'), {{password}} the
-// password (inside single quotes), {{expiration}} the lease's expiry as a
-// timestamp with time zone. A password is drawn uniformly from the config's
+// password (inside single quotes) or, with the config's
+// password_authentication set to scram-sha-256, its SCRAM-SHA-256 verifier
+// computed by ward, so that the password never reaches the database or its
+// statement log; {{expiration}} is the lease's expiry as a timestamp with
+// time zone. A password is drawn uniformly from the config's
 // charset (default letters and digits) at its length (default 32); the
 // charset cannot hold quotes or backslashes, so a password never breaks out
 // of its literal.

@@ -30,6 +30,10 @@ func (e *Engine) RotateRoot(ctx context.Context, env lease.Env, name string) err
 	if err != nil {
 		return err
 	}
+	rendered, err := c.passwordValue(e.cfg.Rand, next)
+	if err != nil {
+		return err
+	}
 	c.PendingPassword = next
 	if err := e.storeConfig(ctx, env, name, c); err != nil {
 		return err
@@ -38,7 +42,7 @@ func (e *Engine) RotateRoot(ctx context.Context, env lease.Env, name string) err
 	if len(stmts) == 0 {
 		stmts = DefaultRootRotation
 	}
-	if err := execAll(ctx, conn, "", "root rotation", stmts, vars{name: c.Username, password: next}, nil, c.Password); err != nil {
+	if err := execAll(ctx, conn, "", "root rotation", stmts, vars{name: c.Username, password: rendered}, nil, c.Password, next); err != nil {
 		c.PendingPassword = ""
 		if serr := e.storeConfig(context.WithoutCancel(ctx), env, name, c); serr != nil {
 			e.cfg.Logger.Warn("database config: clearing a failed rotation", "env", env.Name, "config", name, "error", serr.Error())
