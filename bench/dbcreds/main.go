@@ -334,8 +334,10 @@ func (b *bench) revokeRef(ctx context.Context, n int) (time.Duration, error) {
 	if err := fill(ctx, n, 16, b.issueRef); err != nil {
 		return 0, err
 	}
+	// A call cut off at the end of an issue round may have committed
+	// after that round's clean-up: count at least n.
 	names, err := b.refNames(ctx)
-	if err != nil || len(names) != n {
+	if err != nil || len(names) < n {
 		return 0, fmt.Errorf("reference made %d users, want %d: %v", len(names), n, err)
 	}
 	t0 := time.Now()
@@ -355,7 +357,7 @@ func (b *bench) revokeWard(ctx context.Context, n int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	if got != n {
+	if got < n {
 		return 0, fmt.Errorf("revoke-prefix revoked %d leases, want %d", got, n)
 	}
 	return b.untilGone(ctx, "v-"+b.env.Name+"-app-", t0)
