@@ -93,18 +93,18 @@ func main() {
 			fail("cleaning up: " + err.Error())
 		}
 
-		d, err := b.revokeRef(ctx, *n)
+		rt, err := b.revokeRef(ctx, *n)
 		if err != nil {
 			fail(err.Error())
 		}
-		fmt.Printf("round %d  reference revoke %d: %.3f s until gone from pg_roles\n", r+1, *n, d.Seconds())
-		refRevoke = append(refRevoke, d.Seconds())
-		d, err = b.revokeWard(ctx, *n)
+		fmt.Printf("round %d  reference revoke %d: %.3f s until gone from pg_roles (returned at %.3f s)\n", r+1, *n, rt.gone.Seconds(), rt.returned.Seconds())
+		refRevoke = append(refRevoke, rt.gone.Seconds())
+		rt, err = b.revokeWard(ctx, *n)
 		if err != nil {
 			fail(err.Error())
 		}
-		fmt.Printf("round %d  ward revoke-prefix %d: %.3f s until gone from pg_roles\n", r+1, *n, d.Seconds())
-		wardRevoke = append(wardRevoke, d.Seconds())
+		fmt.Printf("round %d  ward revoke-prefix %d: %.3f s until gone from pg_roles (returned at %.3f s)\n", r+1, *n, rt.gone.Seconds(), rt.returned.Seconds())
+		wardRevoke = append(wardRevoke, rt.gone.Seconds())
 	}
 	fmt.Printf("median: ward issues %.0f creds/s, reference %.0f/s (ratio %.2f); ward revoke-prefix %.3f s, reference %.3f s (ratio %.2f)\n",
 		median(wardRate), median(refRate), median(wardRate)/median(refRate),
@@ -330,38 +330,54 @@ func fill(ctx context.Context, n, clients int, issue func(context.Context, int, 
 	return <-errs
 }
 
-func (b *bench) revokeRef(ctx context.Context, n int) (time.Duration, error) {
+func (b *bench) revokeRef(ctx context.Context, n int) (revokeTimes, error) {
 	if err := fill(ctx, n, 16, b.issueRef); err != nil {
-		return 0, err
+		return revokeTimes{}, err
 	}
 	// A call cut off at the end of an issue round may have committed
 	// after that round's clean-up: count at least n.
 	names, err := b.refNames(ctx)
 	if err != nil || len(names) < n {
-		return 0, fmt.Errorf("reference made %d users, want %d: %v", len(names), n, err)
+		return revokeTimes{}, fmt.Errorf("reference made %d users, want %d: %v", len(names), n, err)
 	}
-	t0 := time.Now()
-	if err := b.dropRef(ctx, names); err != nil {
-		return 0, err
-	}
-	return b.untilGone(ctx, "r-"+b.suffix+"-", t0)
+	return b.timeRevoke(ctx, "r-"+b.suffix+"-", func() error { return b.dropRef(ctx, names) })
 }
 
-func (b *bench) revokeWard(ctx context.Context, n int) (time.Duration, error) {
+func (b *bench) revokeWard(ctx context.Context, n int) (revokeTimes, error) {
 	// Leases spread over many tokens, as many CI jobs would hold them.
 	if err := fill(ctx, n, 16, func(ctx context.Context, c, _ int) error { return b.issueWard(ctx, int(b.refSeq.Add(1)%64), 0) }); err != nil {
-		return 0, err
+		return revokeTimes{}, err
 	}
-	t0 := time.Now()
-	got, err := b.leases.RevokePrefix(ctx, admin, b.env.Name+"/database/creds/app")
-	if err != nil {
-		return 0, err
-	}
-	if got < n {
-		return 0, fmt.Errorf("revoke-prefix revoked %d leases, want %d", got, n)
-	}
-	return b.untilGone(ctx, "v-"+b.env.Name+"-app-", t0)
+	return b.timeRevoke(ctx, "v-"+b.env.Name+"-app-", func() error {
+		got, err := b.leases.RevokePrefix(ctx, admin, b.env.Name+"/database/creds/app")
+		if err == nil && got < n {
+			err = fmt.Errorf("revoke-prefix revoked %d leases, want %d", got, n)
+		}
+		return err
+	})
 }
+
+// timeRevoke runs revoke and returns how long it took until no user named
+// prefix… was left in pg_roles, watched from another connection while
+// revoke runs, and until revoke returned.
+func (b *bench) timeRevoke(ctx context.Context, prefix string, revoke func() error) (revokeTimes, error) {
+	t0 := time.Now()
+	gone := make(chan error, 1)
+	var goneAt time.Duration
+	go func() {
+		d, err := b.untilGone(ctx, prefix, t0)
+		goneAt = d
+		gone <- err
+	}()
+	err := revoke()
+	returned := time.Since(t0)
+	if gerr := <-gone; err == nil {
+		err = gerr
+	}
+	return revokeTimes{gone: goneAt, returned: returned}, err
+}
+
+type revokeTimes struct{ gone, returned time.Duration }
 
 // untilGone waits until no user named prefix… is in pg_roles and returns
 // the time since t0.

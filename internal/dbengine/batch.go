@@ -2,7 +2,9 @@ package dbengine
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -93,35 +95,33 @@ func (e *Engine) revokeGroup(ctx context.Context, env lease.Env, name string, c 
 		}
 	}
 	if len(plain) > 0 {
-		idents := ""
+		idents := make([]string, len(plain))
+		literals := make([]string, len(plain))
 		for i, u := range plain {
-			if i > 0 {
-				idents += ", "
-			}
-			idents += pgx.Identifier{u}.Sanitize()
+			idents[i] = pgx.Identifier{u}.Sanitize()
+			literals[i] = quoteLiteral(u)
 		}
-		stmts = append(stmts, `DROP OWNED BY `+idents, `DROP ROLE `+idents)
+		list := strings.Join(idents, ", ")
+		stmts = append(stmts,
+			`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename IN (`+strings.Join(literals, ", ")+`) AND pid <> pg_backend_pid()`,
+			`DROP OWNED BY `+list, `DROP ROLE `+list)
 	}
 	if len(stmts) == 0 {
 		return nil
 	}
-	tx, err := conn.Begin(ctx)
+	// One round trip for the whole transaction.
+	pc := conn.Conn().PgConn()
+	_, err = pc.Exec(ctx, "BEGIN;\n"+strings.Join(stmts, ";\n")+";\nCOMMIT").ReadAll()
 	if err != nil {
-		return err
+		rollback(ctx, pc)
+		return errors.New(Redact(err.Error(), c.Password))
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if len(plain) > 0 {
-		if _, err := tx.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ANY($1) AND pid <> pg_backend_pid()`, plain); err != nil {
-			return err
-		}
-	}
-	for _, s := range stmts {
-		if _, err := tx.Exec(ctx, s); err != nil {
-			return err
-		}
-	}
-	return tx.Commit(ctx)
+	return nil
 }
+
+// quoteLiteral quotes s as a SQL string literal (standard_conforming_strings
+// is on, PostgreSQL's default since 9.1).
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // configLock returns the lock that serializes batch revocations of one
 // config.

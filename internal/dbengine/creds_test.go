@@ -426,3 +426,33 @@ func TestSCRAMVerifier(t *testing.T) {
 		t.Fatalf("password_authentication md5: %v", err)
 	}
 }
+
+// TestBatchRevocationMixedAndFailing: one revoke-prefix over users with the
+// default revocation and users with their own; a statement that fails
+// for one role sends the batch back to one-by-one, so only that role's
+// leases stay, as failed.
+func TestBatchRevocationMixedAndFailing(t *testing.T) {
+	f := newFixture(t)
+	f.setup(staging)
+	ro := appRole
+	ro.RevocationStatements = []string{`REVOKE ALL ON items FROM "{{name}}"`, `DROP ROLE "{{name}}"`}
+	if err := f.e.WriteRole(ctx, staging, "ro", ro); err != nil {
+		t.Fatal(err)
+	}
+	bad := appRole
+	bad.RevocationStatements = []string{`DROP TABLE no_such_table`}
+	if err := f.e.WriteRole(ctx, staging, "bad", bad); err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range []string{"app", "app", "ro", "ro", "bad"} {
+		f.creds(staging, role, "tokA")
+	}
+	n, err := f.leases.RevokePrefix(ctx, lease.Caller{Admin: true}, "staging/database/creds")
+	var rerr *lease.RevokeError
+	if n != 4 || !errors.As(err, &rerr) || rerr.Failed != 1 || !strings.Contains(rerr.First, "/bad/") {
+		t.Fatalf("RevokePrefix = %d, %v; want 4 revoked and role bad's lease failed", n, err)
+	}
+	if f.rolesLike("v-staging-app-") != 0 || f.rolesLike("v-staging-ro-") != 0 || f.rolesLike("v-staging-bad-") != 1 {
+		t.Fatal("the wrong users are left")
+	}
+}

@@ -537,7 +537,7 @@ func TestBatchRevoker(t *testing.T) {
 		c.MaxPerIdentity = -1
 	})
 	var bad *lease.Lease
-	for i := range 600 {
+	for i := range 2100 {
 		l := f.issue(req(staging, "app", "tokA"))
 		if i == 7 {
 			bad = l
@@ -546,18 +546,18 @@ func TestBatchRevoker(t *testing.T) {
 	}
 	n, err := f.m.RevokePrefix(ctx, root, "staging")
 	var rerr *lease.RevokeError
-	if n != 599 || !errors.As(err, &rerr) || rerr.Failed != 1 || rerr.First != bad.ID {
-		t.Fatalf("RevokePrefix = %d, %v; want 599 and the one refused", n, err)
+	if n != 2099 || !errors.As(err, &rerr) || rerr.Failed != 1 || rerr.First != bad.ID {
+		t.Fatalf("RevokePrefix = %d, %v; want 2099 and the one refused", n, err)
 	}
 	total := 0
 	for _, b := range br.batches {
-		if b > 256 {
-			t.Fatalf("a batch of %d leases, more than 256", b)
+		if b > 1024 {
+			t.Fatalf("a batch of %d leases, more than 1024", b)
 		}
 		total += b
 	}
-	if total != 600 || len(br.batches) != 3 {
-		t.Fatalf("batches %v: want 600 leases in 3", br.batches)
+	if total != 2100 || len(br.batches) != 3 {
+		t.Fatalf("batches %v: want 2100 leases in 3", br.batches)
 	}
 	if ls, _ := f.m.Failed(ctx, root); len(ls) != 1 || ls[0].ID != bad.ID {
 		t.Fatalf("Failed = %v", ls)

@@ -11,7 +11,7 @@ import (
 )
 
 // deleteBatch is how many records one storage transaction deletes.
-const deleteBatch = 256
+const deleteBatch = 1024
 
 // maxErrorLen bounds a stored revocation error.
 const maxErrorLen = 512
@@ -221,7 +221,7 @@ func (m *Manager) runRevokers(ctx context.Context, ls []*Lease) []error {
 }
 
 // batchSize is the most leases one RevokeBatch call is given.
-const batchSize = 256
+const batchSize = 1024
 
 // revokeOne asks l's engine to take its credential back.
 func (m *Manager) revokeOne(ctx context.Context, l *Lease) error {
