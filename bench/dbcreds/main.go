@@ -285,10 +285,10 @@ func (b *bench) cleanRef(ctx context.Context) {
 	}
 }
 
-// dropRef drops users in batches of 256, as ward's engine does.
+// dropRef drops users in batches of 1,024, as ward's engine does.
 func (b *bench) dropRef(ctx context.Context, names []string) error {
-	for start := 0; start < len(names); start += 256 {
-		part := names[start:min(start+256, len(names))]
+	for start := 0; start < len(names); start += 1024 {
+		part := names[start:min(start+1024, len(names))]
 		ids := make([]string, len(part))
 		for i, n := range part {
 			ids[i] = pgx.Identifier{n}.Sanitize()
