@@ -31,15 +31,19 @@
 // succeeds, deletes the record. A revocation that fails (the database is
 // down) is kept: the record is marked with the failure, retried with
 // exponential backoff (Config.RetryBase doubling up to Config.RetryMax) for
-// as long as it takes, and listed by Failed. Nothing is dropped silently.
+// as long as it takes, and listed by Failed. Nothing is dropped silently. An
+// engine that can take back many credentials at once implements BatchRevoker
+// as well; Config.Notify hears of every revocation and failure, for the
+// audit log.
 //
 // # Who may touch a lease
 //
 // A Caller is a token: its accessor, its environment, and whether it is an
 // admin. A lease can be looked up, renewed and revoked by the token that got
 // it, or by an admin of its environment (or a root token); everyone else
-// gets ErrPermissionDenied. RevokePrefix, Failed and RevokeEnv are for
-// admins only.
+// gets ErrPermissionDenied. RevokePrefix and Failed are for admins only;
+// RevokeToken and RevokeEnv take no Caller: the vault calls them when it
+// revokes a token or deletes an environment.
 //
 // # Storage
 //
