@@ -79,7 +79,7 @@ current version is deleted or destroyed are listed and skipped.
 The source's token comes from VAULT_TOKEN, or --from-token-file; its
 address from --from-addr or VAULT_ADDR; a private CA from --from-ca-cert or
 VAULT_CACERT. The token needs list and read on the tree (metadata and data).`,
-		Example: `  export VAULT_TOKEN=...     # a token that may read the tree
+		Example: `  # VAULT_TOKEN holds a token of the source that may read the tree
   ward import vault --env staging --from-addr https://vault.example.com --mount secret --prefix payments --dry-run
   ward import vault --env staging --from-addr https://vault.example.com --mount secret --prefix payments`,
 		Args: cobra.NoArgs,
