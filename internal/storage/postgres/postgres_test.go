@@ -30,3 +30,10 @@ func TestConformance(t *testing.T) {
 		return db
 	})
 }
+
+func TestDumper(t *testing.T) {
+	storagetest.RunDumper(t, func(t *testing.T) storage.Backend {
+		db, _ := open(t, postgres.Options{})
+		return db
+	})
+}
