@@ -164,7 +164,7 @@ printed once and never stored: hand each key to a different person.`,
 		},
 	}
 	formatFlag(status, &statusFormat)
-	cmd.AddCommand(initCmd, unseal, seal, rotate, status)
+	cmd.AddCommand(initCmd, unseal, seal, rotate, status, newMigrateCmd(g), newSnapshotCmd(g))
 	return cmd
 }
 

@@ -11,20 +11,31 @@ func init() { register(newServerCmd) }
 func newServerCmd(g *globals) *cobra.Command {
 	o := &serveOpts{}
 	cmd := &cobra.Command{
-		Use:   "server --data DIR [--listen ADDR] [--tls-cert FILE --tls-key FILE]",
+		Use:   "server --data DIR [--storage bolt|postgres] [--listen ADDR] [--tls-cert FILE --tls-key FILE]",
 		Short: "Run a ward server; it starts sealed",
 		Long: `Run a ward server on the embedded store in --data. It starts sealed: on a
 new store run 'ward operator init', then 'ward operator unseal' threshold
 times after every start.
 
 Plain HTTP is served only on a loopback address; give --tls-cert and
---tls-key to serve beyond this machine. The audit log is DATA/audit.log.`,
+--tls-key to serve beyond this machine. The audit log is DATA/audit.log.
+
+` + storageHelp + `
+
+Examples:
+  ward server --data /var/lib/ward
+  WARD_STORAGE_DSN='postgres://ward:PASSWORD@db:5432/ward?sslmode=verify-full' \
+    ward server --storage postgres --data /var/lib/ward --tls-cert c.pem --tls-key k.pem
+  ward server --storage postgres --storage-dsn-file /etc/ward/dsn --data /var/lib/ward`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.data == "" {
 				return usagef("--data DIR is required: where ward keeps its store and audit log")
 			}
 			if err := o.identity.check(); err != nil {
+				return err
+			}
+			if err := o.store.check(); err != nil {
 				return err
 			}
 			logger, err := newLogger(g, o.logLevel)
@@ -50,7 +61,7 @@ Plain HTTP is served only on a loopback address; give --tls-cert and
 			if !ok {
 				state = "not initialised; run 'ward operator init'"
 			}
-			fmt.Fprintf(g.stderr, "ward: server on %s (data in %s, %s)\n", addrURL(o.scheme(), ln), o.data, state)
+			fmt.Fprintf(g.stderr, "ward: server on %s (store %s, audit log %s, %s)\n", addrURL(o.scheme(), ln), o.store.where, o.auditPath(), state)
 			return serve(cmd.Context(), o, v, ln, logger)
 		},
 	}
@@ -61,5 +72,6 @@ Plain HTTP is served only on a loopback address; give --tls-cert and
 	cmd.Flags().StringVar(&o.auditLog, "audit-log", "", "the audit log file (default: DATA/audit.log)")
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	o.identity.flags(cmd.Flags())
+	o.store.flags(cmd.Flags())
 	return cmd
 }
