@@ -149,18 +149,19 @@ func (db *DB) apply(calls []*write) error {
 	// stalling every writer.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(calls[0].ctx), db.opts.CommitTimeout)
 	defer cancel()
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		b := &pgx.Batch{}
-		if len(putKeys) > 0 {
-			b.Queue(`INSERT INTO ward_entries (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[])
-				ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, putKeys, putValues)
-		}
-		if len(delKeys) > 0 {
-			b.Queue(`DELETE FROM ward_entries WHERE key = ANY($1::bytea[])`, delKeys)
-		}
-		for _, payload := range changePayloads(order) {
-			b.Queue(`SELECT pg_notify($1, $2)`, channel, payload)
-		}
-		return tx.SendBatch(ctx, b).Close()
-	})
+	// One round trip: the statements go as one pipeline, which PostgreSQL
+	// runs as one implicit transaction (all or nothing) and commits at its
+	// end.
+	b := &pgx.Batch{}
+	if len(putKeys) > 0 {
+		b.Queue(`INSERT INTO ward_entries (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[])
+			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, putKeys, putValues)
+	}
+	if len(delKeys) > 0 {
+		b.Queue(`DELETE FROM ward_entries WHERE key = ANY($1::bytea[])`, delKeys)
+	}
+	for _, payload := range changePayloads(order) {
+		b.Queue(`SELECT pg_notify($1, $2)`, channel, payload)
+	}
+	return db.pool.SendBatch(ctx, b).Close()
 }
