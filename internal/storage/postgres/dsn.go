@@ -21,12 +21,24 @@ func Describe(dsn string) string {
 			hosts = append(hosts, h)
 		}
 	}
-	tls := "off"
-	if cfg.TLSConfig != nil {
-		tls = "on"
-		if !cfg.TLSConfig.InsecureSkipVerify {
-			tls = "verified"
-		}
+	return fmt.Sprintf("postgres://%s@%s/%s (tls %s)", cfg.User, strings.Join(hosts, ","), cfg.Database, tlsMode(cfg))
+}
+
+// tlsMode says what protects the connection, as sslmode set it up:
+// "verified" (verify-full: certificate and host name), "verified, CA only"
+// (verify-ca), "on, unverified" (require), "if offered, unverified" (prefer,
+// libpq's default, which falls back to plain text) or "off".
+func tlsMode(cfg *pgconn.Config) string {
+	switch tc := cfg.TLSConfig; {
+	case tc == nil:
+		return "off"
+	case len(cfg.Fallbacks) > 0 && cfg.Fallbacks[len(cfg.Fallbacks)-1].TLSConfig == nil:
+		return "if offered, unverified"
+	case !tc.InsecureSkipVerify:
+		return "verified"
+	case tc.VerifyPeerCertificate != nil:
+		return "verified, CA only"
+	default:
+		return "on, unverified"
 	}
-	return fmt.Sprintf("postgres://%s@%s/%s (tls %s)", cfg.User, strings.Join(hosts, ","), cfg.Database, tls)
 }
