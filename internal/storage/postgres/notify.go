@@ -127,7 +127,8 @@ func (s *subscriber) take() storage.Change {
 }
 
 // Changes implements storage.Notifier: it returns once this process
-// listens on the database's change channel.
+// listens on the database's change channel. The channel is also closed by
+// Close.
 func (db *DB) Changes(ctx context.Context) (<-chan storage.Change, error) {
 	leave, err := db.enter(ctx)
 	if err != nil {
@@ -154,11 +155,15 @@ func (db *DB) Changes(ctx context.Context) (<-chan storage.Change, error) {
 			select {
 			case <-ctx.Done():
 				return
+			case <-db.stopped: // Close
+				return
 			case <-s.wake:
 			}
 			select {
 			case out <- s.take():
 			case <-ctx.Done():
+				return
+			case <-db.stopped:
 				return
 			}
 		}

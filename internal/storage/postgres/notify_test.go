@@ -89,3 +89,24 @@ func TestChangesAfterALostConnectionSayAll(t *testing.T) {
 	}
 	waitChange(t, ch, "after", false)
 }
+
+// Close closes every subscriber's channel.
+func TestChangesEndAtClose(t *testing.T) {
+	db, _ := open(t, postgres.Options{})
+	ch, err := db.Changes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	deadline := time.After(5 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-ch:
+		case <-deadline:
+			t.Fatal("changes channel still open 5s after Close")
+		}
+	}
+	if _, err := db.Changes(ctx); err == nil {
+		t.Error("Changes after Close succeeded")
+	}
+}
