@@ -203,6 +203,19 @@ func checkRestored(t *testing.T, s *devServer, env string, acked map[string]time
 // every write acknowledged before the save began.
 func TestSnapshotOfBoltWhileWriting(t *testing.T) {
 	dev := startDev(t, "")
+	// A token that may read every secret may still not take a snapshot.
+	dev.mustWard("rules:\n  - path: dev/*\n    capabilities: [read, list]\n", "policy", "write", "reader", "-f", "-")
+	var tok struct {
+		ClientToken string `json:"client_token"`
+	}
+	decodeJSON(t, dev.mustWard("", "token", "create", "--env", "dev", "--policy", "reader", "--format", "json"), &tok)
+	denied := filepath.Join(t.TempDir(), "denied.snap")
+	if _, errOut, code := dev.ward(tok.ClientToken, "", "operator", "snapshot", "save", denied); code == 0 || !strings.Contains(errOut, "denied") {
+		t.Errorf("snapshot with a reader's token: exit %d %s", code, errOut)
+	}
+	if _, err := os.Stat(denied); err == nil {
+		t.Error("a refused snapshot left a file")
+	}
 	stop := make(chan struct{})
 	wait := writers(t, dev, "dev", stop)
 	time.Sleep(500 * time.Millisecond)

@@ -160,6 +160,12 @@ func (db *DB) apply(calls []*write) error {
 	if len(delKeys) > 0 {
 		b.Queue(`DELETE FROM ward_entries WHERE key = ANY($1::bytea[])`, delKeys)
 	}
+	// The notifications are sent inside the transaction, so they are
+	// delivered if and only if it commits. The price: PostgreSQL holds its
+	// notification queue lock from a notifying transaction's pre-commit
+	// to its end, WAL flush included, so notifying commits take turns
+	// database-wide. Within one server group commits take turns anyway;
+	// across servers it bounds the total to one commit at a time.
 	for _, payload := range changePayloads(order) {
 		b.Queue(`SELECT pg_notify($1, $2)`, channel, payload)
 	}
