@@ -322,3 +322,35 @@ func TestMigrateBoltToPostgresAndBack(t *testing.T) {
 		t.Errorf("migrate from a missing file: exit %d %s", code, errOut)
 	}
 }
+
+// waitLog waits up to d for a server's log to contain s.
+func waitLog(s *devServer, want string, d time.Duration) bool {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(s.Logs(), want) {
+			return true
+		}
+	}
+	return false
+}
+
+// Of two servers on one database, one runs the run-once work (token
+// tidying); when it is killed with SIGKILL the other takes it over within
+// 10 s.
+func TestRunOnceWorkFailsOverOnKill(t *testing.T) {
+	t.Setenv("WARD_STORAGE_DSN", pgtest.Database(t))
+	const leading = "this server now runs the run-once work"
+	a := startPG(t)
+	if !waitLog(a, leading, 10*time.Second) {
+		t.Fatalf("the only server does not run the run-once work:\n%s", a.Logs())
+	}
+	b := startPG(t)
+	if waitLog(b, leading, time.Second) {
+		t.Fatalf("both servers run the run-once work:\n%s", b.Logs())
+	}
+	killed := time.Now()
+	a.Kill()
+	if !waitLog(b, leading, 10*time.Second) {
+		t.Fatalf("the second server did not take over within 10s of the first's kill -9:\n%s", b.Logs())
+	}
+	t.Logf("run-once work moved %v after kill -9", time.Since(killed).Round(time.Millisecond))
+}

@@ -36,7 +36,7 @@ func openVault(o *serveOpts, logger *slog.Logger) (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.store.where = where
+	o.store.where, o.store.backend = where, db
 	v, err := vault.Open(vault.Config{
 		Storage:   db,
 		AuditPath: o.auditPath(),
@@ -91,7 +91,7 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name(), Userpass: up, MFA: mfa})
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go v.Maintain(mctx, 0)
+	go runLeading(mctx, o.store.backend, "maintain", logger, func(ctx context.Context) { v.Maintain(ctx, 0) })
 	err := srv.Serve(ctx, ln)
 	if cerr := v.Close(); err == nil {
 		err = cerr

@@ -22,9 +22,10 @@ const dsnEnv = "WARD_STORAGE_DSN"
 // storageOpts choose and find a store: the embedded bolt file in a data
 // directory (the default), or a PostgreSQL database.
 type storageOpts struct {
-	kind    string // "bolt" or "postgres"
-	dsnFile string // --storage-dsn-file; "": WARD_STORAGE_DSN
-	where   string // set by open: the store, for messages (no password)
+	kind    string          // "bolt" or "postgres"
+	dsnFile string          // --storage-dsn-file; "": WARD_STORAGE_DSN
+	where   string          // set by openVault: the store, for messages (no password)
+	backend storage.Backend // set by openVault: the store itself
 }
 
 const storageHelp = `Storage: --storage bolt (the default) keeps the store in DATA/ward.db.
