@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wardhq/ward/internal/storage"
 )
@@ -21,7 +23,9 @@ func (db *DB) Get(ctx context.Context, key string) (*storage.Entry, error) {
 	}
 	defer leave()
 	var value []byte
-	err = db.pool.QueryRow(ctx, "SELECT value FROM ward_entries WHERE key = $1", []byte(key)).Scan(&value)
+	err = db.retryRead(ctx, func() error {
+		return db.pool.QueryRow(ctx, "SELECT value FROM ward_entries WHERE key = $1", []byte(key)).Scan(&value)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
@@ -66,19 +70,23 @@ func (db *DB) List(ctx context.Context, prefix string) ([]string, error) {
 	if p == nil {
 		p = []byte{} // nil would be NULL
 	}
-	rows, err := db.pool.Query(ctx, listQuery, p, len(p))
-	if err != nil {
-		return nil, queryError(ctx, "list", err)
-	}
 	var names []string
-	var k []byte
-	_, err = pgx.ForEachRow(rows, []any{&k}, func() error {
-		name := k[len(p):]
-		if i := bytes.IndexByte(name, '/'); i >= 0 {
-			name = name[:i+1]
+	err = db.retryRead(ctx, func() error {
+		names = names[:0]
+		rows, err := db.pool.Query(ctx, listQuery, p, len(p))
+		if err != nil {
+			return err
 		}
-		names = append(names, string(name))
-		return nil
+		var k []byte
+		_, err = pgx.ForEachRow(rows, []any{&k}, func() error {
+			name := k[len(p):]
+			if i := bytes.IndexByte(name, '/'); i >= 0 {
+				name = name[:i+1]
+			}
+			names = append(names, string(name))
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, queryError(ctx, "list", err)
@@ -119,4 +127,32 @@ func (db *DB) Dump(ctx context.Context, fn func(*storage.Entry) error) error {
 		return queryError(ctx, "dump", err)
 	}
 	return nil
+}
+
+// retryRead runs a read once more when it failed for want of a connection
+// (PostgreSQL restarted, or a pooled connection was cut): reads change
+// nothing, so trying again on a fresh connection is always safe. The pool
+// is emptied first, since what cut one connection has most likely cut them
+// all. An error from the database itself, or the caller's context ending,
+// is returned at once.
+func (db *DB) retryRead(ctx context.Context, read func() error) error {
+	err := read()
+	if err == nil || ctx.Err() != nil || errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && !sessionEnded(err) {
+		return err
+	}
+	db.pool.Reset()
+	return read()
+}
+
+// sessionEnded reports whether err says that the database never ran the
+// statement: pgx sent nothing, or the server had ended the session
+// (SQLSTATE class 57P: shutdown, terminated by an administrator) and so
+// committed nothing of it. Such a write is safe to send again.
+func sessionEnded(err error) bool {
+	var pgErr *pgconn.PgError
+	return pgconn.SafeToRetry(err) || errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "57P")
 }

@@ -100,6 +100,12 @@ func (db *DB) commit(group []*write) {
 		return
 	}
 	err := db.apply(live)
+	if err != nil && sessionEnded(err) {
+		// Nothing was committed: once more, on fresh connections (see
+		// retryRead).
+		db.pool.Reset()
+		err = db.apply(live)
+	}
 	if err == nil {
 		db.stats.commits.Add(1)
 		db.stats.writes.Add(int64(len(live)))
