@@ -156,3 +156,11 @@ func sessionEnded(err error) bool {
 	var pgErr *pgconn.PgError
 	return pgconn.SafeToRetry(err) || errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "57P")
 }
+
+// aborted reports whether the database rolled the transaction back to
+// resolve a conflict with another (deadlock detected, serialization
+// failure): nothing was committed and trying again is safe.
+func aborted(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}

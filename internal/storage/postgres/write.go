@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"hash/fnv"
 	"runtime"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -100,11 +102,14 @@ func (db *DB) commit(group []*write) {
 		return
 	}
 	err := db.apply(live)
-	if err != nil && sessionEnded(err) {
+	switch {
+	case err != nil && sessionEnded(err):
 		// Nothing was committed: once more, on fresh connections (see
 		// retryRead).
 		db.pool.Reset()
 		err = db.apply(live)
+	case err != nil && aborted(err):
+		err = db.apply(live) // rolled back: once more
 	}
 	if err == nil {
 		db.stats.commits.Add(1)
@@ -158,7 +163,15 @@ func (db *DB) apply(calls []*write) error {
 	// One round trip: the statements go as one pipeline, which PostgreSQL
 	// runs as one implicit transaction (all or nothing) and commits at its
 	// end.
+	//
+	// Another server's group may touch the same keys. So that two groups
+	// never wait for each other in a cycle (PostgreSQL would abort one as
+	// deadlocked), each first takes a transaction advisory lock per key it
+	// changes, in one order shared by every server (see keyLocks), before
+	// it touches a row: two groups meet at their first common key and the
+	// second waits there, holding nothing the first needs.
 	b := &pgx.Batch{}
+	b.Queue(`SELECT pg_advisory_xact_lock($1, h) FROM unnest($2::int4[]) AS h`, keyLockSpace, keyLocks(order))
 	if len(putKeys) > 0 {
 		b.Queue(`INSERT INTO ward_entries (key, value) SELECT * FROM unnest($1::bytea[], $2::bytea[])
 			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, putKeys, putValues)
@@ -176,4 +189,25 @@ func (db *DB) apply(calls []*write) error {
 		b.Queue(`SELECT pg_notify($1, $2)`, channel, payload)
 	}
 	return db.pool.SendBatch(ctx, b).Close()
+}
+
+// keyLockSpace is the first half of the two-int4 advisory lock keys that
+// stand for storage keys while a group commits ("ward" in ASCII). The
+// two-int4 locks are apart from the one-bigint locks of Lead and the
+// schema.
+const keyLockSpace = 0x77617264
+
+// keyLocks returns the lock numbers of keys: a 32-bit hash of each, without
+// duplicates, in ascending order, the order in which every server takes
+// them. Two keys with the same hash share a lock, which only serializes
+// their groups.
+func keyLocks(keys []string) []int32 {
+	locks := make([]int32, 0, len(keys))
+	for _, k := range keys {
+		h := fnv.New32a()
+		h.Write([]byte(k))
+		locks = append(locks, int32(h.Sum32()))
+	}
+	slices.Sort(locks)
+	return slices.Compact(locks)
 }
