@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"hash/fnv"
 	"runtime"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wardhq/ward/internal/storage"
 )
@@ -85,10 +87,11 @@ func (db *DB) commitLoop() {
 
 // commit applies a group in one transaction and reports to each call. Calls
 // whose context ended while they waited are answered with its error and
-// left out. If the group's transaction fails, each call is tried alone, so
-// that one call the database refuses fails only itself. An error from
-// COMMIT itself leaves the outcome unknown (the connection may have broken
-// after the server committed); the caller must treat it as after a crash.
+// left out. A group the database never ran (a cut connection) or rolled
+// back (a deadlock) is sent once more; one it refused is tried call by
+// call, so that one call the database refuses fails only itself. A
+// connection lost after the group was sent leaves the outcome unknown; the
+// callers get an error and must treat it as after a crash.
 func (db *DB) commit(group []*write) {
 	live := group[:0]
 	for _, w := range group {
@@ -119,8 +122,17 @@ func (db *DB) commit(group []*write) {
 		}
 		return
 	}
-	if len(live) == 1 {
-		live[0].done <- queryError(context.Background(), "commit", err)
+	// The database refused the group: each call alone, so that one bad
+	// call fails only itself. Any other error (the connection broke
+	// after the group was sent) leaves the outcome unknown, and sending
+	// the calls again could undo a later write of another server: report
+	// it to every call.
+	var pgErr *pgconn.PgError
+	if len(live) == 1 || !errors.As(err, &pgErr) {
+		err = queryError(context.Background(), "commit", err)
+		for _, w := range live {
+			w.done <- err
+		}
 		return
 	}
 	for _, w := range live {
@@ -130,7 +142,8 @@ func (db *DB) commit(group []*write) {
 
 // apply commits the ops of calls in one transaction: the ops are merged in
 // order (later ops on a key win, across calls as within one), then sent as
-// one upsert, one delete and the change notifications, in one round trip.
+// the key locks, one upsert, one delete and the change notifications, in
+// one round trip.
 func (db *DB) apply(calls []*write) error {
 	final := make(map[string]*storage.Op)
 	var order []string
