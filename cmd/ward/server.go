@@ -13,9 +13,9 @@ func newServerCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "server --data DIR [--storage bolt|postgres] [--listen ADDR] [--tls-cert FILE --tls-key FILE]",
 		Short: "Run a ward server; it starts sealed",
-		Long: `Run a ward server on the embedded store in --data. It starts sealed: on a
-new store run 'ward operator init', then 'ward operator unseal' threshold
-times after every start.
+		Long: `Run a ward server on its store: the embedded one in --data, or PostgreSQL
+(see Storage below). It starts sealed: on a new store run 'ward operator
+init', then 'ward operator unseal' threshold times after every start.
 
 Plain HTTP is served only on a loopback address; give --tls-cert and
 --tls-key to serve beyond this machine. The audit log is DATA/audit.log.
