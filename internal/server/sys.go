@@ -56,6 +56,8 @@ func (s *Server) sysRoute(req *request, rest string) (*route, error) {
 		rt.op, rt.handler, rt.policyPath = policy.CapUpdate, s.sysAuditHash, "sys/audit-hash"
 	case strings.HasPrefix(rest, "internal/ui/mounts/") && get:
 		rt.op, rt.handler = opSelf, s.sysUIMount(strings.TrimPrefix(rest, "internal/ui/mounts/"))
+	case rest == "ward/snapshot" && get:
+		rt.op, rt.handler = policy.CapRead, s.sysSnapshot
 	case rest == "mounts" && get:
 		rt.op, rt.handler = policy.CapRead, s.sysMounts
 	case (rest == "ward/envs" || rest == "ward/envs/") && (m == "LIST" || m == http.MethodGet):
