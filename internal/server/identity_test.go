@@ -1,15 +1,10 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +13,6 @@ import (
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/plan"
-	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/vault"
 )
 
@@ -48,34 +42,12 @@ var mfaCheapArgon = userpass.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32,
 // for users and MFA.
 func newMFAServer(t *testing.T, hasher userpass.Hasher) (*testServer, *mfaClock) {
 	t.Helper()
-	ctx := context.Background()
 	clk := &mfaClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	auditPath := filepath.Join(t.TempDir(), "audit.log")
-	raw := memory.New()
-	v, err := vault.Open(vault.Config{Storage: raw, AuditPath: auditPath, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []string{"dev", "staging", "prod"} {
-		if _, err := v.CreateEnv(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := httptest.NewServer(New(Config{
-		Vault:    v,
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	s := startServer(t, vault.Config{Now: clk.now}, Config{
 		Now:      clk.now,
 		Userpass: userpass.Config{Params: mfaCheapArgon, Hasher: hasher},
-	}))
-	t.Cleanup(func() { srv.Close(); v.Close() })
-	return &testServer{t: t, raw: raw, url: srv.URL, root: res.RootToken, v: v, audit: auditPath}, clk
+	})
+	return s, clk
 }
 
 // mfaDoH is do that also returns the answer's headers; repeated headers

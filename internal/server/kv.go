@@ -12,6 +12,7 @@ import (
 	"github.com/wardhq/ward/internal/jsonstrict"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/secrets"
+	"github.com/wardhq/ward/internal/vault"
 )
 
 // kvRoute maps an environment's KV v2 mount, in Vault's shapes:
@@ -375,7 +376,7 @@ func (s *Server) kvMetadataDelete(ctx context.Context, req *request) (*response,
 		return nil, err
 	}
 	if err := s.v.ForgetUsage(ctx, req.env, secretPath(req)); err != nil {
-		s.log.Warn("forgetting the reads of a destroyed secret failed", "request_id", req.id, "error_type", typeName(err))
+		s.log.Warn("forgetting the reads of a destroyed secret failed", vault.ErrorLogArgs(err, "request_id", req.id)...)
 	}
 	return &response{status: http.StatusNoContent}, nil
 }

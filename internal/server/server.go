@@ -153,7 +153,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		ae := toAPIError(err)
 		if ae.status == http.StatusInternalServerError && len(ae.msgs) == 0 {
-			s.log.Error("request failed", "request_id", id, "error_type", typeName(err))
+			s.log.Error("request failed", vault.ErrorLogArgs(err, "request_id", id)...)
 			ae = &apiError{status: http.StatusInternalServerError, msgs: []string{"internal error; request id " + id}}
 		}
 		if req != nil && req.audited {

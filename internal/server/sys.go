@@ -12,6 +12,7 @@ import (
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/jsonstrict"
 	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/vault"
 )
 
 func (s *Server) sysRoute(req *request, rest string) (*route, error) {
@@ -189,6 +190,11 @@ func (s *Server) sysUnseal(ctx context.Context, req *request) (*response, error)
 			return nil, errorf(http.StatusBadRequest, "%v", err)
 		}
 		if _, err := s.v.Unseal(ctx, share); err != nil {
+			var oe *vault.OpenError
+			if errors.As(err, &oe) {
+				s.log.Error("unsealing failed after a good key", vault.ErrorLogArgs(err, "request_id", req.id)...)
+				return nil, &apiError{status: http.StatusInternalServerError, msgs: []string{err.Error() + "; hint: fix the cause and unseal again"}}
+			}
 			if errors.Is(err, barrier.ErrBadShares) {
 				return nil, errorf(http.StatusBadRequest, "the unseal keys given do not open this vault; progress was reset, start again with valid keys")
 			}
@@ -242,7 +248,7 @@ func (s *Server) sysInit(ctx context.Context, req *request) (*response, error) {
 func (s *Server) sysSeal(_ context.Context, _ *request) (*response, error) {
 	seal := func() {
 		if err := s.v.Seal(); err != nil {
-			s.log.Error("sealing failed", "error_type", typeName(err))
+			s.log.Error("sealing failed", vault.ErrorLogArgs(err)...)
 		}
 	}
 	return &response{status: http.StatusNoContent, after: seal}, nil

@@ -319,7 +319,7 @@ func (tx *applyTx) commit(ctx context.Context, changes []plan.Change) error {
 func (tx *applyTx) undo(ctx context.Context) {
 	for _, env := range tx.newEnvs {
 		if err := tx.v.barrier.DestroyEnvKey(context.WithoutCancel(ctx), env.ID); err != nil {
-			tx.v.cfg.Logger.Warn("apply: destroying an unused environment key failed", "env", env.Name, "error_type", typeName(err))
+			tx.v.cfg.Logger.Warn("apply: destroying an unused environment key failed", ErrorLogArgs(err, "env", env.Name)...)
 		}
 	}
 }
@@ -337,7 +337,7 @@ func (tx *applyTx) cleanup(ctx context.Context) {
 			err = deleteTree(ctx, tx.v.barrier, "env/"+env.ID+"/")
 		}
 		if err != nil {
-			tx.v.cfg.Logger.Warn("apply: cleaning up a pruned environment failed", "env", env.Name, "error_type", typeName(err))
+			tx.v.cfg.Logger.Warn("apply: cleaning up a pruned environment failed", ErrorLogArgs(err, "env", env.Name)...)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -30,11 +29,9 @@ func (v *Vault) Maintain(ctx context.Context, interval time.Duration) {
 			continue // sealed
 		}
 		if n, err := tokens.Tidy(ctx); err != nil {
-			v.cfg.Logger.Warn("tidying expired tokens failed", "error_type", typeName(err))
+			v.cfg.Logger.Warn("tidying expired tokens failed", ErrorLogArgs(err)...)
 		} else if n > 0 {
 			v.cfg.Logger.Info("tidied expired tokens", "count", n)
 		}
 	}
 }
-
-func typeName(v any) string { return fmt.Sprintf("%T", v) }

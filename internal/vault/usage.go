@@ -177,7 +177,7 @@ func (v *Vault) startUsage(u *unsealed) {
 				return
 			case <-t.C:
 				if err := v.flushUsage(context.Background(), r); err != nil {
-					v.cfg.Logger.Error("recording secret reads failed; will retry", "error_type", typeName(err))
+					v.cfg.Logger.Error("recording secret reads failed; will retry", ErrorLogArgs(err)...)
 				}
 			}
 		}

@@ -162,7 +162,9 @@ func (v *Vault) SealStatus(ctx context.Context) (barrier.SealStatus, error) {
 }
 
 // Unseal adds one share; when the threshold is reached the vault opens its
-// audit log, token store, environments and policies.
+// audit log, token store, environments and policies. If the key is right
+// but opening fails, the vault stays sealed and the error is an
+// *OpenError that says why.
 func (v *Vault) Unseal(ctx context.Context, share []byte) (barrier.SealStatus, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -176,11 +178,29 @@ func (v *Vault) Unseal(ctx context.Context, share []byte) (barrier.SealStatus, e
 	u, err := v.setupLocked(ctx)
 	if err != nil {
 		v.barrier.Seal()
-		return v.barrier.Status(ctx)
+		st, serr := v.barrier.Status(ctx)
+		if serr != nil {
+			return st, serr
+		}
+		return st, &OpenError{Err: err}
 	}
 	v.unsealed = u
 	return st, nil
 }
+
+// OpenError is Unseal's error when the key was right but the vault could
+// not finish opening (an unusable audit log path, a stored record it cannot
+// read): the vault stays sealed and the shares given are used up. Its
+// message is public: it names files and records, never key material.
+type OpenError struct {
+	Err error
+}
+
+func (e *OpenError) Error() string {
+	return "the unseal key was right, but the vault could not open and stays sealed: " + e.Err.Error()
+}
+
+func (e *OpenError) Unwrap() error { return e.Err }
 
 // ResetUnseal forgets the shares given so far.
 func (v *Vault) ResetUnseal() { v.barrier.ResetUnseal() }
@@ -266,7 +286,7 @@ func (v *Vault) Seal() error {
 	defer v.mu.Unlock()
 	if v.unsealed != nil {
 		if err := v.stopUsage(v.unsealed); err != nil {
-			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", "error_type", typeName(err))
+			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", ErrorLogArgs(err)...)
 		}
 	}
 	v.barrier.Seal()
