@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/plan"
@@ -119,7 +120,7 @@ func TestUserpassLifecycle(t *testing.T) {
 	s.mfaMust(200, "GET", "/v1/dev/data/app/db", tok, "")
 	s.mfaMust(403, "POST", "/v1/dev/data/app/db", tok, `{"data":{"k":"x"}}`)
 	look := s.mfaMust(200, "GET", "/v1/auth/token/lookup-self", tok, "")
-	if look["data"].(map[string]any)["meta"].(map[string]any)[IdentityMetaKey] != "userpass/alice" {
+	if look["data"].(map[string]any)["meta"].(map[string]any)[auth.IdentityMetaKey] != "userpass/alice" {
 		t.Fatalf("token identity: %v", look)
 	}
 
@@ -416,7 +417,7 @@ func TestMFAFailsClosed(t *testing.T) {
 	s.mfaMust(400, "POST", "/v1/sys/ward/mfa/totp/enroll", tok, "")
 
 	// A child token has no identity: refused, even with alice's code.
-	out = s.mfaMust(200, "POST", "/v1/auth/token/create", tok, `{"policies":["alice"],"meta":{"username":"alice"}}`)
+	out = s.mfaMust(200, "POST", "/v1/auth/token/create", tok, `{"policies":["alice"],"meta":{"team":"alice"}}`)
 	child := out["auth"].(map[string]any)["client_token"].(string)
 	clk.advance(totp.Period)
 	st, body = s.do("GET", "/v1/dev/data/app/db", child, "", MFAHeader, totpCode(t, secret, clk.now()))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/jsonstrict"
@@ -156,7 +157,7 @@ func (s *Server) checkMFA(req *request, why string) error {
 	if len(codes) > 1 {
 		return deny("refused: malformed", false, http.StatusBadRequest, "send one X-Ward-MFA header")
 	}
-	identity := req.token.Meta[IdentityMetaKey]
+	identity := req.token.Meta[auth.IdentityMetaKey]
 	if identity == "" {
 		return deny("refused: no identity", false, http.StatusForbidden, "this token has no identity with a second factor; log in as a user (ward login) and enrol (ward mfa enroll)")
 	}
@@ -236,7 +237,7 @@ func (s *Server) mfaRoute(req *request, rest string) (*route, error) {
 }
 
 func (s *Server) callerIdentity(req *request) (string, error) {
-	id := req.token.Meta[IdentityMetaKey]
+	id := req.token.Meta[auth.IdentityMetaKey]
 	if id == "" {
 		return "", errorf(http.StatusBadRequest, "this token has no identity to enrol: log in as a user first (ward login), then run ward mfa enroll")
 	}

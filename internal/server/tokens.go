@@ -81,8 +81,6 @@ func (s *Server) tokenCreate(orphan bool) handlerFunc {
 			return nil, errorf(http.StatusBadRequest, "token type %q is not supported; ward tokens are service tokens", body.Type)
 		case body.Period.set && body.Period.d != 0:
 			return nil, errorf(http.StatusBadRequest, "periodic tokens are not supported; give ttl and explicit_max_ttl")
-		case body.Meta[IdentityMetaKey] != "":
-			return nil, errorf(http.StatusBadRequest, "meta key %q is set by ward's logins only; a created token has no identity", IdentityMetaKey)
 		}
 		cr := auth.CreateRequest{
 			Policies:       body.Policies,

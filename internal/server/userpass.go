@@ -16,12 +16,6 @@ import (
 	"github.com/wardhq/ward/internal/policy"
 )
 
-// IdentityMetaKey is the token metadata key that names a token's identity,
-// "METHOD/NAME" (e.g. "userpass/alice"): the one whose TOTP enrolment
-// answers step-up MFA. Only a login sets it; auth/token/create refuses it,
-// so a child token has no identity and cannot pass an MFA check.
-const IdentityMetaKey = "ward_identity"
-
 // identities is the server's in-memory state for users and MFA: the login
 // lockout counters, the TOTP used steps and failure counts, and the lock
 // that serialises changes to users.
@@ -374,14 +368,14 @@ func (s *Server) login(ctx context.Context, req *request, name string, body *log
 	if err != nil {
 		return nil, err
 	}
-	secret, tok, err := tokens.Create(ctx, nil, auth.CreateRequest{
+	secret, tok, err := tokens.CreateLogin(ctx, auth.CreateRequest{
 		Policies:       u.Policies,
 		Env:            e.Name,
 		EnvID:          e.ID,
 		TTL:            u.TTL,
 		ExplicitMaxTTL: u.MaxTTL,
 		DisplayName:    "userpass-" + u.Name,
-		Meta:           map[string]string{"username": u.Name, IdentityMetaKey: "userpass/" + u.Name},
+		Meta:           map[string]string{"username": u.Name, auth.IdentityMetaKey: "userpass/" + u.Name},
 	})
 	if err != nil {
 		return nil, err
