@@ -17,10 +17,6 @@ import (
 // maxFetchPaths bounds one batched fetch.
 const maxFetchPaths = 256
 
-// opFetch is the batched fetch: no capability of its own, each secret in it
-// is checked for read on its own.
-const opFetch policy.Capability = "fetch"
-
 // fetchResult is one secret of a batched fetch.
 type fetchResult struct {
 	Path           string            `json:"path"`
@@ -36,21 +32,11 @@ type fetchResult struct {
 	TypeProblems []types.Problem `json:"type_problems,omitempty"`
 }
 
-// fetchRoute is sys/ward/fetch/ENV: the current version of many secrets of
+// fetch answers sys/ward/fetch/ENV: the current version of many secrets of
 // one environment in one request, as `ward check` and `ward run` need. Each
 // secret is checked against the caller's policy on its own and leaves its
 // own read entries in the audit log; a missing or denied one is reported by
 // name in the answer, not as a failure of the whole request.
-func (s *Server) fetchRoute(req *request, env string) (*route, error) {
-	if req.method != http.MethodPost && req.method != http.MethodPut {
-		return nil, methodNotAllowed(req)
-	}
-	if env == "" {
-		return nil, errorf(http.StatusBadRequest, "name the environment: sys/ward/fetch/ENV")
-	}
-	return &route{env: env, op: opFetch, policyPath: "sys/ward/fetch/" + env, handler: s.fetch}, nil
-}
-
 func (s *Server) fetch(ctx context.Context, req *request) (*response, error) {
 	var body struct {
 		Paths []string `json:"paths"`

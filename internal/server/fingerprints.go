@@ -20,21 +20,11 @@ import (
 // maxFingerprintSecrets bounds the secrets one fingerprint set covers.
 const maxFingerprintSecrets = 10000
 
-// fingerprintsRoute is sys/ward/fingerprints/ENV: a fingerprint set (see
+// fingerprints answers sys/ward/fingerprints/ENV: a fingerprint set (see
 // package known) of every secret the caller may read in ENV, for
 // `ward scan --known`, which finds them in logs and artifacts without ever
 // holding a value. Each secret it covers leaves a "fingerprint" entry in the
 // audit log.
-func (s *Server) fingerprintsRoute(req *request, env string) (*route, error) {
-	if req.method != http.MethodPost && req.method != http.MethodPut {
-		return nil, methodNotAllowed(req)
-	}
-	if env == "" || strings.Contains(env, "/") {
-		return nil, errorf(http.StatusBadRequest, "name the environment: sys/ward/fingerprints/ENV")
-	}
-	return &route{env: env, op: opFetch, policyPath: "sys/ward/fingerprints/" + env, handler: s.fingerprints}, nil
-}
-
 func (s *Server) fingerprints(ctx context.Context, req *request) (*response, error) {
 	paths, err := s.readablePaths(ctx, req, "")
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/auth/totp"
-	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/jsonstrict"
 	"github.com/wardhq/ward/internal/plan"
 	"github.com/wardhq/ward/internal/policy"
@@ -76,7 +75,7 @@ func touchesProd(changes []plan.Change) string {
 
 // stepUp asks for MFA where the policy rule that allowed the request, or
 // a shipped default, demands it. Root tokens are never asked.
-func (s *Server) stepUp(ctx context.Context, req *request, rt *route, op policy.Capability, d policy.Decision) error {
+func (s *Server) stepUp(ctx context.Context, req *request, op policy.Capability, d policy.Decision) error {
 	if req.token.IsRoot() {
 		return nil
 	}
@@ -85,7 +84,7 @@ func (s *Server) stepUp(ctx context.Context, req *request, rt *route, op policy.
 			return err
 		}
 	}
-	why, err := s.defaultMFA(ctx, req, rt, op)
+	why, err := s.defaultMFA(ctx, req, op)
 	if err != nil || why == "" {
 		return err
 	}
@@ -93,20 +92,21 @@ func (s *Server) stepUp(ctx context.Context, req *request, rt *route, op policy.
 }
 
 // defaultMFA returns why a shipped default needs MFA for req, or "".
-func (s *Server) defaultMFA(ctx context.Context, req *request, rt *route, op policy.Capability) (string, error) {
+func (s *Server) defaultMFA(ctx context.Context, req *request, op policy.Capability) (string, error) {
+	env := req.env != nil
 	switch {
-	case rt.env != "" && op == policy.CapDestroy:
+	case env && op == policy.CapDestroy:
 		return "destroying versions requires MFA (a shipped default)", nil
-	case op == policy.CapDelete && strings.HasPrefix(rt.policyPath, "sys/ward/envs/"):
+	case op == policy.CapDelete && strings.HasPrefix(req.policyPath, "sys/ward/envs/"):
 		return "deleting an environment requires MFA (a shipped default)", nil
-	case rt.env != "" && op == policy.CapRead && strings.HasPrefix(req.path, rt.env+"/data/"):
-		glass, err := breakGlass(ctx, req, secretPath(req))
+	case env && op == policy.CapRead && strings.HasPrefix(req.path, req.env.Name+"/data/"):
+		glass, err := breakGlass(ctx, req, req.param("path"))
 		if err != nil || !glass {
 			return "", err
 		}
 		return "reading a break-glass secret requires MFA (a shipped default)", nil
-	case rt.env != "" && op == policy.CapUpdate && strings.HasPrefix(req.path, rt.env+"/metadata/"):
-		glass, err := breakGlass(ctx, req, secretPath(req))
+	case env && op == policy.CapUpdate && strings.HasPrefix(req.path, req.env.Name+"/metadata/"):
+		glass, err := breakGlass(ctx, req, req.param("path"))
 		if err != nil || !glass {
 			return "", err
 		}
@@ -194,46 +194,6 @@ func (s *Server) totpStore(ctx context.Context, identity string) (*totp.Enrolmen
 		return nil, err
 	}
 	return st.Get(ctx, identity)
-}
-
-// mfaRoute maps sys/ward/mfa/*:
-//
-//	totp/enroll          POST: a new secret for the caller's identity (self)
-//	totp/confirm         POST {code}: confirm the enrolment with a first code (self)
-//	totp/status          GET: the caller's enrolment state (self)
-//	totp/users/NAME      GET state, DELETE reset: an admin's, by policy
-//	defaults             GET: the shipped step-up rules (self)
-func (s *Server) mfaRoute(req *request, rest string) (*route, error) {
-	m := req.method
-	write := m == http.MethodPost || m == http.MethodPut
-	rt := &route{policyPath: "sys/ward/mfa/" + rest, op: opSelf}
-	switch {
-	case rest == "totp/enroll" && write:
-		rt.handler = s.mfaEnroll
-	case rest == "totp/confirm" && write:
-		rt.handler, req.auditOmit = s.mfaConfirm, []string{"code"}
-	case rest == "totp/status" && m == http.MethodGet:
-		rt.handler = s.mfaStatus
-	case rest == "defaults" && m == http.MethodGet:
-		rt.handler = s.mfaDefaults
-	case strings.HasPrefix(rest, "totp/users/"):
-		name, err := userpass.Normalize(strings.TrimPrefix(rest, "totp/users/"))
-		if err != nil {
-			return nil, errorf(http.StatusBadRequest, "%v", err)
-		}
-		rt.policyPath = "sys/ward/mfa/totp/users/" + name
-		switch m {
-		case http.MethodGet:
-			rt.op, rt.handler = policy.CapRead, s.mfaUserRead(name)
-		case http.MethodDelete:
-			rt.op, rt.handler = policy.CapDelete, s.mfaUserReset(name)
-		default:
-			return nil, methodNotAllowed(req)
-		}
-	default:
-		return nil, errorf(http.StatusNotFound, "unknown MFA path sys/ward/mfa/%s or method %s", rest, m)
-	}
-	return rt, nil
 }
 
 func (s *Server) callerIdentity(req *request) (string, error) {
@@ -341,10 +301,9 @@ func (s *Server) mfaStatus(ctx context.Context, req *request) (*response, error)
 	return s.enrolmentResponse(ctx, req, id)
 }
 
-func (s *Server) mfaUserRead(name string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		return s.enrolmentResponse(ctx, req, "userpass/"+name)
-	}
+func (s *Server) mfaUserRead(ctx context.Context, req *request) (*response, error) {
+	name := req.param("user")
+	return s.enrolmentResponse(ctx, req, "userpass/"+name)
 }
 
 // enrolmentResponse answers with identity id's TOTP enrolment status.
@@ -359,24 +318,23 @@ func (s *Server) enrolmentResponse(ctx context.Context, req *request, id string)
 	return &response{status: http.StatusOK, body: body}, nil
 }
 
-func (s *Server) mfaUserReset(name string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		id := "userpass/" + name
-		st, err := s.v.TOTP()
-		if err != nil {
-			return nil, err
-		}
-		s.ids.usersMu.Lock()
-		defer s.ids.usersMu.Unlock()
-		if err := st.Delete(ctx, id); err != nil {
-			if errors.Is(err, totp.ErrNotEnrolled) {
-				return nil, errorf(http.StatusNotFound, "%s has no TOTP enrolment", id)
-			}
-			return nil, err
-		}
-		s.ids.codes.Forget(id)
-		return &response{status: http.StatusNoContent}, nil
+func (s *Server) mfaUserReset(ctx context.Context, req *request) (*response, error) {
+	name := req.param("user")
+	id := "userpass/" + name
+	st, err := s.v.TOTP()
+	if err != nil {
+		return nil, err
 	}
+	s.ids.usersMu.Lock()
+	defer s.ids.usersMu.Unlock()
+	if err := st.Delete(ctx, id); err != nil {
+		if errors.Is(err, totp.ErrNotEnrolled) {
+			return nil, errorf(http.StatusNotFound, "%s has no TOTP enrolment", id)
+		}
+		return nil, err
+	}
+	s.ids.codes.Forget(id)
+	return &response{status: http.StatusNoContent}, nil
 }
 
 func (s *Server) mfaDefaults(_ context.Context, req *request) (*response, error) {

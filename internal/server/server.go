@@ -1,13 +1,3 @@
-// Package server is ward's HTTP API: HashiCorp Vault's shapes (KV v2 under
-// each environment's mount, auth/token/*, sys/*) over a vault.Vault, with
-// the middleware every request passes: size limits, path canonicalisation,
-// token lookup, the environment boundary, the policy check and the audit log,
-// which fails closed: nothing is changed before its request entry is in the
-// log, and nothing is answered before its response entry is. (A read's
-// request entry is written together with its response entry, in one write.)
-//
-//	srv := server.New(server.Config{Vault: v})
-//	err := srv.Serve(ctx, listener)
 package server
 
 import (
@@ -84,7 +74,10 @@ type request struct {
 	token  *auth.Token // nil for unauthenticated endpoints
 	secret string      // the caller's raw token; never logged, audited only as HMAC
 	acl    *policy.ACL
-	env    *vault.Env // set for an environment's KV routes
+	env    *vault.Env // set for a route with an {env} parameter
+
+	route  *route            // the row of the route table that answers
+	params map[string]string // the route's parameters, checked
 
 	// What the policy check decided on, for the audit entry.
 	op         string
@@ -210,18 +203,16 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 	if err := s.readBody(r, req); err != nil {
 		return req, nil, err
 	}
-	if s.v.Sealed() && !unsealedNotNeeded(req.path) {
-		return req, nil, errSealed
+	rt, params, err := findRoute(req.method, req.path)
+	if (err != nil || rt.mode != whileSealed) && s.v.Sealed() {
+		return req, nil, errSealed // sealed, any path but the documented few is 503
 	}
-	rt, err := s.route(req)
 	if err != nil {
 		return req, nil, err
 	}
-	if !rt.unauthenticated {
-		req.audited, req.op, req.policyPath = true, string(rt.op), rt.policyPath
-		if rt.resolve != nil {
-			req.op = "write"
-		}
+	req.route, req.params, req.auditOmit = rt, params, rt.omit
+	if rt.mode != unauthenticated && rt.mode != whileSealed {
+		req.audited, req.op, req.policyPath = true, rt.auditName(), policyPath(rt.policy, req.path, params)
 		if err := s.authenticate(req); err != nil {
 			return req, nil, err
 		}
@@ -233,7 +224,7 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 			return req, nil, auditFailed(id)
 		}
 	}
-	resp, err := rt.handler(r.Context(), req)
+	resp, err := rt.handler(s)(r.Context(), req)
 	return req, resp, err
 }
 
@@ -299,11 +290,11 @@ func (s *Server) authenticate(req *request) error {
 	return nil
 }
 
-// authorize checks the environment boundary and then the policy, for the
-// operation the route really performs.
+// authorize checks the environment boundary and then, for a byPolicy
+// route, the policy, for the operation the route really performs.
 func (s *Server) authorize(req *request, rt *route) error {
-	if rt.env != "" {
-		env, err := s.v.Env(rt.env)
+	if name, ok := req.params["env"]; ok {
+		env, err := s.v.Env(name)
 		if err != nil {
 			return err
 		}
@@ -312,22 +303,35 @@ func (s *Server) authorize(req *request, rt *route) error {
 		}
 		req.env = env
 	}
-	op, ppath := rt.op, rt.policyPath
-	if rt.resolve != nil {
+	if rt.mode != byPolicy {
+		return nil // bySelf: a token's own operations; perSecret: checked per secret
+	}
+	op := rt.cap
+	if rt.capFor != nil {
 		var err error
-		if op, err = rt.resolve(req.http.Context(), req); err != nil {
+		if op, err = rt.capFor(req.http.Context(), s, req); err != nil {
 			return err
 		}
 	}
-	req.op, req.policyPath = string(op), ppath
-	if op == opSelf || op == opFetch || op == opEach {
-		return nil // a token's own operations; a fetch checks each secret itself
-	}
-	d := req.acl.Check(ppath, op)
+	req.op = string(op)
+	d := req.acl.Check(req.policyPath, op)
 	if !d.Allowed {
-		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + ppath}}
+		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + req.policyPath}}
 	}
-	return s.stepUp(req.http.Context(), req, rt, op, d)
+	return s.stepUp(req.http.Context(), req, op, d)
+}
+
+// auditName is the operation a request entry records before the policy
+// check decides it: the capability, "write" for a create-or-update, or
+// what the route names.
+func (rt *route) auditName() string {
+	switch {
+	case rt.mode != byPolicy:
+		return rt.auditOp
+	case rt.capFor != nil:
+		return "write"
+	}
+	return string(rt.cap)
 }
 
 // readOnly reports whether a method only reads: its request entry can wait
@@ -474,12 +478,3 @@ func safeMethod(m string) string {
 }
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }
-
-// unsealedNotNeeded names the endpoints that answer while ward is sealed.
-func unsealedNotNeeded(p string) bool {
-	switch p {
-	case "sys/health", "sys/seal-status", "sys/unseal", "sys/init":
-		return true
-	}
-	return false
-}

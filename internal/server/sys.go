@@ -15,81 +15,6 @@ import (
 	"github.com/wardhq/ward/internal/vault"
 )
 
-func (s *Server) sysRoute(req *request, rest string) (*route, error) {
-	m := req.method
-	get := m == http.MethodGet || m == http.MethodHead
-	write := m == http.MethodPost || m == http.MethodPut
-	rt := &route{policyPath: "sys/" + rest}
-	switch {
-	case rest == "health" && get:
-		rt.unauthenticated, rt.handler = true, s.sysHealth
-	case rest == "seal-status" && get:
-		rt.unauthenticated, rt.handler = true, s.sysSealStatus
-	case rest == "unseal" && write:
-		rt.unauthenticated, rt.handler = true, s.sysUnseal
-	case rest == "init" && get:
-		rt.unauthenticated, rt.handler = true, s.sysInitStatus
-	case rest == "init" && write:
-		rt.unauthenticated, rt.handler = true, s.sysInit
-	case rest == "seal" && write:
-		rt.op, rt.handler = policy.CapUpdate, s.sysSeal
-	case rest == "rotate" && write:
-		rt.op, rt.handler = policy.CapUpdate, s.sysRotate
-	case rest == "key-status" && get:
-		rt.op, rt.handler = policy.CapRead, s.sysKeyStatus
-	case (rest == "policies/acl" || rest == "policies/acl/") && (m == "LIST" || m == http.MethodGet):
-		rt.op, rt.handler, rt.policyPath = policy.CapList, s.policyList, "sys/policies/acl/"
-	case strings.HasPrefix(rest, "policies/acl/"):
-		name := strings.TrimPrefix(rest, "policies/acl/")
-		switch m {
-		case http.MethodGet:
-			rt.op, rt.handler = policy.CapRead, s.policyRead(name)
-		case http.MethodPost, http.MethodPut:
-			rt.op, rt.handler = policy.CapUpdate, s.policyWrite(name)
-		case http.MethodDelete:
-			rt.op, rt.handler = policy.CapDelete, s.policyDelete(name)
-		default:
-			return nil, methodNotAllowed(req)
-		}
-	case rest == "capabilities-self" && write:
-		rt.op, rt.handler = opSelf, s.sysCapabilitiesSelf
-	case (rest == "audit-hash" || strings.HasPrefix(rest, "audit-hash/")) && write:
-		rt.op, rt.handler, rt.policyPath = policy.CapUpdate, s.sysAuditHash, "sys/audit-hash"
-	case strings.HasPrefix(rest, "internal/ui/mounts/") && get:
-		rt.op, rt.handler = opSelf, s.sysUIMount(strings.TrimPrefix(rest, "internal/ui/mounts/"))
-	case rest == "mounts" && get:
-		rt.op, rt.handler = policy.CapRead, s.sysMounts
-	case (rest == "ward/envs" || rest == "ward/envs/") && (m == "LIST" || m == http.MethodGet):
-		rt.op, rt.handler, rt.policyPath = policy.CapList, s.envList, "sys/ward/envs/"
-	case strings.HasPrefix(rest, "ward/fingerprints/"):
-		return s.fingerprintsRoute(req, strings.TrimPrefix(rest, "ward/fingerprints/"))
-	case rest == "ward/plan" || rest == "ward/apply":
-		return s.applyRoute(req, rest)
-	case strings.HasPrefix(rest, "ward/mfa/"):
-		return s.mfaRoute(req, strings.TrimPrefix(rest, "ward/mfa/"))
-	case strings.HasPrefix(rest, "ward/fetch/"):
-		return s.fetchRoute(req, strings.TrimPrefix(rest, "ward/fetch/"))
-	case strings.HasPrefix(rest, "ward/types"), strings.HasPrefix(rest, "ward/usage/"), rest == "ward/expiring",
-		strings.HasPrefix(rest, "ward/envs/") && strings.HasSuffix(rest, "/rules"):
-		return s.typesRoute(req, rest)
-	case strings.HasPrefix(rest, "ward/envs/"):
-		name := strings.TrimPrefix(rest, "ward/envs/")
-		switch m {
-		case http.MethodGet:
-			rt.op, rt.handler = policy.CapRead, s.envRead(name)
-		case http.MethodPost, http.MethodPut:
-			rt.op, rt.handler = policy.CapCreate, s.envCreate(name)
-		case http.MethodDelete:
-			rt.op, rt.handler = policy.CapDelete, s.envDelete(name)
-		default:
-			return nil, methodNotAllowed(req)
-		}
-	default:
-		return nil, errorf(http.StatusNotFound, "unknown system path %q or method %s", rest, m)
-	}
-	return rt, nil
-}
-
 func (s *Server) sealStatusBody(ctx context.Context) (map[string]any, error) {
 	st, err := s.v.SealStatus(ctx)
 	if err != nil {
@@ -356,18 +281,17 @@ func kvMountInfo(name string) map[string]any {
 	}
 }
 
-func (s *Server) sysUIMount(p string) handlerFunc {
-	return func(_ context.Context, req *request) (*response, error) {
-		head, _, _ := strings.Cut(p, "/")
-		env, err := s.v.Env(head)
-		if err != nil {
-			return nil, errorf(http.StatusBadRequest, "no environment %q; hint: ward env list", head)
-		}
-		if !req.token.IsRoot() && req.token.EnvID != env.ID {
-			return nil, errPermissionDenied
-		}
-		return &response{status: http.StatusOK, body: envelope(req, kvMountInfo(env.Name))}, nil
+func (s *Server) sysUIMount(_ context.Context, req *request) (*response, error) {
+	p := req.param("mount")
+	head, _, _ := strings.Cut(p, "/")
+	env, err := s.v.Env(head)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "no environment %q; hint: ward env list", head)
 	}
+	if !req.token.IsRoot() && req.token.EnvID != env.ID {
+		return nil, errPermissionDenied
+	}
+	return &response{status: http.StatusOK, body: envelope(req, kvMountInfo(env.Name))}, nil
 }
 
 func (s *Server) sysMounts(_ context.Context, req *request) (*response, error) {

@@ -15,7 +15,7 @@ import (
 // metadata names one. A failure is a 400 that names the environment, path,
 // fields and rules, never a value; nothing is written.
 func (s *Server) writeCheck(req *request) func(data []byte, custom map[string]string) error {
-	env, p := req.env.Name, secretPath(req)
+	env, p := req.env.Name, req.param("path")
 	return func(data []byte, custom map[string]string) error {
 		t, err := s.secretRules(env, p, custom)
 		if t == nil || err != nil {
@@ -54,7 +54,7 @@ func (s *Server) metadataCheck(req *request, custom map[string]string) func(map[
 	if custom == nil {
 		return nil
 	}
-	env, p := req.env.Name, secretPath(req)
+	env, p := req.env.Name, req.param("path")
 	return func(custom map[string]string, current func() ([]byte, error)) error {
 		if err := vault.CheckMetadataFormats(env, p, custom); err != nil {
 			return err
