@@ -36,10 +36,13 @@ func openVault(o *serveOpts, logger *slog.Logger) (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
+	up, mfa := o.identity.configs()
 	v, err := vault.Open(vault.Config{
 		Storage:   db,
 		AuditPath: o.auditPath(),
 		Logger:    logger,
+		Userpass:  up,
+		MFA:       mfa,
 	})
 	if err != nil {
 		db.Close()
@@ -86,8 +89,7 @@ func (o *serveOpts) scheme() string {
 
 // serve answers on ln until ctx is done, then seals the vault.
 func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, logger *slog.Logger) error {
-	up, mfa := o.identity.configs()
-	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: "bolt", Userpass: up, MFA: mfa})
+	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: "bolt"})
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go v.Maintain(mctx, 0)

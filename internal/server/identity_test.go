@@ -44,10 +44,7 @@ var mfaCheapArgon = userpass.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32,
 func newMFAServer(t *testing.T, hasher userpass.Hasher) (*testServer, *mfaClock) {
 	t.Helper()
 	clk := &mfaClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s := startServer(t, vault.Config{Now: clk.now}, Config{
-		Now:      clk.now,
-		Userpass: userpass.Config{Params: mfaCheapArgon, Hasher: hasher},
-	})
+	s := startServer(t, vault.Config{Now: clk.now, Userpass: userpass.Config{Params: mfaCheapArgon, Hasher: hasher}}, Config{Now: clk.now})
 	return s, clk
 }
 

@@ -131,7 +131,7 @@ func (s *Server) jwtLogin(ctx context.Context, req *request) (*response, error) 
 		}
 		return nil, jwtError(err)
 	}
-	req.token = tok // the response entry names the new token and its pipeline
+	req.Token = tok // the response entry names the new token and its pipeline
 	if env, err := s.v.Env(tok.Env); err == nil {
 		req.env = env
 	}

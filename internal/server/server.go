@@ -16,9 +16,6 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/audit"
-	"github.com/wardhq/ward/internal/auth"
-	"github.com/wardhq/ward/internal/auth/totp"
-	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -34,10 +31,6 @@ type Config struct {
 	Version      string       // reported by sys/health and sys/seal-status
 	StorageType  string       // reported by sys/seal-status, e.g. "bolt"
 	Now          func() time.Time
-	// Userpass configures password logins (lockout, argon2id cost); MFA
-	// the TOTP checks (guess limit). Their zero Now is this Config's Now.
-	Userpass userpass.Config
-	MFA      totp.Config
 }
 
 // Server answers ward's HTTP API. It is an http.Handler.
@@ -45,7 +38,6 @@ type Server struct {
 	cfg Config
 	v   *vault.Vault
 	log *slog.Logger
-	ids *identities // login lockouts and TOTP state, in memory
 }
 
 // New returns a Server for cfg.
@@ -59,11 +51,13 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger, ids: newIdentities(cfg)}
+	return &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger}
 }
 
 // request is one API call as it moves through the pipeline.
 type request struct {
+	vault.Caller // the token, its ACL and the step-up state, once authenticated
+
 	id     string
 	http   *http.Request
 	method string // GET, LIST, PUT, POST, PATCH, DELETE, HEAD
@@ -71,11 +65,7 @@ type request struct {
 	query  url.Values
 	body   []byte
 
-	token  *auth.Token // nil for unauthenticated endpoints
-	secret string      // the caller's raw token; never logged, audited only as HMAC
-	acl    *policy.ACL
-	env    *vault.Env // set for a route with an {env} parameter
-
+	env    *vault.Env        // set for a route with an {env} parameter
 	route  *route            // the row of the route table that answers
 	params map[string]string // the route's parameters, checked
 
@@ -92,11 +82,6 @@ type request struct {
 	// auditMeta is public context a handler adds to its response entry
 	// (ward apply's revision).
 	auditMeta map[string]string
-	// mfa is the outcome of a step-up check, for the audit entries
-	// ("verified", "refused: ..."); mfaErr the refusal, given again if
-	// asked twice in one request. See requireMFA.
-	mfa    string
-	mfaErr error
 	// auditOmit names body fields left out of the request's audit entry,
 	// not even HMAC'd: a password, a TOTP code.
 	auditOmit []string
@@ -143,6 +128,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	req, resp, err := s.handle(r, id)
+	if errors.Is(err, vault.ErrAudit) {
+		err = auditFailed(id)
+	}
 	if err != nil {
 		ae := toAPIError(err)
 		if ae.status == http.StatusInternalServerError && len(ae.msgs) == 0 {
@@ -192,6 +180,7 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 		return nil, nil, &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
 	}
 	req := &request{id: id, http: r, path: p, method: r.Method, query: r.URL.Query()}
+	req.RequestID, req.RemoteAddr, req.Codes = id, r.RemoteAddr, r.Header.Values(MFAHeader)
 	if r.Method == http.MethodGet && req.query.Get("list") == "true" {
 		req.method = "LIST"
 	}
@@ -286,7 +275,7 @@ func (s *Server) authenticate(req *request) error {
 	if err != nil {
 		return err
 	}
-	req.token, req.secret, req.acl = tok, secret, acl
+	req.Token, req.Secret, req.ACL = tok, secret, acl
 	return nil
 }
 
@@ -298,7 +287,7 @@ func (s *Server) authorize(req *request, rt *route) error {
 		if err != nil {
 			return err
 		}
-		if !req.token.IsRoot() && (req.token.Env != env.Name || req.token.EnvID != env.ID) {
+		if !req.Token.IsRoot() && (req.Token.Env != env.Name || req.Token.EnvID != env.ID) {
 			return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: this token is bound to another environment"}}
 		}
 		req.env = env
@@ -314,11 +303,16 @@ func (s *Server) authorize(req *request, rt *route) error {
 		}
 	}
 	req.op = string(op)
-	d := req.acl.Check(req.policyPath, op)
+	d := req.ACL.Check(req.policyPath, op)
 	if !d.Allowed {
 		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + req.policyPath}}
 	}
-	return s.stepUp(req.http.Context(), req, op, d)
+	t := vault.Target{Cap: op, PolicyPath: req.policyPath, Env: req.env}
+	if req.env != nil {
+		t.Secret = req.param("path")
+		t.View, _, _ = strings.Cut(strings.TrimPrefix(rt.pattern, "{env}/"), "/") // data, metadata, ...
+	}
+	return s.v.StepUp(req.http.Context(), &req.Caller, t, d)
 }
 
 // auditName is the operation a request entry records before the policy
@@ -391,32 +385,7 @@ func (s *Server) auditResponse(req *request, status int, msg string, data map[st
 }
 
 func (s *Server) auditEntry(req *request, typ string) *audit.Entry {
-	e := &audit.Entry{
-		Type:       typ,
-		RequestID:  req.id,
-		Path:       req.path,
-		Operation:  req.op,
-		RemoteAddr: req.http.RemoteAddr,
-		Token:      req.secret,
-	}
-	if req.token != nil {
-		e.Identity = req.token.DisplayName
-		e.Accessor = req.token.Accessor
-		e.Policies = req.token.Policies
-		e.Meta = req.token.Meta // public context: a CI login's pipeline
-	}
-	if req.env != nil {
-		e.Environment = req.env.Name
-	}
-	if req.mfa != "" {
-		meta := map[string]string{"mfa": req.mfa}
-		for k, v := range e.Meta {
-			if k != "mfa" {
-				meta[k] = v
-			}
-		}
-		e.Meta = meta
-	}
+	e := req.Entry(typ, req.path, req.op, req.env)
 	if len(req.auditMeta) > 0 && typ == "response" {
 		meta := make(map[string]string, len(e.Meta)+len(req.auditMeta))
 		maps.Copy(meta, e.Meta) // a copy: e.Meta may be the token's own

@@ -240,7 +240,7 @@ func (s *Server) capabilities(req *request, apiPath string) []string {
 	head, rest, _ := strings.Cut(p, "/")
 	if head != "sys" && head != "auth" {
 		env, err := s.v.Env(head)
-		if err != nil || (!req.token.IsRoot() && req.token.EnvID != env.ID) {
+		if err != nil || (!req.Token.IsRoot() && req.Token.EnvID != env.ID) {
 			return []string{"deny"}
 		}
 		switch kind, sp, _ := strings.Cut(rest, "/"); kind {
@@ -248,7 +248,7 @@ func (s *Server) capabilities(req *request, apiPath string) []string {
 			p = head + "/" + sp
 		}
 	}
-	return req.acl.Capabilities(p)
+	return req.ACL.Capabilities(p)
 }
 
 func (s *Server) sysAuditHash(_ context.Context, req *request) (*response, error) {
@@ -288,7 +288,7 @@ func (s *Server) sysUIMount(_ context.Context, req *request) (*response, error) 
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "no environment %q; hint: ward env list", head)
 	}
-	if !req.token.IsRoot() && req.token.EnvID != env.ID {
+	if !req.Token.IsRoot() && req.Token.EnvID != env.ID {
 		return nil, errPermissionDenied
 	}
 	return &response{status: http.StatusOK, body: envelope(req, kvMountInfo(env.Name))}, nil

@@ -58,15 +58,15 @@ func (s *Server) tokenCreate(ctx context.Context, req *request, orphan bool) (*r
 		DisplayName:    body.DisplayName,
 		Meta:           body.Meta,
 		NoParent:       body.NoParent || orphan,
-		Env:            req.token.Env,
-		EnvID:          req.token.EnvID,
+		Env:            req.Token.Env,
+		EnvID:          req.Token.EnvID,
 	}
 	if body.Env != "" {
 		env, err := s.v.Env(body.Env)
 		if err != nil {
 			return nil, err
 		}
-		if !req.token.IsRoot() && req.token.EnvID != env.ID {
+		if !req.Token.IsRoot() && req.Token.EnvID != env.ID {
 			return nil, errorf(http.StatusForbidden, "permission denied: a token can only create tokens for its own environment")
 		}
 		cr.Env, cr.EnvID = env.Name, env.ID
@@ -78,7 +78,7 @@ func (s *Server) tokenCreate(ctx context.Context, req *request, orphan bool) (*r
 	if err != nil {
 		return nil, err
 	}
-	secret, tok, err := tokens.Create(ctx, req.token, cr)
+	secret, tok, err := tokens.Create(ctx, req.Token, cr)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (s *Server) lookupResponse(req *request, t *auth.Token, id string) *respons
 }
 
 func (s *Server) tokenLookupSelf(_ context.Context, req *request) (*response, error) {
-	return s.lookupResponse(req, req.token, req.secret), nil
+	return s.lookupResponse(req, req.Token, req.Secret), nil
 }
 
 // targetToken looks up the token named in the body's "token" field, and
@@ -199,7 +199,7 @@ func (s *Server) targetToken(ctx context.Context, req *request, field string) (*
 	if err != nil {
 		return nil, "", errorf(http.StatusBadRequest, "bad token: it is unknown, expired or revoked")
 	}
-	if !req.token.IsRoot() && t.EnvID != req.token.EnvID {
+	if !req.Token.IsRoot() && t.EnvID != req.Token.EnvID {
 		return nil, "", errPermissionDenied
 	}
 	return t, v, nil
@@ -243,7 +243,7 @@ func (s *Server) renew(ctx context.Context, req *request, t *auth.Token, secret 
 }
 
 func (s *Server) tokenRenewSelf(ctx context.Context, req *request) (*response, error) {
-	return s.renew(ctx, req, req.token, req.secret)
+	return s.renew(ctx, req, req.Token, req.Secret)
 }
 
 func (s *Server) tokenRenew(ctx context.Context, req *request) (*response, error) {
@@ -266,7 +266,7 @@ func (s *Server) revoke(ctx context.Context, t *auth.Token) (*response, error) {
 }
 
 func (s *Server) tokenRevokeSelf(ctx context.Context, req *request) (*response, error) {
-	return s.revoke(ctx, req.token)
+	return s.revoke(ctx, req.Token)
 }
 
 func (s *Server) tokenRevoke(ctx context.Context, req *request) (*response, error) {

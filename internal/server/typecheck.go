@@ -95,8 +95,8 @@ func typeMetadataError(env, p string, err error) error {
 // `ward kv usage`. Recording is batched by the vault and never slows or
 // fails the read.
 func (s *Server) recordRead(req *request, p string, version int) {
-	if req.env == nil || req.token == nil {
+	if req.env == nil || req.Token == nil {
 		return
 	}
-	s.v.RecordRead(req.env, p, req.token.DisplayName, version)
+	s.v.RecordRead(req.env, p, req.Token.DisplayName, version)
 }

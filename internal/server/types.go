@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/jsonstrict"
-	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/types"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -165,30 +164,12 @@ func (s *Server) expiring(ctx context.Context, req *request) (*response, error) 
 		}
 		within = d
 	}
-	var envs []*vault.Env
-	if req.token.IsRoot() {
-		all, err := s.v.Envs()
-		if err != nil {
-			return nil, err
-		}
-		envs = all
-	} else if e, err := s.v.Env(req.token.Env); err == nil && e.ID == req.token.EnvID {
-		envs = []*vault.Env{e}
-	}
-	found, err := s.v.ExpiringSecrets(ctx, envs, within)
+	found, err := s.v.ExpiringFor(ctx, &req.Caller, within)
 	if err != nil {
 		return nil, err
 	}
 	list := []any{}
 	for _, e := range found {
-		p := e.Env + "/" + e.Path
-		folder := e.Env + "/"
-		if i := strings.LastIndex(e.Path, "/"); i >= 0 {
-			folder += e.Path[:i+1]
-		}
-		if !req.acl.Check(folder, policy.CapList).Allowed && !req.acl.Check(p, policy.CapRead).Allowed {
-			continue
-		}
 		list = append(list, map[string]any{
 			"env": e.Env, "path": e.Path, "reason": e.Reason, "due_time": formatTime(e.Due),
 			"overdue": e.Overdue, "owner": e.Owner,

@@ -4,54 +4,25 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
-	"sync"
 	"time"
 
-	"github.com/wardhq/ward/internal/auth"
-	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/jsonstrict"
 	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/vault"
 )
 
-// identities is the server's in-memory state for users and MFA: the login
-// lockout counters, the TOTP used steps and failure counts, and the lock
-// that serialises changes to users.
-type identities struct {
-	logins  *userpass.Authenticator
-	codes   *totp.Verifier
-	usersMu sync.Mutex // serialises read-modify-write of users
-}
-
-func newIdentities(cfg Config) *identities {
-	up := cfg.Userpass
-	if up.Now == nil {
-		up.Now = cfg.Now
-	}
-	mfa := cfg.MFA
-	if mfa.Now == nil {
-		mfa.Now = cfg.Now
-	}
-	return &identities{logins: userpass.NewAuthenticator(up), codes: totp.NewVerifier(mfa)}
-}
-
+// userCreateOrUpdate decides, from whether the user exists, which
+// capability a write needs.
 func userCreateOrUpdate(ctx context.Context, s *Server, req *request) (policy.Capability, error) {
-	name := req.param("user")
-	{
-		users, err := s.v.Users()
-		if err != nil {
-			return "", err
-		}
-		_, err = users.Get(ctx, name)
-		switch {
-		case errors.Is(err, userpass.ErrUserNotFound):
-			return policy.CapCreate, nil
-		case err != nil:
-			return "", err
-		}
+	ok, err := s.v.UserExists(ctx, req.param("user"))
+	switch {
+	case err != nil:
+		return "", err
+	case ok:
 		return policy.CapUpdate, nil
 	}
+	return policy.CapCreate, nil
 }
 
 type userBody struct {
@@ -68,7 +39,6 @@ type userBody struct {
 // them, are refused, not ignored: a restriction silently dropped would be
 // worse than an error.
 func (s *Server) userWrite(ctx context.Context, req *request) (*response, error) {
-	name := req.param("user")
 	var body userBody
 	if err := decodeKnown(req.body, &body); err != nil {
 		return nil, err
@@ -79,75 +49,20 @@ func (s *Server) userWrite(ctx context.Context, req *request) (*response, error)
 	if body.TokenPolicies == nil {
 		body.TokenPolicies = body.Policies
 	}
-	users, err := s.v.Users()
-	if err != nil {
-		return nil, err
+	up := vault.UserUpdate{Password: body.Password, Env: body.Environment}
+	if body.TokenPolicies != nil {
+		up.Policies = append([]string{}, (*body.TokenPolicies)...)
 	}
-	s.ids.usersMu.Lock()
-	defer s.ids.usersMu.Unlock()
-	u, err := users.Get(ctx, name)
-	now := s.cfg.Now()
-	switch {
-	case errors.Is(err, userpass.ErrUserNotFound):
-		if body.Password == nil {
-			return nil, errorf(http.StatusBadRequest, `missing "password": a new user needs one (ward user create reads it from a prompt or stdin)`)
-		}
-		u = &userpass.User{Name: name, CreatedAt: now}
-	case err != nil:
-		return nil, err
+	if body.TokenTTL.set {
+		up.TTL = &body.TokenTTL.d
 	}
-	if err := s.applyUserBody(u, &body); err != nil {
-		return nil, err
+	if body.TokenMaxTTL.set {
+		up.MaxTTL = &body.TokenMaxTTL.d
 	}
-	if len(u.Policies) == 0 {
-		return nil, errorf(http.StatusBadRequest, `missing "token_policies": a user's tokens need at least one policy`)
-	}
-	u.UpdatedAt = now
-	if err := users.Put(ctx, u); err != nil {
+	if err := s.v.PutUser(ctx, req.param("user"), up); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
-}
-
-func (s *Server) applyUserBody(u *userpass.User, body *userBody) error {
-	if body.Password != nil {
-		h, err := s.ids.logins.HashPassword(*body.Password)
-		if err != nil {
-			return err
-		}
-		u.PasswordHash = h
-	}
-	if body.TokenPolicies != nil {
-		ps := slices.Clone([]string(*body.TokenPolicies))
-		for _, p := range ps {
-			if p == auth.RootPolicy {
-				return errorf(http.StatusBadRequest, "a user cannot be given the root policy; root tokens come from 'ward operator generate-root'")
-			}
-			if err := policy.ValidName(p); err != nil {
-				return err
-			}
-		}
-		slices.Sort(ps)
-		u.Policies = slices.Compact(ps)
-	}
-	if body.TokenTTL.set {
-		u.TTL = body.TokenTTL.d
-	}
-	if body.TokenMaxTTL.set {
-		u.MaxTTL = body.TokenMaxTTL.d
-	}
-	if u.TTL < 0 || u.MaxTTL < 0 || u.MaxTTL > 0 && u.TTL > u.MaxTTL {
-		return errorf(http.StatusBadRequest, "token_ttl and token_max_ttl must be positive, and token_ttl at most token_max_ttl")
-	}
-	if body.Environment != nil {
-		if *body.Environment != "" {
-			if _, err := s.v.Env(*body.Environment); err != nil {
-				return err
-			}
-		}
-		u.Env = *body.Environment
-	}
-	return nil
 }
 
 func userJSON(u *userpass.User) map[string]any {
@@ -164,17 +79,12 @@ func userJSON(u *userpass.User) map[string]any {
 }
 
 func (s *Server) userRead(ctx context.Context, req *request) (*response, error) {
-	name := req.param("user")
-	users, err := s.v.Users()
-	if err != nil {
-		return nil, err
-	}
-	u, err := users.Get(ctx, name)
+	u, en, err := s.v.User(ctx, req.param("user"))
 	if err != nil {
 		return nil, err
 	}
 	data := userJSON(u)
-	if en, err := s.totpStore(ctx, "userpass/"+name); err == nil {
+	if en.Enrolled {
 		data["mfa_totp"] = map[string]any{"confirmed": en.Confirmed}
 	}
 	body := envelope(req, data)
@@ -183,11 +93,7 @@ func (s *Server) userRead(ctx context.Context, req *request) (*response, error) 
 }
 
 func (s *Server) userList(ctx context.Context, req *request) (*response, error) {
-	users, err := s.v.Users()
-	if err != nil {
-		return nil, err
-	}
-	names, err := users.List(ctx)
+	names, err := s.v.UserNames(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -200,18 +106,13 @@ func (s *Server) userList(ctx context.Context, req *request) (*response, error) 
 }
 
 func (s *Server) userDelete(ctx context.Context, req *request) (*response, error) {
-	name := req.param("user")
-	s.ids.usersMu.Lock()
-	defer s.ids.usersMu.Unlock()
-	if err := s.v.DeleteUser(ctx, name); err != nil {
+	if err := s.v.DeleteUser(ctx, req.param("user")); err != nil {
 		return nil, err
 	}
-	s.ids.codes.Forget("userpass/" + name)
 	return &response{status: http.StatusNoContent}, nil
 }
 
 func (s *Server) userPassword(ctx context.Context, req *request) (*response, error) {
-	name := req.param("user")
 	var body struct {
 		Password *string `json:"password"`
 	}
@@ -221,21 +122,7 @@ func (s *Server) userPassword(ctx context.Context, req *request) (*response, err
 	if body.Password == nil {
 		return nil, errorf(http.StatusBadRequest, `missing "password"`)
 	}
-	users, err := s.v.Users()
-	if err != nil {
-		return nil, err
-	}
-	s.ids.usersMu.Lock()
-	defer s.ids.usersMu.Unlock()
-	u, err := users.Get(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	if u.PasswordHash, err = s.ids.logins.HashPassword(*body.Password); err != nil {
-		return nil, err
-	}
-	u.UpdatedAt = s.cfg.Now()
-	if err := users.Put(ctx, u); err != nil {
+	if err := s.v.SetPassword(ctx, req.param("user"), *body.Password); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -279,48 +166,12 @@ func (s *Server) userLogin(ctx context.Context, req *request) (*response, error)
 			return nil, errorf(http.StatusBadRequest, `"username" names another user than the path; give one of them`)
 		}
 	}
-	return s.login(ctx, req, name, &body)
-}
-
-func (s *Server) login(ctx context.Context, req *request, name string, body *loginBody) (*response, error) {
-	users, err := s.v.Users()
-	if err != nil {
-		return nil, err
-	}
-	u, err := s.ids.logins.Login(ctx, users, name, body.Password)
+	secret, tok, err := s.v.UserLogin(ctx, name, body.Password, body.Env)
 	if err != nil {
 		return nil, loginError(err)
 	}
-	env := u.Env
-	switch {
-	case env != "" && body.Env != "" && body.Env != env:
-		return nil, errorf(http.StatusForbidden, "permission denied: user %s logs in to environment %q only", u.Name, env)
-	case env == "" && body.Env == "":
-		return nil, errorf(http.StatusBadRequest, `missing "env": every token is bound to exactly one environment; log in with --env staging`)
-	case env == "":
-		env = body.Env
-	}
-	e, err := s.v.Env(env)
-	if err != nil {
-		return nil, err
-	}
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return nil, err
-	}
-	secret, tok, err := tokens.CreateLogin(ctx, auth.CreateRequest{
-		Policies:       u.Policies,
-		Env:            e.Name,
-		EnvID:          e.ID,
-		TTL:            u.TTL,
-		ExplicitMaxTTL: u.MaxTTL,
-		DisplayName:    "userpass-" + u.Name,
-		Meta:           map[string]string{"username": u.Name, auth.IdentityMetaKey: "userpass/" + u.Name},
-	})
-	if err != nil {
-		return nil, err
-	}
-	req.token, req.env = tok, e // the response entry names the new token
+	req.Token = tok // the response entry names the new token
+	req.env, _ = s.v.Env(tok.Env)
 	return s.authResponse(req, secret, tok), nil
 }
 

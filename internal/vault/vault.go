@@ -39,6 +39,8 @@ import (
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/auth/jwtauth"
+	"github.com/wardhq/ward/internal/auth/totp"
+	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/storage"
@@ -65,6 +67,10 @@ type Config struct {
 	// JWTFetch tunes how OIDC issuers' keys are fetched and cached; zero
 	// fields take jwtauth's defaults, Now defaults to Now above.
 	JWTFetch jwtauth.FetchOptions
+	// Userpass configures password logins (lockout, argon2id cost); MFA
+	// the TOTP checks (guess limit). Their zero Now is Now above.
+	Userpass userpass.Config
+	MFA      totp.Config
 }
 
 // Vault is safe for concurrent use. Its unsealed state (tokens, audit log,
@@ -72,6 +78,11 @@ type Config struct {
 type Vault struct {
 	cfg     Config
 	barrier *barrier.Barrier
+
+	// Login lockouts and used TOTP steps, in memory: they outlive a seal.
+	logins  *userpass.Authenticator
+	codes   *totp.Verifier
+	usersMu sync.Mutex // serialises read-modify-write of users and enrolments
 
 	mu       sync.RWMutex
 	unsealed *unsealed // guarded by mu; nil while sealed
@@ -111,8 +122,14 @@ func Open(cfg Config) (*Vault, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Userpass.Now == nil {
+		cfg.Userpass.Now = cfg.Now
+	}
+	if cfg.MFA.Now == nil {
+		cfg.MFA.Now = cfg.Now
+	}
 	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand})
-	return &Vault{cfg: cfg, barrier: b}, nil
+	return &Vault{cfg: cfg, barrier: b, logins: userpass.NewAuthenticator(cfg.Userpass), codes: totp.NewVerifier(cfg.MFA)}, nil
 }
 
 // InitResult is what Init hands out once and never stores.
