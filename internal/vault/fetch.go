@@ -248,41 +248,27 @@ func (v *Vault) Fingerprints(ctx context.Context, c *Caller, env *Env) (set stri
 	return buf.String(), len(paths), len(list), nil
 }
 
-// readablePaths lists, depth first and sorted, every secret of env that
-// c may read without a TOTP code.
+// readablePaths lists, sorted, every secret of env that c may read
+// without a TOTP code: a fingerprint set, which cannot carry a code,
+// leaves out what needs one.
 func (v *Vault) readablePaths(ctx context.Context, c *Caller, env *Env) ([]string, error) {
 	var out []string
-	var walk func(prefix string) error
-	walk = func(prefix string) error {
-		keys, err := env.KV.List(ctx, prefix)
-		if errors.Is(err, secrets.ErrNotFound) {
-			return nil
+	err := v.WalkEnv(ctx, env, func(s SecretInfo) error {
+		if len(out) >= MaxFingerprintSecrets {
+			return refuse(KindInvalid, "more than %d secrets in %s; fingerprint sets are bounded", MaxFingerprintSecrets, env.Name)
 		}
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if len(out) >= MaxFingerprintSecrets {
-				return refuse(KindInvalid, "more than %d secrets in %s; fingerprint sets are bounded", MaxFingerprintSecrets, env.Name)
-			}
-			if strings.HasSuffix(k, "/") {
-				if err := walk(prefix + k); err != nil {
-					return err
-				}
-				continue
-			}
-			p := prefix + k
-			ok, err := ReadableWithoutMFA(ctx, c, env, p, c.ACL.Check(env.Name+"/"+p, policy.CapRead))
-			if err != nil {
-				return err
-			}
-			if ok {
-				out = append(out, p)
-			}
+		d := c.ACL.Check(env.Name+"/"+s.Path, policy.CapRead)
+		switch {
+		case !d.Allowed:
+		case c.Token.IsRoot():
+			out = append(out, s.Path)
+		case d.MFA, s.Metadata.CustomMetadata[BreakGlassKey] == "true":
+		default:
+			out = append(out, s.Path)
 		}
 		return nil
-	}
-	if err := walk(""); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	sort.Strings(out)

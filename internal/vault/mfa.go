@@ -318,22 +318,6 @@ func (v *Vault) ResetTOTP(ctx context.Context, name string) error {
 	return nil
 }
 
-// ReadableWithoutMFA reports whether the caller may read env's secret at
-// p (decided by d) without a TOTP code: a fingerprint set, which cannot
-// carry a code, leaves out what needs one.
-func ReadableWithoutMFA(ctx context.Context, c *Caller, env *Env, p string, d policy.Decision) (bool, error) {
-	switch {
-	case !d.Allowed:
-		return false, nil
-	case c.Token.IsRoot():
-		return true, nil
-	case d.MFA:
-		return false, nil
-	}
-	glass, err := breakGlass(ctx, env, p)
-	return !glass, err
-}
-
 // ApplyAs is Apply on behalf of c. A non-root caller whose apply would
 // change production (an environment, what a policy grants there, a
 // secret's metadata) must pass step-up MFA, the apply-to-prod default; the
