@@ -12,20 +12,19 @@ import (
 	"github.com/wardhq/ward/internal/jsonstrict"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/secrets"
-	"github.com/wardhq/ward/internal/vault"
 )
 
 // secretCreateOrUpdate decides, from whether the secret exists, which
 // capability a write needs.
 func secretCreateOrUpdate(ctx context.Context, _ *Server, req *request) (policy.Capability, error) {
-	_, err := req.env.KV.Metadata(ctx, req.param("path"))
+	ok, err := req.env.SecretExists(ctx, req.param("path"))
 	switch {
-	case errors.Is(err, secrets.ErrNotFound):
-		return policy.CapCreate, nil
 	case err != nil:
 		return "", err
+	case ok:
+		return policy.CapUpdate, nil
 	}
-	return policy.CapUpdate, nil
+	return policy.CapCreate, nil
 }
 
 func envelope(req *request, data any) map[string]any {
@@ -75,7 +74,7 @@ func (s *Server) kvRead(ctx context.Context, req *request) (*response, error) {
 		}
 		version = n
 	}
-	ver, err := req.env.KV.Get(ctx, req.param("path"), version)
+	ver, err := req.env.ReadSecret(ctx, req.param("path"), version, req.Token.DisplayName)
 	if ver != nil && ver.Data == nil {
 		// A deleted or destroyed version: Vault answers 404 with its metadata.
 		return &response{status: http.StatusNotFound, body: envelope(req, map[string]any{"data": nil, "metadata": versionJSON(ver.Metadata)})}, nil
@@ -88,7 +87,6 @@ func (s *Server) kvRead(ctx context.Context, req *request) (*response, error) {
 		return nil, err
 	}
 	meta := versionJSON(ver.Metadata)
-	s.recordRead(req, req.param("path"), ver.Metadata.Version)
 	body := envelope(req, map[string]any{"data": json.RawMessage(ver.Data), "metadata": meta})
 	return &response{status: http.StatusOK, body: body, auditData: map[string]any{"data": data, "metadata": meta}}, nil
 }
@@ -120,7 +118,7 @@ func (s *Server) kvWrite(ctx context.Context, req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	vm, err := req.env.KV.Put(ctx, req.param("path"), body.Data, secrets.PutOptions{CAS: body.Options.CAS, Check: s.writeCheck(req)})
+	vm, err := req.env.PutSecret(ctx, req.param("path"), body.Data, body.Options.CAS)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +133,7 @@ func (s *Server) kvPatch(ctx context.Context, req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	vm, err := req.env.KV.Patch(ctx, req.param("path"), body.Data, secrets.PutOptions{CAS: body.Options.CAS, Check: s.writeCheck(req)})
+	vm, err := req.env.PatchSecret(ctx, req.param("path"), body.Data, body.Options.CAS)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +141,7 @@ func (s *Server) kvPatch(ctx context.Context, req *request) (*response, error) {
 }
 
 func (s *Server) kvDeleteLatest(ctx context.Context, req *request) (*response, error) {
-	if err := req.env.KV.Delete(ctx, req.param("path")); err != nil {
+	if err := req.env.DeleteLatest(ctx, req.param("path")); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -171,15 +169,15 @@ func (s *Server) kvVersions(ctx context.Context, req *request, kind string) (*re
 	if len(body.Versions) == 0 {
 		return nil, errorf(http.StatusBadRequest, `no versions provided; send {"versions": [1, 2]}`)
 	}
-	kv, p := req.env.KV, req.param("path")
+	env, p := req.env, req.param("path")
 	var err error
 	switch kind {
 	case "delete":
-		err = kv.DeleteVersions(ctx, p, body.Versions)
+		err = env.DeleteVersions(ctx, p, body.Versions)
 	case "undelete":
-		err = kv.Undelete(ctx, p, body.Versions)
+		err = env.UndeleteVersions(ctx, p, body.Versions)
 	case "destroy":
-		err = kv.Destroy(ctx, p, body.Versions)
+		err = env.DestroyVersions(ctx, p, body.Versions)
 	}
 	if err != nil {
 		return nil, err
@@ -189,7 +187,7 @@ func (s *Server) kvVersions(ctx context.Context, req *request, kind string) (*re
 
 func (s *Server) kvList(ctx context.Context, req *request) (*response, error) {
 	prefix := req.param("prefix")
-	keys, err := req.env.KV.List(ctx, prefix)
+	keys, err := req.env.ListSecrets(ctx, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +198,7 @@ func (s *Server) kvList(ctx context.Context, req *request) (*response, error) {
 }
 
 func (s *Server) kvMetadataRead(ctx context.Context, req *request) (*response, error) {
-	md, err := req.env.KV.Metadata(ctx, req.param("path"))
+	md, err := req.env.SecretMetadata(ctx, req.param("path"))
 	if err != nil {
 		return nil, err
 	}
@@ -270,29 +268,25 @@ func (s *Server) kvMetadataWrite(ctx context.Context, req *request) (*response, 
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	u := secrets.MetadataUpdate{MaxVersions: body.MaxVersions, CASRequired: body.CASRequired, CustomMetadata: body.CustomMetadata,
-		Check: s.metadataCheck(req, body.CustomMetadata)}
+	u := secrets.MetadataUpdate{MaxVersions: body.MaxVersions, CASRequired: body.CASRequired, CustomMetadata: body.CustomMetadata}
 	if body.DeleteVersionAfter.set {
 		u.DeleteVersionAfter = &body.DeleteVersionAfter.d
 	}
-	if err := req.env.KV.SetMetadata(ctx, req.param("path"), u); err != nil {
+	if err := req.env.SetSecretMetadata(ctx, req.param("path"), u); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
 }
 
 func (s *Server) kvMetadataDelete(ctx context.Context, req *request) (*response, error) {
-	if err := req.env.KV.DeleteMetadata(ctx, req.param("path")); err != nil {
+	if err := req.env.DestroySecret(ctx, req.param("path")); err != nil {
 		return nil, err
-	}
-	if err := s.v.ForgetUsage(ctx, req.env, req.param("path")); err != nil {
-		s.log.Warn("forgetting the reads of a destroyed secret failed", vault.ErrorLogArgs(err, "request_id", req.id)...)
 	}
 	return &response{status: http.StatusNoContent}, nil
 }
 
 func (s *Server) kvConfigRead(ctx context.Context, req *request) (*response, error) {
-	c, err := req.env.KV.Config(ctx)
+	c, err := req.env.KVConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -312,7 +306,7 @@ func (s *Server) kvConfigWrite(ctx context.Context, req *request) (*response, er
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	c, err := req.env.KV.Config(ctx)
+	c, err := req.env.KVConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +319,7 @@ func (s *Server) kvConfigWrite(ctx context.Context, req *request) (*response, er
 	if body.DeleteVersionAfter.set {
 		c.DeleteVersionAfter = body.DeleteVersionAfter.d
 	}
-	if err := req.env.KV.SetConfig(ctx, c); err != nil {
+	if err := req.env.SetKVConfig(ctx, c); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil

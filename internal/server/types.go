@@ -132,7 +132,7 @@ func (s *Server) envRulesWrite(ctx context.Context, req *request) (*response, er
 
 func (s *Server) usageRead(ctx context.Context, req *request) (*response, error) {
 	p := req.param("path")
-	if _, err := req.env.KV.Metadata(ctx, p); err != nil {
+	if _, err := req.env.SecretMetadata(ctx, p); err != nil {
 		return nil, err
 	}
 	u, err := s.v.SecretUsage(ctx, req.env, p)

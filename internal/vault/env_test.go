@@ -92,7 +92,7 @@ func TestDeleteEnv(t *testing.T) {
 	if _, err := v.CreateEnv(ctx, "qa"); !errors.Is(err, ErrEnvExists) {
 		t.Fatalf("creating qa twice: %v", err)
 	}
-	if _, err := qa.KV.Put(ctx, "app/db", []byte(`{"k":"v"}`), putNoCAS); err != nil {
+	if _, err := qa.kv.Put(ctx, "app/db", []byte(`{"k":"v"}`), putNoCAS); err != nil {
 		t.Fatal(err)
 	}
 	secret, _, err := tokens.Create(ctx, root, auth.CreateRequest{Policies: []string{"p"}, Env: "qa", EnvID: qa.ID})
@@ -119,7 +119,7 @@ func TestDeleteEnv(t *testing.T) {
 	if qa2.ID == qa.ID {
 		t.Fatal("the recreated environment has the old id")
 	}
-	if _, err := qa2.KV.Get(ctx, "app/db", 0); err == nil {
+	if _, err := qa2.kv.Get(ctx, "app/db", 0); err == nil {
 		t.Fatal("the recreated environment holds the old secret")
 	}
 	if err := v.DeleteEnv(ctx, "nope"); !errors.Is(err, ErrEnvNotFound) {

@@ -125,7 +125,7 @@ func (v *Vault) fetchOne(ctx context.Context, c *Caller, env *Env, raw string) F
 		r.Status, r.Error, r.MFARequired = FetchDenied, rf.Msg, rf.Prompt
 		return r
 	}
-	ver, err := env.KV.Get(ctx, p, 0)
+	ver, err := env.kv.Get(ctx, p, 0)
 	switch {
 	case ver != nil && ver.Data == nil:
 		r.Status, r.Error, r.Version = FetchDeleted, "the current version is deleted or destroyed", &ver.Metadata
@@ -142,7 +142,7 @@ func (v *Vault) fetchOne(ctx context.Context, c *Caller, env *Env, raw string) F
 	if c.Token != nil {
 		v.RecordRead(env, p, c.Token.DisplayName, ver.Metadata.Version)
 	}
-	if md, err := env.KV.Metadata(ctx, p); err == nil {
+	if md, err := env.kv.Metadata(ctx, p); err == nil {
 		r.CustomMetadata = md.CustomMetadata
 	}
 	return r
@@ -210,7 +210,7 @@ func (v *Vault) Fingerprints(ctx context.Context, c *Caller, env *Env) (set stri
 	var list []known.Secret
 	entries := make([]*audit.Entry, 0, len(paths))
 	for _, p := range paths {
-		ver, err := env.KV.Get(ctx, p, 0)
+		ver, err := env.kv.Get(ctx, p, 0)
 		if err != nil || ver == nil || ver.Data == nil {
 			continue // deleted, destroyed or gone since the listing
 		}

@@ -166,13 +166,13 @@ func TestFetch(t *testing.T) {
 	ctx := context.Background()
 	v, _ := newIdentityVault(t)
 	env, _ := v.Env("staging")
-	env.KV.Put(ctx, "app/db", []byte(`{"password":"pw-canary"}`), secrets.PutOptions{})
-	env.KV.Put(ctx, "app/glass", []byte(`{"k":"v"}`), secrets.PutOptions{})
+	env.kv.Put(ctx, "app/db", []byte(`{"password":"pw-canary"}`), secrets.PutOptions{})
+	env.kv.Put(ctx, "app/glass", []byte(`{"k":"v"}`), secrets.PutOptions{})
 	glass := map[string]string{BreakGlassKey: "true"}
-	if err := env.KV.SetMetadata(ctx, "app/glass", secrets.MetadataUpdate{CustomMetadata: glass}); err != nil {
+	if err := env.kv.SetMetadata(ctx, "app/glass", secrets.MetadataUpdate{CustomMetadata: glass}); err != nil {
 		t.Fatal(err)
 	}
-	env.KV.Put(ctx, "other/x", []byte(`{"k":"v"}`), secrets.PutOptions{})
+	env.kv.Put(ctx, "other/x", []byte(`{"k":"v"}`), secrets.PutOptions{})
 	if _, err := v.PutPolicy(ctx, "app", []byte("rules:\n  - path: staging/app/*\n    capabilities: [read]\n")); err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func defaultMFA(ctx context.Context, t Target) (string, error) {
 // breakGlass reports whether env's secret at p is tagged break-glass. A
 // missing secret is not.
 func breakGlass(ctx context.Context, env *Env, p string) (bool, error) {
-	md, err := env.KV.Metadata(ctx, p)
+	md, err := env.kv.Metadata(ctx, p)
 	if errors.Is(err, secrets.ErrNotFound) {
 		return false, nil
 	}

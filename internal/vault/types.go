@@ -228,7 +228,7 @@ func (v *Vault) TypeConflicts(ctx context.Context, name string, src []byte) ([]C
 		if s.Metadata.CustomMetadata[MetaType] != name {
 			return nil
 		}
-		ver, err := s.KV.Get(ctx, s.Path, 0)
+		ver, err := s.kv.Get(ctx, s.Path, 0)
 		if err != nil || ver == nil || ver.Data == nil {
 			return nil // no live current version: nothing to conform
 		}

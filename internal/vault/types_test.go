@@ -56,10 +56,10 @@ func TestTypeRegistry(t *testing.T) {
 
 	// The type survives a seal and unseal, from storage.
 	env, _ := v.CreateEnv(ctx, "prod")
-	if _, err := env.KV.Put(ctx, "api/token", []byte(`{"token":"abc"}`), secrets.PutOptions{}); err != nil {
+	if _, err := env.kv.Put(ctx, "api/token", []byte(`{"token":"abc"}`), secrets.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.KV.SetMetadata(ctx, "api/token", secrets.MetadataUpdate{CustomMetadata: map[string]string{"type": "svc-token"}}); err != nil {
+	if err := env.kv.SetMetadata(ctx, "api/token", secrets.MetadataUpdate{CustomMetadata: map[string]string{"type": "svc-token"}}); err != nil {
 		t.Fatal(err)
 	}
 	var inUse *TypeInUseError
@@ -77,7 +77,7 @@ func TestTypeRegistry(t *testing.T) {
 			}
 		}
 	}
-	if err := env.KV.SetMetadata(ctx, "api/token", secrets.MetadataUpdate{CustomMetadata: map[string]string{"owner": "me"}}); err != nil {
+	if err := env.kv.SetMetadata(ctx, "api/token", secrets.MetadataUpdate{CustomMetadata: map[string]string{"owner": "me"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := v.DeleteType(ctx, "svc-token"); err != nil {

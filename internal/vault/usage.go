@@ -43,7 +43,7 @@ type usageRecorder struct {
 
 type usageKey struct{ envID, path string }
 
-func usageStorageKey(envID, path string) string { return "env/" + envID + "/usage/" + path }
+func usageStorageKey(envID, path string) string { return envUsagePrefix(envID) + path }
 
 // RecordRead notes that identity read version of env's secret at path.
 func (v *Vault) RecordRead(env *Env, path, identity string, version int) {

@@ -82,10 +82,10 @@ func TestExpiringSecrets(t *testing.T) {
 	v, _ := newClockVault(t, clock)
 	env, _ := v.CreateEnv(ctx, "prod")
 	put := func(p string, cm map[string]string) {
-		if _, err := env.KV.Put(ctx, p, []byte(`{"k":"v"}`), secrets.PutOptions{}); err != nil {
+		if _, err := env.kv.Put(ctx, p, []byte(`{"k":"v"}`), secrets.PutOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := env.KV.SetMetadata(ctx, p, secrets.MetadataUpdate{CustomMetadata: cm}); err != nil {
+		if err := env.kv.SetMetadata(ctx, p, secrets.MetadataUpdate{CustomMetadata: cm}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -7,7 +7,7 @@
 //	v, err := vault.Open(vault.Config{Storage: db, AuditPath: "/var/lib/ward/audit.log"})
 //	res, err := v.Init(ctx, 5, 3)          // once, on a new store
 //	_, err = v.Unseal(ctx, share)          // threshold times, after every start
-//	env, err := v.Env("staging")           // env.KV is its KV v2 engine
+//	env, err := v.Env("staging")           // env.kv is its KV v2 engine
 //
 // Storage layout (every value encrypted by the barrier, which keeps core/):
 //
