@@ -263,11 +263,7 @@ func (s *Server) authenticate(req *request) error {
 	if secret == "" {
 		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: no token; send it in X-Vault-Token or Authorization: Bearer"}}
 	}
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return err
-	}
-	tok, err := tokens.Lookup(req.http.Context(), secret)
+	tok, err := s.v.LookupToken(req.http.Context(), secret)
 	if err != nil {
 		return err
 	}
@@ -335,10 +331,6 @@ func readOnly(method string) bool {
 }
 
 func (s *Server) auditRequest(req *request, deferred bool) error {
-	log, err := s.v.Audit()
-	if err != nil {
-		return err
-	}
 	e := s.auditEntry(req, "request")
 	if len(req.body) > 0 {
 		var data map[string]any
@@ -353,7 +345,7 @@ func (s *Server) auditRequest(req *request, deferred bool) error {
 		req.requestEntry = e
 		return nil
 	}
-	if err := log.Write(req.http.Context(), e); err != nil {
+	if err := s.v.WriteAudit(req.http.Context(), e); err != nil {
 		return err
 	}
 	req.requestWritten = true
@@ -363,10 +355,6 @@ func (s *Server) auditRequest(req *request, deferred bool) error {
 func (s *Server) auditResponse(req *request, status int, msg string, data map[string]any) error {
 	if req == nil || !req.audited {
 		return nil
-	}
-	log, err := s.v.Audit()
-	if err != nil {
-		return err
 	}
 	if !req.requestWritten && req.requestEntry == nil {
 		// Refused before its request entry was written (a bad token, a
@@ -379,9 +367,9 @@ func (s *Server) auditResponse(req *request, status int, msg string, data map[st
 	e.Status, e.Error, e.Data = status, msg, data
 	ctx := context.WithoutCancel(req.http.Context())
 	if req.requestEntry != nil {
-		return log.WriteAll(ctx, req.requestEntry, e)
+		return s.v.WriteAudit(ctx, req.requestEntry, e)
 	}
-	return log.Write(ctx, e)
+	return s.v.WriteAudit(ctx, e)
 }
 
 func (s *Server) auditEntry(req *request, typ string) *audit.Entry {

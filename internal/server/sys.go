@@ -258,11 +258,10 @@ func (s *Server) sysAuditHash(_ context.Context, req *request) (*response, error
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	log, err := s.v.Audit()
+	h, err := s.v.AuditHMAC(body.Input)
 	if err != nil {
 		return nil, err
 	}
-	h := log.HMAC(body.Input)
 	out := envelope(req, map[string]any{"hash": h})
 	out["hash"] = h
 	delete(out, "mount_type")

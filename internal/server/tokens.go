@@ -58,40 +58,12 @@ func (s *Server) tokenCreate(ctx context.Context, req *request, orphan bool) (*r
 		DisplayName:    body.DisplayName,
 		Meta:           body.Meta,
 		NoParent:       body.NoParent || orphan,
-		Env:            req.Token.Env,
-		EnvID:          req.Token.EnvID,
 	}
-	if body.Env != "" {
-		env, err := s.v.Env(body.Env)
-		if err != nil {
-			return nil, err
-		}
-		if !req.Token.IsRoot() && req.Token.EnvID != env.ID {
-			return nil, errorf(http.StatusForbidden, "permission denied: a token can only create tokens for its own environment")
-		}
-		cr.Env, cr.EnvID = env.Name, env.ID
-	}
-	if cr.EnvID == "" && !containsString(cr.Policies, "root") {
-		return nil, errorf(http.StatusBadRequest, `missing "env": every token is bound to exactly one environment; send "env": "staging" (ward token create --env staging)`)
-	}
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return nil, err
-	}
-	secret, tok, err := tokens.Create(ctx, req.Token, cr)
+	secret, tok, err := s.v.CreateToken(ctx, &req.Caller, body.Env, cr)
 	if err != nil {
 		return nil, err
 	}
 	return s.authResponse(req, secret, tok), nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) authResponse(req *request, secret string, t *auth.Token) *response {
@@ -186,23 +158,14 @@ func (s *Server) targetToken(ctx context.Context, req *request, field string) (*
 	if v == "" {
 		return nil, "", errorf(http.StatusBadRequest, "missing %q", field)
 	}
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return nil, "", err
-	}
 	var t *auth.Token
+	var err error
 	if field == "accessor" {
-		t, err = tokens.LookupAccessor(ctx, v)
+		t, err = s.v.TokenOf(ctx, &req.Caller, "", v)
 	} else {
-		t, err = tokens.Lookup(ctx, v)
+		t, err = s.v.TokenOf(ctx, &req.Caller, v, "")
 	}
-	if err != nil {
-		return nil, "", errorf(http.StatusBadRequest, "bad token: it is unknown, expired or revoked")
-	}
-	if !req.Token.IsRoot() && t.EnvID != req.Token.EnvID {
-		return nil, "", errPermissionDenied
-	}
-	return t, v, nil
+	return t, v, err
 }
 
 func (s *Server) tokenLookup(ctx context.Context, req *request) (*response, error) {
@@ -231,11 +194,7 @@ func (s *Server) renew(ctx context.Context, req *request, t *auth.Token, secret 
 			return nil, errorf(http.StatusBadRequest, "%v", err)
 		}
 	}
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return nil, err
-	}
-	nt, err := tokens.Renew(ctx, t, body.Increment.d)
+	nt, err := s.v.RenewToken(ctx, t, body.Increment.d)
 	if err != nil {
 		return nil, err
 	}
@@ -255,11 +214,7 @@ func (s *Server) tokenRenew(ctx context.Context, req *request) (*response, error
 }
 
 func (s *Server) revoke(ctx context.Context, t *auth.Token) (*response, error) {
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return nil, err
-	}
-	if err := tokens.Revoke(ctx, t); err != nil {
+	if err := s.v.RevokeToken(ctx, t); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil

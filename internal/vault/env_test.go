@@ -80,7 +80,7 @@ func newTestVaultOn(t *testing.T, st storage.Backend) (*Vault, string) {
 func TestDeleteEnv(t *testing.T) {
 	ctx := context.Background()
 	v, rootSecret := newTestVault(t)
-	tokens, _ := v.Tokens()
+	tokens := v.unsealed.tokens
 	root, err := tokens.Lookup(ctx, rootSecret)
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,25 @@
-// Package vault ties ward's domain packages into one vault: the barrier over
-// storage, the environments and their KV engines, policies, tokens and the
-// audit log, and the init/unseal/seal life cycle.
+// Package vault is ward's domain layer: the barrier over storage, the
+// environments and their secrets, policies, tokens, logins, step-up MFA
+// and the audit log, and the init/unseal/seal life cycle.
 //
-// The HTTP server is the vault's only caller in production:
+// # Who owns what
+//
+// The vault owns every security and business rule, each testable without
+// HTTP (time and randomness come in through Config): logins (UserLogin,
+// JWTLogin) with their lockouts, step-up MFA (StepUp, RequireMFA) and the
+// TOTP life cycle, batched reads authorized per secret (Fetch,
+// Fingerprints), write-time checks (Env.PutSecret), tokens (CreateToken
+// refuses what only logins write), apply. It never hands out its inner
+// stores: callers go through its methods. A request's who-and-why travels
+// as a *Caller; a rule saying no is a *Refusal with a Kind. Package server
+// only decodes, calls one method here, and encodes. A new engine (leases,
+// database credentials) is a service here plus rows in server's route
+// table.
 //
 //	v, err := vault.Open(vault.Config{Storage: db, AuditPath: "/var/lib/ward/audit.log"})
 //	res, err := v.Init(ctx, 5, 3)          // once, on a new store
 //	_, err = v.Unseal(ctx, share)          // threshold times, after every start
-//	env, err := v.Env("staging")           // env.kv is its KV v2 engine
+//	env, err := v.Env("staging")           // env.ReadSecret, env.PutSecret, ...
 //
 // Storage layout (every value encrypted by the barrier, which keeps core/):
 //
@@ -332,24 +344,6 @@ func (v *Vault) state() (*unsealed, error) {
 		return nil, ErrSealed
 	}
 	return v.unsealed, nil
-}
-
-// Tokens returns the token store, or ErrSealed.
-func (v *Vault) Tokens() (*auth.Store, error) {
-	u, err := v.state()
-	if err != nil {
-		return nil, err
-	}
-	return u.tokens, nil
-}
-
-// Audit returns the audit log, or ErrSealed.
-func (v *Vault) Audit() (*audit.Log, error) {
-	u, err := v.state()
-	if err != nil {
-		return nil, err
-	}
-	return u.audit, nil
 }
 
 // Close seals the vault and closes the storage.
