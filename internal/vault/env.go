@@ -84,7 +84,21 @@ func envKey(name string) string { return "sys/envs/" + name }
 // sealed with the environment's own keyring (see keyringOf) and deleted
 // with the environment. Its KV engine is below envKVPrefix, the record of
 // its reads below envUsagePrefix.
-func envPrefix(id string) string { return "env/" + id + "/" }
+func envPrefix(id string) string { return envRoot + id + "/" }
+
+const envRoot = "env/"
+
+// keyringOf tells the barrier which keyring seals the value at key: the
+// environment's own for everything below envPrefix, the system keyring
+// for the rest.
+func keyringOf(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, envRoot)
+	if !ok {
+		return "", false
+	}
+	id, _, ok := strings.Cut(rest, "/")
+	return id, ok
+}
 
 func envKVPrefix(id string) string    { return envPrefix(id) + "kv/" }
 func envUsagePrefix(id string) string { return envPrefix(id) + "usage/" }

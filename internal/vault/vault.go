@@ -140,7 +140,7 @@ func Open(cfg Config) (*Vault, error) {
 	if cfg.MFA.Now == nil {
 		cfg.MFA.Now = cfg.Now
 	}
-	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand})
+	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand, KeyringOf: keyringOf})
 	return &Vault{cfg: cfg, barrier: b, logins: userpass.NewAuthenticator(cfg.Userpass), codes: totp.NewVerifier(cfg.MFA)}, nil
 }
 
