@@ -113,25 +113,9 @@ func writeVector(t *testing.T) {
 		put(t, b, k, v)
 	}
 	store := map[string]string{}
-	var walk func(prefix string)
-	walk = func(prefix string) {
-		names, err := f.mem.List(ctx, prefix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, n := range names {
-			if strings.HasSuffix(n, "/") {
-				walk(prefix + n)
-				continue
-			}
-			e, err := f.mem.Get(ctx, prefix+n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			store[prefix+n] = base64.StdEncoding.EncodeToString(e.Value)
-		}
+	for k, v := range f.dumpByKey(t) {
+		store[k] = base64.StdEncoding.EncodeToString(v)
 	}
-	walk("")
 	key := make([]byte, keyLen)
 	for i := range key {
 		key[i] = byte(i)
