@@ -29,7 +29,7 @@ func (f *failingStore) Transaction(ctx context.Context, ops []storage.Op) error 
 func newApplyVault(t *testing.T) (*Vault, *failingStore) {
 	t.Helper()
 	st := &failingStore{Backend: memory.New()}
-	v, _ := newTestVaultOn(t, st)
+	v, _ := openTestVault(t, Config{Storage: st})
 	return v, st
 }
 

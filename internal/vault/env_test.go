@@ -3,14 +3,11 @@ package vault
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/secrets"
-	"github.com/wardhq/ward/internal/storage"
-	"github.com/wardhq/ward/internal/storage/memory"
 )
 
 func TestValidEnvName(t *testing.T) {
@@ -48,31 +45,6 @@ func TestValidEnvName(t *testing.T) {
 			t.Errorf("ValidEnvName(%q) = %v, want an EnvNameError containing %q", tt.name, err, tt.wantErr)
 		}
 	}
-}
-
-func newTestVault(t *testing.T) (*Vault, string) {
-	t.Helper()
-	return newTestVaultOn(t, memory.New())
-}
-
-// newTestVaultOn initialises and unseals a vault over st and returns it
-// with its root token.
-func newTestVaultOn(t *testing.T, st storage.Backend) (*Vault, string) {
-	t.Helper()
-	ctx := context.Background()
-	v, err := Open(Config{Storage: st, AuditPath: filepath.Join(t.TempDir(), "audit.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v, res.RootToken
 }
 
 // Deleting an environment revokes its tokens and its data; the name can

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,33 +13,15 @@ import (
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/secrets"
-	"github.com/wardhq/ward/internal/storage/memory"
 )
 
 // newIdentityVault is a vault with a fake clock, cheap password hashes and
 // environments staging and prod.
 func newIdentityVault(t *testing.T) (*Vault, *fakeClock) {
 	t.Helper()
-	ctx := context.Background()
 	clock := &fakeClock{time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	v, err := Open(Config{Storage: memory.New(), AuditPath: filepath.Join(t.TempDir(), "audit.log"), Now: clock.Now,
-		Userpass: userpass.Config{Params: userpass.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []string{"staging", "prod"} {
-		if _, err := v.CreateEnv(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
+	v, _ := openTestVault(t, Config{Now: clock.Now,
+		Userpass: userpass.Config{Params: userpass.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}}}, "staging", "prod")
 	return v, clock
 }
 

@@ -3,14 +3,12 @@ package vault
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/storage"
-	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/types"
 )
 
@@ -93,7 +91,8 @@ func TestTypeRegistry(t *testing.T) {
 
 func TestTypeReloadedOnUnseal(t *testing.T) {
 	ctx := context.Background()
-	v, shares := newSealableVault(t)
+	v, res := openTestVault(t, Config{})
+	shares := res.Shares
 	if _, err := v.PutType(ctx, "svc-token", []byte(svcSchema)); err != nil {
 		t.Fatal(err)
 	}
@@ -256,25 +255,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// newSealableVault is newTestVault that also returns the unseal shares.
-func newSealableVault(t *testing.T) (*Vault, [][]byte) {
-	t.Helper()
-	ctx := context.Background()
-	v, err := Open(Config{Storage: memory.New(), AuditPath: filepath.Join(t.TempDir(), "audit.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v, res.Shares
 }
 
 // FuzzParseCadence: metadata is user input; a cadence is positive and
