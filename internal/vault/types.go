@@ -86,23 +86,6 @@ func deleteTypeOp(name string) storage.Op {
 	return storage.Op{Kind: storage.OpDelete, Key: typeKey(name)}
 }
 
-// installType puts t in the cache once the transaction that stored it has
-// committed; a nil t removes name.
-func (v *Vault) installType(name string, t *types.Type) error {
-	u, err := v.state()
-	if err != nil {
-		return err
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if t == nil {
-		delete(u.types, name)
-	} else {
-		u.types[name] = t
-	}
-	return nil
-}
-
 // PutType compiles src and stores it as type name, replacing any before
 // it. Secrets that no longer conform stay as they are until their next
 // write; TypeConflicts lists them first.

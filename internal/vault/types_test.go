@@ -120,7 +120,7 @@ func TestTypeReloadedOnUnseal(t *testing.T) {
 // state as PutType and SetEnvRules.
 func TestTypeAndRulesOps(t *testing.T) {
 	ctx := context.Background()
-	v, _ := newTestVault(t)
+	v, res := openTestVault(t, Config{})
 	if _, err := v.CreateEnv(ctx, "prod"); err != nil {
 		t.Fatal(err)
 	}
@@ -142,9 +142,10 @@ func TestTypeAndRulesOps(t *testing.T) {
 	if err := v.barrier.Transaction(ctx, []storage.Op{top, rop}); err != nil {
 		t.Fatal(err)
 	}
-	ty, _ := types.Compile("svc-token", []byte(svcSchema))
-	v.installType("svc-token", ty)
-	v.installEnvRules("prod", rules)
+	v.Seal() // what the ops stored is what an unseal loads
+	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := v.Type("svc-token"); err != nil {
 		t.Error(err)
 	}
