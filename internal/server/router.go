@@ -11,25 +11,58 @@ import (
 // "user", ...), "" when the route has none.
 func (r *request) param(name string) string { return r.params[name] }
 
+// compiledRoute is a row of routes made ready for matching once, so that
+// matching a request allocates nothing until a row matches.
+type compiledRoute struct {
+	*route
+	segs       []string // the pattern's segments
+	restName   string   // the name of a final {name...} parameter, or ""
+	collection bool     // the pattern ends in "/"
+	methods    map[string]bool
+}
+
+var table = compile(routes)
+
+func compile(rows []route) []compiledRoute {
+	out := make([]compiledRoute, len(rows))
+	for i := range rows {
+		rt := &rows[i]
+		c := compiledRoute{route: rt, methods: map[string]bool{}}
+		pattern := rt.pattern
+		if strings.HasSuffix(pattern, "/") {
+			c.collection, pattern = true, strings.TrimSuffix(pattern, "/")
+		}
+		c.segs = strings.Split(pattern, "/")
+		if name, ok := restParam(c.segs[len(c.segs)-1]); ok {
+			c.restName, c.segs = name, c.segs[:len(c.segs)-1]
+		}
+		for _, m := range strings.Split(rt.methods, "|") {
+			c.methods[m] = true
+		}
+		out[i] = c
+	}
+	return out
+}
+
 // findRoute returns the row of routes that answers method on p, with its
 // parameters checked and normalised. A path that no pattern matches is a
 // 404; one that some pattern matches but not for this method, a 405.
 func findRoute(method, p string) (*route, map[string]string, error) {
 	pathKnown := false
-	for i := range routes {
-		rt := &routes[i]
-		params, ok := matchPattern(rt.pattern, p)
+	for i := range table {
+		c := &table[i]
+		params, ok := c.match(p)
 		if !ok {
 			continue
 		}
 		pathKnown = true
-		if !hasMethod(rt.methods, method) {
+		if !c.methods[method] {
 			continue
 		}
 		if err := checkParams(params); err != nil {
 			return nil, nil, err
 		}
-		return rt, params, nil
+		return c.route, params, nil
 	}
 	if pathKnown {
 		return nil, nil, errorf(http.StatusMethodNotAllowed, "method %s is not supported on %s", method, p)
@@ -37,59 +70,59 @@ func findRoute(method, p string) (*route, map[string]string, error) {
 	return nil, nil, unknownPath(p)
 }
 
-func hasMethod(methods, m string) bool {
-	for _, x := range strings.Split(methods, "|") {
-		if x == m {
-			return true
-		}
+// match matches p against the row's pattern (see route.pattern) and
+// returns the parameters.
+func (c *compiledRoute) match(p string) (map[string]string, bool) {
+	if c.collection {
+		p = strings.TrimSuffix(p, "/")
 	}
-	return false
+	// A first pass decides, without allocating; a second collects.
+	rest, ok := c.walk(p, nil)
+	if !ok {
+		return nil, false
+	}
+	params := map[string]string{}
+	c.walk(p, params)
+	if c.restName != "" {
+		params[c.restName] = rest
+	}
+	return params, true
 }
 
-// matchPattern matches p against a route pattern (see route.pattern) and
-// returns the parameters.
-func matchPattern(pattern, p string) (map[string]string, bool) {
-	if strings.HasSuffix(pattern, "/") { // a collection: with or without the slash
-		pattern, p = strings.TrimSuffix(pattern, "/"), strings.TrimSuffix(p, "/")
-	}
-	var params map[string]string
-	set := func(k, v string) {
-		if params == nil {
-			params = map[string]string{}
-		}
-		params[k] = v
-	}
-	segs := strings.Split(pattern, "/")
+// walk matches p's segments against the pattern's fixed segments, filling
+// params when it is not nil, and returns what follows them. Without a
+// final {name...} parameter nothing may follow; with one, p may also end
+// right after the fixed segments.
+func (c *compiledRoute) walk(p string, params map[string]string) (string, bool) {
 	rest := p
-	for i, seg := range segs {
-		if name, ok := restParam(seg); ok {
-			set(name, rest)
-			return params, true
-		}
+	for i, seg := range c.segs {
 		cur, after, more := strings.Cut(rest, "/")
-		if !more && i < len(segs)-1 {
-			if _, ok := restParam(segs[i+1]); !ok || i+1 != len(segs)-1 {
-				return nil, false
-			}
-		}
-		switch name, isParam := strings.CutPrefix(seg, "{"); {
-		case !isParam:
+		last := i == len(c.segs)-1
+		switch {
+		case !more && !last:
+			return "", false
+		case seg[0] != '{':
 			if cur != seg {
-				return nil, false
+				return "", false
 			}
 		default:
-			name = strings.TrimSuffix(name, "}")
+			name := seg[1 : len(seg)-1]
 			if cur == "" || name == "env" && (cur == "sys" || cur == "auth") {
-				return nil, false // sys/ and auth/ are API prefixes, never environments
+				return "", false // sys/ and auth/ are API prefixes, never environments
 			}
-			set(name, cur)
+			if params != nil {
+				params[name] = cur
+			}
 		}
-		if i == len(segs)-1 && more {
-			return nil, false
+		if last {
+			if c.restName == "" {
+				return "", !more
+			}
+			return after, true
 		}
 		rest = after
 	}
-	return params, true
+	return rest, c.restName != ""
 }
 
 // restParam reports whether seg is a {name...} parameter, and its name.

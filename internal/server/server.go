@@ -279,12 +279,9 @@ func (s *Server) authenticate(req *request) error {
 // route, the policy, for the operation the route really performs.
 func (s *Server) authorize(req *request, rt *route) error {
 	if name, ok := req.params["env"]; ok {
-		env, err := s.v.Env(name)
+		env, err := s.v.EnvFor(&req.Caller, name)
 		if err != nil {
 			return err
-		}
-		if !req.Token.IsRoot() && (req.Token.Env != env.Name || req.Token.EnvID != env.ID) {
-			return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: this token is bound to another environment"}}
 		}
 		req.env = env
 	}
@@ -299,16 +296,12 @@ func (s *Server) authorize(req *request, rt *route) error {
 		}
 	}
 	req.op = string(op)
-	d := req.ACL.Check(req.policyPath, op)
-	if !d.Allowed {
-		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + req.policyPath}}
-	}
 	t := vault.Target{Cap: op, PolicyPath: req.policyPath, Env: req.env}
 	if req.env != nil {
 		t.Secret = req.param("path")
 		t.View, _, _ = strings.Cut(strings.TrimPrefix(rt.pattern, "{env}/"), "/") // data, metadata, ...
 	}
-	return s.v.StepUp(req.http.Context(), &req.Caller, t, d)
+	return s.v.Authorize(req.http.Context(), &req.Caller, t)
 }
 
 // auditName is the operation a request entry records before the policy

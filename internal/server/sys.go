@@ -238,17 +238,14 @@ func (s *Server) capabilities(req *request, apiPath string) []string {
 		return []string{"deny"}
 	}
 	head, rest, _ := strings.Cut(p, "/")
-	if head != "sys" && head != "auth" {
-		env, err := s.v.Env(head)
-		if err != nil || (!req.Token.IsRoot() && req.Token.EnvID != env.ID) {
-			return []string{"deny"}
-		}
-		switch kind, sp, _ := strings.Cut(rest, "/"); kind {
-		case "data", "metadata", "delete", "undelete", "destroy":
-			p = head + "/" + sp
-		}
+	if head == "sys" || head == "auth" {
+		return s.v.Capabilities(&req.Caller, "", p)
 	}
-	return req.ACL.Capabilities(p)
+	switch kind, sp, _ := strings.Cut(rest, "/"); kind {
+	case "data", "metadata", "delete", "undelete", "destroy":
+		p = head + "/" + sp
+	}
+	return s.v.Capabilities(&req.Caller, head, p)
 }
 
 func (s *Server) sysAuditHash(_ context.Context, req *request) (*response, error) {
@@ -283,12 +280,12 @@ func kvMountInfo(name string) map[string]any {
 func (s *Server) sysUIMount(_ context.Context, req *request) (*response, error) {
 	p := req.param("mount")
 	head, _, _ := strings.Cut(p, "/")
-	env, err := s.v.Env(head)
-	if err != nil {
+	env, err := s.v.EnvFor(&req.Caller, head)
+	if errors.Is(err, vault.ErrEnvNotFound) {
 		return nil, errorf(http.StatusBadRequest, "no environment %q; hint: ward env list", head)
 	}
-	if !req.Token.IsRoot() && req.Token.EnvID != env.ID {
-		return nil, errPermissionDenied
+	if err != nil {
+		return nil, err
 	}
 	return &response{status: http.StatusOK, body: envelope(req, kvMountInfo(env.Name))}, nil
 }

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"context"
 	"maps"
 
 	"github.com/wardhq/ward/internal/audit"
@@ -59,4 +60,39 @@ func (c *Caller) Entry(typ, path, op string, env *Env) *audit.Entry {
 		e.Meta = meta
 	}
 	return e
+}
+
+// EnvFor returns environment name if c's token may reach it: its own
+// environment, or any for a root token. No policy can widen that.
+func (v *Vault) EnvFor(c *Caller, name string) (*Env, error) {
+	env, err := v.Env(name)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Token.IsRoot() && (c.Token.Env != env.Name || c.Token.EnvID != env.ID) {
+		return nil, refuse(KindDenied, "permission denied: this token is bound to another environment")
+	}
+	return env, nil
+}
+
+// Authorize checks that c's policy grants t.Cap on t.PolicyPath and then
+// asks for step-up MFA where the rule that allowed it, or a shipped
+// default, demands it.
+func (v *Vault) Authorize(ctx context.Context, c *Caller, t Target) error {
+	d := c.ACL.Check(t.PolicyPath, t.Cap)
+	if !d.Allowed {
+		return refuse(KindDenied, "permission denied: %s on %s", t.Cap, t.PolicyPath)
+	}
+	return v.StepUp(ctx, c, t, d)
+}
+
+// Capabilities lists what c may do on policyPath, in environment envName
+// when it is not "": nothing ("deny") in an environment c cannot reach.
+func (v *Vault) Capabilities(c *Caller, envName, policyPath string) []string {
+	if envName != "" {
+		if _, err := v.EnvFor(c, envName); err != nil {
+			return []string{"deny"}
+		}
+	}
+	return c.ACL.Capabilities(policyPath)
 }
