@@ -51,14 +51,14 @@ func findRoute(method, p string) (*route, map[string]string, error) {
 	pathKnown := false
 	for i := range table {
 		c := &table[i]
-		params, ok := c.match(p)
-		if !ok {
+		if !c.matches(p) {
 			continue
 		}
 		pathKnown = true
 		if !c.methods[method] {
 			continue
 		}
+		params := c.params(p)
 		if err := checkParams(params); err != nil {
 			return nil, nil, err
 		}
@@ -70,23 +70,27 @@ func findRoute(method, p string) (*route, map[string]string, error) {
 	return nil, nil, unknownPath(p)
 }
 
-// match matches p against the row's pattern (see route.pattern) and
-// returns the parameters.
-func (c *compiledRoute) match(p string) (map[string]string, bool) {
+// matches reports whether p matches the row's pattern (see
+// route.pattern), without allocating.
+func (c *compiledRoute) matches(p string) bool {
 	if c.collection {
 		p = strings.TrimSuffix(p, "/")
 	}
-	// A first pass decides, without allocating; a second collects.
-	rest, ok := c.walk(p, nil)
-	if !ok {
-		return nil, false
+	_, ok := c.walk(p, nil)
+	return ok
+}
+
+// params returns the parameters of p, which matches.
+func (c *compiledRoute) params(p string) map[string]string {
+	if c.collection {
+		p = strings.TrimSuffix(p, "/")
 	}
 	params := map[string]string{}
-	c.walk(p, params)
+	rest, _ := c.walk(p, params)
 	if c.restName != "" {
 		params[c.restName] = rest
 	}
-	return params, true
+	return params
 }
 
 // walk matches p's segments against the pattern's fixed segments, filling

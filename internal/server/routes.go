@@ -46,8 +46,6 @@ func (m authMode) String() string {
 	return "none"
 }
 
-type handlerFunc func(ctx context.Context, req *request) (*response, error)
-
 // route is one row of the route table.
 type route struct {
 	// methods the row answers, separated by "|": GET, HEAD, LIST (a GET
@@ -74,15 +72,10 @@ type route struct {
 	// authorizes ("self", "fetch"); byPolicy routes audit their capability.
 	auditOp string
 	// omit names body fields left out of the audit entry, not even HMAC'd.
-	omit    []string
-	handler func(s *Server) handlerFunc
-}
-
-// h adapts a Server method expression to a route's handler.
-func h(f func(*Server, context.Context, *request) (*response, error)) func(*Server) handlerFunc {
-	return func(s *Server) handlerFunc {
-		return func(ctx context.Context, req *request) (*response, error) { return f(s, ctx, req) }
-	}
+	omit []string
+	// handler decodes the request, calls one domain method and encodes
+	// the answer: a method expression, (*Server).name.
+	handler func(s *Server, ctx context.Context, req *request) (*response, error)
 }
 
 const (
@@ -99,104 +92,104 @@ const (
 // sealedPaths) are checked against this table by a test.
 var routes = []route{
 	// The seal life cycle and health: no token, and they answer while sealed.
-	{methods: get, pattern: "sys/health", mode: whileSealed, handler: h((*Server).sysHealth)},
-	{methods: get, pattern: "sys/seal-status", mode: whileSealed, handler: h((*Server).sysSealStatus)},
-	{methods: write, pattern: "sys/unseal", mode: whileSealed, handler: h((*Server).sysUnseal)},
-	{methods: get, pattern: "sys/init", mode: whileSealed, handler: h((*Server).sysInitStatus)},
-	{methods: write, pattern: "sys/init", mode: whileSealed, handler: h((*Server).sysInit)},
+	{methods: get, pattern: "sys/health", mode: whileSealed, handler: (*Server).sysHealth},
+	{methods: get, pattern: "sys/seal-status", mode: whileSealed, handler: (*Server).sysSealStatus},
+	{methods: write, pattern: "sys/unseal", mode: whileSealed, handler: (*Server).sysUnseal},
+	{methods: get, pattern: "sys/init", mode: whileSealed, handler: (*Server).sysInitStatus},
+	{methods: write, pattern: "sys/init", mode: whileSealed, handler: (*Server).sysInit},
 
 	// Whole-vault operations.
-	{methods: write, pattern: "sys/seal", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).sysSeal)},
-	{methods: write, pattern: "sys/rotate", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).sysRotate)},
-	{methods: get, pattern: "sys/key-status", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).sysKeyStatus)},
-	{methods: get, pattern: "sys/mounts", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).sysMounts)},
-	{methods: get, pattern: "sys/internal/ui/mounts/{mount...}", mode: bySelf, auditOp: "self", handler: h((*Server).sysUIMount)},
-	{methods: write, pattern: "sys/capabilities-self", mode: bySelf, auditOp: "self", handler: h((*Server).sysCapabilitiesSelf)},
-	{methods: write, pattern: "sys/audit-hash", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).sysAuditHash)},
-	{methods: write, pattern: "sys/audit-hash/{rest...}", mode: byPolicy, cap: policy.CapUpdate, policy: "sys/audit-hash", handler: h((*Server).sysAuditHash)},
+	{methods: write, pattern: "sys/seal", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).sysSeal},
+	{methods: write, pattern: "sys/rotate", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).sysRotate},
+	{methods: get, pattern: "sys/key-status", mode: byPolicy, cap: policy.CapRead, handler: (*Server).sysKeyStatus},
+	{methods: get, pattern: "sys/mounts", mode: byPolicy, cap: policy.CapRead, handler: (*Server).sysMounts},
+	{methods: get, pattern: "sys/internal/ui/mounts/{mount...}", mode: bySelf, auditOp: "self", handler: (*Server).sysUIMount},
+	{methods: write, pattern: "sys/capabilities-self", mode: bySelf, auditOp: "self", handler: (*Server).sysCapabilitiesSelf},
+	{methods: write, pattern: "sys/audit-hash", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).sysAuditHash},
+	{methods: write, pattern: "sys/audit-hash/{rest...}", mode: byPolicy, cap: policy.CapUpdate, policy: "sys/audit-hash", handler: (*Server).sysAuditHash},
 
 	// Policies.
-	{methods: list, pattern: "sys/policies/acl/", mode: byPolicy, cap: policy.CapList, policy: "sys/policies/acl/", handler: h((*Server).policyList)},
-	{methods: "GET", pattern: "sys/policies/acl/{name}", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).policyRead)},
-	{methods: write, pattern: "sys/policies/acl/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).policyWrite)},
-	{methods: "DELETE", pattern: "sys/policies/acl/{name}", mode: byPolicy, cap: policy.CapDelete, handler: h((*Server).policyDelete)},
+	{methods: list, pattern: "sys/policies/acl/", mode: byPolicy, cap: policy.CapList, policy: "sys/policies/acl/", handler: (*Server).policyList},
+	{methods: "GET", pattern: "sys/policies/acl/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).policyRead},
+	{methods: write, pattern: "sys/policies/acl/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).policyWrite},
+	{methods: "DELETE", pattern: "sys/policies/acl/{name}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).policyDelete},
 
 	// Environments, their rules, types, usage and the expiring report.
-	{methods: list, pattern: "sys/ward/envs/", mode: byPolicy, cap: policy.CapList, policy: "sys/ward/envs/", handler: h((*Server).envList)},
-	{methods: "GET", pattern: "sys/ward/envs/{name}", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).envRead)},
-	{methods: write, pattern: "sys/ward/envs/{name}", mode: byPolicy, cap: policy.CapCreate, handler: h((*Server).envCreate)},
-	{methods: "DELETE", pattern: "sys/ward/envs/{name}", mode: byPolicy, cap: policy.CapDelete, handler: h((*Server).envDelete)},
-	{methods: get, pattern: "sys/ward/envs/{name}/rules", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).envRulesRead)},
-	{methods: write, pattern: "sys/ward/envs/{name}/rules", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).envRulesWrite)},
-	{methods: "LIST|GET|HEAD", pattern: "sys/ward/types/", mode: byPolicy, cap: policy.CapList, policy: "sys/ward/types/", handler: h((*Server).typeList)},
-	{methods: get, pattern: "sys/ward/types/{name}", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).typeRead)},
-	{methods: write, pattern: "sys/ward/types/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).typeWrite)},
-	{methods: "DELETE", pattern: "sys/ward/types/{name}", mode: byPolicy, cap: policy.CapDelete, handler: h((*Server).typeDelete)},
-	{methods: get, pattern: "sys/ward/usage/{env}/{path...}", mode: byPolicy, cap: policy.CapRead, policy: "{env}/{path}", handler: h((*Server).usageRead)},
-	{methods: get, pattern: "sys/ward/expiring", mode: perSecret, auditOp: "list-each", handler: h((*Server).expiring)},
+	{methods: list, pattern: "sys/ward/envs/", mode: byPolicy, cap: policy.CapList, policy: "sys/ward/envs/", handler: (*Server).envList},
+	{methods: "GET", pattern: "sys/ward/envs/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).envRead},
+	{methods: write, pattern: "sys/ward/envs/{name}", mode: byPolicy, cap: policy.CapCreate, handler: (*Server).envCreate},
+	{methods: "DELETE", pattern: "sys/ward/envs/{name}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).envDelete},
+	{methods: get, pattern: "sys/ward/envs/{name}/rules", mode: byPolicy, cap: policy.CapRead, handler: (*Server).envRulesRead},
+	{methods: write, pattern: "sys/ward/envs/{name}/rules", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).envRulesWrite},
+	{methods: "LIST|GET|HEAD", pattern: "sys/ward/types/", mode: byPolicy, cap: policy.CapList, policy: "sys/ward/types/", handler: (*Server).typeList},
+	{methods: get, pattern: "sys/ward/types/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).typeRead},
+	{methods: write, pattern: "sys/ward/types/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).typeWrite},
+	{methods: "DELETE", pattern: "sys/ward/types/{name}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).typeDelete},
+	{methods: get, pattern: "sys/ward/usage/{env}/{path...}", mode: byPolicy, cap: policy.CapRead, policy: "{env}/{path}", handler: (*Server).usageRead},
+	{methods: get, pattern: "sys/ward/expiring", mode: perSecret, auditOp: "list-each", handler: (*Server).expiring},
 
 	// Batched reads for the CI side.
-	{methods: write, pattern: "sys/ward/fetch/{env}", mode: perSecret, auditOp: "fetch", handler: h((*Server).fetch)},
-	{methods: write, pattern: "sys/ward/fingerprints/{env}", mode: perSecret, auditOp: "fetch", handler: h((*Server).fingerprints)},
+	{methods: write, pattern: "sys/ward/fetch/{env}", mode: perSecret, auditOp: "fetch", handler: (*Server).fetch},
+	{methods: write, pattern: "sys/ward/fingerprints/{env}", mode: perSecret, auditOp: "fetch", handler: (*Server).fingerprints},
 
 	// Policy as code.
-	{methods: write, pattern: "sys/ward/plan", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).planHandler)},
-	{methods: write, pattern: "sys/ward/apply", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).applyHandler)},
+	{methods: write, pattern: "sys/ward/plan", mode: byPolicy, cap: policy.CapRead, handler: (*Server).planHandler},
+	{methods: write, pattern: "sys/ward/apply", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).applyHandler},
 
 	// Step-up MFA: the caller's own TOTP enrolment, and an admin's view.
-	{methods: write, pattern: "sys/ward/mfa/totp/enroll", mode: bySelf, auditOp: "self", handler: h((*Server).mfaEnroll)},
-	{methods: write, pattern: "sys/ward/mfa/totp/confirm", mode: bySelf, auditOp: "self", omit: []string{"code"}, handler: h((*Server).mfaConfirm)},
-	{methods: "GET", pattern: "sys/ward/mfa/totp/status", mode: bySelf, auditOp: "self", handler: h((*Server).mfaStatus)},
-	{methods: "GET", pattern: "sys/ward/mfa/defaults", mode: bySelf, auditOp: "self", handler: h((*Server).mfaDefaults)},
-	{methods: "GET", pattern: "sys/ward/mfa/totp/users/{user}", mode: byPolicy, cap: policy.CapRead, policy: "sys/ward/mfa/totp/users/{user}", handler: h((*Server).mfaUserRead)},
-	{methods: "DELETE", pattern: "sys/ward/mfa/totp/users/{user}", mode: byPolicy, cap: policy.CapDelete, policy: "sys/ward/mfa/totp/users/{user}", handler: h((*Server).mfaUserReset)},
+	{methods: write, pattern: "sys/ward/mfa/totp/enroll", mode: bySelf, auditOp: "self", handler: (*Server).mfaEnroll},
+	{methods: write, pattern: "sys/ward/mfa/totp/confirm", mode: bySelf, auditOp: "self", omit: []string{"code"}, handler: (*Server).mfaConfirm},
+	{methods: "GET", pattern: "sys/ward/mfa/totp/status", mode: bySelf, auditOp: "self", handler: (*Server).mfaStatus},
+	{methods: "GET", pattern: "sys/ward/mfa/defaults", mode: bySelf, auditOp: "self", handler: (*Server).mfaDefaults},
+	{methods: "GET", pattern: "sys/ward/mfa/totp/users/{user}", mode: byPolicy, cap: policy.CapRead, policy: "sys/ward/mfa/totp/users/{user}", handler: (*Server).mfaUserRead},
+	{methods: "DELETE", pattern: "sys/ward/mfa/totp/users/{user}", mode: byPolicy, cap: policy.CapDelete, policy: "sys/ward/mfa/totp/users/{user}", handler: (*Server).mfaUserReset},
 
 	// Tokens.
-	{methods: write, pattern: "auth/token/create", mode: byPolicy, cap: policy.CapCreate, handler: h((*Server).tokenCreateChild)},
-	{methods: write, pattern: "auth/token/create-orphan", mode: byPolicy, cap: policy.CapCreate, handler: h((*Server).tokenCreateOrphan)},
-	{methods: lookup, pattern: "auth/token/lookup-self", mode: bySelf, auditOp: "self", handler: h((*Server).tokenLookupSelf)},
-	{methods: write, pattern: "auth/token/renew-self", mode: bySelf, auditOp: "self", handler: h((*Server).tokenRenewSelf)},
-	{methods: write, pattern: "auth/token/revoke-self", mode: bySelf, auditOp: "self", handler: h((*Server).tokenRevokeSelf)},
-	{methods: lookup, pattern: "auth/token/lookup", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).tokenLookup)},
-	{methods: write, pattern: "auth/token/lookup-accessor", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).tokenLookupAccessor)},
-	{methods: write, pattern: "auth/token/renew", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).tokenRenew)},
-	{methods: write, pattern: "auth/token/revoke", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).tokenRevoke)},
-	{methods: write, pattern: "auth/token/revoke-accessor", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).tokenRevokeAccessor)},
+	{methods: write, pattern: "auth/token/create", mode: byPolicy, cap: policy.CapCreate, handler: (*Server).tokenCreateChild},
+	{methods: write, pattern: "auth/token/create-orphan", mode: byPolicy, cap: policy.CapCreate, handler: (*Server).tokenCreateOrphan},
+	{methods: lookup, pattern: "auth/token/lookup-self", mode: bySelf, auditOp: "self", handler: (*Server).tokenLookupSelf},
+	{methods: write, pattern: "auth/token/renew-self", mode: bySelf, auditOp: "self", handler: (*Server).tokenRenewSelf},
+	{methods: write, pattern: "auth/token/revoke-self", mode: bySelf, auditOp: "self", handler: (*Server).tokenRevokeSelf},
+	{methods: lookup, pattern: "auth/token/lookup", mode: byPolicy, cap: policy.CapRead, handler: (*Server).tokenLookup},
+	{methods: write, pattern: "auth/token/lookup-accessor", mode: byPolicy, cap: policy.CapRead, handler: (*Server).tokenLookupAccessor},
+	{methods: write, pattern: "auth/token/renew", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).tokenRenew},
+	{methods: write, pattern: "auth/token/revoke", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).tokenRevoke},
+	{methods: write, pattern: "auth/token/revoke-accessor", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).tokenRevokeAccessor},
 
 	// Users and password logins.
-	{methods: write, pattern: "auth/userpass/login", mode: unauthenticated, handler: h((*Server).userLogin)},
-	{methods: write, pattern: "auth/userpass/login/{name}", mode: unauthenticated, handler: h((*Server).userLogin)},
-	{methods: "LIST", pattern: "auth/userpass/users/", mode: byPolicy, cap: policy.CapList, policy: "auth/userpass/users/", handler: h((*Server).userList)},
-	{methods: "GET", pattern: "auth/userpass/users/{user}", mode: byPolicy, cap: policy.CapRead, policy: "auth/userpass/users/{user}", omit: []string{"password"}, handler: h((*Server).userRead)},
-	{methods: write, pattern: "auth/userpass/users/{user}", mode: byPolicy, capFor: userCreateOrUpdate, policy: "auth/userpass/users/{user}", omit: []string{"password"}, handler: h((*Server).userWrite)},
-	{methods: "DELETE", pattern: "auth/userpass/users/{user}", mode: byPolicy, cap: policy.CapDelete, policy: "auth/userpass/users/{user}", omit: []string{"password"}, handler: h((*Server).userDelete)},
+	{methods: write, pattern: "auth/userpass/login", mode: unauthenticated, handler: (*Server).userLogin},
+	{methods: write, pattern: "auth/userpass/login/{name}", mode: unauthenticated, handler: (*Server).userLogin},
+	{methods: "LIST", pattern: "auth/userpass/users/", mode: byPolicy, cap: policy.CapList, policy: "auth/userpass/users/", handler: (*Server).userList},
+	{methods: "GET", pattern: "auth/userpass/users/{user}", mode: byPolicy, cap: policy.CapRead, policy: "auth/userpass/users/{user}", omit: []string{"password"}, handler: (*Server).userRead},
+	{methods: write, pattern: "auth/userpass/users/{user}", mode: byPolicy, capFor: userCreateOrUpdate, policy: "auth/userpass/users/{user}", omit: []string{"password"}, handler: (*Server).userWrite},
+	{methods: "DELETE", pattern: "auth/userpass/users/{user}", mode: byPolicy, cap: policy.CapDelete, policy: "auth/userpass/users/{user}", omit: []string{"password"}, handler: (*Server).userDelete},
 	// Its own policy path: a rule can let a user change a password
 	// without letting them change their own policies.
-	{methods: write, pattern: "auth/userpass/users/{user}/password", mode: byPolicy, cap: policy.CapUpdate, policy: "auth/userpass/users/{user}/password", omit: []string{"password"}, handler: h((*Server).userPassword)},
+	{methods: write, pattern: "auth/userpass/users/{user}/password", mode: byPolicy, cap: policy.CapUpdate, policy: "auth/userpass/users/{user}/password", omit: []string{"password"}, handler: (*Server).userPassword},
 
 	// CI logins (JWT/OIDC).
-	{methods: write, pattern: "auth/jwt/login", mode: unauthenticated, handler: h((*Server).jwtLogin)},
-	{methods: get, pattern: "auth/jwt/config", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).jwtConfigRead)},
-	{methods: write, pattern: "auth/jwt/config", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).jwtConfigWrite)},
-	{methods: list, pattern: "auth/jwt/role/", mode: byPolicy, cap: policy.CapList, policy: "auth/jwt/role/", handler: h((*Server).jwtRoleList)},
-	{methods: "GET", pattern: "auth/jwt/role/{name}", mode: byPolicy, cap: policy.CapRead, handler: h((*Server).jwtRoleRead)},
-	{methods: write, pattern: "auth/jwt/role/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: h((*Server).jwtRoleWrite)},
-	{methods: "DELETE", pattern: "auth/jwt/role/{name}", mode: byPolicy, cap: policy.CapDelete, handler: h((*Server).jwtRoleDelete)},
+	{methods: write, pattern: "auth/jwt/login", mode: unauthenticated, handler: (*Server).jwtLogin},
+	{methods: get, pattern: "auth/jwt/config", mode: byPolicy, cap: policy.CapRead, handler: (*Server).jwtConfigRead},
+	{methods: write, pattern: "auth/jwt/config", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).jwtConfigWrite},
+	{methods: list, pattern: "auth/jwt/role/", mode: byPolicy, cap: policy.CapList, policy: "auth/jwt/role/", handler: (*Server).jwtRoleList},
+	{methods: "GET", pattern: "auth/jwt/role/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).jwtRoleRead},
+	{methods: write, pattern: "auth/jwt/role/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).jwtRoleWrite},
+	{methods: "DELETE", pattern: "auth/jwt/role/{name}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).jwtRoleDelete},
 
 	// Each environment's KV v2 mount, in Vault's shapes. Policies name a
 	// secret ENV/PATH, whichever of these endpoints reaches it.
-	{methods: "GET", pattern: "{env}/data/{path...}", mode: byPolicy, cap: policy.CapRead, policy: "{env}/{path}", handler: h((*Server).kvRead)},
-	{methods: write, pattern: "{env}/data/{path...}", mode: byPolicy, capFor: secretCreateOrUpdate, policy: "{env}/{path}", handler: h((*Server).kvWrite)},
-	{methods: "PATCH", pattern: "{env}/data/{path...}", mode: byPolicy, cap: policy.CapPatch, policy: "{env}/{path}", handler: h((*Server).kvPatch)},
-	{methods: "DELETE", pattern: "{env}/data/{path...}", mode: byPolicy, cap: policy.CapDelete, policy: "{env}/{path}", handler: h((*Server).kvDeleteLatest)},
-	{methods: write, pattern: "{env}/delete/{path...}", mode: byPolicy, cap: policy.CapDelete, policy: "{env}/{path}", handler: h((*Server).kvDeleteVersions)},
-	{methods: write, pattern: "{env}/undelete/{path...}", mode: byPolicy, cap: policy.CapUndelete, policy: "{env}/{path}", handler: h((*Server).kvUndelete)},
-	{methods: write, pattern: "{env}/destroy/{path...}", mode: byPolicy, cap: policy.CapDestroy, policy: "{env}/{path}", handler: h((*Server).kvDestroy)},
-	{methods: "LIST", pattern: "{env}/metadata/{prefix...}", mode: byPolicy, cap: policy.CapList, policy: "{env}/{prefix}", handler: h((*Server).kvList)},
-	{methods: "GET", pattern: "{env}/metadata/{path...}", mode: byPolicy, cap: policy.CapRead, policy: "{env}/{path}", handler: h((*Server).kvMetadataRead)},
-	{methods: write, pattern: "{env}/metadata/{path...}", mode: byPolicy, capFor: secretCreateOrUpdate, policy: "{env}/{path}", handler: h((*Server).kvMetadataWrite)},
+	{methods: "GET", pattern: "{env}/data/{path...}", mode: byPolicy, cap: policy.CapRead, policy: "{env}/{path}", handler: (*Server).kvRead},
+	{methods: write, pattern: "{env}/data/{path...}", mode: byPolicy, capFor: secretCreateOrUpdate, policy: "{env}/{path}", handler: (*Server).kvWrite},
+	{methods: "PATCH", pattern: "{env}/data/{path...}", mode: byPolicy, cap: policy.CapPatch, policy: "{env}/{path}", handler: (*Server).kvPatch},
+	{methods: "DELETE", pattern: "{env}/data/{path...}", mode: byPolicy, cap: policy.CapDelete, policy: "{env}/{path}", handler: (*Server).kvDeleteLatest},
+	{methods: write, pattern: "{env}/delete/{path...}", mode: byPolicy, cap: policy.CapDelete, policy: "{env}/{path}", handler: (*Server).kvDeleteVersions},
+	{methods: write, pattern: "{env}/undelete/{path...}", mode: byPolicy, cap: policy.CapUndelete, policy: "{env}/{path}", handler: (*Server).kvUndelete},
+	{methods: write, pattern: "{env}/destroy/{path...}", mode: byPolicy, cap: policy.CapDestroy, policy: "{env}/{path}", handler: (*Server).kvDestroy},
+	{methods: "LIST", pattern: "{env}/metadata/{prefix...}", mode: byPolicy, cap: policy.CapList, policy: "{env}/{prefix}", handler: (*Server).kvList},
+	{methods: "GET", pattern: "{env}/metadata/{path...}", mode: byPolicy, cap: policy.CapRead, policy: "{env}/{path}", handler: (*Server).kvMetadataRead},
+	{methods: write, pattern: "{env}/metadata/{path...}", mode: byPolicy, capFor: secretCreateOrUpdate, policy: "{env}/{path}", handler: (*Server).kvMetadataWrite},
 	// Deleting the metadata destroys every version for good.
-	{methods: "DELETE", pattern: "{env}/metadata/{path...}", mode: byPolicy, cap: policy.CapDestroy, policy: "{env}/{path}", handler: h((*Server).kvMetadataDelete)},
-	{methods: "GET", pattern: "{env}/config", mode: byPolicy, cap: policy.CapRead, policy: "sys/ward/envs/{env}/config", handler: h((*Server).kvConfigRead)},
-	{methods: write, pattern: "{env}/config", mode: byPolicy, cap: policy.CapUpdate, policy: "sys/ward/envs/{env}/config", handler: h((*Server).kvConfigWrite)},
+	{methods: "DELETE", pattern: "{env}/metadata/{path...}", mode: byPolicy, cap: policy.CapDestroy, policy: "{env}/{path}", handler: (*Server).kvMetadataDelete},
+	{methods: "GET", pattern: "{env}/config", mode: byPolicy, cap: policy.CapRead, policy: "sys/ward/envs/{env}/config", handler: (*Server).kvConfigRead},
+	{methods: write, pattern: "{env}/config", mode: byPolicy, cap: policy.CapUpdate, policy: "sys/ward/envs/{env}/config", handler: (*Server).kvConfigWrite},
 }

@@ -213,7 +213,7 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 			return req, nil, auditFailed(id)
 		}
 	}
-	resp, err := rt.handler(s)(r.Context(), req)
+	resp, err := rt.handler(s, r.Context(), req)
 	return req, resp, err
 }
 

@@ -148,12 +148,6 @@ func (s *Server) sysInit(ctx context.Context, req *request) (*response, error) {
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	if body.SecretShares < 1 || body.SecretShares > 255 || body.SecretThreshold < 1 || body.SecretThreshold > body.SecretShares {
-		return nil, errorf(http.StatusBadRequest, "need 1 <= secret_threshold <= secret_shares <= 255")
-	}
-	if body.SecretShares > 1 && body.SecretThreshold == 1 {
-		return nil, errorf(http.StatusBadRequest, "a threshold of 1 with several shares makes every share the whole root key; use a threshold of at least 2")
-	}
 	res, err := s.v.Init(ctx, body.SecretShares, body.SecretThreshold)
 	if err != nil {
 		if errors.Is(err, barrier.ErrAlreadyInitialized) {

@@ -59,3 +59,23 @@ func TestErrorLogArgs(t *testing.T) {
 		t.Errorf("a foreign error's text was logged, or its type was not: %s", buf.String())
 	}
 }
+
+// Init refuses share counts that cannot make a safe seal, before
+// touching the store.
+func TestInitRefusesUnsafeShares(t *testing.T) {
+	ctx := context.Background()
+	v, err := Open(Config{Storage: memory.New(), AuditPath: filepath.Join(t.TempDir(), "audit.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for _, c := range [][2]int{{0, 0}, {3, 4}, {256, 2}, {3, 1}, {2, 0}} {
+		var r *Refusal
+		if _, err := v.Init(ctx, c[0], c[1]); !errors.As(err, &r) || r.Kind != KindInvalid {
+			t.Errorf("Init(%d, %d) = %v, want a refusal", c[0], c[1], err)
+		}
+	}
+	if ok, _ := v.Initialized(ctx); ok {
+		t.Error("a refused Init initialised the store")
+	}
+}

@@ -152,8 +152,16 @@ type InitResult struct {
 }
 
 // Init creates the root key, splits it into shares, creates the audit key and
-// a root token, and leaves the vault sealed.
+// a root token, and leaves the vault sealed. It needs 1 <= threshold <=
+// shares <= 255, and a threshold of at least 2 with several shares (with
+// 1, every share would be the whole root key); a *Refusal otherwise.
 func (v *Vault) Init(ctx context.Context, shares, threshold int) (*InitResult, error) {
+	if shares < 1 || shares > 255 || threshold < 1 || threshold > shares {
+		return nil, refuse(KindInvalid, "need 1 <= secret_threshold <= secret_shares <= 255")
+	}
+	if shares > 1 && threshold == 1 {
+		return nil, refuse(KindInvalid, "a threshold of 1 with several shares makes every share the whole root key; use a threshold of at least 2")
+	}
 	keys, err := v.barrier.Init(ctx, shares, threshold)
 	if err != nil {
 		return nil, err
