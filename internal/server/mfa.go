@@ -16,10 +16,6 @@ const MFAHeader = "X-Ward-MFA"
 // client knows to ask for one and retry.
 const MFARequiredHeader = "X-Ward-MFA-Required"
 
-// BreakGlassKey is the custom_metadata key that tags a secret
-// break-glass (see vault.BreakGlassKey).
-const BreakGlassKey = vault.BreakGlassKey
-
 func (s *Server) mfaEnroll(ctx context.Context, req *request) (*response, error) {
 	id, key, err := s.v.EnrollTOTP(ctx, &req.Caller)
 	if err != nil {
@@ -89,7 +85,7 @@ func (s *Server) mfaDefaults(_ context.Context, req *request) (*response, error)
 	for i, d := range vault.MFADefaults {
 		list[i] = map[string]any{"name": d.Name, "description": d.Description}
 	}
-	body := envelope(req, map[string]any{"defaults": list, "break_glass_key": BreakGlassKey})
+	body := envelope(req, map[string]any{"defaults": list, "break_glass_key": vault.BreakGlassKey})
 	delete(body, "mount_type")
 	return &response{status: http.StatusOK, body: body}, nil
 }
