@@ -139,3 +139,42 @@ func TestSealedAnswersOnlyDocumentedRoutes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFindRoute: paths come from clients. Matching never panics, and a
+// row it answers with holds the parameter rules: {env} is never an API
+// prefix, {path} names a secret, {prefix} is a folder, and putting the
+// parameters back into the pattern gives the path.
+func FuzzFindRoute(f *testing.F) {
+	for _, rt := range routes {
+		f.Add(strings.Split(rt.methods, "|")[0], samplePath(rt.pattern))
+	}
+	for _, p := range []string{"", "/", "sys", "sys/", "auth/jwt/role/", "dev/data/", "dev/metadata", "dev//x", "sys/ward/usage/dev/", "a/b/c/d/e/f"} {
+		f.Add("GET", p)
+	}
+	f.Fuzz(func(t *testing.T, method, p string) {
+		rt, params, err := findRoute(method, p)
+		if err != nil {
+			return
+		}
+		if env, ok := params["env"]; ok && (env == "sys" || env == "auth" || env == "") {
+			t.Fatalf("%s %q: env = %q", method, p, env)
+		}
+		if sp, ok := params["path"]; ok && (sp == "" || strings.HasSuffix(sp, "/")) {
+			t.Fatalf("%s %q: path = %q", method, p, sp)
+		}
+		if pre, ok := params["prefix"]; ok && pre != "" && !strings.HasSuffix(pre, "/") {
+			t.Fatalf("%s %q: prefix = %q", method, p, pre)
+		}
+		if _, ok := params["user"]; ok {
+			return // normalised: it need not spell the path
+		}
+		back := rt.pattern
+		for k, v := range params {
+			back = strings.Replace(back, "{"+k+"...}", v, 1)
+			back = strings.Replace(back, "{"+k+"}", v, 1)
+		}
+		if strings.TrimSuffix(back, "/") != strings.TrimSuffix(p, "/") && !strings.HasSuffix(rt.pattern, "{prefix...}") {
+			t.Fatalf("%s %q matched %q with %v, which gives %q", method, p, rt.pattern, params, back)
+		}
+	})
+}
