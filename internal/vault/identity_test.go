@@ -12,6 +12,7 @@ import (
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
+	"github.com/wardhq/ward/internal/plan"
 	"github.com/wardhq/ward/internal/secrets"
 )
 
@@ -202,5 +203,33 @@ func TestFetch(t *testing.T) {
 	}
 	if _, err := v.Fetch(ctx, c, env, nil, nil); err == nil {
 		t.Error("an empty fetch was answered")
+	}
+}
+
+// An apply that changes production needs step-up MFA from a non-root
+// caller (the apply-to-prod default), and nothing is applied without it.
+func TestApplyAsStepsUpForProd(t *testing.T) {
+	ctx := context.Background()
+	v, _ := newIdentityVault(t)
+	env, _ := v.Env("staging")
+	_, tok, err := v.unsealed.tokens.CreateLogin(ctx, auth.CreateRequest{Policies: []string{"ops"}, Env: "staging", EnvID: env.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desired := &plan.State{Manages: plan.Manages{Envs: true}, Envs: []plan.Env{{Name: "prod-eu"}, {Name: "prod"}, {Name: "staging"}}}
+	c := &Caller{Token: tok}
+	_, err = v.ApplyAs(ctx, c, desired, ApplyOptions{})
+	if !isRefusal(err, KindDenied) || !strings.Contains(err.Error(), "applying changes to production (environment prod-eu)") || c.MFAOutcome() != "refused: no identity" {
+		t.Fatalf("a non-root apply to prod: %v (%q)", err, c.MFAOutcome())
+	}
+	if _, err := v.Env("prod-eu"); !errors.Is(err, ErrEnvNotFound) {
+		t.Fatalf("the refused apply created prod-eu: %v", err)
+	}
+	root := &Caller{Token: &auth.Token{Policies: []string{auth.RootPolicy}}}
+	if _, err := v.ApplyAs(ctx, root, desired, ApplyOptions{}); err != nil {
+		t.Fatalf("a root apply: %v", err)
+	}
+	if _, err := v.Env("prod-eu"); err != nil {
+		t.Fatal(err)
 	}
 }
