@@ -81,14 +81,9 @@ func (s *Server) typeWrite(ctx context.Context, req *request) (*response, error)
 	if body.Schema == "" {
 		return nil, errorf(http.StatusBadRequest, `missing "schema": the type's JSON Schema, as a string`)
 	}
-	conflicts, err := s.v.TypeConflicts(ctx, name, []byte(body.Schema))
+	conflicts, err := s.v.WriteType(ctx, name, []byte(body.Schema), body.DryRun)
 	if err != nil {
 		return nil, err
-	}
-	if !body.DryRun {
-		if _, err := s.v.PutType(ctx, name, []byte(body.Schema)); err != nil {
-			return nil, err
-		}
 	}
 	data := map[string]any{"name": name, "dry_run": body.DryRun, "conflicts": conflictJSON(conflicts)}
 	out := envelope(req, data)

@@ -198,6 +198,21 @@ type Conflict struct {
 	Problems  []types.Problem
 }
 
+// WriteType lists the secrets that would not conform to src as type name
+// (TypeConflicts) and, unless dryRun, stores it (PutType): a type may be
+// written over secrets that break it, each is then refused at its next
+// write until fixed.
+func (v *Vault) WriteType(ctx context.Context, name string, src []byte, dryRun bool) ([]Conflict, error) {
+	conflicts, err := v.TypeConflicts(ctx, name, src)
+	if err != nil || dryRun {
+		return conflicts, err
+	}
+	if _, err := v.PutType(ctx, name, src); err != nil {
+		return nil, err
+	}
+	return conflicts, nil
+}
+
 // TypeConflicts compiles src as a new version of type name and lists every
 // secret, in every environment, whose metadata names the type and whose
 // current version would not conform. Nothing is stored.
