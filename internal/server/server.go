@@ -66,7 +66,6 @@ type request struct {
 	body   []byte
 
 	env    *vault.Env        // set for a route with an {env} parameter
-	route  *route            // the row of the route table that answers
 	params map[string]string // the route's parameters, checked
 
 	// What the policy check decided on, for the audit entry.
@@ -199,7 +198,7 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 	if err != nil {
 		return req, nil, err
 	}
-	req.route, req.params, req.auditOmit = rt, params, rt.omit
+	req.params, req.auditOmit = params, rt.omit
 	if rt.mode != unauthenticated && rt.mode != whileSealed {
 		req.audited, req.op, req.policyPath = true, rt.auditName(), policyPath(rt.policy, req.path, params)
 		if err := s.authenticate(req); err != nil {
