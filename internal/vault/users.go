@@ -100,7 +100,7 @@ func (v *Vault) PutUser(ctx context.Context, name string, up UserUpdate) error {
 
 func (v *Vault) applyUserUpdate(u *userpass.User, up UserUpdate) error {
 	if up.Password != nil {
-		h, err := v.logins.HashPassword(*up.Password)
+		h, err := v.passwords.HashPassword(*up.Password)
 		if err != nil {
 			return err
 		}
@@ -176,7 +176,7 @@ func (v *Vault) SetPassword(ctx context.Context, name, password string) error {
 	if err != nil {
 		return err
 	}
-	if u.PasswordHash, err = v.logins.HashPassword(password); err != nil {
+	if u.PasswordHash, err = v.passwords.HashPassword(password); err != nil {
 		return err
 	}
 	u.UpdatedAt = v.cfg.Now()
@@ -224,7 +224,7 @@ func (v *Vault) UserLogin(ctx context.Context, name, password, env string) (stri
 	if err != nil {
 		return "", nil, err
 	}
-	user, err := v.logins.Login(ctx, users, name, password)
+	user, err := v.passwords.Login(ctx, users, name, password)
 	if err != nil {
 		return "", nil, err
 	}

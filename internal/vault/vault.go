@@ -92,9 +92,9 @@ type Vault struct {
 	barrier *barrier.Barrier
 
 	// Login lockouts and used TOTP steps, in memory: they outlive a seal.
-	logins  *userpass.Authenticator
-	codes   *totp.Verifier
-	usersMu sync.Mutex // serialises read-modify-write of users and enrolments
+	passwords *userpass.Authenticator
+	codes     *totp.Verifier
+	usersMu   sync.Mutex // serialises read-modify-write of users and enrolments
 
 	mu       sync.RWMutex
 	unsealed *unsealed // guarded by mu; nil while sealed
@@ -141,7 +141,7 @@ func Open(cfg Config) (*Vault, error) {
 		cfg.MFA.Now = cfg.Now
 	}
 	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand, KeyringOf: keyringOf})
-	return &Vault{cfg: cfg, barrier: b, logins: userpass.NewAuthenticator(cfg.Userpass), codes: totp.NewVerifier(cfg.MFA)}, nil
+	return &Vault{cfg: cfg, barrier: b, passwords: userpass.NewAuthenticator(cfg.Userpass), codes: totp.NewVerifier(cfg.MFA)}, nil
 }
 
 // InitResult is what Init hands out once and never stores.
