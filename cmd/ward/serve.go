@@ -37,10 +37,13 @@ func openVault(o *serveOpts, logger *slog.Logger) (*vault.Vault, error) {
 		return nil, err
 	}
 	o.store.where, o.store.backend = where, db
+	up, mfa := o.identity.configs()
 	v, err := vault.Open(vault.Config{
 		Storage:   db,
 		AuditPath: o.auditPath(),
 		Logger:    logger,
+		Userpass:  up,
+		MFA:       mfa,
 	})
 	if err != nil {
 		db.Close()
@@ -104,8 +107,7 @@ func (o *serveOpts) scheme() string {
 
 // serve answers on ln until ctx is done, then seals the vault.
 func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, logger *slog.Logger) error {
-	up, mfa := o.identity.configs()
-	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name(), Userpass: up, MFA: mfa})
+	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name()})
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go runLeading(mctx, o.store.backend, "maintain", logger, func(ctx context.Context) { v.Maintain(ctx, 0) })

@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/storage/postgres"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -39,10 +38,10 @@ func TestDatabaseHoldsNoSecret(t *testing.T) {
 	}
 	const canary = "canary-7c1e5f0a-do-not-store-in-the-clear"
 	data, _ := json.Marshal(map[string]string{"password": canary})
-	if _, err := env.KV.Put(ctx, "payments/db", data, secrets.PutOptions{}); err != nil {
+	if _, err := env.PutSecret(ctx, "payments/db", data, nil); err != nil {
 		t.Fatal(err)
 	}
-	got, err := env.KV.Get(ctx, "payments/db", 0)
+	got, err := env.ReadSecret(ctx, "payments/db", 0, "canary-test")
 	if err != nil || !bytes.Contains(got.Data, []byte(canary)) {
 		t.Fatalf("the vault does not read back its canary: %v", err)
 	}
