@@ -1,0 +1,64 @@
+package detect
+
+import "strings"
+
+// identity is who an event is about, for baselines.
+type identity struct {
+	key  string // ci:..., user:..., token:..., addr:...
+	role string // CI role, "" for others
+	ctx  string // CI context: REPOSITORY@REF WORKFLOW, ref grouped
+}
+
+// identify finds the identity of e. A CI job is its role with its
+// repository, ref (grouped by groupRefs) and workflow; a user signed in
+// with a password is the user; any other token is its display name and
+// accessor; a request without a token is its address.
+func identify(e *Event, groupRefs []string) identity {
+	m := e.Meta
+	if role := m["role"]; role != "" && m["ci_repository"] != "" {
+		ref := m["ci_ref"]
+		if g := anyGlob(groupRefs, ref); g != "" {
+			ref = g
+		}
+		wf, _, _ := strings.Cut(m["ci_workflow"], "@")
+		ctx := m["ci_repository"] + "@" + ref + " " + wf
+		return identity{key: "ci:" + role + " " + ctx, role: role, ctx: ctx}
+	}
+	if u := m["ward_identity"]; u != "" {
+		return identity{key: "user:" + u}
+	}
+	if u, ok := strings.CutPrefix(e.Identity, "userpass-"); ok {
+		return identity{key: "user:" + u}
+	}
+	if e.Token == "" && e.Identity == "" {
+		return identity{key: "addr:" + e.Host()}
+	}
+	acc := e.Accessor
+	if acc == "" {
+		acc = e.Token
+	}
+	acc = strings.TrimPrefix(acc, "hmac-sha256:")
+	if len(acc) > 12 {
+		acc = acc[:12]
+	}
+	return identity{key: "token:" + e.Identity + " " + acc}
+}
+
+// secretID turns an API path on a KV engine (ENV/data/PATH, or metadata,
+// delete, undelete, destroy) into ENV/PATH, as ward kv names secrets. Other
+// paths are returned as they are.
+func secretID(p string) string {
+	env, rest, ok := strings.Cut(p, "/")
+	if !ok {
+		return p
+	}
+	kind, secret, ok := strings.Cut(rest, "/")
+	if !ok || secret == "" {
+		return p
+	}
+	switch kind {
+	case "data", "metadata", "delete", "undelete", "destroy":
+		return env + "/" + secret
+	}
+	return p
+}
