@@ -79,12 +79,18 @@ type ReadVolume struct {
 }
 
 // UnusualHour raises an alert for a request at an hour of the day (UTC) in
-// which the identity never made one, once it has made MinEvents requests;
-// hours within Tolerance of a used one count as used.
+// which the identity never made one, once it has been active in MinHours
+// distinct clock hours (a date and an hour); hours within Tolerance of a
+// used one count as used. Watch lists the kinds of identity watched (user,
+// token, ci): CI jobs run when people push, so their hours are the whole
+// team's, and are best watched where pipelines run on fixed schedules.
+// Identities matching a glob of Except (user:oncall-*) work at any hour.
 type UnusualHour struct {
-	Enabled   bool `json:"enabled"`
-	MinEvents int  `json:"min_events"`
-	Tolerance int  `json:"tolerance_hours"`
+	Enabled   bool     `json:"enabled"`
+	MinHours  int      `json:"min_active_hours"`
+	Tolerance int      `json:"tolerance_hours"`
+	Watch     []string `json:"watch"`
+	Except    []string `json:"except"`
 }
 
 // TokenAddresses raises an alert when one token is used from a second
@@ -112,12 +118,12 @@ func DefaultConfig() Config {
 		DedupeFor:      24 * time.Hour,
 		RateLimit:      RateLimit{Alerts: 10, Per: time.Hour},
 		FirstRead:      Toggle{Enabled: true},
-		NewCIContext:   CIContext{Enabled: true, GroupRefs: []string{"refs/pull/*", "refs/merge-requests/*"}},
+		NewCIContext:   CIContext{Enabled: true, GroupRefs: []string{"refs/pull/*", "refs/merge-requests/*", "refs/tags/*"}},
 		CrossEnv:       Toggle{Enabled: true},
 		DenialBurst:    DenialBurst{Enabled: true, Denials: 10, Within: time.Minute},
 		Enumeration:    Enumeration{Enabled: true, DistinctPaths: 40, Lists: 30, Within: 5 * time.Minute},
 		ReadVolume:     ReadVolume{Enabled: true, Factor: 5, MinReads: 200, Window: time.Hour},
-		UnusualHour:    UnusualHour{Enabled: true, MinEvents: 100, Tolerance: 1},
+		UnusualHour:    UnusualHour{Enabled: true, MinHours: 8, Tolerance: 2, Watch: []string{"user", "token"}},
 		TokenAddresses: TokenAddresses{Enabled: true, PrefixV4: 32, PrefixV6: 64},
 		SensitivePath:  SensitivePath{Enabled: true},
 	}
@@ -176,7 +182,12 @@ func (c *Config) Validate() []*FieldError {
 		positive("read_volume.window", v.Window)
 	}
 	if h := c.UnusualHour; h.Enabled {
-		atLeast("unusual_hour.min_events", h.MinEvents, 1)
+		atLeast("unusual_hour.min_active_hours", h.MinHours, 1)
+		for i, k := range h.Watch {
+			if k != "user" && k != "token" && k != "ci" {
+				bad("unusual_hour.watch["+strconv.Itoa(i)+"]", "%q is not a kind of identity: use user, token or ci", k)
+			}
+		}
 		if h.Tolerance < 0 || h.Tolerance > 11 {
 			bad("unusual_hour.tolerance_hours", "must be between 0 and 11")
 		}

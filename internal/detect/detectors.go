@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 )
@@ -41,7 +42,7 @@ func (e *Engine) observeLocked(ev *Event) {
 	if cfg.NewCIContext.Enabled && id.role != "" {
 		e.ciContext(&r)
 	}
-	if ev.Read() && ev.Allowed() {
+	if ev.Read() && ev.Allowed() && id.kind() != "addr" {
 		if cfg.FirstRead.Enabled && learned {
 			if _, seen := st.paths.Get(secret); !seen {
 				r.raise(DetFirstRead, secret, fmt.Sprintf("%s read %s for the first time", id.key, secret), []string{secret}, nil)
@@ -52,12 +53,8 @@ func (e *Engine) observeLocked(ev *Event) {
 			e.volume(&r, learned)
 		}
 	}
-	if cfg.UnusualHour.Enabled {
-		h := ev.Time.UTC().Hour()
-		if learned && st.events >= cfg.UnusualHour.MinEvents && !usedHour(st.hours, h, cfg.UnusualHour.Tolerance) {
-			r.raise(DetUnusualHour, fmt.Sprintf("%02d:00", h), fmt.Sprintf("%s made a request at %02d:xx UTC, an hour it never used", id.key, h), pathsOf(secret), nil)
-		}
-		st.hours |= 1 << h
+	if cfg.UnusualHour.Enabled && id.kind() != "addr" {
+		e.hours(&r, learned)
 	}
 	st.events++
 	if ev.Time.After(st.last) {
@@ -130,7 +127,7 @@ func (e *Engine) token(r *raiser) {
 	}
 	if ts.env == "" {
 		ts.env = ev.Environment
-	} else if e.cfg.CrossEnv.Enabled && ev.Environment != "" && ev.Environment != ts.env {
+	} else if e.cfg.CrossEnv.Enabled && ev.Environment != "" && ev.Environment != ts.env && ev.Identity != "root" {
 		r.raise(DetCrossEnv, ev.Environment, fmt.Sprintf("%s: a token first used in %s was used in %s", r.id.key, ts.env, ev.Environment), pathsOf(secretID(ev.Path)), nil)
 	}
 	if e.cfg.TokenAddresses.Enabled && !ts.alerted && ev.RemoteAddr != "" {
@@ -211,20 +208,60 @@ func (e *Engine) ciContext(r *raiser) {
 	}
 }
 
+// volume counts reads in fixed windows and estimates the count over the
+// sliding window that ends now from the current and the previous one (the
+// previous weighted by how much of it the sliding window still covers), so
+// that a burst across a window boundary counts whole. The baseline is the
+// most reads of any earlier window that raised no alert, nor did the window
+// after it.
 func (e *Engine) volume(r *raiser, learned bool) {
 	c := &e.cfg.ReadVolume
 	st := r.st
 	start := r.ev.Time.Truncate(c.Window)
-	if !start.Equal(st.vol.start) && start.After(st.vol.start) {
-		if !st.vol.alerted {
-			st.maxReads = max(st.maxReads, st.vol.n)
+	if start.After(st.vol.start) {
+		done := st.vol
+		if !done.alerted {
+			// The window before done waited for done to show that it was
+			// not the first part of a burst.
+			st.maxReads = max(st.maxReads, st.prevReads)
 		}
-		st.vol = window{start: start}
+		st.vol, st.prevReads = window{start: start}, 0
+		switch {
+		case done.start.Add(c.Window).Equal(start):
+			// A burst that alerted in done is the same burst here; a
+			// window that alerted or was quiet for a burst does not count
+			// again in the sliding estimate.
+			if !done.alerted {
+				st.prevReads = done.n
+			}
+			st.vol.alerted = done.alerted && !done.carried
+			st.vol.carried = st.vol.alerted
+		case !done.alerted:
+			st.maxReads = max(st.maxReads, done.n)
+		}
 	}
 	st.vol.n++
-	if learned && !st.vol.alerted && st.vol.n > c.MinReads && float64(st.vol.n) > c.Factor*float64(st.maxReads) {
+	frac := float64(r.ev.Time.Sub(start)) / float64(c.Window)
+	est := float64(st.vol.n) + float64(st.prevReads)*(1-max(0, min(1, frac)))
+	if learned && !st.vol.alerted && est > float64(c.MinReads) && est > c.Factor*float64(st.maxReads) {
 		st.vol.alerted = true
-		r.raise(DetReadVolume, start.UTC().Format(time.RFC3339), fmt.Sprintf("%s made %d reads within %s; its most before was %d", r.id.key, st.vol.n, c.Window, st.maxReads), nil, nil)
+		r.raise(DetReadVolume, start.UTC().Format(time.RFC3339), fmt.Sprintf("%s made about %.0f reads within %s; its most before was %d", r.id.key, est, c.Window, st.maxReads), nil, nil)
+	}
+}
+
+// hours runs unusual_hour and learns the hour of the event.
+func (e *Engine) hours(r *raiser, learned bool) {
+	c := &e.cfg.UnusualHour
+	st := r.st
+	h := r.ev.Time.UTC().Hour()
+	if learned && st.activeHours >= c.MinHours && !usedHour(st.hours, h, c.Tolerance) &&
+		slices.Contains(c.Watch, r.id.kind()) && anyGlob(c.Except, r.id.key) == "" {
+		r.raise(DetUnusualHour, fmt.Sprintf("%02d:00", h), fmt.Sprintf("%s made a request at %02d:xx UTC, an hour it never used", r.id.key, h), pathsOf(secretID(r.ev.Path)), nil)
+	}
+	st.hours |= 1 << h
+	if slot := r.ev.Time.Unix() / 3600; slot != st.lastSlot {
+		st.lastSlot = slot
+		st.activeHours++
 	}
 }
 

@@ -142,8 +142,22 @@ func TestReadVolume(t *testing.T) {
 	if len(got) != 1 || got[0].Detector != DetReadVolume {
 		t.Fatalf("want one read_volume alert, got %+v", got)
 	}
-	if !strings.Contains(got[0].Summary, "most before was 99") {
+	if !strings.Contains(got[0].Summary, "most before was 20") {
 		t.Errorf("summary %q does not give the baseline", got[0].Summary)
+	}
+	// A day of usual reads every hour, then a second burst: alerted too.
+	next := hour.Add(2 * time.Hour)
+	for h := range 24 {
+		for i := range 20 {
+			r.eng.Observe(userEv(next.Add(time.Duration(h)*time.Hour+time.Duration(i)*time.Minute), "svc", "read", "prod/data/app/db", 200))
+		}
+	}
+	burst := next.Add(25 * time.Hour)
+	for i := range 600 {
+		r.eng.Observe(userEv(burst.Add(time.Duration(i)*5*time.Second), "svc", "read", "prod/data/app/db", 200))
+	}
+	if n := r.count(DetReadVolume); n != 1 {
+		t.Fatalf("want one read_volume alert for the second burst, got %+v", r.take())
 	}
 }
 
@@ -238,5 +252,39 @@ func TestGlob(t *testing.T) {
 		if got := glob(c.p, c.s); got != c.want {
 			t.Errorf("glob(%q, %q) = %v, want %v", c.p, c.s, got, c.want)
 		}
+	}
+}
+
+// TestReadVolumeAcrossWindows: a burst split by a window boundary, neither
+// half above the threshold alone, still alerts, and only once.
+func TestReadVolumeAcrossWindows(t *testing.T) {
+	r := newRec(t, DefaultConfig())
+	workdays(8, func(ts time.Time) {
+		for i := range 20 {
+			r.eng.Observe(userEv(ts.Add(time.Duration(i)*time.Minute), "svc", "read", "prod/data/app/db", 200))
+		}
+	})
+	burst := start.Add(9*day + 10*time.Hour + 50*time.Minute)
+	for i := range 360 { // 180 before 11:00, 180 after: each under min_reads 200
+		r.eng.Observe(userEv(burst.Add(time.Duration(i)*time.Second*10/3), "svc", "read", "prod/data/app/db", 200))
+	}
+	if n := r.count(DetReadVolume); n != 1 {
+		t.Fatalf("want 1 read_volume alert for a burst across 11:00, got %d: %+v", n, r.alerts)
+	}
+}
+
+func TestUnusualHourExcept(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.UnusualHour.Except = []string{"user:oncall-*"}
+	r := newRec(t, cfg)
+	workdays(14, func(ts time.Time) {
+		r.eng.Observe(userEv(ts, "oncall-ann", "read", "prod/data/app/db", 200))
+		r.eng.Observe(userEv(ts, "bob", "read", "prod/data/app/db", 200))
+	})
+	night := start.Add(15*day + 3*time.Hour)
+	r.eng.Observe(userEv(night, "oncall-ann", "read", "prod/data/app/db", 200))
+	r.eng.Observe(userEv(night, "bob", "read", "prod/data/app/db", 200))
+	if got := r.take(); len(got) != 1 || got[0].Identity != "user:bob" {
+		t.Fatalf("want one unusual_hour alert, for bob only: %+v", got)
 	}
 }

@@ -78,19 +78,24 @@ type idState struct {
 	display     string
 	paths       *lru[string, struct{}] // secrets read
 	hours       uint32                 // bit h: a request in hour h (UTC)
+	activeHours int                    // distinct clock hours with a request
+	lastSlot    int64                  // the clock hour (Unix hours) of the last one
 	maxReads    int                    // most reads in one earlier volume window
 	vol         window                 // reads in the current volume window
+	prevReads   int                    // reads in the window before it, if adjacent
 	enum        window                 // the current enumeration window
 	enumPaths   map[string]struct{}    // distinct paths in it, up to the threshold
 	enumLists   int
 	deny        window
 }
 
-// window is a count since a start time, and whether it alerted.
+// window is a count since a start time, and whether it alerted (or, with
+// carried, follows a window that did and stays quiet for the same burst).
 type window struct {
 	start   time.Time
 	n       int
 	alerted bool
+	carried bool
 }
 
 // roll starts a new window at t if t is past the current one.
@@ -141,7 +146,7 @@ func (e *Engine) SetConfig(cfg Config) {
 		DetDenialBurst:    fmt.Sprintf("denial_burst: %d denials within %s", cfg.DenialBurst.Denials, cfg.DenialBurst.Within),
 		DetEnumeration:    fmt.Sprintf("enumeration: %d distinct paths or %d lists within %s", cfg.Enumeration.DistinctPaths, cfg.Enumeration.Lists, cfg.Enumeration.Within),
 		DetReadVolume:     fmt.Sprintf("read_volume: more than %d reads and %g times the usual per %s", cfg.ReadVolume.MinReads, cfg.ReadVolume.Factor, cfg.ReadVolume.Window),
-		DetUnusualHour:    fmt.Sprintf("unusual_hour: after %d requests, %d hours tolerance", cfg.UnusualHour.MinEvents, cfg.UnusualHour.Tolerance),
+		DetUnusualHour:    fmt.Sprintf("unusual_hour: after %d active hours, %d hours tolerance", cfg.UnusualHour.MinHours, cfg.UnusualHour.Tolerance),
 		DetTokenAddresses: fmt.Sprintf("token_addresses: /%d (IPv4), /%d (IPv6)", cfg.TokenAddresses.PrefixV4, cfg.TokenAddresses.PrefixV6),
 		DetSensitivePath:  "sensitive_path",
 	}

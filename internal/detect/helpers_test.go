@@ -48,10 +48,7 @@ func ciRead(t time.Time, repo, ref, path string) *Event {
 	return &Event{
 		Time: t, Identity: "jwt-repo:" + repo, Token: "hmac-sha256:tok-" + repo + t.Format("150405"),
 		Environment: "prod", Path: "prod/data/" + path, Operation: "read", RemoteAddr: "10.1.2.3:5000", Status: 200,
-		Meta: map[string]string{
-			"role": "deploy", "ci_platform": "github", "ci_repository": repo, "ci_ref": ref,
-			"ci_workflow": repo + "/.github/workflows/ci.yml@" + ref,
-		},
+		Role: "deploy", Repository: repo, Ref: ref, Workflow: repo + "/.github/workflows/ci.yml@" + ref,
 	}
 }
 

@@ -9,22 +9,27 @@ type identity struct {
 	ctx  string // CI context: REPOSITORY@REF WORKFLOW, ref grouped
 }
 
+// kind is the part of the key before its colon: ci, user, token or addr.
+func (id identity) kind() string {
+	k, _, _ := strings.Cut(id.key, ":")
+	return k
+}
+
 // identify finds the identity of e. A CI job is its role with its
 // repository, ref (grouped by groupRefs) and workflow; a user signed in
 // with a password is the user; any other token is its display name and
 // accessor; a request without a token is its address.
 func identify(e *Event, groupRefs []string) identity {
-	m := e.Meta
-	if role := m["role"]; role != "" && m["ci_repository"] != "" {
-		ref := m["ci_ref"]
+	if e.Role != "" && e.Repository != "" {
+		ref := e.Ref
 		if g := anyGlob(groupRefs, ref); g != "" {
 			ref = g
 		}
-		wf, _, _ := strings.Cut(m["ci_workflow"], "@")
-		ctx := m["ci_repository"] + "@" + ref + " " + wf
-		return identity{key: "ci:" + role + " " + ctx, role: role, ctx: ctx}
+		wf, _, _ := strings.Cut(e.Workflow, "@")
+		ctx := e.Repository + "@" + ref + " " + wf
+		return identity{key: "ci:" + e.Role + " " + ctx, role: e.Role, ctx: ctx}
 	}
-	if u := m["ward_identity"]; u != "" {
+	if u := e.User; u != "" {
 		return identity{key: "user:" + u}
 	}
 	if u, ok := strings.CutPrefix(e.Identity, "userpass-"); ok {

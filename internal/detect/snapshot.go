@@ -31,6 +31,7 @@ type winSnap struct {
 	Start   time.Time `json:"start,omitzero"`
 	N       int       `json:"n,omitempty"`
 	Alerted bool      `json:"alerted,omitempty"`
+	Carried bool      `json:"carried,omitempty"`
 }
 
 type idSnap struct {
@@ -41,8 +42,11 @@ type idSnap struct {
 	Display   string    `json:"display,omitempty"`
 	Paths     []string  `json:"paths,omitempty"` // least recently used first
 	Hours     uint32    `json:"hours"`
+	Active    int       `json:"active_hours,omitempty"`
+	LastSlot  int64     `json:"last_hour,omitempty"`
 	MaxReads  int       `json:"max_reads,omitempty"`
 	Vol       winSnap   `json:"volume,omitzero"`
+	PrevReads int       `json:"previous_reads,omitempty"`
 	Enum      winSnap   `json:"enumeration,omitzero"`
 	EnumPaths []string  `json:"enumeration_paths,omitempty"`
 	EnumLists int       `json:"enumeration_lists,omitempty"`
@@ -63,8 +67,8 @@ type roleSnap struct {
 	Contexts []string  `json:"contexts"`
 }
 
-func (w window) snap() winSnap   { return winSnap{w.start, w.n, w.alerted} }
-func (w winSnap) window() window { return window{w.Start, w.N, w.Alerted} }
+func (w window) snap() winSnap   { return winSnap{w.start, w.n, w.alerted, w.carried} }
+func (w winSnap) window() window { return window{w.Start, w.N, w.Alerted, w.Carried} }
 
 func keys[V any](l *lru[string, V]) []string {
 	out := make([]string, 0, l.Len())
@@ -81,8 +85,8 @@ func (e *Engine) Snapshot(w io.Writer) error {
 	e.ids.Each(func(k string, st *idState) {
 		s.Identities = append(s.Identities, idSnap{
 			Key: k, First: st.first, Last: st.last, Events: st.events, Display: st.display,
-			Paths: keys(st.paths), Hours: st.hours, MaxReads: st.maxReads,
-			Vol: st.vol.snap(), Enum: st.enum.snap(), EnumPaths: slices.Sorted(maps.Keys(st.enumPaths)),
+			Paths: keys(st.paths), Hours: st.hours, Active: st.activeHours, LastSlot: st.lastSlot, MaxReads: st.maxReads,
+			Vol: st.vol.snap(), PrevReads: st.prevReads, Enum: st.enum.snap(), EnumPaths: slices.Sorted(maps.Keys(st.enumPaths)),
 			EnumLists: st.enumLists, Deny: st.deny.snap(),
 		})
 	})
@@ -119,8 +123,8 @@ func (e *Engine) Restore(r io.Reader) error {
 	for _, is := range s.Identities {
 		st := &idState{
 			first: is.First, last: is.Last, events: is.Events, display: is.Display,
-			paths: newLRU[string, struct{}](l.PathsPerIdentity), hours: is.Hours & (1<<24 - 1),
-			maxReads: is.MaxReads, vol: is.Vol.window(), enum: is.Enum.window(),
+			paths: newLRU[string, struct{}](l.PathsPerIdentity), hours: is.Hours & (1<<24 - 1), activeHours: is.Active, lastSlot: is.LastSlot,
+			maxReads: is.MaxReads, vol: is.Vol.window(), prevReads: is.PrevReads, enum: is.Enum.window(),
 			enumLists: is.EnumLists, deny: is.Deny.window(),
 		}
 		for _, p := range is.Paths {

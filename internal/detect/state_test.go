@@ -42,7 +42,7 @@ func TestMemoryBounded(t *testing.T) {
 	eng := NewEngine(DefaultConfig(), Options{Limits: lim})
 	for i := range 2000 {
 		ev := ciRead(start.Add(time.Duration(i)*time.Second), fmt.Sprintf("org/repo-%d", i%300), "refs/heads/main", fmt.Sprintf("p/%d", i))
-		ev.Meta["role"] = fmt.Sprintf("role-%d", i%17)
+		ev.Role = fmt.Sprintf("role-%d", i%17)
 		ev.Token = fmt.Sprintf("hmac-sha256:%d", i)
 		eng.Observe(ev)
 		u := userEv(ev.Time, fmt.Sprintf("user-%d", i%7), "read", fmt.Sprintf("prod/data/q/%d", i), 200)
