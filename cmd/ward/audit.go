@@ -26,6 +26,7 @@ sys/audit-hash), and each line carries the hash of the one before it.`,
 	}
 	cmd.AddCommand(newAuditVerifyCmd(g))
 	cmd.AddCommand(newAuditQueryCmd(g))
+	cmd.AddCommand(newAuditTailCmd(g))
 	return cmd
 }
 
