@@ -288,3 +288,23 @@ func TestUnusualHourExcept(t *testing.T) {
 		t.Fatalf("want one unusual_hour alert, for bob only: %+v", got)
 	}
 }
+
+// TestUnusualHourWatch: CI jobs are not watched by default (they run when
+// people push); with watch: [ci] they are.
+func TestUnusualHourWatch(t *testing.T) {
+	for _, c := range []struct {
+		watch []string
+		want  int
+	}{{nil, 0}, {[]string{"user", "token", "ci"}, 1}} {
+		cfg := DefaultConfig()
+		if c.watch != nil {
+			cfg.UnusualHour.Watch = c.watch
+		}
+		r := newRec(t, cfg)
+		workdays(14, func(ts time.Time) { r.eng.Observe(ciRead(ts, "octo/api", "refs/heads/main", "app/db")) })
+		r.eng.Observe(ciRead(start.Add(15*day+3*time.Hour), "octo/api", "refs/heads/main", "app/db"))
+		if n := r.count(DetUnusualHour); n != c.want {
+			t.Errorf("watch %v: %d alerts, want %d", c.watch, n, c.want)
+		}
+	}
+}

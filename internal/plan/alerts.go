@@ -248,3 +248,20 @@ func validateAlerts(a *Alerts, ps *problems) {
 		ps.add(path.Clean(file), line, 0, "%s: %s", fe.Field, fe.Msg)
 	}
 }
+
+// LoadAlerts reads dir's alerts.yaml alone, for the commands that run the
+// detectors: its thresholds, or ward's defaults if there is no such file.
+// Problems are an *Error, as Load's.
+func LoadAlerts(dir string) (detect.Config, error) {
+	l := &loader{dir: dir, st: &State{}}
+	if !l.alerts() {
+		return detect.DefaultConfig(), nil
+	}
+	if err := l.ps.err(); err != nil {
+		return detect.Config{}, err
+	}
+	if l.st.Alerts == nil {
+		return detect.DefaultConfig(), nil
+	}
+	return l.st.Alerts.Config, nil
+}

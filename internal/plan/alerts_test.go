@@ -105,3 +105,17 @@ func FuzzAlerts(f *testing.F) {
 		}
 	})
 }
+
+func TestLoadAlerts(t *testing.T) {
+	cfg, err := LoadAlerts("testdata/load/alerts")
+	if err != nil || cfg.LearnFor != 14*24*time.Hour || cfg.UnusualHour.Enabled {
+		t.Fatalf("LoadAlerts: %v, learn_for %s", err, cfg.LearnFor)
+	}
+	if _, err := LoadAlerts("testdata/load/alerts-bad"); err == nil || !strings.Contains(err.Error(), "alerts.yaml:1:12") {
+		t.Fatalf("bad file: %v", err)
+	}
+	cfg, err = LoadAlerts(t.TempDir())
+	if err != nil || cfg.LearnFor != detect.DefaultConfig().LearnFor {
+		t.Fatalf("no file: %v, %+v", err, cfg)
+	}
+}
