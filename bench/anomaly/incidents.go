@@ -48,7 +48,7 @@ func (w *world) plant(kind string, d time.Time, out []request) ([]request, incid
 		if k%2 == 0 {
 			fork.name = fmt.Sprintf("fork%d/%s", k, r.name[len("octo/"):])
 		} else {
-			wf = "debug.yml"
+			wf = fmt.Sprintf("debug-%d.yml", k)
 		}
 		out = w.job(&ciJob{repo: &fork, env: "prod", ref: main, workflow: wf, role: roleName(r, "deploy-prod"), event: "push", actor: "outsider", t: t}, out)
 		inc.display, inc.desc = "jwt-repo:"+fork.name+":ref:"+main, "a prod deploy role used from a fork or an unknown workflow"

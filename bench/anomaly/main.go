@@ -43,7 +43,7 @@ import (
 func main() {
 	weeks := flag.Int("weeks", 4, "weeks of history")
 	repos := flag.Int("repos", 14, "repositories (half Go, half Rust)")
-	humans := flag.Int("humans", 140, "people (the first three are on-call operators)")
+	humans := flag.Int("humans", 150, "people (the first three are on-call operators)")
 	pushes := flag.Float64("pushes", 3.5, "pull-request pushes per developer per working day")
 	perKind := flag.Int("incidents", 20, "incidents planted of each kind")
 	seed := flag.Uint64("seed", 1, "random seed")

@@ -15,10 +15,14 @@ func (e *Engine) observeLocked(ev *Event) {
 	e.stats.Events++
 	cfg := &e.cfg
 	id := identify(ev, cfg.NewCIContext.GroupRefs)
-	st, ok := e.ids.Get(id.key)
+	set := e.ids
+	if id.kind() == "addr" {
+		set = e.anon
+	}
+	st, ok := set.Get(id.key)
 	if !ok {
 		st = &idState{first: ev.Time, paths: newLRU[string, struct{}](e.opt.Limits.PathsPerIdentity)}
-		e.ids.Put(id.key, st)
+		set.Put(id.key, st)
 	}
 	if ev.Identity != "" {
 		st.display = ev.Identity

@@ -14,6 +14,7 @@ import (
 // least-recently-used set; the zero value of a field takes its default.
 type Limits struct {
 	Identities       int // baselines kept; default 20000
+	Addresses        int // windows of requests without a token, by address; default 10000
 	PathsPerIdentity int // paths remembered per identity; default 256
 	Tokens           int // tokens whose address and environment are kept; default 100000
 	Roles            int // CI roles; default 2000
@@ -27,6 +28,7 @@ func (l Limits) withDefaults() Limits {
 		}
 	}
 	def(&l.Identities, 20000)
+	def(&l.Addresses, 10000)
 	def(&l.PathsPerIdentity, 256)
 	def(&l.Tokens, 100000)
 	def(&l.Roles, 2000)
@@ -64,6 +66,7 @@ type Engine struct {
 	cfg     Config                    // guarded by mu
 	rules   map[string]string         // guarded by mu: each detector's rule text
 	ids     *lru[string, *idState]    // guarded by mu
+	anon    *lru[string, *idState]    // guarded by mu: addr: identities, apart so that they cannot push baselines out
 	tokens  *lru[string, *tokenState] // guarded by mu
 	roles   *lru[string, *roleState]  // guarded by mu
 	stats   Stats                     // guarded by mu
@@ -132,6 +135,7 @@ func NewEngine(cfg Config, opt Options) *Engine {
 func (e *Engine) reset() {
 	l := e.opt.Limits
 	e.ids = newLRU[string, *idState](l.Identities)
+	e.anon = newLRU[string, *idState](l.Addresses)
 	e.tokens = newLRU[string, *tokenState](l.Tokens)
 	e.roles = newLRU[string, *roleState](l.Roles)
 	e.stats = Stats{Alerts: map[string]int64{}}
@@ -164,7 +168,7 @@ func (e *Engine) Stats() Stats {
 	for k, v := range e.stats.Alerts {
 		s.Alerts[k] = v
 	}
-	s.Evicted = int64(e.ids.evicted + e.tokens.evicted + e.roles.evicted)
+	s.Evicted = int64(e.ids.evicted + e.anon.evicted + e.tokens.evicted + e.roles.evicted)
 	return s
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -82,14 +83,16 @@ func keys[V any](l *lru[string, V]) []string {
 func (e *Engine) Snapshot(w io.Writer) error {
 	e.mu.Lock()
 	s := snapshot{Version: snapshotVersion, Stats: e.stats}
-	e.ids.Each(func(k string, st *idState) {
+	snapID := func(k string, st *idState) {
 		s.Identities = append(s.Identities, idSnap{
 			Key: k, First: st.first, Last: st.last, Events: st.events, Display: st.display,
 			Paths: keys(st.paths), Hours: st.hours, Active: st.activeHours, LastSlot: st.lastSlot, MaxReads: st.maxReads,
 			Vol: st.vol.snap(), PrevReads: st.prevReads, Enum: st.enum.snap(), EnumPaths: slices.Sorted(maps.Keys(st.enumPaths)),
 			EnumLists: st.enumLists, Deny: st.deny.snap(),
 		})
-	})
+	}
+	e.anon.Each(snapID)
+	e.ids.Each(snapID)
 	e.tokens.Each(func(k string, t *tokenState) {
 		s.Tokens = append(s.Tokens, tokSnap{k, t.network, t.addr, t.env, t.alerted})
 	})
@@ -120,6 +123,7 @@ func (e *Engine) Restore(r io.Reader) error {
 	}
 	l := e.opt.Limits
 	ids := newLRU[string, *idState](l.Identities)
+	anon := newLRU[string, *idState](l.Addresses)
 	for _, is := range s.Identities {
 		st := &idState{
 			first: is.First, last: is.Last, events: is.Events, display: is.Display,
@@ -136,7 +140,11 @@ func (e *Engine) Restore(r io.Reader) error {
 				st.enumPaths[p] = struct{}{}
 			}
 		}
-		ids.Put(is.Key, st)
+		if strings.HasPrefix(is.Key, "addr:") {
+			anon.Put(is.Key, st)
+		} else {
+			ids.Put(is.Key, st)
+		}
 	}
 	tokens := newLRU[string, *tokenState](l.Tokens)
 	for _, t := range s.Tokens {
@@ -154,7 +162,7 @@ func (e *Engine) Restore(r io.Reader) error {
 		s.Stats.Alerts = map[string]int64{}
 	}
 	e.mu.Lock()
-	e.ids, e.tokens, e.roles, e.stats = ids, tokens, roles, s.Stats
+	e.ids, e.anon, e.tokens, e.roles, e.stats = ids, anon, tokens, roles, s.Stats
 	e.mu.Unlock()
 	return nil
 }

@@ -38,7 +38,7 @@ func TestLRUBounded(t *testing.T) {
 // TestMemoryBounded feeds far more identities, tokens and paths than the
 // limits and checks that the engine holds no more than them.
 func TestMemoryBounded(t *testing.T) {
-	lim := Limits{Identities: 50, PathsPerIdentity: 8, Tokens: 40, Roles: 5, ContextsPerRole: 4}
+	lim := Limits{Identities: 50, Addresses: 10, PathsPerIdentity: 8, Tokens: 40, Roles: 5, ContextsPerRole: 4}
 	eng := NewEngine(DefaultConfig(), Options{Limits: lim})
 	for i := range 2000 {
 		ev := ciRead(start.Add(time.Duration(i)*time.Second), fmt.Sprintf("org/repo-%d", i%300), "refs/heads/main", fmt.Sprintf("p/%d", i))
@@ -47,6 +47,17 @@ func TestMemoryBounded(t *testing.T) {
 		eng.Observe(ev)
 		u := userEv(ev.Time, fmt.Sprintf("user-%d", i%7), "read", fmt.Sprintf("prod/data/q/%d", i), 200)
 		eng.Observe(u)
+		eng.Observe(&Event{Time: ev.Time, Path: "auth/jwt/login", Operation: "update", RemoteAddr: fmt.Sprintf("192.0.2.%d:1", i%250), Status: 200})
+	}
+	// Requests without a token, from ever new addresses, have their own
+	// set: they cannot push the users' baselines out.
+	if eng.anon.Len() > lim.Addresses {
+		t.Fatalf("anonymous identities %d exceed %d", eng.anon.Len(), lim.Addresses)
+	}
+	for u := range 7 {
+		if _, ok := eng.ids.Get(fmt.Sprintf("user:user-%d", u)); !ok {
+			t.Errorf("user-%d's baseline was pushed out", u)
+		}
 	}
 	if eng.ids.Len() > lim.Identities || eng.tokens.Len() > lim.Tokens || eng.roles.Len() > lim.Roles {
 		t.Fatalf("ids %d tokens %d roles %d exceed %+v", eng.ids.Len(), eng.tokens.Len(), eng.roles.Len(), lim)
