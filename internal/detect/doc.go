@@ -7,14 +7,16 @@
 // against a baseline it learns per identity: a CI job (its role with its
 // repository, ref and workflow), a user, or a token.
 //
-//	eng := detect.NewEngine(detect.DefaultConfig(), detect.Options{})
-//	eng.Line(line)                       // one audit line; alerts come out of Options.Emit
-//	err := eng.Replay(ctx, file)         // a whole log
+// Most callers want a [Service]: it puts an engine in front of the alert
+// [Store] (list and ack), the audit log (each alert is an audit entry of its
+// own, see [Alert.AuditEntry]) and a signed JSON [Webhook], and deduplicates
+// and rate-limits alerts per detector and identity on the way:
 //
-// A [Service] puts the engine in front of the alert [Store] (list and ack),
-// the audit log (each alert is an audit entry of its own, see
-// [Alert.AuditEntry]) and a signed JSON [Webhook]; it deduplicates and
-// rate-limits alerts per detector and identity on the way.
+//	svc := detect.NewService(detect.ServiceConfig{Config: cfg, Audit: log, Webhook: hook})
+//	svc.Start(ctx)
+//	svc.Offer(line)                      // the live feed: never blocks the writer
+//	err := svc.Replay(ctx, file)         // or a whole log
+//	alerts := svc.Alerts(detect.Filter{Unacked: true})
 //
 // # Detectors
 //

@@ -72,6 +72,8 @@ type Engine struct {
 	stats   Stats                     // guarded by mu
 	pending []Alert                   // guarded by mu: raised, not yet emitted
 	ev      Event                     // guarded by mu: scratch for Line
+	strs    interner                  // guarded by mu: strings of lines
+	memo    memo                      // guarded by mu: identities and secret ids of recent events
 }
 
 // idState is one identity's baseline and its short windows.
@@ -156,6 +158,7 @@ func (e *Engine) SetConfig(cfg Config) {
 	}
 	e.mu.Lock()
 	e.cfg, e.rules = cfg, rules
+	e.memo = memo{} // identities depend on group_refs
 	e.mu.Unlock()
 }
 
@@ -178,7 +181,7 @@ func (e *Engine) Stats() Stats {
 func (e *Engine) Line(b []byte) {
 	e.mu.Lock()
 	e.stats.Lines++
-	err := ParseLine(b, &e.ev)
+	err := parseLine(b, &e.ev, &e.strs)
 	switch {
 	case errors.Is(err, ErrSkip):
 		e.stats.Skipped++

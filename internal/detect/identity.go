@@ -67,3 +67,45 @@ func secretID(p string) string {
 	}
 	return p
 }
+
+// memo remembers the identities and secret ids of recent events, which
+// repeat from line to line, so that their keys are not built again for
+// each. Like the interner, it starts afresh when full.
+type memo struct {
+	ids     map[idInput]identity
+	secrets map[string]string
+}
+
+// idInput is everything identify reads of an event.
+type idInput struct {
+	identity, token, accessor, host       string
+	role, repository, ref, workflow, user string
+}
+
+func (m *memo) identify(e *Event, groupRefs []string) identity {
+	in := idInput{e.Identity, e.Token, e.Accessor, "", e.Role, e.Repository, e.Ref, e.Workflow, e.User}
+	if e.Token == "" && e.Identity == "" {
+		in.host = e.Host()
+	}
+	if id, ok := m.ids[in]; ok {
+		return id
+	}
+	if m.ids == nil || len(m.ids) >= maxInterned {
+		m.ids = make(map[idInput]identity, 1024)
+	}
+	id := identify(e, groupRefs)
+	m.ids[in] = id
+	return id
+}
+
+func (m *memo) secretID(p string) string {
+	if s, ok := m.secrets[p]; ok {
+		return s
+	}
+	if m.secrets == nil || len(m.secrets) >= maxInterned {
+		m.secrets = make(map[string]string, 1024)
+	}
+	s := secretID(p)
+	m.secrets[p] = s
+	return s
+}
