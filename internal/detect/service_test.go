@@ -146,3 +146,28 @@ func TestOfferNeverBlocks(t *testing.T) {
 		t.Fatalf("processed %d lines, want the 2 queued", n)
 	}
 }
+
+// TestServiceFlood: thousands of alerts of one detector about one
+// identity within the hour reach the store and the audit log as the rate
+// limit allows, the rest counted; the first let through in the next hour
+// says how many were held.
+func TestServiceFlood(t *testing.T) {
+	cfg := DefaultConfig() // 10 per hour
+	cfg.SensitivePath.BreakGlass = []string{"prod/bg/*"}
+	aud := &auditRec{}
+	s := NewService(ServiceConfig{Config: cfg, Audit: aud})
+	for i := range 5000 {
+		s.Engine().Observe(userEv(start.Add(time.Duration(i)*100*time.Millisecond), "mallory", "read", fmt.Sprintf("prod/data/bg/%d", i), 200))
+	}
+	// The same reads are an enumeration too (two 5-minute windows): those
+	// alerts are limited apart.
+	st := s.Stats()
+	sensitive := s.Alerts(Filter{Detector: DetSensitivePath})
+	if len(sensitive) != 10 || st.RateLimited != 4990 || st.Raised != 12 || len(aud.entries) != 12 {
+		t.Fatalf("sensitive %d, raised %d, limited %d, audit %d: want 10, 12, 4990, 12", len(sensitive), st.Raised, st.RateLimited, len(aud.entries))
+	}
+	s.Engine().Observe(userEv(start.Add(2*time.Hour), "mallory", "read", "prod/data/bg/next", 200))
+	if a := s.Alerts(Filter{Limit: 1, Detector: DetSensitivePath}); len(a) != 1 || a[0].Suppressed != 4990 {
+		t.Fatalf("next alert %+v, want suppressed 4990", a)
+	}
+}
