@@ -14,7 +14,7 @@ import (
 func (e *Engine) observeLocked(ev *Event) {
 	e.stats.Events++
 	cfg := &e.cfg
-	id := e.memo.identify(ev, cfg.NewCIContext.GroupRefs)
+	id := identify(ev, cfg.NewCIContext.GroupRefs)
 	set := e.ids
 	if id.kind() == "addr" {
 		set = e.anon
@@ -28,7 +28,7 @@ func (e *Engine) observeLocked(ev *Event) {
 		st.display = ev.Identity
 	}
 	learned := ev.Time.Sub(st.first) >= cfg.LearnFor
-	secret := e.memo.secretID(ev.Path)
+	secret := secretID(ev.Path)
 	r := raiser{e: e, ev: ev, id: id, st: st}
 
 	if cfg.SensitivePath.Enabled && ev.Path != "" {

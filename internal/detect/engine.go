@@ -72,8 +72,6 @@ type Engine struct {
 	stats   Stats                     // guarded by mu
 	pending []Alert                   // guarded by mu: raised, not yet emitted
 	ev      Event                     // guarded by mu: scratch for Line
-	strs    interner                  // guarded by mu: strings of lines
-	memo    memo                      // guarded by mu: identities and secret ids of recent events
 }
 
 // idState is one identity's baseline and its short windows.
@@ -158,7 +156,6 @@ func (e *Engine) SetConfig(cfg Config) {
 	}
 	e.mu.Lock()
 	e.cfg, e.rules = cfg, rules
-	e.memo = memo{} // identities depend on group_refs
 	e.mu.Unlock()
 }
 
@@ -181,7 +178,7 @@ func (e *Engine) Stats() Stats {
 func (e *Engine) Line(b []byte) {
 	e.mu.Lock()
 	e.stats.Lines++
-	err := parseLine(b, &e.ev, &e.strs)
+	err := ParseLine(b, &e.ev)
 	switch {
 	case errors.Is(err, ErrSkip):
 		e.stats.Skipped++

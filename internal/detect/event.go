@@ -69,12 +69,9 @@ var (
 // It reads the members the detectors use and skips the rest (data, the
 // chain) without decoding them: decoding whole lines with encoding/json
 // took most of a replay's time.
-func ParseLine(b []byte, e *Event) error { return parseLine(b, e, nil) }
-
-// parseLine is ParseLine, taking repeated strings from in.
-func parseLine(b []byte, e *Event, in *interner) error {
+func ParseLine(b []byte, e *Event) error {
 	*e = Event{}
-	s := scanner{b: b, in: in}
+	s := scanner{b: b}
 	s.ws()
 	if !s.eat('{') {
 		return ErrNotEntry

@@ -10,31 +10,8 @@ import (
 // panics on hostile input: every read is bounds-checked, and nesting is
 // bounded by maxDepth.
 type scanner struct {
-	b  []byte
-	i  int
-	in *interner // nil: every string is a new allocation
-}
-
-// interner hands out one string per distinct value, so that the values
-// that repeat on every line (environments, paths, identities, CI context)
-// are not allocated again for each. It is bounded: past maxInterned values
-// it starts afresh.
-type interner struct {
-	m map[string]string
-}
-
-const maxInterned = 1 << 16
-
-func (in *interner) get(b []byte) string {
-	if s, ok := in.m[string(b)]; ok { // no allocation for the lookup
-		return s
-	}
-	if in.m == nil || len(in.m) >= maxInterned {
-		in.m = make(map[string]string, 1024)
-	}
-	s := string(b)
-	in.m[s] = s
-	return s
+	b []byte
+	i int
 }
 
 const maxDepth = 64
@@ -72,12 +49,7 @@ func (s *scanner) str() (string, bool) {
 		c := s.b[s.i]
 		switch {
 		case c == '"':
-			var out string
-			if s.in != nil {
-				out = s.in.get(s.b[start:s.i])
-			} else {
-				out = string(s.b[start:s.i])
-			}
+			out := string(s.b[start:s.i])
 			s.i++
 			return out, true
 		case c == '\\':
