@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,12 +17,17 @@ import (
 
 // auditDetectOptions are the inputs of ward audit detect.
 type auditDetectOptions struct {
-	log    string // the audit log file; "-" for stdin
-	dir    string // the policy-as-code directory holding alerts.yaml; "" for the defaults
-	state  string // a snapshot of the detectors' baselines to start from and save to
-	format string
-	stdin  io.Reader
-	stdout io.Writer
+	log     string // the audit log file; "-" for stdin
+	dir     string // the policy-as-code directory holding alerts.yaml; "" for the defaults
+	state   string // a snapshot of the detectors' baselines to start from and save to
+	follow  bool   // go on as the log grows
+	webhook string // URL alerts are POSTed to; the secret comes from the environment
+	secret  string // $WARD_ALERT_WEBHOOK_SECRET
+	format  string
+	stdin   io.Reader
+	stdout  io.Writer
+	// tick paces -f (nil: every 250ms); tests drive it.
+	tick func() <-chan time.Time
 }
 
 func newAuditDetectCmd(g *globals) *cobra.Command {
@@ -43,21 +50,33 @@ about it meanwhile. --state keeps what they learned in a file: it is
 read first if it exists and written back after, so the next log (after
 a rotation) is judged against the same baselines; give each log once.
 
+With -f it goes on as the vault writes the log, printing each alert as it
+is raised, until interrupted (then --state is saved). --webhook POSTs each
+alert as JSON to a URL, signed with X-Ward-Signature: sha256=HMAC(secret,
+X-Ward-Timestamp + "." + body) under the secret in
+$WARD_ALERT_WEBHOOK_SECRET (never a flag: argv is visible to every user of
+the machine); deliveries are retried with backoff and never hold up the
+detectors.
+
 Lines that are not audit entries are counted and reported, not fatal.`,
 		Example: `  ward audit detect --log /var/lib/ward/audit.log --dir ward
   ward audit detect --log audit.log.1 --state detect.json && ward audit detect --log audit.log --state detect.json
-  ward audit detect --log audit.log --format json | jq '.alerts[].summary'`,
+  ward audit detect --log audit.log --format json | jq '.alerts[].summary'
+  WARD_ALERT_WEBHOOK_SECRET=... ward audit detect -f --log /var/lib/ward/audit.log --dir ward --webhook https://hooks.example.com/ward`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.log == "" {
 				o.log = os.Getenv("WARD_AUDIT_LOG")
 			}
+			o.secret = os.Getenv("WARD_ALERT_WEBHOOK_SECRET")
 			return runAuditDetect(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().StringVar(&o.log, "log", "", "the audit log file, - for stdin (default: $WARD_AUDIT_LOG)")
 	cmd.Flags().StringVar(&o.dir, "dir", "", "policy-as-code directory whose alerts.yaml sets the thresholds (default: ward's defaults)")
 	cmd.Flags().StringVar(&o.state, "state", "", "file of the detectors' baselines, read first if it exists and written after")
+	cmd.Flags().BoolVarP(&o.follow, "follow", "f", false, "go on as the log grows, printing alerts as they are raised, until interrupted")
+	cmd.Flags().StringVar(&o.webhook, "webhook", "", "POST each alert to this URL, signed with $WARD_ALERT_WEBHOOK_SECRET")
 	formatFlag(cmd, &o.format)
 	return cmd
 }
@@ -76,11 +95,36 @@ func runAuditDetect(ctx context.Context, o auditDetectOptions) error {
 			return withHint(err, "fix "+plan.AlertsFile+" and run again; 'ward plan' shows the same problems")
 		}
 	}
-	svc := detect.NewService(detect.ServiceConfig{Config: cfg, Store: detect.NewStore(1<<20, nil)})
+	scfg := detect.ServiceConfig{Config: cfg, Store: detect.NewStore(1<<20, nil)}
+	if o.webhook != "" {
+		if o.secret == "" {
+			return withHint(usagef("--webhook needs a secret to sign with"), "set WARD_ALERT_WEBHOOK_SECRET; the receiver checks X-Ward-Signature with it")
+		}
+		hook, err := detect.NewWebhook(detect.WebhookConfig{URL: o.webhook, Secret: []byte(o.secret)})
+		if err != nil {
+			return withHint(err, "give the full URL of the receiver, like https://hooks.example.com/ward")
+		}
+		defer hook.Close()
+		scfg.Webhook = hook
+	}
+	if o.follow {
+		if o.log == "-" {
+			return usagef("-f follows a file; give --log FILE")
+		}
+		scfg.OnAlert = func(a detect.Alert) { printAlertLine(o.stdout, o.format, &a) }
+	}
+	svc := detect.NewService(scfg)
 	if o.state != "" {
 		if err := svc.Engine().LoadFile(o.state); err != nil {
 			return withHint(err, "move the file aside to start learning afresh")
 		}
+	}
+	if o.follow {
+		err := svc.Follow(ctx, o.log, o.tick)
+		if err != nil {
+			return withHint(fmt.Errorf("reading audit log: %w", err), "give the path of the vault's audit log (ward server --audit-log, default DATA/audit.log)")
+		}
+		return saveState(svc, o.state)
 	}
 	r, closeLog, err := openAuditLog(o.log, o.stdin)
 	if err != nil {
@@ -90,10 +134,8 @@ func runAuditDetect(ctx context.Context, o auditDetectOptions) error {
 	if err := svc.Replay(ctx, r); err != nil {
 		return fmt.Errorf("reading audit log %s: %w", o.log, err)
 	}
-	if o.state != "" {
-		if err := svc.Engine().SaveFile(o.state); err != nil {
-			return fmt.Errorf("saving the detectors' state: %w", err)
-		}
+	if err := saveState(svc, o.state); err != nil {
+		return err
 	}
 	alerts := svc.Alerts(detect.Filter{})
 	slices.Reverse(alerts) // oldest first
@@ -119,5 +161,28 @@ func runAuditDetect(ctx context.Context, o auditDetectOptions) error {
 		fmt.Fprintf(o.stdout, ", %d lines not audit entries (the last is line %d)", e.Unparsable, e.LastUnparsable)
 	}
 	fmt.Fprintln(o.stdout)
+	return nil
+}
+
+// printAlertLine prints one alert as -f raises it: a line of text, or a
+// JSON object on one line.
+func printAlertLine(w io.Writer, format string, a *detect.Alert) {
+	if format == "json" {
+		if b, err := json.Marshal(a); err == nil {
+			fmt.Fprintf(w, "%s\n", b)
+		}
+		return
+	}
+	fmt.Fprintf(w, "%s  %s  %s  %s\n", a.Time.UTC().Format("2006-01-02T15:04:05Z"), a.Detector, a.Identity, a.Summary)
+}
+
+// saveState writes the detectors' baselines to file, if one was given.
+func saveState(svc *detect.Service, file string) error {
+	if file == "" {
+		return nil
+	}
+	if err := svc.Engine().SaveFile(file); err != nil {
+		return fmt.Errorf("saving the detectors' state: %w", err)
+	}
 	return nil
 }

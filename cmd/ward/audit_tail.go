@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wardhq/ward/internal/detect"
 )
 
 // auditTailOptions are the inputs of ward audit tail.
@@ -106,13 +108,12 @@ func runAuditTail(ctx context.Context, o auditTailOptions) error {
 		}
 		return eachLine(ctx, o.stdin, t.show)
 	}
-	f, err := os.Open(o.log)
+	fl, err := detect.OpenFollower(o.log)
 	if err != nil {
 		return withHint(fmt.Errorf("reading audit log: %w", err), "give the path of the vault's audit log (ward server --audit-log, default DATA/audit.log)")
 	}
-	fl := &follower{path: o.log, f: f}
-	defer func() { fl.f.Close() }()
-	if err := fl.drain(t.keep); err != nil {
+	defer fl.Close()
+	if err := fl.Poll(t.keep); err != nil {
 		return err
 	}
 	if err := t.printKept(); err != nil {
@@ -127,7 +128,7 @@ func runAuditTail(ctx context.Context, o auditTailOptions) error {
 			return nil
 		case <-o.tick():
 		}
-		if err := fl.poll(func(line []byte) error { return t.show(line) }); err != nil {
+		if err := fl.Poll(t.show); err != nil {
 			return err
 		}
 	}
@@ -274,78 +275,4 @@ func eachLine(ctx context.Context, r io.Reader, fn func([]byte) error) error {
 		return fmt.Errorf("reading audit log: %w", err)
 	}
 	return nil
-}
-
-// follower reads a file that grows, from where it last stopped. It keeps a
-// torn last line until its newline arrives, and when the path comes to
-// name another file (the log was moved aside and the vault started a new
-// one) or the file shrinks, it finishes the old file and starts the new one
-// from its beginning.
-type follower struct {
-	path    string
-	f       *os.File
-	partial []byte
-}
-
-// poll hands fn every complete line written since the last poll.
-func (fl *follower) poll(fn func([]byte) error) error {
-	if err := fl.drain(fn); err != nil {
-		return err
-	}
-	cur, err := fl.f.Stat()
-	if err != nil {
-		return err
-	}
-	now, err := os.Stat(fl.path)
-	if err != nil {
-		return nil // moved aside, and the new file is not there yet
-	}
-	off, err := fl.f.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return err
-	}
-	if os.SameFile(cur, now) && now.Size() >= off {
-		return nil
-	}
-	nf, err := os.Open(fl.path)
-	if err != nil {
-		return nil
-	}
-	fl.f.Close()
-	fl.f, fl.partial = nf, nil
-	return fl.drain(fn)
-}
-
-// drain reads the file to its current end.
-func (fl *follower) drain(fn func([]byte) error) error {
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := fl.f.Read(buf)
-		data := buf[:n]
-		for len(data) > 0 {
-			i := bytes.IndexByte(data, '\n')
-			if i < 0 {
-				if len(fl.partial)+len(data) > 16<<20 {
-					fl.partial = fl.partial[:0] // a line past any audit line's size: drop it
-				}
-				fl.partial = append(fl.partial, data...)
-				break
-			}
-			line := data[:i]
-			if len(fl.partial) > 0 {
-				line = append(fl.partial, line...)
-				fl.partial = fl.partial[:0]
-			}
-			if ferr := fn(line); ferr != nil {
-				return ferr
-			}
-			data = data[i+1:]
-		}
-		if err == io.EOF || n == 0 {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading audit log: %w", err)
-		}
-	}
 }

@@ -25,6 +25,10 @@ type ServiceConfig struct {
 	// Backlog is how many live lines Offer may queue before it drops
 	// them (counted). Default 65536.
 	Backlog int
+	// OnAlert, if set, is called with each alert let through, after the
+	// store, the audit log and the webhook have it, from the goroutine
+	// that fed the line.
+	OnAlert func(Alert)
 }
 
 // ServiceStats counts what a Service did.
@@ -181,5 +185,8 @@ func (s *Service) handle(a Alert) {
 	}
 	if s.cfg.Webhook != nil {
 		s.cfg.Webhook.Send(a)
+	}
+	if s.cfg.OnAlert != nil {
+		s.cfg.OnAlert(a)
 	}
 }
