@@ -1,13 +1,15 @@
 // Command mask measures ward mask against the pipe-copy ceiling and the
 // naive line-by-line masker, on a CI log from the shared bench tools
-// (/work/shared/bench: loggen, copy1m, naive; see its README, sections 5 and
-// 6). It builds them and ward into a temporary directory, generates a log
-// with K secrets, then runs the three filters interleaved, several times,
-// each as `cat LOG ... | FILTER > /dev/null`, and prints the median
+// (../shared/bench from the repository root: loggen, copy1m, naive; see its
+// README, sections 5 and 6). It builds them and ward into a temporary
+// directory, generates a log with K secrets, then runs the filters
+// interleaved, several times, each as `cat LOG ... | FILTER > /dev/null`
+// (a new process each time, so start-up is included), and prints the median
 // throughput of each and its ratio to copy1m. Last it counts, per planted
 // form, the log lines that still hold a planted string after each masker.
 //
-//	go run ./bench/mask -size 500MB -k 1000 -repeat 4 -runs 5
+//	go run ./bench/mask                  # 200 MB, 1,000 secrets, start-up included
+//	go run ./bench/mask -long            # 2,000 MB: a 500 MB log pushed 4 times
 //
 // Use -ward to time a prebuilt binary instead of building ./cmd/ward.
 package main
@@ -28,14 +30,25 @@ import (
 )
 
 func main() {
-	shared := flag.String("shared", "/work/shared/bench", "directory of the shared bench tools")
-	size := flag.String("size", "500MB", "log size for loggen")
+	shared := flag.String("shared", "", "directory of the shared bench tools (default: ../shared/bench from the repository root)")
+	size := flag.String("size", "200MB", "log size for loggen")
 	k := flag.Int("k", 1000, "number of secrets")
-	repeat := flag.Int("repeat", 4, "times the log is pushed through each filter per run")
+	repeat := flag.Int("repeat", 1, "times the log is pushed through each filter per run")
+	long := flag.Bool("long", false, "the 2,000 MB mode: -size 500MB -repeat 4")
 	runs := flag.Int("runs", 5, "interleaved runs of each filter; medians are printed")
 	wardBin := flag.String("ward", "", "ward binary to time (default: build ./cmd/ward)")
 	keep := flag.String("dir", "", "work directory to use and keep (default: a temporary one, removed)")
 	flag.Parse()
+	if *long {
+		*size, *repeat = "500MB", 4
+	}
+	root := repoRoot()
+	if *shared == "" {
+		*shared = filepath.Join(root, "..", "shared", "bench")
+	}
+	if _, err := os.Stat(filepath.Join(*shared, "loggen")); err != nil {
+		log.Fatalf("the shared bench tools are not at %s: give their directory with -shared (see bench/README.md)", *shared)
+	}
 
 	dir := *keep
 	if dir == "" {
@@ -53,7 +66,7 @@ func main() {
 	ward := *wardBin
 	if ward == "" {
 		ward = bin("ward")
-		sh(".", "go", "build", "-o", ward, "./cmd/ward")
+		sh(root, "go", "build", "-o", ward, "./cmd/ward")
 	}
 	logPath, secrets, truth := bin("log.txt"), bin("secrets.txt"), bin("planted.tsv")
 	sh(dir, "sh", "-c", fmt.Sprintf("%s -size %s -k %d -secrets-out %s -truth-out %s > %s",
@@ -126,6 +139,15 @@ func writeValues(secrets, values string) {
 	if err := os.WriteFile(values, data, 0o600); err != nil {
 		log.Fatal(err)
 	}
+}
+
+// repoRoot is the root of the repository the command runs in.
+func repoRoot() string {
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		log.Fatalf("run bench/mask inside the ward repository: git rev-parse: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func grepCount(pats, file string) int {

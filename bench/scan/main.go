@@ -64,6 +64,9 @@ func main() {
 	if *shared == "" {
 		*shared = filepath.Join(root, "..", "shared", "bench")
 	}
+	if _, err := os.Stat(filepath.Join(*shared, "corpus", "gen.go")); err != nil {
+		log.Fatalf("the shared bench tools are not at %s: give their directory with -shared (see bench/README.md)", *shared)
+	}
 	tmp, err := os.MkdirTemp("", "ward-scanbench-")
 	check(err)
 	if *keep {
