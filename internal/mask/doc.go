@@ -32,11 +32,28 @@
 //     or CRLF: a line break inside a form is recognised and both sides are
 //     masked, keeping the line break (one break per 16 bytes at most, and the
 //     form must be at least 16 bytes long);
-//   - URL percent-encoding with "+" and with "%20" for spaces;
-//   - JSON string escaping (with and without HTML escapes, with "/" or "\/");
+//   - URL percent-encoding with "+" for spaces (url.QueryEscape) and JSON
+//     string escaping (with and without HTML escapes, with "/" or "\/"),
+//     also split across two lines (below);
 //   - shell single-quote escaping, where a quote inside a single-quoted
 //     word is written as a closing quote, an escaped or double-quoted quote
 //     and an opening quote.
+//
+// Besides these fixed forms, whole classes of escaping are masked by
+// reading the text canonically where it holds an escape (see views.go):
+// every percent-encoding of a value or of one of the forms above that
+// differs from it only in which characters are escaped and in the case of
+// the hex digits ("+" or %20 for a space; url.UserPassword, url.PathEscape,
+// Python's quote and quote_plus with any safe set); backslash escaping
+// (JSON, printf %q, declare -p, $'...', \xHH, \uXXXX); a value cut into
+// pieces of any length by terminal control sequences (colours, OSC links);
+// and ASCII text in UTF-16 or UTF-32 (NUL bytes between the characters).
+// These readings work within one line and at most 128 bytes around each
+// escape: a window of 16 decoded bytes is found when its encoding spans no
+// more than that. They are not combined with folding or with the split
+// rule, and a view does not nest in another (percent-encoded JSON escapes,
+// colour codes inside UTF-16 are not decoded twice). Non-ASCII characters
+// in UTF-16 are not masked.
 //
 // Every form is masked not only whole but also in pieces: any run of at least
 // WindowLen (16) bytes of a form is masked. Forms shorter than WindowLen are

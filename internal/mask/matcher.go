@@ -123,7 +123,7 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 	}
 	m.prefixes = newPrefixIndex(m.tiers)
 	m.split = split.build()
-	m.context = m.maxLen + 1
+	m.context = max(m.maxLen+1, viewReach+1)
 	if m.split != nil {
 		// A split value's tail may come up to splitSpan bytes after
 		// its head: keep the head to find the pair again.
@@ -171,7 +171,7 @@ func (m *Matcher) find(b []byte, ms []match, eof bool) []match {
 	// Parts overlap by more than the longest span of a match (a window cut
 	// by a CRLF, the two pieces of a split value and the byte after), so
 	// every match lies wholly inside some part.
-	overlap := max(2*m.maxLen+2, splitSpan)
+	overlap := max(2*m.maxLen+2, splitSpan, 2*viewReach+2)
 	size := (len(b) + m.workers - 1) / m.workers
 	parts := make([][]match, m.workers)
 	var wg sync.WaitGroup
@@ -204,6 +204,7 @@ func (m *Matcher) findPart(b []byte, ms []match, eof bool) []match {
 	for _, t := range m.tiers {
 		ms = t.scan(b, ms)
 	}
+	ms = m.viewFind(b, ms)
 	if m.window == nil && m.split == nil {
 		return ms
 	}
