@@ -28,7 +28,6 @@ import (
 type view struct {
 	name    string
 	trigger byte
-	reach   int // bytes each side of a trigger that the region may extend
 	// live reports whether the trigger at b[t] may begin an escape (nil:
 	// always); a region needs one live trigger.
 	live func(b []byte, t int) bool
@@ -69,15 +68,15 @@ func (d *decoded) start(n int) {
 const viewReach = 8 * WindowLen
 
 var views = []view{
-	{name: "percent", trigger: '%', reach: viewReach, live: percentLive, decode: func(d *decoded, src []byte, base int, partial bool) {
+	{name: "percent", trigger: '%', live: percentLive, decode: func(d *decoded, src []byte, base int, partial bool) {
 		decodePercent(d, src, base, partial, false)
 	}},
-	{name: "percent-plus", trigger: '%', reach: viewReach, live: percentLive, decode: func(d *decoded, src []byte, base int, partial bool) {
+	{name: "percent-plus", trigger: '%', live: percentLive, decode: func(d *decoded, src []byte, base int, partial bool) {
 		decodePercent(d, src, base, partial, true)
 	}},
-	{name: "backslash", trigger: '\\', reach: viewReach, decode: decodeBackslash},
-	{name: "ansi", trigger: 0x1b, reach: viewReach, decode: decodeANSI},
-	{name: "nul", trigger: 0, reach: viewReach, decode: decodeNUL},
+	{name: "backslash", trigger: '\\', decode: decodeBackslash},
+	{name: "ansi", trigger: 0x1b, decode: decodeANSI},
+	{name: "nul", trigger: 0, decode: decodeNUL},
 }
 
 // percentLive: "%" and two hex digits, or "%" and what is left of b, which
@@ -277,9 +276,9 @@ func decodeNUL(d *decoded, src []byte, base int, _ bool) {
 }
 
 // viewRegions calls fn for each region of b that view v decodes: the text
-// around each trigger within its line, at most v.reach bytes before the
-// first trigger and after the last, triggers closer than 2*reach chained.
-func viewRegions(b []byte, v *view, fn func(lo, hi int)) {
+// around each trigger within its line, at most reach bytes before the
+// first trigger and after the last, triggers closer than that chained.
+func viewRegions(b []byte, v *view, reach int, fn func(lo, hi int)) {
 	for off := 0; off < len(b); {
 		k := bytes.IndexByte(b[off:], v.trigger)
 		if k < 0 {
@@ -290,13 +289,13 @@ func viewRegions(b []byte, v *view, fn func(lo, hi int)) {
 			off = t + 1
 			continue
 		}
-		lo := max(0, t-v.reach)
+		lo := max(0, t-reach)
 		if nl := bytes.LastIndexByte(b[lo:t], '\n'); nl >= 0 {
 			lo += nl + 1
 		}
 		hi := t + 1
 		for {
-			lim := min(len(b), hi+v.reach)
+			lim := min(len(b), hi+reach)
 			seg := b[hi:lim]
 			if nl := bytes.IndexByte(seg, '\n'); nl >= 0 {
 				seg = seg[:nl]
@@ -313,26 +312,52 @@ func viewRegions(b []byte, v *view, fn func(lo, hi int)) {
 	}
 }
 
-// viewFind appends the matches that the views find in b.
-func (m *Matcher) viewFind(b []byte, ms []match) []match {
+// Reading is one view's decoding of a region of a text that holds an
+// escape: Text[i] was decoded from the source bytes [From[i], To[i]).
+type Reading struct {
+	View     string // percent, percent-plus, backslash, ansi, nul
+	Text     []byte
+	From, To []int32
+}
+
+// Readings calls fn with each canonical reading of b that the views make
+// (see views.go): the regions around escapes, at most reach bytes before
+// the first escape of a line and after the last, decoded, where decoding
+// changed something. Finding a value's fixed forms (Forms) in b and in
+// these readings, with reach at least the length of the longest encoded
+// value, finds everything a Matcher masks outside of folds and values
+// split across lines. fn must not keep r or its slices.
+func Readings(b []byte, reach int, fn func(r *Reading)) {
 	var d decoded
+	var r Reading
 	for i := range views {
 		v := &views[i]
-		viewRegions(b, v, func(lo, hi int) {
+		viewRegions(b, v, reach, func(lo, hi int) {
 			d.start(hi - lo)
 			v.decode(&d, b[lo:hi], lo, false)
 			if len(d.dec) == hi-lo && !changed(&d, lo) {
 				return // nothing decoded: the plain scan has seen it
 			}
-			n := len(ms)
-			for _, t := range m.tiers {
-				ms = t.scan(d.dec, ms)
-			}
-			for k := n; k < len(ms); k++ {
-				ms[k].start, ms[k].end = int(d.from[ms[k].start]), int(d.to[ms[k].end-1])
-			}
+			r = Reading{View: v.name, Text: d.dec, From: d.from, To: d.to}
+			fn(&r)
 		})
 	}
+}
+
+// viewFind appends the matches that the views find in b.
+func (m *Matcher) viewFind(b []byte, ms []match) []match {
+	if len(m.tiers) == 0 {
+		return ms
+	}
+	Readings(b, viewReach, func(r *Reading) {
+		n := len(ms)
+		for _, t := range m.tiers {
+			ms = t.scan(r.Text, ms)
+		}
+		for k := n; k < len(ms); k++ {
+			ms[k].start, ms[k].end = int(r.From[ms[k].start]), int(r.To[ms[k].end-1])
+		}
+	})
 	return ms
 }
 
@@ -352,11 +377,12 @@ func changed(d *decoded, lo int) bool {
 // a prefix of a pattern, or an escape cut off by the end of b after its
 // first byte ("%4", not "%"). It returns len(b) if there is none.
 func (m *Matcher) viewHold(b []byte) int {
+	const reach = viewReach
 	hold := len(b)
 	var d decoded
 	for i := range views {
 		v := &views[i]
-		lo := max(0, len(b)-v.reach)
+		lo := max(0, len(b)-reach)
 		t := bytes.LastIndexByte(b[lo:], v.trigger)
 		if t < 0 {
 			continue
@@ -365,7 +391,7 @@ func (m *Matcher) viewHold(b []byte) int {
 		if bytes.IndexByte(b[t:], '\n') >= 0 {
 			continue // the region ends with its line
 		}
-		lo = max(0, t-v.reach)
+		lo = max(0, t-reach)
 		if nl := bytes.LastIndexByte(b[lo:t], '\n'); nl >= 0 {
 			lo += nl + 1
 		}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"sync"
+
+	"github.com/wardhq/ward/internal/mask"
 )
 
 // Overlap is how many bytes consecutive windows of a stream share, and so
@@ -140,10 +142,7 @@ func (ss *streamScanner) scanWindow(buf []byte, limit int, base int64, line int,
 	var ms []span
 	ss.e.scan(buf, limit, 0, func(m match) { ms = append(ms, span{m: m}) })
 	if ss.known != nil {
-		ss.known.Find(buf, limit, func(start, end int, ref KnownRef) {
-			r := ref
-			ms = append(ms, span{m: match{rule: knownRule, start: start, end: end, encoding: ref.Encoding, fingerprint: ref.Fingerprint}, known: &r})
-		})
+		ms = findKnown(ss.known, buf, limit, ms)
 	}
 	if len(ms) == 0 {
 		return
@@ -220,4 +219,30 @@ func dropEncodedDuplicates(ms []span) []span {
 		}
 		return false
 	})
+}
+
+// findKnown appends the known values in buf that start before limit: as
+// they are, and in the canonical readings the masker makes of escaped text
+// (mask.Readings), so that every form the masker masks is found.
+func findKnown(km KnownMatcher, buf []byte, limit int, ms []span) []span {
+	add := func(start, end int, enc string, ref KnownRef) {
+		r := ref
+		ms = append(ms, span{m: match{rule: knownRule, start: start, end: end, encoding: enc, fingerprint: ref.Fingerprint}, known: &r})
+	}
+	km.Find(buf, limit, func(start, end int, ref KnownRef) { add(start, end, ref.Encoding, ref) })
+	mask.Readings(buf, km.MaxLen(), func(r *mask.Reading) {
+		km.Find(r.Text, len(r.Text), func(start, end int, ref KnownRef) {
+			from, to := int(r.From[start]), int(r.To[end-1])
+			if from >= limit {
+				return
+			}
+			enc := r.View
+			if ref.Encoding != "" {
+				enc += "+" + ref.Encoding
+			}
+			ref.Encoding = enc
+			add(from, to, enc, ref)
+		})
+	})
+	return ms
 }
