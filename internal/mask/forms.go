@@ -114,6 +114,14 @@ func base64Core(enc *base64.Encoding, v []byte, align int) []byte {
 // jsonEscapes is v as the inside of a JSON string, with and without HTML
 // escapes.
 func jsonEscapes(v string) []string {
+	same := true
+	for i := 0; i < len(v) && same; i++ {
+		c := v[i]
+		same = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	if same {
+		return []string{v} // no escape: the same text, both ways
+	}
 	html, _ := json.Marshal(v)
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

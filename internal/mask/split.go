@@ -103,8 +103,7 @@ func newSplitIndex(n int) *splitIndex {
 
 // add adds the cuts of form f of value owner that leave a piece shorter
 // than WindowLen and a head of at least minHead bytes, except those with a
-// probe inside a public line. A cut already there (the same probes) keeps
-// its first owner.
+// probe inside a public line.
 func (x *splitIndex) add(f []byte, minHead int, owner int32, public []string) {
 	n := len(f)
 	if n <= minHead {
@@ -125,7 +124,11 @@ func (x *splitIndex) add(f []byte, minHead int, owner int32, public []string) {
 	}
 }
 
-// insert chains e under key k unless an entry with the same probes is there.
+// insert chains e under key k, first in its chain. A cut that is there
+// already (the same value twice) is chained again: looking for repeats
+// would cost a walk of the chain, long for heads that many values share
+// ("eyJhbGciOiJIUzI1NiJ9.", "sk_live_"), and the repeat only costs one more
+// comparison when a line ends with it.
 func (x *splitIndex) insert(k uint64, e splitEntry) {
 	slot := x.slot(k)
 	if slot.first == 0 {
@@ -134,22 +137,10 @@ func (x *splitIndex) insert(k uint64, e splitEntry) {
 			slot = x.slot(k)
 		}
 		slot.key = k
-		slot.first = int32(len(x.ents)) + 1
-		x.ents = append(x.ents, e)
-		return
 	}
-	for i := slot.first; ; {
-		p := &x.ents[i-1]
-		if p.hl == e.hl && p.tl == e.tl && bytes.Equal(x.head(p), x.head(&e)) && bytes.Equal(x.tail(p), x.tail(&e)) {
-			return // a repeat
-		}
-		if p.next == 0 {
-			p.next = int32(len(x.ents)) + 1
-			x.ents = append(x.ents, e)
-			return
-		}
-		i = p.next
-	}
+	e.next = slot.first
+	x.ents = append(x.ents, e)
+	slot.first = int32(len(x.ents))
 }
 
 // slot returns the slot of key k, or the empty slot where it would go.

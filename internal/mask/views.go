@@ -346,14 +346,12 @@ func Readings(b []byte, reach int, fn func(r *Reading)) {
 
 // viewFind appends the matches that the views find in b.
 func (m *Matcher) viewFind(b []byte, ms []match) []match {
-	if len(m.tiers) == 0 {
+	if len(m.tiers) == 0 && m.window == nil {
 		return ms
 	}
 	Readings(b, viewReach, func(r *Reading) {
 		n := len(ms)
-		for _, t := range m.tiers {
-			ms = t.scan(r.Text, ms)
-		}
+		ms = m.scanPlain(r.Text, ms)
 		for k := n; k < len(ms); k++ {
 			ms[k].start, ms[k].end = int(r.From[ms[k].start]), int(r.To[ms[k].end-1])
 		}
