@@ -1,18 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/manifest"
 	"github.com/wardhq/ward/internal/mask"
+	job "github.com/wardhq/ward/internal/run"
 )
 
 func init() { register(newMaskCmd) }
@@ -121,11 +122,73 @@ func fileMaskValues(file string) ([]mask.Secret, error) {
 	return secrets, err
 }
 
+// fetchComponentTyped loads the manifest's component and fetches every
+// secret it reads; with typed, it also asks the vault for the types of the
+// secrets (the type in a secret's metadata, else the one the manifest
+// names), while the client's token is alive, and returns which fields they
+// mark public ("x-ward-sensitive": false), so that the masker leaves them
+// alone. A type that cannot be read is warned about once, and its fields
+// are all masked.
+func fetchComponentTyped(ctx context.Context, g *globals, file, component, env string, role *ciRole, typed bool) (*manifest.Component, map[string]manifest.Fetched, job.PublicFields, error) {
+	c, err := manifestComponent(g, file, component)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cl, done, err := roleClient(ctx, g, role)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer done()
+	declared := c.SecretTypes()
+	fetched, err := fetchSecrets(ctx, cl, env, c.Secrets(), declared)
+	if err != nil {
+		return nil, nil, nil, &fetchError{err}
+	}
+	if !typed {
+		return c, fetched, nil, nil
+	}
+	return c, fetched, publicFields(ctx, g, cl, fetched, declared), nil
+}
+
+// publicFields reads the type of each fetched secret and returns which
+// of their fields are public.
+func publicFields(ctx context.Context, g *globals, cl *client.Client, fetched map[string]manifest.Fetched, declared map[string]string) job.PublicFields {
+	typeOf := map[string]string{}
+	public := map[string]map[string]bool{} // type -> public fields
+	for p, f := range fetched {
+		name := f.CustomMetadata[manifest.TypeKey]
+		if name == "" {
+			name = declared[p]
+		}
+		if name == "" || f.Status != manifest.StatusOK {
+			continue
+		}
+		typeOf[p] = name
+		if _, done := public[name]; done {
+			continue
+		}
+		public[name] = nil
+		info, err := cl.Type(ctx, name)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "ward: warning: cannot read type %s, so the fields it marks \"x-ward-sensitive\": false are masked too: %v\n", name, err)
+			continue
+		}
+		fields := map[string]bool{}
+		for _, fl := range info.NonSensitive {
+			fields[fl] = true
+		}
+		public[name] = fields
+	}
+	return func(path, field string) bool { return public[typeOf[path]][field] }
+}
+
 // vaultMaskValues fetches the secrets the manifest's component declares and
-// returns every string field of each, named PATH.FIELD. A secret that
-// cannot be fetched is warned about: it cannot be masked.
+// returns every string field of each, named PATH.FIELD, and each value the
+// component's env vars and files receive; fields their types mark public
+// are marked so. A secret that cannot be fetched is warned about: it
+// cannot be masked.
 func vaultMaskValues(ctx context.Context, g *globals, opts maskOptions) ([]mask.Secret, error) {
-	comp, fetched, err := fetchComponent(ctx, g, opts.manifest, opts.component, opts.env, nil)
+	comp, fetched, public, err := fetchComponentTyped(ctx, g, opts.manifest, opts.component, opts.env, nil, true)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return nil, apiError(fe.err)
@@ -133,21 +196,13 @@ func vaultMaskValues(ctx context.Context, g *globals, opts maskOptions) ([]mask.
 	if err != nil {
 		return nil, err
 	}
-	all := map[string]json.RawMessage{}
 	for _, p := range comp.Secrets() {
-		f := fetched[p]
-		if f.Status != manifest.StatusOK {
+		if f := fetched[p]; f.Status != manifest.StatusOK {
 			fmt.Fprintf(g.stderr, "ward: warning: %s/%s cannot be masked: %s\n", opts.env, p, f.Error)
-			continue
+			delete(fetched, p)
 		}
-		all[p] = f.Data
 	}
-	doc, err := json.Marshal(all)
-	if err != nil {
-		return nil, err
-	}
-	clear(all)
-	secrets, err := mask.ReadValues(bytes.NewReader(doc), opts.env)
-	clear(doc)
-	return secrets, err
+	res := comp.Resolve(fetched, time.Now())
+	defer res.Wipe()
+	return job.MaskSecrets(opts.env, fetched, res, public)
 }

@@ -95,7 +95,7 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err := job.Harden(); err != nil {
 		return err
 	}
-	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
+	c, fetched, public, err := fetchComponentTyped(ctx, g, o.file, o.component, o.env, &o.role, true)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(apiError(fe.err))), hintOf(apiError(fe.err)))
@@ -112,7 +112,7 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err := reportIssues(g, o, c, res); err != nil {
 		return err
 	}
-	secrets, err := job.MaskSecrets(o.env, fetched, res)
+	secrets, err := job.MaskSecrets(o.env, fetched, res, public)
 	if err != nil {
 		return err
 	}

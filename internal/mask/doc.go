@@ -15,8 +15,11 @@
 // # What is masked
 //
 // For each value (at least 4 bytes, and not a common word such as "true" or
-// "password": those are returned as Skipped and reported once through
-// Options.Warn), and for each line of a multi-line value (PEM armour lines
+// "password": those are returned as Skipped and reported through
+// Options.Warn once per distinct value, naming every secret and field that
+// holds it), except public ones (Secret.Public: fields a type marks
+// "x-ward-sensitive": false, such as a host or a database name, which are
+// neither masked nor warned about), and for each line of a multi-line value (PEM armour lines
 // "-----BEGIN ...-----" excepted, they are public) and each string leaf of a
 // value that is a JSON object or array, these forms are masked:
 //

@@ -53,13 +53,17 @@ func Forms(v []byte) []Form {
 // forms returns the distinct encoded forms of v that are masked, raw first.
 // See the package documentation for the list.
 func forms(v []byte, encodedOnly bool) []form {
-	var out []form
-	seen := map[string]bool{}
+	out := make([]form, 0, 20)
 	addMin := func(enc string, f []byte, minHead int, splitOnly bool) {
-		if len(f) >= MinLen && !seen[string(f)] {
-			seen[string(f)] = true
-			out = append(out, form{enc, f, minHead, splitOnly})
+		if len(f) < MinLen {
+			return
 		}
+		for _, o := range out {
+			if string(o.b) == string(f) {
+				return
+			}
+		}
+		out = append(out, form{enc, f, minHead, splitOnly})
 	}
 	add := func(enc string, f []byte) { addMin(enc, f, minSplitHead, false) }
 	if !encodedOnly {

@@ -23,6 +23,12 @@ var ErrUnnamed = errors.New("mask: secret has no name")
 type Secret struct {
 	Name  string // e.g. "payments/db.password"; shown as "[masked:payments/db.password]"
 	Value []byte
+	// Public marks a value that is not secret, such as a field its type
+	// marks "x-ward-sensitive": false (a host, a database name): it is
+	// not masked, nor warned about, nor masked where it is a string
+	// leaf or a line of another value. A value that is also given as a
+	// secret that is not public is masked.
+	Public bool
 }
 
 // Options tunes a Matcher. The zero value is ready to use.
@@ -41,9 +47,10 @@ type Options struct {
 	// more) at once, each a part of it. Zero means 1. A filter with spare
 	// cores, like ward mask, sets it to runtime.GOMAXPROCS(0).
 	Workers int
-	// Warn is called once for each value that is not masked because it is
-	// too short or a common word. The message names the secret, never the
-	// value. Nil means no warnings (NewMatcher returns them anyway).
+	// Warn is called once for each distinct value that is not masked
+	// because it is too short or a common word. The message names the
+	// secrets and fields that hold it, never the value. Nil means no
+	// warnings (NewMatcher returns them anyway).
 	Warn func(msg string)
 }
 
@@ -68,8 +75,9 @@ type Matcher struct {
 }
 
 // NewMatcher compiles secrets into a Matcher. Values that are too short or
-// common words are not masked: they are returned in skipped, and reported
-// through opt.Warn. The only error is ErrUnnamed.
+// common words are not masked: they are returned in skipped, one entry per
+// distinct value, and reported through opt.Warn. Public values are neither
+// masked nor reported. The only error is ErrUnnamed.
 func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 	repl := opt.Replacement
 	if repl == nil {
@@ -85,13 +93,16 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 	byLen := map[int]*tierBuilder{}
 	var wb windowBuilder
 	var cuts []splitForm // for the split index, built alongside the windows
-	var skipped []Skipped
+	var sk skips
+	public := publicValues(secrets)
 	for i, s := range secrets {
 		if s.Name == "" {
 			return nil, nil, fmt.Errorf("secret #%d: %w", i+1, ErrUnnamed)
 		}
-		vals, sk := expand(s)
-		skipped = append(skipped, sk...)
+		if s.Public {
+			continue // masked only where another secret gives its value
+		}
+		vals := expand(s, public, &sk)
 		for _, v := range vals {
 			owner := int32(len(m.names))
 			m.names = append(m.names, repl(v.name))
@@ -111,6 +122,9 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 			}
 		}
 	}
+	skipped := sk.list
+	clear(sk.seen)
+	clear(public)
 	if opt.Warn != nil {
 		for _, s := range skipped {
 			opt.Warn(s.warning())
@@ -147,6 +161,26 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		m.context = max(m.context, splitSpan)
 	}
 	return m, skipped, nil
+}
+
+// publicValues returns the values of the public secrets that no other
+// secret gives as a secret.
+func publicValues(secrets []Secret) map[string]bool {
+	var public map[string]bool
+	for _, s := range secrets {
+		if s.Public {
+			if public == nil {
+				public = map[string]bool{}
+			}
+			public[string(s.Value)] = true
+		}
+	}
+	for _, s := range secrets {
+		if !s.Public {
+			delete(public, string(s.Value))
+		}
+	}
+	return public
 }
 
 // splitForm is a form to add to the split index.

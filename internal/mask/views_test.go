@@ -70,7 +70,7 @@ func TestPercentEncodings(t *testing.T) {
 		}
 		forms[fmt.Sprintf("random %d", i)] = "x=" + b.String() + " y"
 	}
-	m, _, err := NewMatcher([]Secret{{"db.password", []byte(pw)}}, Options{Replacement: Fixed("***")})
+	m, _, err := NewMatcher([]Secret{{Name: "db.password", Value: []byte(pw)}}, Options{Replacement: Fixed("***")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestPercentEncodings(t *testing.T) {
 // with terminal colour codes between them is masked.
 func TestColouredPieces(t *testing.T) {
 	v := "AKIAIOSFODNN7EXAMPLEKEY"
-	m, _, _ := NewMatcher([]Secret{{"aws", []byte(v)}}, Options{Replacement: Fixed("***")})
+	m, _, _ := NewMatcher([]Secret{{Name: "aws", Value: []byte(v)}}, Options{Replacement: Fixed("***")})
 	r := rand.New(rand.NewPCG(1, 1))
 	seqs := []string{"\x1b[31m", "\x1b[0m", "\x1b[1;38;5;208m", "\x1b]8;;http://x\x07", "\x1b(B", "\x1b[K"}
 	for i := range 100 {
@@ -113,14 +113,14 @@ func TestColouredPieces(t *testing.T) {
 // TestShellEscapes: printf %q, declare -p and $'...' quoting.
 func TestShellEscapes(t *testing.T) {
 	v := `we"ird pa$$ w0rd&(x)!`
-	m, _, _ := NewMatcher([]Secret{{"p", []byte(v)}}, Options{Replacement: Fixed("***")})
+	m, _, _ := NewMatcher([]Secret{{Name: "p", Value: []byte(v)}}, Options{Replacement: Fixed("***")})
 	for name, in := range map[string]string{
 		"printf %q":      `we\"ird\ pa\$\$\ w0rd\&\(x\)\!`,
 		"declare -p":     `declare -x P="we\"ird pa\$\$ w0rd&(x)!"`,
 		"dollar-quote x": `$'we\x22ird pa\x24\x24 w0rd&(x)!'`,
 		"json":           `{"p":"we\"ird pa$$ w0rd\u0026(x)!"}`,
 	} {
-		out := maskAll(t, []Secret{{"p", []byte(v)}}, Options{Replacement: Fixed("***")}, in+"\n")
+		out := maskAll(t, []Secret{{Name: "p", Value: []byte(v)}}, Options{Replacement: Fixed("***")}, in+"\n")
 		if strings.Contains(out, "w0rd") || !strings.Contains(out, "***") {
 			t.Errorf("%s: %q -> %q", name, in, out)
 		}
@@ -146,7 +146,7 @@ func TestUTF16(t *testing.T) {
 	le := utf16LE("Token: " + v + "\r\n")
 	be := "\x00" + le[:len(le)-1]
 	for name, in := range map[string]string{"LE": le, "BE": be} {
-		out := maskAll(t, []Secret{{"gh", []byte(v)}}, Options{Replacement: Fixed("***")}, in)
+		out := maskAll(t, []Secret{{Name: "gh", Value: []byte(v)}}, Options{Replacement: Fixed("***")}, in)
 		if strings.Contains(strings.ReplaceAll(out, "\x00", ""), "16C7e42F") || !strings.Contains(out, "***") {
 			t.Errorf("%s: %q", name, out)
 		}
@@ -156,7 +156,7 @@ func TestUTF16(t *testing.T) {
 // TestViewsLeaveTextAlone: text with triggers but no secret passes
 // unchanged, in any chunks.
 func TestViewsLeaveTextAlone(t *testing.T) {
-	m, _, _ := NewMatcher([]Secret{{"x", []byte("s3cr3t-value-0001")}}, Options{})
+	m, _, _ := NewMatcher([]Secret{{Name: "x", Value: []byte("s3cr3t-value-0001")}}, Options{})
 	in := "coverage: 85.2% of statements\n\x1b[32mok\x1b[0m a\\tb %41%42 \x00z\n"
 	for _, size := range []int{1, 2, 7, 1 << 20} {
 		if got := maskChunks(m, in, size); got != in {
