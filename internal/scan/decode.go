@@ -70,14 +70,16 @@ func encodedRuns(buf []byte, limit int, fn func(kind string, start, end int, dec
 		}
 		n := j - i
 		if end == j && j-i >= minFoldLine {
+			// Folded base64, when the joined text decodes to text; else
+			// the run on its own line (hex, say, before a line that
+			// starts with a timestamp).
 			if fe, text := foldedBase64(buf, i, j, joined[:0]); fe > j {
-				if joined = text; len(text) >= minBase64Run {
-					if d := decodeBase64(text); textLike(d) {
-						fn(EncBase64, i, fe, d)
-					}
+				joined = text
+				if d := decodeBase64(text); len(text) >= minBase64Run && textLike(d) {
+					fn(EncBase64, i, fe, d)
+					i = fe
+					continue
 				}
-				i = fe
-				continue
 			}
 		}
 		switch {

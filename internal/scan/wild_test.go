@@ -143,3 +143,13 @@ func TestBase64ManyCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestHexBeforeTimestampedLine: a hex run that ends its line is not taken
+// for the first line of folded base64 when the next line starts with a
+// timestamp.
+func TestHexBeforeTimestampedLine(t *testing.T) {
+	text := "export DB_PASSWORD=" + hex.EncodeToString([]byte("WQYWxhsf762%")) + "\n2026-01-05T14:03:22.1234567Z build test 42\n"
+	if got := scanBytes(t, Config{}, []byte(text)).Findings; len(got) != 1 || got[0].Encoding != EncHex {
+		t.Errorf("%+v", got)
+	}
+}
