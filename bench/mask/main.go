@@ -10,6 +10,7 @@
 //
 //	go run ./bench/mask                  # 200 MB, 1,000 secrets, start-up included
 //	go run ./bench/mask -long            # 2,000 MB: a 500 MB log pushed 4 times
+//	go run ./bench/mask -before OLD -naive=false   # this build against another
 //
 // Use -ward to time a prebuilt binary instead of building ./cmd/ward.
 package main
@@ -38,6 +39,8 @@ func main() {
 	runs := flag.Int("runs", 5, "interleaved runs of each filter; medians are printed")
 	wardBin := flag.String("ward", "", "ward binary to time (default: build ./cmd/ward)")
 	keep := flag.String("dir", "", "work directory to use and keep (default: a temporary one, removed)")
+	before := flag.String("before", "", "another ward binary (an older build, say) to time interleaved with the first")
+	naive := flag.Bool("naive", true, "also time the naive masker (slow: about 2 s per 100 MB)")
 	flag.Parse()
 	if *long {
 		*size, *repeat = "500MB", 4
@@ -80,11 +83,15 @@ func main() {
 	}
 	bytesPerRun := st.Size() * int64(*repeat)
 	feed := "cat" + strings.Repeat(" "+logPath, *repeat)
-	filters := []struct{ name, cmd string }{
-		{"copy1m", bin("copy1m")},
-		{"naive", bin("naive") + " -secrets " + secrets},
-		{"naive -flush-lines", bin("naive") + " -secrets " + secrets + " -flush-lines"},
-		{"ward mask", ward + " mask --values-file " + values},
+	type filter struct{ name, cmd string }
+	filters := []filter{{"copy1m", bin("copy1m")}, {"ward mask", ward + " mask --values-file " + values}}
+	if *before != "" {
+		filters = append(filters, filter{"ward mask (-before)", *before + " mask --values-file " + values})
+	}
+	if *naive {
+		filters = append(filters,
+			filter{"naive", bin("naive") + " -secrets " + secrets},
+			filter{"naive -flush-lines", bin("naive") + " -secrets " + secrets + " -flush-lines"})
 	}
 	sh(dir, "sh", "-c", "cat "+logPath+" > /dev/null") // warm the page cache
 	times := make([][]float64, len(filters))
@@ -105,8 +112,8 @@ func main() {
 
 	fmt.Println("leaks: log lines holding a planted string, before → after masking")
 	naiveOut, wardOut := bin("naive.out"), bin("ward.out")
-	sh(dir, "sh", "-c", filters[1].cmd+" < "+logPath+" > "+naiveOut)
-	sh(dir, "sh", "-c", filters[3].cmd+" < "+logPath+" > "+wardOut)
+	sh(dir, "sh", "-c", bin("naive")+" -secrets "+secrets+" < "+logPath+" > "+naiveOut)
+	sh(dir, "sh", "-c", filters[1].cmd+" < "+logPath+" > "+wardOut)
 	for _, form := range []string{"raw", "base64", "urlenc", "json", "split-head", "split"} {
 		pats := bin("pat-" + form)
 		sh(dir, "sh", "-c", fmt.Sprintf("awk -F'\\t' -v f=%s '$1 == f {print $2}' %s > %s", form, truth, pats))
