@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"strings"
 )
@@ -71,16 +70,13 @@ func forms(v []byte, encodedOnly bool) []form {
 	}
 	addMin("hex", []byte(hex.EncodeToString(v)), minHexHead, false)
 	addMin("hex-upper", bytes.ToUpper([]byte(hex.EncodeToString(v))), minHexHead, false)
-	for _, a := range []struct {
-		name string
-		enc  *base64.Encoding
-	}{{"base64", base64.StdEncoding}, {"base64url", base64.URLEncoding}} {
+	for _, a := range base64Forms {
 		add(a.name, []byte(a.enc.EncodeToString(v)))
 		raw := a.enc.WithPadding(base64.NoPadding)
-		for align := range 3 {
-			add(fmt.Sprintf("%s-inside-%d", a.name, align), base64Core(raw, v, align))
+		for align, name := range a.inside {
+			add(name, base64Core(raw, v, align))
 		}
-		addMin(a.name+"-unpadded", []byte(raw.EncodeToString(v)), minSplitHead, true)
+		addMin(a.unpadded, []byte(raw.EncodeToString(v)), minSplitHead, true)
 	}
 	// Percent-encodings and JSON escapes are masked by the views whole;
 	// these fixed forms serve the split rule, and the "+"-only form of a
@@ -98,6 +94,17 @@ func forms(v []byte, encodedOnly bool) []form {
 		add("shell-quote", []byte(strings.ReplaceAll(s, "'", `'"'"'`)))
 	}
 	return out
+}
+
+// base64Forms names the base64 forms of each alphabet.
+var base64Forms = []struct {
+	name     string
+	enc      *base64.Encoding
+	inside   [3]string // the core inside longer base64, by alignment
+	unpadded string
+}{
+	{"base64", base64.StdEncoding, [3]string{"base64-inside-0", "base64-inside-1", "base64-inside-2"}, "base64-unpadded"},
+	{"base64url", base64.URLEncoding, [3]string{"base64url-inside-0", "base64url-inside-1", "base64url-inside-2"}, "base64url-unpadded"},
 }
 
 // base64Core is the part of the encoding of v that does not depend on its

@@ -26,7 +26,7 @@ type windowIndex struct {
 	// (PEM armour) starts; nil when there is none.
 	public []uint64
 
-	bits   []uint64 // bitmap of gram hashes, index = hash >> bshift
+	bits   []uint64 // bitmap of gram hashes, index = x*mulB >> bshift
 	bshift uint
 	// The exact index, bucketed by hash >> gshift: bucket h holds
 	// grams[off[h]:off[h+1]], each at arena position pos[i].
@@ -84,33 +84,29 @@ func (b *windowBuilder) build() *windowIndex {
 	for f := range w.owners {
 		n += int(w.starts[f+1]-w.starts[f]) - 7
 	}
+	// One hash h = x*mulB serves the bitmap (its top bitsLog bits) and
+	// the buckets (its top gLog bits, a prefix of those), so that the
+	// bitmap is written in bucket order, one pass along it. About four
+	// grams share a bucket, which keeps the bucket ends in a core's cache
+	// while they are counted.
 	bitsLog := max(16, min(bitmapMaxLog, bits.Len(uint(n*32))))
 	w.bits = make([]uint64, 1<<(bitsLog-6))
 	w.bshift = uint(64 - bitsLog)
-	gLog := max(4, bits.Len(uint(n)))
+	gLog := max(4, min(bitsLog, bits.Len(uint(n))-2))
 	w.gshift = uint(64 - gLog)
 	w.off = make([]int32, 1<<gLog+1)
-	w.pre2 = make([]uint64, 1<<16/64)
-	w.preN = make([]uint64, 1<<preNLog/64)
 	a := w.arena
-	// Count each bucket, fill the bitmap and the prefix filters.
+	// The prefix filters, on another core where there is one.
+	prefixes := make(chan struct{})
+	go func() {
+		w.buildPrefixFilters()
+		close(prefixes)
+	}()
 	for f := range w.owners {
 		s, e := int(w.starts[f]), int(w.starts[f+1])
 		for p := s; p+8 <= e; p++ {
 			x := binary.LittleEndian.Uint64(a[p:])
 			w.off[(x*mulB)>>w.gshift]++
-			g := (x * mulA) >> w.bshift
-			w.bits[g>>6] |= 1 << (g & 63)
-			if p+WindowLen <= e {
-				w.pre1[a[p]>>6] |= 1 << (a[p] & 63)
-				k2 := uint32(x & 0xffff)
-				w.pre2[k2>>6] |= 1 << (k2 & 63)
-				var m uint64
-				for n := 3; n < 8; n++ {
-					m |= preNBit(x, n)
-				}
-				w.preN[preNWord(x)] |= m
-			}
 		}
 	}
 	// Bucket ends, then place each gram at the end of its bucket, moving
@@ -130,7 +126,33 @@ func (b *windowBuilder) build() *windowIndex {
 			w.pos[w.off[h]] = int32(p)
 		}
 	}
+	for _, x := range w.grams {
+		g := (x * mulB) >> w.bshift
+		w.bits[g>>6] |= 1 << (g & 63)
+	}
+	<-prefixes
 	return w
+}
+
+// buildPrefixFilters fills pre1, pre2 and preN from the window starts.
+func (w *windowIndex) buildPrefixFilters() {
+	w.pre2 = make([]uint64, 1<<16/64)
+	w.preN = make([]uint64, 1<<preNLog/64)
+	a := w.arena
+	for f := range w.owners {
+		s, e := int(w.starts[f]), int(w.starts[f+1])
+		for p := s; p+WindowLen <= e; p++ {
+			x := binary.LittleEndian.Uint64(a[p:])
+			w.pre1[a[p]>>6] |= 1 << (a[p] & 63)
+			k2 := uint32(x & 0xffff)
+			w.pre2[k2>>6] |= 1 << (k2 & 63)
+			var m uint64
+			for n := 3; n < 8; n++ {
+				m |= preNBit(x, n)
+			}
+			w.preN[preNWord(x)] |= m
+		}
+	}
 }
 
 const preNLog = 24
@@ -159,7 +181,7 @@ func (w *windowIndex) isPublic(p int) bool {
 
 // mayHave is the bitmap test for gram x.
 func (w *windowIndex) mayHave(x uint64) bool {
-	g := (x * mulA) >> w.bshift
+	g := (x * mulB) >> w.bshift
 	return w.bits[g>>6]&(1<<(g&63)) != 0
 }
 
@@ -185,7 +207,8 @@ func (w *windowIndex) scanRange(b []byte, lo, hi int, ms []match) []match {
 	bm := w.bits
 	for i := lo; i+8 <= hi; i += s {
 		x := binary.LittleEndian.Uint64(b[i:])
-		g := (x * mulA) >> w.bshift
+		h := x * mulB
+		g := h >> w.bshift
 		if bm[g>>6]&(1<<(g&63)) == 0 {
 			continue
 		}
