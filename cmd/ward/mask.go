@@ -34,19 +34,24 @@ func newMaskCmd(g *globals) *cobra.Command {
 		Short: "Mask secret values in a log read from stdin",
 		Long: `Mask copies stdin to stdout with every secret value hidden: the values
 themselves, each line of a multi-line value, and their encoded forms (base64,
-hex, URL, JSON and shell escaping), also when split across reads, folded
-across lines, or printed in two parts on two lines (the first part ending one
-line, the rest on the next after a timestamp or a prompt). It is the masker of
-ward run, for logs that ward did not start.
+hex, shell quoting; any percent-encoding, whichever characters it escapes;
+backslash escaping as JSON, printf %q and declare -p write it; values cut up
+by colour codes; UTF-16), also when split across reads, folded across lines,
+or printed in two parts on two lines (the first part ending one line, the
+rest on the next after a timestamp or a prompt). It is the masker of ward
+run, for logs that ward did not start.
 
 The values come from the vault, --env ENV with the component's secrets as
-ward.yaml declares them (every string field of each), or from --values-file,
-a JSON object whose string leaves are the values. Each is shown as
-[masked:NAME], NAME being the secret's path and field (payments/db.password)
-or the file's keys joined by dots, or as the text given with --replacement.
-
-  some-build 2>&1 | ward mask --env staging --component api > build.log
-  some-build 2>&1 | ward mask --values-file secrets.json > build.log`,
+ward.yaml declares them (every string field of each, and what each env var
+and file receives), or from --values-file, a JSON object whose string leaves
+are the values. Fields that a secret's type marks "x-ward-sensitive": false
+(a host, a database name) are not secret and not masked. Each value is shown
+as [masked:NAME], NAME being the secret's path and field
+(payments/db.password) or the file's keys joined by dots, or as the text
+given with --replacement. A value too short to mask is warned about once.`,
+		Example: `  some-build 2>&1 | ward mask --env staging --component api > build.log
+  some-build 2>&1 | ward mask --values-file secrets.json > build.log
+  some-build 2>&1 | ward mask --values-file secrets.json --replacement '***'`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("ward mask takes no arguments: it reads stdin (got %q)", args[0])
@@ -91,14 +96,16 @@ func runMask(ctx context.Context, g *globals, opts maskOptions) error {
 	if opts.replacement != "" {
 		mopt.Replacement = mask.Fixed(opts.replacement)
 	}
+	// Reading starts before the matcher is built, so that the first
+	// megabytes are in hand when it is.
+	growPipe(g.stdin, 1<<20)
+	in := readAhead(g.stdin, 1<<20, 4)
+	defer in.Close()
 	m, _, err := mask.NewMatcher(secrets, mopt)
 	if err != nil {
 		return err
 	}
 	w := m.NewWriter(g.stdout)
-	growPipe(g.stdin, 1<<20)
-	in := readAhead(g.stdin, 1<<20, 4)
-	defer in.Close()
 	if _, err := w.ReadFrom(in); err != nil {
 		w.Close()
 		return fmt.Errorf("masking stdin: %w", err)
