@@ -330,17 +330,26 @@ type Reading struct {
 func Readings(b []byte, reach int, fn func(r *Reading)) {
 	var d decoded
 	var r Reading
-	for i := range views {
-		v := &views[i]
-		viewRegions(b, v, reach, func(lo, hi int) {
-			d.start(hi - lo)
-			v.decode(&d, b[lo:hi], lo, false)
-			if len(d.dec) == hi-lo && !changed(&d, lo) {
-				return // nothing decoded: the plain scan has seen it
+	for i := 0; i < len(views); {
+		// Views with the same trigger (the two percent readings) share
+		// one search for it: views lists them side by side.
+		j := i + 1
+		for j < len(views) && views[j].trigger == views[i].trigger {
+			j++
+		}
+		viewRegions(b, &views[i], reach, func(lo, hi int) {
+			for k := i; k < j; k++ {
+				v := &views[k]
+				d.start(hi - lo)
+				v.decode(&d, b[lo:hi], lo, false)
+				if len(d.dec) == hi-lo && !changed(&d, lo) {
+					continue // nothing decoded: the plain scan has seen it
+				}
+				r = Reading{View: v.name, Text: d.dec, From: d.from, To: d.to}
+				fn(&r)
 			}
-			r = Reading{View: v.name, Text: d.dec, From: d.from, To: d.to}
-			fn(&r)
 		})
+		i = j
 	}
 }
 
