@@ -360,11 +360,49 @@ func (m *Matcher) viewFind(b []byte, ms []match) []match {
 	}
 	Readings(b, viewReach, func(r *Reading) {
 		n := len(ms)
-		ms = m.scanPlain(r.Text, ms)
+		// Only matches through a decoded byte (an escape read, or bytes
+		// dropped before it) are new: the plain scan found the others.
+		// Such a match has all its bytes, or WindowLen of them, within
+		// maxLen-1 bytes of one.
+		lo, hi := -1, -1
+		for i := range r.Text {
+			if r.To[i]-r.From[i] == 1 && (i == 0 || r.From[i] == r.To[i-1]) {
+				continue
+			}
+			a, z := max(0, i-(m.maxLen-1)), min(len(r.Text), i+m.maxLen)
+			if lo >= 0 && a <= hi {
+				hi = z
+				continue
+			}
+			if lo >= 0 {
+				ms = m.scanAround(r.Text, lo, hi, ms)
+			}
+			lo, hi = a, z
+		}
+		if lo >= 0 {
+			ms = m.scanAround(r.Text, lo, hi, ms)
+		}
 		for k := n; k < len(ms); k++ {
 			ms[k].start, ms[k].end = int(r.From[ms[k].start]), int(r.To[ms[k].end-1])
 		}
 	})
+	return ms
+}
+
+// scanAround appends the matches of the tiers in b[lo:hi] and the window
+// runs with WindowLen bytes there, extended over all of b.
+func (m *Matcher) scanAround(b []byte, lo, hi int, ms []match) []match {
+	for _, t := range m.tiers {
+		n := len(ms)
+		ms = t.scan(b[lo:hi], ms)
+		for k := n; k < len(ms); k++ {
+			ms[k].start += lo
+			ms[k].end += lo
+		}
+	}
+	if m.window != nil {
+		ms = m.window.scanRange(b, lo, hi, ms)
+	}
 	return ms
 }
 
