@@ -12,7 +12,8 @@
 //
 //	b64-fold-20, -64, -76    base64 of an env file folded at that width (LF
 //	                         or CRLF), the secret straddling a fold
-//	json-b64                 base64 inside a JSON string, folds written \n,
+//	json-b64                 base64 inside a JSON string, folded at 64 with
+//	                         the secret across a fold, folds written \n,
 //	                         slashes sometimes \/
 //	hex-password             a password written in hex after its name
 //	pct-pem                  a private key percent-encoded as a form value or
@@ -285,7 +286,7 @@ func main() {
 			},
 			func() {
 				sk := g.stripe()
-				b64 := fold(base64.StdEncoding.EncodeToString([]byte("STRIPE_KEY="+sk+"\nREGION=eu\n")), 64, "\n")
+				b64 := g.foldStraddling(sk, "STRIPE_KEY", 64, "\n")
 				doc, _ := json.Marshal(map[string]string{"name": "payments-env", "data": b64})
 				text := string(doc)
 				if g.r.IntN(2) == 0 {
