@@ -28,6 +28,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardhq/ward/bench/internal/sharedbench"
 )
 
 func main() {
@@ -45,12 +47,12 @@ func main() {
 	if *long {
 		*size, *repeat = "500MB", 4
 	}
-	root := repoRoot()
-	if *shared == "" {
-		*shared = filepath.Join(root, "..", "shared", "bench")
+	root, err := sharedbench.RepoRoot()
+	if err != nil {
+		log.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(*shared, "loggen")); err != nil {
-		log.Fatalf("the shared bench tools are not at %s: give their directory with -shared (see bench/README.md)", *shared)
+	if *shared, err = sharedbench.Dir(*shared, root, "loggen"); err != nil {
+		log.Fatal(err)
 	}
 
 	dir := *keep
@@ -146,15 +148,6 @@ func writeValues(secrets, values string) {
 	if err := os.WriteFile(values, data, 0o600); err != nil {
 		log.Fatal(err)
 	}
-}
-
-// repoRoot is the root of the repository the command runs in.
-func repoRoot() string {
-	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
-	if err != nil {
-		log.Fatalf("run bench/mask inside the ward repository: git rev-parse: %v", err)
-	}
-	return strings.TrimSpace(string(out))
 }
 
 func grepCount(pats, file string) int {

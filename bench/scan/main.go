@@ -31,6 +31,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wardhq/ward/bench/internal/sharedbench"
 )
 
 const gitleaksModule = "github.com/zricethezav/gitleaks/v8@v8.30.1"
@@ -61,12 +63,12 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("scanbench: ")
 
-	root := repoRoot()
-	if *shared == "" {
-		*shared = filepath.Join(root, "..", "shared", "bench")
+	root, err := sharedbench.RepoRoot()
+	if err != nil {
+		log.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(*shared, "corpus", "gen.go")); err != nil {
-		log.Fatalf("the shared bench tools are not at %s: give their directory with -shared (see bench/README.md)", *shared)
+	if *shared, err = sharedbench.Dir(*shared, root, "corpus/gen.go"); err != nil {
+		log.Fatal(err)
 	}
 	tmp, err := os.MkdirTemp("", "ward-scanbench-")
 	check(err)
@@ -288,10 +290,6 @@ func buildWard(root, tmp string) (bin, from string) {
 	}
 	run(root, "go", "build", "-o", bin, "./bench/scan/wardscan")
 	return bin, "bench/scan/wardscan"
-}
-
-func repoRoot() string {
-	return strings.TrimSpace(output("git", "rev-parse", "--show-toplevel"))
 }
 
 func duBytes(dir string) int64 {
