@@ -95,6 +95,7 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 	var cuts []splitForm // for the split index, built alongside the windows
 	var sk skips
 	public := publicValues(secrets)
+	var vals []value
 	for i, s := range secrets {
 		if s.Name == "" {
 			return nil, nil, fmt.Errorf("secret #%d: %w", i+1, ErrUnnamed)
@@ -102,24 +103,24 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		if s.Public {
 			continue // masked only where another secret gives its value
 		}
-		vals := expand(s, public, &sk)
-		for _, v := range vals {
-			owner := int32(len(m.names))
-			m.names = append(m.names, repl(v.name))
-			fs := forms(v.b, v.encodedOnly)
-			for k, f := range fs {
-				switch {
-				case f.splitOnly:
-				case len(f.b) < WindowLen:
-					addPattern(byLen, f.b, owner, v.public)
-				case !inEarlier(fs[:k], f.b):
-					// A form inside another (the base64 core at
-					// alignment 0 starts the whole encoding) has no
-					// window of its own.
-					wb.add(f.b, owner, v.public)
-				}
-				cuts = append(cuts, splitForm{f.b, f.minHead, owner, v.public})
+		vals = append(vals, expand(s, public, &sk)...)
+	}
+	allForms := formsOf(vals)
+	for i, v := range vals {
+		owner := int32(len(m.names))
+		m.names = append(m.names, repl(v.name))
+		fs := allForms[i]
+		for k, f := range fs {
+			switch {
+			case f.splitOnly:
+			case len(f.b) < WindowLen:
+				addPattern(byLen, f.b, owner, v.public)
+			case !inEarlier(fs[:k], f.b):
+				// A form inside another (the base64 core at alignment
+				// 0 starts the whole encoding) has no window of its own.
+				wb.add(f.b, owner, v.public)
 			}
+			cuts = append(cuts, splitForm{f.b, f.minHead, owner, v.public})
 		}
 	}
 	skipped := sk.list
@@ -161,6 +162,25 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		m.context = max(m.context, splitSpan)
 	}
 	return m, skipped, nil
+}
+
+// formsOf returns the forms of each value, computed on two goroutines
+// where there are two cores.
+func formsOf(vals []value) [][]form {
+	out := make([][]form, len(vals))
+	half := len(vals) / 2
+	done := make(chan struct{})
+	go func() {
+		for i := half; i < len(vals); i++ {
+			out[i] = forms(vals[i].b, vals[i].encodedOnly)
+		}
+		close(done)
+	}()
+	for i := range half {
+		out[i] = forms(vals[i].b, vals[i].encodedOnly)
+	}
+	<-done
+	return out
 }
 
 // publicValues returns the values of the public secrets that no other
