@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/wardhq/ward/internal/server"
 	"github.com/wardhq/ward/internal/storage/bolt"
@@ -73,16 +75,21 @@ func (o *serveOpts) start(g *globals) (*slog.Logger, net.Listener, error) {
 	return logger, ln, nil
 }
 
+// tlsConfig loads --tls-cert and --tls-key; nil without them.
+func (o *serveOpts) tlsConfig() (*tls.Config, error) {
+	if o.tlsCert == "" && o.tlsKey == "" {
+		return nil, nil
+	}
+	if o.tlsCert == "" || o.tlsKey == "" {
+		return nil, usagef("give both --tls-cert and --tls-key")
+	}
+	return server.LoadTLS(o.tlsCert, o.tlsKey)
+}
+
 func (o *serveOpts) listener() (net.Listener, error) {
-	var tc *tls.Config
-	if o.tlsCert != "" || o.tlsKey != "" {
-		if o.tlsCert == "" || o.tlsKey == "" {
-			return nil, usagef("give both --tls-cert and --tls-key")
-		}
-		var err error
-		if tc, err = server.LoadTLS(o.tlsCert, o.tlsKey); err != nil {
-			return nil, err
-		}
+	tc, err := o.tlsConfig()
+	if err != nil {
+		return nil, err
 	}
 	ln, err := server.Listen(o.listen, tc)
 	if errors.Is(err, server.ErrPlainHTTPNotLoopback) {
@@ -108,6 +115,10 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go v.Maintain(mctx, 0)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reopenOnHUP(mctx, hup, v, o.auditPath(), logger)
 	err := srv.Serve(ctx, ln)
 	if cerr := v.Close(); err == nil {
 		err = cerr
@@ -116,6 +127,40 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 		return nil
 	}
 	return err
+}
+
+// reopenOnHUP reopens the audit log at each signal on hup until ctx is
+// done: log rotation renames the file, then sends SIGHUP.
+func reopenOnHUP(ctx context.Context, hup <-chan os.Signal, v *vault.Vault, path string, logger *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			reopenAudit(ctx, v, path, logger)
+		}
+	}
+}
+
+// reopenAudit signs a last checkpoint into the audit file (so that a
+// rotated file ends signed, if no request comes in between), then reopens
+// the file's path: lines go on into a new file whose chain goes on from the
+// old one.
+func reopenAudit(ctx context.Context, v *vault.Vault, path string, logger *slog.Logger) {
+	log, err := v.Audit()
+	if err != nil {
+		logger.Warn("SIGHUP: the audit log is not open while the vault is sealed; the next unseal opens its path, starting a new chain if the file was moved",
+			"path", path, "error", err.Error())
+		return
+	}
+	if err := v.AuditCheckpoint(ctx); err != nil {
+		logger.Warn("SIGHUP: signing a checkpoint before reopening the audit log failed", "path", path, "error", err.Error())
+	}
+	if err := log.Reopen(); err != nil {
+		logger.Error("SIGHUP: reopening the audit log failed; requests fail until it can be written", "path", path, "error", err.Error())
+		return
+	}
+	logger.Info("audit log reopened", "path", path)
 }
 
 func addrURL(scheme string, ln net.Listener) string {
