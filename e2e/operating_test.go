@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"bytes"
 	"compress/gzip"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -166,5 +169,43 @@ func TestLogrotateConf(t *testing.T) {
 	out, errOut, code := s.ward("", "", "audit", "verify", oldest, auditPath+".1", auditPath)
 	if code != 0 || !strings.Contains(out, "chain intact") {
 		t.Fatalf("verify of the rotated files: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// servedCert returns the certificate the server at addr presents.
+func servedCert(t *testing.T, addr string) []byte {
+	t.Helper()
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(addr, "https://"), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0].Raw
+}
+
+// A renewed certificate is served after SIGHUP, without a restart (which
+// would need an unseal); a broken one is refused and the old one stays.
+func TestSIGHUPReloadsCertificate(t *testing.T) {
+	certFile, keyFile, _ := writeSelfSigned(t)
+	s := startWard(t, "server", "", "--tls-cert", certFile, "--tls-key", keyFile)
+	first := servedCert(t, s.Addr)
+	newCert, newKey, _ := writeSelfSigned(t)
+	for src, dst := range map[string]string{newCert: certFile, newKey: keyFile} {
+		b, _ := os.ReadFile(src)
+		writeFile(t, dst, string(b))
+	}
+	mark := len(s.Logs())
+	s.cmd.Process.Signal(syscall.SIGHUP)
+	waitLog(t, s, regexp.MustCompile(`"msg":"TLS certificate loaded"`), mark)
+	second := servedCert(t, s.Addr)
+	if bytes.Equal(first, second) {
+		t.Fatal("the old certificate is still served after SIGHUP")
+	}
+	writeFile(t, keyFile, "not a key\n")
+	mark = len(s.Logs())
+	s.cmd.Process.Signal(syscall.SIGHUP)
+	waitLog(t, s, regexp.MustCompile(`loading the TLS certificate failed; the one loaded before is still served`), mark)
+	if !bytes.Equal(servedCert(t, s.Addr), second) {
+		t.Fatal("a broken key file replaced the served certificate")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/wardhq/ward/internal/server"
@@ -27,6 +28,7 @@ type serveOpts struct {
 	logLevel string
 	auditLog string // "": DATA/audit.log
 	identity identityOpts
+	certs    *certReloader // set by tlsConfig; nil without TLS
 }
 
 // openVault opens the bolt store and the sealed vault in o.data.
@@ -75,7 +77,8 @@ func (o *serveOpts) start(g *globals) (*slog.Logger, net.Listener, error) {
 	return logger, ln, nil
 }
 
-// tlsConfig loads --tls-cert and --tls-key; nil without them.
+// tlsConfig loads --tls-cert and --tls-key; nil without them. The config
+// serves the certificate o.certs holds, which SIGHUP loads again.
 func (o *serveOpts) tlsConfig() (*tls.Config, error) {
 	if o.tlsCert == "" && o.tlsKey == "" {
 		return nil, nil
@@ -83,7 +86,31 @@ func (o *serveOpts) tlsConfig() (*tls.Config, error) {
 	if o.tlsCert == "" || o.tlsKey == "" {
 		return nil, usagef("give both --tls-cert and --tls-key")
 	}
-	return server.LoadTLS(o.tlsCert, o.tlsKey)
+	o.certs = &certReloader{certFile: o.tlsCert, keyFile: o.tlsKey}
+	tc, err := o.certs.load()
+	if err != nil {
+		return nil, err
+	}
+	tc.Certificates = nil
+	tc.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return o.certs.cert.Load(), nil }
+	return tc, nil
+}
+
+// certReloader holds the server's TLS certificate, so that a renewed one is
+// served from the next handshake on without a restart (and an unseal).
+type certReloader struct {
+	certFile, keyFile string
+	cert              atomic.Pointer[tls.Certificate]
+}
+
+// load reads the certificate and key; on an error the one held stays.
+func (r *certReloader) load() (*tls.Config, error) {
+	tc, err := server.LoadTLS(r.certFile, r.keyFile)
+	if err != nil {
+		return nil, err
+	}
+	r.cert.Store(&tc.Certificates[0])
+	return tc, nil
 }
 
 func (o *serveOpts) listener() (net.Listener, error) {
@@ -118,7 +145,7 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go reopenOnHUP(mctx, hup, v, o.auditPath(), logger)
+	go onHUP(mctx, hup, o, v, logger)
 	err := srv.Serve(ctx, ln)
 	if cerr := v.Close(); err == nil {
 		err = cerr
@@ -129,15 +156,24 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 	return err
 }
 
-// reopenOnHUP reopens the audit log at each signal on hup until ctx is
-// done: log rotation renames the file, then sends SIGHUP.
-func reopenOnHUP(ctx context.Context, hup <-chan os.Signal, v *vault.Vault, path string, logger *slog.Logger) {
+// onHUP reopens the audit log and loads the TLS certificate again at each
+// signal on hup until ctx is done: log rotation renames the log, then sends
+// SIGHUP; so can whatever renews the certificate.
+func onHUP(ctx context.Context, hup <-chan os.Signal, o *serveOpts, v *vault.Vault, logger *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			reopenAudit(ctx, v, path, logger)
+			reopenAudit(ctx, v, o.auditPath(), logger)
+			if o.certs == nil {
+				continue
+			}
+			if _, err := o.certs.load(); err != nil {
+				logger.Error("SIGHUP: loading the TLS certificate failed; the one loaded before is still served", "error", err.Error())
+				continue
+			}
+			logger.Info("TLS certificate loaded", "cert", o.certs.certFile)
 		}
 	}
 }

@@ -31,7 +31,8 @@ example, a systemd unit and the rest of running ward in production.
 
 On SIGHUP the server reopens its audit log, for log rotation: rename the
 file, send SIGHUP, and the new file's chain goes on from the old one's
-(ward audit verify OLD NEW checks both as one chain).`,
+(ward audit verify OLD NEW checks both as one chain). It also loads the
+TLS certificate and key again, so a renewed certificate needs no restart.`,
 		Example: `  ward server --data /var/lib/ward
   ward server --data /var/lib/ward --listen 0.0.0.0:8200 --tls-cert cert.pem --tls-key key.pem
   ward --address https://ward.internal:8200 --ca-cert ca.pem operator init   # then, from a client
