@@ -163,10 +163,11 @@ func (c *configReader) read(src []byte) {
 		c.addAt(root, "the config file must be a mapping of KEY: VALUE lines")
 		return
 	}
-	keys := configKeys(c.fs)
-	names := make([]string, len(keys))
-	for i, f := range keys {
-		names[i] = f.Name
+	keys := map[string]*pflag.Flag{}
+	var names []string
+	for _, f := range configKeys(c.fs) {
+		keys[f.Name] = f
+		names = append(names, f.Name)
 	}
 	seen := map[string]int{}
 	var assign []assignment
@@ -185,15 +186,15 @@ func (c *configReader) read(src []byte) {
 			continue
 		}
 		seen[k.Value] = k.Line
-		f := c.fs.Lookup(k.Value)
+		f := keys[k.Value]
 		switch {
 		case c.inlineSecret(k):
 			continue
+		case f == nil && c.fs.Lookup(k.Value) != nil:
+			c.addAt(k, "%s is given on the command line only (--%s), not in the config file", quoteKey(k.Value), k.Value)
+			continue
 		case f == nil:
 			c.addAt(k, "unknown key %s%s", quoteKey(k.Value), closestKey(k.Value, names))
-			continue
-		case f.Annotations[annotCLIOnly] != nil:
-			c.addAt(k, "%s is given on the command line only (--%s), not in the config file", quoteKey(k.Value), f.Name)
 			continue
 		}
 		if !c.plainValue(v) {

@@ -169,7 +169,7 @@ func sampleValue(f *pflag.Flag) string {
 // Every flag of ward server is a key of its config file, found from the
 // flag set itself: a flag added later is covered without a change here.
 func TestServerConfigCoversEveryFlag(t *testing.T) {
-	_, fs := serverFlags(t)
+	cmd, fs := serverFlags(t)
 	var b strings.Builder
 	keys := configKeys(fs)
 	if len(keys) < 9 {
@@ -191,7 +191,9 @@ func TestServerConfigCoversEveryFlag(t *testing.T) {
 			t.Errorf("key %s did not set --%s (still %q)", f.Name, f.Name, f.Value.String())
 		}
 	}
-	for _, name := range []string{"config", "check", "format"} {
+	cmd.InitDefaultHelpFlag()
+	fs = cmd.LocalFlags()
+	for _, name := range []string{"config", "check", "format", "help"} {
 		if _, err := applyConfigFile(writeConfig(t, name+": x\n"), fs); err == nil || !strings.Contains(err.Error(), "command line only") {
 			t.Errorf("%s in the file: %v, want refused as command line only", name, err)
 		}
