@@ -126,8 +126,8 @@ func TestLogrotateConf(t *testing.T) {
 
 	conf := docFile(t, "logrotate.conf")
 	for old, repl := range map[string]string{
-		"/var/log/ward/audit.log": auditPath,
-		"create 0600 ward ward":   "create 0600",
+		"/var/log/ward/audit.log":                                   auditPath,
+		"create 0600 ward ward":                                     "create 0600",
 		"systemctl kill --signal=HUP --kill-whom=main ward.service": "kill -HUP " + strconv.Itoa(s.cmd.Process.Pid),
 	} {
 		if !strings.Contains(conf, old) {
