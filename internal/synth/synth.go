@@ -277,7 +277,7 @@ func (g *Generator) str(s *codegen.Schema, key **ecdsa.PrivateKey) (string, erro
 		return g.randomString(want), nil
 	}
 	for range maxTries {
-		v, err := s.DFA.Generate(g.rng, want)
+		v, err := s.DFA.GenerateAtLeast(g.rng, s.MinLength, want)
 		if err != nil {
 			return "", err
 		}
