@@ -64,8 +64,8 @@ type Record struct {
 	ID        string    `json:"id"`
 	Env       string    `json:"env"`
 	Path      string    `json:"path"`
-	From      int       `json:"from"`        // the version current when it began
-	To        int       `json:"to"`          // the new version (set by WritePending)
+	From      int       `json:"from"` // the version current when it began
+	To        int       `json:"to"`   // the new version (set by WritePending)
 	State     State     `json:"state"`
 	Started   time.Time `json:"started"`
 	CurrentAt time.Time `json:"current_at,omitzero"` // when To became current
