@@ -10,7 +10,7 @@ const (
 	EventRotated     EventKind = "rotated"      // a new version is current
 	EventRetired     EventKind = "retired"      // an old version is disabled and destroyed
 	EventRolledBack  EventKind = "rolled-back"  // a rotation was undone; the old value stays current
-	EventFailed      EventKind = "failed"       // a rotation failed; Reason says why
+	EventFailed      EventKind = "failed"       // a scheduled rotation failed; Reason says why, Attempts how often
 	EventNeedsPerson EventKind = "needs-person" // no generator: Owner must rotate it
 )
 

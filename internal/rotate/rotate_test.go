@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +24,8 @@ type fixture struct {
 	store  *rotatetest.Store
 	target *rotatetest.Target
 	users  *rotatetest.Consumers
-	events []rotate.Event
+	mu     sync.Mutex
+	events []rotate.Event // guarded by mu
 }
 
 func newFixture(single bool) *fixture {
@@ -43,7 +45,11 @@ func (f *fixture) rotator(c *rotatetest.Crasher) *rotate.Rotator {
 	return rotate.New(rotate.Config{
 		Store: store, Consumers: f.users, Now: f.clock.Now,
 		Targets: func(*rotate.Secret) rotate.Target { return target },
-		Events:  func(ev rotate.Event) { f.events = append(f.events, ev) },
+		Events: func(ev rotate.Event) {
+			f.mu.Lock()
+			f.events = append(f.events, ev)
+			f.mu.Unlock()
+		},
 	})
 }
 

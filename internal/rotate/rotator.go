@@ -139,7 +139,6 @@ func (r *Rotator) Rotate(ctx context.Context, env, path string, opt Options) (*R
 	}
 	next, err := r.cfg.Generator.Next(typ, s.Data)
 	if err != nil {
-		r.emit(Event{Kind: EventFailed, Env: env, Path: path, From: s.Version, Reason: err.Error(), DrillID: opt.DrillID})
 		return nil, fmt.Errorf("%s %s: making the new value: %w", env, path, err)
 	}
 	id := make([]byte, 8)
@@ -174,7 +173,6 @@ func (r *Rotator) advance(ctx context.Context, rec *Record, s *Secret, old, next
 		}
 		if err != nil {
 			r.rollback(ctx, rec, s, old, next)
-			r.emit(Event{Kind: EventFailed, Env: rec.Env, Path: rec.Path, From: rec.From, To: rec.To, Reason: err.Error(), DrillID: rec.DrillID})
 			return nil, fmt.Errorf("%s %s: %w: %w; the old version stays current", rec.Env, rec.Path, ErrTarget, err)
 		}
 		res.Verified = "new works"
