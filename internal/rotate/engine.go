@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/wardhq/ward/internal/rotate/generate"
 )
 
 // Item is one thing that can rotate: a KV secret, or a database static
@@ -36,6 +38,9 @@ type Engine interface {
 	// Finish retires old values whose overlap is over, and returns how
 	// many.
 	Finish(ctx context.Context) (int, error)
+	// CanRotate reports whether RotateItem can make its new value (false:
+	// it needs a person). It changes nothing: drills' dry runs ask it.
+	CanRotate(ctx context.Context, it Item) (bool, error)
 }
 
 var _ Engine = (*Rotator)(nil)
@@ -55,6 +60,19 @@ func (r *Rotator) Items(ctx context.Context, env, prefix string) ([]Item, error)
 			RotateEvery: s.Meta.RotateEvery, Overlap: s.Meta.Overlap, ExpiresAt: s.Meta.ExpiresAt})
 	}
 	return out, nil
+}
+
+// CanRotate reports whether the secret's type has a generator.
+func (r *Rotator) CanRotate(ctx context.Context, it Item) (bool, error) {
+	s, err := r.cfg.Store.Read(ctx, it.Env, it.Path)
+	if err != nil {
+		return false, err
+	}
+	typ, err := r.typeOf(s.Meta.Type)
+	if err != nil {
+		return false, err
+	}
+	return typ != nil && generate.CanGenerate(typ), nil
 }
 
 // RotateItem is Rotate.

@@ -28,6 +28,10 @@ type Config struct {
 	Types func(name string) (*types.Type, error)
 	// Generator makes new values; nil: generate.New with crypto/rand.
 	Generator *generate.Generator
+	// Leases and Graveyard serve Retire; nil Leases revokes none, nil
+	// Graveyard refuses Retire.
+	Leases    LeaseRevoker
+	Graveyard Graveyard
 	Events    Events           // nil: events are dropped
 	Now       func() time.Time // nil: time.Now
 	Rand      io.Reader        // rotation ids; nil: crypto/rand

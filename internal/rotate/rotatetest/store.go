@@ -23,6 +23,7 @@ type Store struct {
 	mu      sync.Mutex
 	secrets map[string]*secret // guarded by mu; by env "/" path
 	records map[string]*rotate.Record
+	tombs   map[string]rotate.Tombstone
 }
 
 type secret struct {
@@ -33,7 +34,10 @@ type secret struct {
 	last     int
 }
 
-var _ rotate.Store = (*Store)(nil)
+var (
+	_ rotate.Store     = (*Store)(nil)
+	_ rotate.Graveyard = (*Store)(nil)
+)
 
 // NewStore returns an empty Store.
 func NewStore() *Store {
@@ -205,4 +209,28 @@ func (s *Store) List(_ context.Context, env, prefix string) ([]*rotate.Secret, e
 		out = append(out, &rotate.Secret{Env: e, Path: p, Version: sec.current, Created: sec.created[sec.current], Meta: sec.meta})
 	}
 	return out, nil
+}
+
+// Bury destroys every version of the secret and its record, and keeps t.
+func (s *Store) Bury(_ context.Context, t *rotate.Tombstone) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.secrets, key(t.Env, t.Path))
+	delete(s.records, key(t.Env, t.Path))
+	if s.tombs == nil {
+		s.tombs = map[string]rotate.Tombstone{}
+	}
+	s.tombs[key(t.Env, t.Path)] = *t
+	return nil
+}
+
+// Tombstone returns the tombstone of a retired secret, or nil.
+func (s *Store) Tombstone(env, path string) *rotate.Tombstone {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tombs[key(env, path)]
+	if !ok {
+		return nil
+	}
+	return &t
 }
