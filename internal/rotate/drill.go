@@ -9,7 +9,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -222,18 +221,7 @@ func (d *Driller) Run(ctx context.Context, req DrillRequest) (*DrillReport, erro
 
 	t0 = d.cfg.Now()
 	results := make([]SecretResult, len(jobs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, d.cfg.Workers)
-	for i, j := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			results[i] = d.rotate(ctx, j.e, j.it, rep.ID, start)
-		}()
-	}
-	wg.Wait()
+	parallel(len(jobs), d.cfg.Workers, func(i int) { results[i] = d.rotate(ctx, jobs[i].e, jobs[i].it, rep.ID, start) })
 	rep.Secrets = results
 	step("rotate and verify", t0)
 	return d.finish(rep, start), nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardhq/ward/internal/rotate/generate"
@@ -113,3 +114,20 @@ func underPrefix(path, prefix string) bool {
 }
 
 func isNeedsPerson(err error) bool { return errors.Is(err, ErrNeedsPerson) }
+
+// parallel calls fn(0..n-1), at most workers at once, and returns when
+// all have returned.
+func parallel(n, workers int, fn func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, workers)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
+}

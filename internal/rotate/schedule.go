@@ -97,29 +97,18 @@ func (s *Scheduler) Tick(ctx context.Context) (TickReport, error) {
 		}
 	}
 	rep.Due = len(due)
-	var wg sync.WaitGroup
-	var repMu sync.Mutex
-	sem := make(chan struct{}, s.cfg.Workers)
-	for _, it := range due {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			outcome := s.rotate(ctx, it, now)
-			repMu.Lock()
-			defer repMu.Unlock()
-			switch outcome {
-			case "rotated":
-				rep.Rotated++
-			case "needs-person":
-				rep.NeedsPerson++
-			default:
-				rep.Failed++
-			}
-		}()
+	outcomes := make([]string, len(due))
+	parallel(len(due), s.cfg.Workers, func(i int) { outcomes[i] = s.rotate(ctx, due[i], now) })
+	for _, o := range outcomes {
+		switch o {
+		case "rotated":
+			rep.Rotated++
+		case "needs-person":
+			rep.NeedsPerson++
+		default:
+			rep.Failed++
+		}
 	}
-	wg.Wait()
 	for _, e := range s.cfg.Engines {
 		n, err := e.Finish(ctx)
 		rep.Retired += n
