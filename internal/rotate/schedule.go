@@ -76,14 +76,23 @@ type TickReport struct {
 	Due, Rotated, Failed, NeedsPerson, Retired int
 }
 
-// Tick rotates every due item once and retires old values whose overlap
-// ended. Errors listing items are returned (joined); rotation failures are
+// Tick retires old values whose overlap ended and rotates every due item
+// once. Errors listing items are returned (joined); rotation failures are
 // not errors of Tick: they are in Failures and events.
 func (s *Scheduler) Tick(ctx context.Context) (TickReport, error) {
 	var rep TickReport
 	now := s.cfg.Now()
-	var due []Item
 	var errs []error
+	// Retire first: a due rotation of an alternating pair reuses the
+	// previous user.
+	for _, e := range s.cfg.Engines {
+		n, err := e.Finish(ctx)
+		rep.Retired += n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	var due []Item
 	for _, e := range s.cfg.Engines {
 		items, err := e.Items(ctx, "", "")
 		if err != nil {
@@ -107,13 +116,6 @@ func (s *Scheduler) Tick(ctx context.Context) (TickReport, error) {
 			rep.NeedsPerson++
 		default:
 			rep.Failed++
-		}
-	}
-	for _, e := range s.cfg.Engines {
-		n, err := e.Finish(ctx)
-		rep.Retired += n
-		if err != nil {
-			errs = append(errs, err)
 		}
 	}
 	return rep, errors.Join(errs...)
