@@ -65,7 +65,9 @@ import (
 	"time"
 
 	crand "crypto/rand"
+	"crypto/sha256"
 
+	"github.com/wardhq/ward/internal/codegen"
 	"github.com/wardhq/ward/internal/synth"
 	"github.com/wardhq/ward/internal/types"
 )
@@ -92,6 +94,8 @@ type Config struct {
 type Generator struct {
 	cfg Config
 	mu  sync.Mutex // serialises reads of cfg.Rand, which need not be safe
+
+	schemas sync.Map // sha256 of name and source → *codegen.Schema: one per schema, however often it is compiled
 }
 
 // New returns a Generator.
@@ -172,10 +176,13 @@ func (g *Generator) Next(typ *types.Type, current map[string]any) (map[string]an
 // them with current.
 func (g *Generator) fromSchema(src *readerSource, typ *types.Type, fields []string, current map[string]any) (map[string]any, error) {
 	sy := synth.New(synth.Config{Rand: rand.New(src), Now: g.cfg.Now})
-	schema := func(string) ([]byte, error) { return typ.Source(), nil }
+	parsed, err := g.parsed(typ)
+	if err != nil {
+		return nil, err
+	}
 	var last error
 	for range maxTries {
-		v, err := sy.Value(typ.Name(), schema, fields...)
+		v, err := sy.ValueOf(typ, parsed, fields...)
 		if err != nil {
 			return nil, err
 		}
@@ -188,6 +195,21 @@ func (g *Generator) fromSchema(src *readerSource, typ *types.Type, fields []stri
 		}
 	}
 	return nil, last
+}
+
+// parsed returns typ's schema as package synth reads it, parsed once
+// per type.
+func (g *Generator) parsed(typ *types.Type) (*codegen.Schema, error) {
+	k := sha256.Sum256(append([]byte(typ.Name()+"\x00"), typ.Source()...))
+	if s, ok := g.schemas.Load(k); ok {
+		return s.(*codegen.Schema), nil
+	}
+	s, err := codegen.ParseSchema(typ.Name(), typ.Source())
+	if err != nil {
+		return nil, err
+	}
+	g.schemas.Store(k, s)
+	return s, nil
 }
 
 // maxTries bounds the attempts at a value whose generated fields fit
