@@ -33,5 +33,17 @@
 // changed the secret). So after a crash at any step, the old or the new
 // value is current and valid at the target, never neither.
 //
-// Time comes from Config.Now: tests drive overlaps with a fake clock.
+// # Beyond one rotation
+//
+//   - Scheduler (NewScheduler) rotates every Engine's due Items: KV secrets
+//     (the Rotator) and PostgreSQL static roles (StaticRoles); it retries
+//     failures with backoff and turns a missing generator into a
+//     "needs a person" event.
+//   - Rotator.Retire ends a secret for good and leaves a Tombstone.
+//   - Driller (NewDriller) runs a breach drill over a prefix and returns a
+//     DrillReport (WriteText, or JSON as it is).
+//   - LeaseManager adapts the lease manager; package rotatetest holds
+//     in-memory implementations of every interface.
+//
+// Time comes from the configs' Now: tests drive overlaps with a fake clock.
 package rotate
