@@ -140,7 +140,7 @@ func (s *Server) dbCreds(ctx context.Context, req *request) (*response, error) {
 	req.auditMeta = map[string]string{"lease_id": c.Lease.ID}
 	body := dbResponse(req, map[string]any{"username": c.Username, "password": c.Password}).body.(map[string]any)
 	body["lease_id"] = c.Lease.ID
-	body["lease_duration"] = seconds(c.Lease.TTLAt(s.cfg.Now()))
+	body["lease_duration"] = seconds(c.Lease.ExpiresAt.Sub(c.Lease.IssuedAt))
 	body["renewable"] = c.Lease.Renewable
 	body["warnings"] = warnings(c.Warnings)
 	return &response{status: http.StatusOK, body: body}, nil
@@ -169,7 +169,8 @@ func dbList(req *request, keys []string, err error) (*response, error) {
 	return dbResponse(req, map[string]any{"keys": keys}), nil
 }
 
-func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+// seconds is d in whole seconds, rounded to the nearest.
+func seconds(d time.Duration) int64 { return int64(d.Round(time.Second) / time.Second) }
 
 // warnings is nil (JSON null, as Vault sends) for none.
 func warnings(w []string) any {
