@@ -90,20 +90,41 @@ type checkReport struct {
 // refusal of the whole request is returned as the client gave it, for the
 // caller to wrap.
 func fetchComponent(ctx context.Context, g *globals, file, component, env string, role *ciRole) (*manifest.Component, map[string]manifest.Fetched, error) {
+	c, fetched, _, err := fetchJob(ctx, g, file, component, env, role, false)
+	return c, fetched, err
+}
+
+// fetchJob is fetchComponent that, with issue, also gets the dynamic
+// credentials (database/creds/ROLE) the component declares; the caller
+// must revoke them (jobCreds.revoke), which also ends a CI login token.
+// Without issue they are reported as not fetched.
+func fetchJob(ctx context.Context, g *globals, file, component, env string, role *ciRole, issue bool) (*manifest.Component, map[string]manifest.Fetched, *jobCreds, error) {
 	c, err := manifestComponent(g, file, component)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cl, done, err := roleClient(ctx, g, role)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	defer done()
-	fetched, err := fetchSecrets(ctx, cl, env, c.Secrets(), c.SecretTypes())
+	static, dynamic := splitDynamic(c.Secrets())
+	fetched, err := fetchSecrets(ctx, cl, env, static, c.SecretTypes())
 	if err != nil {
-		return nil, nil, &fetchError{err}
+		done()
+		return nil, nil, nil, &fetchError{err}
 	}
-	return c, fetched, nil
+	jc := &jobCreds{cl: cl, done: done}
+	for _, p := range dynamic {
+		fetched[p] = manifest.Fetched{Status: manifest.StatusError, Error: "a dynamic credential, made for each ward run and ward check only"}
+	}
+	if issue {
+		issueCreds(ctx, cl, env, dynamic, fetched, jc)
+	}
+	if len(jc.leases) == 0 {
+		done() // no lease needs the token: end a CI login now
+		jc.done = nil
+	}
+	return c, fetched, jc, nil
 }
 
 // fetchError marks an error of the fetch itself, as opposed to the manifest.
@@ -116,7 +137,7 @@ func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
 	if err := g.requireEnv(&o.env); err != nil {
 		return err
 	}
-	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
+	c, fetched, jc, err := fetchJob(ctx, g, o.file, o.component, o.env, &o.role, true)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return g.apiError(fe.err)
@@ -124,6 +145,7 @@ func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
 	if err != nil {
 		return err
 	}
+	jc.revoke(ctx, g) // the users were made to prove they can be; none is left
 	res := c.Resolve(fetched, g.now())
 	res.Wipe() // check needs the issues only
 	withSyntheticIssues(res, o.env, c, fetched)
@@ -209,6 +231,9 @@ func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []st
 // checkHint is the fix for an issue, as a command where there is one.
 func checkHint(env string, is manifest.Issue) string {
 	p := is.Secret
+	if isDynamic(p) {
+		return dynamicHint(env, is)
+	}
 	switch is.Kind {
 	case manifest.IssueNotFound:
 		return fmt.Sprintf("ward kv put --env %s %s < value.json", env, p)
