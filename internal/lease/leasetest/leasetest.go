@@ -4,6 +4,7 @@ package leasetest
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -71,7 +72,17 @@ func Barrier(t testing.TB, envIDs ...string) (*barrier.Barrier, *memory.Backend)
 	t.Helper()
 	ctx := context.Background()
 	mem := memory.New()
-	b := barrier.New(barrier.Config{Storage: mem})
+	// The vault's layout: everything below env/ID/ is sealed with
+	// environment ID's keyring.
+	keyringOf := func(key string) (string, bool) {
+		rest, ok := strings.CutPrefix(key, "env/")
+		if !ok {
+			return "", false
+		}
+		id, _, ok := strings.Cut(rest, "/")
+		return id, ok
+	}
+	b := barrier.New(barrier.Config{Storage: mem, KeyringOf: keyringOf})
 	shares, err := b.Init(ctx, 1, 1)
 	if err != nil {
 		t.Fatal(err)
