@@ -20,9 +20,13 @@ import (
 // through the loader ward codegen generated for it. Each receives the right
 // password, prints its loaded secrets (as [redacted]) and then the password
 // plain, base64, hex, JSON-escaped and byte by byte; the captured output
-// holds none of those forms.
+// holds none of those forms. Each job also gets a PostgreSQL user of its
+// own from staging's database engine, which is gone from pg_roles once
+// ward run returns.
 func TestMixedGoRustExample(t *testing.T) {
+	pg := newPG(t)
 	s := startDev(t, "")
+	pg.configure(vaultClient(t, s, s.Token), "staging")
 	// Characters that JSON escapes, and a slash.
 	const pw = `Mx7"q\kz/P4wR9v2026`
 	body, _ := json.Marshal(map[string]any{"password": pw, "host": "db.internal", "port": 5432, "user": "payments", "database": "payments"})
@@ -85,6 +89,15 @@ func TestMixedGoRustExample(t *testing.T) {
 				if !strings.Contains(out, component+": "+line+" ") {
 					t.Errorf("%s printed no %s line:\n%s", component, line, out)
 				}
+			}
+			if !strings.Contains(out, component+": job database user from role app: true, password 32 bytes") {
+				t.Errorf("%s did not get a database user of its own:\n%s", component, out)
+			}
+			if left := pg.roles("v-staging-app-"); len(left) != 0 {
+				t.Errorf("after ward run returned, the job's database users %v are still in pg_roles", left)
+			}
+			if n := strings.Count(mustRead(t, s.Data+"/audit.log"), `"operation":"lease-revoked"`); n == 0 {
+				t.Errorf("no lease revocation in the audit log after %s's job", component)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wardhq/ward/client"
+	"github.com/wardhq/ward/internal/job"
 	"github.com/wardhq/ward/internal/manifest"
 )
 
@@ -90,8 +91,51 @@ type checkReport struct {
 // refusal of the whole request is returned as the client gave it, for the
 // caller to wrap.
 func fetchComponent(ctx context.Context, g *globals, file, component, env string, role *ciRole) (*manifest.Component, map[string]manifest.Fetched, error) {
-	c, fetched, _, err := fetchComponentTyped(ctx, g, file, component, env, role, false, nil)
+	c, fetched, _, _, err := fetchJob(ctx, g, file, component, env, role, false, false, nil)
 	return c, fetched, err
+}
+
+// fetchJob is fetchComponent that, with issue, also gets the dynamic
+// credentials (database/creds/ROLE) the component declares; the caller
+// must revoke them (jobCreds.revoke), which also ends a CI login token.
+// Without issue they are reported as not fetched. With typed, it also
+// returns which fields the secrets' types mark public (publicFields), read
+// while the token is alive; warn receives its warnings (nil: stderr).
+func fetchJob(ctx context.Context, g *globals, file, component, env string, role *ciRole, issue, typed bool, warn func(string)) (*manifest.Component, map[string]manifest.Fetched, job.PublicFields, *jobCreds, error) {
+	c, err := manifestComponent(g, file, component)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	cl, done, err := roleClient(ctx, g, role)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	static, dynamic := splitDynamic(c.Secrets())
+	declared := c.SecretTypes()
+	fetched, err := fetchSecrets(ctx, cl, env, static, declared)
+	if err != nil {
+		done()
+		return nil, nil, nil, nil, &fetchError{err}
+	}
+	var public job.PublicFields
+	if typed {
+		if warn == nil {
+			warn = func(msg string) { fmt.Fprintf(g.stderr, "ward: warning: %s\n", msg) }
+		}
+		public = publicFields(ctx, warn, cl, fetched, declared)
+	}
+	jc := &jobCreds{cl: cl, done: done}
+	for _, p := range dynamic {
+		fetched[p] = manifest.Fetched{Status: manifest.StatusError, Error: "a dynamic credential, made for each ward run and ward check only"}
+	}
+	if issue {
+		issueCreds(ctx, cl, env, dynamic, fetched, jc)
+	}
+	if len(jc.leases) == 0 {
+		done() // no lease needs the token: end a CI login now
+		jc.done = nil
+	}
+	return c, fetched, public, jc, nil
 }
 
 // fetchError marks an error of the fetch itself, as opposed to the manifest.
@@ -104,7 +148,7 @@ func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
 	if err := g.requireEnv(&o.env); err != nil {
 		return err
 	}
-	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
+	c, fetched, _, jc, err := fetchJob(ctx, g, o.file, o.component, o.env, &o.role, true, false, nil)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return g.apiError(fe.err)
@@ -112,6 +156,7 @@ func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
 	if err != nil {
 		return err
 	}
+	jc.revoke(ctx, g) // the users were made to prove they can be; none is left
 	res := c.Resolve(fetched, g.now())
 	res.Wipe() // check needs the issues only
 	withSyntheticIssues(res, o.env, c, fetched)
@@ -197,6 +242,9 @@ func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []st
 // checkHint is the fix for an issue, as a command where there is one.
 func checkHint(env string, is manifest.Issue) string {
 	p := is.Secret
+	if isDynamic(p) {
+		return dynamicHint(env, is)
+	}
 	switch is.Kind {
 	case manifest.IssueNotFound:
 		return fmt.Sprintf("ward kv put --env %s %s < value.json", env, p)

@@ -137,27 +137,8 @@ func fileMaskValues(file string) ([]mask.Secret, error) {
 //
 // warn receives the warnings; nil prints them to stderr.
 func fetchComponentTyped(ctx context.Context, g *globals, file, component, env string, role *ciRole, typed bool, warn func(string)) (*manifest.Component, map[string]manifest.Fetched, job.PublicFields, error) {
-	c, err := manifestComponent(g, file, component)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	cl, done, err := roleClient(ctx, g, role)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer done()
-	declared := c.SecretTypes()
-	fetched, err := fetchSecrets(ctx, cl, env, c.Secrets(), declared)
-	if err != nil {
-		return nil, nil, nil, &fetchError{err}
-	}
-	if !typed {
-		return c, fetched, nil, nil
-	}
-	if warn == nil {
-		warn = func(msg string) { fmt.Fprintf(g.stderr, "ward: warning: %s\n", msg) }
-	}
-	return c, fetched, publicFields(ctx, warn, cl, fetched, declared), nil
+	c, fetched, public, _, err := fetchJob(ctx, g, file, component, env, role, false, typed, warn)
+	return c, fetched, public, err
 }
 
 // publicFields reads the type of each fetched secret and returns which

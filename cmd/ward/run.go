@@ -52,9 +52,17 @@ SIGINT, SIGTERM, SIGHUP and SIGQUIT are passed on to CMD's process group; on a
 terminal CMD runs in the foreground. ward makes itself non-dumpable with a
 core limit of 0 (which CMD inherits), so a crash leaves no core file.
 
+An entry whose from is database/creds/ROLE (JOB_DB_USER: {from:
+database/creds/app, field: username}) is a database user made for this job
+by the environment's database engine: ward run renews its lease while CMD
+runs longer than its TTL and revokes it when CMD ends — normally, by signal
+or by crash — so the user is dropped within seconds. If ward itself is
+killed, the lease still ends at its TTL.
+
 With --role, ward run first logs in with the CI job's OIDC token, as
 'ward login --ci' does, and revokes that ward token as soon as the secrets
-are fetched: no token is stored, and none outlives the fetch.
+are fetched (with database users, when CMD ends, as revoking the token
+revokes its leases): no token is stored, and none outlives the job.
 
 Problems with the secrets are reported on stderr as ward check reports them
 (stdout is CMD's); with --format json, as ward check --format json's report,
@@ -102,7 +110,7 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if o.format == formatJSON {
 		warn = func(msg string) { warnings = append(warnings, msg) }
 	}
-	c, fetched, public, err := fetchComponentTyped(ctx, g, o.file, o.component, o.env, &o.role, true, warn)
+	c, fetched, public, jc, err := fetchJob(ctx, g, o.file, o.component, o.env, &o.role, true, true, warn)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(g.apiError(fe.err))), hintOf(g.apiError(fe.err)))
@@ -110,6 +118,7 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err != nil {
 		return err
 	}
+	defer jc.revoke(ctx, g) // however CMD ends, its database users go
 	res := c.Resolve(fetched, g.now())
 	defer res.Wipe()
 	if err := reportIssues(g, o, c, res, warnings); err != nil {
@@ -137,7 +146,9 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	for _, f := range fetched {
 		clear(f.Data)
 	}
+	stopRenewing := jc.keepAlive(ctx, g)
 	code, err := job.Supervise(child)
+	stopRenewing()
 	var se *job.StartError
 	if errors.As(err, &se) {
 		return &exitError{Code: exitNotFound, Msg: se.Error()}

@@ -68,6 +68,9 @@ func toAPIError(err error) *apiError {
 	if ae := typesAPIError(err); ae != nil {
 		return ae
 	}
+	if ae := leaseAPIError(err); ae != nil {
+		return ae
+	}
 	var cas *secrets.CASError
 	var envName *vault.EnvNameError
 	var pathErr *policy.PathError

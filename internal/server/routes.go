@@ -177,6 +177,35 @@ var routes = []route{
 	{methods: write, pattern: "auth/jwt/role/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).jwtRoleWrite},
 	{methods: "DELETE", pattern: "auth/jwt/role/{name}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).jwtRoleDelete},
 
+	// Leases of dynamic credentials (see leases.go): the token that got a
+	// lease, or a lease admin of its environment (update on
+	// sys/leases/admin), may look it up, renew and revoke it; the vault
+	// decides per lease. Revoke-prefix is for lease admins only.
+	{methods: write, pattern: "sys/leases/lookup", mode: bySelf, auditOp: "lease", handler: (*Server).leaseLookup},
+	{methods: "LIST", pattern: "sys/leases/lookup/{prefix...}", mode: bySelf, auditOp: "lease", handler: (*Server).leaseList},
+	{methods: write, pattern: "sys/leases/renew", mode: bySelf, auditOp: "lease", handler: (*Server).leaseRenew},
+	{methods: write, pattern: "sys/leases/renew/{rest...}", mode: bySelf, auditOp: "lease", handler: (*Server).leaseRenew},
+	{methods: write, pattern: "sys/leases/revoke", mode: bySelf, auditOp: "lease", handler: (*Server).leaseRevoke},
+	{methods: write, pattern: "sys/leases/revoke/{rest...}", mode: bySelf, auditOp: "lease", handler: (*Server).leaseRevoke},
+	{methods: write, pattern: "sys/leases/revoke-prefix/{prefix...}", mode: byPolicy, cap: policy.CapUpdate, policy: "sys/leases/admin", handler: (*Server).leaseRevokePrefix},
+	{methods: "GET", pattern: "sys/ward/leases/failed", mode: bySelf, auditOp: "lease", handler: (*Server).leaseFailed},
+
+	// Each environment's database engine (see database.go), in the shapes
+	// of Vault's. Policies name these paths as they are called
+	// (staging/database/creds/app); a KV secret is named ENV/PATH, so a
+	// rule on staging/database/* would also reach KV secrets under
+	// database/ — write engine rules with the engine's sub-path.
+	{methods: list, pattern: "{env}/database/config/", mode: byPolicy, cap: policy.CapList, handler: (*Server).dbConfigList},
+	{methods: "GET", pattern: "{env}/database/config/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).dbConfigRead},
+	{methods: write, pattern: "{env}/database/config/{name}", mode: byPolicy, cap: policy.CapUpdate, omit: []string{"password"}, handler: (*Server).dbConfigWrite},
+	{methods: "DELETE", pattern: "{env}/database/config/{name}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).dbConfigDelete},
+	{methods: list, pattern: "{env}/database/roles/", mode: byPolicy, cap: policy.CapList, handler: (*Server).dbRoleList},
+	{methods: "GET", pattern: "{env}/database/roles/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).dbRoleRead},
+	{methods: write, pattern: "{env}/database/roles/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).dbRoleWrite},
+	{methods: "DELETE", pattern: "{env}/database/roles/{name}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).dbRoleDelete},
+	{methods: get, pattern: "{env}/database/creds/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).dbCreds},
+	{methods: write, pattern: "{env}/database/rotate-root/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).dbRotateRoot},
+
 	// Each environment's KV v2 mount, in Vault's shapes. Policies name a
 	// secret ENV/PATH, whichever of these endpoints reaches it.
 	{methods: "GET", pattern: "{env}/data/{path...}", mode: byPolicy, cap: policy.CapRead, policy: "{env}/{path}", handler: (*Server).kvRead},

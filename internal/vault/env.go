@@ -188,7 +188,8 @@ func (v *Vault) Envs() ([]*Env, error) {
 	return out, nil
 }
 
-// DeleteEnv destroys an environment: its data key first (after which none of
+// DeleteEnv destroys an environment: its leases are revoked first (if any
+// revocation fails, nothing is deleted), then its data key (after which none of
 // its secrets can be decrypted), then every token bound to it, then its
 // registry entry and the ciphertexts left behind.
 func (v *Vault) DeleteEnv(ctx context.Context, name string) error {
@@ -199,6 +200,15 @@ func (v *Vault) DeleteEnv(ctx context.Context, name string) error {
 	u.mu.Lock()
 	env, ok := u.envs[name]
 	if !ok {
+		u.mu.Unlock()
+		return fmt.Errorf("%w: %q", ErrEnvNotFound, name)
+	}
+	u.mu.Unlock()
+	if err := v.revokeEnvLeases(ctx, u, env); err != nil {
+		return err
+	}
+	u.mu.Lock()
+	if u.envs[name] != env {
 		u.mu.Unlock()
 		return fmt.Errorf("%w: %q", ErrEnvNotFound, name)
 	}

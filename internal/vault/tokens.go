@@ -85,10 +85,14 @@ func (v *Vault) RenewToken(ctx context.Context, t *auth.Token, increment time.Du
 	return u.tokens.Renew(ctx, t, increment)
 }
 
-// RevokeToken revokes t and every token made from it.
+// RevokeToken revokes t and every token made from it, and first the
+// leases they got.
 func (v *Vault) RevokeToken(ctx context.Context, t *auth.Token) error {
 	u, err := v.state()
 	if err != nil {
+		return err
+	}
+	if err := v.revokeTokenLeases(ctx, u, t); err != nil {
 		return err
 	}
 	return u.tokens.Revoke(ctx, t)

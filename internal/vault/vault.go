@@ -34,6 +34,8 @@
 //	sys/token/...             the token store
 //	sys/userpass/users/NAME   a userpass user: argon2id hash, policies, TTLs
 //	sys/mfa/totp/IDENTITY     an identity's TOTP secret and enrolment state
+//	env/ID/leases/...         environment ID's leases (package lease), sealed with its key
+//	env/ID/database/...       its database engine's configs and roles (package dbengine)
 //	env/ID/kv/...             environment ID's KV v2 engine, sealed with its own key
 //	env/ID/usage/PATH         who read environment ID's secret PATH last (Usage)
 package vault
@@ -55,6 +57,7 @@ import (
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/barrier"
+	"github.com/wardhq/ward/internal/lease"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/types"
@@ -84,6 +87,13 @@ type Config struct {
 	// the TOTP checks (guess limit). Their zero Now is Now above.
 	Userpass userpass.Config
 	MFA      totp.Config
+	// Leases tunes the lease manager (quotas, max TTL, retry backoff, its
+	// clock); the vault sets its storage, engines, logger and audit hook,
+	// and its zero Now and Rand are Now and Rand above.
+	Leases lease.Config
+	// DBConnectTimeout bounds each connection of the database engine; 0
+	// means dbengine's default.
+	DBConnectTimeout time.Duration
 }
 
 // Vault is safe for concurrent use. Its unsealed state (tokens, audit log,
@@ -119,6 +129,8 @@ type unsealed struct {
 	checkpoints *checkpointer // the audit log's periodic checkpoints
 
 	jwt jwtState // the JWT auth method: issuer config and roles
+
+	leases *leaseState // the lease manager, the database engine, the expiry scheduler
 }
 
 // Open returns a sealed vault over cfg.Storage.
@@ -289,6 +301,10 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 		log.Close()
 		return nil, err
 	}
+	if err := v.startLeases(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
 	v.startUsage(u)
 	v.startCheckpoints(u)
 	return u, nil
@@ -335,6 +351,7 @@ func (v *Vault) Seal() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.unsealed != nil {
+		v.unsealed.stopLeases()
 		if err := v.stopUsage(v.unsealed); err != nil {
 			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", ErrorLogArgs(err)...)
 		}

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/wardhq/ward/examples/mixed/api/secrets"
@@ -46,6 +47,10 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println("api: PAYMENTS_DB agrees")
+	// The job's own database user, made by ward run for this job and
+	// dropped when it ends: its name says where it came from.
+	user := s.JobDBUser.Reveal()
+	fmt.Printf("api: job database user from role app: %v, password %d bytes\n", strings.HasPrefix(user, "v-staging-app-"), len(s.JobDBPassword.Reveal()))
 }
 
 // fnv64 is FNV-1a, the same in the Rust worker.

@@ -72,9 +72,9 @@ func Barrier(t testing.TB, envIDs ...string) (*barrier.Barrier, *memory.Backend)
 	t.Helper()
 	ctx := context.Background()
 	mem := memory.New()
-	// The vault's layout: a key under env/ID/ is sealed by environment
-	// ID's keyring.
-	layout := func(key string) (string, bool) {
+	// The vault's layout: everything below env/ID/ is sealed with
+	// environment ID's keyring.
+	keyringOf := func(key string) (string, bool) {
 		rest, ok := strings.CutPrefix(key, "env/")
 		if !ok {
 			return "", false
@@ -82,7 +82,7 @@ func Barrier(t testing.TB, envIDs ...string) (*barrier.Barrier, *memory.Backend)
 		id, _, ok := strings.Cut(rest, "/")
 		return id, ok
 	}
-	b := barrier.New(barrier.Config{Storage: mem, KeyringOf: layout})
+	b := barrier.New(barrier.Config{Storage: mem, KeyringOf: keyringOf})
 	shares, err := b.Init(ctx, 1, 1)
 	if err != nil {
 		t.Fatal(err)

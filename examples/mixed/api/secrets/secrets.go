@@ -39,6 +39,10 @@ import (
 type Secrets struct {
 	// DBPassword is $DB_PASSWORD: field "password" of payments/db (type postgres: string; length 1..1024).
 	DBPassword Secret[string]
+	// JobDBPassword is $JOB_DB_PASSWORD: field "password" of database/creds/app.
+	JobDBPassword Secret[string]
+	// JobDBUser is $JOB_DB_USER: field "username" of database/creds/app.
+	JobDBUser Secret[string]
 	// PaymentsDB is $PAYMENTS_DB: the whole secret payments/db as JSON (type postgres).
 	PaymentsDB Postgres
 }
@@ -116,6 +120,22 @@ func LoadFrom(lookup func(string) (string, bool)) (*Secrets, error) {
 			src.fail(where, err)
 		} else {
 			s.DBPassword = Secret[string]{wardStr(v)}
+		}
+	}
+	if where, text, ok := src.get("JOB_DB_PASSWORD", false, false); ok {
+		v, err := wardDecodeField(text, "string", nil)
+		if err != nil {
+			src.fail(where, err)
+		} else {
+			s.JobDBPassword = Secret[string]{wardStr(v)}
+		}
+	}
+	if where, text, ok := src.get("JOB_DB_USER", false, false); ok {
+		v, err := wardDecodeField(text, "string", nil)
+		if err != nil {
+			src.fail(where, err)
+		} else {
+			s.JobDBUser = Secret[string]{wardStr(v)}
 		}
 	}
 	if where, text, ok := src.get("PAYMENTS_DB", false, false); ok {

@@ -86,4 +86,12 @@ fn main() {
     }
     let _ = writeln!(err);
     println!("worker: the file agrees");
+    // The job's own database user, made by ward run for this job and
+    // dropped when it ends: its name says where it came from.
+    let user = s.job_db_user.reveal();
+    println!(
+        "worker: job database user from role app: {}, password {} bytes",
+        user.starts_with("v-staging-app-"),
+        s.job_db_password.reveal().len()
+    );
 }

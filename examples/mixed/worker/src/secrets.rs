@@ -20,6 +20,10 @@ use std::fmt;
 pub struct Secrets {
     /// $DB_PASSWORD: field "password" of payments/db (type postgres: string; length 1..1024).
     pub db_password: Secret<String>,
+    /// $JOB_DB_PASSWORD: field "password" of database/creds/app.
+    pub job_db_password: Secret<String>,
+    /// $JOB_DB_USER: field "username" of database/creds/app.
+    pub job_db_user: Secret<String>,
     /// $WARD_SECRETS_DIR/db/password: field "password" of payments/db (type postgres: string; length 1..1024).
     pub db_password_file: Secret<String>,
 }
@@ -31,6 +35,26 @@ impl Secrets {
         let mut src = Source::new();
         let db_password = match src.get("DB_PASSWORD", false, false) {
             (w, Some(t)) => match decode_field(&t, "string", TYPE_POSTGRES.prop("password")) {
+                Ok(v) => Some(Secret(as_str(&v))),
+                Err(p) => {
+                    src.fail(w, p);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let job_db_password = match src.get("JOB_DB_PASSWORD", false, false) {
+            (w, Some(t)) => match decode_field(&t, "string", None) {
+                Ok(v) => Some(Secret(as_str(&v))),
+                Err(p) => {
+                    src.fail(w, p);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let job_db_user = match src.get("JOB_DB_USER", false, false) {
+            (w, Some(t)) => match decode_field(&t, "string", None) {
                 Ok(v) => Some(Secret(as_str(&v))),
                 Err(p) => {
                     src.fail(w, p);
@@ -54,6 +78,8 @@ impl Secrets {
         }
         Ok(Secrets {
             db_password: db_password.expect("a problem was recorded"),
+            job_db_password: job_db_password.expect("a problem was recorded"),
+            job_db_user: job_db_user.expect("a problem was recorded"),
             db_password_file: db_password_file.expect("a problem was recorded"),
         })
     }

@@ -1,0 +1,218 @@
+package vault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wardhq/ward/internal/audit"
+	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/dbengine"
+	"github.com/wardhq/ward/internal/lease"
+	"github.com/wardhq/ward/internal/policy"
+)
+
+// LeaseAdminPath is the policy path whose update capability makes a token
+// an administrator of the leases of its environment (every environment's,
+// for a root token): it may look up, renew and revoke any of them,
+// revoke a prefix, and list failed revocations.
+const LeaseAdminPath = "sys/leases/admin"
+
+// leaseState is the lease manager and the database engine of an unsealed
+// vault, with the expiry scheduler that runs until the seal.
+type leaseState struct {
+	m    *lease.Manager
+	db   *dbengine.Engine
+	stop context.CancelFunc
+	done chan struct{} // closed when the scheduler has stopped
+}
+
+// startLeases loads every stored lease (Recover: those that expired while
+// ward was down or sealed are revoked by the scheduler's first tick) and
+// starts the scheduler.
+func (v *Vault) startLeases(ctx context.Context, u *unsealed) error {
+	cfg := v.cfg.Leases
+	cfg.Storage, cfg.Revokers, cfg.Logger = v.barrier, nil, v.cfg.Logger
+	if cfg.Now == nil {
+		cfg.Now = v.cfg.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = v.cfg.Rand
+	}
+	log := u.audit
+	cfg.Notify = func(ev lease.Event) { auditLeaseEvent(log, v.cfg.Logger.Error, ev) }
+	m := lease.New(cfg)
+	db := dbengine.New(dbengine.Config{Storage: v.barrier, Leases: m, Rand: v.cfg.Rand, Logger: v.cfg.Logger, ConnectTimeout: v.cfg.DBConnectTimeout})
+	envs := make([]lease.Env, 0, len(u.envs))
+	for _, e := range u.envs {
+		envs = append(envs, lease.Env{Name: e.Name, ID: e.ID})
+	}
+	if err := m.Recover(ctx, envs); err != nil {
+		db.Close()
+		return fmt.Errorf("loading the leases: %w", err)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	st := &leaseState{m: m, db: db, stop: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(st.done)
+		m.Run(runCtx)
+	}()
+	u.leases = st
+	return nil
+}
+
+// stopLeases stops the scheduler and closes the engine's connections. The
+// leases stay stored; the next unseal recovers them.
+func (u *unsealed) stopLeases() {
+	if u.leases == nil {
+		return
+	}
+	u.leases.stop()
+	<-u.leases.done
+	u.leases.db.Close()
+}
+
+// auditLeaseEvent records a revocation or a failed one, which the
+// scheduler does outside any request. The lease id and the error are
+// public; the token's accessor is HMAC'd like every accessor.
+func auditLeaseEvent(log *audit.Log, logErr func(string, ...any), ev lease.Event) {
+	l := ev.Lease
+	e := &audit.Entry{
+		Type:        "event",
+		Path:        "sys/leases/" + l.ID,
+		Operation:   "lease-" + string(ev.Kind),
+		Environment: l.Env,
+		Accessor:    l.Token,
+		Identity:    l.Identity,
+		Meta:        map[string]string{"lease_id": l.ID, "lease_kind": l.Kind},
+	}
+	if ev.Err != nil {
+		e.Error = ev.Err.Error()
+	}
+	if err := log.Write(context.Background(), e); err != nil {
+		logErr("auditing a lease event failed", ErrorLogArgs(err, "lease_id", l.ID, "event", string(ev.Kind))...)
+	}
+}
+
+// leases returns the unsealed vault's lease manager and engine.
+func (v *Vault) leases() (*leaseState, error) {
+	u, err := v.state()
+	if err != nil {
+		return nil, err
+	}
+	return u.leases, nil
+}
+
+// leaseCaller is c as the lease manager sees it.
+func leaseCaller(c *Caller) lease.Caller {
+	return lease.Caller{
+		Token: c.Token.Accessor,
+		EnvID: c.Token.EnvID,
+		Admin: c.Token.IsRoot() || c.ACL != nil && c.ACL.Check(LeaseAdminPath, policy.CapUpdate).Allowed,
+	}
+}
+
+// leaseIdentity is who t stands for, for the per-identity lease quota:
+// a login's identity, or a CI login's display name; "" for a plain token
+// (only the per-token quota applies).
+func leaseIdentity(t *auth.Token) string {
+	if id := t.Meta[auth.IdentityMetaKey]; id != "" {
+		return id
+	}
+	if t.DisplayName == "root" || t.DisplayName == "token" || strings.HasPrefix(t.DisplayName, "token-") {
+		return ""
+	}
+	return t.DisplayName
+}
+
+// LookupLease returns lease id, for the token that got it or a lease admin
+// of its environment.
+func (v *Vault) LookupLease(ctx context.Context, c *Caller, id string) (*lease.Lease, error) {
+	st, err := v.leases()
+	if err != nil {
+		return nil, err
+	}
+	return st.m.Lookup(ctx, leaseCaller(c), id)
+}
+
+// RenewLease extends lease id by increment (0: its TTL), capped at its
+// max TTL with a warning.
+func (v *Vault) RenewLease(ctx context.Context, c *Caller, id string, increment time.Duration) (*lease.Lease, []string, error) {
+	st, err := v.leases()
+	if err != nil {
+		return nil, nil, err
+	}
+	return st.m.Renew(ctx, leaseCaller(c), id, increment)
+}
+
+// RevokeLease ends lease id and takes its credential back. A revocation
+// that fails is kept and retried (a *lease.RevokeError).
+func (v *Vault) RevokeLease(ctx context.Context, c *Caller, id string) error {
+	st, err := v.leases()
+	if err != nil {
+		return err
+	}
+	return st.m.Revoke(ctx, leaseCaller(c), id)
+}
+
+// RevokeLeasePrefix ends every lease at or below prefix in c's environment;
+// lease admins only.
+func (v *Vault) RevokeLeasePrefix(ctx context.Context, c *Caller, prefix string) (int, error) {
+	st, err := v.leases()
+	if err != nil {
+		return 0, err
+	}
+	return st.m.RevokePrefix(ctx, leaseCaller(c), prefix)
+}
+
+// ListLeases lists the names below prefix among the leases c may touch.
+func (v *Vault) ListLeases(ctx context.Context, c *Caller, prefix string) ([]string, error) {
+	st, err := v.leases()
+	if err != nil {
+		return nil, err
+	}
+	return st.m.List(ctx, leaseCaller(c), prefix)
+}
+
+// FailedLeases lists the revocations that failed and are being retried,
+// in c's environment; lease admins only.
+func (v *Vault) FailedLeases(ctx context.Context, c *Caller) ([]*lease.Lease, error) {
+	st, err := v.leases()
+	if err != nil {
+		return nil, err
+	}
+	return st.m.Failed(ctx, leaseCaller(c))
+}
+
+// revokeTokenLeases ends the leases of t and of every token below it,
+// before the tokens go. Revocations that fail are kept and retried by the
+// scheduler (and audited), so they do not stop the token's revocation.
+func (v *Vault) revokeTokenLeases(ctx context.Context, u *unsealed, t *auth.Token) error {
+	if u.leases == nil {
+		return nil
+	}
+	_, err := u.leases.m.RevokeToken(ctx, t.Accessor, u.tokens)
+	var re *lease.RevokeError
+	if errors.As(err, &re) {
+		v.cfg.Logger.Warn("some leases of a revoked token could not be revoked yet; they are retried", "failed", re.Failed, "first_lease", re.First)
+		return nil
+	}
+	return err
+}
+
+// revokeEnvLeases ends every lease of env before it is deleted. A
+// revocation that fails keeps the environment: its key is needed to reach
+// the database again, and the retry must not be lost.
+func (v *Vault) revokeEnvLeases(ctx context.Context, u *unsealed, env *Env) error {
+	if u.leases == nil {
+		return nil
+	}
+	_, err := u.leases.m.RevokeEnv(ctx, env.ID)
+	var re *lease.RevokeError
+	if errors.As(err, &re) {
+		return refuse(KindConflict, "environment %q keeps %d leases whose revocation failed (first %q: %v), so it is not deleted; hint: bring the database back (they are retried), check `ward lease list --failed`, then delete again", env.Name, re.Failed, re.First, re.Err)
+	}
+	return err
+}
