@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/wardhq/ward/internal/server"
 	"github.com/wardhq/ward/internal/storage/bolt"
+	"github.com/wardhq/ward/internal/ui"
 	"github.com/wardhq/ward/internal/vault"
 )
 
@@ -87,7 +89,8 @@ func (o *serveOpts) scheme() string {
 // serve answers on ln until ctx is done, then seals the vault.
 func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, logger *slog.Logger) error {
 	up, mfa := o.identity.configs()
-	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: "bolt", Userpass: up, MFA: mfa})
+	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: "bolt", Userpass: up, MFA: mfa,
+		UI: func(api http.Handler) http.Handler { return ui.New(ui.Config{API: api, Logger: logger}) }})
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go v.Maintain(mctx, 0)

@@ -51,6 +51,7 @@ Plain HTTP is served only on a loopback address; give --tls-cert and
 				state = "not initialised; run 'ward operator init'"
 			}
 			fmt.Fprintf(g.stderr, "ward: server on %s (data in %s, %s)\n", addrURL(o.scheme(), ln), o.data, state)
+			fmt.Fprintf(g.stderr, "ward: dashboard at %s/ui/\n", addrURL(o.scheme(), ln))
 			return serve(cmd.Context(), o, v, ln, logger)
 		},
 	}

@@ -49,6 +49,9 @@ type Config struct {
 	// the TOTP checks (guess limit). Their zero Now is this Config's Now.
 	Userpass userpass.Config
 	MFA      totp.Config
+	// UI, when set, makes the dashboard served under /ui/ from this API
+	// (see package ui): it gets the API handler to call in-process.
+	UI func(api http.Handler) http.Handler
 }
 
 // Server answers ward's HTTP API. It is an http.Handler.
@@ -56,7 +59,8 @@ type Server struct {
 	cfg Config
 	v   *vault.Vault
 	log *slog.Logger
-	ids *identities // login lockouts and TOTP state, in memory
+	ids *identities  // login lockouts and TOTP state, in memory
+	ui  http.Handler // the dashboard under /ui/, or nil
 }
 
 // New returns a Server for cfg.
@@ -70,7 +74,11 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger, ids: newIdentities(cfg)}
+	s := &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger, ids: newIdentities(cfg)}
+	if cfg.UI != nil {
+		s.ui = cfg.UI(s)
+	}
+	return s
 }
 
 // request is one API call as it moves through the pipeline.
@@ -124,6 +132,10 @@ type response struct {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.ui != nil && (r.URL.Path == "/ui" || strings.HasPrefix(r.URL.Path, "/ui/")) {
+		s.ui.ServeHTTP(w, r)
+		return
+	}
 	start := s.cfg.Now()
 	id := newRequestID()
 	status := 0

@@ -64,6 +64,12 @@ func (s *Server) sysRoute(req *request, rest string) (*route, error) {
 		return s.fingerprintsRoute(req, strings.TrimPrefix(rest, "ward/fingerprints/"))
 	case rest == "ward/plan" || rest == "ward/apply":
 		return s.applyRoute(req, rest)
+	case strings.HasPrefix(rest, "ward/inventory/") && get:
+		rt.env, rt.op, rt.handler = strings.TrimPrefix(rest, "ward/inventory/"), opEach, s.inventory
+	case rest == "ward/audit" && get:
+		rt.op, rt.handler = policy.CapRead, s.auditQuery
+	case rest == "ward/mfa/totp/verify" && write:
+		rt.op, rt.handler = opSelf, s.mfaVerify
 	case strings.HasPrefix(rest, "ward/mfa/"):
 		return s.mfaRoute(req, strings.TrimPrefix(rest, "ward/mfa/"))
 	case strings.HasPrefix(rest, "ward/fetch/"):
