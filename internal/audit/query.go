@@ -91,7 +91,7 @@ func Query(ctx context.Context, path string, f Filter) (*Result, error) {
 	}
 	res := &Result{Records: []Record{}}
 	identity, repo := strings.ToLower(f.Identity), strings.ToLower(f.Repository)
-	err = readBackwards(file, st.Size(), f.MaxScanBytes, func(line []byte) (bool, error) {
+	err = readBackwards(file, st.Size(), queryChunk, f.MaxScanBytes, func(line []byte) (bool, error) {
 		if err := ctx.Err(); err != nil {
 			return false, err
 		}
@@ -124,14 +124,17 @@ func Query(ctx context.Context, path string, f Filter) (*Result, error) {
 	return res, nil
 }
 
+// queryChunk is how much Query reads at a time.
+const queryChunk = 64 << 10
+
 // readBackwards calls fn with each complete line of r (size bytes),
-// last first, until fn returns false or maxBytes have been read; then
-// *truncated is set if lines before were left unread.
-func readBackwards(r io.ReaderAt, size, maxBytes int64, fn func([]byte) (bool, error), truncated *bool) error {
-	const chunk = 64 << 10
+// last first, reading chunk bytes at a time, until fn returns false or
+// maxBytes have been read; then *truncated is set if lines before were
+// left unread. A last line without its newline is skipped.
+func readBackwards(r io.ReaderAt, size, chunk, maxBytes int64, fn func([]byte) (bool, error), truncated *bool) error {
 	end := size
-	var tail []byte // bytes after the last '\n' seen, not yet a whole line
-	first := true
+	var tail []byte // the start of a line whose end was read already
+	torn := true    // until the last newline is found: bytes of a line being written
 	for end > 0 {
 		if size-end >= maxBytes {
 			*truncated = true
@@ -142,22 +145,22 @@ func readBackwards(r io.ReaderAt, size, maxBytes int64, fn func([]byte) (bool, e
 		if _, err := r.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		buf = append(buf, tail...)
-		if first {
-			// A last line without its '\n' is being written: skip it.
-			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
-				buf = buf[:i+1]
-			} else if start > 0 {
-				buf = buf[:0]
+		end = start
+		if torn {
+			i := bytes.LastIndexByte(buf, '\n')
+			if i < 0 {
+				continue
 			}
-			first = false
+			buf, torn = buf[:i+1], false
 		}
+		buf = append(buf, tail...)
+		// buf ends with a newline; every newline before it ends a line.
 		for {
-			i := bytes.LastIndexByte(bytes.TrimSuffix(buf, []byte("\n")), '\n')
+			i := bytes.LastIndexByte(buf[:len(buf)-1], '\n')
 			if i < 0 {
 				break
 			}
-			line := bytes.TrimSuffix(buf[i+1:], []byte("\n"))
+			line := buf[i+1 : len(buf)-1]
 			buf = buf[:i+1]
 			if len(line) == 0 {
 				continue
@@ -168,7 +171,6 @@ func readBackwards(r io.ReaderAt, size, maxBytes int64, fn func([]byte) (bool, e
 			}
 		}
 		tail = buf
-		end = start
 	}
 	if line := bytes.TrimSuffix(tail, []byte("\n")); len(line) > 0 {
 		_, err := fn(line)
