@@ -67,12 +67,12 @@ func TestInventoryEndpoint(t *testing.T) {
 		query string
 		want  int
 	}{
-		{"prod", 403},                        // another environment
-		{"staging?sort=secret", 400},         // unknown sort
-		{"staging?status=late", 400},         // unknown status
-		{"staging?page=0", 400},              // pages start at 1
-		{"staging?per_page=100000", 400},     // too many
-		{"staging?order=sideways", 400},      // neither asc nor desc
+		{"prod", 403},                    // another environment
+		{"staging?sort=secret", 400},     // unknown sort
+		{"staging?status=late", 400},     // unknown status
+		{"staging?page=0", 400},          // pages start at 1
+		{"staging?per_page=100000", 400}, // too many
+		{"staging?order=sideways", 400},  // neither asc nor desc
 		{"staging?within=" + url.QueryEscape("-1d"), 400},
 		{"nowhere", 404},
 	} {
