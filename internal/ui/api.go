@@ -11,8 +11,8 @@ import (
 	"strings"
 )
 
-// apiAllowed is every API call the dashboard makes: method and path
-// prefix. Nothing that returns a secret's data is on it (ENV/data/...,
+// apiAllowed is every API call the dashboard makes: method and path, or
+// path prefix when it ends in "/". Nothing that returns a secret's data is on it (ENV/data/...,
 // sys/ward/fetch/...), so no page can ever show a value, whatever the
 // signed-in token may read.
 var apiAllowed = []struct{ method, prefix string }{
@@ -38,7 +38,12 @@ func apiAllowedPath(method, p string) bool {
 		return false
 	}
 	for _, a := range apiAllowed {
-		if a.method == method && (p == strings.TrimSuffix(a.prefix, "/") || strings.HasPrefix(p, a.prefix)) {
+		if a.method != method {
+			continue
+		}
+		// An entry ending in "/" allows the folder and what is below it;
+		// any other, that one path.
+		if p == strings.TrimSuffix(a.prefix, "/") || strings.HasSuffix(a.prefix, "/") && strings.HasPrefix(p, a.prefix) {
 			return true
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/server"
+	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/ui"
 	"github.com/wardhq/ward/internal/vault"
@@ -60,12 +61,28 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	ctx := context.Background()
 	w := &world{t: t, audit: filepath.Join(t.TempDir(), "audit.log"), clk: &clock{}}
-	v, err := vault.Open(vault.Config{Storage: memory.New(), AuditPath: w.audit})
+	v, root := openVault(t, memory.New(), w.audit, "dev", "staging", "prod")
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	api := server.New(server.Config{Vault: v, Logger: quiet, Now: w.clk.now, UI: func(api http.Handler) http.Handler {
+		return ui.New(ui.Config{API: api, Logger: quiet, Now: w.clk.now})
+	}})
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	w.url, w.root, w.v = srv.URL, root, v
+	return w
+}
+
+// openVault opens, initialises and unseals a vault on st with envs, and
+// returns it with its root token.
+func openVault(t testing.TB, st storage.Backend, auditPath string, envs ...string) (*vault.Vault, string) {
+	t.Helper()
+	ctx := context.Background()
+	v, err := vault.Open(vault.Config{Storage: st, AuditPath: auditPath})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { v.Close() })
 	res, err := v.Init(ctx, 1, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -73,19 +90,12 @@ func newWorld(t testing.TB) *world {
 	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range []string{"dev", "staging", "prod"} {
+	for _, e := range envs {
 		if _, err := v.CreateEnv(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	api := server.New(server.Config{Vault: v, Logger: quiet, Now: w.clk.now, UI: func(api http.Handler) http.Handler {
-		return ui.New(ui.Config{API: api, Logger: quiet, Now: w.clk.now})
-	}})
-	srv := httptest.NewServer(api)
-	t.Cleanup(func() { srv.Close(); v.Close() })
-	w.url, w.root, w.v = srv.URL, res.RootToken, v
-	return w
+	return v, res.RootToken
 }
 
 // do calls the API with token and returns the status and decoded body.
