@@ -10,7 +10,8 @@
 //
 // Requests carry the caller's context. Connection errors and 5xx answers to
 // requests that are safe to repeat are retried with exponential backoff;
-// 4xx answers never are. Errors are *ResponseError values, which match
+// 4xx answers never are, nor is a server certificate that does not verify
+// (ErrCertificate: retrying cannot fix it; Config.CACert can). Errors are *ResponseError values, which match
 // ErrNotFound, ErrPermissionDenied and ErrSealed with errors.Is. No error
 // ever includes a request or response body, since either may hold a secret.
 package client
@@ -31,6 +32,10 @@ import (
 	"time"
 )
 
+// MaxMFAPrompts is how many times a request asks Config.MFAPrompt for a
+// code before the server's refusal stands.
+const MaxMFAPrompts = 3
+
 // DefaultAddress is where ward dev listens.
 const DefaultAddress = "http://127.0.0.1:8200"
 
@@ -40,13 +45,22 @@ var (
 	ErrPermissionDenied = errors.New("permission denied")
 	ErrSealed           = errors.New("ward is sealed")
 	ErrNoToken          = errors.New("no ward token")
+	// ErrCertificate matches a *ConnectionError whose cause is a server
+	// certificate that does not verify: signed by an unknown authority
+	// (set Config.CACert), for another host name, or expired.
+	ErrCertificate = errors.New("the server's TLS certificate does not verify")
 )
 
 // Config configures a Client. The zero value of each optional field is
 // documented beside it.
 type Config struct {
-	Address    string       // "" : DefaultAddress
-	Token      string       // "" : requests go without a token
+	Address string // "" : DefaultAddress
+	Token   string // "" : requests go without a token
+	// CACert is a PEM file of the certificate authorities that sign the
+	// server's certificate, for a server with a private CA or a self-signed
+	// certificate; they are trusted beside the system's. "": the system's
+	// only. Ignored when HTTPClient is set.
+	CACert     string
 	HTTPClient *http.Client // nil: a client with a 60 s timeout
 	MaxRetries int          // 0: 3 retries; negative: none
 	MinBackoff time.Duration
@@ -55,34 +69,52 @@ type Config struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// MFAPrompt, if set, is asked for a TOTP code when the server answers
 	// that a request needs one (ErrMFARequired) and the request carried
-	// none; the request is then sent once more with the code. nil: such
-	// answers are returned as errors.
+	// none, or carried one MFAPrompt gave that the server refused (wrong,
+	// or already used: a code works once); the request is then sent again
+	// with the code, at most MaxMFAPrompts times. An error from MFAPrompt
+	// ends the request with that error. nil: such answers are returned as
+	// errors.
 	MFAPrompt func(ctx context.Context, refusal *ResponseError) (string, error)
 }
 
-// TokenFile is where ward dev and ward login keep the token: ~/.ward/token.
-func TokenFile() string {
-	if d := os.Getenv("WARD_CONFIG_DIR"); d != "" {
+// TokenFile is where ward dev and ward login keep the token: ~/.ward/token,
+// or $WARD_CONFIG_DIR/token.
+func TokenFile() string { return TokenFileFromEnv(os.Getenv) }
+
+// TokenFileFromEnv is TokenFile with the variables WARD_CONFIG_DIR and HOME
+// read through getenv. "" when neither is set.
+func TokenFileFromEnv(getenv func(string) string) string {
+	if d := getenv("WARD_CONFIG_DIR"); d != "" {
 		return filepath.Join(d, "token")
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
+	if home := getenv("HOME"); home != "" {
+		return filepath.Join(home, ".ward", "token")
 	}
-	return filepath.Join(home, ".ward", "token")
+	return ""
 }
 
-// DefaultConfig reads WARD_ADDR (or VAULT_ADDR), and the token from
-// WARD_TOKEN or else TokenFile.
-func DefaultConfig() Config {
-	c := Config{Address: os.Getenv("WARD_ADDR")}
-	if c.Address == "" {
-		c.Address = os.Getenv("VAULT_ADDR")
+// DefaultConfig reads WARD_ADDR (or VAULT_ADDR), WARD_CACERT (or
+// VAULT_CACERT), and the token from WARD_TOKEN or else TokenFile.
+func DefaultConfig() Config { return ConfigFromEnv(os.Getenv) }
+
+// ConfigFromEnv is DefaultConfig with the variables read through getenv,
+// for callers that keep their own environment (tests, the ward CLI).
+func ConfigFromEnv(getenv func(string) string) Config {
+	first := func(names ...string) string {
+		for _, n := range names {
+			if v := getenv(n); v != "" {
+				return v
+			}
+		}
+		return ""
 	}
-	c.Token = os.Getenv("WARD_TOKEN")
+	c := Config{Address: first("WARD_ADDR", "VAULT_ADDR"), CACert: first("WARD_CACERT", "VAULT_CACERT")}
+	c.Token = getenv("WARD_TOKEN")
 	if c.Token == "" {
-		if b, err := os.ReadFile(TokenFile()); err == nil {
-			c.Token = strings.TrimSpace(string(b))
+		if f := TokenFileFromEnv(getenv); f != "" {
+			if b, err := os.ReadFile(f); err == nil {
+				c.Token = strings.TrimSpace(string(b))
+			}
 		}
 	}
 	return c
@@ -104,7 +136,11 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("ward address %q is not an http:// or https:// URL", cfg.Address)
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+		hc, err := httpClient(cfg.CACert)
+		if err != nil {
+			return nil, err
+		}
+		cfg.HTTPClient = hc
 	}
 	switch {
 	case cfg.MaxRetries == 0:
@@ -183,6 +219,11 @@ func (e *ConnectionError) Error() string {
 }
 func (e *ConnectionError) Unwrap() error { return e.Err }
 
+// Is makes a failure to verify the server's certificate match ErrCertificate.
+func (e *ConnectionError) Is(target error) bool {
+	return target == ErrCertificate && certificateError(e.Err)
+}
+
 // Do sends one request to path (relative to /v1/, e.g.
 // "staging/data/payments/db") with in as its JSON body (nil: none), and
 // decodes a JSON answer into out (nil: discard). It is the raw access the
@@ -203,13 +244,14 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	u.Path = c.base.Path + "/v1/" + strings.TrimPrefix(path, "/")
 	u.RawQuery = query.Encode()
 	retriable := method == http.MethodGet || method == "LIST" || method == http.MethodHead
+	prompts := 0 // codes asked of MFAPrompt; the code in ctx is theirs when > 0
 	for attempt := 0; ; attempt++ {
 		resp, err := c.send(ctx, method, u.String(), body, header)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if attempt < c.cfg.MaxRetries {
+			if attempt < c.cfg.MaxRetries && !certificateError(err) {
 				if serr := c.cfg.Sleep(ctx, c.backoff(attempt)); serr != nil {
 					return serr
 				}
@@ -222,12 +264,13 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			return nil
 		}
 		var re *ResponseError
-		if errors.As(rerr, &re) && re.MFARequired && c.cfg.MFAPrompt != nil && mfaCode(ctx) == "" {
+		if errors.As(rerr, &re) && re.MFARequired && c.mayPrompt(ctx, prompts) {
 			code, perr := c.cfg.MFAPrompt(ctx, re)
 			if perr != nil {
 				return perr
 			}
 			ctx = WithMFACode(ctx, code)
+			prompts++
 			attempt--
 			continue
 		}

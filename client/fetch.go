@@ -56,7 +56,11 @@ func (c *Client) FetchTyped(ctx context.Context, env string, paths []string, typ
 	if err := c.do(ctx, http.MethodPost, path, nil, body, &out, nil); err != nil {
 		return nil, err
 	}
-	if ctx, ok := c.fetchMFA(ctx, path, out.Data.Secrets); ok {
+	for prompts := 0; ; prompts++ {
+		var ok bool
+		if ctx, ok = c.fetchMFA(ctx, path, out.Data.Secrets, prompts); !ok {
+			break
+		}
 		out.Data.Secrets = nil
 		if err := c.do(ctx, http.MethodPost, path, nil, body, &out, nil); err != nil {
 			return nil, err

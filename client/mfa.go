@@ -93,10 +93,18 @@ func (c *Client) MFADefaults(ctx context.Context) ([]MFADefault, error) {
 	return out.Data.Defaults, c.do(ctx, http.MethodGet, "sys/ward/mfa/defaults", nil, nil, &out, nil)
 }
 
-// fetchMFA asks Config.MFAPrompt for a code when a fetch made without one
-// had secrets denied for want of it; ok says to fetch again with ctx.
-func (c *Client) fetchMFA(ctx context.Context, path string, results []FetchResult) (_ context.Context, ok bool) {
-	if c.cfg.MFAPrompt == nil || mfaCode(ctx) != "" {
+// mayPrompt reports whether MFAPrompt may be asked for a code, prompts
+// having been asked already for this request: never when the caller gave
+// the code (WithMFACode), and at most MaxMFAPrompts times.
+func (c *Client) mayPrompt(ctx context.Context, prompts int) bool {
+	return c.cfg.MFAPrompt != nil && (mfaCode(ctx) == "" || prompts > 0) && prompts < MaxMFAPrompts
+}
+
+// fetchMFA asks Config.MFAPrompt for a code when a fetch had secrets
+// denied for want of one (or for a code MFAPrompt gave before, refused);
+// ok says to fetch again with ctx.
+func (c *Client) fetchMFA(ctx context.Context, path string, results []FetchResult, prompts int) (_ context.Context, ok bool) {
+	if !c.mayPrompt(ctx, prompts) {
 		return ctx, false
 	}
 	for _, r := range results {

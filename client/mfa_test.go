@@ -50,18 +50,19 @@ func TestWithMFACode(t *testing.T) {
 	}
 }
 
-func TestMFAPromptRetriesOnce(t *testing.T) {
+func TestMFAPromptAsksAgainAfterARefusedCode(t *testing.T) {
 	tests := []struct {
 		name       string
-		answer     string
+		answers    []string
 		promptErr  error
 		wantErr    error
 		wantPrompt int
 		wantSent   []string
 	}{
-		{"right code", "123456", nil, nil, 1, []string{"", "123456"}},
-		{"wrong code is not asked again", "000000", nil, ErrMFARequired, 1, []string{"", "000000"}},
-		{"prompt fails", "", errors.New("no terminal"), nil, 1, []string{""}},
+		{"right code", []string{"123456"}, nil, nil, 1, []string{"", "123456"}},
+		{"a used code, then the next", []string{"000000", "123456"}, nil, nil, 2, []string{"", "000000", "123456"}},
+		{"refused codes, at most MaxMFAPrompts", []string{"000000"}, nil, ErrMFARequired, MaxMFAPrompts, []string{"", "000000", "000000", "000000"}},
+		{"prompt fails", []string{""}, errors.New("no terminal"), nil, 1, []string{""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +73,7 @@ func TestMFAPromptRetriesOnce(t *testing.T) {
 				if !re.MFARequired {
 					t.Error("prompt called for a refusal that does not ask for MFA")
 				}
-				return tt.answer, tt.promptErr
+				return tt.answers[min(prompts, len(tt.answers))-1], tt.promptErr
 			}
 			err := c.Do(context.Background(), "POST", "prod/destroy/a", map[string]any{"versions": []int{1}}, nil)
 			switch {

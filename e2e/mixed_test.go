@@ -16,14 +16,16 @@ import (
 )
 
 // The mixed example: a Go service and a Rust worker with one ward.yaml,
-// each run under ward run against ward dev. Each receives the right
-// password and prints it plain, base64, hex, JSON-escaped and byte by byte;
-// the captured output holds none of those forms.
+// each run under ward run against ward dev, each reading its secrets
+// through the loader ward codegen generated for it. Each receives the right
+// password, prints its loaded secrets (as [redacted]) and then the password
+// plain, base64, hex, JSON-escaped and byte by byte; the captured output
+// holds none of those forms.
 func TestMixedGoRustExample(t *testing.T) {
 	s := startDev(t, "")
 	// Characters that JSON escapes, and a slash.
 	const pw = `Mx7"q\kz/P4wR9v2026`
-	body, _ := json.Marshal(map[string]any{"password": pw, "host": "db.internal", "port": 5432})
+	body, _ := json.Marshal(map[string]any{"password": pw, "host": "db.internal", "port": 5432, "user": "payments", "database": "payments"})
 	s.mustWard(string(body), "kv", "put", "--env", "staging", "payments/db")
 	manifest, _ := filepath.Abs("../examples/mixed/ward.yaml")
 	dir := t.TempDir()
@@ -75,6 +77,9 @@ func TestMixedGoRustExample(t *testing.T) {
 			}
 			if !strings.Contains(out, "[masked:") {
 				t.Errorf("no replacement in %s's output:\n%s", component, out)
+			}
+			if !strings.Contains(out, component+": loaded ") || !strings.Contains(out, "[redacted]") {
+				t.Errorf("%s did not print its loaded secrets as [redacted]:\n%s", component, out)
 			}
 			for _, line := range []string{"plain", "base64", "hex", "json", "bytes"} {
 				if !strings.Contains(out, component+": "+line+" ") {

@@ -16,8 +16,6 @@ import (
 	"github.com/wardhq/ward/internal/policy"
 )
 
-func init() { register(newAccessCmd) }
-
 // exitDenied is `ward access explain`'s answer when the operation is denied.
 const exitDenied = 3
 
@@ -27,7 +25,7 @@ type accessOpts struct {
 	env      string
 	path     string
 	op       string
-	format   string
+	format   format
 }
 
 func newAccessCmd(g *globals) *cobra.Command {
@@ -41,6 +39,8 @@ list shows every path pattern the policies grant or deny in an environment.
 Both read the server's current policies, or, with -f DIR, the policies of a
 ward/ directory (see 'ward plan --help'), so a pull request can show what a
 pipeline could read once the change is applied.`,
+		Example: `  ward access explain --policy ci-api --env prod --path payments/db --op read
+  ward access list -f ward --policy ci-api --env staging`,
 	}
 	cmd.AddCommand(newAccessExplainCmd(g), newAccessListCmd(g))
 	return cmd
@@ -48,7 +48,7 @@ pipeline could read once the change is applied.`,
 
 func accessFlags(cmd *cobra.Command, o *accessOpts) {
 	cmd.Flags().StringSliceVar(&o.policies, "policy", nil, "the policies, comma-separated: ci-api,shared-read")
-	cmd.Flags().StringVar(&o.env, "env", "", "the environment")
+	cmd.Flags().StringVar(&o.env, "env", "", "the environment (default: 'ward env use')")
 	cmd.Flags().StringVarP(&o.dir, "file", "f", "", "read the policies from this ward/ directory instead of the server")
 	formatFlag(cmd, &o.format)
 }
@@ -70,26 +70,7 @@ says), 3 denied, 1 on errors, 2 on usage errors.`,
 		Example: `  ward access explain --policy ci-api --env prod --path payments/db --op read
   ward access explain -f ward --policy ci-api,ci-worker --env staging --path payments/ --op list`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkAccessOpts(o, true); err != nil {
-				return err
-			}
-			named, err := accessPolicies(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			ex, err := plan.Explain(named, o.env, o.path, o.op)
-			if err != nil {
-				return usagef("%v", err)
-			}
-			if err := printExplanation(g.stdout, o.format, ex); err != nil {
-				return err
-			}
-			if !ex.Allowed {
-				return &exitError{Code: exitDenied}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runAccessExplain(cmd.Context(), g, o) },
 	}
 	accessFlags(cmd, o)
 	cmd.Flags().StringVar(&o.path, "path", "", "the secret's path in the environment, like payments/db")
@@ -109,29 +90,49 @@ Use --env sys to list system paths.`,
 		Example: `  ward access list --policy ci-api --env prod
   ward access list -f ward --policy ci-api,ci-worker --env staging --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkAccessOpts(o, false); err != nil {
-				return err
-			}
-			named, err := accessPolicies(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			return printAccess(g.stdout, o.format, ruleRows(plan.Access(named, o.env)))
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runAccessList(cmd.Context(), g, o) },
 	}
 	accessFlags(cmd, o)
 	return cmd
 }
 
-func checkAccessOpts(o *accessOpts, explain bool) error {
-	if err := checkFormat(o.format); err != nil {
+func runAccessExplain(ctx context.Context, g *globals, o *accessOpts) error {
+	if err := checkAccessOpts(g, o, true); err != nil {
 		return err
 	}
+	named, err := accessPolicies(ctx, g, o)
+	if err != nil {
+		return err
+	}
+	ex, err := plan.Explain(named, o.env, o.path, o.op)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if err := printExplanation(g.stdout, o.format, ex); err != nil {
+		return err
+	}
+	if !ex.Allowed {
+		return &exitError{Code: exitDenied}
+	}
+	return nil
+}
+
+func runAccessList(ctx context.Context, g *globals, o *accessOpts) error {
+	if err := checkAccessOpts(g, o, false); err != nil {
+		return err
+	}
+	named, err := accessPolicies(ctx, g, o)
+	if err != nil {
+		return err
+	}
+	return printAccess(g.stdout, o.format, ruleRows(plan.Access(named, o.env)))
+}
+
+func checkAccessOpts(g *globals, o *accessOpts, explain bool) error {
 	if len(o.policies) == 0 {
 		return withHint(usagef("missing --policy"), "name the policies a token would carry, like --policy ci-api,shared-read")
 	}
-	if err := requireEnv(o.env); err != nil {
+	if err := g.requireEnv(&o.env); err != nil {
 		return err
 	}
 	if explain && o.path == "" {
@@ -146,7 +147,7 @@ func checkAccessOpts(o *accessOpts, explain bool) error {
 }
 
 // accessPolicies reads the policies named, from the directory or the server.
-func accessPolicies(ctx context.Context, o *accessOpts) ([]plan.Named, error) {
+func accessPolicies(ctx context.Context, g *globals, o *accessOpts) ([]plan.Named, error) {
 	var out []plan.Named
 	if o.dir != "" {
 		st, err := plan.Load(o.dir)
@@ -170,7 +171,7 @@ func accessPolicies(ctx context.Context, o *accessOpts) ([]plan.Named, error) {
 		}
 		return out, nil
 	}
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +181,7 @@ func accessPolicies(ctx context.Context, o *accessOpts) ([]plan.Named, error) {
 			return nil, withHint(fmt.Errorf("the server has no policy %q", name), "'ward policy list' shows them")
 		}
 		if err != nil {
-			return nil, apiError(err)
+			return nil, g.apiError(err)
 		}
 		parsed, err := policy.Parse(name, []byte(src))
 		if err != nil {
@@ -191,8 +192,8 @@ func accessPolicies(ctx context.Context, o *accessOpts) ([]plan.Named, error) {
 	return out, nil
 }
 
-func printExplanation(w io.Writer, format string, ex *plan.Explanation) error {
-	if format == "json" {
+func printExplanation(w io.Writer, f format, ex *plan.Explanation) error {
+	if f == formatJSON {
 		return printJSON(w, ex)
 	}
 	verdict := "denied"
@@ -237,8 +238,8 @@ func ruleRows(grants []plan.Grant) []ruleRow {
 	return rows
 }
 
-func printAccess(w io.Writer, format string, rows []ruleRow) error {
-	if format == "json" {
+func printAccess(w io.Writer, f format, rows []ruleRow) error {
+	if f == formatJSON {
 		return printJSON(w, rows)
 	}
 	if len(rows) == 0 {

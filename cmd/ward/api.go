@@ -1,80 +1,96 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wardhq/ward/client"
 )
 
-// apiClient returns a client for the server at WARD_ADDR with the token from
-// WARD_TOKEN or ~/.ward/token. Tokens are never taken from flags: argv is
-// visible to every user of the machine.
-//
-// A request refused for want of a TOTP code is sent once more with the
-// code from WARD_MFA or a terminal prompt (see mfaPrompt).
-func apiClient() (*client.Client, error) {
-	cfg := client.DefaultConfig()
-	cfg.MFAPrompt = mfaPrompt
-	return client.New(cfg)
+// persistentFlags adds the flags every command takes: where the server
+// is, and the refusal of a token on the command line.
+func (g *globals) persistentFlags(root *cobra.Command) {
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.address, "address", "", "the ward server's URL (default: $WARD_ADDR, else "+client.DefaultAddress+")")
+	pf.StringVar(&g.caCert, "ca-cert", "", "PEM file of the CA that signed the server's certificate (default: $WARD_CACERT)")
+	// A token in argv is readable by every user of the machine (ps,
+	// /proc/PID/cmdline): refuse it with the way to do it instead.
+	var argvToken string
+	pf.StringVar(&argvToken, "token", "", "refused: give tokens in WARD_TOKEN or ~/.ward/token")
+	pf.MarkHidden("token")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cmd.Flags().Changed("token") {
+			return withHint(usagef("ward never takes a token from the command line, where other users of this machine can read it"),
+				"export WARD_TOKEN, or let 'ward dev' or 'ward login' write ~/.ward/token")
+		}
+		return nil
+	}
 }
 
+// clientConfig is the configuration of the client commands use: --address
+// and --ca-cert over WARD_ADDR and WARD_CACERT, and the token from
+// WARD_TOKEN or the token file. Tokens are never taken from flags: argv is
+// visible to every user of the machine.
+func (g *globals) clientConfig() client.Config {
+	cfg := client.ConfigFromEnv(g.getenv)
+	if g.address != "" {
+		cfg.Address = g.address
+	}
+	if g.caCert != "" {
+		cfg.CACert = g.caCert
+	}
+	// A request refused for want of a TOTP code is sent once more with
+	// the code from WARD_MFA or a terminal prompt.
+	cfg.MFAPrompt = g.mfaPrompter()
+	return cfg
+}
+
+// client returns a client for the server with the token of clientConfig.
+func (g *globals) client() (*client.Client, error) {
+	return g.newClient(g.clientConfig())
+}
+
+// newClient is client.New with errors a user can act on.
+func (g *globals) newClient(cfg client.Config) (*client.Client, error) {
+	c, err := client.New(cfg)
+	if err != nil {
+		return nil, withHint(usagef("%v", err), "set --address or WARD_ADDR to the server's URL, and --ca-cert or WARD_CACERT to a PEM file of its CA")
+	}
+	return c, nil
+}
+
+// tokenFile is where ward dev and ward login keep the token.
+func (g *globals) tokenFile() string { return client.TokenFileFromEnv(g.getenv) }
+
 // apiError adds the hint a user needs to an error from the client.
-func apiError(err error) error {
+func (g *globals) apiError(err error) error {
 	if err == nil {
 		return nil
 	}
 	var ce *client.ConnectionError
 	var re *client.ResponseError
 	switch {
+	case errors.Is(err, client.ErrCertificate):
+		return withHint(err, "the server's certificate is not signed by a CA this machine trusts: give its CA's PEM file with --ca-cert or WARD_CACERT (a self-signed server: its own certificate)")
 	case errors.As(err, &ce):
-		return withHint(err, "is a ward server running there? start one with 'ward dev', or set WARD_ADDR")
+		return withHint(err, "is a ward server running there? start one with 'ward dev', or set --address or WARD_ADDR")
+	case errors.Is(err, client.ErrMFARequired) && g.mfaCodeFromEnv() != "":
+		return withHint(err, fmt.Sprintf("the code in WARD_MFA was refused: a code works once (also the one 'ward mfa confirm' took) and must be current; set WARD_MFA to the next code your app shows, in %ds", g.nextCodeIn()))
 	case errors.Is(err, client.ErrMFARequired):
 		return withHint(err, "this needs a TOTP code: set WARD_MFA to the code your authenticator app shows, or run on a terminal to be asked")
 	case errors.Is(err, client.ErrSealed):
 		return withHint(err, "unseal it with 'ward operator unseal' (threshold times)")
 	case errors.As(err, &re) && re.StatusCode == 403:
-		if client.DefaultConfig().Token == "" {
-			return withHint(err, "no token: set WARD_TOKEN or run 'ward dev', which writes "+client.TokenFile())
+		if g.clientConfig().Token == "" {
+			return withHint(err, "no token: set WARD_TOKEN or run 'ward dev', which writes "+g.tokenFile())
 		}
 		return withHint(err, "your token lacks this capability, is expired, or belongs to another environment; see 'ward token lookup'")
 	}
 	return err
-}
-
-// formatFlag adds --format text|json to cmd.
-func formatFlag(cmd *cobra.Command, dst *string) {
-	cmd.Flags().StringVar(dst, "format", "text", "output format: text or json")
-}
-
-func checkFormat(f string) error {
-	if f != "text" && f != "json" {
-		return usagef("--format must be text or json, not %q", f)
-	}
-	return nil
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // output for people and programs, not for HTML
-	return enc.Encode(v)
-}
-
-// table writes rows aligned in columns.
-func table(w io.Writer, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	return tw.Flush()
 }
 
 // readInput reads what a command takes from a file ("-" or "": stdin),
@@ -98,12 +114,4 @@ func readInput(stdin io.Reader, file string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
 	}
 	return b, nil
-}
-
-// requireEnv checks that --env was given.
-func requireEnv(env string) error {
-	if env == "" {
-		return withHint(usagef("missing --env"), "name the environment, e.g. --env staging; 'ward env list' shows them")
-	}
-	return nil
 }

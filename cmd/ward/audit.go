@@ -13,8 +13,6 @@ import (
 	"github.com/wardhq/ward/internal/audit"
 )
 
-func init() { register(newAuditCmd) }
-
 func newAuditCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
@@ -22,6 +20,8 @@ func newAuditCmd(g *globals) *cobra.Command {
 		Long: `The vault writes one JSON line per request and per response to its audit
 log. Tokens, accessors and secret values appear only as HMACs (find one with
 sys/audit-hash), and each line carries the hash of the one before it.`,
+		Example: `  ward audit verify /var/lib/ward/audit.log
+  ward audit query --log /var/lib/ward/audit.log --path prod/payments/db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -33,7 +33,7 @@ sys/audit-hash), and each line carries the hash of the one before it.`,
 // auditVerifyOptions are the inputs of ward audit verify.
 type auditVerifyOptions struct {
 	file        string // the log; "-" for stdin
-	format      string // "text" or "json"
+	format      format
 	key         string // the vault's checkpoint key, "ed25519:..."; "" to take the file's
 	checkpoints string // a file of checkpoint lines kept elsewhere; "" for none
 	stdin       io.Reader
@@ -81,7 +81,7 @@ error.`,
 			return runAuditVerify(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	formatFlag(cmd, &o.format)
 	cmd.Flags().StringVar(&o.key, "key", "", "the vault's audit checkpoint key (ed25519:BASE64), logged by the server at unseal")
 	cmd.Flags().StringVar(&o.checkpoints, "checkpoints", "", "a file of checkpoint lines kept elsewhere, to catch lines cut off the log's end")
 	return cmd
@@ -117,9 +117,6 @@ var chainProblems = []struct {
 }
 
 func runAuditVerify(ctx context.Context, o auditVerifyOptions) error {
-	if o.format != "text" && o.format != "json" {
-		return usagef("--format %q: want text or json", o.format)
-	}
 	var opts audit.VerifyOptions
 	if o.key != "" {
 		k, err := audit.ParseKey(o.key)
@@ -177,10 +174,10 @@ func runAuditVerify(ctx context.Context, o auditVerifyOptions) error {
 	}
 	switch {
 	case res.Problem == "no_checkpoint":
-		return withHint(fmt.Errorf("audit log %s: %d entries, chain intact, but %s", o.file, rep.Entries, res.Reason),
+		return withHint(fmt.Errorf("audit log %s: %s, chain intact, but %s", o.file, plural(rep.Entries, "entry"), res.Reason),
 			"a log written before ward signed checkpoints has none; otherwise they were removed and the chain recomputed, or --key is not this vault's")
 	case res.OK:
-		fmt.Fprintf(o.stdout, "ward: audit log %s: %d entries, chain intact\n", o.file, rep.Entries)
+		fmt.Fprintf(o.stdout, "ward: audit log %s: %s, chain intact\n", o.file, plural(rep.Entries, "entry"))
 		printCheckpoints(o.stdout, rep)
 		return nil
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,7 +49,7 @@ func TestAuditVerifyCheckpoints(t *testing.T) {
 		for _, format := range []string{"text", "json"} {
 			var out, errb bytes.Buffer
 			argv := append(append(args[:len(args):len(args)], "--format", format), path)
-			code := run(context.Background(), argv, nil, &out, &errb)
+			code := runCLI(argv, nil, &out, &errb)
 			fmt.Fprintf(&golden, "$ ward %s\n%s%s[exit %d]\n\n", strings.Join(argv, " "), out.String(), errb.String(), code)
 			if code != wantCode {
 				t.Errorf("%s %s: exit %d, want %d; stderr:\n%s", format, c.Name, code, wantCode, errb.String())
@@ -85,12 +84,12 @@ func TestAuditVerifyKeyWithoutCheckpoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	code := run(context.Background(), []string{"audit", "verify", "--key", audittest.CheckpointPublic, "-"}, bytes.NewReader(intact), &out, &errb)
+	code := runCLI([]string{"audit", "verify", "--key", audittest.CheckpointPublic, "-"}, bytes.NewReader(intact), &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "no checkpoint in the log verifies") {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 	for _, bad := range []string{"ed25519:short", "rsa:AAAA", audit.KeyString(nil)} {
-		code := run(context.Background(), []string{"audit", "verify", "--key", bad, "-"}, bytes.NewReader(intact), &out, &errb)
+		code := runCLI([]string{"audit", "verify", "--key", bad, "-"}, bytes.NewReader(intact), &out, &errb)
 		if code != 2 {
 			t.Errorf("--key %q: exit %d, want 2", bad, code)
 		}

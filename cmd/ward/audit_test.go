@@ -58,7 +58,7 @@ func TestAuditVerify(t *testing.T) {
 		}
 		for _, format := range []string{"text", "json"} {
 			var out, errb bytes.Buffer
-			code := run(context.Background(), []string{"audit", "verify", "--format", format, path}, nil, &out, &errb)
+			code := runCLI([]string{"audit", "verify", "--format", format, path}, nil, &out, &errb)
 			fmt.Fprintf(&golden, "$ ward audit verify --format %s %s\n%s%s[exit %d]\n\n", format, path, out.String(), errb.String(), code)
 			if code != wantCode {
 				t.Errorf("%s %s: exit %d, want %d; stderr:\n%s", format, c.Name, code, wantCode, errb.String())
@@ -124,7 +124,7 @@ func TestAuditVerifyStdinAndUsage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := run(context.Background(), append([]string{"audit", "verify"}, tc.args...), bytes.NewReader(tc.stdin), &out, &errb)
+			code := runCLI(append([]string{"audit", "verify"}, tc.args...), bytes.NewReader(tc.stdin), &out, &errb)
 			if code != tc.code || out.String() != tc.out {
 				t.Errorf("exit %d, stdout %q; want %d, %q; stderr:\n%s", code, out.String(), tc.code, tc.out, errb.String())
 			}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -15,18 +14,15 @@ import (
 	"github.com/wardhq/ward/internal/manifest"
 )
 
-func init() { register(newCheckCmd) }
-
 // maxFetchBatch is the most paths one batched fetch may carry.
 const maxFetchBatch = 256
 
 type checkOpts struct {
 	env       string
 	component string
-	format    string
+	format    format
 	file      string
 	role      ciRole
-	now       func() time.Time // nil: time.Now
 }
 
 func newCheckCmd(g *globals) *cobra.Command {
@@ -58,16 +54,10 @@ one, an unknown component).`,
   ward check --env staging --role ci-staging       # in a CI job: log in with its OIDC token`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := requireEnv(o.env); err != nil {
-				return err
-			}
-			if err := checkFormat(o.format); err != nil {
-				return err
-			}
 			return runCheck(cmd.Context(), g, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	cmd.Flags().StringVar(&o.component, "component", "", "the component to check (required when the manifest has several)")
 	manifestFlag(cmd, &o.file)
 	formatFlag(cmd, &o.format)
@@ -123,28 +113,22 @@ func (e *fetchError) Error() string { return e.err.Error() }
 func (e *fetchError) Unwrap() error { return e.err }
 
 func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
+	if err := g.requireEnv(&o.env); err != nil {
+		return err
+	}
 	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
 	var fe *fetchError
 	if errors.As(err, &fe) {
-		return apiError(fe.err)
+		return g.apiError(fe.err)
 	}
 	if err != nil {
 		return err
 	}
-	now := time.Now
-	if o.now != nil {
-		now = o.now
-	}
-	res := c.Resolve(fetched, now())
+	res := c.Resolve(fetched, g.now())
 	res.Wipe() // check needs the issues only
-	rep := checkReport{Env: o.env, Component: c.Name, OK: !res.Failed(), Checked: len(c.Secrets()), Problems: []checkProblem{}}
-	for _, is := range res.Issues {
-		rep.Problems = append(rep.Problems, checkProblem{
-			Secret: is.Secret, Field: is.Field, Var: is.Var, Line: is.Line,
-			Severity: is.Severity(), Problem: is.Problem(), Hint: checkHint(o.env, is),
-		})
-	}
-	if o.format == "json" {
+	withSyntheticIssues(res, o.env, c, fetched)
+	rep := newCheckReport(o.env, c, res)
+	if o.format == formatJSON {
 		// Hints hold "<": keep them readable rather than HTML-safe.
 		enc := json.NewEncoder(g.stdout)
 		enc.SetEscapeHTML(false)
@@ -160,6 +144,19 @@ func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
 		return &exitError{Code: exitFailure}
 	}
 	return nil
+}
+
+// newCheckReport is the report of ward check (and of ward run before it
+// starts CMD) on a component's resolution.
+func newCheckReport(env string, c *manifest.Component, res *manifest.Resolution) checkReport {
+	rep := checkReport{Env: env, Component: c.Name, OK: !res.Failed(), Checked: len(c.Secrets()), Problems: []checkProblem{}}
+	for _, is := range res.Issues {
+		rep.Problems = append(rep.Problems, checkProblem{
+			Secret: is.Secret, Field: is.Field, Var: is.Var, Line: is.Line,
+			Severity: is.Severity(), Problem: is.Problem(), Hint: checkHint(env, is),
+		})
+	}
+	return rep
 }
 
 // manifestComponent loads the manifest and picks a component, turning every
@@ -239,6 +236,8 @@ func checkHint(env string, is manifest.Issue) string {
 			field = "FIELD"
 		}
 		return fmt.Sprintf("ward kv patch --env %s %s %s=@FILE ('ward type read %s' shows the rules)", env, p, field, is.Type)
+	case manifest.IssueSynthetic:
+		return fmt.Sprintf("write the real value (ward kv put --env %s %s < value.json), then clear the mark: ward kv metadata put --env %s %s synthetic=", env, p, env, p)
 	case manifest.IssueNotUsable:
 		return fmt.Sprintf("deliver it as a file (files: in the manifest), or remove the NUL byte: ward kv patch --env %s %s < patch.json", env, p)
 	}

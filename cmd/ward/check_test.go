@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // fakeFetch serves sys/ward/fetch/ENV from canned results by path; a path
@@ -69,17 +68,14 @@ func checkFixture() *fakeFetch {
 
 func runCheckTest(t *testing.T, addr string, o *checkOpts) (stdout, stderr string, code int) {
 	t.Helper()
-	t.Setenv("WARD_ADDR", addr)
-	t.Setenv("WARD_TOKEN", "test-token")
 	if o.file == "" {
 		o.file = "testdata/check/ward.yaml"
 	}
 	if o.format == "" {
 		o.format = "text"
 	}
-	o.now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
 	var out, errb bytes.Buffer
-	g := &globals{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	g := testGlobals(nil, &out, &errb, "WARD_ADDR="+addr, "WARD_TOKEN=test-token")
 	code = exitCode(runCheck(context.Background(), g, o), &errb)
 	s := out.String() + errb.String()
 	if strings.Contains(s, "hunter2") || strings.Contains(s, "5432") {
@@ -90,18 +86,20 @@ func runCheckTest(t *testing.T, addr string, o *checkOpts) (stdout, stderr strin
 
 // Every failure kind at once, in text and in JSON, against golden files.
 func TestCheckGolden(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
-	for _, format := range []string{"text", "json"} {
-		t.Run(format, func(t *testing.T) {
-			out, errOut, code := runCheckTest(t, srv.URL, &checkOpts{env: "staging", component: "api", format: format})
+	for _, f := range []format{formatText, formatJSON} {
+		t.Run(string(f), func(t *testing.T) {
+			out, errOut, code := runCheckTest(t, srv.URL, &checkOpts{env: "staging", component: "api", format: f})
 			got := fmt.Sprintf("exit %d\n-- stdout --\n%s-- stderr --\n%s", code, out, errOut)
-			compareGolden(t, "testdata/check/api-"+format+".golden", got, *updateManifest)
+			compareGolden(t, "testdata/check/api-"+string(f)+".golden", got, *updateManifest)
 		})
 	}
 }
 
 func TestCheckJSONShape(t *testing.T) {
+	t.Parallel()
 	f := checkFixture()
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -132,6 +130,7 @@ func TestCheckJSONShape(t *testing.T) {
 }
 
 func TestCheckPasses(t *testing.T) {
+	t.Parallel()
 	f := checkFixture()
 	f.results["payments/db"]["data"] = map[string]any{"password": "hunter2"}
 	srv := httptest.NewServer(f)
@@ -151,6 +150,7 @@ func TestCheckPasses(t *testing.T) {
 
 // More secrets than one fetch may carry go in several batches.
 func TestCheckBatches(t *testing.T) {
+	t.Parallel()
 	f := &fakeFetch{results: map[string]map[string]any{}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
@@ -168,6 +168,7 @@ func TestCheckBatches(t *testing.T) {
 }
 
 func TestCheckUsageAndServer(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	bad := writeManifest(t, "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      path: {from: x}\n")
@@ -198,7 +199,7 @@ func TestCheckUsageAndServer(t *testing.T) {
 	// Flags: --env is required, --format is text or json.
 	for _, args := range [][]string{{"check"}, {"check", "--env", "staging", "--format", "yaml"}} {
 		var out, errb bytes.Buffer
-		if code := run(context.Background(), args, strings.NewReader(""), &out, &errb); code != exitUsage {
+		if code := runCLI(args, strings.NewReader(""), &out, &errb); code != exitUsage {
 			t.Errorf("ward %v: exit %d\n%s", args, code, errb.String())
 		}
 	}

@@ -11,11 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/vault"
 )
-
-func init() { register(newDevCmd) }
 
 // devEnvs are the environments a new dev server starts with.
 var devEnvs = []string{"dev", "staging", "prod"}
@@ -24,6 +21,11 @@ var devEnvs = []string{"dev", "staging", "prod"}
 // `ward dev --data DIR` can restart on the same store. Never do this in
 // production: it is why dev is dev.
 const devKeyFile = "dev-unseal-key"
+
+// devRootTokenFile keeps the dev server's root token beside its unseal key
+// (which gives as much power), so that a 'ward login' that replaces
+// ~/.ward/token does not lose it.
+const devRootTokenFile = "dev-root-token"
 
 func newDevCmd(g *globals) *cobra.Command {
 	o := &serveOpts{}
@@ -36,7 +38,15 @@ with the environments dev, staging and prod, and the root token written to
 ~/.ward/token (0600) so that ward's other commands find it.
 
 The unseal key is kept in the data directory, so a dev server is only as safe
-as that directory. Use 'ward server' for anything real.`,
+as that directory. Use 'ward server' for anything real.
+
+Without --data, the temporary directory (store, audit log and unseal key) is
+removed when ward dev stops: on Ctrl-C, SIGTERM or an error. With --data it
+is kept, and a later 'ward dev --data DIR' starts again on the same store.
+(A process killed with SIGKILL cannot clean up: its directory stays in $TMPDIR.)`,
+		Example: `  ward dev                          # a throwaway server; its data goes on exit
+  ward dev --data ./.ward-dev       # keep the data between runs
+  ward dev --listen 127.0.0.1:8300 &  export WARD_ADDR=http://127.0.0.1:8300`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDev(cmd.Context(), g, o)
@@ -51,22 +61,17 @@ as that directory. Use 'ward server' for anything real.`,
 }
 
 func runDev(ctx context.Context, g *globals, o *serveOpts) error {
-	if err := o.identity.check(); err != nil {
-		return err
-	}
-	logger, err := newLogger(g, o.logLevel)
+	logger, ln, err := o.start(g)
 	if err != nil {
 		return err
 	}
-	ln, err := o.listener()
-	if err != nil {
-		return err
-	}
-	if o.data == "" {
-		if o.data, err = os.MkdirTemp("", "ward-dev-"); err != nil {
+	temp := o.data == ""
+	if temp {
+		if o.data, err = os.MkdirTemp(g.getenv("TMPDIR"), "ward-dev-"); err != nil {
 			ln.Close()
 			return err
 		}
+		defer removeDevData(g, o.data)
 	}
 	v, err := openVault(o, logger)
 	if err != nil {
@@ -81,13 +86,16 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 	}
 	addr := addrURL(o.scheme(), ln)
 	tokenNote := "root token unchanged"
+	if kept := filepath.Join(o.data, devRootTokenFile); fileExists(kept) {
+		tokenNote += " (kept in " + kept + ")"
+	}
 	if root != "" {
-		if err := writeTokenFile(root); err != nil {
+		if err := g.writeTokenFile(root); err != nil {
 			ln.Close()
 			v.Close()
 			return err
 		}
-		tokenNote = "root token written to " + displayPath(client.TokenFile()) + " (0600)"
+		tokenNote = "root token written to " + g.displayPath(g.tokenFile()) + " (0600)"
 	}
 	envs, _ := v.Envs()
 	names := make([]string, len(envs))
@@ -95,10 +103,28 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 		names[i] = e.Name
 	}
 	fmt.Fprintf(g.stderr, "ward: dev server on %s (data in %s, unsealed)\n", addr, o.data)
+	if temp {
+		fmt.Fprintf(g.stderr, "ward: the data directory is temporary: it is removed when ward dev stops (give --data DIR to keep it)\n")
+	}
 	fmt.Fprintf(g.stderr, "ward: environments %s\n", strings.Join(names, ", "))
 	fmt.Fprintf(g.stderr, "ward: %s; export WARD_ADDR=%s\n", tokenNote, addr)
 	fmt.Fprintf(g.stderr, "ward: dashboard at %s/ui/ (sign in with a user, or paste the root token)\n", addr)
 	return serve(ctx, o, v, ln, logger)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// removeDevData removes a temporary data directory, unseal key included.
+func removeDevData(g *globals, dir string) {
+	if err := os.RemoveAll(dir); err != nil {
+		fmt.Fprintf(g.stderr, "ward: warning: could not remove the dev data directory %s: %v\n", dir, err)
+		fmt.Fprintf(g.stderr, "hint: remove it yourself: it holds the unseal key\n")
+		return
+	}
+	fmt.Fprintf(g.stderr, "ward: removed the temporary data directory %s\n", dir)
 }
 
 // devUnseal initialises a new dev store, or unseals an existing one with the
@@ -130,6 +156,9 @@ func devUnseal(ctx context.Context, v *vault.Vault, dir string) (string, error) 
 	if err := os.WriteFile(keyPath, []byte(hex.EncodeToString(res.Shares[0])+"\n"), 0o600); err != nil {
 		return "", err
 	}
+	if err := writePrivateFile(filepath.Join(dir, devRootTokenFile), []byte(res.RootToken+"\n")); err != nil {
+		return "", err
+	}
 	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
 		return "", err
 	}
@@ -142,15 +171,21 @@ func devUnseal(ctx context.Context, v *vault.Vault, dir string) (string, error) 
 }
 
 // writeTokenFile stores a token for later commands, 0600 in a 0700 directory.
-func writeTokenFile(token string) error {
-	path := client.TokenFile()
+func (g *globals) writeTokenFile(token string) error {
+	path := g.tokenFile()
 	if path == "" {
 		return errors.New("cannot find a home directory for ~/.ward/token; set WARD_CONFIG_DIR")
 	}
+	return writePrivateFile(path, []byte(token+"\n"))
+}
+
+// writePrivateFile replaces path with b at once (a reader sees the old
+// file or the new one), 0600 in a 0700 directory.
+func writePrivateFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".token-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ward-*")
 	if err != nil {
 		return err
 	}
@@ -159,7 +194,7 @@ func writeTokenFile(token string) error {
 		tmp.Close()
 		return err
 	}
-	if _, err := tmp.WriteString(token + "\n"); err != nil {
+	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -169,8 +204,8 @@ func writeTokenFile(token string) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-func displayPath(p string) string {
-	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(p, home+string(filepath.Separator)) {
+func (g *globals) displayPath(p string) string {
+	if home := g.getenv("HOME"); home != "" && strings.HasPrefix(p, home+string(filepath.Separator)) {
 		return "~" + p[len(home):]
 	}
 	return p

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,70 +22,77 @@ to add it.`,
 	}
 	var require []string
 	var none bool
+	var setFormat format
 	set := &cobra.Command{
 		Use:   "set ENV (--require KEY[,KEY...]... | --none)",
 		Short: "Replace an environment's required metadata",
-		Args:  exactArgs(1, "give the environment's name, like prod"),
+		Example: `  ward env rules set prod --require owner --require expires_at,rotate_every
+  ward env rules set dev --none`,
+		Args: exactArgs(1, "give the environment's name, like prod"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if none == (len(require) > 0) {
-				return usagef("give --require KEY[,KEY...] (repeatable) or --none")
-			}
-			var groups [][]string
-			for _, r := range require {
-				var g []string
-				for _, k := range strings.Split(r, ",") {
-					if k = strings.TrimSpace(k); k != "" {
-						g = append(g, k)
-					}
-				}
-				if len(g) == 0 {
-					return usagef("--require %q names no key", r)
-				}
-				groups = append(groups, g)
-			}
-			c, err := apiClient()
-			if err != nil {
-				return err
-			}
-			if err := c.SetEnvRules(cmd.Context(), args[0], groups); err != nil {
-				return apiError(err)
-			}
-			fmt.Fprintf(g.stdout, "environment %s: %s\n", args[0], describeRules(groups))
-			return nil
+			return runEnvRulesSet(cmd.Context(), g, args[0], require, none, setFormat)
 		},
 	}
+	formatFlag(set, &setFormat)
 	set.Flags().StringArrayVar(&require, "require", nil, "a required metadata key, or several comma-separated of which one is enough (repeatable)")
 	set.Flags().BoolVar(&none, "none", false, "require nothing")
-	var format string
+	var showFormat format
 	show := &cobra.Command{
-		Use:   "show ENV",
-		Short: "Print an environment's required metadata",
-		Args:  exactArgs(1, "give the environment's name, like prod"),
+		Use:     "show ENV",
+		Short:   "Print an environment's required metadata",
+		Example: `  ward env rules show prod --format json`,
+		Args:    exactArgs(1, "give the environment's name, like prod"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			groups, err := c.EnvRules(cmd.Context(), args[0])
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
-			if format == "json" {
-				if groups == nil {
-					groups = [][]string{}
-				}
-				return printJSON(g.stdout, map[string]any{"env": args[0], "required_metadata": groups})
-			}
-			fmt.Fprintf(g.stdout, "environment %s: %s\n", args[0], describeRules(groups))
-			return nil
+			return g.show(showFormat, envRules{Env: args[0], Required: nonNil(groups).([][]string)},
+				lineText("environment %s: %s", args[0], describeRules(groups)))
 		},
 	}
-	formatFlag(show, &format)
+	formatFlag(show, &showFormat)
 	cmd.AddCommand(set, show)
 	return cmd
+}
+
+// runEnvRulesSet replaces env's rules with require (each a comma-separated
+// group of keys, any one of which meets it), or none.
+func runEnvRulesSet(ctx context.Context, g *globals, env string, require []string, none bool, f format) error {
+	if none == (len(require) > 0) {
+		return usagef("give --require KEY[,KEY...] (repeatable) or --none")
+	}
+	groups := [][]string{}
+	for _, r := range require {
+		var group []string
+		for _, k := range strings.Split(r, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				group = append(group, k)
+			}
+		}
+		if len(group) == 0 {
+			return usagef("--require %q names no key", r)
+		}
+		groups = append(groups, group)
+	}
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	if err := c.SetEnvRules(ctx, env, groups); err != nil {
+		return g.apiError(err)
+	}
+	return g.show(f, envRules{Env: env, Required: groups}, lineText("environment %s: %s", env, describeRules(groups)))
+}
+
+// envRules is what rules set and show print as JSON.
+type envRules struct {
+	Env      string     `json:"env"`
+	Required [][]string `json:"required_metadata"`
 }
 
 func describeRules(groups [][]string) string {

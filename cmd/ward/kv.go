@@ -15,15 +15,13 @@ import (
 	"github.com/wardhq/ward/client"
 )
 
-func init() { register(newKVCmd) }
-
 // maxValueBytes bounds a secret value read from stdin or a file.
 const maxValueBytes = 1 << 20
 
 type kvOpts struct {
 	env      string
 	path     string
-	format   string
+	format   format
 	file     string
 	version  int
 	versions []int
@@ -45,7 +43,8 @@ in shell history or in the process list.`,
   ward kv get --env staging payments/db
   ward kv get --env staging payments/db --field password
   ward kv history --env staging payments/db
-  ward kv rollback --env staging --version 1 payments/db`,
+  ward kv rollback --env staging --version 1 payments/db
+  ward env use staging && ward kv list          # --env from 'ward env use'`,
 	}
 	cmd.AddCommand(
 		newKVPutCmd(g), newKVPatchCmd(g), newKVGetCmd(g), newKVListCmd(g), newKVHistoryCmd(g),
@@ -71,27 +70,33 @@ func kvPathArgs(o *kvOpts) cobra.PositionalArgs {
 func newKVPutCmd(g *globals) *cobra.Command {
 	return newKVWriteCmd(g, false, "put --env ENV PATH [FIELD=@FILE | FIELD=- | FIELD | FIELD=VALUE]... (or < value.json)",
 		"Write a new version of a secret from a JSON object on stdin or in a file",
-		"check-and-set: write only if the current version is this (0: only if the secret does not exist)")
+		"check-and-set: write only if the current version is this (0: only if the secret does not exist)",
+		`  ward kv put --env staging payments/db < db.json
+  ward kv put --env staging payments/db host=db.internal password=@pw.txt
+  ward kv put --env staging --cas 0 payments/db -f db.json     # only if it does not exist yet`)
 }
 
 func newKVPatchCmd(g *globals) *cobra.Command {
 	return newKVWriteCmd(g, true, "patch --env ENV PATH [FIELD=@FILE | FIELD=- | FIELD | FIELD=VALUE]... (or < patch.json)",
 		"Merge a JSON object into the current version (null removes a field)",
-		"check-and-set: patch only if the current version is this")
+		"check-and-set: patch only if the current version is this",
+		`  ward kv patch --env staging payments/db password      # asks for the new password
+  echo '{"replica": null}' | ward kv patch --env staging payments/db`)
 }
 
-func newKVWriteCmd(g *globals, patch bool, use, short, casHelp string) *cobra.Command {
+func newKVWriteCmd(g *globals, patch bool, use, short, casHelp, example string) *cobra.Command {
 	o := &kvOpts{cas: -1}
 	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Long:  short + ".\n\n" + kvFieldsHelp,
-		Args:  kvWriteArgs(o),
+		Use:     use,
+		Short:   short,
+		Long:    short + ".\n\n" + kvFieldsHelp,
+		Example: example,
+		Args:    kvWriteArgs(o),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runKVWrite(cmd.Context(), g, o, patch)
 		},
 	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	cmd.Flags().StringVarP(&o.file, "file", "f", "-", "read the JSON object from this file instead of stdin")
 	cmd.Flags().IntVar(&o.cas, "cas", -1, casHelp)
 	formatFlag(cmd, &o.format)
@@ -125,13 +130,10 @@ func readObject(g *globals, file string) (json.RawMessage, error) {
 }
 
 func runKVWrite(ctx context.Context, g *globals, o *kvOpts, patch bool) error {
-	if err := requireEnv(o.env); err != nil {
+	if err := g.requireEnv(&o.env); err != nil {
 		return err
 	}
-	if err := checkFormat(o.format); err != nil {
-		return err
-	}
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return err
 	}
@@ -151,13 +153,9 @@ func runKVWrite(ctx context.Context, g *globals, o *kvOpts, patch bool) error {
 		vm, err = kv.Put(ctx, o.path, data, &opt)
 	}
 	if err != nil {
-		return kvWriteError(err, o)
+		return kvWriteError(g, err, o)
 	}
-	if o.format == "json" {
-		return printJSON(g.stdout, vm)
-	}
-	fmt.Fprintf(g.stdout, "%s/%s: version %d written\n", o.env, o.path, vm.Version)
-	return nil
+	return g.show(o.format, vm, lineText("%s/%s: version %d written", o.env, o.path, vm.Version))
 }
 
 func newKVGetCmd(g *globals) *cobra.Command {
@@ -165,12 +163,15 @@ func newKVGetCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get --env ENV PATH",
 		Short: "Print a secret (a table of fields, or --format json, or one --field)",
-		Args:  kvPathArgs(o),
+		Example: `  ward kv get --env staging payments/db
+  ward kv get --env staging --field password payments/db
+  ward kv get --env staging --version 2 --format json payments/db`,
+		Args: kvPathArgs(o),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runKVGet(cmd.Context(), g, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	cmd.Flags().IntVar(&o.version, "version", 0, "version to read (default: the current one)")
 	cmd.Flags().StringVar(&o.field, "field", "", "print only this field's value, raw")
 	formatFlag(cmd, &o.format)
@@ -178,7 +179,7 @@ func newKVGetCmd(g *globals) *cobra.Command {
 }
 
 func runKVGet(ctx context.Context, g *globals, o *kvOpts) error {
-	kv, err := kvAPI(o)
+	kv, err := kvAPI(g, o)
 	if err != nil {
 		return err
 	}
@@ -192,7 +193,7 @@ func runKVGet(ctx context.Context, g *globals, o *kvOpts) error {
 			fmt.Sprintf("'ward kv list --env %s' shows the paths; 'ward kv history --env %s %s' the versions", o.env, o.env, o.path))
 	}
 	if err != nil {
-		return apiError(err)
+		return g.apiError(err)
 	}
 	fields, err := s.Fields()
 	if err != nil {
@@ -211,7 +212,7 @@ func runKVGet(ctx context.Context, g *globals, o *kvOpts) error {
 		_, err = fmt.Fprintln(g.stdout, string(b))
 		return err
 	}
-	if o.format == "json" {
+	if o.format == formatJSON {
 		return printJSON(g.stdout, map[string]any{"data": s.Data, "metadata": s.Metadata})
 	}
 	rows := [][]string{
@@ -242,34 +243,31 @@ func newKVListCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list --env ENV [PREFIX]",
 		Short: "List secret paths below a prefix; folders end in /",
-		Args:  cobra.MaximumNArgs(1),
+		Example: `  ward kv list --env staging
+  ward kv list --env staging payments/ --format json`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				o.path = args[0]
 			}
-			kv, err := kvAPI(o)
-			if err != nil {
-				return err
-			}
-			keys, err := kv.List(cmd.Context(), o.path)
-			if err != nil {
-				return apiError(err)
-			}
-			if o.format == "json" {
-				if keys == nil {
-					keys = []string{}
-				}
-				return printJSON(g.stdout, keys)
-			}
-			for _, k := range keys {
-				fmt.Fprintln(g.stdout, k)
-			}
-			return nil
+			return runKVList(cmd.Context(), g, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	formatFlag(cmd, &o.format)
 	return cmd
+}
+
+func runKVList(ctx context.Context, g *globals, o *kvOpts) error {
+	kv, err := kvAPI(g, o)
+	if err != nil {
+		return err
+	}
+	keys, err := kv.List(ctx, o.path)
+	if err != nil {
+		return g.apiError(err)
+	}
+	return g.show(o.format, keys, linesText(keys))
 }
 
 func newKVHistoryCmd(g *globals) *cobra.Command {
@@ -277,129 +275,161 @@ func newKVHistoryCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history --env ENV PATH",
 		Short: "List a secret's versions: when each was made, deleted or destroyed",
-		Args:  kvPathArgs(o),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			kv, err := kvAPI(o)
-			if err != nil {
-				return err
-			}
-			md, err := kv.Metadata(cmd.Context(), o.path)
-			if err != nil {
-				return apiError(err)
-			}
-			if o.format == "json" {
-				return printJSON(g.stdout, md)
-			}
-			nums := make([]int, 0, len(md.Versions))
-			for k := range md.Versions {
-				n, _ := strconv.Atoi(k)
-				nums = append(nums, n)
-			}
-			sort.Sort(sort.Reverse(sort.IntSlice(nums)))
-			rows := [][]string{{"VERSION", "CREATED", "STATE"}}
-			for _, n := range nums {
-				v := md.Versions[strconv.Itoa(n)]
-				state := "live"
-				switch {
-				case v.Destroyed:
-					state = "destroyed"
-				case v.DeletionTime != "":
-					state = "deleted " + v.DeletionTime
-				}
-				if n == md.CurrentVersion {
-					state += " (current)"
-				}
-				rows = append(rows, []string{strconv.Itoa(n), v.CreatedTime, state})
-			}
-			return table(g.stdout, rows)
-		},
+		Example: `  ward kv history --env staging payments/db
+  ward kv history --env staging --format json payments/db`,
+		Args: kvPathArgs(o),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runKVHistory(cmd.Context(), g, o) },
 	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	formatFlag(cmd, &o.format)
 	return cmd
+}
+
+func runKVHistory(ctx context.Context, g *globals, o *kvOpts) error {
+	kv, err := kvAPI(g, o)
+	if err != nil {
+		return err
+	}
+	md, err := kv.Metadata(ctx, o.path)
+	if err != nil {
+		return g.apiError(err)
+	}
+	nums := make([]int, 0, len(md.Versions))
+	for k := range md.Versions {
+		n, _ := strconv.Atoi(k)
+		nums = append(nums, n)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(nums)))
+	rows := [][]string{{"VERSION", "CREATED", "STATE"}}
+	for _, n := range nums {
+		v := md.Versions[strconv.Itoa(n)]
+		state := "live"
+		switch {
+		case v.Destroyed:
+			state = "destroyed"
+		case v.DeletionTime != "":
+			state = "deleted " + v.DeletionTime
+		}
+		if n == md.CurrentVersion {
+			state += " (current)"
+		}
+		rows = append(rows, []string{strconv.Itoa(n), v.CreatedTime, state})
+	}
+	return g.show(o.format, md, tableText(rows))
 }
 
 func newKVRollbackCmd(g *globals) *cobra.Command {
 	o := &kvOpts{}
 	cmd := &cobra.Command{
-		Use:   "rollback --env ENV --version N PATH",
-		Short: "Make an older version's data the current version (a new version)",
-		Args:  kvPathArgs(o),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.version <= 0 {
-				return usagef("--version N is required: the version whose data becomes current")
-			}
-			kv, err := kvAPI(o)
-			if err != nil {
-				return err
-			}
-			vm, err := kv.Rollback(cmd.Context(), o.path, o.version)
-			if err != nil {
-				return apiError(err)
-			}
-			fmt.Fprintf(g.stdout, "%s/%s: version %d now holds the data of version %d\n", o.env, o.path, vm.Version, o.version)
-			return nil
-		},
+		Use:     "rollback --env ENV --version N PATH",
+		Short:   "Make an older version's data the current version (a new version)",
+		Example: `  ward kv rollback --env staging --version 1 payments/db`,
+		Args:    kvPathArgs(o),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runKVRollback(cmd.Context(), g, o) },
 	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	cmd.Flags().IntVar(&o.version, "version", 0, "the version to roll back to")
+	formatFlag(cmd, &o.format)
 	return cmd
+}
+
+func runKVRollback(ctx context.Context, g *globals, o *kvOpts) error {
+	if o.version <= 0 {
+		return usagef("--version N is required: the version whose data becomes current")
+	}
+	kv, err := kvAPI(g, o)
+	if err != nil {
+		return err
+	}
+	vm, err := kv.Rollback(ctx, o.path, o.version)
+	if err != nil {
+		return g.apiError(err)
+	}
+	return g.show(o.format, map[string]any{"env": o.env, "path": o.path, "version": vm.Version, "rolled_back_to": o.version, "metadata": vm},
+		lineText("%s/%s: version %d now holds the data of version %d", o.env, o.path, vm.Version, o.version))
+}
+
+// kvVersionsKinds are the commands that act on versions, with the past
+// tense of their verb and their help.
+var kvVersionsKinds = map[string]struct{ done, short, example string }{
+	"delete": {"deleted", "Soft-delete the current version, or --versions (undelete brings them back)",
+		`  ward kv delete --env staging payments/db
+  ward kv delete --env staging --versions 1,2 payments/db`},
+	"undelete": {"undeleted", "Restore soft-deleted --versions",
+		`  ward kv undelete --env staging --versions 3 payments/db`},
+	"destroy": {"destroyed", "Remove --versions' data for good",
+		`  ward kv destroy --env prod --versions 1 payments/db     # needs a TOTP code`},
 }
 
 func newKVVersionsCmd(g *globals, kind string) *cobra.Command {
 	o := &kvOpts{}
-	short := map[string]string{
-		"delete":   "Soft-delete the current version, or --versions (undelete brings them back)",
-		"undelete": "Restore soft-deleted --versions",
-		"destroy":  "Remove --versions' data for good",
-	}[kind]
+	k := kvVersionsKinds[kind]
 	cmd := &cobra.Command{
-		Use:   kind + " --env ENV [--versions N,M] PATH",
-		Short: short,
-		Args:  kvPathArgs(o),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if kind != "delete" && len(o.versions) == 0 {
-				return usagef("--versions is required for %s", kind)
-			}
-			kv, err := kvAPI(o)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			switch {
-			case kind == "delete" && len(o.versions) == 0:
-				err = kv.Delete(ctx, o.path)
-			case kind == "delete":
-				err = kv.DeleteVersions(ctx, o.path, o.versions)
-			case kind == "undelete":
-				err = kv.Undelete(ctx, o.path, o.versions)
-			default:
-				err = kv.Destroy(ctx, o.path, o.versions)
-			}
-			if err != nil {
-				return apiError(err)
-			}
-			fmt.Fprintf(g.stdout, "%s/%s: %sd\n", o.env, o.path, strings.TrimSuffix(kind, "e"))
-			return nil
-		},
+		Use:     kind + " --env ENV [--versions N,M] PATH",
+		Short:   k.short,
+		Example: k.example,
+		Args:    kvPathArgs(o),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runKVVersions(cmd.Context(), g, o, kind) },
 	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	cmd.Flags().IntSliceVar(&o.versions, "versions", nil, "versions, comma-separated")
+	formatFlag(cmd, &o.format)
 	return cmd
+}
+
+// kvVersionsResult is what delete, undelete and destroy print as JSON.
+type kvVersionsResult struct {
+	Env      string `json:"env"`
+	Path     string `json:"path"`
+	Action   string `json:"action"`
+	Versions []int  `json:"versions"` // empty: the current version
+}
+
+func runKVVersions(ctx context.Context, g *globals, o *kvOpts, kind string) error {
+	if kind != "delete" && len(o.versions) == 0 {
+		return usagef("--versions is required for %s", kind)
+	}
+	kv, err := kvAPI(g, o)
+	if err != nil {
+		return err
+	}
+	switch {
+	case kind == "delete" && len(o.versions) == 0:
+		err = kv.Delete(ctx, o.path)
+	case kind == "delete":
+		err = kv.DeleteVersions(ctx, o.path, o.versions)
+	case kind == "undelete":
+		err = kv.Undelete(ctx, o.path, o.versions)
+	default:
+		err = kv.Destroy(ctx, o.path, o.versions)
+	}
+	if err != nil {
+		return g.apiError(err)
+	}
+	done := kvVersionsKinds[kind].done
+	what := "current version"
+	if len(o.versions) > 0 {
+		what = plural(len(o.versions), "version") + " (" + joinInts(o.versions) + ")"
+	}
+	return g.show(o.format, kvVersionsResult{Env: o.env, Path: o.path, Action: done, Versions: o.versions},
+		lineText("%s/%s: %s %s", o.env, o.path, what, done))
+}
+
+func joinInts(ns []int) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
 }
 
 // kvAPI checks the options every kv command shares and returns the KV API
 // of the chosen environment.
-func kvAPI(o *kvOpts) (*client.KV, error) {
-	if err := requireEnv(o.env); err != nil {
+func kvAPI(g *globals, o *kvOpts) (*client.KV, error) {
+	if err := g.requireEnv(&o.env); err != nil {
 		return nil, err
 	}
-	if o.format != "" {
-		if err := checkFormat(o.format); err != nil {
-			return nil, err
-		}
-	}
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return nil, err
 	}

@@ -70,7 +70,7 @@ const unreadableType = "(unreadable)"
 // secretType finds the type a secret's metadata names: nil for an untyped
 // or new secret, and nil when the caller may not read the type (then every
 // field counts as sensitive).
-func secretType(ctx context.Context, c *client.Client, env, path string) (*types.Type, string, error) {
+func secretType(ctx context.Context, g *globals, c *client.Client, env, path string) (*types.Type, string, error) {
 	md, err := c.KV(env).Metadata(ctx, path)
 	if errors.Is(err, client.ErrNotFound) {
 		return nil, "", nil
@@ -79,7 +79,7 @@ func secretType(ctx context.Context, c *client.Client, env, path string) (*types
 		return nil, unreadableType, nil
 	}
 	if err != nil {
-		return nil, "", apiError(err)
+		return nil, "", g.apiError(err)
 	}
 	name := md.CustomMetadata["type"]
 	if name == "" {
@@ -246,7 +246,7 @@ func writeData(ctx context.Context, g *globals, c *client.Client, o *kvOpts) (js
 	if err != nil {
 		return nil, err
 	}
-	t, typeName, err := secretType(ctx, c, o.env, o.path)
+	t, typeName, err := secretType(ctx, g, c, o.env, o.path)
 	if err != nil {
 		return nil, err
 	}
@@ -257,10 +257,10 @@ func writeData(ctx context.Context, g *globals, c *client.Client, o *kvOpts) (js
 }
 
 // kvWriteError adds a hint to a write the server refused for its type.
-func kvWriteError(err error, o *kvOpts) error {
+func kvWriteError(g *globals, err error, o *kvOpts) error {
 	var re *client.ResponseError
 	if errors.As(err, &re) && re.StatusCode == 400 && len(re.Errors) > 0 && strings.Contains(re.Errors[0], o.env+"/"+o.path+": field ") {
 		return withHint(err, fmt.Sprintf("the secret's type sets these rules: 'ward kv metadata get --env %s %s' names it, 'ward type read TYPE' prints its schema", o.env, o.path))
 	}
-	return apiError(err)
+	return g.apiError(err)
 }

@@ -82,7 +82,7 @@ func TestFieldsObject(t *testing.T) {
 	dir := t.TempDir()
 	pw := filepath.Join(dir, "pw")
 	os.WriteFile(pw, []byte("s3cret\n"), 0o600)
-	g := &globals{stdin: strings.NewReader("from-stdin\r\n"), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	g := testGlobals(strings.NewReader("from-stdin\r\n"), &bytes.Buffer{}, &bytes.Buffer{})
 	fs, _ := parseFieldArgs([]string{"host=db", "port=5432", "password=@" + pw, "user=-", "database=007"})
 	got, err := fieldsObject(g, fs, types.Builtin("postgres"))
 	if err != nil {

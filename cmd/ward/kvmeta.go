@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -41,6 +42,8 @@ func newKVMetadataPutCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "put --env ENV PATH KEY=VALUE...",
 		Short: "Set custom metadata keys (KEY= removes one); other keys are kept",
+		Example: `  ward kv metadata put --env prod payments/db owner=payments rotate_every=90d
+  ward kv metadata put --env prod payments/db expires_at=     # removes expires_at`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 {
 				return usagef("give the secret path and at least one KEY=VALUE, like payments/db owner=payments")
@@ -52,12 +55,13 @@ func newKVMetadataPutCmd(g *globals) *cobra.Command {
 			return runKVMetadataPut(cmd.Context(), g, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
+	formatFlag(cmd, &o.format)
 	return cmd
 }
 
 func runKVMetadataPut(ctx context.Context, g *globals, o *kvOpts) error {
-	kv, err := kvAPI(o)
+	kv, err := kvAPI(g, o)
 	if err != nil {
 		return err
 	}
@@ -71,7 +75,7 @@ func runKVMetadataPut(ctx context.Context, g *globals, o *kvOpts) error {
 	}
 	md, err := kv.Metadata(ctx, o.path)
 	if err != nil && !errors.Is(err, client.ErrNotFound) {
-		return apiError(err)
+		return g.apiError(err)
 	}
 	custom := map[string]string{}
 	if md != nil {
@@ -85,10 +89,10 @@ func runKVMetadataPut(ctx context.Context, g *globals, o *kvOpts) error {
 		}
 	}
 	if err := kv.SetMetadata(ctx, o.path, client.MetadataUpdate{CustomMetadata: custom}); err != nil {
-		return apiError(err)
+		return g.apiError(err)
 	}
-	fmt.Fprintf(g.stdout, "%s/%s: metadata written\n", o.env, o.path)
-	return nil
+	return g.show(o.format, map[string]any{"env": o.env, "path": o.path, "custom_metadata": custom},
+		lineText("%s/%s: metadata written", o.env, o.path))
 }
 
 func newKVMetadataGetCmd(g *globals) *cobra.Command {
@@ -96,116 +100,118 @@ func newKVMetadataGetCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "get --env ENV PATH",
 		Short: "Print a secret's custom metadata",
-		Args:  kvPathArgs(o),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			kv, err := kvAPI(o)
-			if err != nil {
-				return err
-			}
-			md, err := kv.Metadata(cmd.Context(), o.path)
-			if err != nil {
-				return apiError(err)
-			}
-			if o.format == "json" {
-				return printJSON(g.stdout, md)
-			}
-			rows := [][]string{{"KEY", "VALUE"}}
-			for _, k := range slices.Sorted(maps.Keys(md.CustomMetadata)) {
-				rows = append(rows, []string{k, md.CustomMetadata[k]})
-			}
-			return table(g.stdout, rows)
-		},
+		Example: `  ward kv metadata get --env prod payments/db
+  ward kv metadata get --env prod payments/db --format json`,
+		Args: kvPathArgs(o),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runKVMetadataGet(cmd.Context(), g, o) },
 	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	formatFlag(cmd, &o.format)
 	return cmd
+}
+
+func runKVMetadataGet(ctx context.Context, g *globals, o *kvOpts) error {
+	kv, err := kvAPI(g, o)
+	if err != nil {
+		return err
+	}
+	md, err := kv.Metadata(ctx, o.path)
+	if err != nil {
+		return g.apiError(err)
+	}
+	rows := [][]string{{"KEY", "VALUE"}}
+	for _, k := range slices.Sorted(maps.Keys(md.CustomMetadata)) {
+		rows = append(rows, []string{k, md.CustomMetadata[k]})
+	}
+	return g.show(o.format, md, tableText(rows))
 }
 
 func newKVUsageCmd(g *globals) *cobra.Command {
 	o := &kvOpts{}
 	cmd := &cobra.Command{
-		Use:   "usage --env ENV PATH",
-		Short: "Show who read a secret last, and which version each identity read",
-		Args:  kvPathArgs(o),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := kvAPI(o); err != nil {
-				return err
-			}
-			c, err := apiClient()
-			if err != nil {
-				return err
-			}
-			u, err := c.Usage(cmd.Context(), o.env, o.path)
-			if err != nil {
-				return apiError(err)
-			}
-			if o.format == "json" {
-				return printJSON(g.stdout, u)
-			}
-			if u.LastReadTime == "" {
-				fmt.Fprintf(g.stdout, "%s/%s has not been read\n", o.env, o.path)
-				return nil
-			}
-			fmt.Fprintf(g.stdout, "%s/%s: last read %s by %s\n", o.env, o.path, u.LastReadTime, u.LastReader)
-			rows := [][]string{{"IDENTITY", "VERSION", "READ"}}
-			ids := slices.SortedFunc(maps.Keys(u.Readers), func(a, b string) int {
-				return strings.Compare(u.Readers[b].ReadTime, u.Readers[a].ReadTime)
-			})
-			for _, id := range ids {
-				r := u.Readers[id]
-				rows = append(rows, []string{id, fmt.Sprint(r.Version), r.ReadTime})
-			}
-			return table(g.stdout, rows)
-		},
+		Use:     "usage --env ENV PATH",
+		Short:   "Show who read a secret last, and which version each identity read",
+		Example: `  ward kv usage --env prod payments/db`,
+		Args:    kvPathArgs(o),
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runKVUsage(cmd.Context(), g, o) },
 	}
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	formatFlag(cmd, &o.format)
 	return cmd
 }
 
+func runKVUsage(ctx context.Context, g *globals, o *kvOpts) error {
+	if err := g.requireEnv(&o.env); err != nil {
+		return err
+	}
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	u, err := c.Usage(ctx, o.env, o.path)
+	if err != nil {
+		return g.apiError(err)
+	}
+	return g.show(o.format, u, func(w io.Writer) error {
+		if u.LastReadTime == "" {
+			_, err := fmt.Fprintf(w, "%s/%s has not been read\n", o.env, o.path)
+			return err
+		}
+		fmt.Fprintf(w, "%s/%s: last read %s by %s\n", o.env, o.path, u.LastReadTime, u.LastReader)
+		rows := [][]string{{"IDENTITY", "VERSION", "READ"}}
+		ids := slices.SortedFunc(maps.Keys(u.Readers), func(a, b string) int {
+			return strings.Compare(u.Readers[b].ReadTime, u.Readers[a].ReadTime)
+		})
+		for _, id := range ids {
+			r := u.Readers[id]
+			rows = append(rows, []string{id, fmt.Sprint(r.Version), r.ReadTime})
+		}
+		return table(w, rows)
+	})
+}
+
+type kvExpiringOpts struct {
+	within string
+	format format
+}
+
 func newKVExpiringCmd(g *globals) *cobra.Command {
-	var within, format string
+	o := &kvExpiringOpts{}
 	cmd := &cobra.Command{
 		Use:   "expiring [--within 14d]",
 		Short: "List secrets past or near expires_at, or due for rotation by rotate_every",
 		Long: `List the secrets, across the environments your token may list, whose
 expires_at falls within the window (or has passed), and those whose last
 write plus rotate_every does. Soonest first.`,
+		Example: `  ward kv expiring
+  ward kv expiring --within 30d --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := apiClient()
-			if err != nil {
-				return err
-			}
-			list, err := c.Expiring(cmd.Context(), within)
-			if err != nil {
-				return apiError(err)
-			}
-			if format == "json" {
-				if list == nil {
-					list = []client.ExpiringSecret{}
-				}
-				return printJSON(g.stdout, list)
-			}
-			if len(list) == 0 {
-				fmt.Fprintf(g.stdout, "nothing expires or is due for rotation within %s\n", within)
-				return nil
-			}
-			rows := [][]string{{"SECRET", "RULE", "DUE", "STATE", "OWNER"}}
-			for _, e := range list {
-				state := "due soon"
-				if e.Overdue {
-					state = "OVERDUE"
-				}
-				rows = append(rows, []string{e.Env + "/" + e.Path, e.Reason, e.DueTime, state, e.Owner})
-			}
-			return table(g.stdout, rows)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runKVExpiring(cmd.Context(), g, o) },
 	}
-	cmd.Flags().StringVar(&within, "within", "14d", "the window: 14d, 2w, 36h")
-	formatFlag(cmd, &format)
+	cmd.Flags().StringVar(&o.within, "within", "14d", "the window: 14d, 2w, 36h")
+	formatFlag(cmd, &o.format)
 	return cmd
+}
+
+func runKVExpiring(ctx context.Context, g *globals, o *kvExpiringOpts) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	list, err := c.Expiring(ctx, o.within)
+	if err != nil {
+		return g.apiError(err)
+	}
+	if len(list) == 0 {
+		return g.show(o.format, list, lineText("nothing expires or is due for rotation within %s", o.within))
+	}
+	rows := [][]string{{"SECRET", "RULE", "DUE", "STATE", "OWNER"}}
+	for _, e := range list {
+		state := "due soon"
+		if e.Overdue {
+			state = "OVERDUE"
+		}
+		rows = append(rows, []string{e.Env + "/" + e.Path, e.Reason, e.DueTime, state, e.Owner})
+	}
+	return g.show(o.format, list, tableText(rows))
 }

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
-	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,8 +18,6 @@ import (
 	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/auth/jwtauth"
 )
-
-func init() { register(newLoginCmd) }
 
 // DefaultCIAudience is the audience ward login --ci asks GitHub Actions
 // for when --audience is not given. A role's bound_audiences must hold it.
@@ -31,11 +29,12 @@ type loginCIOptions struct {
 	Audience string // "": DefaultCIAudience (GitHub Actions only)
 	JWTFile  string // a file holding the JWT ("-": stdin), instead of detection
 	Stdin    io.Reader
-	// Getenv reads the CI platform's variables; nil: os.Getenv.
+	// Getenv reads the CI platform's variables; nil: the globals' getenv.
 	Getenv func(string) string
 	// HTTPClient asks GitHub Actions for the token; nil: a 30 s timeout.
 	HTTPClient *http.Client
-	// Client reaches the ward server; nil: WARD_ADDR as for every command.
+	// Client reaches the ward server; nil: the globals' client, as for
+	// every command.
 	Client *client.Client
 }
 
@@ -44,8 +43,8 @@ type loginCIOptions struct {
 // ward server for a ward token under opts.Role, and returns that token.
 // It writes nothing: ward login --ci stores the token, ward run and ward
 // check --role keep it in memory.
-func loginCI(ctx context.Context, o loginCIOptions) (token string, err error) {
-	a, _, err := loginCIAuth(ctx, o)
+func loginCI(ctx context.Context, g *globals, o loginCIOptions) (token string, err error) {
+	a, _, err := loginCIAuth(ctx, g, o)
 	if err != nil {
 		return "", err
 	}
@@ -53,12 +52,12 @@ func loginCI(ctx context.Context, o loginCIOptions) (token string, err error) {
 }
 
 // loginCIAuth is loginCI with the whole auth block and the token's source.
-func loginCIAuth(ctx context.Context, o loginCIOptions) (*client.Auth, string, error) {
+func loginCIAuth(ctx context.Context, g *globals, o loginCIOptions) (*client.Auth, string, error) {
 	if o.Role == "" {
 		return nil, "", withHint(usagef("missing --role"), "name the server's JWT role for this pipeline, e.g. --role ci-staging")
 	}
 	if o.Getenv == nil {
-		o.Getenv = os.Getenv
+		o.Getenv = g.getenv
 	}
 	if o.Audience == "" {
 		o.Audience = DefaultCIAudience
@@ -69,7 +68,7 @@ func loginCIAuth(ctx context.Context, o loginCIOptions) (*client.Auth, string, e
 	}
 	c := o.Client
 	if c == nil {
-		if c, err = apiClient(); err != nil {
+		if c, err = g.client(); err != nil {
 			return nil, "", err
 		}
 	}
@@ -79,7 +78,7 @@ func loginCIAuth(ctx context.Context, o loginCIOptions) (*client.Auth, string, e
 		if errors.As(err, &re) && re.StatusCode == http.StatusBadRequest {
 			return nil, "", withHint(err, fmt.Sprintf("the server refused the %s token for role %q; compare the role (GET auth/jwt/role/%s) with the token's claims: audience, repository, ref, environment", source, o.Role, o.Role))
 		}
-		return nil, "", apiError(err)
+		return nil, "", g.apiError(err)
 	}
 	return a, source, nil
 }
@@ -166,10 +165,18 @@ func githubToken(ctx context.Context, o loginCIOptions) (string, error) {
 	return out.Value, nil
 }
 
+// loginOpts are the inputs of ward login.
+type loginOpts struct {
+	ci     bool
+	name   string // the user, without --ci
+	env    string // the user's environment, without --ci
+	force  bool   // replace a root token in the token file
+	format format
+	ciOpts loginCIOptions
+}
+
 func newLoginCmd(g *globals) *cobra.Command {
-	o := loginCIOptions{Stdin: g.stdin}
-	var ci bool
-	var format, env string
+	o := &loginOpts{ciOpts: loginCIOptions{Stdin: g.stdin}}
 	cmd := &cobra.Command{
 		Use:   "login NAME [--env ENV] | login --ci --role ROLE [--audience AUD] [--jwt-file FILE]",
 		Short: "Log in as a user with a password, or a CI job with its OIDC token; stores the ward token",
@@ -187,10 +194,19 @@ Where the OIDC token comes from, in this order:
 
 The token is never taken from argv and never printed. The server's role
 (auth/jwt/role/ROLE) decides which repositories, refs and environments may
-use it, and what the ward token may do.`,
+use it, and what the ward token may do.
+
+The token file holds one token. ward login replaces the one there and says
+what it replaced, but it refuses to replace a root token (the one 'ward dev'
+writes) without --force: once replaced, a root token cannot be shown again.
+'ward dev' also keeps its root token in DATA/dev-root-token. To keep both,
+give each its own directory: WARD_CONFIG_DIR=~/.ward-alice ward login alice,
+then run commands as alice with the same WARD_CONFIG_DIR.`,
 		Example: `  # a person
   ward login alice --env staging
   printf '%s\n' "$PW" | ward login ci-bot
+  WARD_CONFIG_DIR=~/.ward-alice ward login alice    # keep ~/.ward/token as it is
+  ward login alice --force                          # replace even a root token
   # GitHub Actions (permissions: id-token: write)
   ward login --ci --role ci-staging --audience https://ward.example.com
   # GitLab CI (id_tokens: WARD_ID_TOKEN: aud: https://ward.example.com)
@@ -199,62 +215,60 @@ use it, and what the ward token may do.`,
   ward login --ci --role ci-staging --jwt-file /run/secrets/oidc-token`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			switch {
-			case ci && len(args) > 0:
+			case o.ci && len(args) > 0:
 				return usagef("ward login --ci takes no user name; the CI job's OIDC token says who it is")
-			case !ci && len(args) != 1:
+			case !o.ci && len(args) != 1:
 				return withHint(usagef("give your user name: ward login NAME"), "a CI job logs in with ward login --ci --role ROLE")
+			}
+			if len(args) == 1 {
+				o.name = args[0]
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			if !ci {
-				return runPasswordLogin(cmd, g, args[0], env, format)
-			}
-			a, source, err := loginCIAuth(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			if err := writeTokenFile(a.ClientToken); err != nil {
-				return fmt.Errorf("writing the token to %s: %w", client.TokenFile(), err)
-			}
-			if os.Getenv("WARD_TOKEN") != "" {
-				fmt.Fprintln(g.stderr, "ward: note: WARD_TOKEN is set and wins over the token file for later commands; unset it to use this login")
-			}
-			ttl := (time.Duration(a.LeaseDuration) * time.Second).String()
-			if format == "json" {
-				return printJSON(g.stdout, map[string]any{
-					"role": o.Role, "source": source, "accessor": a.Accessor, "env": a.Env,
-					"policies": a.Policies, "ttl_seconds": a.LeaseDuration, "metadata": a.Metadata,
-					"token_file": client.TokenFile(),
-				})
-			}
-			rows := [][]string{
-				{"logged in", "role " + o.Role + " with the " + source + " token"},
-				{"env", a.Env},
-				{"policies", strings.Join(a.Policies, ",")},
-				{"ttl", ttl},
-				{"accessor", a.Accessor},
-				{"token file", displayPath(client.TokenFile()) + " (0600)"},
-			}
-			keys := make([]string, 0, len(a.Metadata))
-			for k := range a.Metadata {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				rows = append(rows, []string{"meta." + k, a.Metadata[k]})
-			}
-			return table(g.stdout, rows)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLogin(cmd.Context(), g, o) },
 	}
-	cmd.Flags().BoolVar(&ci, "ci", false, "log in as a CI job with its OIDC token")
-	cmd.Flags().StringVar(&env, "env", "", "with NAME: the environment the token is bound to (default: the user's own)")
-	cmd.Flags().StringVar(&o.Role, "role", "", "the server's JWT role (auth/jwt/role/ROLE)")
-	cmd.Flags().StringVar(&o.Audience, "audience", DefaultCIAudience, "audience to ask GitHub Actions for; a bound_audiences value of the role")
-	cmd.Flags().StringVar(&o.JWTFile, "jwt-file", "", "read the OIDC token from FILE (- for stdin) instead of detecting the CI platform")
-	formatFlag(cmd, &format)
+	cmd.Flags().BoolVar(&o.ci, "ci", false, "log in as a CI job with its OIDC token")
+	cmd.Flags().StringVar(&o.env, "env", "", "with NAME: the environment the token is bound to (default: the user's own)")
+	cmd.Flags().BoolVar(&o.force, "force", false, "replace the token file even when it holds a root token")
+	cmd.Flags().StringVar(&o.ciOpts.Role, "role", "", "the server's JWT role (auth/jwt/role/ROLE)")
+	cmd.Flags().StringVar(&o.ciOpts.Audience, "audience", DefaultCIAudience, "audience to ask GitHub Actions for; a bound_audiences value of the role")
+	cmd.Flags().StringVar(&o.ciOpts.JWTFile, "jwt-file", "", "read the OIDC token from FILE (- for stdin) instead of detecting the CI platform")
+	formatFlag(cmd, &o.format)
 	return cmd
+}
+
+func runLogin(ctx context.Context, g *globals, o *loginOpts) error {
+	replaced, err := g.checkTokenFile(ctx, o.force)
+	if err != nil {
+		return err
+	}
+	if !o.ci {
+		return runPasswordLogin(ctx, g, o, replaced)
+	}
+	a, source, err := loginCIAuth(ctx, g, o.ciOpts)
+	if err != nil {
+		return err
+	}
+	if err := g.storeLoginToken(a.ClientToken, replaced); err != nil {
+		return err
+	}
+	if o.format == formatJSON {
+		return printJSON(g.stdout, map[string]any{
+			"role": o.ciOpts.Role, "source": source, "accessor": a.Accessor, "env": a.Env,
+			"policies": a.Policies, "ttl_seconds": a.LeaseDuration, "metadata": a.Metadata,
+			"token_file": g.tokenFile(), "replaced": replaced,
+		})
+	}
+	rows := [][]string{
+		{"logged in", "role " + o.ciOpts.Role + " with the " + source + " token"},
+		{"env", a.Env},
+		{"policies", strings.Join(a.Policies, ",")},
+		{"ttl", (time.Duration(a.LeaseDuration) * time.Second).String()},
+		{"accessor", a.Accessor},
+		{"token file", g.displayPath(g.tokenFile()) + " (0600)"},
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.Metadata)) {
+		rows = append(rows, []string{"meta." + k, a.Metadata[k]})
+	}
+	return table(g.stdout, rows)
 }

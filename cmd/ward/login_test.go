@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,9 +13,6 @@ import (
 
 	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/auth/jwtauth/oidctest"
-	"github.com/wardhq/ward/internal/server"
-	"github.com/wardhq/ward/internal/storage/memory"
-	"github.com/wardhq/ward/internal/vault"
 )
 
 // jwtServer runs a real ward server (in memory) with the JWT method set up
@@ -25,30 +21,13 @@ import (
 func jwtServer(t *testing.T) (*client.Client, *oidctest.Issuer) {
 	t.Helper()
 	ctx := context.Background()
-	v, err := vault.Open(vault.Config{Storage: memory.New(), AuditPath: filepath.Join(t.TempDir(), "audit.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(server.Config{Vault: v, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	t.Cleanup(func() { srv.Close(); v.Close() })
+	root := testServer(t)
 	iss := oidctest.New()
 	t.Cleanup(iss.Close)
-	root, err := client.New(client.Config{Address: srv.URL, Token: res.RootToken})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, step := range []struct {
 		path string
 		body map[string]any
 	}{
-		{"sys/ward/envs/staging", map[string]any{}},
 		{"auth/jwt/config", map[string]any{"oidc_discovery_url": iss.URL}},
 		{"auth/jwt/role/ci-staging", map[string]any{"bound_audiences": []string{"ward"}, "bound_claims": map[string]any{"repository_id": "74"}, "token_policies": []string{"ci"}, "environment": "staging"}},
 	} {
@@ -119,7 +98,7 @@ func TestLoginCI(t *testing.T) {
 				o.Role = ""
 			}
 			o.Client, o.Getenv = c, envMap(tt.env)
-			tok, err := loginCI(context.Background(), o)
+			tok, err := loginCI(context.Background(), testGlobals(nil, io.Discard, io.Discard), o)
 			if tt.wantErr == "" {
 				if err != nil || !strings.HasPrefix(tok, "ward_") {
 					t.Fatalf("got %q, %v", tok, err)

@@ -5,6 +5,15 @@
 // Output rules for every command: results go to stdout; errors, warnings and
 // progress go to stderr, prefixed "ward:", lowercase, with "hint:" lines for
 // advice. A secret value never appears in argv, an error or a log line.
+// Every result can also be printed as JSON (--format json).
+//
+// How the code is laid out: newRootCmd (root.go) lists every command.
+// Each command's file has a cobra constructor, newXCmd(g), and the work
+// in runX(ctx, g, opts), which tests call without cobra. globals (g) holds
+// all that a command may take from the process: its streams, environment
+// variables (through getenv only), working directory, clock, and the
+// client built from them (g.client). g.show prints a result as text or
+// JSON; run (below) is the one place where errors become exit codes.
 package main
 
 import (
@@ -24,16 +33,19 @@ func main() { os.Exit(mainCode()) }
 func mainCode() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	return run(ctx, processGlobals(os.Stdin, os.Stdout, os.Stderr), os.Args[1:])
 }
 
 // run executes one ward command line and returns the process exit code. It is
 // the single place where errors become exit codes.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdin, stdout, stderr)
+func run(ctx context.Context, g *globals, args []string) int {
+	root := newRootCmd(g)
+	root.SetIn(g.stdin)
+	root.SetOut(g.stdout)
+	root.SetErr(g.stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	return exitCode(err, stderr)
+	return exitCode(err, g.stderr)
 }
 
 // Exit codes.

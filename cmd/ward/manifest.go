@@ -5,14 +5,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wardhq/ward/internal/manifest"
 )
-
-func init() { register(newManifestCmd) }
 
 // defaultManifest is where commands look for the manifest without -f.
 const defaultManifest = "ward.yaml"
@@ -25,6 +22,8 @@ func newManifestCmd(g *globals) *cobra.Command {
 application (a Go API, a Rust worker, …), the secrets each needs, and where
 each goes: an environment variable or a file. The same manifest serves every
 environment; 'ward check --env E' and 'ward run --env E' choose one.`,
+		Example: `  ward manifest validate
+  ward manifest validate -f deploy/ward.yaml --format json`,
 	}
 	cmd.AddCommand(newManifestValidateCmd(g))
 	return cmd
@@ -32,7 +31,7 @@ environment; 'ward check --env E' and 'ward run --env E' choose one.`,
 
 type manifestValidateOpts struct {
 	file   string
-	format string
+	format format
 }
 
 func newManifestValidateCmd(g *globals) *cobra.Command {
@@ -51,9 +50,6 @@ error (no such file).`,
   ward manifest validate -f deploy/ward.yaml --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(o.format); err != nil {
-				return err
-			}
 			return runManifestValidate(g, o)
 		},
 	}
@@ -94,7 +90,7 @@ func runManifestValidate(g *globals, o *manifestValidateOpts) error {
 	m, err := loadManifest(o.file)
 	var me *manifest.Error
 	if errors.As(err, &me) {
-		if o.format == "json" {
+		if o.format == formatJSON {
 			type problem struct {
 				Line    int    `json:"line"`
 				Column  int    `json:"column"`
@@ -115,7 +111,7 @@ func runManifestValidate(g *globals, o *manifestValidateOpts) error {
 	if err != nil {
 		return err
 	}
-	if o.format == "json" {
+	if o.format == formatJSON {
 		type component struct {
 			Name     string   `json:"name"`
 			Language string   `json:"language"`
@@ -145,12 +141,4 @@ func runManifestValidate(g *globals, o *manifestValidateOpts) error {
 			plural(len(c.Env), "env var") + ", " + plural(len(c.Files), "file") + ", " + plural(len(c.Secrets()), "secret")})
 	}
 	return table(g.stdout, rows)
-}
-
-// plural writes "1 file", "2 files".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }

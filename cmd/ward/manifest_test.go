@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -40,7 +39,7 @@ func TestManifestValidateGolden(t *testing.T) {
 func runGolden(t *testing.T, args ...string) string {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+	code := runCLI(args, strings.NewReader(""), &stdout, &stderr)
 	return fmt.Sprintf("$ ward %s\nexit %d\n-- stdout --\n%s-- stderr --\n%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
 }
 
@@ -63,12 +62,12 @@ func compareGolden(t *testing.T, golden, got string, update bool) {
 
 func TestManifestValidateUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"manifest", "validate", "-f", filepath.Join(t.TempDir(), "ward.yaml")}, strings.NewReader(""), &stdout, &stderr)
+	code := runCLI([]string{"manifest", "validate", "-f", filepath.Join(t.TempDir(), "ward.yaml")}, strings.NewReader(""), &stdout, &stderr)
 	if code != exitUsage || !strings.Contains(stderr.String(), "no manifest at") || !strings.Contains(stderr.String(), "hint: write one") {
 		t.Errorf("missing manifest: exit %d\n%s", code, stderr.String())
 	}
 	stderr.Reset()
-	code = run(context.Background(), []string{"manifest", "validate", "-f", "testdata/manifest/valid.yaml", "--format", "yaml"}, strings.NewReader(""), &stdout, &stderr)
+	code = runCLI([]string{"manifest", "validate", "-f", "testdata/manifest/valid.yaml", "--format", "yaml"}, strings.NewReader(""), &stdout, &stderr)
 	if code != exitUsage {
 		t.Errorf("--format yaml: exit %d", code)
 	}

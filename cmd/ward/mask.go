@@ -15,8 +15,6 @@ import (
 	"github.com/wardhq/ward/internal/mask"
 )
 
-func init() { register(newMaskCmd) }
-
 // maskOptions are the flags of ward mask.
 type maskOptions struct {
 	valuesFile  string
@@ -42,9 +40,8 @@ The values come from the vault, --env ENV with the component's secrets as
 ward.yaml declares them (every string field of each), or from --values-file,
 a JSON object whose string leaves are the values. Each is shown as
 [masked:NAME], NAME being the secret's path and field (payments/db.password)
-or the file's keys joined by dots, or as the text given with --replacement.
-
-  some-build 2>&1 | ward mask --env staging --component api > build.log
+or the file's keys joined by dots, or as the text given with --replacement.`,
+		Example: `  some-build 2>&1 | ward mask --env staging --component api > build.log
   some-build 2>&1 | ward mask --values-file secrets.json > build.log`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
@@ -128,7 +125,7 @@ func vaultMaskValues(ctx context.Context, g *globals, opts maskOptions) ([]mask.
 	comp, fetched, err := fetchComponent(ctx, g, opts.manifest, opts.component, opts.env, nil)
 	var fe *fetchError
 	if errors.As(err, &fe) {
-		return nil, apiError(fe.err)
+		return nil, g.apiError(fe.err)
 	}
 	if err != nil {
 		return nil, err

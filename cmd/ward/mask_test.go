@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"io"
 	"os"
@@ -22,7 +21,7 @@ var maskSecretsInTestdata = []string{"Zq9-long-db-password", "Zq9-long-d\n", "b-
 func runMaskCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), append([]string{"mask"}, args...), strings.NewReader(stdin), &out, &errb)
+	code = runCLI(append([]string{"mask"}, args...), strings.NewReader(stdin), &out, &errb)
 	for _, s := range []string{out.String(), errb.String()} {
 		for i, v := range maskSecretsInTestdata {
 			if strings.Contains(s, v) {
@@ -129,7 +128,7 @@ func TestMaskLivePipe(t *testing.T) {
 	var out, errb syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- run(context.Background(), []string{"mask", "--values-file", "testdata/mask/values.json"}, pr, &out, &errb)
+		done <- runCLI([]string{"mask", "--values-file", "testdata/mask/values.json"}, pr, &out, &errb)
 	}()
 	pw.Write([]byte("step 1 ok\nlogin: Zq9-long"))
 	deadline := time.Now().Add(10 * time.Second)

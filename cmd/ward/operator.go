@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -12,164 +13,200 @@ import (
 	"golang.org/x/term"
 )
 
-func init() { register(newOperatorCmd) }
-
 func newOperatorCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "operator",
 		Short: "Initialise, unseal, seal and rotate the keys of a ward server",
+		Example: `  ward operator init --shares 5 --threshold 3
+  ward operator unseal          # asks for one key; threshold people, each their own key
+  ward operator status`,
 	}
-	var shares, threshold int
-	var format string
-	initCmd := &cobra.Command{
+	cmd.AddCommand(newOperatorInitCmd(g), newOperatorUnsealCmd(g), newOperatorSealCmd(g), newOperatorRotateCmd(g), newOperatorStatusCmd(g))
+	return cmd
+}
+
+type operatorInitOpts struct {
+	shares, threshold int
+	format            format
+}
+
+func newOperatorInitCmd(g *globals) *cobra.Command {
+	o := &operatorInitOpts{}
+	cmd := &cobra.Command{
 		Use:   "init [--shares 5 --threshold 3]",
 		Short: "Initialise a new server: prints the unseal keys and the root token, once",
 		Long: `Initialise a new server. The root key is split into --shares unseal keys,
 any --threshold of which unseal the server. They and the root token are
-printed once and never stored: hand each key to a different person.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			if threshold < 1 || shares < threshold || shares > 255 {
-				return usagef("need 1 <= --threshold <= --shares <= 255")
-			}
-			c, err := apiClient()
-			if err != nil {
-				return err
-			}
-			res, err := c.Init(cmd.Context(), shares, threshold)
-			if err != nil {
-				return apiError(err)
-			}
-			if format == "json" {
-				return printJSON(g.stdout, res)
-			}
-			for i, k := range res.Keys {
-				fmt.Fprintf(g.stdout, "unseal key %d: %s\n", i+1, k)
-			}
-			fmt.Fprintf(g.stdout, "root token:   %s\n\n", res.RootToken)
-			fmt.Fprintf(g.stdout, "ward is initialised and sealed. Unseal it with %d of these keys:\n  ward operator unseal   (%d times)\n", threshold, threshold)
-			fmt.Fprintf(g.stdout, "These keys are shown once and are not stored anywhere.\n")
-			return nil
-		},
-	}
-	initCmd.Flags().IntVar(&shares, "shares", 5, "number of unseal keys")
-	initCmd.Flags().IntVar(&threshold, "threshold", 3, "keys needed to unseal")
-	formatFlag(initCmd, &format)
+printed once and never stored: hand each key to a different person.
 
-	var reset bool
-	unseal := &cobra.Command{
+A server with a private CA or a self-signed certificate: give its CA with
+--ca-cert FILE or WARD_CACERT.`,
+		Example: `  ward operator init --shares 5 --threshold 3
+  ward --address https://ward.internal:8200 --ca-cert ca.pem operator init --format json > init.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runOperatorInit(cmd.Context(), g, o) },
+	}
+	cmd.Flags().IntVar(&o.shares, "shares", 5, "number of unseal keys")
+	cmd.Flags().IntVar(&o.threshold, "threshold", 3, "keys needed to unseal")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
+
+func runOperatorInit(ctx context.Context, g *globals, o *operatorInitOpts) error {
+	if o.threshold < 1 || o.shares < o.threshold || o.shares > 255 {
+		return usagef("need 1 <= --threshold <= --shares <= 255")
+	}
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	res, err := c.Init(ctx, o.shares, o.threshold)
+	if err != nil {
+		return g.apiError(err)
+	}
+	return g.show(o.format, res, func(w io.Writer) error {
+		for i, k := range res.Keys {
+			fmt.Fprintf(w, "unseal key %d: %s\n", i+1, k)
+		}
+		fmt.Fprintf(w, "root token:   %s\n\n", res.RootToken)
+		fmt.Fprintf(w, "ward is initialised and sealed. Unseal it with %s of these:\n  ward operator unseal   (%s)\n", plural(o.threshold, "key"), plural(o.threshold, "time"))
+		_, err := fmt.Fprintf(w, "These keys are shown once and are not stored anywhere.\n")
+		return err
+	})
+}
+
+type operatorUnsealOpts struct {
+	reset  bool
+	format format
+}
+
+func newOperatorUnsealCmd(g *globals) *cobra.Command {
+	o := &operatorUnsealOpts{}
+	cmd := &cobra.Command{
 		Use:   "unseal",
 		Short: "Give the server one unseal key, from a prompt or stdin (never argv)",
-		Args:  exactArgs(0, "the unseal key is read from a prompt or stdin, never from the command line"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := apiClient()
-			if err != nil {
-				return err
-			}
-			if reset {
-				if err := c.Do(cmd.Context(), "PUT", "sys/unseal", map[string]any{"reset": true}, nil); err != nil {
-					return apiError(err)
-				}
-				fmt.Fprintln(g.stdout, "unseal progress reset")
-				return nil
-			}
-			key, err := readSecretLine(g, "unseal key: ")
-			if err != nil {
-				return err
-			}
-			share, err := hex.DecodeString(key)
-			if err != nil || len(share) == 0 {
-				return usagef("an unseal key is the hex string 'ward operator init' printed")
-			}
-			st, err := c.Unseal(cmd.Context(), share)
-			if err != nil {
-				return apiError(err)
-			}
-			if st.Sealed {
-				fmt.Fprintf(g.stdout, "unseal progress %d of %d\n", st.Progress, st.Threshold)
-			} else {
-				fmt.Fprintln(g.stdout, "ward is unsealed")
-			}
-			return nil
-		},
+		Example: `  ward operator unseal
+  ward operator unseal < key-1.txt
+  ward operator unseal --reset`,
+		Args: exactArgs(0, "the unseal key is read from a prompt or stdin, never from the command line"),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runOperatorUnseal(cmd.Context(), g, o) },
 	}
-	unseal.Flags().BoolVar(&reset, "reset", false, "forget the keys given so far")
-	seal := &cobra.Command{
-		Use:   "seal",
-		Short: "Seal the server: its keys are zeroized until it is unsealed again",
-		Args:  cobra.NoArgs,
+	cmd.Flags().BoolVar(&o.reset, "reset", false, "forget the keys given so far")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
+
+func runOperatorUnseal(ctx context.Context, g *globals, o *operatorUnsealOpts) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	if o.reset {
+		if err := c.Do(ctx, "PUT", "sys/unseal", map[string]any{"reset": true}, nil); err != nil {
+			return g.apiError(err)
+		}
+		return g.show(o.format, map[string]any{"reset": true}, lineText("unseal progress reset"))
+	}
+	key, err := readSecretLine(g, "unseal key: ")
+	if err != nil {
+		return err
+	}
+	share, err := hex.DecodeString(key)
+	if err != nil || len(share) == 0 {
+		return usagef("an unseal key is the hex string 'ward operator init' printed")
+	}
+	st, err := c.Unseal(ctx, share)
+	if err != nil {
+		return g.apiError(err)
+	}
+	text := lineText("ward is unsealed")
+	if st.Sealed {
+		text = lineText("unseal progress %d of %d", st.Progress, st.Threshold)
+	}
+	return g.show(o.format, st, text)
+}
+
+func newOperatorSealCmd(g *globals) *cobra.Command {
+	var f format
+	cmd := &cobra.Command{
+		Use:     "seal",
+		Short:   "Seal the server: its keys are zeroized until it is unsealed again",
+		Example: `  ward operator seal`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.Seal(cmd.Context()); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
-			fmt.Fprintln(g.stdout, "ward is sealed")
-			return nil
+			return g.show(f, map[string]any{"sealed": true}, lineText("ward is sealed"))
 		},
 	}
-	rotate := &cobra.Command{
-		Use:   "rotate",
-		Short: "Add a new encryption key term; old data stays readable, new writes use it",
-		Args:  cobra.NoArgs,
+	formatFlag(cmd, &f)
+	return cmd
+}
+
+func newOperatorRotateCmd(g *globals) *cobra.Command {
+	var f format
+	cmd := &cobra.Command{
+		Use:     "rotate",
+		Short:   "Add a new encryption key term; old data stays readable, new writes use it",
+		Example: `  ward operator rotate`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.Rotate(cmd.Context()); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
 			term, err := c.KeyTerm(cmd.Context())
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "key rotated: new writes use term %d\n", term)
-			return nil
+			return g.show(f, map[string]any{"term": term}, lineText("key rotated: new writes use term %d", term))
 		},
 	}
-	var statusFormat string
-	status := &cobra.Command{
-		Use:   "status",
-		Short: "Show whether the server is initialised and sealed",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(statusFormat); err != nil {
-				return err
-			}
-			c, err := apiClient()
-			if err != nil {
-				return err
-			}
-			st, err := c.SealStatus(cmd.Context())
-			if err != nil {
-				return apiError(err)
-			}
-			if statusFormat == "json" {
-				return printJSON(g.stdout, st)
-			}
-			return table(g.stdout, [][]string{
-				{"address", c.Address()},
-				{"initialized", fmt.Sprint(st.Initialized)},
-				{"sealed", fmt.Sprint(st.Sealed)},
-				{"threshold", fmt.Sprintf("%d of %d", st.Threshold, st.Shares)},
-				{"progress", fmt.Sprint(st.Progress)},
-				{"storage", st.StorageType},
-			})
-		},
-	}
-	formatFlag(status, &statusFormat)
-	cmd.AddCommand(initCmd, unseal, seal, rotate, status)
+	formatFlag(cmd, &f)
 	return cmd
 }
 
-// readSecretLine reads one line without echo from the terminal, or from
-// stdin when it is not a terminal.
+func newOperatorStatusCmd(g *globals) *cobra.Command {
+	var f format
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show whether the server is initialised and sealed",
+		Example: `  ward operator status
+  ward operator status --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runOperatorStatus(cmd.Context(), g, f) },
+	}
+	formatFlag(cmd, &f)
+	return cmd
+}
+
+func runOperatorStatus(ctx context.Context, g *globals, f format) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	st, err := c.SealStatus(ctx)
+	if err != nil {
+		return g.apiError(err)
+	}
+	return g.show(f, st, tableText([][]string{
+		{"address", c.Address()},
+		{"initialized", fmt.Sprint(st.Initialized)},
+		{"sealed", fmt.Sprint(st.Sealed)},
+		{"threshold", fmt.Sprintf("%d of %d", st.Threshold, st.Shares)},
+		{"progress", fmt.Sprint(st.Progress)},
+		{"storage", st.StorageType},
+	}))
+}
+
 func readSecretLine(g *globals, prompt string) (string, error) {
 	if f, ok := g.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprint(g.stderr, prompt)

@@ -19,11 +19,6 @@ import (
 	"github.com/wardhq/ward/internal/plan"
 )
 
-func init() {
-	register(newPlanCmd)
-	register(newApplyCmd)
-}
-
 // exitChanges is `ward plan --exit-code`'s answer when there are changes.
 const exitChanges = 3
 
@@ -32,7 +27,7 @@ const defaultPlanDir = "ward"
 
 type planOpts struct {
 	dir      string
-	format   string
+	format   format
 	exitCode bool
 	prune    bool
 	yes      bool
@@ -67,22 +62,7 @@ none, for a CI step that gates on drift. plan needs read on sys/ward/plan.`,
   ward plan -f deploy/ward --prune --exit-code
   ward plan --format json | jq '.changes[] | select(.kind == "policy")'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(o.format); err != nil {
-				return err
-			}
-			res, _, err := planDir(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			if err := printPlan(g.stdout, o, res); err != nil {
-				return err
-			}
-			if o.exitCode && len(res.Changes) > 0 {
-				return &exitError{Code: exitChanges}
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd.Context(), g, o) },
 	}
 	planFlags(cmd, o)
 	cmd.Flags().BoolVar(&o.exitCode, "exit-code", false, "exit 3 when there are changes, 0 when there are none")
@@ -109,12 +89,7 @@ declaration is removed keeps its metadata.`,
 		Example: `  ward apply                         # reads ./ward, asks before applying
   ward apply -f deploy/ward --prune --yes`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(o.format); err != nil {
-				return err
-			}
-			return runApply(cmd.Context(), g, o)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runApply(cmd.Context(), g, o) },
 	}
 	planFlags(cmd, o)
 	cmd.Flags().BoolVar(&o.yes, "yes", false, "apply without asking")
@@ -127,21 +102,35 @@ func planFlags(cmd *cobra.Command, o *planOpts) {
 	formatFlag(cmd, &o.format)
 }
 
+func runPlan(ctx context.Context, g *globals, o *planOpts) error {
+	res, _, err := planDir(ctx, g, o)
+	if err != nil {
+		return err
+	}
+	if err := printPlan(g.stdout, o, res); err != nil {
+		return err
+	}
+	if o.exitCode && len(res.Changes) > 0 {
+		return &exitError{Code: exitChanges}
+	}
+	return nil
+}
+
 func runApply(ctx context.Context, g *globals, o *planOpts) error {
-	res, req, err := planDir(ctx, o)
+	res, req, err := planDir(ctx, g, o)
 	if err != nil {
 		return err
 	}
 	if len(res.Changes) == 0 {
 		return printPlan(g.stdout, o, res)
 	}
-	if o.format == "text" {
+	if o.format == formatText {
 		if err := printPlan(g.stdout, o, res); err != nil {
 			return err
 		}
 	}
 	if !o.yes {
-		fmt.Fprintf(g.stderr, "apply these %d changes? type yes: ", len(res.Changes))
+		fmt.Fprintf(g.stderr, "apply %s? type yes: ", pluralThese(len(res.Changes), "change"))
 		line, err := bufio.NewReader(g.stdin).ReadString('\n')
 		if strings.TrimSpace(line) != "yes" {
 			if err != nil && strings.TrimSpace(line) == "" {
@@ -150,24 +139,24 @@ func runApply(ctx context.Context, g *globals, o *planOpts) error {
 			return errors.New("apply cancelled; nothing was changed")
 		}
 	}
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return err
 	}
 	req.Expect = res.Digest
 	done, err := c.Apply(ctx, req)
 	if err != nil {
-		return planAPIError(o.dir, err)
+		return planAPIError(g, o.dir, err)
 	}
-	if o.format == "json" {
+	if o.format == formatJSON {
 		return printJSON(g.stdout, planJSON{Changes: done.Changes, Digest: done.Digest, Applied: true, Revision: req.Revision})
 	}
-	fmt.Fprintf(g.stdout, "applied %d changes from %s (%s)\n", len(done.Changes), o.dir, revisionText(req.Revision))
+	fmt.Fprintf(g.stdout, "applied %s from %s (%s)\n", plural(len(done.Changes), "change"), o.dir, revisionText(req.Revision))
 	return nil
 }
 
 // planDir loads the directory and asks the server for its plan.
-func planDir(ctx context.Context, o *planOpts) (*client.PlanResult, client.PlanRequest, error) {
+func planDir(ctx context.Context, g *globals, o *planOpts) (*client.PlanResult, client.PlanRequest, error) {
 	var req client.PlanRequest
 	st, err := plan.Load(o.dir)
 	if err != nil {
@@ -176,13 +165,13 @@ func planDir(ctx context.Context, o *planOpts) (*client.PlanResult, client.PlanR
 	req.State, _ = json.Marshal(st)
 	req.Prune = o.prune
 	req.Revision = dirRevision(ctx, o.dir, req.State)
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return nil, req, err
 	}
 	res, err := c.Plan(ctx, req)
 	if err != nil {
-		return nil, req, planAPIError(o.dir, err)
+		return nil, req, planAPIError(g, o.dir, err)
 	}
 	return res, req, nil
 }
@@ -196,7 +185,7 @@ func loadError(dir string, err error) error {
 			p.File = filepath.ToSlash(filepath.Join(dir, p.File))
 			lines[i] = "  " + p.String()
 		}
-		return withHint(fmt.Errorf("%s has %d problem(s); nothing was sent to the server:\n%s", dir, len(lines), strings.Join(lines, "\n")),
+		return withHint(fmt.Errorf("%s has %s; nothing was sent to the server:\n%s", dir, plural(len(lines), "problem"), strings.Join(lines, "\n")),
 			"fix them and run the command again")
 	}
 	if errors.Is(err, plan.ErrNothingDeclared) {
@@ -206,7 +195,7 @@ func loadError(dir string, err error) error {
 }
 
 // planAPIError presents the problems the server found, each at its file.
-func planAPIError(dir string, err error) error {
+func planAPIError(g *globals, dir string, err error) error {
 	var re *client.ResponseError
 	if errors.As(err, &re) && re.StatusCode == 400 {
 		lines := make([]string, len(re.Errors))
@@ -221,7 +210,7 @@ func planAPIError(dir string, err error) error {
 	if errors.As(err, &re) && re.StatusCode == 409 {
 		return withHint(err, "the server changed after the plan was made; run 'ward plan' and review it again")
 	}
-	return apiError(err)
+	return g.apiError(err)
 }
 
 // inDir reports whether a server's message starts with a file of the
@@ -270,7 +259,7 @@ type planJSON struct {
 }
 
 func printPlan(w io.Writer, o *planOpts, res *client.PlanResult) error {
-	if o.format == "json" {
+	if o.format == formatJSON {
 		changes := res.Changes
 		if changes == nil {
 			changes = []client.Change{}
@@ -286,8 +275,8 @@ func printPlan(w io.Writer, o *planOpts, res *client.PlanResult) error {
 		counts[c.Action]++
 		printChange(w, c)
 	}
-	_, err := fmt.Fprintf(w, "\n%d changes: %d to create, %d to update, %d to delete\n",
-		len(res.Changes), counts[plan.Create], counts[plan.Update], counts[plan.Delete])
+	_, err := fmt.Fprintf(w, "\n%s: %d to create, %d to update, %d to delete\n",
+		plural(len(res.Changes), "change"), counts[plan.Create], counts[plan.Update], counts[plan.Delete])
 	return err
 }
 

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 )
-
-func init() { register(newPolicyCmd) }
 
 // maxPolicyBytes bounds a policy document.
 const maxPolicyBytes = 256 << 10
@@ -31,95 +31,117 @@ Some operations need MFA for every non-root token whatever the policy
 says: destroying versions, deleting an environment, reading a secret whose
 custom_metadata has break_glass: "true" or changing that secret's metadata.
 'ward mfa defaults' lists them.`,
+		Example: `  ward policy write ci-api -f ci-api.yaml
+  ward policy read ci-api
+  ward policy list`,
 	}
+	cmd.AddCommand(newPolicyWriteCmd(g), newPolicyReadCmd(g), newPolicyListCmd(g), newPolicyDeleteCmd(g))
+	return cmd
+}
+
+func newPolicyWriteCmd(g *globals) *cobra.Command {
 	var file string
-	write := &cobra.Command{
+	var f format
+	cmd := &cobra.Command{
 		Use:   "write NAME -f FILE",
 		Short: "Create or replace a policy from a YAML file (- for stdin)",
-		Args:  exactArgs(1, "give the policy's name, like ci-api"),
+		Example: `  ward policy write ci-api -f ci-api.yaml
+  ward policy write ci-api -f - < ci-api.yaml`,
+		Args: exactArgs(1, "give the policy's name, like ci-api"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if file == "" {
-				return usagef("-f FILE is required (- reads stdin)")
-			}
-			src, err := readInput(g.stdin, file, maxPolicyBytes)
-			if err != nil {
-				return err
-			}
-			c, err := apiClient()
-			if err != nil {
-				return err
-			}
-			if err := c.PutPolicy(cmd.Context(), args[0], src); err != nil {
-				return apiError(err)
-			}
-			fmt.Fprintf(g.stdout, "policy %s written\n", args[0])
-			return nil
+			return runPolicyWrite(cmd.Context(), g, args[0], file, f)
 		},
 	}
-	write.Flags().StringVarP(&file, "file", "f", "", "the policy's YAML file (- for stdin)")
-	read := &cobra.Command{
-		Use:   "read NAME",
-		Short: "Print a policy's YAML",
-		Args:  exactArgs(1, "give the policy's name"),
+	cmd.Flags().StringVarP(&file, "file", "f", "", "the policy's YAML file (- for stdin)")
+	formatFlag(cmd, &f)
+	return cmd
+}
+
+func runPolicyWrite(ctx context.Context, g *globals, name, file string, f format) error {
+	if file == "" {
+		return usagef("-f FILE is required (- reads stdin)")
+	}
+	src, err := readInput(g.stdin, file, maxPolicyBytes)
+	if err != nil {
+		return err
+	}
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	if err := c.PutPolicy(ctx, name, src); err != nil {
+		return g.apiError(err)
+	}
+	return g.show(f, map[string]any{"name": name, "written": true}, lineText("policy %s written", name))
+}
+
+func newPolicyReadCmd(g *globals) *cobra.Command {
+	var f format
+	cmd := &cobra.Command{
+		Use:     "read NAME",
+		Short:   "Print a policy's YAML",
+		Example: `  ward policy read ci-api > ci-api.yaml`,
+		Args:    exactArgs(1, "give the policy's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			src, err := c.Policy(cmd.Context(), args[0])
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
-			_, err = fmt.Fprint(g.stdout, src)
-			return err
+			return g.show(f, map[string]any{"name": args[0], "policy": src}, func(w io.Writer) error {
+				_, err := fmt.Fprint(w, src)
+				return err
+			})
 		},
 	}
-	var format string
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List policy names",
-		Args:  cobra.NoArgs,
+	formatFlag(cmd, &f)
+	return cmd
+}
+
+func newPolicyListCmd(g *globals) *cobra.Command {
+	var f format
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List policy names",
+		Example: `  ward policy list --format json`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			names, err := c.Policies(cmd.Context())
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
-			if format == "json" {
-				if names == nil {
-					names = []string{}
-				}
-				return printJSON(g.stdout, names)
-			}
-			for _, n := range names {
-				fmt.Fprintln(g.stdout, n)
-			}
-			return nil
+			return g.show(f, names, linesText(names))
 		},
 	}
-	formatFlag(list, &format)
-	del := &cobra.Command{
-		Use:   "delete NAME",
-		Short: "Delete a policy; tokens that name it lose what it granted",
-		Args:  exactArgs(1, "give the policy's name"),
+	formatFlag(cmd, &f)
+	return cmd
+}
+
+func newPolicyDeleteCmd(g *globals) *cobra.Command {
+	var f format
+	cmd := &cobra.Command{
+		Use:     "delete NAME",
+		Short:   "Delete a policy; tokens that name it lose what it granted",
+		Example: `  ward policy delete ci-api`,
+		Args:    exactArgs(1, "give the policy's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.DeletePolicy(cmd.Context(), args[0]); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "policy %s deleted\n", args[0])
-			return nil
+			return g.show(f, map[string]any{"name": args[0], "deleted": true}, lineText("policy %s deleted", args[0]))
 		},
 	}
-	cmd.AddCommand(write, read, list, del)
+	formatFlag(cmd, &f)
 	return cmd
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"golang.org/x/term"
 
@@ -68,26 +69,60 @@ func readBoundedLine(r io.Reader) (string, error) {
 
 // mfaCodeFromEnv is WARD_MFA, the code for a command that needs step-up
 // MFA when no terminal can ask for one (codes stay out of argv too).
-func mfaCodeFromEnv() string { return os.Getenv("WARD_MFA") }
+func (g *globals) mfaCodeFromEnv() string { return g.getenv("WARD_MFA") }
 
-// mfaPrompt answers the client's request for a TOTP code: WARD_MFA if set,
+// totpStep is the life of one TOTP code.
+const totpStep = 30
+
+// nextCodeIn is how long until an authenticator app shows its next code.
+func (g *globals) nextCodeIn() int { return totpStep - int(g.now().Unix()%totpStep) }
+
+// mfaPrompter answers a client's requests for a TOTP code: WARD_MFA if set,
 // else a prompt on the terminal. Without either the refusal stands, with a
-// hint of how to give a code.
-func mfaPrompt(ctx context.Context, refusal *client.ResponseError) (string, error) {
-	if c := mfaCodeFromEnv(); c != "" {
-		return c, nil
+// hint of how to give a code. The client asks again when the server refuses
+// a code (wrong, or already used: a code works once, and 'ward mfa confirm'
+// uses the one it is given): on a terminal the prompt says so and when the
+// next code comes; WARD_MFA's code is not sent twice.
+func (g *globals) mfaPrompter() func(context.Context, *client.ResponseError) (string, error) {
+	var mu sync.Mutex
+	asked := 0
+	return func(ctx context.Context, refusal *client.ResponseError) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		asked++
+		if c := g.mfaCodeFromEnv(); c != "" {
+			if asked > 1 {
+				return "", refusal // apiError gives the hint
+			}
+			return c, nil
+		}
+		tty, ok := g.terminal()
+		if !ok {
+			return "", refusal
+		}
+		if asked > 1 {
+			fmt.Fprintf(g.stderr, "ward: that code was refused: %s\n", strings.Join(refusal.Errors, "; "))
+			fmt.Fprintf(g.stderr, "ward: a code works once (also the one 'ward mfa confirm' took); your app shows the next one in %ds\n", g.nextCodeIn())
+		} else {
+			fmt.Fprintf(g.stderr, "ward: %s\n", strings.Join(refusal.Errors, "; "))
+		}
+		fmt.Fprint(g.stderr, "MFA code: ")
+		code, err := readBoundedLine(tty)
+		if err != nil {
+			return "", err
+		}
+		if code = strings.TrimSpace(code); code == "" {
+			return "", errors.New("no MFA code given")
+		}
+		return code, nil
 	}
-	f, ok := stdinTerminal(os.Stdin)
-	if !ok {
-		return "", refusal // apiError gives the hint
+}
+
+// terminal is where a prompt reads its answer: globals.tty when set, else
+// stdin when it is a terminal.
+func (g *globals) terminal() (io.Reader, bool) {
+	if g.tty != nil {
+		return g.tty, true
 	}
-	fmt.Fprintf(os.Stderr, "ward: %s\nMFA code: ", strings.Join(refusal.Errors, "; "))
-	code, err := readBoundedLine(f)
-	if err != nil {
-		return "", err
-	}
-	if code = strings.TrimSpace(code); code == "" {
-		return "", errors.New("no MFA code given")
-	}
-	return code, nil
+	return stdinTerminal(g.stdin)
 }

@@ -26,22 +26,20 @@ func addRoleFlags(cmd *cobra.Command, r *ciRole) {
 // token from a CI login. done revokes that token once the caller has what
 // it needed; it is a no-op without --role.
 func roleClient(ctx context.Context, g *globals, r *ciRole) (cl *client.Client, done func(), err error) {
-	cfg := client.DefaultConfig()
-	cfg.MFAPrompt = mfaPrompt // a break-glass secret asks for a TOTP code
+	cfg := g.clientConfig() // a break-glass secret asks for a TOTP code
 	if r == nil || r.role == "" {
-		cl, err = client.New(cfg)
-		if err != nil {
-			return nil, nil, usagef("%v", err)
+		if cl, err = g.newClient(cfg); err != nil {
+			return nil, nil, err
 		}
 		return cl, func() {}, nil
 	}
-	tok, err := loginCI(ctx, loginCIOptions{Role: r.role, Audience: r.audience, Stdin: g.stdin})
+	tok, err := loginCI(ctx, g, loginCIOptions{Role: r.role, Audience: r.audience, Stdin: g.stdin})
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg.Token = tok
-	if cl, err = client.New(cfg); err != nil {
-		return nil, nil, usagef("%v", err)
+	if cl, err = g.newClient(cfg); err != nil {
+		return nil, nil, err
 	}
 	// The token lives for the role's TTL at most; revoking it when done
 	// shortens that to the time the fetch took.

@@ -2,26 +2,24 @@ package main
 
 import (
 	"io"
+	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 )
 
-// commands holds the constructors of every top-level subcommand. Each
-// command's file adds its own in an init function, so that commands can be
-// added without touching this file.
-var commands []func(*globals) *cobra.Command
+// Command groups, in the order ward help lists them.
+const (
+	groupVault    = "vault"
+	groupSecrets  = "secrets"
+	groupCI       = "ci"
+	groupAccess   = "access"
+	groupOperator = "operator"
+)
 
-func register(newCmd func(*globals) *cobra.Command) { commands = append(commands, newCmd) }
-
-// globals is what every command shares: its standard streams.
-type globals struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-}
-
-func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+// newRootCmd builds ward's command tree: every command ward has is listed
+// here, in the group ward help shows it under.
+func newRootCmd(g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ward",
 		Short: "ward keeps the secrets of CI/CD pipelines",
@@ -31,38 +29,76 @@ services side by side.
 The vault:   ward dev | ward server     an encrypted, audited store of secrets
 The CI side: ward check | ward run | ward mask | ward scan
 
-Quick start:
-  ward dev                                  # a complete server on this machine
-  ward kv put --env staging payments/db < db.json
-  ward kv get --env staging payments/db`,
+Every command that talks to a server finds it at --address, else WARD_ADDR
+(default ` + "http://127.0.0.1:8200" + `), trusts the CA in --ca-cert or WARD_CACERT
+for a server with a private CA, and sends the token in WARD_TOKEN or
+~/.ward/token. A token is never taken from the command line.`,
+		Example: `  ward dev                                  # a complete server on this machine
+  ward env use staging                      # --env staging from now on, in this directory
+  ward kv put payments/db < db.json
+  ward kv get payments/db
+  ward run --component api -- go test ./...`,
+		Version:       wardVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return withHint(usagef("unknown command %q", args[0]), "run 'ward help' for the list of commands")
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
-	// A token in argv is readable by every user of the machine (ps,
-	// /proc/PID/cmdline): refuse it with the way to do it instead.
-	var argvToken string
-	root.PersistentFlags().StringVar(&argvToken, "token", "", "refused: give tokens in WARD_TOKEN or ~/.ward/token")
-	root.PersistentFlags().MarkHidden("token")
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if cmd.Flags().Changed("token") {
-			return withHint(usagef("ward never takes a token from the command line, where other users of this machine can read it"),
-				"export WARD_TOKEN, or let 'ward dev' or 'ward login' write ~/.ward/token")
+	root.SetVersionTemplate("ward {{.Version}}\n")
+	root.AddGroup(
+		&cobra.Group{ID: groupVault, Title: "Run a vault:"},
+		&cobra.Group{ID: groupSecrets, Title: "Secrets, environments and types:"},
+		&cobra.Group{ID: groupCI, Title: "The CI side:"},
+		&cobra.Group{ID: groupAccess, Title: "People, tokens and policies:"},
+		&cobra.Group{ID: groupOperator, Title: "Operating a vault:"},
+	)
+	add := func(group string, cmds ...*cobra.Command) {
+		for _, c := range cmds {
+			c.GroupID = group
+			root.AddCommand(c)
 		}
-		return nil
 	}
-	for _, newCmd := range commands {
-		root.AddCommand(newCmd(g))
-	}
+	add(groupVault, newDevCmd(g), newServerCmd(g))
+	add(groupSecrets, newKVCmd(g), newEnvCmd(g), newTypeCmd(g), newImportCmd(g))
+	add(groupCI, newCheckCmd(g), newRunCmd(g), newMaskCmd(g), newScanCmd(g), newManifestCmd(g), newCodegenCmd(g), newSynthCmd(g), newDocsCmd(g))
+	add(groupAccess, newLoginCmd(g), newAuthCmd(g), newTokenCmd(g), newPolicyCmd(g), newAccessCmd(g), newUserCmd(g), newMFACmd(g))
+	add(groupOperator, newOperatorCmd(g), newPlanCmd(g), newApplyCmd(g), newAuditCmd(g))
+	root.AddCommand(newVersionCmd(g), newCompletionCmd(root))
+	root.CompletionOptions.DisableDefaultCmd = true // newCompletionCmd, with its help
+	root.SetHelpCommand(newHelpCmd(root))
+	g.persistentFlags(root)
+	usageRules(root)
+	g.envCompletion(root)
 	return root
+}
+
+// globals is what every command shares: its streams, its view of the
+// process's environment, and the global flags. Commands read the
+// environment through getenv only, never os.Getenv, so that tests can run
+// them side by side with environments of their own.
+type globals struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	// getenv reads an environment variable; environ lists them all (the
+	// environment ward run's child starts from).
+	getenv  func(string) string
+	environ func() []string
+	// wd is the working directory, for the default environment of
+	// 'ward env use'.
+	wd  string
+	now func() time.Time
+	// tty, when set, stands for a terminal that prompts read from (tests);
+	// nil: stdin, when it is a terminal.
+	tty io.Reader
+
+	address string // --address; "": WARD_ADDR
+	caCert  string // --ca-cert; "": WARD_CACERT
+}
+
+// processGlobals are the globals of the ward process itself.
+func processGlobals(stdin io.Reader, stdout, stderr io.Writer) *globals {
+	wd, _ := os.Getwd()
+	return &globals{
+		stdin: stdin, stdout: stdout, stderr: stderr,
+		getenv: os.Getenv, environ: os.Environ, wd: wd, now: time.Now,
+	}
 }

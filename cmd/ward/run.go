@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardhq/ward/internal/job"
 	"github.com/wardhq/ward/internal/manifest"
 	"github.com/wardhq/ward/internal/mask"
-	job "github.com/wardhq/ward/internal/run"
 )
-
-func init() { register(newRunCmd) }
 
 // exitNotFound is a shell's exit code for a command it cannot start.
 const exitNotFound = 127
@@ -25,12 +21,11 @@ type runOpts struct {
 	component   string
 	file        string
 	replacement string
+	format      format // of the report of problems, on stderr
 	role        ciRole
 	args        []string
-	environ     []string         // the environment the child starts from; nil: os.Environ()
-	now         func() time.Time // nil: time.Now
-	dir         job.Config       // where secret files go; zero: the real tmpfs
-	started     func(pid int)    // for tests
+	dir         job.Config    // where secret files go; zero: the real tmpfs
+	started     func(pid int) // for tests
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -61,6 +56,10 @@ With --role, ward run first logs in with the CI job's OIDC token, as
 'ward login --ci' does, and revokes that ward token as soon as the secrets
 are fetched: no token is stored, and none outlives the fetch.
 
+Problems with the secrets are reported on stderr as ward check reports them
+(stdout is CMD's); with --format json, as ward check --format json's report,
+one JSON document on stderr before CMD starts (or instead of it).
+
 Exit status: CMD's own, 128+N when signal N ended it; 1 when a required
 secret fails or the server cannot be reached (CMD is not started); 2 on a
 usage error; 127 when CMD cannot be started.`,
@@ -75,39 +74,37 @@ usage error; 127 when CMD cannot be started.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := requireEnv(o.env); err != nil {
-				return err
-			}
 			o.args = args
 			return runRun(cmd.Context(), g, o)
 		},
 	}
 	cmd.Flags().SetInterspersed(false) // flags after CMD are CMD's
-	cmd.Flags().StringVar(&o.env, "env", "", "environment (required)")
+	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
 	cmd.Flags().StringVar(&o.component, "component", "", "the component to run (required when the manifest has several)")
 	manifestFlag(cmd, &o.file)
 	cmd.Flags().StringVar(&o.replacement, "replacement", "", "text shown in place of every value (default [masked:NAME])")
 	addRoleFlags(cmd, &o.role)
+	formatFlag(cmd, &o.format)
+	cmd.Flag("format").Usage = "format of the report of problems on stderr: text or json"
 	return cmd
 }
 
 func runRun(ctx context.Context, g *globals, o *runOpts) error {
+	if err := g.requireEnv(&o.env); err != nil {
+		return err
+	}
 	if err := job.Harden(); err != nil {
 		return err
 	}
 	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
 	var fe *fetchError
 	if errors.As(err, &fe) {
-		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(apiError(fe.err))), hintOf(apiError(fe.err)))
+		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(g.apiError(fe.err))), hintOf(g.apiError(fe.err)))
 	}
 	if err != nil {
 		return err
 	}
-	now := time.Now
-	if o.now != nil {
-		now = o.now
-	}
-	res := c.Resolve(fetched, now())
+	res := c.Resolve(fetched, g.now())
 	defer res.Wipe()
 	if err := reportIssues(g, o, c, res); err != nil {
 		return err
@@ -125,12 +122,8 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 		return err
 	}
 	defer removeDir()
-	environ := o.environ
-	if environ == nil {
-		environ = os.Environ()
-	}
 	child := job.Child{
-		Args: o.args, Env: job.ChildEnv(environ, res, dirPath),
+		Args: o.args, Env: job.ChildEnv(g.environ(), res, dirPath),
 		Stdin: g.stdin, Stdout: g.stdout, Stderr: g.stderr,
 		Mask: matcher, Started: o.started,
 	}
@@ -179,11 +172,18 @@ func reportIssues(g *globals, o *runOpts, c *manifest.Component, res *manifest.R
 	if len(res.Issues) == 0 {
 		return nil
 	}
-	rep := checkReport{Env: o.env, Component: c.Name, OK: !res.Failed(), Checked: len(c.Secrets())}
-	for _, is := range res.Issues {
-		rep.Problems = append(rep.Problems, checkProblem{Secret: is.Secret, Problem: is.Problem(), Hint: checkHint(o.env, is)})
+	rep := newCheckReport(o.env, c, res)
+	if o.format == formatJSON {
+		if err := printJSON(g.stderr, rep); err != nil {
+			return err
+		}
 	}
-	if rep.OK {
+	switch {
+	case o.format == formatJSON && rep.OK:
+		return nil
+	case o.format == formatJSON:
+		return &exitError{Code: exitFailure}
+	case rep.OK:
 		for _, p := range rep.Problems {
 			fmt.Fprintf(g.stderr, "ward: warning: %s/%s: %s — hint: %s\n", o.env, p.Secret, p.Problem, p.Hint)
 		}

@@ -3,14 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	job "github.com/wardhq/ward/internal/run"
+	"github.com/wardhq/ward/internal/job"
 )
 
 const runManifest = `version: 1
@@ -29,17 +29,13 @@ components:
 // secret files under a temporary base, and returns what it printed.
 func runRunTest(t *testing.T, addr, manifestText string, args ...string) (stdout, stderr string, code int, base string) {
 	t.Helper()
-	t.Setenv("WARD_ADDR", addr)
-	t.Setenv("WARD_TOKEN", "test-token-hunter")
 	base = t.TempDir()
 	o := &runOpts{
 		env: "staging", file: writeManifest(t, manifestText), args: args,
-		environ: []string{"PATH=" + os.Getenv("PATH"), "WARD_TOKEN=test-token-hunter", "WARD_ADDR=" + addr, "KEEP=kept"},
-		now:     func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
-		dir:     job.Config{Base: base},
+		dir: job.Config{Base: base},
 	}
 	var out, errb syncBuffer
-	g := &globals{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	g := testGlobals(nil, &out, &errb, "WARD_TOKEN=test-token-hunter", "WARD_ADDR="+addr, "KEEP=kept")
 	code = exitCode(runRun(context.Background(), g, o), &errb)
 	s := out.String() + errb.String()
 	if strings.Contains(s, "hunter2") || strings.Contains(s, "5432") || strings.Contains(s, "test-token-hunter") {
@@ -49,6 +45,7 @@ func runRunTest(t *testing.T, addr, manifestText string, args ...string) (stdout
 }
 
 func TestRunInjectsAndMasks(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	script := `echo "url=$DB_URL port=$DB_PORT"; printf %s "$DB_URL" | base64; echo "missing=$WARD_MISSING keep=$KEEP token=${WARD_TOKEN-unset} addr=${WARD_ADDR-unset}"
@@ -74,12 +71,12 @@ cat "$WARD_SECRETS_DIR/tls/client.pem"; echo; stat -c %a "$WARD_SECRETS_DIR" "$W
 }
 
 func TestRunReplacementAndNoFiles(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
-	t.Setenv("WARD_ADDR", srv.URL)
 	file := writeManifest(t, "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      K: {from: payments/stripe, field: secret_key}\n")
 	var out, errb syncBuffer
-	g := &globals{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}
+	g := testGlobals(nil, &out, &errb, "WARD_ADDR="+srv.URL)
 	o := &runOpts{env: "staging", file: file, replacement: "***", args: []string{"sh", "-c", `echo "k=$K dir=${WARD_SECRETS_DIR-unset}"`}}
 	if code := exitCode(runRun(context.Background(), g, o), &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
@@ -90,6 +87,7 @@ func TestRunReplacementAndNoFiles(t *testing.T) {
 }
 
 func TestRunRefusesFailedSecrets(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	marker := filepath.Join(t.TempDir(), "started")
@@ -115,6 +113,7 @@ func TestRunRefusesFailedSecrets(t *testing.T) {
 }
 
 func TestRunServerDown(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	srv.Close()
 	marker := filepath.Join(t.TempDir(), "started")
@@ -128,9 +127,9 @@ func TestRunServerDown(t *testing.T) {
 }
 
 func TestRunCommandLine(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
-	t.Setenv("WARD_ADDR", srv.URL)
 	file := writeManifest(t, "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      K: {from: payments/stripe, field: secret_key}\n")
 	for _, tc := range []struct {
 		args []string
@@ -144,7 +143,7 @@ func TestRunCommandLine(t *testing.T) {
 		{[]string{"run", "--env", "staging", "-f", file, "sh", "-c", "exit 4", "--env"}, 4, ""},
 	} {
 		var out, errb bytes.Buffer
-		code := run(context.Background(), tc.args, strings.NewReader(""), &out, &errb)
+		code := runCLI(tc.args, strings.NewReader(""), &out, &errb, "WARD_ADDR="+srv.URL)
 		if code != tc.code || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tc.args, code, errb.String(), tc.code, tc.want)
 		}
@@ -153,11 +152,43 @@ func TestRunCommandLine(t *testing.T) {
 
 // With nothing injected, the child still runs, its output copied as is.
 func TestRunNothingToMask(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(checkFixture())
 	defer srv.Close()
 	text := "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n      SENTRY_DSN: {from: shared/none, field: dsn, optional: true}\n"
 	out, errOut, code, _ := runRunTest(t, srv.URL, text, "sh", "-c", `printf 'missing=%s\n' "$WARD_MISSING"; printf 'e\033[1m\n' >&2`)
 	if code != 0 || out != "missing=SENTRY_DSN\n" || !strings.HasSuffix(errOut, "e\x1b[1m\n") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// With --format json, the problems found before CMD starts are one JSON
+// report on stderr, as ward check --format json writes it.
+func TestRunReportJSON(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(checkFixture())
+	defer srv.Close()
+	for _, tc := range []struct {
+		name     string
+		manifest string
+		code     int
+		ok       bool
+	}{
+		{"a required secret fails", strings.Replace(runManifest, "    files:", "      ROOT: {from: admin/root, field: key}\n    files:", 1), 1, false},
+		{"an optional one is missing", runManifest, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &runOpts{env: "staging", file: writeManifest(t, tc.manifest), args: []string{"true"}, format: formatJSON, dir: job.Config{Base: t.TempDir()}}
+			var out, errb syncBuffer
+			g := testGlobals(nil, &out, &errb, "WARD_TOKEN=test-token", "WARD_ADDR="+srv.URL)
+			code := exitCode(runRun(context.Background(), g, o), &errb)
+			var rep checkReport
+			if err := json.Unmarshal([]byte(errb.String()), &rep); err != nil {
+				t.Fatalf("stderr is not one JSON report: %v\n%s", err, errb.String())
+			}
+			if code != tc.code || rep.OK != tc.ok || len(rep.Problems) == 0 || rep.Env != "staging" {
+				t.Fatalf("exit %d, report %+v", code, rep)
+			}
+		})
 	}
 }

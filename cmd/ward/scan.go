@@ -18,8 +18,6 @@ import (
 	"github.com/wardhq/ward/internal/scan/report"
 )
 
-func init() { register(newScanCmd) }
-
 type scanOpts struct {
 	format      string
 	output      string
@@ -96,14 +94,14 @@ func runScan(ctx context.Context, g *globals, o *scanOpts, paths []string) error
 		return withHint(usagef("%v", err), "check the rules file against the format at the top of internal/scan/rules.yaml")
 	}
 	cfg := scan.Config{Rules: rs, MaxDepth: o.maxDepth, MaxBytes: o.maxBytes, Jobs: o.jobs, Gitignore: o.gitignore, Stdin: g.stdin}
-	if k := os.Getenv("WARD_SCAN_KEY"); k != "" {
+	if k := g.getenv("WARD_SCAN_KEY"); k != "" {
 		cfg.Key = []byte(k)
 	}
 	switch {
 	case o.known && o.knownFile != "":
 		return usagef("give --known --env E or --known-file FILE, not both")
 	case o.known:
-		km, err := fetchKnown(ctx, o.env)
+		km, err := fetchKnown(ctx, g, o.env)
 		if err != nil {
 			return err
 		}

@@ -25,17 +25,17 @@ func loadKnown(path string) (scan.KnownMatcher, error) {
 
 // fetchKnown asks the vault for a fingerprint set of the secrets the
 // caller's token may read in env. The scanner never receives a value.
-func fetchKnown(ctx context.Context, env string) (scan.KnownMatcher, error) {
-	if err := requireEnv(env); err != nil {
+func fetchKnown(ctx context.Context, g *globals, env string) (scan.KnownMatcher, error) {
+	if err := g.requireEnv(&env); err != nil {
 		return nil, err
 	}
-	c, err := apiClient()
+	c, err := g.client()
 	if err != nil {
 		return nil, err
 	}
 	b, err := c.Fingerprints(ctx, env)
 	if err != nil {
-		return nil, apiError(err)
+		return nil, g.apiError(err)
 	}
 	set, err := known.Read(bytes.NewReader(b))
 	if err != nil {

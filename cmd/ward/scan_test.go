@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -19,7 +18,8 @@ const scanTok = "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"
 func runScanCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(context.Background(), append([]string{"scan", "--progress=false"}, args...), strings.NewReader(stdin), &out, &errb)
+	// The key a test sets with t.Setenv; ward reads no other variable of the test process.
+	code = runCLI(append([]string{"scan", "--progress=false"}, args...), strings.NewReader(stdin), &out, &errb, "WARD_SCAN_KEY="+os.Getenv("WARD_SCAN_KEY"))
 	for _, s := range []string{out.String(), errb.String()} {
 		if strings.Contains(s, scanTok[4:12]) || strings.Contains(s, "s3cretPassw0rdX") {
 			t.Fatalf("ward scan %v printed part of a secret", args)

@@ -58,6 +58,23 @@ func newLogger(g *globals, level string) (*slog.Logger, error) {
 	return slog.New(slog.NewJSONHandler(g.stderr, &slog.HandlerOptions{Level: l})), nil
 }
 
+// start checks the options both server commands share, and makes the
+// logger and the listener.
+func (o *serveOpts) start(g *globals) (*slog.Logger, net.Listener, error) {
+	if err := o.identity.check(); err != nil {
+		return nil, nil, err
+	}
+	logger, err := newLogger(g, o.logLevel)
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := o.listener()
+	if err != nil {
+		return nil, nil, err
+	}
+	return logger, ln, nil
+}
+
 func (o *serveOpts) listener() (net.Listener, error) {
 	var tc *tls.Config
 	if o.tlsCert != "" || o.tlsKey != "" {

@@ -1,12 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 )
-
-func init() { register(newServerCmd) }
 
 func newServerCmd(g *globals) *cobra.Command {
 	o := &serveOpts{}
@@ -18,42 +17,14 @@ new store run 'ward operator init', then 'ward operator unseal' threshold
 times after every start.
 
 Plain HTTP is served only on a loopback address; give --tls-cert and
---tls-key to serve beyond this machine. The audit log is DATA/audit.log.`,
+--tls-key to serve beyond this machine. The audit log is DATA/audit.log.
+Clients of a server whose certificate a private CA signed (or a
+self-signed one) give that CA with --ca-cert or WARD_CACERT.`,
+		Example: `  ward server --data /var/lib/ward
+  ward server --data /var/lib/ward --listen 0.0.0.0:8200 --tls-cert cert.pem --tls-key key.pem
+  ward --address https://ward.internal:8200 --ca-cert ca.pem operator init   # then, from a client`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.data == "" {
-				return usagef("--data DIR is required: where ward keeps its store and audit log")
-			}
-			if err := o.identity.check(); err != nil {
-				return err
-			}
-			logger, err := newLogger(g, o.logLevel)
-			if err != nil {
-				return err
-			}
-			ln, err := o.listener()
-			if err != nil {
-				return err
-			}
-			v, err := openVault(o, logger)
-			if err != nil {
-				ln.Close()
-				return err
-			}
-			ok, err := v.Initialized(cmd.Context())
-			if err != nil {
-				ln.Close()
-				v.Close()
-				return err
-			}
-			state := "sealed; unseal with 'ward operator unseal'"
-			if !ok {
-				state = "not initialised; run 'ward operator init'"
-			}
-			fmt.Fprintf(g.stderr, "ward: server on %s (data in %s, %s)\n", addrURL(o.scheme(), ln), o.data, state)
-			fmt.Fprintf(g.stderr, "ward: dashboard at %s/ui/\n", addrURL(o.scheme(), ln))
-			return serve(cmd.Context(), o, v, ln, logger)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runServer(cmd.Context(), g, o) },
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8200", "address to listen on")
 	cmd.Flags().StringVar(&o.data, "data", "", "directory for the store and the audit log (required)")
@@ -63,4 +34,32 @@ Plain HTTP is served only on a loopback address; give --tls-cert and
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	o.identity.flags(cmd.Flags())
 	return cmd
+}
+
+func runServer(ctx context.Context, g *globals, o *serveOpts) error {
+	if o.data == "" {
+		return usagef("--data DIR is required: where ward keeps its store and audit log")
+	}
+	logger, ln, err := o.start(g)
+	if err != nil {
+		return err
+	}
+	v, err := openVault(o, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	ok, err := v.Initialized(ctx)
+	if err != nil {
+		ln.Close()
+		v.Close()
+		return err
+	}
+	state := "sealed; unseal with 'ward operator unseal'"
+	if !ok {
+		state = "not initialised; run 'ward operator init'"
+	}
+	fmt.Fprintf(g.stderr, "ward: server on %s (data in %s, %s)\n", addrURL(o.scheme(), ln), o.data, state)
+	fmt.Fprintf(g.stderr, "ward: dashboard at %s/ui/\n", addrURL(o.scheme(), ln))
+	return serve(ctx, o, v, ln, logger)
 }

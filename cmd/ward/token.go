@@ -1,7 +1,7 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"strconv"
 	"strings"
 	"time"
@@ -11,153 +11,176 @@ import (
 	"github.com/wardhq/ward/client"
 )
 
-func init() { register(newTokenCmd) }
-
 func newTokenCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
 		Short: "Create, look up, renew and revoke tokens",
 		Long: `Every token is bound to exactly one environment and expires. Tokens are
 never accepted as flags: ward reads yours from WARD_TOKEN or ~/.ward/token.`,
+		Example: `  ward token create --env staging --policy ci-api --ttl 15m
+  ward token lookup
+  ward token renew --increment 1h
+  ward token revoke --self`,
 	}
-	var r client.TokenRequest
-	var format string
-	var policies []string
-	create := &cobra.Command{
+	cmd.AddCommand(newTokenCreateCmd(g), newTokenLookupCmd(g), newTokenRenewCmd(g), newTokenRevokeCmd(g))
+	return cmd
+}
+
+type tokenCreateOpts struct {
+	req    client.TokenRequest
+	format format
+}
+
+func newTokenCreateCmd(g *globals) *cobra.Command {
+	o := &tokenCreateOpts{}
+	cmd := &cobra.Command{
 		Use:   "create --env ENV --policy NAME[,NAME] [--ttl 15m]",
 		Short: "Create a child token bound to one environment; prints it once",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			r.Policies = policies
-			c, err := apiClient()
-			if err != nil {
-				return err
-			}
-			a, err := c.CreateToken(cmd.Context(), r)
-			if err != nil {
-				return apiError(err)
-			}
-			if format == "json" {
-				return printJSON(g.stdout, a)
-			}
-			return table(g.stdout, [][]string{
-				{"token", a.ClientToken},
-				{"accessor", a.Accessor},
-				{"env", a.Env},
-				{"policies", strings.Join(a.Policies, ",")},
-				{"ttl", (time.Duration(a.LeaseDuration) * time.Second).String()},
-				{"renewable", strconv.FormatBool(a.Renewable)},
-			})
-		},
+		Example: `  ward token create --env staging --policy ci-api --ttl 15m
+  ward token create --env staging --policy ci-api --format json | jq -r .client_token`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runTokenCreate(cmd.Context(), g, o) },
 	}
-	create.Flags().StringVar(&r.Env, "env", "", "environment the token may reach (default: your token's own)")
-	create.Flags().StringSliceVar(&policies, "policy", nil, "policies, comma-separated or repeated")
-	create.Flags().DurationVar(&r.TTL, "ttl", 0, "time to live, e.g. 15m (default: the server's)")
-	create.Flags().DurationVar(&r.ExplicitMaxTTL, "max-ttl", 0, "no renewal goes past this")
-	create.Flags().StringVar(&r.DisplayName, "display-name", "", "a name for audit entries")
-	formatFlag(create, &format)
+	cmd.Flags().StringVar(&o.req.Env, "env", "", "environment the token may reach (default: your token's own)")
+	cmd.Flags().StringSliceVar(&o.req.Policies, "policy", nil, "policies, comma-separated or repeated")
+	cmd.Flags().DurationVar(&o.req.TTL, "ttl", 0, "time to live, e.g. 15m (default: the server's)")
+	cmd.Flags().DurationVar(&o.req.ExplicitMaxTTL, "max-ttl", 0, "no renewal goes past this")
+	cmd.Flags().StringVar(&o.req.DisplayName, "display-name", "", "a name for audit entries")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
 
-	var lookupFormat, accessor string
-	lookup := &cobra.Command{
+func runTokenCreate(ctx context.Context, g *globals, o *tokenCreateOpts) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	a, err := c.CreateToken(ctx, o.req)
+	if err != nil {
+		return g.apiError(err)
+	}
+	return g.show(o.format, a, tableText([][]string{
+		{"token", a.ClientToken},
+		{"accessor", a.Accessor},
+		{"env", a.Env},
+		{"policies", strings.Join(a.Policies, ",")},
+		{"ttl", (time.Duration(a.LeaseDuration) * time.Second).String()},
+		{"renewable", strconv.FormatBool(a.Renewable)},
+	}))
+}
+
+type tokenLookupOpts struct {
+	accessor string
+	format   format
+}
+
+func newTokenLookupCmd(g *globals) *cobra.Command {
+	o := &tokenLookupOpts{}
+	cmd := &cobra.Command{
 		Use:   "lookup [--accessor ACCESSOR]",
 		Short: "Describe your token, or the token with an accessor",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(lookupFormat); err != nil {
-				return err
-			}
-			c, err := apiClient()
-			if err != nil {
-				return err
-			}
-			var info *client.TokenInfo
-			if accessor != "" {
-				info, err = c.LookupAccessor(cmd.Context(), accessor)
-			} else {
-				info, err = c.LookupSelf(cmd.Context())
-			}
-			if err != nil {
-				return apiError(err)
-			}
-			if lookupFormat == "json" {
-				return printJSON(g.stdout, info)
-			}
-			expire := "never"
-			if info.ExpireTime != nil {
-				expire = *info.ExpireTime
-			}
-			env, ttl := info.Env, (time.Duration(info.TTL) * time.Second).String()
-			if env == "" {
-				env = "(all: root)"
-			}
-			if info.ExpireTime == nil {
-				ttl = "never expires"
-			}
-			return table(g.stdout, [][]string{
-				{"accessor", info.Accessor},
-				{"display name", info.DisplayName},
-				{"env", env},
-				{"policies", strings.Join(info.Policies, ",")},
-				{"ttl", ttl},
-				{"expires", expire},
-				{"renewable", strconv.FormatBool(info.Renewable)},
-			})
-		},
+		Example: `  ward token lookup
+  ward token lookup --accessor 7c1f... --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runTokenLookup(cmd.Context(), g, o) },
 	}
-	lookup.Flags().StringVar(&accessor, "accessor", "", "look up the token with this accessor")
-	formatFlag(lookup, &lookupFormat)
+	cmd.Flags().StringVar(&o.accessor, "accessor", "", "look up the token with this accessor")
+	formatFlag(cmd, &o.format)
+	return cmd
+}
 
+func runTokenLookup(ctx context.Context, g *globals, o *tokenLookupOpts) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	var info *client.TokenInfo
+	if o.accessor != "" {
+		info, err = c.LookupAccessor(ctx, o.accessor)
+	} else {
+		info, err = c.LookupSelf(ctx)
+	}
+	if err != nil {
+		return g.apiError(err)
+	}
+	expire := "never"
+	if info.ExpireTime != nil {
+		expire = *info.ExpireTime
+	}
+	env, ttl := info.Env, (time.Duration(info.TTL) * time.Second).String()
+	if env == "" {
+		env = "(all: root)"
+	}
+	if info.ExpireTime == nil {
+		ttl = "never expires"
+	}
+	return g.show(o.format, info, tableText([][]string{
+		{"accessor", info.Accessor},
+		{"display name", info.DisplayName},
+		{"env", env},
+		{"policies", strings.Join(info.Policies, ",")},
+		{"ttl", ttl},
+		{"expires", expire},
+		{"renewable", strconv.FormatBool(info.Renewable)},
+	}))
+}
+
+func newTokenRenewCmd(g *globals) *cobra.Command {
 	var increment time.Duration
-	renew := &cobra.Command{
-		Use:   "renew [--increment 1h]",
-		Short: "Extend your token's life, up to its max TTL",
-		Args:  cobra.NoArgs,
+	var f format
+	cmd := &cobra.Command{
+		Use:     "renew [--increment 1h]",
+		Short:   "Extend your token's life, up to its max TTL",
+		Example: `  ward token renew --increment 1h`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			a, err := c.RenewSelf(cmd.Context(), increment)
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "token renewed: ttl %s\n", time.Duration(a.LeaseDuration)*time.Second)
-			return nil
+			return g.show(f, a, lineText("token renewed: ttl %s", time.Duration(a.LeaseDuration)*time.Second))
 		},
 	}
-	renew.Flags().DurationVar(&increment, "increment", 0, "requested extension (default: the token's TTL)")
+	cmd.Flags().DurationVar(&increment, "increment", 0, "requested extension (default: the token's TTL)")
+	formatFlag(cmd, &f)
+	return cmd
+}
 
-	var revokeAccessor string
+func newTokenRevokeCmd(g *globals) *cobra.Command {
+	var accessor string
 	var self bool
-	revoke := &cobra.Command{
+	var f format
+	cmd := &cobra.Command{
 		Use:   "revoke --accessor ACCESSOR | --self",
 		Short: "Revoke a token and all of its children",
-		Args:  cobra.NoArgs,
+		Example: `  ward token revoke --self
+  ward token revoke --accessor 7c1f...`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if (revokeAccessor == "") == !self {
+			if (accessor == "") == !self {
 				return usagef("give exactly one of --accessor ACCESSOR or --self")
 			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if self {
 				err = c.RevokeSelf(cmd.Context())
 			} else {
-				err = c.RevokeAccessor(cmd.Context(), revokeAccessor)
+				err = c.RevokeAccessor(cmd.Context(), accessor)
 			}
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
-			fmt.Fprintln(g.stdout, "token revoked, with its children")
-			return nil
+			return g.show(f, map[string]any{"revoked": true, "accessor": accessor, "self": self}, lineText("token revoked, with its children"))
 		},
 	}
-	revoke.Flags().StringVar(&revokeAccessor, "accessor", "", "revoke the token with this accessor")
-	revoke.Flags().BoolVar(&self, "self", false, "revoke your own token")
-	cmd.AddCommand(create, lookup, renew, revoke)
+	cmd.Flags().StringVar(&accessor, "accessor", "", "revoke the token with this accessor")
+	cmd.Flags().BoolVar(&self, "self", false, "revoke your own token")
+	formatFlag(cmd, &f)
 	return cmd
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -9,8 +11,6 @@ import (
 	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/types"
 )
-
-func init() { register(newTypeCmd) }
 
 func newTypeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
@@ -37,9 +37,14 @@ only non-sensitive fields may be given as FIELD=VALUE on a command line.`,
 	return cmd
 }
 
+type typeWriteOpts struct {
+	file   string
+	dryRun bool
+	format format
+}
+
 func newTypeWriteCmd(g *globals) *cobra.Command {
-	var file, format string
-	var dryRun bool
+	o := &typeWriteOpts{}
 	cmd := &cobra.Command{
 		Use:   "write NAME -f FILE [--dry-run]",
 		Short: "Create or replace a type from a JSON Schema file (- for stdin)",
@@ -48,113 +53,109 @@ an error names its line. Replacing a type lists every secret of that type,
 in every environment, that does not conform to the new schema; --dry-run
 lists them and changes nothing. A secret that does not conform is refused
 at its next write until it is fixed.`,
+		Example: `  ward type write payments-db -f payments-db.schema.json --dry-run
+  ward type write payments-db -f payments-db.schema.json`,
 		Args: exactArgs(1, "give the type's name, like payments-db"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if file == "" {
-				return usagef("-f FILE is required (- reads stdin)")
-			}
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			src, err := readInput(g.stdin, file, types.MaxSchemaBytes)
-			if err != nil {
-				return err
-			}
-			if _, err := types.Compile(args[0], src); err != nil {
-				return withHint(fmt.Errorf("%s: %w", file, err), "a type is a JSON Schema (draft 2020-12) object; see 'ward type read postgres' for an example")
-			}
-			c, err := apiClient()
-			if err != nil {
-				return err
-			}
-			res, err := c.PutType(cmd.Context(), args[0], src, dryRun)
-			if err != nil {
-				return apiError(err)
-			}
-			if format == "json" {
-				return printJSON(g.stdout, res)
-			}
-			verb := "written"
-			if dryRun {
-				verb = "not written (dry run)"
-			}
-			fmt.Fprintf(g.stdout, "type %s %s\n", args[0], verb)
-			printConflicts(g, res.Conflicts, dryRun)
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runTypeWrite(cmd.Context(), g, args[0], o) },
 	}
-	cmd.Flags().StringVarP(&file, "file", "f", "", "the schema's JSON file (- for stdin)")
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "change nothing; list the secrets that would no longer conform")
-	formatFlag(cmd, &format)
+	cmd.Flags().StringVarP(&o.file, "file", "f", "", "the schema's JSON file (- for stdin)")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "change nothing; list the secrets that would no longer conform")
+	formatFlag(cmd, &o.format)
 	return cmd
 }
 
-func printConflicts(g *globals, cs []client.TypeConflict, dryRun bool) {
+func runTypeWrite(ctx context.Context, g *globals, name string, o *typeWriteOpts) error {
+	if o.file == "" {
+		return usagef("-f FILE is required (- reads stdin)")
+	}
+	src, err := readInput(g.stdin, o.file, types.MaxSchemaBytes)
+	if err != nil {
+		return err
+	}
+	if _, err := types.Compile(name, src); err != nil {
+		return withHint(fmt.Errorf("%s: %w", o.file, err), "a type is a JSON Schema (draft 2020-12) object; see 'ward type read postgres' for an example")
+	}
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	res, err := c.PutType(ctx, name, src, o.dryRun)
+	if err != nil {
+		return g.apiError(err)
+	}
+	return g.show(o.format, res, func(w io.Writer) error {
+		verb := "written"
+		if o.dryRun {
+			verb = "not written (dry run)"
+		}
+		fmt.Fprintf(w, "type %s %s\n", name, verb)
+		printConflicts(w, res.Conflicts, o.dryRun)
+		return nil
+	})
+}
+
+func printConflicts(w io.Writer, cs []client.TypeConflict, dryRun bool) {
 	if len(cs) == 0 {
-		fmt.Fprintln(g.stdout, "every secret of this type conforms")
+		fmt.Fprintln(w, "every secret of this type conforms")
 		return
 	}
 	what := "do not conform"
+	if len(cs) == 1 {
+		what = "does not conform"
+	}
 	if dryRun {
 		what = "would no longer conform"
 	}
-	fmt.Fprintf(g.stdout, "%d secret(s) %s:\n", len(cs), what)
+	fmt.Fprintf(w, "%s %s:\n", plural(len(cs), "secret"), what)
 	for _, c := range cs {
 		for _, p := range c.Problems {
-			fmt.Fprintf(g.stdout, "  %s/%s: field %q: %s\n", c.Env, c.Path, p.Field, p.Message)
+			fmt.Fprintf(w, "  %s/%s: field %q: %s\n", c.Env, c.Path, p.Field, p.Message)
 		}
 	}
 }
 
 func newTypeReadCmd(g *globals) *cobra.Command {
-	var format string
+	var f format
 	cmd := &cobra.Command{
 		Use:   "read NAME",
 		Short: "Print a type's JSON Schema",
-		Args:  exactArgs(1, "give the type's name, like postgres"),
+		Example: `  ward type read postgres
+  ward type read postgres > my-db.schema.json`,
+		Args: exactArgs(1, "give the type's name, like postgres"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			t, err := c.Type(cmd.Context(), args[0])
 			if err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
-			if format == "json" {
-				return printJSON(g.stdout, t)
-			}
-			_, err = fmt.Fprintln(g.stdout, strings.TrimRight(t.Schema, "\n"))
-			return err
+			return g.show(f, t, func(w io.Writer) error {
+				_, err := fmt.Fprintln(w, strings.TrimRight(t.Schema, "\n"))
+				return err
+			})
 		},
 	}
-	formatFlag(cmd, &format)
+	formatFlag(cmd, &f)
 	return cmd
 }
 
 func newTypeListCmd(g *globals) *cobra.Command {
-	var format string
+	var f format
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List the types, built-in and written",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Short:   "List the types, built-in and written",
+		Example: `  ward type list`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			list, err := c.Types(cmd.Context())
 			if err != nil {
-				return apiError(err)
-			}
-			if format == "json" {
-				return printJSON(g.stdout, list)
+				return g.apiError(err)
 			}
 			rows := [][]string{{"NAME", "KIND"}}
 			for _, t := range list {
@@ -164,28 +165,31 @@ func newTypeListCmd(g *globals) *cobra.Command {
 				}
 				rows = append(rows, []string{t.Name, kind})
 			}
-			return table(g.stdout, rows)
+			return g.show(f, list, tableText(rows))
 		},
 	}
-	formatFlag(cmd, &format)
+	formatFlag(cmd, &f)
 	return cmd
 }
 
 func newTypeDeleteCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "delete NAME",
-		Short: "Delete a written type that no secret names",
-		Args:  exactArgs(1, "give the type's name"),
+	var f format
+	cmd := &cobra.Command{
+		Use:     "delete NAME",
+		Short:   "Delete a written type that no secret names",
+		Example: `  ward type delete payments-db`,
+		Args:    exactArgs(1, "give the type's name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := apiClient()
+			c, err := g.client()
 			if err != nil {
 				return err
 			}
 			if err := c.DeleteType(cmd.Context(), args[0]); err != nil {
-				return apiError(err)
+				return g.apiError(err)
 			}
-			fmt.Fprintf(g.stdout, "type %s deleted\n", args[0])
-			return nil
+			return g.show(f, map[string]any{"name": args[0], "deleted": true}, lineText("type %s deleted", args[0]))
 		},
 	}
+	formatFlag(cmd, &f)
+	return cmd
 }

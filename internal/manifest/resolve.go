@@ -66,6 +66,7 @@ const (
 	IssueNotUsable    IssueKind = "not_usable"    // the value cannot go where it must (a NUL byte in an env var)
 	IssueTypeMismatch IssueKind = "type_mismatch" // the secret is of another type than the manifest names
 	IssueTypeInvalid  IssueKind = "type_invalid"  // the value breaks a rule of the type the manifest names
+	IssueSynthetic    IssueKind = "synthetic"     // a synthetic value (ward env seed) where real ones must be
 )
 
 // Issue is one problem with a secret the component needs. It names the
@@ -123,6 +124,8 @@ func (i Issue) Problem() string {
 			s += fmt.Sprintf("field %q: ", i.Field)
 		}
 		s += i.Detail
+	case IssueSynthetic:
+		s = "holds a synthetic value (its metadata says synthetic=true), and a production environment must hold real ones"
 	case IssueNotUsable:
 		s = fmt.Sprintf("field %q holds a NUL byte, which an env var cannot carry", i.Field)
 		if i.Field == "" {

@@ -1,7 +1,10 @@
 // Command api is the Go half of ward's mixed example: a service that gets
-// its database password from ward run and, to show the masker at work,
-// prints it in the forms a careless program might (plain, base64, hex,
-// JSON-escaped, byte by byte). Under ward run none of them reaches the log.
+// its database password from ward run, through the loader ward codegen
+// generated from ../ward.yaml (package secrets: typed, checked against the
+// type postgres, printing as [redacted]). To show the masker at work, it
+// then prints the password in the forms a careless program might (plain,
+// base64, hex, JSON-escaped, byte by byte). Under ward run none of them
+// reaches the log.
 package main
 
 import (
@@ -11,14 +14,20 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/wardhq/ward/examples/mixed/api/secrets"
 )
 
 func main() {
-	pw, ok := os.LookupEnv("DB_PASSWORD")
-	if !ok {
-		fmt.Fprintln(os.Stderr, "api: DB_PASSWORD is not set; run me under ward run")
+	s, err := secrets.Load()
+	if err != nil {
+		// Names the variable, the field and the rule; never a value.
+		fmt.Fprintln(os.Stderr, "api:", err)
 		os.Exit(2)
 	}
+	fmt.Printf("api: loaded %+v\n", s) // sensitive values print as [redacted]
+	fmt.Printf("api: database %s:%d as %s\n", s.PaymentsDB.Host, s.PaymentsDB.Port, s.PaymentsDB.User)
+	pw := s.DBPassword.Reveal()
 	// What the test checks the program received, without printing it.
 	fmt.Printf("api: received %d bytes, fnv64 %016x\n", len(pw), fnv64(pw))
 	fmt.Printf("api: plain %s\n", pw)
@@ -32,8 +41,7 @@ func main() {
 		time.Sleep(time.Millisecond)
 	}
 	fmt.Fprintln(os.Stderr)
-	var db map[string]any
-	if err := json.Unmarshal([]byte(os.Getenv("PAYMENTS_DB")), &db); err != nil || db["password"] != pw {
+	if s.PaymentsDB.Password.Reveal() != pw {
 		fmt.Fprintln(os.Stderr, "api: PAYMENTS_DB does not hold the same password")
 		os.Exit(1)
 	}

@@ -1,10 +1,12 @@
 //! The Rust half of ward's mixed example: a worker that gets its database
 //! password from `ward run`, as an environment variable and as a file in
-//! $WARD_SECRETS_DIR, and prints it in the forms a careless program might.
-//! Under `ward run` none of them reaches the log.
+//! $WARD_SECRETS_DIR, through the loader `ward codegen` generated from
+//! ../ward.yaml (src/secrets.rs: the standard library only, checked against
+//! the type postgres, printing as [redacted]), and prints it in the forms a
+//! careless program might. Under `ward run` none of them reaches the log.
 
-use std::env;
-use std::fs;
+mod secrets;
+
 use std::io::Write;
 use std::process;
 use std::thread;
@@ -55,16 +57,17 @@ fn json_escape(s: &str) -> String {
 }
 
 fn main() {
-    let pw = match env::var("DB_PASSWORD") {
-        Ok(v) => v,
-        Err(_) => {
-            eprintln!("worker: DB_PASSWORD is not set; run me under ward run");
+    let s = match secrets::Secrets::load() {
+        Ok(s) => s,
+        Err(e) => {
+            // Names the variable or file, the field and the rule; never a value.
+            eprintln!("worker: {}", e);
             process::exit(2);
         }
     };
-    let dir = env::var("WARD_SECRETS_DIR").unwrap_or_default();
-    let from_file = fs::read_to_string(format!("{}/db/password", dir)).unwrap_or_default();
-    if from_file != pw {
+    println!("worker: loaded {:?}", s); // sensitive values print as [redacted]
+    let pw = s.db_password.reveal().clone();
+    if s.db_password_file.reveal() != &pw {
         eprintln!("worker: $WARD_SECRETS_DIR/db/password does not hold the same password");
         process::exit(1);
     }

@@ -1,0 +1,7 @@
+package dbengine
+
+// Internals tests reach.
+var (
+	RandomString = randomString
+	UserName     = userName
+)

@@ -1,0 +1,48 @@
+// Package job is the supervising half of ward run: it prepares a child
+// process's environment and secret files, starts the child in its own
+// process group, forwards signals to it, streams its output through the
+// masker and reports its exit code. Fetching and checking the secrets is the
+// caller's job (package manifest resolves them).
+//
+// A caller needs four calls, in this order:
+//
+//	job.Harden()                                    // no core dump, not ptrace-able by others
+//	dir, err := job.NewSecretsDir(job.Config{})     // when files are declared; removes stale ones
+//	defer dir.Remove()
+//	dir.Write(res.Files)
+//	code, err := job.Supervise(job.Child{Args: args, Env: job.ChildEnv(os.Environ(), res, dir.Path), ...})
+//
+// # The secrets directory
+//
+// Files go to a private directory (0700) on a tmpfs: $XDG_RUNTIME_DIR, or
+// /dev/shm when that is unset. Its name is "ward-run-PID-RANDOM", PID being
+// ward's own, and ward holds an flock on it while it lives: Remove deletes it
+// when the child ends (normally, on a signal or on a crash), and
+// NewSecretsDir deletes the directories left behind by a ward that was killed
+// with SIGKILL, recognised by the prefix, the owner, no lock, and a PID that
+// no longer runs (or runs but is older than StaleAge: reused). Each file is created with O_EXCL and without
+// following symlinks, through an os.Root, with the mode the manifest gives.
+//
+// # The environment
+//
+// ChildEnv is the parent's environment without ward's own credentials
+// (WARD_TOKEN, WARD_ADDR, WARD_CONFIG_DIR, VAULT_TOKEN, VAULT_ADDR), plus the
+// secrets, WARD_SECRETS_DIR when a directory was made, and WARD_MISSING: the
+// comma-separated names of optional env vars and files that were left unset
+// (empty when none), so a step can skip non-critical work.
+//
+// # The child
+//
+// Supervise starts the child in a process group of its own and forwards
+// SIGINT, SIGTERM, SIGHUP and SIGQUIT to that group. When ward's stdin is a
+// terminal and ward is in its foreground, the child's group is made the
+// terminal's foreground group, so that it can read the terminal and receives
+// ^C itself; ward takes the terminal back when the child ends. A ward in the
+// background (ward run ... &) leaves its child in the background too. The child's stdout and stderr stay two streams,
+// each through a mask.Writer of its own; Supervise returns once the child has
+// exited and both streams are drained (or, when a grandchild keeps a stream
+// open, DrainTimeout after the child's exit). The exit code is the child's,
+// or 128+N when signal N ended it.
+//
+// No secret value is ever put in argv, of ward or of the child.
+package job

@@ -1,5 +1,0 @@
-package run
-
-import "golang.org/x/sys/unix"
-
-func setNonDumpable() error { return unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0) }

@@ -1,7 +1,0 @@
-//go:build !linux
-
-package run
-
-// setNonDumpable does nothing here: the core limit of 0 is what keeps
-// secrets out of core files.
-func setNonDumpable() error { return nil }
