@@ -211,6 +211,16 @@ func (b *browser) screenshot(name string) {
 	if err := os.WriteFile(filepath.Join(b.shot, name+".png"), png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
+	// WARD_UI_DOCS=DIR also writes the small viewport shots the README
+	// shows (docs/ui/).
+	if dir := os.Getenv("WARD_UI_DOCS"); dir != "" {
+		b.do("resizing for "+name, chromedp.EmulateViewport(1024, 640))
+		png := run(b, "docs screenshot "+name, chromedp.CaptureScreenshot())
+		b.do("resizing back", chromedp.ResetViewport())
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
 }
 
 type violation struct {
