@@ -54,9 +54,11 @@ type Row struct {
 	LastReader string    `json:"last_reader,omitempty"`
 }
 
-// FromMetadata builds the row of the secret at path. Malformed expires_at
-// or rotate_every values, which writes refuse, leave their dates zero.
-func FromMetadata(path string, md *secrets.Metadata, rules vault.EnvRules) Row {
+// FromMetadata builds the row of the secret at path, in an environment
+// that requires the metadata groups required (vault.EnvRules). Malformed
+// expires_at or rotate_every values, which writes refuse, leave their
+// dates zero.
+func FromMetadata(path string, md *secrets.Metadata, required [][]string) Row {
 	cm := md.CustomMetadata
 	r := Row{
 		Path:        path,
@@ -93,7 +95,7 @@ func FromMetadata(path string, md *secrets.Metadata, rules vault.EnvRules) Row {
 			r.Due = r.NextRotation
 		}
 	}
-	for _, g := range rules.Missing(cm) {
+	for _, g := range (vault.EnvRules{RequiredMetadata: required}).Missing(cm) {
 		r.Missing = append(r.Missing, strings.Join(g, "|"))
 	}
 	return r

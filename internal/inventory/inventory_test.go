@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/secrets"
-	"github.com/wardhq/ward/internal/vault"
 )
 
 var now = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
@@ -19,7 +18,7 @@ func md(custom map[string]string, written time.Time) *secrets.Metadata {
 }
 
 func TestFromMetadata(t *testing.T) {
-	rules := vault.EnvRules{RequiredMetadata: [][]string{{"owner"}, {"expires_at", "rotate_every"}}}
+	rules := [][]string{{"owner"}, {"expires_at", "rotate_every"}}
 	r := FromMetadata("payments/db", md(map[string]string{
 		"type": "postgres", "owner": "team", "recipients": "api, worker,,", "rotate_every": "30d",
 		"expires_at": now.Add(60 * 24 * time.Hour).Format(time.RFC3339),

@@ -37,7 +37,7 @@ func (s *Server) inventory(ctx context.Context, req *request) (*response, error)
 	var rows []inventory.Row
 	err = s.v.WalkEnv(ctx, req.env, func(si vault.SecretInfo) error {
 		if s.canList(req, si.Path) || s.canRead(req, si.Path) {
-			rows = append(rows, inventory.FromMetadata(si.Path, si.Metadata, rules))
+			rows = append(rows, inventory.FromMetadata(si.Path, si.Metadata, rules.RequiredMetadata))
 		}
 		return nil
 	})

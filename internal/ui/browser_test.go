@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha512"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -301,10 +303,28 @@ func TestBrowser(t *testing.T) {
 	)
 	b.screenshot("1-signin")
 	b.accessible("sign-in")
+	// Without a code, and with a wrong one, alice is refused.
+	good := w.code()
+	n, _ := strconv.Atoi(good)
+	for _, code := range []string{"", fmt.Sprintf("%06d", (n+1)%1000000)} {
+		b.do("signing in with code "+code,
+			chromedp.Navigate(u+"/ui/login"),
+			chromedp.SendKeys(chromedp.CSS("#username"), "alice"),
+			chromedp.SendKeys(chromedp.CSS("#password"), alicePassword),
+			chromedp.SendKeys(chromedp.CSS("#totp"), code),
+			chromedp.SendKeys(chromedp.CSS("#env"), "staging"),
+			chromedp.Submit(chromedp.CSS("#username")),
+			chromedp.WaitVisible(chromedp.ID("signin-error")),
+		)
+		if e := b.text("#signin-error"); !strings.Contains(e, "code") {
+			t.Errorf("sign-in with code %q: %q", code, e)
+		}
+	}
 	b.do("signing in",
+		chromedp.Navigate(u+"/ui/login"),
 		chromedp.SendKeys(chromedp.CSS("#username"), "alice"),
 		chromedp.SendKeys(chromedp.CSS("#password"), alicePassword),
-		chromedp.SendKeys(chromedp.CSS("#totp"), w.code()),
+		chromedp.SendKeys(chromedp.CSS("#totp"), good),
 		chromedp.SendKeys(chromedp.CSS("#env"), "staging"),
 		chromedp.Submit(chromedp.CSS("#username")),
 		chromedp.WaitVisible(chromedp.CSS(".stats")),
@@ -466,22 +486,78 @@ func TestBrowser(t *testing.T) {
 		noCanary(t, "GET "+p, string(body))
 	}
 
+	revokes := func() int {
+		t.Helper()
+		res, err := audit.Query(context.Background(), w.audit, audit.Filter{Path: "auth/token/revoke-self", Identity: "alice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range res.Records {
+			if r.Status == http.StatusNoContent {
+				n++
+			}
+		}
+		return n
+	}
+	opens := func(path string) string {
+		t.Helper()
+		resp, err := client.Get(u + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Request.URL.Path
+	}
+
+	// The switcher signs in to prod (a new TOTP code), which replaces the
+	// staging session and revokes its token; prod's secrets then show.
+	before := revokes()
+	w.clk.advance(30 * time.Second)
+	b.do("switching to prod",
+		chromedp.SetValue(chromedp.CSS("#switch-env"), "prod"),
+		chromedp.Click(chromedp.CSS(`form[action="/ui/switch"] button`)),
+		chromedp.WaitVisible(chromedp.ID("password")),
+	)
+	if v := run(b, "the environment asked", chromedp.Value(chromedp.CSS("#env"))); v != "prod" {
+		t.Errorf("the switcher's sign-in form names %q, want prod", v)
+	}
+	b.do("signing in to prod",
+		chromedp.SendKeys(chromedp.CSS("#password"), alicePassword),
+		chromedp.SendKeys(chromedp.CSS("#totp"), w.code()),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS(".stats")),
+		chromedp.Navigate(u+"/ui/secrets?q=prodonly"),
+		chromedp.WaitVisible(chromedp.CSS("table.inventory")),
+	)
+	if rows := b.text("table.inventory tbody"); !strings.Contains(rows, "prodonly/launch-codes") {
+		t.Errorf("the prod session does not list prod's secret: %q", rows)
+	}
+	if got := revokes(); got != before+1 {
+		t.Errorf("switching environments revoked %d tokens, want 1", got-before)
+	}
+	if p := opens("/ui/envs"); p != "/ui/login" {
+		t.Errorf("after switching, the staging session still opens %s", p)
+	}
+	b.answers += b.checkAnswers()
+
+	// Keyboard: the first Tab reaches the skip link, which moves focus to
+	// the page's content.
+	b.do("keyboard", chromedp.Navigate(u+"/ui/envs"), chromedp.WaitVisible(chromedp.CSS(".stats")), chromedp.KeyEvent("\t"))
+	if f := run(b, "focus", chromedp.Evaluate[string](`document.activeElement.textContent`)); f != "Skip to content" {
+		t.Errorf("the first Tab focuses %q, want the skip link", f)
+	}
+	b.do("skip", chromedp.KeyEvent("\r"))
+	if f := run(b, "focus", chromedp.Evaluate[string](`document.activeElement.id`)); f != "main" {
+		t.Errorf("the skip link moves focus to %q, want main", f)
+	}
+
 	// Sign out revokes the token.
-	b.do("signing out", chromedp.Click(chromedp.CSS(`form[action="/ui/logout"] button`)), chromedp.WaitVisible(chromedp.ID("#username")))
-	res, err := audit.Query(context.Background(), w.audit, audit.Filter{Path: "auth/token/revoke-self", Identity: "alice", Limit: 5})
-	if err != nil {
-		t.Fatal(err)
+	before = revokes()
+	b.do("signing out", chromedp.Click(chromedp.CSS(`form[action="/ui/logout"] button`)), chromedp.WaitVisible(chromedp.ID("username")))
+	if got := revokes(); got != before+1 {
+		t.Errorf("signing out revoked %d tokens, want 1", got-before)
 	}
-	if len(res.Records) == 0 || res.Records[0].Status != http.StatusNoContent {
-		t.Errorf("signing out revoked no token of alice's: %+v", res.Records)
-	}
-	resp, err := client.Get(u + "/ui/envs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.Request.URL.Path != "/ui/login" {
-		t.Errorf("after sign-out the old session still opens %s", resp.Request.URL.Path)
-	}
+	b.checkAnswers()
 	t.Logf("screenshots in %s", b.shot)
 }

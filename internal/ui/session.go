@@ -107,6 +107,7 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *sessio
 			h.fail(w, r, nil, http.StatusForbidden, "You are not signed in.")
 			return
 		}
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !tokensEqual(r.PostFormValue("csrf"), s.csrf) {
 			h.fail(w, r, s, http.StatusForbidden, "The form's CSRF token is missing or wrong; reload the page and try again.")
 			return

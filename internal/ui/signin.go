@@ -23,10 +23,6 @@ type loginPage struct {
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s := h.session(r)
-	if s != nil && s.root && q.Get("env") != "" {
-		h.switchRoot(w, r, s, q.Get("env"))
-		return
-	}
 	p := &loginPage{Username: q.Get("username"), Env: q.Get("env"), Method: "password", Current: s}
 	if s != nil && p.Username == "" {
 		p.Username = s.username
@@ -161,6 +157,7 @@ func (h *Handler) tokenLogin(r *http.Request, token, env string) (*session, erro
 	if token == "" {
 		return nil, &errSignIn{"Paste a ward token."}
 	}
+	pasted := token
 	info, err := h.lookupSelf(r, token)
 	if isStatus(err, http.StatusForbidden) {
 		return nil, &errSignIn{"ward does not know this token, or it has expired."}
@@ -197,10 +194,17 @@ func (h *Handler) tokenLogin(r *http.Request, token, env string) (*session, erro
 	}
 	s, err := h.newSession(r, token)
 	if err != nil {
+		if token != pasted {
+			h.revoke(r, &session{token: token})
+		}
 		return nil, err
 	}
 	if root {
 		s.env = env
+		if _, err := get[any](h, r, s, "sys/ward/envs/"+url.PathEscape(env), nil); err != nil {
+			h.revoke(r, s)
+			return nil, &errSignIn{"There is no environment " + env + "."}
+		}
 	}
 	return s, nil
 }
@@ -221,9 +225,15 @@ func (h *Handler) newSession(r *http.Request, token string) (*session, error) {
 	return s, nil
 }
 
-// switchRoot moves a root session to another environment: a root token
-// reaches them all, so no new sign-in is needed.
-func (h *Handler) switchRoot(w http.ResponseWriter, r *http.Request, s *session, env string) {
+// switchEnv answers the environment switcher. A root session moves at
+// once: a root token reaches every environment. Any other signs in to
+// the environment, which replaces the session when it succeeds.
+func (h *Handler) switchEnv(w http.ResponseWriter, r *http.Request, s *session) {
+	env := strings.TrimSpace(r.PostFormValue("env"))
+	if !s.root {
+		http.Redirect(w, r, "/ui/login?"+url.Values{"env": {env}}.Encode(), http.StatusSeeOther)
+		return
+	}
 	if _, err := get[any](h, r, s, "sys/ward/envs/"+url.PathEscape(env), nil); err != nil {
 		h.fail(w, r, s, http.StatusNotFound, "There is no environment "+env+".")
 		return

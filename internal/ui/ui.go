@@ -89,6 +89,7 @@ func New(cfg Config) *Handler {
 	m.HandleFunc("GET /ui/login", h.loginForm)
 	m.HandleFunc("POST /ui/login", h.login)
 	m.HandleFunc("POST /ui/logout", h.signedIn(h.logout))
+	m.HandleFunc("POST /ui/switch", h.signedIn(h.switchEnv))
 	m.HandleFunc("GET /ui/envs", h.signedIn(h.envs))
 	m.HandleFunc("GET /ui/secrets", h.signedIn(h.secrets))
 	m.HandleFunc("GET /ui/secrets/{path...}", h.signedIn(h.secret))

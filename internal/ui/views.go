@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/inventory"
+	"github.com/wardhq/ward/internal/secrets"
 )
 
 // inventoryData is sys/ward/inventory's answer.
@@ -147,6 +147,23 @@ type metadataData struct {
 	} `json:"versions"`
 }
 
+// secretsMetadata is md as package secrets holds it, for the row that
+// the inventory would show.
+func (md *metadataData) secretsMetadata() *secrets.Metadata {
+	m := &secrets.Metadata{CurrentVersion: md.CurrentVersion, OldestVersion: md.OldestVersion, CreatedTime: md.CreatedTime,
+		UpdatedTime: md.UpdatedTime, CustomMetadata: md.CustomMetadata, Versions: map[int]secrets.VersionMetadata{}}
+	for k, v := range md.Versions {
+		n, err := strconv.Atoi(k)
+		if err != nil {
+			continue
+		}
+		vm := secrets.VersionMetadata{Version: n, CreatedTime: v.CreatedTime, Destroyed: v.Destroyed}
+		vm.DeletionTime, _ = time.Parse(time.RFC3339Nano, v.DeletionTime)
+		m.Versions[n] = vm
+	}
+	return m
+}
+
 type versionRow struct {
 	Version   int
 	Created   time.Time
@@ -198,22 +215,18 @@ func (h *Handler) secret(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	sp := &secretPage{Env: s.env, Path: p, Meta: md, Now: h.cfg.Now()}
-	inv, err := get[inventoryData](h, r, s, "sys/ward/inventory/"+url.PathEscape(s.env), url.Values{"q": {p}, "per_page": {"500"}})
-	if err == nil {
-		for _, row := range inv.Page.Rows {
-			if row.Path == p {
-				sp.Row = row
-			}
-		}
-	}
+	rules, _ := get[struct {
+		Required [][]string `json:"required_metadata"`
+	}](h, r, s, "sys/ward/envs/"+url.PathEscape(s.env)+"/rules", nil) // none shown when the token may not read them
+	sp.Row = inventory.FromMetadata(p, md.secretsMetadata(), rules.Required)
 	for k, v := range md.CustomMetadata {
 		sp.CustomKV = append(sp.CustomKV, [2]string{k, v})
 	}
 	sort.Slice(sp.CustomKV, func(i, j int) bool { return sp.CustomKV[i][0] < sp.CustomKV[j][0] })
 	h.secretAudit(r, s, sp)
 	for k, v := range md.Versions {
-		var n int
-		if err := json.Unmarshal([]byte(k), &n); err != nil {
+		n, err := strconv.Atoi(k)
+		if err != nil {
 			continue
 		}
 		sp.Versions = append(sp.Versions, versionRow{Version: n, Created: v.CreatedTime, Deleted: v.DeletionTime != "", Destroyed: v.Destroyed,
