@@ -23,6 +23,7 @@ type accessPage struct {
 	Known       []string // policy names the token may list
 	Roles       []string // CI role names the token may list
 	Simulated   []string // the policies simulated
+	RoleEnv     string   // the environment the CI role logs in to, when not this one
 	Rows        []accessRow
 	Explanation *plan.Explanation
 	Error       string
@@ -77,10 +78,15 @@ func (h *Handler) accessPolicies(r *http.Request, s *session, p *accessPage) ([]
 	case p.Role != "":
 		role, err := get[struct {
 			TokenPolicies []string `json:"token_policies"`
+			Environment   string   `json:"environment"`
 		}](h, r, s, "auth/jwt/role/"+url.PathEscape(p.Role), nil)
 		if err != nil {
 			return nil, errors.New("the CI role " + p.Role + " cannot be read with your token: " + msgOf(err))
 		}
+		if role.Environment != "" && role.Environment != s.env {
+			p.RoleEnv = role.Environment
+		}
+		p.Policies = strings.Join(role.TokenPolicies, ", ")
 		return role.TokenPolicies, nil
 	case p.Policies != "":
 		var out []string

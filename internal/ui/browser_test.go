@@ -396,6 +396,10 @@ func TestBrowser(t *testing.T) {
 	if v := b.text(".verdict"); !strings.Contains(v, "Denied") {
 		t.Errorf("explain of api/stripe says %q, want denied", v)
 	}
+	b.do("access by CI role", chromedp.Navigate(u+"/ui/access?role=api-staging&path=payments/stripe&op=read"), chromedp.WaitVisible(chromedp.CSS(".verdict")))
+	if v := b.text(".verdict"); !strings.Contains(v, "Allowed") || !strings.Contains(v, "ci-api") {
+		t.Errorf("explain for the CI role says %q, want allowed by ci-api", v)
+	}
 	b.do("access", chromedp.Navigate(u+"/ui/access?policies=ci-api&path=payments/db&op=read"), chromedp.WaitVisible(chromedp.CSS(".verdict")))
 	b.screenshot("5-access")
 	b.accessible("access")

@@ -147,6 +147,8 @@ func (w *world) seed() {
     capabilities: [read]
   - path: sys/policies/acl/*
     capabilities: [read, list]
+  - path: auth/jwt/role/*
+    capabilities: [read, list]
 `
 	ci := `rules:
   - path: "*/payments/*"
@@ -156,6 +158,8 @@ func (w *world) seed() {
 `
 	w.must("PUT", "sys/policies/acl/people", w.root, jsonBody(map[string]any{"policy": alice}))
 	w.must("PUT", "sys/policies/acl/ci-api", w.root, jsonBody(map[string]any{"policy": ci}))
+	w.must("POST", "auth/jwt/role/api-staging", w.root, jsonBody(map[string]any{"role_type": "jwt", "bound_audiences": []string{"https://ward.example.com"},
+		"user_claim": "sub", "token_policies": []string{"ci-api"}, "environment": "staging", "bound_claims": map[string]any{"repository": "acme/api"}}))
 	w.must("POST", "auth/userpass/users/alice", w.root, jsonBody(map[string]any{"password": alicePassword, "token_policies": []string{"people"}}))
 	w.must("POST", "auth/userpass/users/bob", w.root, jsonBody(map[string]any{"password": alicePassword, "token_policies": []string{"people"}, "environment": "staging"}))
 	w.must("PUT", "sys/ward/envs/prod/rules", w.root, `{"required_metadata": [["owner"], ["expires_at", "rotate_every"]]}`)
