@@ -136,6 +136,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.ui.ServeHTTP(w, r)
 		return
 	}
+	if s.ui != nil && r.URL.Path == "/" && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/ui/", http.StatusFound) // a browser opening the server's address
+		return
+	}
 	start := s.cfg.Now()
 	id := newRequestID()
 	status := 0

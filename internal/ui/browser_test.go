@@ -297,8 +297,8 @@ func TestBrowser(t *testing.T) {
 	u := w.url
 
 	// Sign in: password, TOTP code, staging.
-	b.do("the sign-in page",
-		chromedp.Navigate(u+"/ui/"),
+	b.do("the sign-in page, from the server's address",
+		chromedp.Navigate(u+"/"),
 		chromedp.WaitVisible(chromedp.ID("#username")),
 	)
 	b.screenshot("1-signin")

@@ -76,6 +76,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, s *session, statu
 func (h *Handler) failAPI(w http.ResponseWriter, r *http.Request, s *session, err error) {
 	var ae *apiError
 	switch {
+	case errors.As(err, &ae) && ae.Status == http.StatusServiceUnavailable:
+		h.fail(w, r, s, ae.Status, "ward is sealed: an operator unseals it with 'ward operator unseal'.")
 	case !errors.As(err, &ae) || ae.Status >= 500:
 		h.cfg.Logger.Error("ui: an API call failed", "error_type", typeName(err))
 		h.fail(w, r, s, http.StatusInternalServerError, "Something went wrong; see the server's log.")
