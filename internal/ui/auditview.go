@@ -75,7 +75,7 @@ func (h *Handler) audit(w http.ResponseWriter, r *http.Request, s *session) {
 	case err == nil:
 		p.Result = res
 	case isStatus(err, http.StatusBadRequest):
-		p.Error = strings.Join(ae0(err).Msgs, "; ")
+		p.Error = msgOf(err)
 	case isStatus(err, http.StatusForbidden):
 		p.Error = "Your token may not read the audit log (it needs read on sys/ward/audit)."
 	default:

@@ -473,7 +473,7 @@ func TestBrowser(t *testing.T) {
 	base, _ := url.Parse(u + "/ui/")
 	jar.SetCookies(base, []*http.Cookie{{Name: session.Name, Value: session.Value, Path: "/ui/"}})
 	client := &http.Client{Jar: jar}
-	for _, p := range []string{"/ui/login", "/ui/envs", "/ui/secrets", "/ui/secrets?per_page=500", "/ui/secrets/payments/db", "/ui/secrets/payments/stripe",
+	for _, p := range []string{"/ui/login", "/ui/envs", "/ui/secrets", "/ui/secrets?per_page=500", "/ui/secrets?sort=bogus", "/ui/secrets?partial=1&q=payments", "/ui/secrets/payments/db", "/ui/secrets/payments/stripe",
 		"/ui/secrets/shared/sentry", "/ui/access?policies=people", "/ui/audit", "/ui/audit/feed?after=0", "/ui/static/ui.js"} {
 		resp, err := client.Get(u + p)
 		if err != nil {

@@ -113,8 +113,7 @@ func (h *Handler) secrets(w http.ResponseWriter, r *http.Request, s *session) {
 		Sort: q.Get("sort"), Order: q.Get("order"), Statuses: inventory.Statuses, Sorts: inventory.SortKeys, Now: h.cfg.Now()}
 	inv, err := get[inventoryData](h, r, s, "sys/ward/inventory/"+url.PathEscape(s.env), q)
 	if isStatus(err, http.StatusBadRequest) {
-		p.Error = strings.Join(ae0(err).Msgs, "; ")
-		q = url.Values{}
+		p.Error = msgOf(err) // and the unfiltered inventory below it
 		inv, err = get[inventoryData](h, r, s, "sys/ward/inventory/"+url.PathEscape(s.env), nil)
 	}
 	if err != nil {
@@ -123,13 +122,6 @@ func (h *Handler) secrets(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	p.Page, p.Types, p.Owners = inv.Page, counts(inv.Summary.Types), counts(inv.Summary.Owners)
 	h.render(w, r, http.StatusOK, "secrets", &view{Title: "Secrets in " + s.env, Nav: "secrets", Session: s, Data: p, Partial: in.Get("partial") == "1"})
-}
-
-func ae0(err error) *apiError {
-	if ae, ok := err.(*apiError); ok {
-		return ae
-	}
-	return &apiError{}
 }
 
 // metadataData is KV v2's metadata answer.
