@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wardhq/ward/internal/pgtest"
 )
 
 // wardBin is the binary under test, built by TestMain.
@@ -37,7 +39,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building ward:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := pgtest.Run(m) // stops the PostgreSQL of internal/pgtest, if a test started one
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

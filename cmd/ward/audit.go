@@ -27,6 +27,8 @@ sys/audit-hash), and each line carries the hash of the one before it.`,
 	}
 	cmd.AddCommand(newAuditVerifyCmd(g))
 	cmd.AddCommand(newAuditQueryCmd(g))
+	cmd.AddCommand(newAuditTailCmd(g))
+	cmd.AddCommand(newAuditDetectCmd(g))
 	return cmd
 }
 

@@ -21,7 +21,7 @@ func newOperatorCmd(g *globals) *cobra.Command {
   ward operator unseal          # asks for one key; threshold people, each their own key
   ward operator status`,
 	}
-	cmd.AddCommand(newOperatorInitCmd(g), newOperatorUnsealCmd(g), newOperatorSealCmd(g), newOperatorRotateCmd(g), newOperatorStatusCmd(g))
+	cmd.AddCommand(newOperatorInitCmd(g), newOperatorUnsealCmd(g), newOperatorSealCmd(g), newOperatorRotateCmd(g), newOperatorStatusCmd(g), newMigrateCmd(g), newSnapshotCmd(g))
 	return cmd
 }
 

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/wardhq/ward/internal/server"
-	"github.com/wardhq/ward/internal/storage/bolt"
 	"github.com/wardhq/ward/internal/ui"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -27,21 +26,26 @@ type serveOpts struct {
 	logLevel string
 	auditLog string // "": DATA/audit.log
 	identity identityOpts
+	store    storageOpts // zero: bolt in data
 }
 
-// openVault opens the bolt store and the sealed vault in o.data.
+// openVault opens the store (o.store) and the sealed vault over it.
 func openVault(o *serveOpts, logger *slog.Logger) (*vault.Vault, error) {
 	if err := os.MkdirAll(o.data, 0o700); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(filepath.Join(o.data, "ward.db"), bolt.Options{})
+	db, where, err := o.store.open(context.Background(), o.data)
 	if err != nil {
 		return nil, err
 	}
+	o.store.where, o.store.backend = where, db
+	up, mfa := o.identity.configs()
 	v, err := vault.Open(vault.Config{
 		Storage:   db,
 		AuditPath: o.auditPath(),
 		Logger:    logger,
+		Userpass:  up,
+		MFA:       mfa,
 	})
 	if err != nil {
 		db.Close()
@@ -105,12 +109,11 @@ func (o *serveOpts) scheme() string {
 
 // serve answers on ln until ctx is done, then seals the vault.
 func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, logger *slog.Logger) error {
-	up, mfa := o.identity.configs()
-	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: "bolt", Userpass: up, MFA: mfa,
+	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name(),
 		UI: func(api http.Handler) http.Handler { return ui.New(ui.Config{API: api, Logger: logger}) }})
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go v.Maintain(mctx, 0)
+	go runLeading(mctx, o.store.backend, "maintain", logger, func(ctx context.Context) { v.Maintain(ctx, 0) })
 	err := srv.Serve(ctx, ln)
 	if cerr := v.Close(); err == nil {
 		err = cerr

@@ -31,7 +31,11 @@
 //     ask for (an orphan outlives its creator);
 //   - life: the TTL asked for (or Config.DefaultTTL), capped silently at
 //     ExplicitMaxTTL and Config.MaxTTL from creation and at the parent's
-//     expiry, so a child never outlives its parent.
+//     expiry, so a child never outlives its parent;
+//   - what logins write: metadata keys and display names that ward's own
+//     logins and audit entries write (IdentityMetaKey, ci_*, role, mfa,
+//     ...; see ReservedMetaKey) come only from CreateLogin, so no token
+//     made by Create can pose as a login in its lookups or the audit log.
 //
 // A refusal is a *DeniedError naming the rule; a malformed request a
 // *RequestError naming the field. Renew keeps the same caps and never

@@ -31,7 +31,10 @@ func (s *Store) CreateRoot(ctx context.Context) (string, *Token, error) {
 // The rules are in the package doc; a request that breaks one is a
 // *DeniedError, a malformed one a *RequestError, and a parent that is no
 // longer valid ErrInvalidToken. The TTL is capped silently, as Vault caps
-// it; compare the returned TTL with the one asked for to warn.
+// it; compare the returned TTL with the one asked for to warn. Metadata
+// keys and display names that ward's logins write (IdentityMetaKey,
+// ci_*, role, mfa, ...; see ReservedMetaKey) are a *RequestError: only
+// CreateLogin writes them.
 func (s *Store) Create(ctx context.Context, parent *Token, req CreateRequest) (string, *Token, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
@@ -44,6 +47,9 @@ func (s *Store) Create(ctx context.Context, parent *Token, req CreateRequest) (s
 		if !parent.live(now) {
 			return "", nil, ErrInvalidToken
 		}
+	}
+	if err := checkUnreserved(req); err != nil {
+		return "", nil, err
 	}
 	t, err := s.child(parent, req, now)
 	if err != nil {

@@ -18,6 +18,11 @@ type Config struct {
 	Storage storage.Backend
 	// Rand is the source of keys and nonces; nil means crypto/rand.
 	Rand io.Reader
+	// KeyringOf names the environment whose keyring seals the value at
+	// key, with ok false for the system keyring. The caller owns its key
+	// layout; the barrier only asks. It must be fast and pure: it is
+	// called for every value. nil: every value uses the system keyring.
+	KeyringOf func(key string) (envID string, ok bool)
 	// MaxEncryptionsPerTerm is how many values one key term encrypts
 	// before the barrier rotates that keyring by itself; 0 means
 	// DefaultMaxEncryptionsPerTerm.
@@ -35,10 +40,11 @@ const maxBlock = 1 << 16
 // Barrier is the encrypting view of a store. It starts sealed; all methods
 // are safe for concurrent use.
 type Barrier struct {
-	inner  storage.Backend
-	random io.Reader
-	max    uint64 // encryptions per term
-	block  uint64 // counts reserved at a time
+	inner     storage.Backend
+	random    io.Reader
+	keyringOf func(key string) (string, bool)
+	max       uint64 // encryptions per term
+	block     uint64 // counts reserved at a time
 
 	mu      sync.RWMutex // data calls hold it for reading; state changes for writing
 	open    *unsealed    // nil while sealed; guarded by mu
@@ -58,7 +64,7 @@ type unsealed struct {
 }
 
 // env returns environment id's keyring if it is loaded. Reads take no lock:
-// this is on the path of every value under env/.
+// this is on the path of every value of an environment.
 func (u *unsealed) env(id string) (*scope, bool) {
 	s, ok := u.envs.Load(id)
 	if !ok {
@@ -69,7 +75,10 @@ func (u *unsealed) env(id string) (*scope, bool) {
 
 // New returns a sealed barrier over cfg.Storage.
 func New(cfg Config) *Barrier {
-	b := &Barrier{inner: cfg.Storage, random: cfg.Rand, max: cfg.MaxEncryptionsPerTerm}
+	b := &Barrier{inner: cfg.Storage, random: cfg.Rand, keyringOf: cfg.KeyringOf, max: cfg.MaxEncryptionsPerTerm}
+	if b.keyringOf == nil {
+		b.keyringOf = func(string) (string, bool) { return "", false }
+	}
 	if b.random == nil {
 		b.random = rand.Reader
 	}
@@ -114,20 +123,9 @@ func (b *Barrier) unsealedRLocked() (*unsealed, error) {
 	return b.open, nil
 }
 
-// envID returns the environment a key belongs to: "prod" for
-// "env/prod/...". Keys elsewhere belong to the system keyring.
-func envID(key string) (string, bool) {
-	rest, ok := strings.CutPrefix(key, "env/")
-	if !ok {
-		return "", false
-	}
-	id, _, ok := strings.Cut(rest, "/")
-	return id, ok
-}
-
 // scopeFor returns the keyring scope that seals the value at key.
 func (b *Barrier) scopeFor(ctx context.Context, u *unsealed, key string) (*scope, error) {
-	id, ok := envID(key)
+	id, ok := b.keyringOf(key)
 	if !ok {
 		return u.system, nil
 	}

@@ -3,6 +3,7 @@ package barrier
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/wardhq/ward/internal/storage"
@@ -34,7 +35,18 @@ func newFixture(t testing.TB, max uint64) *fixture {
 // barrier returns a new, sealed barrier over the fixture's store, as after a
 // restart.
 func (f *fixture) barrier() *Barrier {
-	return New(Config{Storage: f.mem, MaxEncryptionsPerTerm: f.max})
+	return New(Config{Storage: f.mem, MaxEncryptionsPerTerm: f.max, KeyringOf: envLayout})
+}
+
+// envLayout is the vault's key layout, which these tests use: a value
+// under env/<id>/ is sealed with environment <id>'s keyring.
+func envLayout(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, "env/")
+	if !ok {
+		return "", false
+	}
+	id, _, ok := strings.Cut(rest, "/")
+	return id, ok
 }
 
 // open returns a new barrier over the store, unsealed.

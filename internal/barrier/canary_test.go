@@ -20,6 +20,16 @@ func entry(key, value string) *storage.Entry {
 func (f *fixture) dump(t *testing.T) [][]byte {
 	t.Helper()
 	var out [][]byte
+	for _, v := range f.dumpByKey(t) {
+		out = append(out, v)
+	}
+	return out
+}
+
+// dumpByKey returns every stored value of the store by key, walking List.
+func (f *fixture) dumpByKey(t *testing.T) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
 	var walk func(prefix string)
 	walk = func(prefix string) {
 		names, err := f.mem.List(ctx, prefix)
@@ -31,7 +41,7 @@ func (f *fixture) dump(t *testing.T) [][]byte {
 				walk(prefix + n)
 				continue
 			}
-			out = append(out, f.raw(t, prefix+n))
+			out[prefix+n] = f.raw(t, prefix+n)
 		}
 	}
 	walk("")

@@ -5,12 +5,12 @@
 //
 // # Use
 //
-//	b := barrier.New(barrier.Config{Storage: db})
+//	b := barrier.New(barrier.Config{Storage: db, KeyringOf: layout})
 //	shares, err := b.Init(ctx, 5, 3) // once per store; hand the shares to five people
 //	// ... at every start, three of them:
 //	st, err := b.Unseal(ctx, share)  // until st.Sealed is false
 //	b.CreateEnvKey(ctx, "prod")      // when an environment is created
-//	b.Put(ctx, &storage.Entry{Key: "env/prod/v/payments/db/0000000001", Value: secret})
+//	b.Put(ctx, &storage.Entry{Key: key, Value: secret}) // sealed with the keyring layout(key) names
 //	b.Seal()                         // keys leave memory; every data call is ErrSealed
 //
 // # Keys
@@ -21,11 +21,13 @@
 // keys numbered by term; the highest term is active and encrypts new
 // writes, every older term still decrypts. Rotate adds a term. Each
 // environment has a keyring of its own (its data key), created by
-// CreateEnvKey and stored wrapped by the system keyring; values under
-// env/<id>/ are sealed with it, every other value with the system keyring.
-// DestroyEnvKey deletes an environment's keyring, which makes every value
-// ever written under env/<id>/ unreadable (crypto-shredding), even in
-// backups of the store taken before.
+// CreateEnvKey and stored wrapped by the system keyring. Which keyring
+// seals a value is the caller's to say, through Config.KeyringOf (the
+// vault keeps each environment's values under env/<id>/ and says so);
+// every other value is sealed with the system keyring. DestroyEnvKey
+// deletes an environment's keyring, which makes every value ever sealed
+// with it unreadable (crypto-shredding), even in backups of the store
+// taken before.
 //
 // The barrier reserves the keys under core/ for itself:
 //

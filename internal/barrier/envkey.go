@@ -76,7 +76,7 @@ func (b *Barrier) envScope(ctx context.Context, u *unsealed, id string) (*scope,
 
 // CreateEnvKey makes a fresh random data key (a keyring at term 1) for
 // environment envID and stores it wrapped by the system keyring. Values
-// under env/<envID>/ can be written from then on.
+// that Config.KeyringOf places in envID can be written from then on.
 func (b *Barrier) CreateEnvKey(ctx context.Context, envID string) error {
 	if err := checkEnvID(envID); err != nil {
 		return err
@@ -114,9 +114,9 @@ func (b *Barrier) CreateEnvKey(ctx context.Context, envID string) error {
 }
 
 // DestroyEnvKey deletes environment envID's keyring from the store and
-// zeroizes it in memory: every value ever written under env/<envID>/
-// becomes unreadable (ErrNoEnvKey), and a later CreateEnvKey for the same
-// id makes a new key that cannot read them either. The values themselves
+// zeroizes it in memory: every value ever sealed with it becomes
+// unreadable (ErrNoEnvKey), and a later CreateEnvKey for the same id makes
+// a new key that cannot read them either. The values themselves
 // are left for the caller to delete. Destroying a key that does not exist
 // is not an error.
 func (b *Barrier) DestroyEnvKey(ctx context.Context, envID string) error {

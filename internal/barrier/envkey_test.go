@@ -2,6 +2,7 @@ package barrier
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -120,5 +121,38 @@ func TestEnvKeyringBoundToItsID(t *testing.T) {
 	b = f.open(t)
 	if _, err := b.Get(ctx, "env/staging/k"); !errors.Is(err, ErrDecrypt) {
 		t.Fatalf("Get through a keyring moved to another environment = %v, want ErrDecrypt", err)
+	}
+}
+
+// The barrier knows no key layout: the caller's KeyringOf alone decides
+// which keyring seals a value. Without one, "env/prod/k" is an ordinary
+// system value; with another layout, that layout's keys are the
+// environment's.
+func TestKeyringOfIsTheCallers(t *testing.T) {
+	f := newFixture(t, 0)
+	plain := New(Config{Storage: f.mem})
+	unseal(t, plain, f.shares[0], f.shares[1])
+	put(t, plain, "env/prod/k", "system value") // no environment key needed
+
+	tenants := New(Config{Storage: f.mem, KeyringOf: func(key string) (string, bool) {
+		id, rest, ok := strings.Cut(strings.TrimPrefix(key, "tenant-"), ".")
+		return id, ok && strings.HasPrefix(key, "tenant-") && rest != ""
+	}})
+	unseal(t, tenants, f.shares[0], f.shares[1])
+	if err := tenants.Put(ctx, entry("tenant-a.k", "v")); !errors.Is(err, ErrNoEnvKey) {
+		t.Fatalf("a key the layout places in a keyless environment: %v", err)
+	}
+	if err := tenants.CreateEnvKey(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, tenants, "tenant-a.k", "v")
+	if err := tenants.DestroyEnvKey(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tenants.Get(ctx, "tenant-a.k"); !errors.Is(err, ErrNoEnvKey) {
+		t.Fatalf("read after its keyring was destroyed: %v", err)
+	}
+	if got := get(t, tenants, "env/prod/k"); got != "system value" {
+		t.Fatalf("env/prod/k = %q", got)
 	}
 }

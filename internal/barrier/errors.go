@@ -19,8 +19,9 @@ var (
 	ErrBadShares = errors.New("barrier: unseal shares do not open the keyring")
 	// ErrDecrypt is wrapped by every *DecryptError.
 	ErrDecrypt = errors.New("barrier: cannot decrypt")
-	// ErrNoEnvKey is returned for a key under env/<id>/ when environment
-	// <id> has no key: it was never created, or it was destroyed.
+	// ErrNoEnvKey is returned for a key that Config.KeyringOf places in
+	// an environment that has no key: it was never created, or it was
+	// destroyed.
 	ErrNoEnvKey = errors.New("barrier: no key for this environment")
 	// ErrEnvKeyExists is returned by CreateEnvKey for an environment that
 	// has a key already.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"strings"
 
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/storage"
@@ -12,7 +13,14 @@ import (
 
 func Example() {
 	ctx := context.Background()
-	b := barrier.New(barrier.Config{Storage: memory.New()})
+	// The caller says which keyring seals which key: here, values under
+	// env/<id>/ are environment <id>'s.
+	layout := func(key string) (string, bool) {
+		rest, ok := strings.CutPrefix(key, "env/")
+		id, _, more := strings.Cut(rest, "/")
+		return id, ok && more
+	}
+	b := barrier.New(barrier.Config{Storage: memory.New(), KeyringOf: layout})
 	shares, err := b.Init(ctx, 5, 3)
 	if err != nil {
 		log.Fatal(err)

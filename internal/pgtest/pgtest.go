@@ -66,12 +66,16 @@ type cluster struct {
 }
 
 // Main runs the tests and then stops the private cluster, if one was started.
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain that has more to clean up: it runs the tests,
+// stops the private cluster and returns the exit code.
+func Run(m *testing.M) int {
 	code := m.Run()
 	if server != nil && server.owned {
 		server.stop()
 	}
-	os.Exit(code)
+	return code
 }
 
 // AdminDSN returns the connection string of a superuser on the test server,

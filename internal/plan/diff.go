@@ -69,6 +69,7 @@ func Diff(current, desired *State, opt Options) []Change {
 	out = append(out, diffTypes(current, desired, opt)...)
 	out = append(out, diffPolicies(current, desired, opt)...)
 	out = append(out, diffSecrets(current, desired)...)
+	out = append(out, diffAlerts(current, desired)...)
 	return out
 }
 

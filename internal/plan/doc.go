@@ -18,6 +18,7 @@
 //	  policies/NAME.yaml       one policy each, in the policy language (see package policy)
 //	  types/NAME.schema.json   one JSON Schema (2020-12) each
 //	  secrets/*.yaml           secret metadata declarations, by environment and path; never values
+//	  alerts.yaml              thresholds of the detectors that watch access (see AlertsFile)
 //
 // Each part is optional, and a part that is absent is not managed: without
 // environments.yaml, plan and apply leave the server's environments alone,

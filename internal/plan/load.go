@@ -47,8 +47,9 @@ func Load(dir string) (*State, error) {
 	found = l.policies() || found
 	found = l.types() || found
 	found = l.secrets() || found
+	found = l.alerts() || found
 	if !found {
-		return nil, fmt.Errorf("%w: %s has no %s, %s/, %s/ or %s/", ErrNothingDeclared, dir, EnvironmentsFile, PoliciesDir, TypesDir, SecretsDir)
+		return nil, fmt.Errorf("%w: %s has no %s, %s/, %s/, %s/ or %s", ErrNothingDeclared, dir, EnvironmentsFile, PoliciesDir, TypesDir, SecretsDir, AlertsFile)
 	}
 	var known func(string) bool
 	if l.st.Manages.Types {

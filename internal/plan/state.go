@@ -16,6 +16,7 @@ type State struct {
 	Policies []Policy `json:"policies"`
 	Types    []Type   `json:"types"`
 	Secrets  []Secret `json:"secrets"`
+	Alerts   *Alerts  `json:"alerts,omitempty"` // alerts.yaml; see alerts.go
 }
 
 // Manages says which kinds of object a State declares in full.
@@ -23,6 +24,7 @@ type Manages struct {
 	Envs     bool `json:"environments"`
 	Policies bool `json:"policies"`
 	Types    bool `json:"types"`
+	Alerts   bool `json:"alerts,omitempty"`
 }
 
 // Source is where an object is declared: a file relative to the directory

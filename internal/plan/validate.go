@@ -50,6 +50,9 @@ func Validate(s *State, knownTypes func(string) bool) error {
 	for _, sec := range s.Secrets {
 		validateSecret(&sec, &ps)
 	}
+	if s.Alerts != nil {
+		validateAlerts(s.Alerts, &ps)
+	}
 	crossCheck(s, knownTypes, &ps)
 	return ps.err()
 }

@@ -44,8 +44,8 @@
 //     no secret at all) returns a nil *Version and ErrNotFound.
 //   - Patch applies a JSON merge patch (RFC 7386) to the current version; it
 //     returns ErrNotFound when the current version is missing, deleted or
-//     destroyed. Rollback writes the data of an older live version as a new
-//     version.
+//     destroyed. (A rollback is a client's read of an older version and a
+//     write of it as a new one, as `ward kv rollback` does.)
 //   - SetMetadata creates the metadata of a secret that has none (with
 //     CurrentVersion 0, so a CAS write of 0 then succeeds); DeleteMetadata
 //     removes every version and the metadata.

@@ -364,40 +364,6 @@ func TestDeleteVersionAfter(t *testing.T) {
 	}
 }
 
-func TestRollback(t *testing.T) {
-	f := newFixture(t)
-	f.put("s", `{"v":"one"}`)
-	f.put("s", `{"v":"two"}`)
-	vm, err := f.kv.Rollback(f.ctx, "s", 1, PutOptions{CAS: intp(2)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if vm.Version != 3 || f.mustGet("s", 0) != `{"v":"one"}` {
-		t.Fatalf("rollback made version %d = %s", vm.Version, f.mustGet("s", 0))
-	}
-	if _, err := f.kv.Rollback(f.ctx, "s", 1, PutOptions{CAS: intp(2)}); !errors.As(err, new(*CASError)) {
-		t.Errorf("stale cas: %v", err)
-	}
-	if err := f.kv.Delete(f.ctx, "s"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.kv.Rollback(f.ctx, "s", 3, PutOptions{}); !errors.Is(err, ErrNotFound) {
-		t.Errorf("rollback to deleted version: %v", err)
-	}
-	if _, err := f.kv.Rollback(f.ctx, "s", 9, PutOptions{}); !errors.Is(err, ErrNotFound) {
-		t.Errorf("rollback to unknown version: %v", err)
-	}
-	if _, err := f.kv.Rollback(f.ctx, "s", 0, PutOptions{}); !errors.Is(err, ErrBadVersion) {
-		t.Errorf("rollback to 0: %v", err)
-	}
-	if _, err := f.kv.Rollback(f.ctx, "nothing", 1, PutOptions{}); !errors.Is(err, ErrNotFound) {
-		t.Errorf("rollback of missing secret: %v", err)
-	}
-	if got := f.meta("s").CurrentVersion; got != 3 {
-		t.Errorf("failed rollbacks wrote versions: current %d", got)
-	}
-}
-
 func TestCustomMetadata(t *testing.T) {
 	f := newFixture(t)
 	cm := map[string]string{"owner": "payments", "rotate": "90d"}

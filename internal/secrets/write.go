@@ -54,19 +54,6 @@ func (e *Engine) Patch(ctx context.Context, path string, mergePatch json.RawMess
 	})
 }
 
-// Rollback writes the data of version, an older live version, as a new
-// current version (what `ward kv rollback` and `vault kv rollback` do).
-// ErrBadVersion when version < 1; ErrNotFound when it is not kept, deleted
-// or destroyed.
-func (e *Engine) Rollback(ctx context.Context, path string, version int, opt PutOptions) (VersionMetadata, error) {
-	if version < 1 {
-		return VersionMetadata{}, fmt.Errorf("%w: rollback needs a version of 1 or more, not %d", ErrBadVersion, version)
-	}
-	return e.write(ctx, path, opt, false, func(m *storedMeta, now time.Time) ([]byte, error) {
-		return e.liveData(ctx, path, m, version, now)
-	})
-}
-
 // liveData reads the data of version n if it is kept and live.
 func (e *Engine) liveData(ctx context.Context, p string, m *storedMeta, n int, now time.Time) ([]byte, error) {
 	v := m.Versions[n]

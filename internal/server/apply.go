@@ -9,7 +9,6 @@ import (
 
 	"github.com/wardhq/ward/internal/jsonstrict"
 	"github.com/wardhq/ward/internal/plan"
-	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/vault"
 )
 
@@ -43,90 +42,57 @@ var (
 	sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
-func (s *Server) applyRoute(req *request, rest string) (*route, error) {
-	if req.method != http.MethodPost && req.method != http.MethodPut {
-		return nil, methodNotAllowed(req)
+func (s *Server) planHandler(ctx context.Context, req *request) (*response, error) {
+	return s.plan(ctx, req, false)
+}
+
+func (s *Server) applyHandler(ctx context.Context, req *request) (*response, error) {
+	return s.plan(ctx, req, true)
+}
+
+func (s *Server) plan(ctx context.Context, req *request, apply bool) (*response, error) {
+	var body applyRequest
+	if err := jsonstrict.Decode(req.body, &body); err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	rt := &route{policyPath: "sys/" + rest}
-	if rest == "ward/plan" {
-		rt.op, rt.handler = policy.CapRead, s.plan(false)
+	if body.State == nil {
+		return nil, errorf(http.StatusBadRequest, `missing "state": the desired state, as 'ward plan -f DIR' sends it`)
+	}
+	rev := body.Revision
+	switch {
+	case rev.Commit != "" && !commitRE.MatchString(rev.Commit):
+		return nil, errorf(http.StatusBadRequest, "revision.commit must be a git commit id in lowercase hex")
+	case rev.ContentSHA256 != "" && !sha256RE.MatchString(rev.ContentSHA256):
+		return nil, errorf(http.StatusBadRequest, "revision.content_sha256 must be 64 lowercase hex digits")
+	case body.Expect != "" && !sha256RE.MatchString(body.Expect):
+		return nil, errorf(http.StatusBadRequest, "expect must be the digest a plan answered: 64 lowercase hex digits")
+	}
+	opt := vault.ApplyOptions{Options: plan.Options{Prune: body.Prune}, Expect: body.Expect}
+	var changes []plan.Change
+	var err error
+	if apply {
+		req.auditMeta = revisionMeta(rev)
+		changes, err = s.v.ApplyAs(ctx, &req.Caller, body.State, opt)
 	} else {
-		rt.op, rt.handler = policy.CapUpdate, s.plan(true)
+		changes, _, err = s.v.Plan(ctx, body.State, opt)
 	}
-	return rt, nil
-}
-
-func (s *Server) plan(apply bool) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		var body applyRequest
-		if err := jsonstrict.Decode(req.body, &body); err != nil {
-			return nil, errorf(http.StatusBadRequest, "%v", err)
-		}
-		if body.State == nil {
-			return nil, errorf(http.StatusBadRequest, `missing "state": the desired state, as 'ward plan -f DIR' sends it`)
-		}
-		rev := body.Revision
-		switch {
-		case rev.Commit != "" && !commitRE.MatchString(rev.Commit):
-			return nil, errorf(http.StatusBadRequest, "revision.commit must be a git commit id in lowercase hex")
-		case rev.ContentSHA256 != "" && !sha256RE.MatchString(rev.ContentSHA256):
-			return nil, errorf(http.StatusBadRequest, "revision.content_sha256 must be 64 lowercase hex digits")
-		case body.Expect != "" && !sha256RE.MatchString(body.Expect):
-			return nil, errorf(http.StatusBadRequest, "expect must be the digest a plan answered: 64 lowercase hex digits")
-		}
-		opt := vault.ApplyOptions{Options: plan.Options{Prune: body.Prune}, Expect: body.Expect}
-		var changes []plan.Change
-		var err error
-		if apply {
-			req.auditMeta = revisionMeta(rev)
-			if err := s.applyStepUp(ctx, req, body.State, &opt); err != nil {
-				return nil, err
-			}
-			changes, err = s.v.Apply(ctx, body.State, opt)
-		} else {
-			changes, _, err = s.v.Plan(ctx, body.State, opt)
-		}
-		if err != nil {
-			return nil, planError(err)
-		}
-		if changes == nil {
-			changes = []plan.Change{}
-		}
-		digest := plan.Digest(changes)
-		data := map[string]any{"changes": changes, "digest": digest}
-		audit := map[string]any{"digest": digest, "changes": len(changes)}
-		if apply {
-			data["applied"] = true
-			req.auditMeta["plan_digest"] = digest
-			req.auditMeta["changes"] = strconv.Itoa(len(changes))
-		}
-		out := envelope(req, data)
-		delete(out, "mount_type")
-		return &response{status: http.StatusOK, body: out, auditData: audit}, nil
-	}
-}
-
-// applyStepUp asks for MFA when the apply would change production (the
-// apply-to-prod default). It plans first to know; the apply is then held to
-// that plan, so what was judged is what is applied.
-func (s *Server) applyStepUp(ctx context.Context, req *request, state *plan.State, opt *vault.ApplyOptions) error {
-	if req.token.IsRoot() {
-		return nil
-	}
-	changes, _, err := s.v.Plan(ctx, state, *opt)
 	if err != nil {
-		return planError(err)
+		return nil, planError(err)
 	}
-	what := touchesProd(changes)
-	if what == "" {
-		return nil
+	if changes == nil {
+		changes = []plan.Change{}
 	}
 	digest := plan.Digest(changes)
-	if opt.Expect != "" && opt.Expect != digest {
-		return planError(vault.ErrPlanChanged)
+	data := map[string]any{"changes": changes, "digest": digest}
+	audit := map[string]any{"digest": digest, "changes": len(changes)}
+	if apply {
+		data["applied"] = true
+		req.auditMeta["plan_digest"] = digest
+		req.auditMeta["changes"] = strconv.Itoa(len(changes))
 	}
-	opt.Expect = digest
-	return s.requireMFA(req, "applying changes to production ("+what+") requires MFA (a shipped default)")
+	out := envelope(req, data)
+	delete(out, "mount_type")
+	return &response{status: http.StatusOK, body: out, auditData: audit}, nil
 }
 
 // revisionMeta is the revision as the audit entry's public context.

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,34 +14,20 @@ import (
 
 	"github.com/wardhq/ward/internal/storage/bolt"
 	"github.com/wardhq/ward/internal/vault"
+	"github.com/wardhq/ward/internal/vault/vaulttest"
 )
 
 // benchServer is a server over bbolt with the audit log on, as ward dev runs.
 func benchServer(b *testing.B) (url, root string) {
 	b.Helper()
-	dir := b.TempDir()
-	db, err := bolt.Open(filepath.Join(dir, "ward.db"), bolt.Options{})
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "ward.db"), bolt.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, err := vault.Open(vault.Config{Storage: db, AuditPath: filepath.Join(dir, "audit.log")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := v.CreateEnv(ctx, "staging"); err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(New(Config{Vault: v, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}))
-	b.Cleanup(func() { srv.Close(); v.Close() })
-	return srv.URL, res.RootToken
+	tv := vaulttest.New(b, vault.Config{Storage: db}, "staging")
+	srv := httptest.NewServer(New(Config{Vault: tv.Vault, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}))
+	b.Cleanup(srv.Close)
+	return srv.URL, tv.Root
 }
 
 func benchDo(b *testing.B, c *http.Client, method, url, token, body string) {

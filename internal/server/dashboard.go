@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/audit"
+	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/inventory"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/vault"
@@ -70,11 +71,11 @@ func (s *Server) canList(req *request, p string) bool {
 	if i := strings.LastIndex(p, "/"); i >= 0 {
 		folder += p[:i+1]
 	}
-	return req.acl.Check(folder, policy.CapList).Allowed
+	return req.ACL.Check(folder, policy.CapList).Allowed
 }
 
 func (s *Server) canRead(req *request, p string) bool {
-	return req.acl.Check(req.env.Name+"/"+p, policy.CapRead).Allowed
+	return req.ACL.Check(req.env.Name+"/"+p, policy.CapRead).Allowed
 }
 
 func inventoryQuery(req *request) (inventory.Query, error) {
@@ -121,11 +122,11 @@ func intParam(s string) (int, error) {
 func (s *Server) auditQuery(ctx context.Context, req *request) (*response, error) {
 	v := req.query
 	f := audit.Filter{Identity: v.Get("identity"), Path: v.Get("path"), Repository: v.Get("repository"), Environment: v.Get("env")}
-	if !req.token.IsRoot() {
-		if f.Environment != "" && f.Environment != req.token.Env {
-			return nil, &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: this token is bound to environment " + strconv.Quote(req.token.Env)}}
+	if !req.Token.IsRoot() {
+		if f.Environment != "" && f.Environment != req.Token.Env {
+			return nil, &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: this token is bound to environment " + strconv.Quote(req.Token.Env)}}
 		}
-		f.Environment = req.token.Env
+		f.Environment = req.Token.Env
 	}
 	now := s.cfg.Now()
 	var err error
@@ -176,13 +177,13 @@ func timeParam(s string, now time.Time) (time.Time, error) {
 // mfaVerify checks a TOTP code of the caller's own identity, as a step-up
 // would, and spends it: the dashboard asks for one at sign-in.
 func (s *Server) mfaVerify(_ context.Context, req *request) (*response, error) {
-	if req.token.IsRoot() {
+	if req.Token.IsRoot() {
 		return nil, errorf(http.StatusBadRequest, "a root token has no identity with a second factor")
 	}
-	if err := s.requireMFA(req, "verifying a TOTP code"); err != nil {
+	if err := s.v.RequireMFA(&req.Caller, "verifying a TOTP code"); err != nil {
 		return nil, err
 	}
-	out := envelope(req, map[string]any{"identity": req.token.Meta[IdentityMetaKey], "verified": true})
+	out := envelope(req, map[string]any{"identity": req.Token.Meta[auth.IdentityMetaKey], "verified": true})
 	delete(out, "mount_type")
 	return &response{status: http.StatusOK, body: out}, nil
 }

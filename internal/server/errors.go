@@ -45,12 +45,25 @@ var (
 	errSealed           = &apiError{status: http.StatusServiceUnavailable, msgs: []string{"ward is sealed"}}
 )
 
+// refusalStatus is the status of each kind of vault.Refusal.
+var refusalStatus = map[vault.Kind]int{
+	vault.KindInvalid:  http.StatusBadRequest,
+	vault.KindDenied:   http.StatusForbidden,
+	vault.KindNotFound: http.StatusNotFound,
+	vault.KindConflict: http.StatusConflict,
+	vault.KindLimited:  http.StatusTooManyRequests,
+}
+
 // toAPIError maps a domain error to its status. Errors it does not know
 // become a 500 whose text is not shown to the client.
 func toAPIError(err error) *apiError {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae
+	}
+	var rf *vault.Refusal
+	if errors.As(err, &rf) {
+		return &apiError{status: refusalStatus[rf.Kind], msgs: []string{rf.Msg}, mfaPrompt: rf.Prompt}
 	}
 	if ae := typesAPIError(err); ae != nil {
 		return ae

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/storage/bolt"
 	"github.com/wardhq/ward/internal/vault"
+	"github.com/wardhq/ward/internal/vault/vaulttest"
 )
 
 // benchMFAServer is a server over bbolt with the audit log on, as
@@ -25,32 +25,15 @@ import (
 // TOTP secret.
 func benchMFAServer(b *testing.B, clk *mfaClock) (url, token, secret string) {
 	b.Helper()
-	dir := b.TempDir()
-	db, err := bolt.Open(filepath.Join(dir, "ward.db"), bolt.Options{})
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "ward.db"), bolt.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, err := vault.Open(vault.Config{Storage: db, AuditPath: filepath.Join(dir, "audit.log"), Now: clk.now})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := v.CreateEnv(ctx, "staging"); err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(New(Config{
-		Vault: v, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: clk.now,
-		// No lockout: the login benchmark logs in as fast as it can.
-		Userpass: userpass.Config{MaxFailures: 1 << 30},
-	}))
-	b.Cleanup(func() { srv.Close(); v.Close() })
+	// No lockout: the login benchmark logs in as fast as it can.
+	tv := vaulttest.New(b, vault.Config{Storage: db, Now: clk.now, Userpass: userpass.Config{MaxFailures: 1 << 30}}, "staging")
+	srv := httptest.NewServer(New(Config{Vault: tv.Vault, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: clk.now}))
+	b.Cleanup(srv.Close)
+	res := struct{ RootToken string }{tv.Root}
 	c := srv.Client()
 	call := func(method, path, tok, body string) map[string]any {
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))

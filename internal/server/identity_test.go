@@ -1,24 +1,19 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/plan"
-	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/vault"
 )
 
@@ -48,34 +43,9 @@ var mfaCheapArgon = userpass.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32,
 // for users and MFA.
 func newMFAServer(t *testing.T, hasher userpass.Hasher) (*testServer, *mfaClock) {
 	t.Helper()
-	ctx := context.Background()
 	clk := &mfaClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	auditPath := filepath.Join(t.TempDir(), "audit.log")
-	raw := memory.New()
-	v, err := vault.Open(vault.Config{Storage: raw, AuditPath: auditPath, Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []string{"dev", "staging", "prod"} {
-		if _, err := v.CreateEnv(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := httptest.NewServer(New(Config{
-		Vault:    v,
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:      clk.now,
-		Userpass: userpass.Config{Params: mfaCheapArgon, Hasher: hasher},
-	}))
-	t.Cleanup(func() { srv.Close(); v.Close() })
-	return &testServer{t: t, raw: raw, url: srv.URL, root: res.RootToken, v: v, audit: auditPath}, clk
+	s := startServer(t, vault.Config{Now: clk.now, Userpass: userpass.Config{Params: mfaCheapArgon, Hasher: hasher}}, Config{Now: clk.now})
+	return s, clk
 }
 
 // mfaDoH is do that also returns the answer's headers; repeated headers
@@ -147,7 +117,7 @@ func TestUserpassLifecycle(t *testing.T) {
 	s.mfaMust(200, "GET", "/v1/dev/data/app/db", tok, "")
 	s.mfaMust(403, "POST", "/v1/dev/data/app/db", tok, `{"data":{"k":"x"}}`)
 	look := s.mfaMust(200, "GET", "/v1/auth/token/lookup-self", tok, "")
-	if look["data"].(map[string]any)["meta"].(map[string]any)[IdentityMetaKey] != "userpass/alice" {
+	if look["data"].(map[string]any)["meta"].(map[string]any)[auth.IdentityMetaKey] != "userpass/alice" {
 		t.Fatalf("token identity: %v", look)
 	}
 
@@ -444,7 +414,7 @@ func TestMFAFailsClosed(t *testing.T) {
 	s.mfaMust(400, "POST", "/v1/sys/ward/mfa/totp/enroll", tok, "")
 
 	// A child token has no identity: refused, even with alice's code.
-	out = s.mfaMust(200, "POST", "/v1/auth/token/create", tok, `{"policies":["alice"],"meta":{"username":"alice"}}`)
+	out = s.mfaMust(200, "POST", "/v1/auth/token/create", tok, `{"policies":["alice"],"meta":{"team":"alice"}}`)
 	child := out["auth"].(map[string]any)["client_token"].(string)
 	clk.advance(totp.Period)
 	st, body = s.do("GET", "/v1/dev/data/app/db", child, "", MFAHeader, totpCode(t, secret, clk.now()))

@@ -12,7 +12,6 @@ import (
 
 	"github.com/wardhq/ward/internal/auth/jwtauth"
 	"github.com/wardhq/ward/internal/jsonstrict"
-	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/vault"
 )
 
@@ -20,37 +19,6 @@ import (
 // auth/jwt/role/NAME (and LIST auth/jwt/role), and auth/jwt/login, which
 // needs no token. Config and roles need the policy capability of the
 // operation, as every admin endpoint does.
-
-func (s *Server) jwtRoute(req *request, rest string) (*route, error) {
-	m := req.method
-	write := m == http.MethodPost || m == http.MethodPut
-	rt := &route{policyPath: "auth/jwt/" + rest}
-	switch {
-	case rest == "login" && write:
-		rt.unauthenticated, rt.handler = true, s.jwtLogin
-	case rest == "config" && (m == http.MethodGet || m == http.MethodHead):
-		rt.op, rt.handler = policy.CapRead, s.jwtConfigRead
-	case rest == "config" && write:
-		rt.op, rt.handler = policy.CapUpdate, s.jwtConfigWrite
-	case (rest == "role" || rest == "role/") && (m == "LIST" || m == http.MethodGet):
-		rt.op, rt.handler, rt.policyPath = policy.CapList, s.jwtRoleList, "auth/jwt/role/"
-	case strings.HasPrefix(rest, "role/"):
-		name := strings.TrimPrefix(rest, "role/")
-		switch {
-		case m == http.MethodGet:
-			rt.op, rt.handler = policy.CapRead, s.jwtRoleRead(name)
-		case write:
-			rt.op, rt.handler = policy.CapUpdate, s.jwtRoleWrite(name)
-		case m == http.MethodDelete:
-			rt.op, rt.handler = policy.CapDelete, s.jwtRoleDelete(name)
-		default:
-			return nil, methodNotAllowed(req)
-		}
-	default:
-		return nil, errorf(http.StatusNotFound, "unknown auth path %q or method %s; the JWT method has auth/jwt/config, auth/jwt/role/NAME and auth/jwt/login", "jwt/"+rest, req.method)
-	}
-	return rt, nil
-}
 
 // jwtError gives the JWT method's errors their status and a hint.
 func jwtError(err error) error {
@@ -172,7 +140,7 @@ func (s *Server) jwtLogin(ctx context.Context, req *request) (*response, error) 
 		}
 		return nil, jwtError(err)
 	}
-	req.token = tok // the response entry names the new token and its pipeline
+	req.Token = tok // the response entry names the new token and its pipeline
 	if env, err := s.v.Env(tok.Env); err == nil {
 		req.env = env
 	}
@@ -243,113 +211,110 @@ func (s *Server) jwtRoleList(_ context.Context, req *request) (*response, error)
 	return &response{status: http.StatusOK, body: out}, nil
 }
 
-func (s *Server) jwtRoleRead(name string) handlerFunc {
-	return func(_ context.Context, req *request) (*response, error) {
-		r, err := s.v.JWTRole(name)
-		if err != nil {
-			if errors.Is(err, vault.ErrJWTRoleNotFound) {
-				return nil, errNotFound
-			}
-			return nil, err
+func (s *Server) jwtRoleRead(_ context.Context, req *request) (*response, error) {
+	name := req.param("name")
+	r, err := s.v.JWTRole(name)
+	if err != nil {
+		if errors.Is(err, vault.ErrJWTRoleNotFound) {
+			return nil, errNotFound
 		}
-		ttl, maxTTL := r.TTLs()
-		maxAge := r.MaxAge
-		if maxAge == 0 {
-			maxAge = jwtauth.DefaultMaxAge
-		}
-		claims := r.BoundClaims
-		if claims == nil {
-			claims = map[string]any{}
-		}
-		mappings := r.ClaimMappings
-		if mappings == nil {
-			mappings = map[string]string{}
-		}
-		userClaim := r.UserClaim
-		if userClaim == "" {
-			userClaim = "sub"
-		}
-		out := envelope(req, map[string]any{
-			"role_type":         "jwt",
-			"bound_audiences":   r.BoundAudiences,
-			"bound_subject":     r.BoundSubject,
-			"bound_claims":      claims,
-			"bound_claims_type": r.BoundClaimsType,
-			"claim_mappings":    mappings,
-			"user_claim":        userClaim,
-			"token_policies":    r.TokenPolicies,
-			"policies":          r.TokenPolicies,
-			"token_ttl":         int64(ttl / time.Second),
-			"token_max_ttl":     int64(maxTTL / time.Second),
-			"token_type":        "service",
-			"max_age":           int64(maxAge / time.Second),
-			"environment":       r.Environment,
-		})
-		delete(out, "mount_type")
-		return &response{status: http.StatusOK, body: out}, nil
+		return nil, err
 	}
+	ttl, maxTTL := r.TTLs()
+	maxAge := r.MaxAge
+	if maxAge == 0 {
+		maxAge = jwtauth.DefaultMaxAge
+	}
+	claims := r.BoundClaims
+	if claims == nil {
+		claims = map[string]any{}
+	}
+	mappings := r.ClaimMappings
+	if mappings == nil {
+		mappings = map[string]string{}
+	}
+	userClaim := r.UserClaim
+	if userClaim == "" {
+		userClaim = "sub"
+	}
+	out := envelope(req, map[string]any{
+		"role_type":         "jwt",
+		"bound_audiences":   r.BoundAudiences,
+		"bound_subject":     r.BoundSubject,
+		"bound_claims":      claims,
+		"bound_claims_type": r.BoundClaimsType,
+		"claim_mappings":    mappings,
+		"user_claim":        userClaim,
+		"token_policies":    r.TokenPolicies,
+		"policies":          r.TokenPolicies,
+		"token_ttl":         int64(ttl / time.Second),
+		"token_max_ttl":     int64(maxTTL / time.Second),
+		"token_type":        "service",
+		"max_age":           int64(maxAge / time.Second),
+		"environment":       r.Environment,
+	})
+	delete(out, "mount_type")
+	return &response{status: http.StatusOK, body: out}, nil
 }
 
-func (s *Server) jwtRoleWrite(name string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		var body struct {
-			RoleType        string            `json:"role_type"`
-			BoundAudiences  stringList        `json:"bound_audiences"`
-			BoundSubject    string            `json:"bound_subject"`
-			BoundClaims     map[string]any    `json:"bound_claims"`
-			BoundClaimsType string            `json:"bound_claims_type"`
-			ClaimMappings   map[string]string `json:"claim_mappings"`
-			UserClaim       string            `json:"user_claim"`
-			TokenPolicies   stringList        `json:"token_policies"`
-			TokenTTL        durationField     `json:"token_ttl"`
-			TokenMaxTTL     durationField     `json:"token_max_ttl"`
-			TokenType       string            `json:"token_type"`
-			MaxAge          durationField     `json:"max_age"`
-			Environment     string            `json:"environment"`
-		}
-		if err := decodeObject(req.body, map[string]any{
-			"role_type": &body.RoleType, "bound_audiences": &body.BoundAudiences, "bound_subject": &body.BoundSubject,
-			"bound_claims": &body.BoundClaims, "bound_claims_type": &body.BoundClaimsType,
-			"claim_mappings": &body.ClaimMappings, "user_claim": &body.UserClaim,
-			"token_policies": &body.TokenPolicies, "token_ttl": &body.TokenTTL, "token_max_ttl": &body.TokenMaxTTL,
-			"token_type": &body.TokenType, "max_age": &body.MaxAge, "environment": &body.Environment,
-		}); err != nil {
-			return nil, err
-		}
-		switch {
-		case body.RoleType != "" && body.RoleType != "jwt":
-			return nil, errorf(http.StatusBadRequest, "role_type %q is not supported; ward's roles are \"jwt\" roles for CI tokens", body.RoleType)
-		case body.TokenType != "" && body.TokenType != "service" && body.TokenType != "default":
-			return nil, errorf(http.StatusBadRequest, "token_type %q is not supported; ward tokens are service tokens", body.TokenType)
-		}
-		r := jwtauth.Role{
-			BoundAudiences:  body.BoundAudiences,
-			BoundSubject:    body.BoundSubject,
-			BoundClaims:     body.BoundClaims,
-			BoundClaimsType: body.BoundClaimsType,
-			ClaimMappings:   body.ClaimMappings,
-			UserClaim:       body.UserClaim,
-			TokenPolicies:   body.TokenPolicies,
-			TokenTTL:        body.TokenTTL.d,
-			TokenMaxTTL:     body.TokenMaxTTL.d,
-			MaxAge:          body.MaxAge.d,
-			Environment:     body.Environment,
-		}
-		if err := s.v.PutJWTRole(ctx, name, r); err != nil {
-			return nil, jwtError(err)
-		}
-		return &response{status: http.StatusNoContent}, nil
+func (s *Server) jwtRoleWrite(ctx context.Context, req *request) (*response, error) {
+	name := req.param("name")
+	var body struct {
+		RoleType        string            `json:"role_type"`
+		BoundAudiences  stringList        `json:"bound_audiences"`
+		BoundSubject    string            `json:"bound_subject"`
+		BoundClaims     map[string]any    `json:"bound_claims"`
+		BoundClaimsType string            `json:"bound_claims_type"`
+		ClaimMappings   map[string]string `json:"claim_mappings"`
+		UserClaim       string            `json:"user_claim"`
+		TokenPolicies   stringList        `json:"token_policies"`
+		TokenTTL        durationField     `json:"token_ttl"`
+		TokenMaxTTL     durationField     `json:"token_max_ttl"`
+		TokenType       string            `json:"token_type"`
+		MaxAge          durationField     `json:"max_age"`
+		Environment     string            `json:"environment"`
 	}
+	if err := decodeObject(req.body, map[string]any{
+		"role_type": &body.RoleType, "bound_audiences": &body.BoundAudiences, "bound_subject": &body.BoundSubject,
+		"bound_claims": &body.BoundClaims, "bound_claims_type": &body.BoundClaimsType,
+		"claim_mappings": &body.ClaimMappings, "user_claim": &body.UserClaim,
+		"token_policies": &body.TokenPolicies, "token_ttl": &body.TokenTTL, "token_max_ttl": &body.TokenMaxTTL,
+		"token_type": &body.TokenType, "max_age": &body.MaxAge, "environment": &body.Environment,
+	}); err != nil {
+		return nil, err
+	}
+	switch {
+	case body.RoleType != "" && body.RoleType != "jwt":
+		return nil, errorf(http.StatusBadRequest, "role_type %q is not supported; ward's roles are \"jwt\" roles for CI tokens", body.RoleType)
+	case body.TokenType != "" && body.TokenType != "service" && body.TokenType != "default":
+		return nil, errorf(http.StatusBadRequest, "token_type %q is not supported; ward tokens are service tokens", body.TokenType)
+	}
+	r := jwtauth.Role{
+		BoundAudiences:  body.BoundAudiences,
+		BoundSubject:    body.BoundSubject,
+		BoundClaims:     body.BoundClaims,
+		BoundClaimsType: body.BoundClaimsType,
+		ClaimMappings:   body.ClaimMappings,
+		UserClaim:       body.UserClaim,
+		TokenPolicies:   body.TokenPolicies,
+		TokenTTL:        body.TokenTTL.d,
+		TokenMaxTTL:     body.TokenMaxTTL.d,
+		MaxAge:          body.MaxAge.d,
+		Environment:     body.Environment,
+	}
+	if err := s.v.PutJWTRole(ctx, name, r); err != nil {
+		return nil, jwtError(err)
+	}
+	return &response{status: http.StatusNoContent}, nil
 }
 
-func (s *Server) jwtRoleDelete(name string) handlerFunc {
-	return func(ctx context.Context, _ *request) (*response, error) {
-		if err := s.v.DeleteJWTRole(ctx, name); err != nil {
-			if errors.Is(err, vault.ErrJWTRoleNotFound) {
-				return nil, errNotFound
-			}
-			return nil, err
+func (s *Server) jwtRoleDelete(ctx context.Context, req *request) (*response, error) {
+	name := req.param("name")
+	if err := s.v.DeleteJWTRole(ctx, name); err != nil {
+		if errors.Is(err, vault.ErrJWTRoleNotFound) {
+			return nil, errNotFound
 		}
-		return &response{status: http.StatusNoContent}, nil
+		return nil, err
 	}
+	return &response{status: http.StatusNoContent}, nil
 }

@@ -14,114 +14,17 @@ import (
 	"github.com/wardhq/ward/internal/secrets"
 )
 
-// kvRoute maps an environment's KV v2 mount, in Vault's shapes:
-//
-//	ENV/data/PATH       GET read, POST|PUT write, PATCH merge patch, DELETE soft delete
-//	ENV/delete/PATH     POST|PUT soft delete of versions
-//	ENV/undelete/PATH   POST|PUT undelete versions
-//	ENV/destroy/PATH    POST|PUT destroy versions
-//	ENV/metadata/PATH   GET read, POST|PUT write, DELETE destroy all, LIST keys
-//	ENV/config          GET, POST|PUT
-//
-// Policies name a secret as ENV/PATH, whichever of these endpoints reaches it.
-func (s *Server) kvRoute(req *request, env, rest string) (*route, error) {
-	kind, p, _ := strings.Cut(rest, "/")
-	rt := &route{env: env, policyPath: env + "/" + p}
-	m := req.method
-	switch kind {
-	case "data":
-		if err := checkSecretPath(p); err != nil {
-			return nil, err
-		}
-		switch m {
-		case http.MethodGet:
-			rt.op, rt.handler = policy.CapRead, s.kvRead
-		case http.MethodPost, http.MethodPut:
-			rt.resolve, rt.handler = createOrUpdate(p), s.kvWrite
-		case http.MethodPatch:
-			rt.op, rt.handler = policy.CapPatch, s.kvPatch
-		case http.MethodDelete:
-			rt.op, rt.handler = policy.CapDelete, s.kvDeleteLatest
-		default:
-			return nil, methodNotAllowed(req)
-		}
-	case "delete", "undelete", "destroy":
-		if err := checkSecretPath(p); err != nil {
-			return nil, err
-		}
-		if m != http.MethodPost && m != http.MethodPut {
-			return nil, methodNotAllowed(req)
-		}
-		rt.op, rt.handler = policy.Capability(kind), s.kvVersions(kind)
-	case "metadata":
-		if m == "LIST" {
-			rt.op, rt.handler = policy.CapList, s.kvList
-			rt.policyPath = env + "/" + strings.TrimSuffix(p, "/") + "/"
-			if p == "" || p == "/" {
-				rt.policyPath = env + "/"
-			}
-			break
-		}
-		if err := checkSecretPath(p); err != nil {
-			return nil, err
-		}
-		switch m {
-		case http.MethodGet:
-			rt.op, rt.handler = policy.CapRead, s.kvMetadataRead
-		case http.MethodPost, http.MethodPut:
-			rt.resolve, rt.handler = createOrUpdate(p), s.kvMetadataWrite
-		case http.MethodDelete:
-			// Deleting the metadata destroys every version for good.
-			rt.op, rt.handler = policy.CapDestroy, s.kvMetadataDelete
-		default:
-			return nil, methodNotAllowed(req)
-		}
-	case "config":
-		if p != "" {
-			return nil, errNotFound
-		}
-		rt.policyPath = "sys/ward/envs/" + env + "/config"
-		switch m {
-		case http.MethodGet:
-			rt.op, rt.handler = policy.CapRead, s.kvConfigRead
-		case http.MethodPost, http.MethodPut:
-			rt.op, rt.handler = policy.CapUpdate, s.kvConfigWrite
-		default:
-			return nil, methodNotAllowed(req)
-		}
-	default:
-		return nil, errorf(http.StatusNotFound, "unknown path %q in environment %q; KV v2 paths are %s/data/PATH, %s/metadata/PATH, %s/delete|undelete|destroy/PATH and %s/config", kind, env, env, env, env, env)
-	}
-	return rt, nil
-}
-
-func checkSecretPath(p string) error {
-	if p == "" || strings.HasSuffix(p, "/") {
-		return errorf(http.StatusBadRequest, "missing secret path; name a secret, like payments/db")
-	}
-	return nil
-}
-
-// createOrUpdate decides, from whether the secret exists, which capability a
-// write needs.
-func createOrUpdate(p string) func(ctx context.Context, req *request) (policy.Capability, error) {
-	return func(ctx context.Context, req *request) (policy.Capability, error) {
-		_, err := req.env.KV.Metadata(ctx, p)
-		switch {
-		case errors.Is(err, secrets.ErrNotFound):
-			return policy.CapCreate, nil
-		case err != nil:
-			return "", err
-		}
+// secretCreateOrUpdate decides, from whether the secret exists, which
+// capability a write needs.
+func secretCreateOrUpdate(ctx context.Context, _ *Server, req *request) (policy.Capability, error) {
+	ok, err := req.env.SecretExists(ctx, req.param("path"))
+	switch {
+	case err != nil:
+		return "", err
+	case ok:
 		return policy.CapUpdate, nil
 	}
-}
-
-// secretPath is the KV path of req: what follows ENV/KIND/.
-func secretPath(req *request) string {
-	_, rest, _ := strings.Cut(req.path, "/")
-	_, p, _ := strings.Cut(rest, "/")
-	return p
+	return policy.CapCreate, nil
 }
 
 func envelope(req *request, data any) map[string]any {
@@ -171,7 +74,7 @@ func (s *Server) kvRead(ctx context.Context, req *request) (*response, error) {
 		}
 		version = n
 	}
-	ver, err := req.env.KV.Get(ctx, secretPath(req), version)
+	ver, err := req.env.ReadSecret(ctx, req.param("path"), version, req.Token.DisplayName)
 	if ver != nil && ver.Data == nil {
 		// A deleted or destroyed version: Vault answers 404 with its metadata.
 		return &response{status: http.StatusNotFound, body: envelope(req, map[string]any{"data": nil, "metadata": versionJSON(ver.Metadata)})}, nil
@@ -184,7 +87,6 @@ func (s *Server) kvRead(ctx context.Context, req *request) (*response, error) {
 		return nil, err
 	}
 	meta := versionJSON(ver.Metadata)
-	s.recordRead(req, secretPath(req), ver.Metadata.Version)
 	body := envelope(req, map[string]any{"data": json.RawMessage(ver.Data), "metadata": meta})
 	return &response{status: http.StatusOK, body: body, auditData: map[string]any{"data": data, "metadata": meta}}, nil
 }
@@ -216,7 +118,7 @@ func (s *Server) kvWrite(ctx context.Context, req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	vm, err := req.env.KV.Put(ctx, secretPath(req), body.Data, secrets.PutOptions{CAS: body.Options.CAS, Check: s.writeCheck(req)})
+	vm, err := req.env.PutSecret(ctx, req.param("path"), body.Data, body.Options.CAS)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +133,7 @@ func (s *Server) kvPatch(ctx context.Context, req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	vm, err := req.env.KV.Patch(ctx, secretPath(req), body.Data, secrets.PutOptions{CAS: body.Options.CAS, Check: s.writeCheck(req)})
+	vm, err := req.env.PatchSecret(ctx, req.param("path"), body.Data, body.Options.CAS)
 	if err != nil {
 		return nil, err
 	}
@@ -239,46 +141,53 @@ func (s *Server) kvPatch(ctx context.Context, req *request) (*response, error) {
 }
 
 func (s *Server) kvDeleteLatest(ctx context.Context, req *request) (*response, error) {
-	if err := req.env.KV.Delete(ctx, secretPath(req)); err != nil {
+	if err := req.env.DeleteLatest(ctx, req.param("path")); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
 }
 
-func (s *Server) kvVersions(kind string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		var body struct {
-			Versions []int `json:"versions"`
-		}
-		if err := jsonstrict.Decode(req.body, &body); err != nil {
-			return nil, errorf(http.StatusBadRequest, "%v", err)
-		}
-		if len(body.Versions) == 0 {
-			return nil, errorf(http.StatusBadRequest, `no versions provided; send {"versions": [1, 2]}`)
-		}
-		kv, p := req.env.KV, secretPath(req)
-		var err error
-		switch kind {
-		case "delete":
-			err = kv.DeleteVersions(ctx, p, body.Versions)
-		case "undelete":
-			err = kv.Undelete(ctx, p, body.Versions)
-		case "destroy":
-			err = kv.Destroy(ctx, p, body.Versions)
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &response{status: http.StatusNoContent}, nil
+func (s *Server) kvDeleteVersions(ctx context.Context, req *request) (*response, error) {
+	return s.kvVersions(ctx, req, "delete")
+}
+
+func (s *Server) kvUndelete(ctx context.Context, req *request) (*response, error) {
+	return s.kvVersions(ctx, req, "undelete")
+}
+
+func (s *Server) kvDestroy(ctx context.Context, req *request) (*response, error) {
+	return s.kvVersions(ctx, req, "destroy")
+}
+
+func (s *Server) kvVersions(ctx context.Context, req *request, kind string) (*response, error) {
+	var body struct {
+		Versions []int `json:"versions"`
 	}
+	if err := jsonstrict.Decode(req.body, &body); err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
+	}
+	if len(body.Versions) == 0 {
+		return nil, errorf(http.StatusBadRequest, `no versions provided; send {"versions": [1, 2]}`)
+	}
+	env, p := req.env, req.param("path")
+	var err error
+	switch kind {
+	case "delete":
+		err = env.DeleteVersions(ctx, p, body.Versions)
+	case "undelete":
+		err = env.UndeleteVersions(ctx, p, body.Versions)
+	case "destroy":
+		err = env.DestroyVersions(ctx, p, body.Versions)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
 }
 
 func (s *Server) kvList(ctx context.Context, req *request) (*response, error) {
-	prefix := secretPath(req)
-	if prefix != "" && !strings.HasSuffix(prefix, "/") {
-		prefix += "/"
-	}
-	keys, err := req.env.KV.List(ctx, prefix)
+	prefix := req.param("prefix")
+	keys, err := req.env.ListSecrets(ctx, prefix)
 	if err != nil {
 		return nil, err
 	}
@@ -289,7 +198,7 @@ func (s *Server) kvList(ctx context.Context, req *request) (*response, error) {
 }
 
 func (s *Server) kvMetadataRead(ctx context.Context, req *request) (*response, error) {
-	md, err := req.env.KV.Metadata(ctx, secretPath(req))
+	md, err := req.env.SecretMetadata(ctx, req.param("path"))
 	if err != nil {
 		return nil, err
 	}
@@ -359,29 +268,25 @@ func (s *Server) kvMetadataWrite(ctx context.Context, req *request) (*response, 
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	u := secrets.MetadataUpdate{MaxVersions: body.MaxVersions, CASRequired: body.CASRequired, CustomMetadata: body.CustomMetadata,
-		Check: s.metadataCheck(req, body.CustomMetadata)}
+	u := secrets.MetadataUpdate{MaxVersions: body.MaxVersions, CASRequired: body.CASRequired, CustomMetadata: body.CustomMetadata}
 	if body.DeleteVersionAfter.set {
 		u.DeleteVersionAfter = &body.DeleteVersionAfter.d
 	}
-	if err := req.env.KV.SetMetadata(ctx, secretPath(req), u); err != nil {
+	if err := req.env.SetSecretMetadata(ctx, req.param("path"), u); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
 }
 
 func (s *Server) kvMetadataDelete(ctx context.Context, req *request) (*response, error) {
-	if err := req.env.KV.DeleteMetadata(ctx, secretPath(req)); err != nil {
+	if err := req.env.DestroySecret(ctx, req.param("path")); err != nil {
 		return nil, err
-	}
-	if err := s.v.ForgetUsage(ctx, req.env, secretPath(req)); err != nil {
-		s.log.Warn("forgetting the reads of a destroyed secret failed", "request_id", req.id, "error_type", typeName(err))
 	}
 	return &response{status: http.StatusNoContent}, nil
 }
 
 func (s *Server) kvConfigRead(ctx context.Context, req *request) (*response, error) {
-	c, err := req.env.KV.Config(ctx)
+	c, err := req.env.KVConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -401,7 +306,7 @@ func (s *Server) kvConfigWrite(ctx context.Context, req *request) (*response, er
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	c, err := req.env.KV.Config(ctx)
+	c, err := req.env.KVConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -414,7 +319,7 @@ func (s *Server) kvConfigWrite(ctx context.Context, req *request) (*response, er
 	if body.DeleteVersionAfter.set {
 		c.DeleteVersionAfter = body.DeleteVersionAfter.d
 	}
-	if err := req.env.KV.SetConfig(ctx, c); err != nil {
+	if err := req.env.SetKVConfig(ctx, c); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil

@@ -1,13 +1,3 @@
-// Package server is ward's HTTP API: HashiCorp Vault's shapes (KV v2 under
-// each environment's mount, auth/token/*, sys/*) over a vault.Vault, with
-// the middleware every request passes: size limits, path canonicalisation,
-// token lookup, the environment boundary, the policy check and the audit log,
-// which fails closed: nothing is changed before its request entry is in the
-// log, and nothing is answered before its response entry is. (A read's
-// request entry is written together with its response entry, in one write.)
-//
-//	srv := server.New(server.Config{Vault: v})
-//	err := srv.Serve(ctx, listener)
 package server
 
 import (
@@ -27,9 +17,6 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/audit"
-	"github.com/wardhq/ward/internal/auth"
-	"github.com/wardhq/ward/internal/auth/totp"
-	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -45,10 +32,6 @@ type Config struct {
 	Version      string       // reported by sys/health and sys/seal-status
 	StorageType  string       // reported by sys/seal-status, e.g. "bolt"
 	Now          func() time.Time
-	// Userpass configures password logins (lockout, argon2id cost); MFA
-	// the TOTP checks (guess limit). Their zero Now is this Config's Now.
-	Userpass userpass.Config
-	MFA      totp.Config
 	// UI, when set, makes the dashboard served under /ui/ from this API
 	// (see package ui): it gets the API handler to call in-process.
 	UI func(api http.Handler) http.Handler
@@ -59,7 +42,6 @@ type Server struct {
 	cfg Config
 	v   *vault.Vault
 	log *slog.Logger
-	ids *identities  // login lockouts and TOTP state, in memory
 	ui  http.Handler // the dashboard under /ui/, or nil
 }
 
@@ -74,7 +56,7 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger, ids: newIdentities(cfg)}
+	s := &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger}
 	if cfg.UI != nil {
 		s.ui = cfg.UI(s)
 	}
@@ -83,6 +65,8 @@ func New(cfg Config) *Server {
 
 // request is one API call as it moves through the pipeline.
 type request struct {
+	vault.Caller // the token, its ACL and the step-up state, once authenticated
+
 	id     string
 	http   *http.Request
 	method string // GET, LIST, PUT, POST, PATCH, DELETE, HEAD
@@ -90,10 +74,8 @@ type request struct {
 	query  url.Values
 	body   []byte
 
-	token  *auth.Token // nil for unauthenticated endpoints
-	secret string      // the caller's raw token; never logged, audited only as HMAC
-	acl    *policy.ACL
-	env    *vault.Env // set for an environment's KV routes
+	env    *vault.Env        // set for a route with an {env} parameter
+	params map[string]string // the route's parameters, checked
 
 	// What the policy check decided on, for the audit entry.
 	op         string
@@ -108,11 +90,6 @@ type request struct {
 	// auditMeta is public context a handler adds to its response entry
 	// (ward apply's revision).
 	auditMeta map[string]string
-	// mfa is the outcome of a step-up check, for the audit entries
-	// ("verified", "refused: ..."); mfaErr the refusal, given again if
-	// asked twice in one request. See requireMFA.
-	mfa    string
-	mfaErr error
 	// auditOmit names body fields left out of the request's audit entry,
 	// not even HMAC'd: a password, a TOTP code.
 	auditOmit []string
@@ -167,10 +144,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	req, resp, err := s.handle(r, id)
+	if errors.Is(err, vault.ErrAudit) {
+		err = auditFailed(id)
+	}
 	if err != nil {
 		ae := toAPIError(err)
 		if ae.status == http.StatusInternalServerError && len(ae.msgs) == 0 {
-			s.log.Error("request failed", "request_id", id, "error_type", typeName(err))
+			s.log.Error("request failed", vault.ErrorLogArgs(err, "request_id", id)...)
 			ae = &apiError{status: http.StatusInternalServerError, msgs: []string{"internal error; request id " + id}}
 		}
 		if req != nil && req.audited {
@@ -216,6 +196,7 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 		return nil, nil, &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
 	}
 	req := &request{id: id, http: r, path: p, method: r.Method, query: r.URL.Query()}
+	req.RequestID, req.RemoteAddr, req.Codes = id, r.RemoteAddr, r.Header.Values(MFAHeader)
 	if r.Method == http.MethodGet && req.query.Get("list") == "true" {
 		req.method = "LIST"
 	}
@@ -227,18 +208,16 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 	if err := s.readBody(r, req); err != nil {
 		return req, nil, err
 	}
-	if s.v.Sealed() && !unsealedNotNeeded(req.path) {
-		return req, nil, errSealed
+	rt, params, err := findRoute(req.method, req.path)
+	if (err != nil || rt.mode != whileSealed) && s.v.Sealed() {
+		return req, nil, errSealed // sealed, any path but the documented few is 503
 	}
-	rt, err := s.route(req)
 	if err != nil {
 		return req, nil, err
 	}
-	if !rt.unauthenticated {
-		req.audited, req.op, req.policyPath = true, string(rt.op), rt.policyPath
-		if rt.resolve != nil {
-			req.op = "write"
-		}
+	req.params, req.auditOmit = params, rt.omit
+	if rt.mode != unauthenticated && rt.mode != whileSealed {
+		req.audited, req.op, req.policyPath = true, rt.auditName(), policyPath(rt.policy, req.path, params)
 		if err := s.authenticate(req); err != nil {
 			return req, nil, err
 		}
@@ -250,7 +229,7 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 			return req, nil, auditFailed(id)
 		}
 	}
-	resp, err := rt.handler(r.Context(), req)
+	resp, err := rt.handler(s, r.Context(), req)
 	return req, resp, err
 }
 
@@ -300,11 +279,7 @@ func (s *Server) authenticate(req *request) error {
 	if secret == "" {
 		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: no token; send it in X-Vault-Token or Authorization: Bearer"}}
 	}
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return err
-	}
-	tok, err := tokens.Lookup(req.http.Context(), secret)
+	tok, err := s.v.LookupToken(req.http.Context(), secret)
 	if err != nil {
 		return err
 	}
@@ -312,39 +287,50 @@ func (s *Server) authenticate(req *request) error {
 	if err != nil {
 		return err
 	}
-	req.token, req.secret, req.acl = tok, secret, acl
+	req.Token, req.Secret, req.ACL = tok, secret, acl
 	return nil
 }
 
-// authorize checks the environment boundary and then the policy, for the
-// operation the route really performs.
+// authorize checks the environment boundary and then, for a byPolicy
+// route, the policy, for the operation the route really performs.
 func (s *Server) authorize(req *request, rt *route) error {
-	if rt.env != "" {
-		env, err := s.v.Env(rt.env)
+	if name, ok := req.params["env"]; ok {
+		env, err := s.v.EnvFor(&req.Caller, name)
 		if err != nil {
 			return err
 		}
-		if !req.token.IsRoot() && (req.token.Env != env.Name || req.token.EnvID != env.ID) {
-			return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: this token is bound to another environment"}}
-		}
 		req.env = env
 	}
-	op, ppath := rt.op, rt.policyPath
-	if rt.resolve != nil {
+	if rt.mode != byPolicy {
+		return nil // bySelf: a token's own operations; perSecret: checked per secret
+	}
+	op := rt.cap
+	if rt.capFor != nil {
 		var err error
-		if op, err = rt.resolve(req.http.Context(), req); err != nil {
+		if op, err = rt.capFor(req.http.Context(), s, req); err != nil {
 			return err
 		}
 	}
-	req.op, req.policyPath = string(op), ppath
-	if op == opSelf || op == opFetch || op == opEach {
-		return nil // a token's own operations; a fetch checks each secret itself
+	req.op = string(op)
+	t := vault.Target{Cap: op, PolicyPath: req.policyPath, Env: req.env}
+	if req.env != nil {
+		t.Secret = req.param("path")
+		t.View, _, _ = strings.Cut(strings.TrimPrefix(rt.pattern, "{env}/"), "/") // data, metadata, ...
 	}
-	d := req.acl.Check(ppath, op)
-	if !d.Allowed {
-		return &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: " + string(op) + " on " + ppath}}
+	return s.v.Authorize(req.http.Context(), &req.Caller, t)
+}
+
+// auditName is the operation a request entry records before the policy
+// check decides it: the capability, "write" for a create-or-update, or
+// what the route names.
+func (rt *route) auditName() string {
+	switch {
+	case rt.mode != byPolicy:
+		return rt.auditOp
+	case rt.capFor != nil:
+		return "write"
 	}
-	return s.stepUp(req.http.Context(), req, rt, op, d)
+	return string(rt.cap)
 }
 
 // readOnly reports whether a method only reads: its request entry can wait
@@ -354,10 +340,6 @@ func readOnly(method string) bool {
 }
 
 func (s *Server) auditRequest(req *request, deferred bool) error {
-	log, err := s.v.Audit()
-	if err != nil {
-		return err
-	}
 	e := s.auditEntry(req, "request")
 	if len(req.body) > 0 {
 		var data map[string]any
@@ -372,7 +354,7 @@ func (s *Server) auditRequest(req *request, deferred bool) error {
 		req.requestEntry = e
 		return nil
 	}
-	if err := log.Write(req.http.Context(), e); err != nil {
+	if err := s.v.WriteAudit(req.http.Context(), e); err != nil {
 		return err
 	}
 	req.requestWritten = true
@@ -382,10 +364,6 @@ func (s *Server) auditRequest(req *request, deferred bool) error {
 func (s *Server) auditResponse(req *request, status int, msg string, data map[string]any) error {
 	if req == nil || !req.audited {
 		return nil
-	}
-	log, err := s.v.Audit()
-	if err != nil {
-		return err
 	}
 	if !req.requestWritten && req.requestEntry == nil {
 		// Refused before its request entry was written (a bad token, a
@@ -398,38 +376,13 @@ func (s *Server) auditResponse(req *request, status int, msg string, data map[st
 	e.Status, e.Error, e.Data = status, msg, data
 	ctx := context.WithoutCancel(req.http.Context())
 	if req.requestEntry != nil {
-		return log.WriteAll(ctx, req.requestEntry, e)
+		return s.v.WriteAudit(ctx, req.requestEntry, e)
 	}
-	return log.Write(ctx, e)
+	return s.v.WriteAudit(ctx, e)
 }
 
 func (s *Server) auditEntry(req *request, typ string) *audit.Entry {
-	e := &audit.Entry{
-		Type:       typ,
-		RequestID:  req.id,
-		Path:       req.path,
-		Operation:  req.op,
-		RemoteAddr: req.http.RemoteAddr,
-		Token:      req.secret,
-	}
-	if req.token != nil {
-		e.Identity = req.token.DisplayName
-		e.Accessor = req.token.Accessor
-		e.Policies = req.token.Policies
-		e.Meta = req.token.Meta // public context: a CI login's pipeline
-	}
-	if req.env != nil {
-		e.Environment = req.env.Name
-	}
-	if req.mfa != "" {
-		meta := map[string]string{"mfa": req.mfa}
-		for k, v := range e.Meta {
-			if k != "mfa" {
-				meta[k] = v
-			}
-		}
-		e.Meta = meta
-	}
+	e := req.Entry(typ, req.path, req.op, req.env)
 	if len(req.auditMeta) > 0 && typ == "response" {
 		meta := make(map[string]string, len(e.Meta)+len(req.auditMeta))
 		maps.Copy(meta, e.Meta) // a copy: e.Meta may be the token's own
@@ -494,12 +447,3 @@ func safeMethod(m string) string {
 }
 
 func typeName(v any) string { return fmt.Sprintf("%T", v) }
-
-// unsealedNotNeeded names the endpoints that answer while ward is sealed.
-func unsealedNotNeeded(p string) bool {
-	switch p {
-	case "sys/health", "sys/seal-status", "sys/unseal", "sys/init":
-		return true
-	}
-	return false
-}

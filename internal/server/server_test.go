@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,45 +18,41 @@ import (
 	"github.com/wardhq/ward/internal/scan"
 	"github.com/wardhq/ward/internal/scan/known"
 	"github.com/wardhq/ward/internal/storage"
-	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/vault"
+	"github.com/wardhq/ward/internal/vault/vaulttest"
 )
 
 type testServer struct {
 	t     *testing.T
-	raw   *memory.Backend // the untrusted store under the barrier
+	raw   storage.Backend // the untrusted store under the barrier
 	url   string
 	root  string
 	v     *vault.Vault
 	audit string
+	logs  *syncBuffer // the server's log lines
 }
 
 // newTestServer runs a real HTTP server on a loopback socket over an
 // initialised, unsealed vault with environments dev, staging and prod.
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	ctx := context.Background()
-	auditPath := filepath.Join(t.TempDir(), "audit.log")
-	raw := memory.New()
-	v, err := vault.Open(vault.Config{Storage: raw, AuditPath: auditPath})
-	if err != nil {
-		t.Fatal(err)
+	return startServer(t, vault.Config{}, Config{})
+}
+
+// startServer serves a vaulttest vault made with vcfg (environments dev,
+// staging and prod) through a Server made with cfg, whose zero Logger
+// writes to the testServer's logs.
+func startServer(t *testing.T, vcfg vault.Config, cfg Config) *testServer {
+	t.Helper()
+	tv := vaulttest.New(t, vcfg, "dev", "staging", "prod")
+	logs := &syncBuffer{}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	}
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []string{"dev", "staging", "prod"} {
-		if _, err := v.CreateEnv(ctx, e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := httptest.NewServer(New(Config{Vault: v, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	t.Cleanup(func() { srv.Close(); v.Close() })
-	return &testServer{t: t, raw: raw, url: srv.URL, root: res.RootToken, v: v, audit: auditPath}
+	cfg.Vault = tv.Vault
+	srv := httptest.NewServer(New(cfg))
+	t.Cleanup(srv.Close)
+	return &testServer{t: t, raw: tv.Storage, url: srv.URL, root: tv.Root, v: tv.Vault, audit: tv.AuditPath, logs: logs}
 }
 
 func (s *testServer) do(method, path, token, body string, hdr ...string) (int, map[string]any) {

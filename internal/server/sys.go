@@ -12,88 +12,8 @@ import (
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/jsonstrict"
 	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/vault"
 )
-
-func (s *Server) sysRoute(req *request, rest string) (*route, error) {
-	m := req.method
-	get := m == http.MethodGet || m == http.MethodHead
-	write := m == http.MethodPost || m == http.MethodPut
-	rt := &route{policyPath: "sys/" + rest}
-	switch {
-	case rest == "health" && get:
-		rt.unauthenticated, rt.handler = true, s.sysHealth
-	case rest == "seal-status" && get:
-		rt.unauthenticated, rt.handler = true, s.sysSealStatus
-	case rest == "unseal" && write:
-		rt.unauthenticated, rt.handler = true, s.sysUnseal
-	case rest == "init" && get:
-		rt.unauthenticated, rt.handler = true, s.sysInitStatus
-	case rest == "init" && write:
-		rt.unauthenticated, rt.handler = true, s.sysInit
-	case rest == "seal" && write:
-		rt.op, rt.handler = policy.CapUpdate, s.sysSeal
-	case rest == "rotate" && write:
-		rt.op, rt.handler = policy.CapUpdate, s.sysRotate
-	case rest == "key-status" && get:
-		rt.op, rt.handler = policy.CapRead, s.sysKeyStatus
-	case (rest == "policies/acl" || rest == "policies/acl/") && (m == "LIST" || m == http.MethodGet):
-		rt.op, rt.handler, rt.policyPath = policy.CapList, s.policyList, "sys/policies/acl/"
-	case strings.HasPrefix(rest, "policies/acl/"):
-		name := strings.TrimPrefix(rest, "policies/acl/")
-		switch m {
-		case http.MethodGet:
-			rt.op, rt.handler = policy.CapRead, s.policyRead(name)
-		case http.MethodPost, http.MethodPut:
-			rt.op, rt.handler = policy.CapUpdate, s.policyWrite(name)
-		case http.MethodDelete:
-			rt.op, rt.handler = policy.CapDelete, s.policyDelete(name)
-		default:
-			return nil, methodNotAllowed(req)
-		}
-	case rest == "capabilities-self" && write:
-		rt.op, rt.handler = opSelf, s.sysCapabilitiesSelf
-	case (rest == "audit-hash" || strings.HasPrefix(rest, "audit-hash/")) && write:
-		rt.op, rt.handler, rt.policyPath = policy.CapUpdate, s.sysAuditHash, "sys/audit-hash"
-	case strings.HasPrefix(rest, "internal/ui/mounts/") && get:
-		rt.op, rt.handler = opSelf, s.sysUIMount(strings.TrimPrefix(rest, "internal/ui/mounts/"))
-	case rest == "mounts" && get:
-		rt.op, rt.handler = policy.CapRead, s.sysMounts
-	case (rest == "ward/envs" || rest == "ward/envs/") && (m == "LIST" || m == http.MethodGet):
-		rt.op, rt.handler, rt.policyPath = policy.CapList, s.envList, "sys/ward/envs/"
-	case strings.HasPrefix(rest, "ward/fingerprints/"):
-		return s.fingerprintsRoute(req, strings.TrimPrefix(rest, "ward/fingerprints/"))
-	case rest == "ward/plan" || rest == "ward/apply":
-		return s.applyRoute(req, rest)
-	case strings.HasPrefix(rest, "ward/inventory/") && get:
-		rt.env, rt.op, rt.handler = strings.TrimPrefix(rest, "ward/inventory/"), opEach, s.inventory
-	case rest == "ward/audit" && get:
-		rt.op, rt.handler = policy.CapRead, s.auditQuery
-	case rest == "ward/mfa/totp/verify" && write:
-		rt.op, rt.handler = opSelf, s.mfaVerify
-	case strings.HasPrefix(rest, "ward/mfa/"):
-		return s.mfaRoute(req, strings.TrimPrefix(rest, "ward/mfa/"))
-	case strings.HasPrefix(rest, "ward/fetch/"):
-		return s.fetchRoute(req, strings.TrimPrefix(rest, "ward/fetch/"))
-	case strings.HasPrefix(rest, "ward/types"), strings.HasPrefix(rest, "ward/usage/"), rest == "ward/expiring",
-		strings.HasPrefix(rest, "ward/envs/") && strings.HasSuffix(rest, "/rules"):
-		return s.typesRoute(req, rest)
-	case strings.HasPrefix(rest, "ward/envs/"):
-		name := strings.TrimPrefix(rest, "ward/envs/")
-		switch m {
-		case http.MethodGet:
-			rt.op, rt.handler = policy.CapRead, s.envRead(name)
-		case http.MethodPost, http.MethodPut:
-			rt.op, rt.handler = policy.CapCreate, s.envCreate(name)
-		case http.MethodDelete:
-			rt.op, rt.handler = policy.CapDelete, s.envDelete(name)
-		default:
-			return nil, methodNotAllowed(req)
-		}
-	default:
-		return nil, errorf(http.StatusNotFound, "unknown system path %q or method %s", rest, m)
-	}
-	return rt, nil
-}
 
 func (s *Server) sealStatusBody(ctx context.Context) (map[string]any, error) {
 	st, err := s.v.SealStatus(ctx)
@@ -195,6 +115,11 @@ func (s *Server) sysUnseal(ctx context.Context, req *request) (*response, error)
 			return nil, errorf(http.StatusBadRequest, "%v", err)
 		}
 		if _, err := s.v.Unseal(ctx, share); err != nil {
+			var oe *vault.OpenError
+			if errors.As(err, &oe) {
+				s.log.Error("unsealing failed after a good key", vault.ErrorLogArgs(err, "request_id", req.id)...)
+				return nil, &apiError{status: http.StatusInternalServerError, msgs: []string{err.Error() + "; hint: fix the cause and unseal again"}}
+			}
 			if errors.Is(err, barrier.ErrBadShares) {
 				return nil, errorf(http.StatusBadRequest, "the unseal keys given do not open this vault; progress was reset, start again with valid keys")
 			}
@@ -223,12 +148,6 @@ func (s *Server) sysInit(ctx context.Context, req *request) (*response, error) {
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	if body.SecretShares < 1 || body.SecretShares > 255 || body.SecretThreshold < 1 || body.SecretThreshold > body.SecretShares {
-		return nil, errorf(http.StatusBadRequest, "need 1 <= secret_threshold <= secret_shares <= 255")
-	}
-	if body.SecretShares > 1 && body.SecretThreshold == 1 {
-		return nil, errorf(http.StatusBadRequest, "a threshold of 1 with several shares makes every share the whole root key; use a threshold of at least 2")
-	}
 	res, err := s.v.Init(ctx, body.SecretShares, body.SecretThreshold)
 	if err != nil {
 		if errors.Is(err, barrier.ErrAlreadyInitialized) {
@@ -248,7 +167,7 @@ func (s *Server) sysInit(ctx context.Context, req *request) (*response, error) {
 func (s *Server) sysSeal(_ context.Context, _ *request) (*response, error) {
 	seal := func() {
 		if err := s.v.Seal(); err != nil {
-			s.log.Error("sealing failed", "error_type", typeName(err))
+			s.log.Error("sealing failed", vault.ErrorLogArgs(err)...)
 		}
 	}
 	return &response{status: http.StatusNoContent, after: seal}, nil
@@ -313,17 +232,14 @@ func (s *Server) capabilities(req *request, apiPath string) []string {
 		return []string{"deny"}
 	}
 	head, rest, _ := strings.Cut(p, "/")
-	if head != "sys" && head != "auth" {
-		env, err := s.v.Env(head)
-		if err != nil || (!req.token.IsRoot() && req.token.EnvID != env.ID) {
-			return []string{"deny"}
-		}
-		switch kind, sp, _ := strings.Cut(rest, "/"); kind {
-		case "data", "metadata", "delete", "undelete", "destroy":
-			p = head + "/" + sp
-		}
+	if head == "sys" || head == "auth" {
+		return s.v.Capabilities(&req.Caller, "", p)
 	}
-	return req.acl.Capabilities(p)
+	switch kind, sp, _ := strings.Cut(rest, "/"); kind {
+	case "data", "metadata", "delete", "undelete", "destroy":
+		p = head + "/" + sp
+	}
+	return s.v.Capabilities(&req.Caller, head, p)
 }
 
 func (s *Server) sysAuditHash(_ context.Context, req *request) (*response, error) {
@@ -333,11 +249,10 @@ func (s *Server) sysAuditHash(_ context.Context, req *request) (*response, error
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	log, err := s.v.Audit()
+	h, err := s.v.AuditHMAC(body.Input)
 	if err != nil {
 		return nil, err
 	}
-	h := log.HMAC(body.Input)
 	out := envelope(req, map[string]any{"hash": h})
 	out["hash"] = h
 	delete(out, "mount_type")
@@ -356,18 +271,17 @@ func kvMountInfo(name string) map[string]any {
 	}
 }
 
-func (s *Server) sysUIMount(p string) handlerFunc {
-	return func(_ context.Context, req *request) (*response, error) {
-		head, _, _ := strings.Cut(p, "/")
-		env, err := s.v.Env(head)
-		if err != nil {
-			return nil, errorf(http.StatusBadRequest, "no environment %q; hint: ward env list", head)
-		}
-		if !req.token.IsRoot() && req.token.EnvID != env.ID {
-			return nil, errPermissionDenied
-		}
-		return &response{status: http.StatusOK, body: envelope(req, kvMountInfo(env.Name))}, nil
+func (s *Server) sysUIMount(_ context.Context, req *request) (*response, error) {
+	p := req.param("mount")
+	head, _, _ := strings.Cut(p, "/")
+	env, err := s.v.EnvFor(&req.Caller, head)
+	if errors.Is(err, vault.ErrEnvNotFound) {
+		return nil, errorf(http.StatusBadRequest, "no environment %q; hint: ward env list", head)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, body: envelope(req, kvMountInfo(env.Name))}, nil
 }
 
 func (s *Server) sysMounts(_ context.Context, req *request) (*response, error) {

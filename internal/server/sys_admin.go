@@ -20,43 +20,40 @@ func (s *Server) policyList(_ context.Context, req *request) (*response, error) 
 	return &response{status: http.StatusOK, body: out}, nil
 }
 
-func (s *Server) policyRead(name string) handlerFunc {
-	return func(_ context.Context, req *request) (*response, error) {
-		p, err := s.v.Policy(name)
-		if err != nil {
-			return nil, err
-		}
-		out := envelope(req, map[string]any{"name": p.Name, "policy": string(p.Raw)})
-		delete(out, "mount_type")
-		return &response{status: http.StatusOK, body: out}, nil
+func (s *Server) policyRead(_ context.Context, req *request) (*response, error) {
+	name := req.param("name")
+	p, err := s.v.Policy(name)
+	if err != nil {
+		return nil, err
 	}
+	out := envelope(req, map[string]any{"name": p.Name, "policy": string(p.Raw)})
+	delete(out, "mount_type")
+	return &response{status: http.StatusOK, body: out}, nil
 }
 
-func (s *Server) policyWrite(name string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		var body struct {
-			Policy string `json:"policy"`
-		}
-		if err := jsonstrict.Decode(req.body, &body); err != nil {
-			return nil, errorf(http.StatusBadRequest, "%v", err)
-		}
-		if body.Policy == "" {
-			return nil, errorf(http.StatusBadRequest, `missing "policy": the policy document (YAML)`)
-		}
-		if _, err := s.v.PutPolicy(ctx, name, []byte(body.Policy)); err != nil {
-			return nil, err
-		}
-		return &response{status: http.StatusNoContent}, nil
+func (s *Server) policyWrite(ctx context.Context, req *request) (*response, error) {
+	name := req.param("name")
+	var body struct {
+		Policy string `json:"policy"`
 	}
+	if err := jsonstrict.Decode(req.body, &body); err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
+	}
+	if body.Policy == "" {
+		return nil, errorf(http.StatusBadRequest, `missing "policy": the policy document (YAML)`)
+	}
+	if _, err := s.v.PutPolicy(ctx, name, []byte(body.Policy)); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
 }
 
-func (s *Server) policyDelete(name string) handlerFunc {
-	return func(ctx context.Context, _ *request) (*response, error) {
-		if err := s.v.DeletePolicy(ctx, name); err != nil {
-			return nil, err
-		}
-		return &response{status: http.StatusNoContent}, nil
+func (s *Server) policyDelete(ctx context.Context, req *request) (*response, error) {
+	name := req.param("name")
+	if err := s.v.DeletePolicy(ctx, name); err != nil {
+		return nil, err
 	}
+	return &response{status: http.StatusNoContent}, nil
 }
 
 // Environments: sys/ward/envs/NAME, ward's own endpoint.
@@ -81,35 +78,32 @@ func (s *Server) envList(_ context.Context, req *request) (*response, error) {
 	return &response{status: http.StatusOK, body: out}, nil
 }
 
-func (s *Server) envRead(name string) handlerFunc {
-	return func(_ context.Context, req *request) (*response, error) {
-		e, err := s.v.Env(name)
-		if err != nil {
-			return nil, err
-		}
-		out := envelope(req, envJSON(e))
-		delete(out, "mount_type")
-		return &response{status: http.StatusOK, body: out}, nil
+func (s *Server) envRead(_ context.Context, req *request) (*response, error) {
+	name := req.param("name")
+	e, err := s.v.Env(name)
+	if err != nil {
+		return nil, err
 	}
+	out := envelope(req, envJSON(e))
+	delete(out, "mount_type")
+	return &response{status: http.StatusOK, body: out}, nil
 }
 
-func (s *Server) envCreate(name string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		e, err := s.v.CreateEnv(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		out := envelope(req, envJSON(e))
-		delete(out, "mount_type")
-		return &response{status: http.StatusOK, body: out}, nil
+func (s *Server) envCreate(ctx context.Context, req *request) (*response, error) {
+	name := req.param("name")
+	e, err := s.v.CreateEnv(ctx, name)
+	if err != nil {
+		return nil, err
 	}
+	out := envelope(req, envJSON(e))
+	delete(out, "mount_type")
+	return &response{status: http.StatusOK, body: out}, nil
 }
 
-func (s *Server) envDelete(name string) handlerFunc {
-	return func(ctx context.Context, _ *request) (*response, error) {
-		if err := s.v.DeleteEnv(ctx, name); err != nil {
-			return nil, err
-		}
-		return &response{status: http.StatusNoContent}, nil
+func (s *Server) envDelete(ctx context.Context, req *request) (*response, error) {
+	name := req.param("name")
+	if err := s.v.DeleteEnv(ctx, name); err != nil {
+		return nil, err
 	}
+	return &response{status: http.StatusNoContent}, nil
 }

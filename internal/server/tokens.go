@@ -3,50 +3,11 @@ package server
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/jsonstrict"
-	"github.com/wardhq/ward/internal/policy"
 )
-
-// authRoute maps auth/token/* in Vault's shapes. Operations on the caller's
-// own token (lookup-self, renew-self, revoke-self) need no policy.
-func (s *Server) authRoute(req *request, rest string) (*route, error) {
-	read := req.method == http.MethodGet || req.method == http.MethodPost || req.method == http.MethodPut
-	write := req.method == http.MethodPost || req.method == http.MethodPut
-	rt := &route{policyPath: "auth/" + rest}
-	switch {
-	case rest == "token/create" && write:
-		rt.op, rt.handler = policy.CapCreate, s.tokenCreate(false)
-	case rest == "token/create-orphan" && write:
-		rt.op, rt.handler = policy.CapCreate, s.tokenCreate(true)
-	case rest == "token/lookup-self" && read:
-		rt.op, rt.handler = opSelf, s.tokenLookupSelf
-	case rest == "token/renew-self" && write:
-		rt.op, rt.handler = opSelf, s.tokenRenewSelf
-	case rest == "token/revoke-self" && write:
-		rt.op, rt.handler = opSelf, s.tokenRevokeSelf
-	case rest == "token/lookup" && read:
-		rt.op, rt.handler = policy.CapRead, s.tokenLookup
-	case rest == "token/lookup-accessor" && write:
-		rt.op, rt.handler = policy.CapRead, s.tokenLookupAccessor
-	case rest == "token/renew" && write:
-		rt.op, rt.handler = policy.CapUpdate, s.tokenRenew
-	case rest == "token/revoke" && write:
-		rt.op, rt.handler = policy.CapUpdate, s.tokenRevoke
-	case rest == "token/revoke-accessor" && write:
-		rt.op, rt.handler = policy.CapUpdate, s.tokenRevokeAccessor
-	case strings.HasPrefix(rest, "userpass/"):
-		return s.userpassRoute(req, strings.TrimPrefix(rest, "userpass/"))
-	case strings.HasPrefix(rest, "jwt/"):
-		return s.jwtRoute(req, strings.TrimPrefix(rest, "jwt/"))
-	default:
-		return nil, errorf(http.StatusNotFound, "unknown auth path %q or method %s", rest, req.method)
-	}
-	return rt, nil
-}
 
 type tokenCreateBody struct {
 	Policies        []string          `json:"policies"`
@@ -64,69 +25,45 @@ type tokenCreateBody struct {
 	Env             string            `json:"env"`
 }
 
-func (s *Server) tokenCreate(orphan bool) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		var body tokenCreateBody
-		if len(req.body) > 0 {
-			if err := jsonstrict.Decode(req.body, &body); err != nil {
-				return nil, errorf(http.StatusBadRequest, "%v", err)
-			}
-		}
-		switch {
-		case body.ID != "":
-			return nil, errorf(http.StatusBadRequest, "ward makes every token's value itself; remove \"id\"")
-		case body.NumUses != 0:
-			return nil, errorf(http.StatusBadRequest, "use-limited tokens are not supported; give a short ttl instead")
-		case body.Type != "" && body.Type != "service":
-			return nil, errorf(http.StatusBadRequest, "token type %q is not supported; ward tokens are service tokens", body.Type)
-		case body.Period.set && body.Period.d != 0:
-			return nil, errorf(http.StatusBadRequest, "periodic tokens are not supported; give ttl and explicit_max_ttl")
-		case body.Meta[IdentityMetaKey] != "":
-			return nil, errorf(http.StatusBadRequest, "meta key %q is set by ward's logins only; a created token has no identity", IdentityMetaKey)
-		}
-		cr := auth.CreateRequest{
-			Policies:       body.Policies,
-			TTL:            body.TTL.d,
-			ExplicitMaxTTL: body.ExplicitMaxTTL.d,
-			Renewable:      body.Renewable,
-			DisplayName:    body.DisplayName,
-			Meta:           body.Meta,
-			NoParent:       body.NoParent || orphan,
-			Env:            req.token.Env,
-			EnvID:          req.token.EnvID,
-		}
-		if body.Env != "" {
-			env, err := s.v.Env(body.Env)
-			if err != nil {
-				return nil, err
-			}
-			if !req.token.IsRoot() && req.token.EnvID != env.ID {
-				return nil, errorf(http.StatusForbidden, "permission denied: a token can only create tokens for its own environment")
-			}
-			cr.Env, cr.EnvID = env.Name, env.ID
-		}
-		if cr.EnvID == "" && !containsString(cr.Policies, "root") {
-			return nil, errorf(http.StatusBadRequest, `missing "env": every token is bound to exactly one environment; send "env": "staging" (ward token create --env staging)`)
-		}
-		tokens, err := s.v.Tokens()
-		if err != nil {
-			return nil, err
-		}
-		secret, tok, err := tokens.Create(ctx, req.token, cr)
-		if err != nil {
-			return nil, err
-		}
-		return s.authResponse(req, secret, tok), nil
-	}
+func (s *Server) tokenCreateChild(ctx context.Context, req *request) (*response, error) {
+	return s.tokenCreate(ctx, req, false)
 }
 
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+func (s *Server) tokenCreateOrphan(ctx context.Context, req *request) (*response, error) {
+	return s.tokenCreate(ctx, req, true)
+}
+
+func (s *Server) tokenCreate(ctx context.Context, req *request, orphan bool) (*response, error) {
+	var body tokenCreateBody
+	if len(req.body) > 0 {
+		if err := jsonstrict.Decode(req.body, &body); err != nil {
+			return nil, errorf(http.StatusBadRequest, "%v", err)
 		}
 	}
-	return false
+	switch {
+	case body.ID != "":
+		return nil, errorf(http.StatusBadRequest, "ward makes every token's value itself; remove \"id\"")
+	case body.NumUses != 0:
+		return nil, errorf(http.StatusBadRequest, "use-limited tokens are not supported; give a short ttl instead")
+	case body.Type != "" && body.Type != "service":
+		return nil, errorf(http.StatusBadRequest, "token type %q is not supported; ward tokens are service tokens", body.Type)
+	case body.Period.set && body.Period.d != 0:
+		return nil, errorf(http.StatusBadRequest, "periodic tokens are not supported; give ttl and explicit_max_ttl")
+	}
+	cr := auth.CreateRequest{
+		Policies:       body.Policies,
+		TTL:            body.TTL.d,
+		ExplicitMaxTTL: body.ExplicitMaxTTL.d,
+		Renewable:      body.Renewable,
+		DisplayName:    body.DisplayName,
+		Meta:           body.Meta,
+		NoParent:       body.NoParent || orphan,
+	}
+	secret, tok, err := s.v.CreateToken(ctx, &req.Caller, body.Env, cr)
+	if err != nil {
+		return nil, err
+	}
+	return s.authResponse(req, secret, tok), nil
 }
 
 func (s *Server) authResponse(req *request, secret string, t *auth.Token) *response {
@@ -202,7 +139,7 @@ func (s *Server) lookupResponse(req *request, t *auth.Token, id string) *respons
 }
 
 func (s *Server) tokenLookupSelf(_ context.Context, req *request) (*response, error) {
-	return s.lookupResponse(req, req.token, req.secret), nil
+	return s.lookupResponse(req, req.Token, req.Secret), nil
 }
 
 // targetToken looks up the token named in the body's "token" field, and
@@ -221,23 +158,14 @@ func (s *Server) targetToken(ctx context.Context, req *request, field string) (*
 	if v == "" {
 		return nil, "", errorf(http.StatusBadRequest, "missing %q", field)
 	}
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return nil, "", err
-	}
 	var t *auth.Token
+	var err error
 	if field == "accessor" {
-		t, err = tokens.LookupAccessor(ctx, v)
+		t, err = s.v.TokenOf(ctx, &req.Caller, "", v)
 	} else {
-		t, err = tokens.Lookup(ctx, v)
+		t, err = s.v.TokenOf(ctx, &req.Caller, v, "")
 	}
-	if err != nil {
-		return nil, "", errorf(http.StatusBadRequest, "bad token: it is unknown, expired or revoked")
-	}
-	if !req.token.IsRoot() && t.EnvID != req.token.EnvID {
-		return nil, "", errPermissionDenied
-	}
-	return t, v, nil
+	return t, v, err
 }
 
 func (s *Server) tokenLookup(ctx context.Context, req *request) (*response, error) {
@@ -266,11 +194,7 @@ func (s *Server) renew(ctx context.Context, req *request, t *auth.Token, secret 
 			return nil, errorf(http.StatusBadRequest, "%v", err)
 		}
 	}
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return nil, err
-	}
-	nt, err := tokens.Renew(ctx, t, body.Increment.d)
+	nt, err := s.v.RenewToken(ctx, t, body.Increment.d)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +202,7 @@ func (s *Server) renew(ctx context.Context, req *request, t *auth.Token, secret 
 }
 
 func (s *Server) tokenRenewSelf(ctx context.Context, req *request) (*response, error) {
-	return s.renew(ctx, req, req.token, req.secret)
+	return s.renew(ctx, req, req.Token, req.Secret)
 }
 
 func (s *Server) tokenRenew(ctx context.Context, req *request) (*response, error) {
@@ -290,18 +214,14 @@ func (s *Server) tokenRenew(ctx context.Context, req *request) (*response, error
 }
 
 func (s *Server) revoke(ctx context.Context, t *auth.Token) (*response, error) {
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return nil, err
-	}
-	if err := tokens.Revoke(ctx, t); err != nil {
+	if err := s.v.RevokeToken(ctx, t); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
 }
 
 func (s *Server) tokenRevokeSelf(ctx context.Context, req *request) (*response, error) {
-	return s.revoke(ctx, req.token)
+	return s.revoke(ctx, req.Token)
 }
 
 func (s *Server) tokenRevoke(ctx context.Context, req *request) (*response, error) {

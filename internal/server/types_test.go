@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/vault"
 )
 
@@ -257,16 +254,8 @@ func (b *syncBuffer) String() string {
 // A canary that breaks a pattern appears in no response, no log line and no
 // audit entry.
 func TestTypeCanary(t *testing.T) {
-	ctx := context.Background()
-	auditPath := filepath.Join(t.TempDir(), "audit.log")
-	v, _ := vault.Open(vault.Config{Storage: memory.New(), AuditPath: auditPath})
-	res, _ := v.Init(ctx, 1, 1)
-	v.Unseal(ctx, res.Shares[0])
-	v.CreateEnv(ctx, "prod")
 	logs := &syncBuffer{}
-	srv := httptest.NewServer(New(Config{Vault: v, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}))
-	t.Cleanup(func() { srv.Close(); v.Close() })
-	s := &testServer{t: t, url: srv.URL, root: res.RootToken, v: v, audit: auditPath}
+	s := startServer(t, vault.Config{}, Config{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 
 	const canary = "CANARY-d41d8cd98f00b204"
 	var responses []string
@@ -282,7 +271,7 @@ func TestTypeCanary(t *testing.T) {
 	record(s.do("POST", "/v1/prod/data/c/1", s.root, `{"data":{"k":"`+canary+`"}}`))
 	record(s.do("PATCH", "/v1/prod/data/c/1", s.root, `{"data":{"k":"`+canary+`"}}`, "Content-Type", "application/merge-patch+json"))
 	record(s.do("PUT", "/v1/sys/ward/types/canary", s.root, mustJSON(map[string]any{"schema": `{"properties":{"k":{"pattern":"^y"}}}`, "dry_run": true})))
-	raw, err := os.ReadFile(auditPath)
+	raw, err := os.ReadFile(s.audit)
 	if err != nil {
 		t.Fatal(err)
 	}

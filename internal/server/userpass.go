@@ -4,115 +4,25 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/wardhq/ward/internal/auth"
-	"github.com/wardhq/ward/internal/auth/totp"
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/jsonstrict"
 	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/vault"
 )
 
-// IdentityMetaKey is the token metadata key that names a token's identity,
-// "METHOD/NAME" (e.g. "userpass/alice"): the one whose TOTP enrolment
-// answers step-up MFA. Only a login sets it; auth/token/create refuses it,
-// so a child token has no identity and cannot pass an MFA check.
-const IdentityMetaKey = "ward_identity"
-
-// identities is the server's in-memory state for users and MFA: the login
-// lockout counters, the TOTP used steps and failure counts, and the lock
-// that serialises changes to users.
-type identities struct {
-	logins  *userpass.Authenticator
-	codes   *totp.Verifier
-	usersMu sync.Mutex // serialises read-modify-write of users
-}
-
-func newIdentities(cfg Config) *identities {
-	up := cfg.Userpass
-	if up.Now == nil {
-		up.Now = cfg.Now
-	}
-	mfa := cfg.MFA
-	if mfa.Now == nil {
-		mfa.Now = cfg.Now
-	}
-	return &identities{logins: userpass.NewAuthenticator(up), codes: totp.NewVerifier(mfa)}
-}
-
-// userpassRoute maps auth/userpass/* in Vault's shapes:
-//
-//	users                  LIST (or GET ?list=true) names
-//	users/NAME             GET, POST|PUT create or update, DELETE
-//	users/NAME/password    POST|PUT {password}
-//	login/NAME             POST {password, env}; unauthenticated
-//	login                  POST {username, password, env}; unauthenticated
-//
-// NAME is normalised (see package userpass) before routing, so the policy
-// path of Alice and alice is the same.
-func (s *Server) userpassRoute(req *request, rest string) (*route, error) {
-	m := req.method
-	write := m == http.MethodPost || m == http.MethodPut
-	if rest == "users" || rest == "users/" {
-		if m != "LIST" {
-			return nil, methodNotAllowed(req)
-		}
-		return &route{op: policy.CapList, policyPath: "auth/userpass/users/", handler: s.userList}, nil
-	}
-	if rest == "login" && write {
-		return &route{unauthenticated: true, handler: s.userLogin("")}, nil
-	}
-	if raw, ok := strings.CutPrefix(rest, "login/"); ok && write {
-		return &route{unauthenticated: true, handler: s.userLogin(raw)}, nil
-	}
-	raw, ok := strings.CutPrefix(rest, "users/")
-	if !ok {
-		return nil, errorf(http.StatusNotFound, "unknown path auth/userpass/%s; see auth/userpass/users/NAME and auth/userpass/login/NAME", rest)
-	}
-	req.auditOmit = []string{"password"}
-	raw, sub, _ := strings.Cut(raw, "/")
-	name, err := userpass.Normalize(raw)
-	if err != nil {
-		return nil, errorf(http.StatusBadRequest, "%v", err)
-	}
-	rt := &route{policyPath: "auth/userpass/users/" + name}
+// userCreateOrUpdate decides, from whether the user exists, which
+// capability a write needs.
+func userCreateOrUpdate(ctx context.Context, s *Server, req *request) (policy.Capability, error) {
+	ok, err := s.v.UserExists(ctx, req.param("user"))
 	switch {
-	case sub == "password" && write:
-		// Its own policy path: a rule can let a user change a password
-		// without letting them change their own policies.
-		rt.op, rt.handler, rt.policyPath = policy.CapUpdate, s.userPassword(name), rt.policyPath+"/password"
-	case sub != "":
-		return nil, errorf(http.StatusNotFound, "unknown path auth/userpass/users/%s/%s", name, sub)
-	case m == http.MethodGet:
-		rt.op, rt.handler = policy.CapRead, s.userRead(name)
-	case write:
-		rt.resolve, rt.handler = s.userCreateOrUpdate(name), s.userWrite(name)
-	case m == http.MethodDelete:
-		rt.op, rt.handler = policy.CapDelete, s.userDelete(name)
-	default:
-		return nil, methodNotAllowed(req)
-	}
-	return rt, nil
-}
-
-func (s *Server) userCreateOrUpdate(name string) func(ctx context.Context, req *request) (policy.Capability, error) {
-	return func(ctx context.Context, _ *request) (policy.Capability, error) {
-		users, err := s.v.Users()
-		if err != nil {
-			return "", err
-		}
-		_, err = users.Get(ctx, name)
-		switch {
-		case errors.Is(err, userpass.ErrUserNotFound):
-			return policy.CapCreate, nil
-		case err != nil:
-			return "", err
-		}
+	case err != nil:
+		return "", err
+	case ok:
 		return policy.CapUpdate, nil
 	}
+	return policy.CapCreate, nil
 }
 
 type userBody struct {
@@ -128,88 +38,31 @@ type userBody struct {
 // Vault's other token_* fields (bound CIDRs, use limits, periods) among
 // them, are refused, not ignored: a restriction silently dropped would be
 // worse than an error.
-func (s *Server) userWrite(name string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		var body userBody
-		if err := decodeKnown(req.body, &body); err != nil {
-			return nil, err
-		}
-		if body.TokenPolicies != nil && body.Policies != nil {
-			return nil, errorf(http.StatusBadRequest, `give "token_policies" or its older name "policies", not both`)
-		}
-		if body.TokenPolicies == nil {
-			body.TokenPolicies = body.Policies
-		}
-		users, err := s.v.Users()
-		if err != nil {
-			return nil, err
-		}
-		s.ids.usersMu.Lock()
-		defer s.ids.usersMu.Unlock()
-		u, err := users.Get(ctx, name)
-		now := s.cfg.Now()
-		switch {
-		case errors.Is(err, userpass.ErrUserNotFound):
-			if body.Password == nil {
-				return nil, errorf(http.StatusBadRequest, `missing "password": a new user needs one (ward user create reads it from a prompt or stdin)`)
-			}
-			u = &userpass.User{Name: name, CreatedAt: now}
-		case err != nil:
-			return nil, err
-		}
-		if err := s.applyUserBody(u, &body); err != nil {
-			return nil, err
-		}
-		if len(u.Policies) == 0 {
-			return nil, errorf(http.StatusBadRequest, `missing "token_policies": a user's tokens need at least one policy`)
-		}
-		u.UpdatedAt = now
-		if err := users.Put(ctx, u); err != nil {
-			return nil, err
-		}
-		return &response{status: http.StatusNoContent}, nil
+func (s *Server) userWrite(ctx context.Context, req *request) (*response, error) {
+	var body userBody
+	if err := decodeKnown(req.body, &body); err != nil {
+		return nil, err
 	}
-}
-
-func (s *Server) applyUserBody(u *userpass.User, body *userBody) error {
-	if body.Password != nil {
-		h, err := s.ids.logins.HashPassword(*body.Password)
-		if err != nil {
-			return err
-		}
-		u.PasswordHash = h
+	if body.TokenPolicies != nil && body.Policies != nil {
+		return nil, errorf(http.StatusBadRequest, `give "token_policies" or its older name "policies", not both`)
 	}
+	if body.TokenPolicies == nil {
+		body.TokenPolicies = body.Policies
+	}
+	up := vault.UserUpdate{Password: body.Password, Env: body.Environment}
 	if body.TokenPolicies != nil {
-		ps := slices.Clone([]string(*body.TokenPolicies))
-		for _, p := range ps {
-			if p == auth.RootPolicy {
-				return errorf(http.StatusBadRequest, "a user cannot be given the root policy; root tokens come from 'ward operator generate-root'")
-			}
-			if err := policy.ValidName(p); err != nil {
-				return err
-			}
-		}
-		slices.Sort(ps)
-		u.Policies = slices.Compact(ps)
+		up.Policies = append([]string{}, (*body.TokenPolicies)...)
 	}
 	if body.TokenTTL.set {
-		u.TTL = body.TokenTTL.d
+		up.TTL = &body.TokenTTL.d
 	}
 	if body.TokenMaxTTL.set {
-		u.MaxTTL = body.TokenMaxTTL.d
+		up.MaxTTL = &body.TokenMaxTTL.d
 	}
-	if u.TTL < 0 || u.MaxTTL < 0 || u.MaxTTL > 0 && u.TTL > u.MaxTTL {
-		return errorf(http.StatusBadRequest, "token_ttl and token_max_ttl must be positive, and token_ttl at most token_max_ttl")
+	if err := s.v.PutUser(ctx, req.param("user"), up); err != nil {
+		return nil, err
 	}
-	if body.Environment != nil {
-		if *body.Environment != "" {
-			if _, err := s.v.Env(*body.Environment); err != nil {
-				return err
-			}
-		}
-		u.Env = *body.Environment
-	}
-	return nil
+	return &response{status: http.StatusNoContent}, nil
 }
 
 func userJSON(u *userpass.User) map[string]any {
@@ -225,32 +78,22 @@ func userJSON(u *userpass.User) map[string]any {
 	}
 }
 
-func (s *Server) userRead(name string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		users, err := s.v.Users()
-		if err != nil {
-			return nil, err
-		}
-		u, err := users.Get(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		data := userJSON(u)
-		if en, err := s.totpStore(ctx, "userpass/"+name); err == nil {
-			data["mfa_totp"] = map[string]any{"confirmed": en.Confirmed}
-		}
-		body := envelope(req, data)
-		delete(body, "mount_type")
-		return &response{status: http.StatusOK, body: body}, nil
-	}
-}
-
-func (s *Server) userList(ctx context.Context, req *request) (*response, error) {
-	users, err := s.v.Users()
+func (s *Server) userRead(ctx context.Context, req *request) (*response, error) {
+	u, en, err := s.v.User(ctx, req.param("user"))
 	if err != nil {
 		return nil, err
 	}
-	names, err := users.List(ctx)
+	data := userJSON(u)
+	if en.Enrolled {
+		data["mfa_totp"] = map[string]any{"confirmed": en.Confirmed}
+	}
+	body := envelope(req, data)
+	delete(body, "mount_type")
+	return &response{status: http.StatusOK, body: body}, nil
+}
+
+func (s *Server) userList(ctx context.Context, req *request) (*response, error) {
+	names, err := s.v.UserNames(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -262,48 +105,27 @@ func (s *Server) userList(ctx context.Context, req *request) (*response, error) 
 	return &response{status: http.StatusOK, body: body}, nil
 }
 
-func (s *Server) userDelete(name string) handlerFunc {
-	return func(ctx context.Context, _ *request) (*response, error) {
-		s.ids.usersMu.Lock()
-		defer s.ids.usersMu.Unlock()
-		if err := s.v.DeleteUser(ctx, name); err != nil {
-			return nil, err
-		}
-		s.ids.codes.Forget("userpass/" + name)
-		return &response{status: http.StatusNoContent}, nil
+func (s *Server) userDelete(ctx context.Context, req *request) (*response, error) {
+	if err := s.v.DeleteUser(ctx, req.param("user")); err != nil {
+		return nil, err
 	}
+	return &response{status: http.StatusNoContent}, nil
 }
 
-func (s *Server) userPassword(name string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		var body struct {
-			Password *string `json:"password"`
-		}
-		if err := jsonstrict.Decode(req.body, &body); err != nil {
-			return nil, errorf(http.StatusBadRequest, "%v", err)
-		}
-		if body.Password == nil {
-			return nil, errorf(http.StatusBadRequest, `missing "password"`)
-		}
-		users, err := s.v.Users()
-		if err != nil {
-			return nil, err
-		}
-		s.ids.usersMu.Lock()
-		defer s.ids.usersMu.Unlock()
-		u, err := users.Get(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		if u.PasswordHash, err = s.ids.logins.HashPassword(*body.Password); err != nil {
-			return nil, err
-		}
-		u.UpdatedAt = s.cfg.Now()
-		if err := users.Put(ctx, u); err != nil {
-			return nil, err
-		}
-		return &response{status: http.StatusNoContent}, nil
+func (s *Server) userPassword(ctx context.Context, req *request) (*response, error) {
+	var body struct {
+		Password *string `json:"password"`
 	}
+	if err := jsonstrict.Decode(req.body, &body); err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
+	}
+	if body.Password == nil {
+		return nil, errorf(http.StatusBadRequest, `missing "password"`)
+	}
+	if err := s.v.SetPassword(ctx, req.param("user"), *body.Password); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
 }
 
 type loginBody struct {
@@ -318,75 +140,38 @@ type loginBody struct {
 // entry is written before anything happens, without the password, and
 // under the normalised name's path; the pipeline writes the response
 // entry, which names the new token.
-func (s *Server) userLogin(pathName string) handlerFunc {
-	return func(ctx context.Context, req *request) (*response, error) {
-		var body loginBody
-		bodyErr := decodeKnown(req.body, &body)
-		name := pathName
-		if name == "" {
-			name = body.Username
-		}
-		if norm, err := userpass.Normalize(name); err == nil {
-			req.path = "auth/userpass/login/" + norm
-		}
-		req.audited, req.op, req.policyPath, req.auditOmit = true, "login", req.path, []string{"password"}
-		if err := s.auditRequest(req, false); err != nil {
-			req.audited = false
-			return nil, auditFailed(req.id)
-		}
-		if bodyErr != nil {
-			return nil, bodyErr
-		}
-		if pathName != "" && body.Username != "" {
-			a, errA := userpass.Normalize(body.Username)
-			b, errB := userpass.Normalize(pathName)
-			if errA != nil || errB != nil || a != b {
-				return nil, errorf(http.StatusBadRequest, `"username" names another user than the path; give one of them`)
-			}
-		}
-		return s.login(ctx, req, name, &body)
+func (s *Server) userLogin(ctx context.Context, req *request) (*response, error) {
+	pathName := req.param("name")
+	var body loginBody
+	bodyErr := decodeKnown(req.body, &body)
+	name := pathName
+	if name == "" {
+		name = body.Username
 	}
-}
-
-func (s *Server) login(ctx context.Context, req *request, name string, body *loginBody) (*response, error) {
-	users, err := s.v.Users()
-	if err != nil {
-		return nil, err
+	if norm, err := userpass.Normalize(name); err == nil {
+		req.path = "auth/userpass/login/" + norm
 	}
-	u, err := s.ids.logins.Login(ctx, users, name, body.Password)
+	req.audited, req.op, req.policyPath, req.auditOmit = true, "login", req.path, []string{"password"}
+	if err := s.auditRequest(req, false); err != nil {
+		req.audited = false
+		return nil, auditFailed(req.id)
+	}
+	if bodyErr != nil {
+		return nil, bodyErr
+	}
+	if pathName != "" && body.Username != "" {
+		a, errA := userpass.Normalize(body.Username)
+		b, errB := userpass.Normalize(pathName)
+		if errA != nil || errB != nil || a != b {
+			return nil, errorf(http.StatusBadRequest, `"username" names another user than the path; give one of them`)
+		}
+	}
+	secret, tok, err := s.v.UserLogin(ctx, name, body.Password, body.Env)
 	if err != nil {
 		return nil, loginError(err)
 	}
-	env := u.Env
-	switch {
-	case env != "" && body.Env != "" && body.Env != env:
-		return nil, errorf(http.StatusForbidden, "permission denied: user %s logs in to environment %q only", u.Name, env)
-	case env == "" && body.Env == "":
-		return nil, errorf(http.StatusBadRequest, `missing "env": every token is bound to exactly one environment; log in with --env staging`)
-	case env == "":
-		env = body.Env
-	}
-	e, err := s.v.Env(env)
-	if err != nil {
-		return nil, err
-	}
-	tokens, err := s.v.Tokens()
-	if err != nil {
-		return nil, err
-	}
-	secret, tok, err := tokens.Create(ctx, nil, auth.CreateRequest{
-		Policies:       u.Policies,
-		Env:            e.Name,
-		EnvID:          e.ID,
-		TTL:            u.TTL,
-		ExplicitMaxTTL: u.MaxTTL,
-		DisplayName:    "userpass-" + u.Name,
-		Meta:           map[string]string{"username": u.Name, IdentityMetaKey: "userpass/" + u.Name},
-	})
-	if err != nil {
-		return nil, err
-	}
-	req.token, req.env = tok, e // the response entry names the new token
+	req.Token = tok // the response entry names the new token
+	req.env, _ = s.v.Env(tok.Env)
 	return s.authResponse(req, secret, tok), nil
 }
 

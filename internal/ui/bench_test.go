@@ -83,7 +83,7 @@ func benchServer(b *testing.B, n int) (http.Handler, *http.Cookie, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, root := openVault(b, db, filepath.Join(dir, "audit.log"), "staging")
+	v, root := openVault(b, db, filepath.Join(dir, "audit.log"), nil, "staging")
 	env, err := v.Env("staging")
 	if err != nil {
 		b.Fatal(err)
@@ -101,11 +101,11 @@ func benchServer(b *testing.B, n int) (http.Handler, *http.Cookie, string) {
 				if i%7 == 0 {
 					meta["expires_at"] = now.Add(time.Duration(i%60-20) * 24 * time.Hour).Format(time.RFC3339)
 				}
-				if _, err := env.KV.Put(ctx, p, json.RawMessage(`{"password":"x"}`), secrets.PutOptions{}); err != nil {
+				if _, err := env.PutSecret(ctx, p, json.RawMessage(`{"password":"x"}`), nil); err != nil {
 					errs <- err
 					return
 				}
-				if err := env.KV.SetMetadata(ctx, p, secrets.MetadataUpdate{CustomMetadata: meta}); err != nil {
+				if err := env.SetSecretMetadata(ctx, p, secrets.MetadataUpdate{CustomMetadata: meta}); err != nil {
 					errs <- err
 					return
 				}

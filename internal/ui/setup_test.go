@@ -62,7 +62,7 @@ type world struct {
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{t: t, audit: filepath.Join(t.TempDir(), "audit.log"), clk: &clock{}}
-	v, root := openVault(t, memory.New(), w.audit, "dev", "staging", "prod")
+	v, root := openVault(t, memory.New(), w.audit, w.clk.now, "dev", "staging", "prod")
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := server.New(server.Config{Vault: v, Logger: quiet, Now: w.clk.now, UI: func(api http.Handler) http.Handler {
 		return ui.New(ui.Config{API: api, Logger: quiet, Now: w.clk.now})
@@ -74,11 +74,11 @@ func newWorld(t testing.TB) *world {
 }
 
 // openVault opens, initialises and unseals a vault on st with envs, and
-// returns it with its root token.
-func openVault(t testing.TB, st storage.Backend, auditPath string, envs ...string) (*vault.Vault, string) {
+// returns it with its root token. now is its clock (nil: the real one).
+func openVault(t testing.TB, st storage.Backend, auditPath string, now func() time.Time, envs ...string) (*vault.Vault, string) {
 	t.Helper()
 	ctx := context.Background()
-	v, err := vault.Open(vault.Config{Storage: st, AuditPath: auditPath})
+	v, err := vault.Open(vault.Config{Storage: st, AuditPath: auditPath, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

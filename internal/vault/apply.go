@@ -58,7 +58,7 @@ func (v *Vault) CurrentState(ctx context.Context, desired *plan.State) (*plan.St
 	for _, want := range desired.Secrets {
 		s := plan.Secret{Env: want.Env, Path: want.Path}
 		if e, ok := envs[want.Env]; ok {
-			md, err := e.KV.Metadata(ctx, want.Path)
+			md, err := e.kv.Metadata(ctx, want.Path)
 			switch {
 			case err == nil:
 				s.Exists, s.Metadata = true, md.CustomMetadata
@@ -111,7 +111,7 @@ func (v *Vault) check(ctx context.Context, cur, desired *plan.State, opt ApplyOp
 			if err != nil {
 				return nil, err
 			}
-			full, err := env.KV.HasSecrets(ctx)
+			full, err := env.kv.HasSecrets(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -221,7 +221,7 @@ func (tx *applyTx) build(ctx context.Context, changes []plan.Change) error {
 				return err
 			}
 		}
-		ops, release, err := env.KV.PrepareCustomMetadata(ctx, secretsByEnv[name], tx.checkValue(name))
+		ops, release, err := env.kv.PrepareCustomMetadata(ctx, secretsByEnv[name], tx.checkValue(name))
 		if err != nil {
 			return err
 		}
@@ -233,8 +233,6 @@ func (tx *applyTx) build(ctx context.Context, changes []plan.Change) error {
 	}
 	return nil
 }
-
-func envKVPrefix(id string) string { return "env/" + id + "/kv/" }
 
 func (tx *applyTx) secret(id string) *plan.Secret {
 	for i := range tx.desired.Secrets {
@@ -256,7 +254,7 @@ func (tx *applyTx) env(ctx context.Context, c plan.Change) error {
 		if err := tx.v.barrier.CreateEnvKey(ctx, env.ID); err != nil {
 			return err
 		}
-		env.KV = tx.v.engineFor(env.ID)
+		tx.v.attach(env)
 		tx.newEnvs[c.Name] = env
 		b, _ := json.Marshal(env)
 		tx.ops = append(tx.ops, storage.Op{Kind: storage.OpPut, Key: envKey(c.Name), Value: b})
@@ -319,7 +317,7 @@ func (tx *applyTx) commit(ctx context.Context, changes []plan.Change) error {
 func (tx *applyTx) undo(ctx context.Context) {
 	for _, env := range tx.newEnvs {
 		if err := tx.v.barrier.DestroyEnvKey(context.WithoutCancel(ctx), env.ID); err != nil {
-			tx.v.cfg.Logger.Warn("apply: destroying an unused environment key failed", "env", env.Name, "error_type", typeName(err))
+			tx.v.cfg.Logger.Warn("apply: destroying an unused environment key failed", ErrorLogArgs(err, "env", env.Name)...)
 		}
 	}
 }
@@ -334,10 +332,10 @@ func (tx *applyTx) cleanup(ctx context.Context) {
 			_, err = tx.u.tokens.RevokeEnv(ctx, env.ID)
 		}
 		if err == nil {
-			err = deleteTree(ctx, tx.v.barrier, "env/"+env.ID+"/")
+			err = deleteTree(ctx, tx.v.barrier, envPrefix(env.ID))
 		}
 		if err != nil {
-			tx.v.cfg.Logger.Warn("apply: cleaning up a pruned environment failed", "env", env.Name, "error_type", typeName(err))
+			tx.v.cfg.Logger.Warn("apply: cleaning up a pruned environment failed", ErrorLogArgs(err, "env", env.Name)...)
 		}
 	}
 }

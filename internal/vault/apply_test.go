@@ -29,7 +29,7 @@ func (f *failingStore) Transaction(ctx context.Context, ops []storage.Op) error 
 func newApplyVault(t *testing.T) (*Vault, *failingStore) {
 	t.Helper()
 	st := &failingStore{Backend: memory.New()}
-	v, _ := newTestVaultOn(t, st)
+	v, _ := openTestVault(t, Config{Storage: st})
 	return v, st
 }
 
@@ -75,7 +75,7 @@ func TestApply(t *testing.T) {
 	if _, err := v.Type("app-key"); err != nil {
 		t.Error(err)
 	}
-	md, err := env.KV.Metadata(ctx, "app/key")
+	md, err := env.kv.Metadata(ctx, "app/key")
 	if err != nil || md.CustomMetadata["owner"] != "team-app" || md.CurrentVersion != 0 {
 		t.Fatalf("app/key's metadata = %+v, %v", md, err)
 	}
@@ -87,7 +87,7 @@ func TestApply(t *testing.T) {
 		t.Errorf("digest of no changes = %s", digest)
 	}
 	// The environment's data key works: the secret can be written.
-	if _, err := env.KV.Put(ctx, "app/key", []byte(`{"key":"0123456789"}`), putNoCAS); err != nil {
+	if _, err := env.kv.Put(ctx, "app/key", []byte(`{"key":"0123456789"}`), putNoCAS); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -166,7 +166,7 @@ func TestApplyValueMustConform(t *testing.T) {
 		t.Fatal(err)
 	}
 	const canary = "short-canary"
-	if _, err := env.KV.Put(ctx, "app/key", []byte(`{"key":7,"x":"`+canary+`"}`), putNoCAS); err != nil {
+	if _, err := env.kv.Put(ctx, "app/key", []byte(`{"key":7,"x":"`+canary+`"}`), putNoCAS); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, v)
@@ -196,7 +196,7 @@ func TestApplyPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := full.KV.Put(ctx, "x", []byte(`{"a":"b"}`), putNoCAS); err != nil {
+	if _, err := full.kv.Put(ctx, "x", []byte(`{"a":"b"}`), putNoCAS); err != nil {
 		t.Fatal(err)
 	}
 	empty, err := v.CreateEnv(ctx, "empty")
@@ -224,14 +224,14 @@ func TestApplyPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	qa, _ := v.Env("qa")
-	if err := qa.KV.SetMetadata(ctx, "app/old", secrets.MetadataUpdate{CustomMetadata: map[string]string{"owner": "x", "type": "old-type"}}); err != nil {
+	if err := qa.kv.SetMetadata(ctx, "app/old", secrets.MetadataUpdate{CustomMetadata: map[string]string{"owner": "x", "type": "old-type"}}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = v.Apply(ctx, desiredState(), ApplyOptions{Options: plan.Options{Prune: true}})
 	if err == nil || !strings.Contains(err.Error(), `--prune would delete type "old-type", which secret qa/app/old still names`) {
 		t.Fatalf("pruning a type in use: %v", err)
 	}
-	if err := qa.KV.DeleteMetadata(ctx, "app/old"); err != nil {
+	if err := qa.kv.DeleteMetadata(ctx, "app/old"); err != nil {
 		t.Fatal(err)
 	}
 	changes, err := v.Apply(ctx, desiredState(), ApplyOptions{Options: plan.Options{Prune: true}})
@@ -293,7 +293,7 @@ func TestApplyConcurrentWrites(t *testing.T) {
 	for range writers {
 		go func() {
 			for range each {
-				if _, err := env.KV.Put(ctx, "app/key", []byte(`{"key":"0123456789"}`), putNoCAS); err != nil {
+				if _, err := env.kv.Put(ctx, "app/key", []byte(`{"key":"0123456789"}`), putNoCAS); err != nil {
 					done <- err
 					return
 				}
@@ -313,7 +313,7 @@ func TestApplyConcurrentWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	md, err := env.KV.Metadata(ctx, "app/key")
+	md, err := env.kv.Metadata(ctx, "app/key")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,7 +123,7 @@ func (v *Vault) checkConforms(ctx context.Context, desired *plan.State, s plan.S
 	if err != nil {
 		return nil, nil // Validate reports an unknown or broken type
 	}
-	ver, err := env.KV.Get(ctx, s.Path, 0)
+	ver, err := env.kv.Get(ctx, s.Path, 0)
 	if errors.Is(err, secrets.ErrNotFound) {
 		return nil, nil
 	}

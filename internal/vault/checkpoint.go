@@ -70,7 +70,7 @@ func (v *Vault) startCheckpoints(u *unsealed) {
 				return
 			case <-t.C:
 				if err := v.checkpoint(u, audit.CheckpointPeriodic); err != nil {
-					v.cfg.Logger.Error("signing an audit checkpoint failed; will retry", "error_type", typeName(err))
+					v.cfg.Logger.Error("signing an audit checkpoint failed; will retry", ErrorLogArgs(err)...)
 				}
 			}
 		}

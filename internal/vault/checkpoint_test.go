@@ -38,7 +38,7 @@ func TestAuditCheckpoints(t *testing.T) {
 	if err != nil || !strings.HasPrefix(key, "ed25519:") {
 		t.Fatalf("AuditCheckpointKey = %q, %v", key, err)
 	}
-	log, _ := v.Audit()
+	log := v.unsealed.audit
 	write := func(path string) {
 		if err := log.Write(ctx, &audit.Entry{Type: "request", Path: path}); err != nil {
 			t.Fatal(err)

@@ -24,7 +24,8 @@ type Env struct {
 	ID        string    `json:"id"`
 	CreatedAt time.Time `json:"created_at"`
 
-	KV *secrets.Engine `json:"-"`
+	v  *Vault          // the vault's rules, for the methods in secrets.go
+	kv *secrets.Engine // its KV v2 engine
 }
 
 var envNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
@@ -79,9 +80,35 @@ func ValidEnvName(name string) error {
 
 func envKey(name string) string { return "sys/envs/" + name }
 
-func (v *Vault) engineFor(id string) *secrets.Engine {
-	return secrets.New(secrets.Config{
-		Storage: storage.NewPrefixed(v.barrier, "env/"+id+"/kv/"),
+// envPrefix is where environment id's data lives: every key below it is
+// sealed with the environment's own keyring (see keyringOf) and deleted
+// with the environment. Its KV engine is below envKVPrefix, the record of
+// its reads below envUsagePrefix.
+func envPrefix(id string) string { return envRoot + id + "/" }
+
+const envRoot = "env/"
+
+// keyringOf tells the barrier which keyring seals the value at key: the
+// environment's own for everything below envPrefix, the system keyring
+// for the rest.
+func keyringOf(key string) (string, bool) {
+	rest, ok := strings.CutPrefix(key, envRoot)
+	if !ok {
+		return "", false
+	}
+	id, _, ok := strings.Cut(rest, "/")
+	return id, ok
+}
+
+func envKVPrefix(id string) string    { return envPrefix(id) + "kv/" }
+func envUsagePrefix(id string) string { return envPrefix(id) + "usage/" }
+
+// attach gives env its KV engine and the vault whose rules its methods
+// apply.
+func (v *Vault) attach(env *Env) {
+	env.v = v
+	env.kv = secrets.New(secrets.Config{
+		Storage: storage.NewPrefixed(v.barrier, envKVPrefix(env.ID)),
 		Now:     v.cfg.Now,
 	})
 }
@@ -92,7 +119,7 @@ func (v *Vault) loadEnvs(ctx context.Context, u *unsealed) error {
 		return err
 	}
 	for _, env := range envs {
-		env.KV = v.engineFor(env.ID)
+		v.attach(env)
 		u.envs[env.Name] = env
 	}
 	return nil
@@ -125,7 +152,7 @@ func (v *Vault) CreateEnv(ctx context.Context, name string) (*Env, error) {
 		v.barrier.DestroyEnvKey(ctx, env.ID)
 		return nil, err
 	}
-	env.KV = v.engineFor(env.ID)
+	v.attach(env)
 	u.envs[name] = env
 	return env, nil
 }
@@ -190,7 +217,7 @@ func (v *Vault) DeleteEnv(ctx context.Context, name string) error {
 	if err := v.dropEnvRules(ctx, name); err != nil {
 		return err
 	}
-	return deleteTree(ctx, v.barrier, "env/"+env.ID+"/")
+	return deleteTree(ctx, v.barrier, envPrefix(env.ID))
 }
 
 // deleteTree removes every key below prefix.

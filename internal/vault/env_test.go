@@ -3,14 +3,11 @@ package vault
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/secrets"
-	"github.com/wardhq/ward/internal/storage"
-	"github.com/wardhq/ward/internal/storage/memory"
 )
 
 func TestValidEnvName(t *testing.T) {
@@ -50,37 +47,12 @@ func TestValidEnvName(t *testing.T) {
 	}
 }
 
-func newTestVault(t *testing.T) (*Vault, string) {
-	t.Helper()
-	return newTestVaultOn(t, memory.New())
-}
-
-// newTestVaultOn initialises and unseals a vault over st and returns it
-// with its root token.
-func newTestVaultOn(t *testing.T, st storage.Backend) (*Vault, string) {
-	t.Helper()
-	ctx := context.Background()
-	v, err := Open(Config{Storage: st, AuditPath: filepath.Join(t.TempDir(), "audit.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v, res.RootToken
-}
-
 // Deleting an environment revokes its tokens and its data; the name can
 // come back, empty, with a new id that old tokens do not match.
 func TestDeleteEnv(t *testing.T) {
 	ctx := context.Background()
 	v, rootSecret := newTestVault(t)
-	tokens, _ := v.Tokens()
+	tokens := v.unsealed.tokens
 	root, err := tokens.Lookup(ctx, rootSecret)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +64,7 @@ func TestDeleteEnv(t *testing.T) {
 	if _, err := v.CreateEnv(ctx, "qa"); !errors.Is(err, ErrEnvExists) {
 		t.Fatalf("creating qa twice: %v", err)
 	}
-	if _, err := qa.KV.Put(ctx, "app/db", []byte(`{"k":"v"}`), putNoCAS); err != nil {
+	if _, err := qa.kv.Put(ctx, "app/db", []byte(`{"k":"v"}`), putNoCAS); err != nil {
 		t.Fatal(err)
 	}
 	secret, _, err := tokens.Create(ctx, root, auth.CreateRequest{Policies: []string{"p"}, Env: "qa", EnvID: qa.ID})
@@ -119,7 +91,7 @@ func TestDeleteEnv(t *testing.T) {
 	if qa2.ID == qa.ID {
 		t.Fatal("the recreated environment has the old id")
 	}
-	if _, err := qa2.KV.Get(ctx, "app/db", 0); err == nil {
+	if _, err := qa2.kv.Get(ctx, "app/db", 0); err == nil {
 		t.Fatal("the recreated environment holds the old secret")
 	}
 	if err := v.DeleteEnv(ctx, "nope"); !errors.Is(err, ErrEnvNotFound) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,21 +18,7 @@ import (
 func TestJWTPersists(t *testing.T) {
 	ctx := context.Background()
 	raw := memory.New()
-	v, err := Open(Config{Storage: raw, AuditPath: filepath.Join(t.TempDir(), "audit.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.CreateEnv(ctx, "staging"); err != nil {
-		t.Fatal(err)
-	}
+	v, res := openTestVault(t, Config{Storage: raw}, "staging")
 	iss := oidctest.New()
 	defer iss.Close()
 	if _, _, err := v.JWTLogin(ctx, "ci", "x"); !errors.Is(err, ErrJWTNotConfigured) {

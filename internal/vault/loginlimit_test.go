@@ -15,7 +15,7 @@ import (
 func newJWTClockVault(t *testing.T, clock *fakeClock) (*Vault, *oidctest.Issuer) {
 	t.Helper()
 	ctx := context.Background()
-	v, _ := newClockVault(t, clock)
+	v, _ := openTestVault(t, Config{Now: clock.Now})
 	if _, err := v.CreateEnv(ctx, "staging"); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestLoginSource(t *testing.T) {
 // with CheckLogin, under the same limits.
 func TestLoginFailedForOtherMethods(t *testing.T) {
 	clock := &fakeClock{time.Now()}
-	v, _ := newClockVault(t, clock)
+	v, _ := openTestVault(t, Config{Now: clock.Now})
 	for range loginSourceBurst {
 		if err := v.CheckLogin("192.0.2.7", "userpass/alice"); err != nil {
 			t.Fatal(err)

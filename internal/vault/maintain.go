@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -25,16 +24,14 @@ func (v *Vault) Maintain(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		tokens, err := v.Tokens()
+		u, err := v.state()
 		if err != nil {
 			continue // sealed
 		}
-		if n, err := tokens.Tidy(ctx); err != nil {
-			v.cfg.Logger.Warn("tidying expired tokens failed", "error_type", typeName(err))
+		if n, err := u.tokens.Tidy(ctx); err != nil {
+			v.cfg.Logger.Warn("tidying expired tokens failed", ErrorLogArgs(err)...)
 		} else if n > 0 {
 			v.cfg.Logger.Info("tidied expired tokens", "count", n)
 		}
 	}
 }
-
-func typeName(v any) string { return fmt.Sprintf("%T", v) }

@@ -86,23 +86,6 @@ func deleteTypeOp(name string) storage.Op {
 	return storage.Op{Kind: storage.OpDelete, Key: typeKey(name)}
 }
 
-// installType puts t in the cache once the transaction that stored it has
-// committed; a nil t removes name.
-func (v *Vault) installType(name string, t *types.Type) error {
-	u, err := v.state()
-	if err != nil {
-		return err
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if t == nil {
-		delete(u.types, name)
-	} else {
-		u.types[name] = t
-	}
-	return nil
-}
-
 // PutType compiles src and stores it as type name, replacing any before
 // it. Secrets that no longer conform stay as they are until their next
 // write; TypeConflicts lists them first.
@@ -215,6 +198,21 @@ type Conflict struct {
 	Problems  []types.Problem
 }
 
+// WriteType lists the secrets that would not conform to src as type name
+// (TypeConflicts) and, unless dryRun, stores it (PutType): a type may be
+// written over secrets that break it, each is then refused at its next
+// write until fixed.
+func (v *Vault) WriteType(ctx context.Context, name string, src []byte, dryRun bool) ([]Conflict, error) {
+	conflicts, err := v.TypeConflicts(ctx, name, src)
+	if err != nil || dryRun {
+		return conflicts, err
+	}
+	if _, err := v.PutType(ctx, name, src); err != nil {
+		return nil, err
+	}
+	return conflicts, nil
+}
+
 // TypeConflicts compiles src as a new version of type name and lists every
 // secret, in every environment, whose metadata names the type and whose
 // current version would not conform. Nothing is stored.
@@ -228,7 +226,7 @@ func (v *Vault) TypeConflicts(ctx context.Context, name string, src []byte) ([]C
 		if s.Metadata.CustomMetadata[MetaType] != name {
 			return nil
 		}
-		ver, err := s.KV.Get(ctx, s.Path, 0)
+		ver, err := s.kv.Get(ctx, s.Path, 0)
 		if err != nil || ver == nil || ver.Data == nil {
 			return nil // no live current version: nothing to conform
 		}

@@ -3,14 +3,12 @@ package vault
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/storage"
-	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/types"
 )
 
@@ -56,10 +54,10 @@ func TestTypeRegistry(t *testing.T) {
 
 	// The type survives a seal and unseal, from storage.
 	env, _ := v.CreateEnv(ctx, "prod")
-	if _, err := env.KV.Put(ctx, "api/token", []byte(`{"token":"abc"}`), secrets.PutOptions{}); err != nil {
+	if _, err := env.kv.Put(ctx, "api/token", []byte(`{"token":"abc"}`), secrets.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.KV.SetMetadata(ctx, "api/token", secrets.MetadataUpdate{CustomMetadata: map[string]string{"type": "svc-token"}}); err != nil {
+	if err := env.kv.SetMetadata(ctx, "api/token", secrets.MetadataUpdate{CustomMetadata: map[string]string{"type": "svc-token"}}); err != nil {
 		t.Fatal(err)
 	}
 	var inUse *TypeInUseError
@@ -77,7 +75,7 @@ func TestTypeRegistry(t *testing.T) {
 			}
 		}
 	}
-	if err := env.KV.SetMetadata(ctx, "api/token", secrets.MetadataUpdate{CustomMetadata: map[string]string{"owner": "me"}}); err != nil {
+	if err := env.kv.SetMetadata(ctx, "api/token", secrets.MetadataUpdate{CustomMetadata: map[string]string{"owner": "me"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := v.DeleteType(ctx, "svc-token"); err != nil {
@@ -93,7 +91,8 @@ func TestTypeRegistry(t *testing.T) {
 
 func TestTypeReloadedOnUnseal(t *testing.T) {
 	ctx := context.Background()
-	v, shares := newSealableVault(t)
+	v, res := openTestVault(t, Config{})
+	shares := res.Shares
 	if _, err := v.PutType(ctx, "svc-token", []byte(svcSchema)); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +120,7 @@ func TestTypeReloadedOnUnseal(t *testing.T) {
 // state as PutType and SetEnvRules.
 func TestTypeAndRulesOps(t *testing.T) {
 	ctx := context.Background()
-	v, _ := newTestVault(t)
+	v, res := openTestVault(t, Config{})
 	if _, err := v.CreateEnv(ctx, "prod"); err != nil {
 		t.Fatal(err)
 	}
@@ -143,9 +142,10 @@ func TestTypeAndRulesOps(t *testing.T) {
 	if err := v.barrier.Transaction(ctx, []storage.Op{top, rop}); err != nil {
 		t.Fatal(err)
 	}
-	ty, _ := types.Compile("svc-token", []byte(svcSchema))
-	v.installType("svc-token", ty)
-	v.installEnvRules("prod", rules)
+	v.Seal() // what the ops stored is what an unseal loads
+	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := v.Type("svc-token"); err != nil {
 		t.Error(err)
 	}
@@ -256,25 +256,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// newSealableVault is newTestVault that also returns the unseal shares.
-func newSealableVault(t *testing.T) (*Vault, [][]byte) {
-	t.Helper()
-	ctx := context.Background()
-	v, err := Open(Config{Storage: memory.New(), AuditPath: filepath.Join(t.TempDir(), "audit.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v, res.Shares
 }
 
 // FuzzParseCadence: metadata is user input; a cadence is positive and

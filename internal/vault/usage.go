@@ -48,7 +48,7 @@ type usageRecorder struct {
 
 type usageKey struct{ envID, path string }
 
-func usageStorageKey(envID, path string) string { return "env/" + envID + "/usage/" + path }
+func usageStorageKey(envID, path string) string { return envUsagePrefix(envID) + path }
 
 // RecordRead notes that identity read version of env's secret at path.
 func (v *Vault) RecordRead(env *Env, path, identity string, version int) {
@@ -202,7 +202,7 @@ func (v *Vault) startUsage(u *unsealed) {
 				return
 			case <-t.C:
 				if err := v.flushUsage(context.Background(), r, ""); err != nil {
-					v.cfg.Logger.Error("recording secret reads failed; will retry", "error_type", typeName(err))
+					v.cfg.Logger.Error("recording secret reads failed; will retry", ErrorLogArgs(err)...)
 				}
 			}
 		}

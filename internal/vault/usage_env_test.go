@@ -68,7 +68,7 @@ func (f *usageFailStore) Transaction(ctx context.Context, ops []storage.Op) erro
 func TestUsageIsolatedPerEnvironment(t *testing.T) {
 	ctx := context.Background()
 	st := &usageFailStore{Backend: memory.New()}
-	v, _ := newTestVaultOn(t, st)
+	v, _ := openTestVault(t, Config{Storage: st})
 	prod, _ := v.CreateEnv(ctx, "prod")
 	dev, _ := v.CreateEnv(ctx, "dev")
 	st.failEnv.Store(&dev.ID)

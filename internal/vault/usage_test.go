@@ -2,40 +2,17 @@ package vault
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/wardhq/ward/internal/secrets"
-	"github.com/wardhq/ward/internal/storage/memory"
 )
-
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) Now() time.Time { return c.t }
-
-func newClockVault(t *testing.T, clock *fakeClock) (*Vault, [][]byte) {
-	t.Helper()
-	ctx := context.Background()
-	v, err := Open(Config{Storage: memory.New(), AuditPath: filepath.Join(t.TempDir(), "audit.log"), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := v.Init(ctx, 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.Unseal(ctx, res.Shares[0]); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
-	return v, res.Shares
-}
 
 func TestUsage(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
-	v, shares := newClockVault(t, clock)
+	v, res := openTestVault(t, Config{Now: clock.Now})
+	shares := res.Shares
 	env, _ := v.CreateEnv(ctx, "prod")
 	v.RecordRead(env, "payments/db", "token-ci-api", 3)
 	clock.t = clock.t.Add(time.Minute)
@@ -79,13 +56,13 @@ func TestUsage(t *testing.T) {
 func TestExpiringSecrets(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
-	v, _ := newClockVault(t, clock)
+	v, _ := openTestVault(t, Config{Now: clock.Now})
 	env, _ := v.CreateEnv(ctx, "prod")
 	put := func(p string, cm map[string]string) {
-		if _, err := env.KV.Put(ctx, p, []byte(`{"k":"v"}`), secrets.PutOptions{}); err != nil {
+		if _, err := env.kv.Put(ctx, p, []byte(`{"k":"v"}`), secrets.PutOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := env.KV.SetMetadata(ctx, p, secrets.MetadataUpdate{CustomMetadata: cm}); err != nil {
+		if err := env.kv.SetMetadata(ctx, p, secrets.MetadataUpdate{CustomMetadata: cm}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -15,11 +15,11 @@ import (
 func TestUsersAndTOTP(t *testing.T) {
 	ctx := context.Background()
 	v, _ := newTestVault(t)
-	users, err := v.Users()
+	users, err := v.users()
 	if err != nil {
 		t.Fatal(err)
 	}
-	enrolments, _ := v.TOTP()
+	enrolments, _ := v.enrolments()
 	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 	if err := users.Put(ctx, &userpass.User{Name: "alice", PasswordHash: "$argon2id$hash-canary", Policies: []string{"p"}}); err != nil {
 		t.Fatal(err)
@@ -64,7 +64,7 @@ func TestUsersAndTOTP(t *testing.T) {
 		t.Fatalf("enrolment after DeleteUser: %v", err)
 	}
 	v.Seal()
-	if _, err := v.Users(); !errors.Is(err, ErrSealed) {
+	if _, err := v.users(); !errors.Is(err, ErrSealed) {
 		t.Fatalf("Users while sealed: %v", err)
 	}
 }

@@ -1,13 +1,25 @@
-// Package vault ties ward's domain packages into one vault: the barrier over
-// storage, the environments and their KV engines, policies, tokens and the
-// audit log, and the init/unseal/seal life cycle.
+// Package vault is ward's domain layer: the barrier over storage, the
+// environments and their secrets, policies, tokens, logins, step-up MFA
+// and the audit log, and the init/unseal/seal life cycle.
 //
-// The HTTP server is the vault's only caller in production:
+// # Who owns what
+//
+// The vault owns every security and business rule, each testable without
+// HTTP (time and randomness come in through Config): logins (UserLogin,
+// JWTLogin) with their lockouts, step-up MFA (StepUp, RequireMFA) and the
+// TOTP life cycle, batched reads authorized per secret (Fetch,
+// Fingerprints), write-time checks (Env.PutSecret), tokens (CreateToken
+// refuses what only logins write), apply. It never hands out its inner
+// stores: callers go through its methods. A request's who-and-why travels
+// as a *Caller; a rule saying no is a *Refusal with a Kind. Package server
+// only decodes, calls one method here, and encodes. A new engine (leases,
+// database credentials) is a service here plus rows in server's route
+// table.
 //
 //	v, err := vault.Open(vault.Config{Storage: db, AuditPath: "/var/lib/ward/audit.log"})
 //	res, err := v.Init(ctx, 5, 3)          // once, on a new store
 //	_, err = v.Unseal(ctx, share)          // threshold times, after every start
-//	env, err := v.Env("staging")           // env.KV is its KV v2 engine
+//	env, err := v.Env("staging")           // env.ReadSecret, env.PutSecret, ...
 //
 // Storage layout (every value encrypted by the barrier, which keeps core/):
 //
@@ -40,6 +52,8 @@ import (
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/auth/jwtauth"
+	"github.com/wardhq/ward/internal/auth/totp"
+	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/storage"
@@ -66,6 +80,10 @@ type Config struct {
 	// JWTFetch tunes how OIDC issuers' keys are fetched and cached; zero
 	// fields take jwtauth's defaults, Now defaults to Now above.
 	JWTFetch jwtauth.FetchOptions
+	// Userpass configures password logins (lockout, argon2id cost); MFA
+	// the TOTP checks (guess limit). Their zero Now is Now above.
+	Userpass userpass.Config
+	MFA      totp.Config
 }
 
 // Vault is safe for concurrent use. Its unsealed state (tokens, audit log,
@@ -74,6 +92,11 @@ type Vault struct {
 	cfg     Config
 	barrier *barrier.Barrier
 	logins  *loginLimits // failed logins, per source and per role
+
+	// Login lockouts and used TOTP steps, in memory: they outlive a seal.
+	passwords *userpass.Authenticator
+	codes     *totp.Verifier
+	usersMu   sync.Mutex // serialises read-modify-write of users and enrolments
 
 	mu       sync.RWMutex
 	unsealed *unsealed // guarded by mu; nil while sealed
@@ -115,8 +138,14 @@ func Open(cfg Config) (*Vault, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand})
-	return &Vault{cfg: cfg, barrier: b, logins: newLoginLimits(cfg.Now)}, nil
+	if cfg.Userpass.Now == nil {
+		cfg.Userpass.Now = cfg.Now
+	}
+	if cfg.MFA.Now == nil {
+		cfg.MFA.Now = cfg.Now
+	}
+	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand, KeyringOf: keyringOf})
+	return &Vault{cfg: cfg, barrier: b, logins: newLoginLimits(cfg.Now), passwords: userpass.NewAuthenticator(cfg.Userpass), codes: totp.NewVerifier(cfg.MFA)}, nil
 }
 
 // InitResult is what Init hands out once and never stores.
@@ -127,8 +156,16 @@ type InitResult struct {
 }
 
 // Init creates the root key, splits it into shares, creates the audit key and
-// a root token, and leaves the vault sealed.
+// a root token, and leaves the vault sealed. It needs 1 <= threshold <=
+// shares <= 255, and a threshold of at least 2 with several shares (with
+// 1, every share would be the whole root key); a *Refusal otherwise.
 func (v *Vault) Init(ctx context.Context, shares, threshold int) (*InitResult, error) {
+	if shares < 1 || shares > 255 || threshold < 1 || threshold > shares {
+		return nil, refuse(KindInvalid, "need 1 <= secret_threshold <= secret_shares <= 255")
+	}
+	if shares > 1 && threshold == 1 {
+		return nil, refuse(KindInvalid, "a threshold of 1 with several shares makes every share the whole root key; use a threshold of at least 2")
+	}
 	keys, err := v.barrier.Init(ctx, shares, threshold)
 	if err != nil {
 		return nil, err
@@ -169,7 +206,9 @@ func (v *Vault) SealStatus(ctx context.Context) (barrier.SealStatus, error) {
 }
 
 // Unseal adds one share; when the threshold is reached the vault opens its
-// audit log, token store, environments and policies.
+// audit log, token store, environments and policies. If the key is right
+// but opening fails, the vault stays sealed and the error is an
+// *OpenError that says why.
 func (v *Vault) Unseal(ctx context.Context, share []byte) (barrier.SealStatus, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -183,11 +222,29 @@ func (v *Vault) Unseal(ctx context.Context, share []byte) (barrier.SealStatus, e
 	u, err := v.setupLocked(ctx)
 	if err != nil {
 		v.barrier.Seal()
-		return v.barrier.Status(ctx)
+		st, serr := v.barrier.Status(ctx)
+		if serr != nil {
+			return st, serr
+		}
+		return st, &OpenError{Err: err}
 	}
 	v.unsealed = u
 	return st, nil
 }
+
+// OpenError is Unseal's error when the key was right but the vault could
+// not finish opening (an unusable audit log path, a stored record it cannot
+// read): the vault stays sealed and the shares given are used up. Its
+// message is public: it names files and records, never key material.
+type OpenError struct {
+	Err error
+}
+
+func (e *OpenError) Error() string {
+	return "the unseal key was right, but the vault could not open and stays sealed: " + e.Err.Error()
+}
+
+func (e *OpenError) Unwrap() error { return e.Err }
 
 // ResetUnseal forgets the shares given so far.
 func (v *Vault) ResetUnseal() { v.barrier.ResetUnseal() }
@@ -279,10 +336,10 @@ func (v *Vault) Seal() error {
 	defer v.mu.Unlock()
 	if v.unsealed != nil {
 		if err := v.stopUsage(v.unsealed); err != nil {
-			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", "error_type", typeName(err))
+			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", ErrorLogArgs(err)...)
 		}
 		if err := v.stopCheckpoints(v.unsealed); err != nil {
-			v.cfg.Logger.Error("signing the audit checkpoint at seal failed", "error_type", typeName(err))
+			v.cfg.Logger.Error("signing the audit checkpoint at seal failed", ErrorLogArgs(err)...)
 		}
 	}
 	v.barrier.Seal()
@@ -311,24 +368,6 @@ func (v *Vault) state() (*unsealed, error) {
 		return nil, ErrSealed
 	}
 	return v.unsealed, nil
-}
-
-// Tokens returns the token store, or ErrSealed.
-func (v *Vault) Tokens() (*auth.Store, error) {
-	u, err := v.state()
-	if err != nil {
-		return nil, err
-	}
-	return u.tokens, nil
-}
-
-// Audit returns the audit log, or ErrSealed.
-func (v *Vault) Audit() (*audit.Log, error) {
-	u, err := v.state()
-	if err != nil {
-		return nil, err
-	}
-	return u.audit, nil
 }
 
 // Close seals the vault and closes the storage.

@@ -14,7 +14,7 @@ type SecretInfo struct {
 	Env      string
 	Path     string
 	Metadata *secrets.Metadata
-	KV       *secrets.Engine
+	kv       *secrets.Engine // its environment's engine, to read its data
 }
 
 // WalkSecrets calls fn for every secret of every environment, in order of
@@ -36,7 +36,7 @@ func (v *Vault) WalkSecrets(ctx context.Context, fn func(SecretInfo) error) erro
 func (v *Vault) WalkEnv(ctx context.Context, env *Env, fn func(SecretInfo) error) error {
 	var walk func(prefix string) error
 	walk = func(prefix string) error {
-		keys, err := env.KV.List(ctx, prefix)
+		keys, err := env.kv.List(ctx, prefix)
 		if errors.Is(err, secrets.ErrNotFound) {
 			return nil
 		}
@@ -50,14 +50,14 @@ func (v *Vault) WalkEnv(ctx context.Context, env *Env, fn func(SecretInfo) error
 				}
 				continue
 			}
-			md, err := env.KV.Metadata(ctx, prefix+k)
+			md, err := env.kv.Metadata(ctx, prefix+k)
 			if errors.Is(err, secrets.ErrNotFound) {
 				continue
 			}
 			if err != nil {
 				return err
 			}
-			if err := fn(SecretInfo{Env: env.Name, Path: prefix + k, Metadata: md, KV: env.KV}); err != nil {
+			if err := fn(SecretInfo{Env: env.Name, Path: prefix + k, Metadata: md, kv: env.kv}); err != nil {
 				return err
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/policy"
 )
 
@@ -159,13 +160,6 @@ func ValidRoleName(name string) error {
 	return nil
 }
 
-// Reserved metadata keys that ward sets itself; claim_mappings cannot
-// name them, so a claim cannot pose as another (ward_identity, above all,
-// names the identity whose second factor answers step-up MFA).
-func reservedMetaKey(k string) bool {
-	return k == "role" || k == "issuer" || k == "subject" || strings.HasPrefix(k, "ci_") || strings.HasPrefix(k, "ward_")
-}
-
 // Check reports the first problem with r as a *FieldError, and sorts and
 // de-duplicates its lists. It does not check that the environment and the
 // policies exist; the vault does.
@@ -209,8 +203,9 @@ func (r *Role) Check() error {
 			return &FieldError{"claim_mappings", "a claim name is empty"}
 		case !metaKeyRE.MatchString(key):
 			return &FieldError{"claim_mappings", fmt.Sprintf("metadata key %q must be 1-64 letters, digits, '_', '.' or '-'", key)}
-		case reservedMetaKey(key):
-			return &FieldError{"claim_mappings", fmt.Sprintf("metadata key %q is set by ward itself (role, issuer, subject, ci_*, ward_*); choose another", key)}
+		case auth.ReservedMetaKey(key):
+			// ward's logins write these; a claim cannot pose as another.
+			return &FieldError{"claim_mappings", fmt.Sprintf("metadata key %q is set by ward itself (%s); choose another", key, auth.ReservedMetaSummary)}
 		}
 	}
 	if len(r.TokenPolicies) == 0 {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"math"
 	"math/big"
 	"slices"
@@ -553,7 +552,3 @@ func truncate(s string) string {
 	}
 	return s
 }
-
-// IsRejection reports whether err is a refused token rather than an
-// outage of the issuer.
-func IsRejection(err error) bool { return errors.Is(err, ErrInvalidToken) }

@@ -22,3 +22,7 @@ func openTemp(t testing.TB, opts bolt.Options) *bolt.DB {
 func TestConformance(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storage.Backend { return openTemp(t, bolt.Options{}) })
 }
+
+func TestDumper(t *testing.T) {
+	storagetest.RunDumper(t, func(t *testing.T) storage.Backend { return openTemp(t, bolt.Options{}) })
+}

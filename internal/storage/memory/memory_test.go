@@ -11,3 +11,7 @@ import (
 func TestConformance(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storage.Backend { return memory.New() })
 }
+
+func TestDumper(t *testing.T) {
+	storagetest.RunDumper(t, func(t *testing.T) storage.Backend { return memory.New() })
+}

@@ -1,0 +1,223 @@
+// Package postgres is ward's shared storage driver: a storage.Backend kept
+// in one PostgreSQL database, so that several ward servers can serve one
+// store and PostgreSQL's own replication and failover keep it.
+//
+// Open the database once per process and share the *DB:
+//
+//	db, err := postgres.Open(ctx, dsn, postgres.Options{})
+//	if err != nil {
+//		return err
+//	}
+//	defer db.Close()
+//
+// dsn is a libpq connection string (URL or key=value); TLS to the database
+// is set there (sslmode=verify-full sslrootcert=/path/ca.pem). Open creates
+// or upgrades ward's tables (see schema.go) and refuses a database whose
+// schema is newer than this ward. Nothing in an error names the password.
+//
+// Every value ward stores is already barrier ciphertext; keys are stored as
+// bytea so that List's byte order never depends on a collation.
+//
+// Every Put, Delete and Transaction returns once PostgreSQL has committed it
+// (with synchronous_commit on, as Open checks, that is after its WAL flush).
+// Writers that arrive while a commit is in progress are grouped into the
+// next PostgreSQL transaction and share its WAL flush ("group commit"), as
+// in the bolt driver. Each commit also sends the keys it changed on a
+// notification channel, which is how several servers keep their caches
+// right (*DB is a storage.Notifier); *DB is a storage.Locker too, over
+// PostgreSQL advisory locks, and a storage.Dumper for snapshots.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/wardhq/ward/internal/storage"
+)
+
+var (
+	_ storage.Backend  = (*DB)(nil)
+	_ storage.Dumper   = (*DB)(nil)
+	_ storage.Notifier = (*DB)(nil)
+	_ storage.Locker   = (*DB)(nil)
+)
+
+// ErrBadDSN is wrapped by the error for a connection string that cannot be
+// parsed. The error never quotes the string, which may carry a password.
+var ErrBadDSN = errors.New("postgres: connection string cannot be parsed")
+
+// ErrNotDurable is wrapped by the error from Open when the database would
+// acknowledge commits before they are on disk (synchronous_commit=off).
+var ErrNotDurable = errors.New("postgres: commits are not durable")
+
+// Options tune a DB. The zero value is the recommended configuration.
+type Options struct {
+	// MaxConns is the size of the connection pool that reads use (writes
+	// use one of them at a time). Zero means 16.
+	MaxConns int32
+
+	// MaxBatch is the most write calls grouped into one PostgreSQL
+	// transaction. Zero means 1024.
+	MaxBatch int
+
+	// CommitTimeout bounds one group commit; its calls fail when it
+	// passes. Zero means 30 seconds.
+	CommitTimeout time.Duration
+
+	// LeaseCheck is how often a held Lead lock checks that its connection
+	// is alive. Zero means one second.
+	LeaseCheck time.Duration
+}
+
+const (
+	defaultMaxConns      = 16
+	defaultMaxBatch      = 1024
+	defaultLeaseCheck    = time.Second
+	defaultCommitTimeout = 30 * time.Second
+)
+
+// DB is a storage.Backend in one PostgreSQL database. It is safe for
+// concurrent use.
+type DB struct {
+	pool     *pgxpool.Pool
+	cfg      *pgxpool.Config // for the dedicated LISTEN and lock connections
+	opts     Options
+	writes   chan *write   // to commitLoop; closed by Close
+	stopped  chan struct{} // closed when commitLoop has returned
+	stats    counters
+	notifier notifier
+
+	// mu is held for reading by every call in flight and for writing by
+	// Close, so Close waits for them and no call starts after it.
+	mu     sync.RWMutex
+	closed bool // guarded by mu
+}
+
+// Open connects to the database named by dsn, creates or upgrades ward's
+// schema in it and returns the store.
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = defaultMaxConns
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = defaultMaxBatch
+	}
+	if opts.CommitTimeout <= 0 {
+		opts.CommitTimeout = defaultCommitTimeout
+	}
+	if opts.LeaseCheck <= 0 {
+		opts.LeaseCheck = defaultLeaseCheck
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// The parse error may quote the connection string, password
+		// and all: say only that it failed.
+		return nil, fmt.Errorf("%w; check its syntax (postgres://USER@HOST:PORT/DB?sslmode=verify-full or key=value pairs)", ErrBadDSN)
+	}
+	cfg.MaxConns = opts.MaxConns
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, connectError(err)
+	}
+	if err := checkDurable(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	db := &DB{
+		pool:    pool,
+		cfg:     cfg,
+		opts:    opts,
+		writes:  make(chan *write, opts.MaxBatch),
+		stopped: make(chan struct{}),
+	}
+	db.notifier.init(db)
+	go db.commitLoop()
+	return db, nil
+}
+
+// connectError describes a failure to reach or log in to the database.
+// pgx's errors name the user, database and address, never the password.
+func connectError(err error) error {
+	return fmt.Errorf("postgres: cannot use the database: %w", err)
+}
+
+// checkDurable refuses a database that acknowledges commits before their
+// WAL is flushed: the Backend contract promises a returned write survives a
+// crash.
+func checkDurable(ctx context.Context, pool *pgxpool.Pool) error {
+	var mode string
+	if err := pool.QueryRow(ctx, "SHOW synchronous_commit").Scan(&mode); err != nil {
+		return connectError(err)
+	}
+	if mode == "off" {
+		return fmt.Errorf("%w: the database has synchronous_commit=off, so a write ward acknowledged could be lost in a crash; set it to on (ALTER ROLE ... SET synchronous_commit = on)", ErrNotDurable)
+	}
+	return nil
+}
+
+// Stats counts a DB's work since Open.
+type Stats struct {
+	Writes  int64 // Put, Delete and Transaction calls committed
+	Commits int64 // PostgreSQL transactions committed, each with its WAL flush
+}
+
+type counters struct{ writes, commits atomic.Int64 }
+
+// Stats returns the DB's counters. Writes/Commits is the average number of
+// calls that shared one commit.
+func (db *DB) Stats() Stats {
+	return Stats{Writes: db.stats.writes.Load(), Commits: db.stats.commits.Load()}
+}
+
+// Close waits for the calls in flight, commits what they wrote and closes
+// the connections. Calls after Close return storage.ErrClosed; so does a
+// second Close.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return storage.ErrClosed
+	}
+	db.closed = true
+	close(db.writes)
+	db.mu.Unlock()
+	<-db.stopped
+	db.notifier.stop()
+	db.pool.Close()
+	return nil
+}
+
+// enter starts a call: it fails after Close, and otherwise holds db.mu for
+// reading until the returned function is called.
+func (db *DB) enter(ctx context.Context) (func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return nil, storage.ErrClosed
+	}
+	return db.mu.RUnlock, nil
+}
+
+// queryError turns a failed query into the error a caller sees: the
+// context's own error when the context ended (pgx wraps it), otherwise the
+// driver's error.
+func queryError(ctx context.Context, what string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && (errors.Is(err, ctxErr) || pgconn.Timeout(err)) {
+		return ctxErr
+	}
+	return fmt.Errorf("postgres: %s: %w", what, err)
+}
