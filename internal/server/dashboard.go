@@ -5,13 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/inventory"
-	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/vault"
 )
 
@@ -22,8 +20,8 @@ import (
 //	sys/ward/audit           GET: the audit log's answered requests, newest first (read on sys/ward/audit)
 //	sys/ward/mfa/totp/verify POST with X-Ward-MFA: check a code of the caller's own identity (self)
 
-// inventory answers sys/ward/inventory/ENV. A secret is listed when the
-// token may list its folder or read it, as for sys/ward/expiring; its last
+// inventory answers sys/ward/inventory/ENV: the secrets the token may
+// see (vault.VisibleSecrets), filtered, sorted and paged; a secret's last
 // read is given only when the token may read it, as for sys/ward/usage.
 func (s *Server) inventory(ctx context.Context, req *request) (*response, error) {
 	q, err := inventoryQuery(req)
@@ -36,9 +34,11 @@ func (s *Server) inventory(ctx context.Context, req *request) (*response, error)
 	}
 	now := s.cfg.Now().UTC()
 	var rows []inventory.Row
-	err = s.v.WalkEnv(ctx, req.env, func(si vault.SecretInfo) error {
-		if s.canList(req, si.Path) || s.canRead(req, si.Path) {
-			rows = append(rows, inventory.FromMetadata(si.Path, si.Metadata, rules.RequiredMetadata))
+	readable := map[string]bool{}
+	err = s.v.VisibleSecrets(ctx, &req.Caller, req.env, func(si vault.SecretInfo, canRead bool) error {
+		rows = append(rows, inventory.FromMetadata(si.Path, si.Metadata, rules.RequiredMetadata))
+		if canRead {
+			readable[si.Path] = true
 		}
 		return nil
 	})
@@ -49,7 +49,7 @@ func (s *Server) inventory(ctx context.Context, req *request) (*response, error)
 	page := inventory.Select(rows, q, now)
 	for i := range page.Rows {
 		r := &page.Rows[i]
-		if !s.canRead(req, r.Path) {
+		if !readable[r.Path] {
 			continue
 		}
 		u, err := s.v.SecretUsage(ctx, req.env, r.Path)
@@ -64,18 +64,6 @@ func (s *Server) inventory(ctx context.Context, req *request) (*response, error)
 	// what was asked and how much came back, not every row again.
 	audited := map[string]any{"total": page.Total, "page": page.Page, "rows": len(page.Rows)}
 	return &response{status: http.StatusOK, body: out, auditData: audited}, nil
-}
-
-func (s *Server) canList(req *request, p string) bool {
-	folder := req.env.Name + "/"
-	if i := strings.LastIndex(p, "/"); i >= 0 {
-		folder += p[:i+1]
-	}
-	return req.ACL.Check(folder, policy.CapList).Allowed
-}
-
-func (s *Server) canRead(req *request, p string) bool {
-	return req.ACL.Check(req.env.Name+"/"+p, policy.CapRead).Allowed
 }
 
 func inventoryQuery(req *request) (inventory.Query, error) {
@@ -116,18 +104,11 @@ func intParam(s string) (int, error) {
 	return n, nil
 }
 
-// auditQuery answers sys/ward/audit. A token bound to an environment sees
-// only that environment's entries, whatever its policy: environments are
-// hard boundaries. A root token sees them all, or one with env=NAME.
+// auditQuery answers sys/ward/audit: the audit log's answered requests,
+// newest first; the vault keeps a token to its own environment's entries.
 func (s *Server) auditQuery(ctx context.Context, req *request) (*response, error) {
 	v := req.query
 	f := audit.Filter{Identity: v.Get("identity"), Path: v.Get("path"), Repository: v.Get("repository"), Environment: v.Get("env")}
-	if !req.Token.IsRoot() {
-		if f.Environment != "" && f.Environment != req.Token.Env {
-			return nil, &apiError{status: http.StatusForbidden, msgs: []string{"permission denied: this token is bound to environment " + strconv.Quote(req.Token.Env)}}
-		}
-		f.Environment = req.Token.Env
-	}
 	now := s.cfg.Now()
 	var err error
 	if f.Since, err = timeParam(v.Get("since"), now); err != nil {
@@ -146,7 +127,7 @@ func (s *Server) auditQuery(ctx context.Context, req *request) (*response, error
 			return nil, errorf(http.StatusBadRequest, "limit must be 1 to %d", audit.MaxQueryLimit)
 		}
 	}
-	res, err := s.v.QueryAudit(ctx, f)
+	res, err := s.v.QueryAudit(ctx, &req.Caller, f)
 	if errors.Is(err, audit.ErrBadFilter) {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}

@@ -153,7 +153,7 @@ func newBrowser(t *testing.T, w *world) *browser {
 			b.mu.Unlock()
 		}
 	}))
-	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	b.ctx = ctx
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
@@ -163,7 +163,7 @@ func newBrowser(t *testing.T, w *world) *browser {
 }
 
 // stepTimeout bounds one step, so a page that does not come says which.
-const stepTimeout = 20 * time.Second
+const stepTimeout = 40 * time.Second
 
 func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
@@ -353,7 +353,7 @@ func TestBrowser(t *testing.T) {
 	b.do("searching",
 		chromedp.SendKeys(chromedp.CSS("#q"), "stri"),
 	)
-	run(b, "search as you type", chromedp.Poll[bool](`document.querySelector("p.count").textContent.startsWith("1 secret")`, chromedp.WithPollingTimeout(10*time.Second)))
+	run(b, "search as you type", chromedp.Poll[bool](`document.querySelector("p.count").textContent.startsWith("1 secret")`, chromedp.WithPollingTimeout(30*time.Second)))
 	loc := run(b, "reading the address", chromedp.Location())
 	if !strings.Contains(loc, "q=stri") {
 		t.Errorf("after searching the address is %s, want q=stri in it", loc)
@@ -411,7 +411,7 @@ func TestBrowser(t *testing.T) {
 	}
 	w.must("GET", "staging/metadata/worker/queue-07", w.root, "")
 	run(b, "live update", chromedp.Poll[bool](`!!document.querySelector("#timeline tr.fresh") && document.querySelector("#timeline tbody").textContent.includes("worker/queue-07")`,
-		chromedp.WithPollingTimeout(15*time.Second)))
+		chromedp.WithPollingTimeout(30*time.Second)))
 	b.screenshot("6-audit")
 	b.accessible("audit")
 	b.do("audit filtered", chromedp.Navigate(u+"/ui/audit?path=payments/db&identity=root"), chromedp.WaitVisible(chromedp.ID("#timeline")))
