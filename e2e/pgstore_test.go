@@ -27,9 +27,9 @@ func startPG(t *testing.T, extraArgs ...string) *devServer {
 	return startWard(t, "server", "", append([]string{"--storage", "postgres"}, extraArgs...)...)
 }
 
-// initUnseal initialises a new server with one unseal key, unseals it,
+// initOneKey initialises a new server with one unseal key, unseals it,
 // makes the root token s's token and returns the key.
-func initUnseal(t *testing.T, s *devServer) string {
+func initOneKey(t *testing.T, s *devServer) string {
 	t.Helper()
 	var res struct {
 		Keys      []string `json:"keys"`
@@ -66,7 +66,7 @@ func TestServerOnPostgres(t *testing.T) {
 	if !strings.Contains(a.Logs(), "store postgres://postgres@") || !strings.Contains(a.Logs(), "(tls off)") {
 		t.Errorf("banner does not describe the database:\n%s", a.Logs())
 	}
-	key := initUnseal(t, a)
+	key := initOneKey(t, a)
 	a.mustWard("", "env", "create", "prod")
 	a.mustWard(`{"password":"canary-on-a"}`, "kv", "put", "--env", "prod", "payments/db")
 
@@ -262,7 +262,7 @@ func TestSnapshotOfBoltWhileWriting(t *testing.T) {
 func TestSnapshotOfPostgresWhileWriting(t *testing.T) {
 	t.Setenv("WARD_STORAGE_DSN", pgtest.Database(t))
 	a := startPG(t)
-	key := initUnseal(t, a)
+	key := initOneKey(t, a)
 	a.mustWard("", "env", "create", "prod")
 	stop := make(chan struct{})
 	wait := writers(t, a, "prod", stop)
@@ -324,7 +324,7 @@ func TestMigrateBoltToPostgresAndBack(t *testing.T) {
 }
 
 // waitLog waits up to d for a server's log to contain s.
-func waitLog(s *devServer, want string, d time.Duration) bool {
+func logShowsWithin(s *devServer, want string, d time.Duration) bool {
 	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if strings.Contains(s.Logs(), want) {
 			return true
@@ -340,16 +340,16 @@ func TestRunOnceWorkFailsOverOnKill(t *testing.T) {
 	t.Setenv("WARD_STORAGE_DSN", pgtest.Database(t))
 	const leading = "this server now runs the run-once work"
 	a := startPG(t)
-	if !waitLog(a, leading, 10*time.Second) {
+	if !logShowsWithin(a, leading, 10*time.Second) {
 		t.Fatalf("the only server does not run the run-once work:\n%s", a.Logs())
 	}
 	b := startPG(t)
-	if waitLog(b, leading, time.Second) {
+	if logShowsWithin(b, leading, time.Second) {
 		t.Fatalf("both servers run the run-once work:\n%s", b.Logs())
 	}
 	killed := time.Now()
 	a.Kill()
-	if !waitLog(b, leading, 10*time.Second) {
+	if !logShowsWithin(b, leading, 10*time.Second) {
 		t.Fatalf("the second server did not take over within 10s of the first's kill -9:\n%s", b.Logs())
 	}
 	t.Logf("run-once work moved %v after kill -9", time.Since(killed).Round(time.Millisecond))

@@ -1,13 +1,16 @@
 // Command mask measures ward mask against the pipe-copy ceiling and the
 // naive line-by-line masker, on a CI log from the shared bench tools
-// (/work/shared/bench: loggen, copy1m, naive; see its README, sections 5 and
-// 6). It builds them and ward into a temporary directory, generates a log
-// with K secrets, then runs the three filters interleaved, several times,
-// each as `cat LOG ... | FILTER > /dev/null`, and prints the median
+// (../shared/bench from the repository root: loggen, copy1m, naive; see its
+// README, sections 5 and 6). It builds them and ward into a temporary
+// directory, generates a log with K secrets, then runs the filters
+// interleaved, several times, each as `cat LOG ... | FILTER > /dev/null`
+// (a new process each time, so start-up is included), and prints the median
 // throughput of each and its ratio to copy1m. Last it counts, per planted
 // form, the log lines that still hold a planted string after each masker.
 //
-//	go run ./bench/mask -size 500MB -k 1000 -repeat 4 -runs 5
+//	go run ./bench/mask                  # 200 MB, 1,000 secrets, start-up included
+//	go run ./bench/mask -long            # 2,000 MB: a 500 MB log pushed 4 times
+//	go run ./bench/mask -before OLD -naive=false   # this build against another
 //
 // Use -ward to time a prebuilt binary instead of building ./cmd/ward.
 package main
@@ -25,17 +28,32 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardhq/ward/bench/internal/sharedbench"
 )
 
 func main() {
-	shared := flag.String("shared", "/work/shared/bench", "directory of the shared bench tools")
-	size := flag.String("size", "500MB", "log size for loggen")
+	shared := flag.String("shared", "", "directory of the shared bench tools (default: ../shared/bench from the repository root)")
+	size := flag.String("size", "200MB", "log size for loggen")
 	k := flag.Int("k", 1000, "number of secrets")
-	repeat := flag.Int("repeat", 4, "times the log is pushed through each filter per run")
+	repeat := flag.Int("repeat", 1, "times the log is pushed through each filter per run")
+	long := flag.Bool("long", false, "the 2,000 MB mode: -size 500MB -repeat 4")
 	runs := flag.Int("runs", 5, "interleaved runs of each filter; medians are printed")
 	wardBin := flag.String("ward", "", "ward binary to time (default: build ./cmd/ward)")
 	keep := flag.String("dir", "", "work directory to use and keep (default: a temporary one, removed)")
+	before := flag.String("before", "", "another ward binary (an older build, say) to time interleaved with the first")
+	naive := flag.Bool("naive", true, "also time the naive masker (slow: about 2 s per 100 MB)")
 	flag.Parse()
+	if *long {
+		*size, *repeat = "500MB", 4
+	}
+	root, err := sharedbench.RepoRoot()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *shared, err = sharedbench.Dir(*shared, root, "loggen"); err != nil {
+		log.Fatal(err)
+	}
 
 	dir := *keep
 	if dir == "" {
@@ -53,7 +71,7 @@ func main() {
 	ward := *wardBin
 	if ward == "" {
 		ward = bin("ward")
-		sh(".", "go", "build", "-o", ward, "./cmd/ward")
+		sh(root, "go", "build", "-o", ward, "./cmd/ward")
 	}
 	logPath, secrets, truth := bin("log.txt"), bin("secrets.txt"), bin("planted.tsv")
 	sh(dir, "sh", "-c", fmt.Sprintf("%s -size %s -k %d -secrets-out %s -truth-out %s > %s",
@@ -67,11 +85,15 @@ func main() {
 	}
 	bytesPerRun := st.Size() * int64(*repeat)
 	feed := "cat" + strings.Repeat(" "+logPath, *repeat)
-	filters := []struct{ name, cmd string }{
-		{"copy1m", bin("copy1m")},
-		{"naive", bin("naive") + " -secrets " + secrets},
-		{"naive -flush-lines", bin("naive") + " -secrets " + secrets + " -flush-lines"},
-		{"ward mask", ward + " mask --values-file " + values},
+	type filter struct{ name, cmd string }
+	filters := []filter{{"copy1m", bin("copy1m")}, {"ward mask", ward + " mask --values-file " + values}}
+	if *before != "" {
+		filters = append(filters, filter{"ward mask (-before)", *before + " mask --values-file " + values})
+	}
+	if *naive {
+		filters = append(filters,
+			filter{"naive", bin("naive") + " -secrets " + secrets},
+			filter{"naive -flush-lines", bin("naive") + " -secrets " + secrets + " -flush-lines"})
 	}
 	sh(dir, "sh", "-c", "cat "+logPath+" > /dev/null") // warm the page cache
 	times := make([][]float64, len(filters))
@@ -92,8 +114,8 @@ func main() {
 
 	fmt.Println("leaks: log lines holding a planted string, before → after masking")
 	naiveOut, wardOut := bin("naive.out"), bin("ward.out")
-	sh(dir, "sh", "-c", filters[1].cmd+" < "+logPath+" > "+naiveOut)
-	sh(dir, "sh", "-c", filters[3].cmd+" < "+logPath+" > "+wardOut)
+	sh(dir, "sh", "-c", bin("naive")+" -secrets "+secrets+" < "+logPath+" > "+naiveOut)
+	sh(dir, "sh", "-c", filters[1].cmd+" < "+logPath+" > "+wardOut)
 	for _, form := range []string{"raw", "base64", "urlenc", "json", "split-head", "split"} {
 		pats := bin("pat-" + form)
 		sh(dir, "sh", "-c", fmt.Sprintf("awk -F'\\t' -v f=%s '$1 == f {print $2}' %s > %s", form, truth, pats))

@@ -31,6 +31,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wardhq/ward/bench/internal/sharedbench"
 )
 
 const gitleaksModule = "github.com/zricethezav/gitleaks/v8@v8.30.1"
@@ -42,7 +44,7 @@ type measure struct {
 
 type tool struct {
 	name    string
-	cmd     func(report string) *exec.Cmd
+	cmd     func(report, target string) *exec.Cmd
 	report  string
 	runs    []measure
 	summary map[string]any
@@ -56,13 +58,17 @@ func main() {
 	corpus := flag.String("corpus", "", "use this existing corpus directory (its .truth.jsonl beside it) instead of generating one")
 	shared := flag.String("shared", "", "the shared bench folder (default: ../shared/bench from the repository root)")
 	keep := flag.Bool("keep", false, "keep the temporary directory (corpus, reports)")
+	wild := flag.Int("wild", 100, "also score both scanners on this many of each form of bench/scan/wildcorpus (0: skip)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("scanbench: ")
 
-	root := repoRoot()
-	if *shared == "" {
-		*shared = filepath.Join(root, "..", "shared", "bench")
+	root, err := sharedbench.RepoRoot()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *shared, err = sharedbench.Dir(*shared, root, "corpus/gen.go"); err != nil {
+		log.Fatal(err)
 	}
 	tmp, err := os.MkdirTemp("", "ward-scanbench-")
 	check(err)
@@ -87,21 +93,21 @@ func main() {
 	log.Printf("ward: %s; gitleaks: %s", wardFrom, gitleaks)
 
 	tools := []*tool{
-		{name: "gitleaks 8.30.1 (dir, --max-archive-depth 8)", report: filepath.Join(tmp, "gitleaks.json"), cmd: func(report string) *exec.Cmd {
-			return exec.Command(gitleaks, "dir", name, "--no-banner", "--report-format", "json", "--report-path", report,
+		{name: "gitleaks 8.30.1 (dir, --max-archive-depth 8)", report: filepath.Join(tmp, "gitleaks.json"), cmd: func(report, target string) *exec.Cmd {
+			return exec.Command(gitleaks, "dir", target, "--no-banner", "--report-format", "json", "--report-path", report,
 				"--exit-code", "0", "--log-level", "error", "--max-archive-depth", "8")
 		}},
-		{name: "ward scan (" + wardFrom + ")", report: filepath.Join(tmp, "ward.json"), cmd: func(string) *exec.Cmd {
-			return exec.Command(ward, "scan", "--format", "json", "--progress=false", name)
+		{name: "ward scan (" + wardFrom + ")", report: filepath.Join(tmp, "ward.json"), cmd: func(_, target string) *exec.Cmd {
+			return exec.Command(ward, "scan", "--format", "json", "--progress=false", target)
 		}},
 	}
 	if wardFrom != "cmd/ward" {
-		tools[1].cmd = func(string) *exec.Cmd { return exec.Command(ward, "--format", "json", name) }
+		tools[1].cmd = func(_, target string) *exec.Cmd { return exec.Command(ward, "--format", "json", target) }
 	}
 	warm(*corpus)
 	for i := range *runs {
 		for _, t := range tools {
-			t.runs = append(t.runs, timeRun(t, base))
+			t.runs = append(t.runs, timeRun(t, base, name))
 			log.Printf("run %d %-45s %6.2f s  %7.1f MiB", i+1, t.name, t.runs[i].wall.Seconds(), float64(t.runs[i].rssKB)/1024)
 		}
 	}
@@ -112,13 +118,58 @@ func main() {
 		}
 	}
 	printTable(os.Stdout, tools, bytesOnDisk, *runs)
+	if *wild > 0 {
+		wildRecall(root, *shared, tmp, *wild, tools)
+	}
+}
+
+// wildRecall generates the corpus of bench/scan/wildcorpus, runs each
+// scanner on it once and prints their recall per form and precision, as
+// the shared scorer gives them (ward's with -columns: its columns are
+// exact, and the packed binaries are one long line).
+func wildRecall(root, shared, tmp string, n int, tools []*tool) {
+	dir := filepath.Join(tmp, "wild")
+	run(root, "go", "run", "./bench/scan/wildcorpus", "-out", dir, "-n", fmt.Sprint(n))
+	fmt.Printf("\nforms found in the wild (go run ./bench/scan/wildcorpus -n %d), one run each:\n", n)
+	for _, t := range tools {
+		t.report = filepath.Join(tmp, "wild-"+filepath.Base(t.report))
+		timeRun(t, tmp, "wild")
+		sum := filepath.Join(tmp, "wild-summary.json")
+		args := []string{"run", "./corpus/eval.go", "-root", dir, "-base", tmp, "-report", t.report, "-match", "location", "-summary", sum}
+		if strings.HasPrefix(t.name, "ward") {
+			args = append(args, "-columns")
+		}
+		c := exec.Command("go", args...)
+		c.Dir = shared
+		out, err := c.CombinedOutput()
+		if err != nil {
+			log.Fatalf("eval: %v\n%s", err, out)
+		}
+		data, err := os.ReadFile(sum)
+		check(err)
+		var m map[string]any
+		check(json.Unmarshal(data, &m))
+		fmt.Printf("\n%s: recall %s, precision %s, decoys fired %v/%v\n", t.name,
+			pct(m, "recall", "detected", "truth"), pct(m, "precision", "true_findings", "findings"), m["decoys_fired"], m["decoys"])
+		section := false
+		for _, line := range strings.Split(string(out), "\n") {
+			switch {
+			case strings.HasPrefix(line, "recall by variant"):
+				section = true
+			case section && strings.TrimSpace(line) == "":
+				section = false
+			case section:
+				fmt.Println(line)
+			}
+		}
+	}
 }
 
 // timeRun runs one scanner. Peak memory comes from /usr/bin/time (GNU
 // time's %M) when it is there: the rusage Go gets from wait4 may count the
 // parent's memory too, since the child starts as a vfork of it.
-func timeRun(t *tool, dir string) measure {
-	c := t.cmd(t.report)
+func timeRun(t *tool, dir, target string) measure {
+	c := t.cmd(t.report, target)
 	if gnuTime != "" {
 		c = exec.Command(gnuTime, append([]string{"-f", rssMarker + "%M"}, c.Args...)...)
 	}
@@ -239,10 +290,6 @@ func buildWard(root, tmp string) (bin, from string) {
 	}
 	run(root, "go", "build", "-o", bin, "./bench/scan/wardscan")
 	return bin, "bench/scan/wardscan"
-}
-
-func repoRoot() string {
-	return strings.TrimSpace(output("git", "rev-parse", "--show-toplevel"))
 }
 
 func duBytes(dir string) int64 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -34,7 +35,7 @@ sys/audit-hash), and each line carries the hash of the one before it.`,
 
 // auditVerifyOptions are the inputs of ward audit verify.
 type auditVerifyOptions struct {
-	file        string // the log; "-" for stdin
+	files       []string // the log, oldest file first if it was rotated; "-" alone for stdin
 	format      format
 	key         string // the vault's checkpoint key, "ed25519:..."; "" to take the file's
 	checkpoints string // a file of checkpoint lines kept elsewhere; "" for none
@@ -45,7 +46,7 @@ type auditVerifyOptions struct {
 func newAuditVerifyCmd(g *globals) *cobra.Command {
 	o := auditVerifyOptions{stdin: g.stdin, stdout: g.stdout}
 	cmd := &cobra.Command{
-		Use:   "verify FILE",
+		Use:   "verify FILE...",
 		Short: "Check an audit log's hash chain and the vault's signed checkpoints",
 		Long: `ward audit verify reads an audit log (- for stdin) and checks its hash chain.
 It reports the first line that was changed, removed, reordered or inserted,
@@ -63,6 +64,12 @@ the file's first checkpoint, which a forger could have replaced. With
 --checkpoints it also checks checkpoints kept elsewhere, which catches
 lines cut off the end.
 
+A rotated log is several files: give them oldest first. After a rotation
+(ward server reopens its log on SIGHUP) the new file's first line chains to
+the old file's last, so verify checks them as one chain and reports a file
+missing, out of order or cut short. A file alone that continues an earlier
+one fails at its line 1.
+
 Exit status: 0 if the log is intact, 1 if it is not, if --key is given and
 no checkpoint verifies with it, or if a file cannot be read; 2 for a usage
 error.`,
@@ -71,15 +78,19 @@ error.`,
   # checkpoints shipped elsewhere, e.g. from the server's JSON log:
   journalctl -u ward -o cat | jq -r 'select(.msg=="audit checkpoint").audit_line' > checkpoints.log
   ward audit verify --key ed25519:3q2+7w... --checkpoints checkpoints.log audit.log
-  ward audit verify --format json - < audit.log`,
+  ward audit verify --format json - < audit.log
+  ward audit verify audit.log.2 audit.log.1 audit.log   # a rotated log, oldest first`,
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("ward audit verify takes one FILE (- for stdin), got %d arguments", len(args))
+			if len(args) == 0 {
+				return usagef("ward audit verify takes the log's FILE, or its rotated files oldest first (- alone for stdin)")
+			}
+			if len(args) > 1 && slices.Contains(args, "-") {
+				return usagef("- (stdin) is for a log in one piece; give a rotated log's files by name, oldest first")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.file = args[0]
+			o.files = args
 			return runAuditVerify(cmd.Context(), o)
 		},
 	}
@@ -91,22 +102,25 @@ error.`,
 
 // auditVerifyResult is the JSON output of ward audit verify.
 type auditVerifyResult struct {
-	File    string `json:"file"`
-	Entries int    `json:"entries"`
-	OK      bool   `json:"ok"`
-	Line    int    `json:"line"`   // the first bad line; 0 if ok
-	Reason  string `json:"reason"` // why it is bad; "" if ok
-	Torn    bool   `json:"torn"`   // the bad line is a last line cut short by a crash
+	File    string   `json:"file"`  // the file of Line, or the last file if ok
+	Files   []string `json:"files"` // every file read, in order
+	Entries int      `json:"entries"`
+	OK      bool     `json:"ok"`
+	Line    int      `json:"line"`   // the first bad line; 0 if ok
+	Reason  string   `json:"reason"` // why it is bad; "" if ok
+	Torn    bool     `json:"torn"`   // the bad line is a last line cut short by a crash
 	// Problem names the kind of the bad line: broken, torn, rebuilt,
 	// bad_checkpoint, truncated, or no_checkpoint (--key and none verified).
 	Problem        string `json:"problem,omitempty"`
 	Checkpoints    int    `json:"checkpoints"`     // checkpoints verified
 	LastCheckpoint int    `json:"last_checkpoint"` // line of the last; 0 if none
-	Unsigned       int    `json:"unsigned"`        // entries after it, covered by no signature
-	Sealed         bool   `json:"sealed"`          // the log ends with a seal checkpoint
-	Key            string `json:"key,omitempty"`   // the key the checkpoints verified with
-	KeyPinned      bool   `json:"key_pinned"`      // that key came from --key or --checkpoints
-	Shipped        int    `json:"shipped"`         // checkpoints from --checkpoints found in the log
+	// LastCheckpointFile is the file of LastCheckpoint; "" if none.
+	LastCheckpointFile string `json:"last_checkpoint_file,omitempty"`
+	Unsigned           int    `json:"unsigned"`      // entries after it, covered by no signature
+	Sealed             bool   `json:"sealed"`        // the log ends with a seal checkpoint
+	Key                string `json:"key,omitempty"` // the key the checkpoints verified with
+	KeyPinned          bool   `json:"key_pinned"`    // that key came from --key or --checkpoints
+	Shipped            int    `json:"shipped"`       // checkpoints from --checkpoints found in the log
 }
 
 // chainProblems names the errors a *audit.ChainError wraps, for JSON.
@@ -141,21 +155,29 @@ func runAuditVerify(ctx context.Context, o auditVerifyOptions) error {
 			return withHint(fmt.Errorf("%s holds no checkpoint line", o.checkpoints), `checkpoint lines are the audit lines with "type":"checkpoint"`)
 		}
 	}
-	r, closeLog, err := openAuditLog(o.file, o.stdin)
-	if err != nil {
-		return err
-	}
-	defer closeLog()
-	rep, err := audit.VerifyLog(ctxReader{ctx, r}, opts)
+	files := newAuditFiles(o.files, o.stdin)
+	defer files.Close()
+	rep, err := audit.VerifyLog(ctxReader{ctx, files}, opts)
 	var ce *audit.ChainError
-	if err != nil && !errors.As(err, &ce) {
-		return fmt.Errorf("verifying audit log %s: %w", o.file, err)
+	var torn *tornFileError
+	switch {
+	case errors.As(err, &torn):
+		ce = &audit.ChainError{Line: rep.Entries + 1, Reason: "the last line is incomplete: a write was cut short by a crash, and the next file cannot follow it", Err: audit.ErrTorn}
+	case err != nil && !errors.As(err, &ce):
+		if len(o.files) == 1 {
+			return fmt.Errorf("verifying audit log %s: %w", o.files[0], err)
+		}
+		return fmt.Errorf("verifying audit log %s: %w", files.joined(), err)
 	}
-	res := auditVerifyResult{File: o.file, Entries: rep.Entries, OK: ce == nil, Checkpoints: rep.Checkpoints,
-		LastCheckpoint: rep.LastCheckpoint, Unsigned: rep.Unsigned, Sealed: rep.Sealed, Key: rep.Key,
-		KeyPinned: rep.KeyPinned, Shipped: rep.Shipped}
+	res := auditVerifyResult{Files: o.files, Entries: rep.Entries, OK: ce == nil, Checkpoints: rep.Checkpoints,
+		Unsigned: rep.Unsigned, Sealed: rep.Sealed, Key: rep.Key, KeyPinned: rep.KeyPinned, Shipped: rep.Shipped}
+	res.File = o.files[len(o.files)-1]
+	if rep.LastCheckpoint > 0 {
+		res.LastCheckpointFile, res.LastCheckpoint = files.where(rep.LastCheckpoint)
+	}
 	if ce != nil {
-		res.Line, res.Reason, res.Torn = ce.Line, ce.Reason, errors.Is(ce, audit.ErrTorn)
+		res.File, res.Line = files.where(ce.Line)
+		res.Reason, res.Torn = ce.Reason, errors.Is(ce, audit.ErrTorn)
 		for _, p := range chainProblems {
 			if errors.Is(ce, p.err) {
 				res.Problem = p.name
@@ -174,27 +196,39 @@ func runAuditVerify(ctx context.Context, o auditVerifyOptions) error {
 		}
 		return nil
 	}
+	logName := "audit log " + files.joined()
+	if len(o.files) > 1 {
+		logName = "audit log in " + files.joined()
+	}
 	switch {
 	case res.Problem == "no_checkpoint":
-		return withHint(fmt.Errorf("audit log %s: %s, chain intact, but %s", o.file, plural(rep.Entries, "entry"), res.Reason),
+		return withHint(fmt.Errorf("%s: %s, chain intact, but %s", logName, plural(rep.Entries, "entry"), res.Reason),
 			"a log written before ward signed checkpoints has none; otherwise they were removed and the chain recomputed, or --key is not this vault's")
 	case res.OK:
-		fmt.Fprintf(o.stdout, "ward: audit log %s: %s, chain intact\n", o.file, plural(rep.Entries, "entry"))
-		printCheckpoints(o.stdout, rep)
+		fmt.Fprintf(o.stdout, "ward: %s: %s, chain intact\n", logName, plural(rep.Entries, "entry"))
+		printCheckpoints(o.stdout, rep, res)
 		return nil
 	}
-	err = fmt.Errorf("%s:%d: %s", o.file, ce.Line, ce.Reason)
-	switch res.Problem {
-	case "torn":
+	err = fmt.Errorf("%s:%d: %s", res.File, res.Line, res.Reason)
+	switch {
+	case res.Problem == "torn" && res.File != o.files[len(o.files)-1]:
+		return withHint(err, "the files after it cannot follow an incomplete line; if it was rotated after a crash, verify the files up to it and from the next one apart")
+	case res.Problem == "torn":
 		return withHint(err, linesBefore(rep.Entries)+"ward stopped in the middle of a write, and drops the incomplete line when it opens the log again")
-	case "truncated":
+	case res.Problem == "truncated":
 		return withHint(err, "the lines the checkpoints kept elsewhere cover are gone: restore them from a copy, and keep this file as evidence")
+	case res.Line == 1 && res.File != o.files[0]:
+		i := slices.Index(o.files, res.File)
+		return withHint(err, fmt.Sprintf("the first line of %s does not follow the last of %s: give the files oldest first, with none missing; "+
+			"a file begun while the vault was sealed starts a new chain: verify it and the files after it apart", res.File, o.files[i-1]))
+	case res.Line == 1 && len(o.files) == 1:
+		return withHint(err, "keep this copy as evidence; if the log was rotated, this file may go on from older ones: give them too, oldest first (ward audit verify OLDER... "+res.File+")")
 	}
 	return withHint(err, linesBefore(rep.Entries)+"from this line on, the log is not what ward wrote: keep this copy as evidence and compare it with a copy shipped elsewhere")
 }
 
 // printCheckpoints says what the checkpoints of an intact log cover.
-func printCheckpoints(w io.Writer, rep *audit.Report) {
+func printCheckpoints(w io.Writer, rep *audit.Report, res auditVerifyResult) {
 	if rep.Checkpoints == 0 {
 		fmt.Fprintf(w, "ward: no checkpoints: the chain shows the file is self-consistent, not that the vault wrote all of it; logs from before checkpoints have none\n")
 		return
@@ -208,9 +242,13 @@ func printCheckpoints(w io.Writer, rep *audit.Report) {
 	case rep.Sealed:
 		fmt.Fprintf(w, "ward: the log ends with the vault's seal checkpoint\n")
 	case rep.Unsigned > 0:
-		what := fmt.Sprintf("the last %d entries, after the checkpoint at line %d, are", rep.Unsigned, rep.LastCheckpoint)
+		at := fmt.Sprintf("line %d", res.LastCheckpoint)
+		if len(res.Files) > 1 {
+			at = fmt.Sprintf("%s:%d", res.LastCheckpointFile, res.LastCheckpoint)
+		}
+		what := fmt.Sprintf("the last %d entries, after the checkpoint at %s, are", rep.Unsigned, at)
 		if rep.Unsigned == 1 {
-			what = fmt.Sprintf("the last entry, after the checkpoint at line %d, is", rep.LastCheckpoint)
+			what = fmt.Sprintf("the last entry, after the checkpoint at %s, is", at)
 		}
 		fmt.Fprintf(w, "ward: %s covered by no signature: lines cut off there would not show\n", what)
 	}

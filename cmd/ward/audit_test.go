@@ -118,7 +118,7 @@ func TestAuditVerifyStdinAndUsage(t *testing.T) {
 		{"stdin", intact, []string{"-"}, 0, "ward: audit log -: 6 entries, chain intact\nward: no checkpoints: the chain shows the file is self-consistent, not that the vault wrote all of it; logs from before checkpoints have none\n"},
 		{"stdin broken", intact[1:], []string{"-"}, 1, ""},
 		{"no file", nil, nil, 2, ""},
-		{"two files", nil, []string{"a", "b"}, 2, ""},
+		{"stdin and a file", nil, []string{"-", "b"}, 2, ""},
 		{"bad format", intact, []string{"--format", "xml", "-"}, 2, ""},
 		{"missing file", nil, []string{filepath.Join(t.TempDir(), "nope.log")}, 1, ""},
 	} {
@@ -136,7 +136,7 @@ func TestAuditVerifyStdinAndUsage(t *testing.T) {
 func TestRunAuditVerifyCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := runAuditVerify(ctx, auditVerifyOptions{file: "-", format: "text", stdin: strings.NewReader("x\n"), stdout: &bytes.Buffer{}})
+	err := runAuditVerify(ctx, auditVerifyOptions{files: []string{"-"}, format: "text", stdin: strings.NewReader("x\n"), stdout: &bytes.Buffer{}})
 	if err == nil || !strings.Contains(err.Error(), "canceled") {
 		t.Fatalf("runAuditVerify with a canceled ctx: %v", err)
 	}

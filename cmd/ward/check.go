@@ -90,20 +90,8 @@ type checkReport struct {
 // refusal of the whole request is returned as the client gave it, for the
 // caller to wrap.
 func fetchComponent(ctx context.Context, g *globals, file, component, env string, role *ciRole) (*manifest.Component, map[string]manifest.Fetched, error) {
-	c, err := manifestComponent(g, file, component)
-	if err != nil {
-		return nil, nil, err
-	}
-	cl, done, err := roleClient(ctx, g, role)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer done()
-	fetched, err := fetchSecrets(ctx, cl, env, c.Secrets(), c.SecretTypes())
-	if err != nil {
-		return nil, nil, &fetchError{err}
-	}
-	return c, fetched, nil
+	c, fetched, _, err := fetchComponentTyped(ctx, g, file, component, env, role, false, nil)
+	return c, fetched, err
 }
 
 // fetchError marks an error of the fetch itself, as opposed to the manifest.

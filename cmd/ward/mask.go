@@ -1,16 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardhq/ward/client"
+	"github.com/wardhq/ward/internal/job"
 	"github.com/wardhq/ward/internal/manifest"
 	"github.com/wardhq/ward/internal/mask"
 )
@@ -31,18 +32,24 @@ func newMaskCmd(g *globals) *cobra.Command {
 		Short: "Mask secret values in a log read from stdin",
 		Long: `Mask copies stdin to stdout with every secret value hidden: the values
 themselves, each line of a multi-line value, and their encoded forms (base64,
-hex, URL, JSON and shell escaping), also when split across reads, folded
-across lines, or printed in two parts on two lines (the first part ending one
-line, the rest on the next after a timestamp or a prompt). It is the masker of
-ward run, for logs that ward did not start.
+hex, shell quoting; any percent-encoding, whichever characters it escapes;
+backslash escaping as JSON, printf %q and declare -p write it; values cut up
+by colour codes; UTF-16), also when split across reads, folded across lines,
+or printed in two parts on two lines (the first part ending one line, the
+rest on the next after a timestamp or a prompt). It is the masker of ward
+run, for logs that ward did not start.
 
 The values come from the vault, --env ENV with the component's secrets as
-ward.yaml declares them (every string field of each), or from --values-file,
-a JSON object whose string leaves are the values. Each is shown as
-[masked:NAME], NAME being the secret's path and field (payments/db.password)
-or the file's keys joined by dots, or as the text given with --replacement.`,
+ward.yaml declares them (every string field of each, and what each env var
+and file receives), or from --values-file, a JSON object whose string leaves
+are the values. Fields that a secret's type marks "x-ward-sensitive": false
+(a host, a database name) are not secret and not masked. Each value is shown
+as [masked:NAME], NAME being the secret's path and field
+(payments/db.password) or the file's keys joined by dots, or as the text
+given with --replacement. A value too short to mask is warned about once.`,
 		Example: `  some-build 2>&1 | ward mask --env staging --component api > build.log
-  some-build 2>&1 | ward mask --values-file secrets.json > build.log`,
+  some-build 2>&1 | ward mask --values-file secrets.json > build.log
+  some-build 2>&1 | ward mask --values-file secrets.json --replacement '***'`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("ward mask takes no arguments: it reads stdin (got %q)", args[0])
@@ -87,14 +94,16 @@ func runMask(ctx context.Context, g *globals, opts maskOptions) error {
 	if opts.replacement != "" {
 		mopt.Replacement = mask.Fixed(opts.replacement)
 	}
+	// Reading starts before the matcher is built, so that the first
+	// megabytes are in hand when it is.
+	growPipe(g.stdin, 1<<20)
+	in := readAhead(g.stdin, 1<<20, 4)
+	defer in.Close()
 	m, _, err := mask.NewMatcher(secrets, mopt)
 	if err != nil {
 		return err
 	}
 	w := m.NewWriter(g.stdout)
-	growPipe(g.stdin, 1<<20)
-	in := readAhead(g.stdin, 1<<20, 4)
-	defer in.Close()
 	if _, err := w.ReadFrom(in); err != nil {
 		w.Close()
 		return fmt.Errorf("masking stdin: %w", err)
@@ -118,11 +127,78 @@ func fileMaskValues(file string) ([]mask.Secret, error) {
 	return secrets, err
 }
 
+// fetchComponentTyped loads the manifest's component and fetches every
+// secret it reads; with typed, it also asks the vault for the types of the
+// secrets (the type in a secret's metadata, else the one the manifest
+// names), while the client's token is alive, and returns which fields they
+// mark public ("x-ward-sensitive": false), so that the masker leaves them
+// alone. A type that cannot be read is warned about once, and its fields
+// are all masked.
+//
+// warn receives the warnings; nil prints them to stderr.
+func fetchComponentTyped(ctx context.Context, g *globals, file, component, env string, role *ciRole, typed bool, warn func(string)) (*manifest.Component, map[string]manifest.Fetched, job.PublicFields, error) {
+	c, err := manifestComponent(g, file, component)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cl, done, err := roleClient(ctx, g, role)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer done()
+	declared := c.SecretTypes()
+	fetched, err := fetchSecrets(ctx, cl, env, c.Secrets(), declared)
+	if err != nil {
+		return nil, nil, nil, &fetchError{err}
+	}
+	if !typed {
+		return c, fetched, nil, nil
+	}
+	if warn == nil {
+		warn = func(msg string) { fmt.Fprintf(g.stderr, "ward: warning: %s\n", msg) }
+	}
+	return c, fetched, publicFields(ctx, warn, cl, fetched, declared), nil
+}
+
+// publicFields reads the type of each fetched secret and returns which
+// of their fields are public.
+func publicFields(ctx context.Context, warn func(string), cl *client.Client, fetched map[string]manifest.Fetched, declared map[string]string) job.PublicFields {
+	typeOf := map[string]string{}
+	public := map[string]map[string]bool{} // type -> public fields
+	for p, f := range fetched {
+		name := f.CustomMetadata[manifest.TypeKey]
+		if name == "" {
+			name = declared[p]
+		}
+		if name == "" || f.Status != manifest.StatusOK {
+			continue
+		}
+		typeOf[p] = name
+		if _, done := public[name]; done {
+			continue
+		}
+		public[name] = nil
+		info, err := cl.Type(ctx, name)
+		if err != nil {
+			warn(fmt.Sprintf("cannot read type %s, so the fields it marks \"x-ward-sensitive\": false are masked too: %v", name, err))
+			continue
+		}
+		fields := map[string]bool{}
+		for _, fl := range info.NonSensitive {
+			fields[fl] = true
+		}
+		public[name] = fields
+	}
+	return func(path, field string) bool { return public[typeOf[path]][field] }
+}
+
 // vaultMaskValues fetches the secrets the manifest's component declares and
-// returns every string field of each, named PATH.FIELD. A secret that
-// cannot be fetched is warned about: it cannot be masked.
+// returns every string field of each, named PATH.FIELD, and each value the
+// component's env vars and files receive; fields their types mark public
+// are marked so. A secret that cannot be fetched is warned about: it
+// cannot be masked.
 func vaultMaskValues(ctx context.Context, g *globals, opts maskOptions) ([]mask.Secret, error) {
-	comp, fetched, err := fetchComponent(ctx, g, opts.manifest, opts.component, opts.env, nil)
+	comp, fetched, public, err := fetchComponentTyped(ctx, g, opts.manifest, opts.component, opts.env, nil, true, nil)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return nil, g.apiError(fe.err)
@@ -130,21 +206,13 @@ func vaultMaskValues(ctx context.Context, g *globals, opts maskOptions) ([]mask.
 	if err != nil {
 		return nil, err
 	}
-	all := map[string]json.RawMessage{}
 	for _, p := range comp.Secrets() {
-		f := fetched[p]
-		if f.Status != manifest.StatusOK {
+		if f := fetched[p]; f.Status != manifest.StatusOK {
 			fmt.Fprintf(g.stderr, "ward: warning: %s/%s cannot be masked: %s\n", opts.env, p, f.Error)
-			continue
+			delete(fetched, p)
 		}
-		all[p] = f.Data
 	}
-	doc, err := json.Marshal(all)
-	if err != nil {
-		return nil, err
-	}
-	clear(all)
-	secrets, err := mask.ReadValues(bytes.NewReader(doc), opts.env)
-	clear(doc)
-	return secrets, err
+	res := comp.Resolve(fetched, time.Now())
+	defer res.Wipe()
+	return job.MaskSecrets(opts.env, fetched, res, public)
 }

@@ -96,7 +96,13 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err := job.Harden(); err != nil {
 		return err
 	}
-	c, fetched, err := fetchComponent(ctx, g, o.file, o.component, o.env, &o.role)
+	// With --format json, stderr carries one JSON report: warnings join it.
+	var warnings []string
+	var warn func(string)
+	if o.format == formatJSON {
+		warn = func(msg string) { warnings = append(warnings, msg) }
+	}
+	c, fetched, public, err := fetchComponentTyped(ctx, g, o.file, o.component, o.env, &o.role, true, warn)
 	var fe *fetchError
 	if errors.As(err, &fe) {
 		return withHint(fmt.Errorf("%s not started: %w", o.args[0], hintless(g.apiError(fe.err))), hintOf(g.apiError(fe.err)))
@@ -106,10 +112,10 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	}
 	res := c.Resolve(fetched, g.now())
 	defer res.Wipe()
-	if err := reportIssues(g, o, c, res); err != nil {
+	if err := reportIssues(g, o, c, res, warnings); err != nil {
 		return err
 	}
-	secrets, err := job.MaskSecrets(o.env, fetched, res)
+	secrets, err := job.MaskSecrets(o.env, fetched, res, public)
 	if err != nil {
 		return err
 	}
@@ -168,11 +174,14 @@ func writeSecretFiles(g *globals, o *runOpts, c *manifest.Component, res *manife
 
 // reportIssues prints the problems ward check would, to stderr (stdout is
 // the child's), and refuses to go on when a required secret failed.
-func reportIssues(g *globals, o *runOpts, c *manifest.Component, res *manifest.Resolution) error {
-	if len(res.Issues) == 0 {
+func reportIssues(g *globals, o *runOpts, c *manifest.Component, res *manifest.Resolution, warnings []string) error {
+	if len(res.Issues) == 0 && len(warnings) == 0 {
 		return nil
 	}
 	rep := newCheckReport(o.env, c, res)
+	for _, w := range warnings {
+		rep.Problems = append(rep.Problems, checkProblem{Severity: "warning", Problem: w})
+	}
 	if o.format == formatJSON {
 		if err := printJSON(g.stderr, rep); err != nil {
 			return err

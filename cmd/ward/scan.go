@@ -47,9 +47,19 @@ secrets ward issued, in
 plain and encoded forms (base64, hex, percent, JSON escapes). "-" reads stdin.
 
 Reports never contain a secret or a part of one: each finding carries a
-keyed fingerprint (set WARD_SCAN_KEY to keep fingerprints stable between
-runs, as --baseline needs). A "ward:allow" comment on a line accepts the
-findings on it (--show-allowed lists them anyway).
+keyed fingerprint. Without WARD_SCAN_KEY the key is drawn for the run, so
+fingerprints differ from run to run; set WARD_SCAN_KEY (a secret of your CI,
+the same for every run) to keep them stable.
+
+A baseline accepts findings you have reviewed: write one with --format json
+under WARD_SCAN_KEY, then scan with --baseline under the same key. A finding
+is accepted when the baseline has its fingerprint (its rule and secret) in
+the same file and archive member, wherever its line has moved. A baseline
+written without WARD_SCAN_KEY, or scanning with --baseline without it or
+with another key, is refused rather than silently matching nothing; findings
+of secrets stored in ward (--known) cannot be accepted: rotate them. A
+"ward:allow" comment on a line accepts the findings on it (--show-allowed
+lists them anyway).
 
 Exit status: 1 when something was found or could not be scanned in full,
 0 when the inputs are clean, 2 on a usage error.`,
@@ -59,7 +69,9 @@ Exit status: 1 when something was found or could not be scanned in full,
   docker save app:latest | ward scan -
   ward scan --git .                          # every line the history of HEAD added
   ward scan --known --env prod build.log     # also the very secrets of prod this token may read
-  ward scan --format json . > baseline.json && ward scan --baseline baseline.json .`,
+  # WARD_SCAN_KEY holds a CI secret, the same for every run
+  ward scan --format json . > baseline.json  # review it, commit it
+  ward scan --baseline baseline.json .       # only what is new`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return withHint(usagef("give at least one file, directory or - for stdin"), "ward scan .")
@@ -74,7 +86,7 @@ Exit status: 1 when something was found or could not be scanned in full,
 	f.StringVar(&o.format, "format", "text", "report format: text, json or sarif")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of stdout")
 	f.StringArrayVar(&o.rules, "rules", nil, "YAML rules file adding or overriding rules (repeatable)")
-	f.StringVar(&o.baseline, "baseline", "", "JSON report of accepted findings to ignore")
+	f.StringVar(&o.baseline, "baseline", "", "JSON report of accepted findings to ignore (needs WARD_SCAN_KEY, as when it was written)")
 	f.BoolVar(&o.showAllowed, "show-allowed", false, "also report findings accepted by a ward:allow comment")
 	f.BoolVar(&o.gitignore, "gitignore", false, "skip files the .gitignore files of scanned directories ignore")
 	f.BoolVar(&o.git, "git", false, "scan the lines every commit added in the git repositories given (through the git binary)")
@@ -117,8 +129,15 @@ func runScan(ctx context.Context, g *globals, o *scanOpts, paths []string) error
 	}
 	var base *scan.Baseline
 	if o.baseline != "" {
-		if base, err = scan.LoadBaseline(o.baseline); err != nil {
-			return withHint(usagef("%v", err), "write a baseline with: ward scan --format json PATH > baseline.json")
+		if cfg.Key == nil {
+			return withHint(usagef("--baseline needs WARD_SCAN_KEY: without it fingerprints change from run to run and no baseline can match"),
+				"set WARD_SCAN_KEY to the key the baseline was written with, or write one: WARD_SCAN_KEY=... ward scan --format json PATH > baseline.json")
+		}
+		if base, err = scan.LoadBaseline(o.baseline); err == nil {
+			err = base.Check(cfg.Key)
+		}
+		if err != nil {
+			return withHint(usagef("%v", err), "write a baseline under the key you scan with: WARD_SCAN_KEY=... ward scan --format json PATH > baseline.json")
 		}
 	}
 	stop := startProgress(g.stderr, o.progress, &cfg)

@@ -93,6 +93,49 @@ func TestScanJSONAndBaseline(t *testing.T) {
 	}
 }
 
+// A baseline keeps accepting a finding when its line moves, and is refused,
+// never silently useless, when its fingerprints cannot match: written
+// without WARD_SCAN_KEY, used without it, or used with another key.
+func TestScanBaselineKeyed(t *testing.T) {
+	dir := t.TempDir()
+	dirty := writeFile(t, dir, "dirty.env", "GITHUB_TOKEN="+scanTok+"\n")
+	write := func(name string) string {
+		_, out, _ := runScanCmd(t, "", "--format", "json", dirty)
+		return writeFile(t, dir, name, out)
+	}
+	t.Setenv("WARD_SCAN_KEY", "")
+	unkeyed := write("unkeyed.json")
+	t.Setenv("WARD_SCAN_KEY", "key one")
+	keyed := write("keyed.json")
+
+	// The line moves: three lines are added above it.
+	writeFile(t, dir, "dirty.env", "# config\nA=1\nB=2\nGITHUB_TOKEN="+scanTok+"\n")
+	if code, out, stderr := runScanCmd(t, "", "--format", "json", "--baseline", keyed, dirty); code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("a moved line left the baseline: exit %d, %s%s", code, out, stderr)
+	}
+	// The same secret in another file is not accepted.
+	other := writeFile(t, dir, "other.env", "GITHUB_TOKEN="+scanTok+"\n")
+	if code, _, _ := runScanCmd(t, "", "--baseline", keyed, other); code != 1 {
+		t.Errorf("the baseline accepted the secret in another file: exit %d", code)
+	}
+	for _, tc := range []struct {
+		name, key, baseline, want string
+	}{
+		{"written without a key", "key one", unkeyed, "written without WARD_SCAN_KEY"},
+		{"used without a key", "", keyed, "--baseline needs WARD_SCAN_KEY"},
+		{"unkeyed both times", "", unkeyed, "--baseline needs WARD_SCAN_KEY"},
+		{"another key", "key two", keyed, "another fingerprint key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("WARD_SCAN_KEY", tc.key)
+			code, _, stderr := runScanCmd(t, "", "--baseline", tc.baseline, dirty)
+			if code != 2 || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "hint:") {
+				t.Errorf("exit %d, want 2 with %q and a hint; stderr:\n%s", code, tc.want, stderr)
+			}
+		})
+	}
+}
+
 func TestScanShowAllowedAndRules(t *testing.T) {
 	dir := t.TempDir()
 	allowed := writeFile(t, dir, "a.env", "GITHUB_TOKEN="+scanTok+" # ward:allow fixture\n")

@@ -9,8 +9,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/wardhq/ward/internal/server"
 	"github.com/wardhq/ward/internal/ui"
@@ -26,7 +29,8 @@ type serveOpts struct {
 	logLevel string
 	auditLog string // "": DATA/audit.log
 	identity identityOpts
-	store    storageOpts // zero: bolt in data
+	store    storageOpts   // zero: bolt in data
+	certs    *certReloader // set by tlsConfig; nil without TLS
 }
 
 // openVault opens the store (o.store) and the sealed vault over it.
@@ -79,16 +83,46 @@ func (o *serveOpts) start(g *globals) (*slog.Logger, net.Listener, error) {
 	return logger, ln, nil
 }
 
+// tlsConfig loads --tls-cert and --tls-key; nil without them. The config
+// serves the certificate o.certs holds, which SIGHUP loads again.
+func (o *serveOpts) tlsConfig() (*tls.Config, error) {
+	if o.tlsCert == "" && o.tlsKey == "" {
+		return nil, nil
+	}
+	if o.tlsCert == "" || o.tlsKey == "" {
+		return nil, usagef("give both --tls-cert and --tls-key")
+	}
+	o.certs = &certReloader{certFile: o.tlsCert, keyFile: o.tlsKey}
+	tc, err := o.certs.load()
+	if err != nil {
+		return nil, err
+	}
+	tc.Certificates = nil
+	tc.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return o.certs.cert.Load(), nil }
+	return tc, nil
+}
+
+// certReloader holds the server's TLS certificate, so that a renewed one is
+// served from the next handshake on without a restart (and an unseal).
+type certReloader struct {
+	certFile, keyFile string
+	cert              atomic.Pointer[tls.Certificate]
+}
+
+// load reads the certificate and key; on an error the one held stays.
+func (r *certReloader) load() (*tls.Config, error) {
+	tc, err := server.LoadTLS(r.certFile, r.keyFile)
+	if err != nil {
+		return nil, err
+	}
+	r.cert.Store(&tc.Certificates[0])
+	return tc, nil
+}
+
 func (o *serveOpts) listener() (net.Listener, error) {
-	var tc *tls.Config
-	if o.tlsCert != "" || o.tlsKey != "" {
-		if o.tlsCert == "" || o.tlsKey == "" {
-			return nil, usagef("give both --tls-cert and --tls-key")
-		}
-		var err error
-		if tc, err = server.LoadTLS(o.tlsCert, o.tlsKey); err != nil {
-			return nil, err
-		}
+	tc, err := o.tlsConfig()
+	if err != nil {
+		return nil, err
 	}
 	ln, err := server.Listen(o.listen, tc)
 	if errors.Is(err, server.ErrPlainHTTPNotLoopback) {
@@ -114,6 +148,10 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go runLeading(mctx, o.store.backend, "maintain", logger, func(ctx context.Context) { v.Maintain(ctx, 0) })
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go onHUP(mctx, hup, o, v, logger)
 	err := srv.Serve(ctx, ln)
 	if cerr := v.Close(); err == nil {
 		err = cerr
@@ -122,6 +160,49 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 		return nil
 	}
 	return err
+}
+
+// onHUP reopens the audit log and loads the TLS certificate again at each
+// signal on hup until ctx is done: log rotation renames the log, then sends
+// SIGHUP; so can whatever renews the certificate.
+func onHUP(ctx context.Context, hup <-chan os.Signal, o *serveOpts, v *vault.Vault, logger *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			reopenAudit(ctx, v, o.auditPath(), logger)
+			if o.certs == nil {
+				continue
+			}
+			if _, err := o.certs.load(); err != nil {
+				logger.Error("SIGHUP: loading the TLS certificate failed; the one loaded before is still served", "error", err.Error())
+				continue
+			}
+			logger.Info("TLS certificate loaded", "cert", o.certs.certFile)
+		}
+	}
+}
+
+// reopenAudit signs a last checkpoint into the audit file (so that a
+// rotated file ends signed, if no request comes in between), then reopens
+// the file's path: lines go on into a new file whose chain goes on from the
+// old one.
+func reopenAudit(ctx context.Context, v *vault.Vault, path string, logger *slog.Logger) {
+	cpErr, err := v.ReopenAudit(ctx)
+	if errors.Is(err, vault.ErrSealed) {
+		logger.Warn("SIGHUP: the audit log is not open while the vault is sealed; the next unseal opens its path, starting a new chain if the file was moved",
+			"path", path)
+		return
+	}
+	if cpErr != nil {
+		logger.Warn("SIGHUP: signing a checkpoint before reopening the audit log failed", append([]any{"path", path}, vault.ErrorLogArgs(cpErr)...)...)
+	}
+	if err != nil {
+		logger.Error("SIGHUP: reopening the audit log failed; requests fail until it can be written", append([]any{"path", path}, vault.ErrorLogArgs(err)...)...)
+		return
+	}
+	logger.Info("audit log reopened", "path", path)
 }
 
 func addrURL(scheme string, ln net.Listener) string {

@@ -9,8 +9,9 @@ import (
 
 func newServerCmd(g *globals) *cobra.Command {
 	o := &serveOpts{}
+	co := &serverConfigOpts{}
 	cmd := &cobra.Command{
-		Use:   "server --data DIR [--storage bolt|postgres] [--listen ADDR] [--tls-cert FILE --tls-key FILE]",
+		Use:   "server [--config FILE] --data DIR [--storage bolt|postgres] [--listen ADDR] [--tls-cert FILE --tls-key FILE]",
 		Short: "Run a ward server; it starts sealed",
 		Long: `Run a ward server on its store: the embedded one in --data, or PostgreSQL
 (see Storage below). It starts sealed: on a new store run 'ward operator
@@ -21,13 +22,39 @@ Plain HTTP is served only on a loopback address; give --tls-cert and
 Clients of a server whose certificate a private CA signed (or a
 self-signed one) give that CA with --ca-cert or WARD_CACERT.
 
+--config FILE reads the settings from a YAML file whose keys are these
+flags without their dashes (data: /var/lib/ward); a flag on the command
+line wins over the file. Secrets never go in it: files that hold them are
+named instead. --check checks the flags and the file, prints the settings
+in effect, and exits without opening the store. docs/operating.md has an
+example, a systemd unit and the rest of running ward in production.
+
+On SIGHUP the server reopens its audit log, for log rotation: rename the
+file, send SIGHUP, and the new file's chain goes on from the old one's
+(ward audit verify OLD NEW checks both as one chain). It also loads the
+TLS certificate and key again, so a renewed certificate needs no restart.
+
 ` + storageHelp,
 		Example: `  ward server --data /var/lib/ward
   ward server --data /var/lib/ward --listen 0.0.0.0:8200 --tls-cert cert.pem --tls-key key.pem
   ward server --storage postgres --storage-dsn-file /etc/ward/dsn --data /var/lib/ward --tls-cert c.pem --tls-key k.pem
-  ward --address https://ward.internal:8200 --ca-cert ca.pem operator init   # then, from a client`,
+  ward --address https://ward.internal:8200 --ca-cert ca.pem operator init   # then, from a client
+  ward server --config /etc/ward/server.yaml
+  ward server --config /etc/ward/server.yaml --log-level debug --check`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runServer(cmd.Context(), g, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			from := configSource{}
+			if co.file != "" {
+				var err error
+				if from, err = applyConfigFile(co.file, cmd.LocalFlags()); err != nil {
+					return err
+				}
+			}
+			if co.check {
+				return runServerCheck(g, o, co, cmd.LocalFlags(), from)
+			}
+			return runServer(cmd.Context(), g, o)
+		},
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8200", "address to listen on")
 	cmd.Flags().StringVar(&o.data, "data", "", "directory for the store and the audit log (required)")
@@ -37,6 +64,7 @@ self-signed one) give that CA with --ca-cert or WARD_CACERT.
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	o.identity.flags(cmd.Flags())
 	o.store.flags(cmd.Flags(), g.getenv)
+	co.flags(cmd)
 	return cmd
 }
 

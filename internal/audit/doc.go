@@ -26,10 +26,15 @@
 // The file is created 0600 (a wider mode on an existing file is tightened),
 // must be a regular file, and is locked while a Log has it open. Open
 // resumes the chain from the file's last complete line and drops a torn last
-// line left by a crash. If the file is removed or replaced while open, the
-// batch that finds out fails, and later lines go to a new file at the same
-// path whose chain goes on from the old one: Verify of the new file alone
-// reports that its first line continues an earlier log.
+// line left by a crash. If the file is removed while open, the batch that
+// finds out fails, and later lines go to a new file at the same path whose
+// chain goes on from the old one: Verify of the new file alone reports that
+// its first line continues an earlier log.
+//
+// Rotation: rename the file, then call Log.Reopen (ward server does on
+// SIGHUP). Until then lines go on into the renamed file; after it, into a
+// new file at the path, whose first line chains to the renamed file's last,
+// so the files read in order verify as one chain.
 //
 // Log.HMAC gives the "hmac-sha256:<hex>" form of a value under the vault's
 // audit key, which is what sys/audit-hash returns: an operator looking for a

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -35,8 +37,8 @@ func (e *WriteError) Error() string {
 }
 func (e *WriteError) Unwrap() error { return e.Err }
 
-// errRemoved: the file written to is no longer at the log's path.
-var errRemoved = errors.New("the file was removed or replaced")
+// errRemoved: the file written to was removed.
+var errRemoved = errors.New("the file was removed")
 
 // Config configures a Log. Path and HMACKey are required.
 type Config struct {
@@ -92,6 +94,7 @@ type pending struct {
 	objs       [][]byte   // the entries' JSON objects without their closing braces
 	checkpoint string     // or, instead, the reason of a checkpoint to sign
 	line       []byte     // set by the leader: the checkpoint line written, if any
+	reopen     bool       // or, instead, reopen the file before the batch (Reopen)
 	done       chan error // the result; errLead hands over the leader's role
 }
 
@@ -250,6 +253,10 @@ func (l *Log) enqueue(ctx context.Context, p *pending) error {
 // writeBatch writes the lines of batch in one write. On failure it leaves
 // the file and the head as they were and returns a *WriteError.
 func (l *Log) writeBatch(batch []*pending) error {
+	if l.f != nil && slices.ContainsFunc(batch, func(p *pending) bool { return p.reopen }) {
+		l.f.Close()
+		l.f = nil
+	}
 	if l.f == nil {
 		if err := l.reopen(); err != nil {
 			return &WriteError{Path: l.cfg.Path, Err: err}
@@ -272,12 +279,15 @@ func (l *Log) writeBatch(batch []*pending) error {
 		}
 	}
 	l.buf = buf
+	if len(buf) == 0 {
+		return nil
+	}
 	n, err := l.f.Write(buf)
 	if err == nil && l.cfg.Sync {
 		err = l.f.Sync()
 	}
 	if err == nil {
-		err = l.stillAtPath()
+		err = l.stillLinked()
 	}
 	if err != nil {
 		if n > 0 {
@@ -299,11 +309,16 @@ func (l *Log) writeBatch(batch []*pending) error {
 	return nil
 }
 
-// stillAtPath reports errRemoved if the log's path no longer names the file
-// being written, so that lines written to a removed file count as lost.
-func (l *Log) stillAtPath() error {
-	fi, err := os.Stat(l.cfg.Path)
-	if err != nil || !os.SameFile(fi, l.fi) {
+// stillLinked reports errRemoved if the file written to was removed (no
+// name is left to it), so that lines written to it count as lost. A file
+// that was renamed, as log rotation does, keeps its lines: writing goes on
+// into it until Reopen.
+func (l *Log) stillLinked() error {
+	fi, err := l.f.Stat()
+	if err != nil {
+		return err
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink == 0 {
 		return errRemoved
 	}
 	return nil
@@ -333,6 +348,19 @@ func (l *Log) reopen() error {
 	}
 	l.f, l.fi, l.size = f, fi, size
 	return nil
+}
+
+// Reopen closes the log's file and opens its path again, for log rotation
+// (logrotate's create mode): once the file has been renamed, Reopen makes
+// the lines that follow go to a new file at the path, whose chain goes on
+// from the last line of the renamed one, so that Verify of the two files in
+// order (VerifyLog of both, one after the other) finds one chain. Lines
+// whose Write returned before Reopen was called are in the old file; lines
+// written concurrently with it may land in either. If the path cannot be
+// opened, Reopen returns a *WriteError and every Write fails, trying again,
+// until it can: nothing goes unaudited.
+func (l *Log) Reopen() error {
+	return l.enqueue(context.Background(), &pending{reopen: true, done: make(chan error, 1)})
 }
 
 // Close waits for the lines already queued to be written, then closes the

@@ -74,7 +74,7 @@ func (e *UnsupportedError) Error() string {
 var annotations = map[string]bool{
 	"$schema": true, "$id": true, "$comment": true, "title": true, "description": true,
 	"examples": true, "default": true, "deprecated": true, "readOnly": true, "writeOnly": true,
-	"x-ward-sensitive": true,
+	"x-ward-sensitive": true, "x-ward-generate": true, // rotation reads it, a loader need not
 }
 
 // Formats a loader can check. The Rust loaders check none of them: each

@@ -84,7 +84,7 @@ func TestForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := maskAll(t, []Secret{{tokName, []byte(tok)}}, Options{}, tt.in)
+			out := maskAll(t, []Secret{{Name: tokName, Value: []byte(tok)}}, Options{}, tt.in)
 			checkGone(t, out, tt.gone)
 			if !strings.Contains(out, "[masked:"+tokName+"]") {
 				t.Errorf("no replacement in output")
@@ -114,7 +114,7 @@ func checkGone(t *testing.T, out string, gone []string) {
 func TestShellQuoted(t *testing.T) {
 	v := "it's-a-s3cret'value"
 	for _, q := range []string{`'it'\''s-a-s3cret'\''value'`, `'it'"'"'s-a-s3cret'"'"'value'`} {
-		out := maskAll(t, []Secret{{"q", []byte(v)}}, Options{}, "sh -c "+q+"\n")
+		out := maskAll(t, []Secret{{Name: "q", Value: []byte(v)}}, Options{}, "sh -c "+q+"\n")
 		if strings.Contains(out, "s3cret") {
 			t.Errorf("shell-quoted form survived")
 		}
@@ -125,7 +125,7 @@ func TestMultiLineAndJSON(t *testing.T) {
 	pem := "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\nBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n-----END PRIVATE KEY-----\n"
 	crlf := strings.ReplaceAll(pem, "\n", "\r\n")
 	doc := `{"user":"app","password":"Zq9-long-db-password!","nested":{"list":["k3y-in-a-list-0001"]}}`
-	secrets := []Secret{{"tls/key", []byte(pem)}, {"payments/db", []byte(doc)}}
+	secrets := []Secret{{Name: "tls/key", Value: []byte(pem)}, {Name: "payments/db", Value: []byte(doc)}}
 	in := "lines:\n" + crlf + "one line: BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\npw=Zq9-long-db-password! and k3y-in-a-list-0001\n"
 	out := maskAll(t, secrets, Options{}, in)
 	checkGone(t, out, []string{"MIIEvQIBADANBgkqhkiG9w0BAQEFAASC", "BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj", "Zq9-long-db-password!", "k3y-in-a-list-0001"})
@@ -138,17 +138,17 @@ func TestMultiLineAndJSON(t *testing.T) {
 
 func TestShortAndCommonNotMasked(t *testing.T) {
 	var warnings []string
-	secrets := []Secret{{"a", []byte("abc")}, {"b", []byte("true")}, {"c", []byte("Password")}, {"d", []byte("null")}, {"e", []byte("long-enough-value")}}
+	secrets := []Secret{{Name: "a", Value: []byte("abc")}, {Name: "b", Value: []byte("true")}, {Name: "c", Value: []byte("Password")}, {Name: "d", Value: []byte("null")}, {Name: "e", Value: []byte("long-enough-value")}}
 	m, skipped, err := NewMatcher(secrets, Options{Warn: func(s string) { warnings = append(warnings, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Skipped{{"a", ReasonTooShort}, {"b", ReasonCommonWord}, {"c", ReasonCommonWord}, {"d", ReasonCommonWord}}
+	want := []Skipped{{Name: "a", Reason: ReasonTooShort}, {Name: "b", Reason: ReasonCommonWord}, {Name: "c", Reason: ReasonCommonWord}, {Name: "d", Reason: ReasonCommonWord}}
 	if len(skipped) != len(want) {
 		t.Fatalf("skipped = %v, want %v", skipped, want)
 	}
 	for i := range want {
-		if skipped[i] != want[i] {
+		if skipped[i].Name != want[i].Name || skipped[i].Reason != want[i].Reason || len(skipped[i].Also) > 0 {
 			t.Errorf("skipped[%d] = %v, want %v", i, skipped[i], want[i])
 		}
 	}
@@ -181,14 +181,14 @@ func TestUnnamed(t *testing.T) {
 
 func TestReplacementAndColours(t *testing.T) {
 	in := "\x1b[31merror\x1b[0m token=" + tok + "\x1b[0m done\n"
-	out := maskAll(t, []Secret{{tokName, []byte(tok)}}, Options{Replacement: Fixed("***")}, in)
+	out := maskAll(t, []Secret{{Name: tokName, Value: []byte(tok)}}, Options{Replacement: Fixed("***")}, in)
 	if want := "\x1b[31merror\x1b[0m token=***\x1b[0m done\n"; out != want {
 		t.Errorf("got %q, want %q", out, want)
 	}
 }
 
 func TestOverlapsBecomeOneReplacement(t *testing.T) {
-	secrets := []Secret{{"a", []byte("abcdefghijklmnopqrst")}, {"b", []byte("klmnopqrstuvwxyz0123")}}
+	secrets := []Secret{{Name: "a", Value: []byte("abcdefghijklmnopqrst")}, {Name: "b", Value: []byte("klmnopqrstuvwxyz0123")}}
 	out := maskAll(t, secrets, Options{}, "<abcdefghijklmnopqrstuvwxyz0123>")
 	if out != "<[masked:a]>" {
 		t.Errorf("got %q", out)
@@ -213,7 +213,7 @@ func (c *fakeClock) fire() {
 
 func TestFlushHoldsPossiblePrefix(t *testing.T) {
 	clock := &fakeClock{}
-	m, _, err := NewMatcher([]Secret{{tokName, []byte(tok)}}, Options{AfterFunc: clock.AfterFunc})
+	m, _, err := NewMatcher([]Secret{{Name: tokName, Value: []byte(tok)}}, Options{AfterFunc: clock.AfterFunc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestFlushHoldsPossiblePrefix(t *testing.T) {
 }
 
 func TestReleasesNonSecretTail(t *testing.T) {
-	m, _, _ := NewMatcher([]Secret{{tokName, []byte(tok)}}, Options{AfterFunc: (&fakeClock{}).AfterFunc})
+	m, _, _ := NewMatcher([]Secret{{Name: tokName, Value: []byte(tok)}}, Options{AfterFunc: (&fakeClock{}).AfterFunc})
 	var out bytes.Buffer
 	w := m.NewWriter(&out)
 	w.Write([]byte("building s3cr3t"))
@@ -276,7 +276,7 @@ func maskChunks(m *Matcher, in string, size int) string {
 
 func TestChunkings(t *testing.T) {
 	in := "a\x1b[1m " + tok + " b " + base64.StdEncoding.EncodeToString([]byte(tok)) + " c " + tok + tok + "\r\n"
-	m, _, _ := NewMatcher([]Secret{{tokName, []byte(tok)}}, Options{Replacement: Fixed("***")})
+	m, _, _ := NewMatcher([]Secret{{Name: tokName, Value: []byte(tok)}}, Options{Replacement: Fixed("***")})
 	want := "a\x1b[1m *** b *** c ***\r\n"
 	for _, size := range []int{1, 2, 3, 7, 15, 16, 17, 64, 1 << 20} {
 		if got := maskChunks(m, in, size); got != want {
@@ -349,7 +349,7 @@ func TestWorkers(t *testing.T) {
 // longer base64 text with a line break at every position inside it, and
 // checks that no 6 characters of the form survive on either side.
 func TestFoldAtEveryPosition(t *testing.T) {
-	m, _, err := NewMatcher([]Secret{{tokName, []byte(tok)}}, Options{})
+	m, _, err := NewMatcher([]Secret{{Name: tokName, Value: []byte(tok)}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,5 +377,63 @@ func TestFoldAtEveryPosition(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestPublicValues: a public value is neither masked nor warned about, as a
+// secret of its own, as a leaf of a JSON value or as a line; a value also
+// given as a secret stays masked.
+func TestPublicValues(t *testing.T) {
+	var warnings []string
+	secrets := []Secret{
+		{Name: "payments/db.database", Value: []byte("payments"), Public: true},
+		{Name: "payments/db.host", Value: []byte("db"), Public: true}, // short: no warning either
+		{Name: "payments/db.password", Value: []byte("pw-0123456789")},
+		{Name: "PAYMENTS_DB", Value: []byte(`{"database":"payments","host":"db","password":"pw-0123456789"}`)},
+		{Name: "shared.name", Value: []byte("shared-name"), Public: true},
+		{Name: "other.secret", Value: []byte("shared-name")}, // also a secret: masked
+	}
+	m, skipped, err := NewMatcher(secrets, Options{Warn: func(s string) { warnings = append(warnings, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(skipped) != 0 || len(warnings) != 0 {
+		t.Errorf("skipped %v, warnings %q", skipped, warnings)
+	}
+	var out bytes.Buffer
+	w := m.NewWriter(&out)
+	w.Write([]byte("processing payments on db with pw-0123456789 and shared-name\n"))
+	w.Close()
+	if got, want := out.String(), "processing payments on db with [masked:payments/db.password] and [masked:other.secret]\n"; got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestWarnOncePerValue: a short value held by several fields is warned
+// about once, naming every field.
+func TestWarnOncePerValue(t *testing.T) {
+	var warnings []string
+	secrets := []Secret{
+		{Name: "a/db.port", Value: []byte("543")},
+		{Name: "b/db", Value: []byte(`{"port":"543","user":"app","password":"long-enough-1"}`)},
+		{Name: "DB_PORT", Value: []byte("543")},
+	}
+	_, skipped, err := NewMatcher(secrets, Options{Warn: func(s string) { warnings = append(warnings, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 2 || len(skipped) != 2 {
+		t.Fatalf("warnings %q", warnings)
+	}
+	if skipped[0].Name != "a/db.port" || !slices.Equal(skipped[0].Also, []string{"b/db.port", "DB_PORT"}) {
+		t.Errorf("skipped[0] = %+v", skipped[0])
+	}
+	for _, name := range []string{"a/db.port", "b/db.port", "DB_PORT", "x-ward-sensitive"} {
+		if !strings.Contains(warnings[0], name) {
+			t.Errorf("warning %q does not name %s", warnings[0], name)
+		}
+	}
+	if strings.Contains(warnings[0], "543") || strings.Contains(warnings[1], "app\"") {
+		t.Errorf("a warning holds a value: %q", warnings)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -24,6 +23,12 @@ var ErrUnnamed = errors.New("mask: secret has no name")
 type Secret struct {
 	Name  string // e.g. "payments/db.password"; shown as "[masked:payments/db.password]"
 	Value []byte
+	// Public marks a value that is not secret, such as a field its type
+	// marks "x-ward-sensitive": false (a host, a database name): it is
+	// not masked, nor warned about, nor masked where it is a string
+	// leaf or a line of another value. A value that is also given as a
+	// secret that is not public is masked.
+	Public bool
 }
 
 // Options tunes a Matcher. The zero value is ready to use.
@@ -42,9 +47,10 @@ type Options struct {
 	// more) at once, each a part of it. Zero means 1. A filter with spare
 	// cores, like ward mask, sets it to runtime.GOMAXPROCS(0).
 	Workers int
-	// Warn is called once for each value that is not masked because it is
-	// too short or a common word. The message names the secret, never the
-	// value. Nil means no warnings (NewMatcher returns them anyway).
+	// Warn is called once for each distinct value that is not masked
+	// because it is too short or a common word. The message names the
+	// secrets and fields that hold it, never the value. Nil means no
+	// warnings (NewMatcher returns them anyway).
 	Warn func(msg string)
 }
 
@@ -56,21 +62,22 @@ func defaultReplacement(name string) string { return "[masked:" + name + "]" }
 // Matcher is a compiled set of values and all their forms. It is immutable
 // and safe for concurrent use by any number of Writers.
 type Matcher struct {
-	tiers    []*tier
-	window   *tier       // the WindowLen tier, or nil; also used across line folds
-	names    []string    // replacement text by value index
-	prefixes prefixIndex // tells whether a tail may still grow into a match
-	split    *splitIndex // values split across two lines, or nil
-	maxLen   int         // longest pattern
-	context  int         // bytes a Writer keeps before what it has written
-	workers  int         // goroutines per large scan
+	tiers    []*tier      // forms shorter than WindowLen, whole, by length
+	window   *windowIndex // the runs of longer forms, or nil; also used across line folds
+	names    []string     // replacement text by value index
+	prefixes prefixIndex  // tells whether a tail may still grow into a match
+	split    *splitIndex  // values split across two lines, or nil
+	maxLen   int          // longest pattern
+	context  int          // bytes a Writer keeps before what it has written
+	workers  int          // goroutines per large scan
 	flush    time.Duration
 	after    func(d time.Duration, f func()) (stop func() bool)
 }
 
 // NewMatcher compiles secrets into a Matcher. Values that are too short or
-// common words are not masked: they are returned in skipped, and reported
-// through opt.Warn. The only error is ErrUnnamed.
+// common words are not masked: they are returned in skipped, one entry per
+// distinct value, and reported through opt.Warn. Public values are neither
+// masked nor reported. The only error is ErrUnnamed.
 func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 	repl := opt.Replacement
 	if repl == nil {
@@ -84,46 +91,71 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		m.after = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
 	byLen := map[int]*tierBuilder{}
-	split := newSplitIndex(len(secrets))
-	var skipped []Skipped
+	var wb windowBuilder
+	var cuts []splitForm // for the split index, built alongside the windows
+	var sk skips
+	public := publicValues(secrets)
+	var vals []value
 	for i, s := range secrets {
 		if s.Name == "" {
 			return nil, nil, fmt.Errorf("secret #%d: %w", i+1, ErrUnnamed)
 		}
-		vals, sk := expand(s)
-		skipped = append(skipped, sk...)
-		for _, v := range vals {
-			owner := int32(len(m.names))
-			m.names = append(m.names, repl(v.name))
-			for _, f := range forms(v.b, v.encodedOnly) {
-				if !f.splitOnly {
-					addPatterns(byLen, f.b, owner, v.public)
-				}
-				split.add(f.b, f.minHead, owner, v.public)
+		if s.Public {
+			continue // masked only where another secret gives its value
+		}
+		vals = append(vals, expand(s, public, &sk)...)
+	}
+	allForms := formsOf(vals)
+	for i, v := range vals {
+		owner := int32(len(m.names))
+		m.names = append(m.names, repl(v.name))
+		fs := allForms[i]
+		for k, f := range fs {
+			switch {
+			case f.splitOnly:
+			case len(f.b) < WindowLen:
+				addPattern(byLen, f.b, owner, v.public)
+			case !inEarlier(fs[:k], f.b):
+				// A form inside another (the base64 core at alignment
+				// 0 starts the whole encoding) has no window of its own.
+				wb.add(f.b, owner, v.public)
 			}
+			cuts = append(cuts, splitForm{f.b, f.minHead, owner, v.public})
 		}
 	}
+	skipped := sk.list
+	clear(sk.seen)
+	clear(public)
 	if opt.Warn != nil {
 		for _, s := range skipped {
 			opt.Warn(s.warning())
 		}
 	}
+	// The split index and the window index are built at once, on two
+	// cores where there are.
+	splitDone := make(chan *splitIndex)
+	go func() {
+		split := newSplitIndex(len(secrets))
+		for _, c := range cuts {
+			split.add(c.f, c.minHead, c.owner, c.public)
+		}
+		splitDone <- split.build()
+	}()
 	lens := make([]int, 0, len(byLen))
 	for l := range byLen {
 		lens = append(lens, l)
 	}
 	slices.Sort(lens)
 	for _, l := range lens {
-		t := newTier(byLen[l])
-		m.tiers = append(m.tiers, t)
-		if l == WindowLen {
-			m.window = t
-		}
+		m.tiers = append(m.tiers, newTier(byLen[l]))
 		m.maxLen = max(m.maxLen, l)
 	}
+	if m.window = wb.build(); m.window != nil {
+		m.maxLen = WindowLen
+	}
 	m.prefixes = newPrefixIndex(m.tiers)
-	m.split = split.build()
-	m.context = m.maxLen + 1
+	m.split = <-splitDone
+	m.context = max(m.maxLen+1, viewReach+1)
 	if m.split != nil {
 		// A split value's tail may come up to splitSpan bytes after
 		// its head: keep the head to find the pair again.
@@ -132,28 +164,79 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 	return m, skipped, nil
 }
 
-// addPatterns adds form f of value owner: whole if shorter than WindowLen,
-// else as all its windows, except those found in a public line. The first
-// value to claim a pattern names it.
-func addPatterns(byLen map[int]*tierBuilder, f []byte, owner int32, public []string) {
-	l := min(len(f), WindowLen)
+// formsOf returns the forms of each value, computed on two goroutines
+// where there are two cores.
+func formsOf(vals []value) [][]form {
+	out := make([][]form, len(vals))
+	half := len(vals) / 2
+	done := make(chan struct{})
+	go func() {
+		for i := half; i < len(vals); i++ {
+			out[i] = forms(vals[i].b, vals[i].encodedOnly)
+		}
+		close(done)
+	}()
+	for i := range half {
+		out[i] = forms(vals[i].b, vals[i].encodedOnly)
+	}
+	<-done
+	return out
+}
+
+// publicValues returns the values of the public secrets that no other
+// secret gives as a secret.
+func publicValues(secrets []Secret) map[string]bool {
+	var public map[string]bool
+	for _, s := range secrets {
+		if s.Public {
+			if public == nil {
+				public = map[string]bool{}
+			}
+			public[string(s.Value)] = true
+		}
+	}
+	for _, s := range secrets {
+		if !s.Public {
+			delete(public, string(s.Value))
+		}
+	}
+	return public
+}
+
+// splitForm is a form to add to the split index.
+type splitForm struct {
+	f       []byte
+	minHead int
+	owner   int32
+	public  []string
+}
+
+// inEarlier reports whether f lies inside one of the forms before it.
+func inEarlier(before []form, f []byte) bool {
+	for _, e := range before {
+		if !e.splitOnly && bytes.Contains(e.b, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// addPattern adds form f of value owner, shorter than WindowLen, whole,
+// unless it lies in a public line. The first value to claim a pattern
+// names it.
+func addPattern(byLen map[int]*tierBuilder, f []byte, owner int32, public []string) {
+	if inPublic(f, public) {
+		return
+	}
+	l := len(f)
 	b := byLen[l]
 	if b == nil {
 		b = &tierBuilder{L: l}
 		byLen[l] = b
 	}
 	b.addGrams(f)
-outer:
-	for i := 0; i+l <= len(f); i++ {
-		p := f[i : i+l]
-		for _, pub := range public {
-			if strings.Contains(pub, string(p)) {
-				continue outer
-			}
-		}
-		b.arena = append(b.arena, p...)
-		b.owners = append(b.owners, owner)
-	}
+	b.arena = append(b.arena, f...)
+	b.owners = append(b.owners, owner)
 }
 
 // parallelMin is the smallest buffer that find splits between workers (a
@@ -164,14 +247,14 @@ var parallelMin = 512 << 10
 // overlap and repeat. eof tells that b ends the stream.
 func (m *Matcher) find(b []byte, ms []match, eof bool) []match {
 	if m.workers == 1 || len(b) < parallelMin {
-		ms = m.findPart(b, ms[:0], eof)
+		ms = m.findPart(b, 0, len(b), ms[:0], eof)
 		sortMatches(ms)
 		return ms
 	}
 	// Parts overlap by more than the longest span of a match (a window cut
 	// by a CRLF, the two pieces of a split value and the byte after), so
 	// every match lies wholly inside some part.
-	overlap := max(2*m.maxLen+2, splitSpan)
+	overlap := max(2*m.maxLen+2, splitSpan, 2*viewReach+2)
 	size := (len(b) + m.workers - 1) / m.workers
 	parts := make([][]match, m.workers)
 	var wg sync.WaitGroup
@@ -182,12 +265,7 @@ func (m *Matcher) find(b []byte, ms []match, eof bool) []match {
 			break
 		}
 		wg.Go(func() {
-			pm := m.findPart(b[lo:hi], nil, eof && hi == len(b))
-			for k := range pm {
-				pm[k].start += lo
-				pm[k].end += lo
-			}
-			parts[i] = pm
+			parts[i] = m.findPart(b, lo, hi, nil, eof && hi == len(b))
 		})
 	}
 	wg.Wait()
@@ -199,11 +277,28 @@ func (m *Matcher) find(b []byte, ms []match, eof bool) []match {
 	return ms
 }
 
-// findPart is find on one goroutine.
-func (m *Matcher) findPart(b []byte, ms []match, eof bool) []match {
+// findPart is find on one goroutine, for the part b[lo:hi]. The runs of
+// the window index are extended over all of b, so that a run through a
+// part's edge is found whole, the same in every part that sees it.
+func (m *Matcher) findPart(whole []byte, lo, hi int, ms []match, eof bool) []match {
+	if m.window != nil {
+		ms = m.window.scanRange(whole, lo, hi, ms)
+	}
+	n := len(ms)
+	ms = m.findInPart(whole[lo:hi], ms, eof)
+	for k := n; k < len(ms); k++ {
+		ms[k].start += lo
+		ms[k].end += lo
+	}
+	return ms
+}
+
+// findInPart is findPart except for the window index's runs.
+func (m *Matcher) findInPart(b []byte, ms []match, eof bool) []match {
 	for _, t := range m.tiers {
 		ms = t.scan(b, ms)
 	}
+	ms = m.viewFind(b, ms)
 	if m.window == nil && m.split == nil {
 		return ms
 	}
@@ -241,11 +336,22 @@ func (m *Matcher) findPart(b []byte, ms []match, eof bool) []match {
 	}
 }
 
+// scanPlain appends the matches of every tier and of the window index in b.
+func (m *Matcher) scanPlain(b []byte, ms []match) []match {
+	for _, t := range m.tiers {
+		ms = t.scan(b, ms)
+	}
+	if m.window != nil {
+		ms = m.window.scan(b, ms)
+	}
+	return ms
+}
+
 // foldAt finds windows cut in two by the line break between b[:e1] and
 // b[a2:] (LF or CRLF), as in base64 folded at 64 or 76 columns or a value
 // printed across two lines, once mayFold has said there may be one. Each
 // side becomes its own match, so the line break survives.
-func (t *tier) foldAt(b []byte, e1, a2 int, ms []match) []match {
+func (t *windowIndex) foldAt(b []byte, e1, a2 int, ms []match) []match {
 	const F = WindowLen
 	before := b[max(0, e1-(F-1)):e1]
 	after := b[a2:min(len(b), a2+F-1)]
@@ -269,7 +375,7 @@ func (t *tier) foldAt(b []byte, e1, a2 int, ms []match) []match {
 // mayFold is a quick test for foldAt: whether one of the 8-grams that
 // straddle the line break between b[:e1] and b[a2:] (with 1, 4 or 7 bytes
 // before it) is in the bitmap. Any window cut by the break contains one.
-func (t *tier) mayFold(b []byte, e1, a2 int) bool {
+func (t *windowIndex) mayFold(b []byte, e1, a2 int) bool {
 	var lo, hi uint64 // the 8 bytes before the break, the 8 after, little-endian
 	if e1 >= 8 {
 		lo = binary.LittleEndian.Uint64(b[e1-8:])
@@ -292,8 +398,7 @@ func (t *tier) mayFold(b []byte, e1, a2 int) bool {
 			continue
 		}
 		x := lo>>(8*(8-d)) | hi<<(8*d)
-		g := (x * mulA) >> t.bshift
-		if t.bits[g>>6]&(1<<(g&63)) != 0 && t.hasGram(x) {
+		if t.mayHave(x) && t.has(x) {
 			return true
 		}
 	}
@@ -329,7 +434,9 @@ func (m *Matcher) mayStart(tail []byte) bool {
 	return m.isPrefix(tail)
 }
 
-func (m *Matcher) isPrefix(p []byte) bool { return m.prefixes.has(m.tiers, p) }
+func (m *Matcher) isPrefix(p []byte) bool {
+	return m.prefixes.has(m.tiers, p) || m.window != nil && m.window.isPrefix(p)
+}
 
 // sortMatches orders matches by start, then end, then owner, so that the
 // result does not depend on how the scan was split.

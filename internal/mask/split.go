@@ -45,31 +45,22 @@ const (
 // splitIndex finds, for a line end, the forms whose beginning it could be.
 // An entry is keyed by the last 8 bytes of its head probe, or by the last 4
 // when the probe is shorter than 8; a Bloom filter of the keys rejects most
-// line ends with one load, and a hash table leads from a key to a chain of
-// its entries.
+// line ends with one load, and the entries, sorted into buckets by a hash
+// of their key, lead from a key to the entries that have it.
 type splitIndex struct {
 	arena  []byte       // the forms that have entries, end to end
-	ents   []splitEntry // chained by key
-	bits   []uint64     // a Bloom filter of the keys, three bits in one word per key
-	bshift uint         // word index = hash >> bshift
-	table  []splitSlot  // open addressing by key
-	tmask  uint64
-	nkeys  int // used slots
-}
-
-// splitSlot is a key and the index+1 of its first entry; 0 if empty.
-type splitSlot struct {
-	key   uint64
-	first int32
+	ents   []splitEntry // by bucket once built: bucket h is ents[off[h]:off[h+1]]
+	off    []int32
+	kshift uint     // bucket = key*mulB >> kshift
+	bits   []uint64 // a Bloom filter of the keys, three bits in one word per key
+	bshift uint     // word index = hash >> bshift
 }
 
 // splitEntry is one way to cut one form: the head probe is
-// arena[at-hl:at], the tail probe arena[at:at+tl]. next is the index+1 of
-// the next entry with the same key, 0 at the end of the chain.
+// arena[at-hl:at], the tail probe arena[at:at+tl].
 type splitEntry struct {
 	at     uint32
 	owner  int32
-	next   int32
 	hl, tl uint8
 }
 
@@ -79,6 +70,11 @@ func (x *splitIndex) head(e *splitEntry) []byte {
 
 func (x *splitIndex) tail(e *splitEntry) []byte {
 	return x.arena[e.at : e.at+uint32(e.tl)]
+}
+
+// key is the key of entry e: the last bytes of its head probe.
+func (x *splitIndex) key(e *splitEntry) uint64 {
+	return splitKey(x.arena, int(e.at), int(e.hl))
 }
 
 // splitKey is the key of a head probe ending b at e1, hl bytes long.
@@ -92,10 +88,7 @@ func splitKey(b []byte, e1, hl int) uint64 {
 // newSplitIndex returns an empty index sized for about n values.
 func newSplitIndex(n int) *splitIndex {
 	// A value of 40 bytes has about 10 forms and 20 cuts of each.
-	size := 1 << max(10, bits.Len(uint(n*256)))
 	return &splitIndex{
-		table: make([]splitSlot, size),
-		tmask: uint64(size - 1),
 		ents:  make([]splitEntry, 0, n*200),
 		arena: make([]byte, 0, n*600),
 	}
@@ -103,8 +96,7 @@ func newSplitIndex(n int) *splitIndex {
 
 // add adds the cuts of form f of value owner that leave a piece shorter
 // than WindowLen and a head of at least minHead bytes, except those with a
-// probe inside a public line. A cut already there (the same probes) keeps
-// its first owner.
+// probe inside a public line.
 func (x *splitIndex) add(f []byte, minHead int, owner int32, public []string) {
 	n := len(f)
 	if n <= minHead {
@@ -121,54 +113,7 @@ func (x *splitIndex) add(f []byte, minHead int, owner int32, public []string) {
 		if inPublic(f[h-hl:h], public) || inPublic(f[h:h+tl], public) {
 			continue
 		}
-		x.insert(splitKey(f, h, hl), splitEntry{at: uint32(base + h), owner: owner, hl: uint8(hl), tl: uint8(tl)})
-	}
-}
-
-// insert chains e under key k unless an entry with the same probes is there.
-func (x *splitIndex) insert(k uint64, e splitEntry) {
-	slot := x.slot(k)
-	if slot.first == 0 {
-		if x.nkeys++; x.nkeys*4 > len(x.table)*3 {
-			x.grow()
-			slot = x.slot(k)
-		}
-		slot.key = k
-		slot.first = int32(len(x.ents)) + 1
-		x.ents = append(x.ents, e)
-		return
-	}
-	for i := slot.first; ; {
-		p := &x.ents[i-1]
-		if p.hl == e.hl && p.tl == e.tl && bytes.Equal(x.head(p), x.head(&e)) && bytes.Equal(x.tail(p), x.tail(&e)) {
-			return // a repeat
-		}
-		if p.next == 0 {
-			p.next = int32(len(x.ents)) + 1
-			x.ents = append(x.ents, e)
-			return
-		}
-		i = p.next
-	}
-}
-
-// slot returns the slot of key k, or the empty slot where it would go.
-func (x *splitIndex) slot(k uint64) *splitSlot {
-	for h := (k * mulB) >> 7 & x.tmask; ; h = (h + 1) & x.tmask {
-		if s := &x.table[h]; s.first == 0 || s.key == k {
-			return s
-		}
-	}
-}
-
-func (x *splitIndex) grow() {
-	old := x.table
-	x.table = make([]splitSlot, 2*len(old))
-	x.tmask = uint64(len(x.table) - 1)
-	for _, s := range old {
-		if s.first != 0 {
-			*x.slot(s.key) = s
-		}
+		x.ents = append(x.ents, splitEntry{at: uint32(base + h), owner: owner, hl: uint8(hl), tl: uint8(tl)})
 	}
 }
 
@@ -181,22 +126,39 @@ func inPublic(p []byte, public []string) bool {
 	return false
 }
 
-// build makes the Bloom filter once every entry is in; nil if there are
-// none.
+// build sorts the entries into buckets and makes the Bloom filter once
+// every entry is in; nil if there are none. A cut that is there twice (the
+// same value twice) stays twice: looking for repeats would cost more than
+// the one comparison a repeat costs when a line ends with it.
 func (x *splitIndex) build() *splitIndex {
-	if len(x.ents) == 0 {
+	n := len(x.ents)
+	if n == 0 {
 		return nil
 	}
-	bitsLog := max(16, min(bitmapMaxLog, bits.Len(uint(x.nkeys*16))))
+	bitsLog := max(16, min(bitmapMaxLog, bits.Len(uint(n*16))))
 	x.bits = make([]uint64, 1<<(bitsLog-6))
 	x.bshift = uint(64 - (bitsLog - 6))
-	for _, s := range x.table {
-		if s.first == 0 {
-			continue
-		}
-		long := x.ents[s.first-1].hl >= 8
-		x.bits[x.bloomWord(s.key, long)] |= bloomBits(s.key, long)
+	kLog := max(4, bits.Len(uint(n))-2) // about four entries a bucket
+	x.kshift = uint(64 - kLog)
+	x.off = make([]int32, 1<<kLog+1)
+	for i := range x.ents {
+		e := &x.ents[i]
+		k := x.key(e)
+		x.off[(k*mulB)>>x.kshift]++
+		long := e.hl >= 8
+		x.bits[x.bloomWord(k, long)] |= bloomBits(k, long)
 	}
+	for h := 1; h < len(x.off); h++ {
+		x.off[h] += x.off[h-1]
+	}
+	sorted := make([]splitEntry, n)
+	for i := n - 1; i >= 0; i-- { // backwards, so that a bucket keeps the order of adding
+		e := x.ents[i]
+		h := (x.key(&e) * mulB) >> x.kshift
+		x.off[h]--
+		sorted[x.off[h]] = e
+	}
+	x.ents = sorted
 	return x
 }
 
@@ -234,28 +196,33 @@ func (x *splitIndex) mayEnd(b []byte, e1 int) (short, long bool) {
 	return short, long
 }
 
-// keyed returns the index+1 of the first entry with key k, 0 if none.
-func (x *splitIndex) keyed(k uint64) int32 {
-	return x.slot(k).first
+// keyed returns the range of ents where entries with key k are (with
+// others of the same bucket).
+func (x *splitIndex) keyed(k uint64) (lo, hi int32) {
+	h := (k * mulB) >> x.kshift
+	return x.off[h], x.off[h+1]
 }
 
-// candidates returns the first entries of the chains of the keys that a
-// head ending b at e1 (e1 >= 4) may have: probes of 4 to 7 bytes, and
-// longer ones. Chains are followed through next.
-func (x *splitIndex) candidates(b []byte, e1 int) (short, long int32) {
-	s, l := x.mayEnd(b, e1)
-	return x.keyedAt(b, e1, s, l)
-}
-
-// keyedAt is candidates once mayEnd has said which keys to look up.
-func (x *splitIndex) keyedAt(b []byte, e1 int, s, l bool) (short, long int32) {
-	if s {
-		short = x.keyed(splitKey(b, e1, 4))
+// candidates calls fn for each entry whose key a head ending b at e1
+// (e1 >= 4) may have, as mayEnd says: probes of 4 to 7 bytes, and longer
+// ones. It stops when fn returns false.
+func (x *splitIndex) candidates(b []byte, e1 int, s, l bool, fn func(e *splitEntry) bool) {
+	for _, c := range [2]struct {
+		ok bool
+		hl int
+	}{{s, 4}, {l, 8}} {
+		if !c.ok {
+			continue
+		}
+		k := splitKey(b, e1, c.hl)
+		lo, hi := x.keyed(k)
+		for i := lo; i < hi; i++ {
+			e := &x.ents[i]
+			if x.key(e) == k && (e.hl >= 8) == (c.hl == 8) && !fn(e) {
+				return
+			}
+		}
 	}
-	if l {
-		long = x.keyed(splitKey(b, e1, 8))
-	}
-	return short, long
 }
 
 // headAt reports whether the head probe of e ends b at e1.
@@ -310,27 +277,21 @@ func splitRegion(b []byte, a2 int) int {
 // and whose tail is on the next line, one match for each piece. s and l are
 // what mayEnd said.
 func (x *splitIndex) splitAt(b []byte, e1, a2 int, s, l, eof bool, ms []match) []match {
-	short, long := x.keyedAt(b, e1, s, l)
-	if short == 0 && long == 0 {
-		return ms
-	}
 	end := -1
-	for _, first := range [2]int32{short, long} {
-		for i := first; i != 0; i = x.ents[i-1].next {
-			e := &x.ents[i-1]
-			if !x.headAt(b, e1, e) {
-				continue
-			}
-			if end < 0 {
-				end = splitRegion(b, a2)
-			}
-			if s := tailIn(b, a2, end, x.tail(e), eof); s >= 0 {
-				ms = append(ms,
-					match{start: e1 - int(e.hl), end: e1, owner: e.owner},
-					match{start: s, end: s + int(e.tl), owner: e.owner})
-			}
+	x.candidates(b, e1, s, l, func(e *splitEntry) bool {
+		if !x.headAt(b, e1, e) {
+			return true
 		}
-	}
+		if end < 0 {
+			end = splitRegion(b, a2)
+		}
+		if s := tailIn(b, a2, end, x.tail(e), eof); s >= 0 {
+			ms = append(ms,
+				match{start: e1 - int(e.hl), end: e1, owner: e.owner},
+				match{start: s, end: s + int(e.tl), owner: e.owner})
+		}
+		return true
+	})
 	return ms
 }
 
@@ -370,14 +331,12 @@ func (x *splitIndex) heldAt(b []byte, e1, a2 int) int {
 	if e1 < minSplitHead {
 		return hold
 	}
-	short, long := x.candidates(b, e1)
-	for _, first := range [2]int32{short, long} {
-		for i := first; i != 0; i = x.ents[i-1].next {
-			e := &x.ents[i-1]
-			if x.headAt(b, e1, e) && (a2 >= len(b) || tailIn(b, a2, len(b), x.tail(e), false) < 0) {
-				hold = min(hold, e1-int(e.hl))
-			}
+	s, l := x.mayEnd(b, e1)
+	x.candidates(b, e1, s, l, func(e *splitEntry) bool {
+		if x.headAt(b, e1, e) && (a2 >= len(b) || tailIn(b, a2, len(b), x.tail(e), false) < 0) {
+			hold = min(hold, e1-int(e.hl))
 		}
-	}
+		return true
+	})
 	return hold
 }

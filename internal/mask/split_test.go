@@ -51,7 +51,7 @@ func TestSplitShortHalves(t *testing.T) {
 			for _, nl := range []string{"\n", "\r\n"} {
 				in := splitLog(v, len(v)/2, prefix, nl)
 				want := stamp + "+ echo -n [masked:s]" + nl + stamp + prefix + "[masked:s]" + suffixOf(prefix) + nl + stamp + "done" + nl
-				m, _, err := NewMatcher([]Secret{{"s", []byte(v)}}, Options{})
+				m, _, err := NewMatcher([]Secret{{Name: "s", Value: []byte(v)}}, Options{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -76,7 +76,7 @@ func redact(s, v string) string {
 func TestSplitEveryPosition(t *testing.T) {
 	v := "xK9#mQ2$vL7@pR4!wZ" // 18 bytes
 	for _, f := range []string{v, base64.StdEncoding.EncodeToString([]byte(v))} {
-		m, _, err := NewMatcher([]Secret{{"s", []byte(v)}}, Options{})
+		m, _, err := NewMatcher([]Secret{{Name: "s", Value: []byte(v)}}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestSplitEveryPosition(t *testing.T) {
 // where it stands alone, not inside a word or the timestamp.
 func TestSplitShortTail(t *testing.T) {
 	v := "Zr8-p2Kq7w" // 10 bytes
-	m, _, err := NewMatcher([]Secret{{"s", []byte(v)}}, Options{})
+	m, _, err := NewMatcher([]Secret{{Name: "s", Value: []byte(v)}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestSplitShortTail(t *testing.T) {
 // are not followed by its rest: they pass unchanged.
 func TestSplitNotMasked(t *testing.T) {
 	v := "AKIAIOSFODNN7EXAMPLE"
-	m, _, err := NewMatcher([]Secret{{"s", []byte(v)}}, Options{})
+	m, _, err := NewMatcher([]Secret{{Name: "s", Value: []byte(v)}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestSplitNotMasked(t *testing.T) {
 func TestSplitHoldsUntilDecided(t *testing.T) {
 	v := "AKIAIOSFODNN7EXAMPLE"
 	clock := &fakeClock{}
-	m, _, err := NewMatcher([]Secret{{"s", []byte(v)}}, Options{AfterFunc: clock.AfterFunc})
+	m, _, err := NewMatcher([]Secret{{Name: "s", Value: []byte(v)}}, Options{AfterFunc: clock.AfterFunc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestSplitHoldsUntilDecided(t *testing.T) {
 // TestSplitReleasesWhenDecided checks that a held line goes out once the
 // next line shows that no tail follows.
 func TestSplitReleasesWhenDecided(t *testing.T) {
-	m, _, err := NewMatcher([]Secret{{"s", []byte("AKIAIOSFODNN7EXAMPLE")}}, Options{AfterFunc: (&fakeClock{}).AfterFunc})
+	m, _, err := NewMatcher([]Secret{{Name: "s", Value: []byte("AKIAIOSFODNN7EXAMPLE")}}, Options{AfterFunc: (&fakeClock{}).AfterFunc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestSplitReleasesWhenDecided(t *testing.T) {
 // every position of the input, with a flush between them.
 func TestSplitAtEveryChunkBoundary(t *testing.T) {
 	v := "glpat-Zx8_k2LmQ9vT3wYpR1sN"
-	m, _, err := NewMatcher([]Secret{{"s", []byte(v)}}, Options{AfterFunc: (&fakeClock{}).AfterFunc})
+	m, _, err := NewMatcher([]Secret{{Name: "s", Value: []byte(v)}}, Options{AfterFunc: (&fakeClock{}).AfterFunc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestSplitAtEveryChunkBoundary(t *testing.T) {
 // the head must still be in the Writer's context when the tail is decided.
 func TestSplitTailHeldAfterHead(t *testing.T) {
 	v := "Zq7!Zq7!" // the tail "Zq7!" may begin the whole value
-	m, _, err := NewMatcher([]Secret{{"s", []byte(v)}}, Options{})
+	m, _, err := NewMatcher([]Secret{{Name: "s", Value: []byte(v)}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,8 +269,8 @@ func TestSplitAcrossParts(t *testing.T) {
 	defer func(n int) { parallelMin = n }(parallelMin)
 	parallelMin = 1 << 10
 	v := "AKIAIOSFODNN7EXAMPLE"
-	one, _, _ := NewMatcher([]Secret{{"s", []byte(v)}}, Options{Workers: 1})
-	two, _, _ := NewMatcher([]Secret{{"s", []byte(v)}}, Options{Workers: 2})
+	one, _, _ := NewMatcher([]Secret{{Name: "s", Value: []byte(v)}}, Options{Workers: 1})
+	two, _, _ := NewMatcher([]Secret{{Name: "s", Value: []byte(v)}}, Options{Workers: 2})
 	const size = 4 << 10
 	pair := "+ echo -n " + v[:10] + "\n" + stamp + "+ export TOKEN=" + strings.Repeat("x", 150) + v[10:] + "\n"
 	for at := size/2 - len(pair); at <= size/2; at++ {

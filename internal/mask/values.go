@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -31,10 +32,37 @@ const (
 type Skipped struct {
 	Name   string // the secret's name, with a JSON path for a leaf
 	Reason string // ReasonTooShort or ReasonCommonWord
+	// Also names the other secrets and fields that hold the same value.
+	Also []string
 }
 
 func (s Skipped) warning() string {
-	return fmt.Sprintf("value of %s is not masked: it is %s and should not be a secret", s.Name, s.Reason)
+	also := ""
+	if len(s.Also) > 0 {
+		also = " (also the value of " + strings.Join(s.Also, ", ") + ")"
+	}
+	return fmt.Sprintf("value of %s%s is not masked: it is %s and should not be a secret\n"+
+		"hint: if it is not secret, mark the field \"x-ward-sensitive\": false in its type, and ward neither masks it nor warns", s.Name, also, s.Reason)
+}
+
+// skips gathers the values not masked, one entry per distinct value.
+type skips struct {
+	list []Skipped
+	seen map[string]int // value -> index in list
+}
+
+func (k *skips) add(name string, v []byte, reason string) {
+	if i, ok := k.seen[string(v)]; ok {
+		if s := &k.list[i]; s.Name != name && !slices.Contains(s.Also, name) {
+			s.Also = append(s.Also, name)
+		}
+		return
+	}
+	if k.seen == nil {
+		k.seen = map[string]int{}
+	}
+	k.seen[string(v)] = len(k.list)
+	k.list = append(k.list, Skipped{Name: name, Reason: reason})
 }
 
 // value is one string to mask in its forms, with the name that replaces it.
@@ -53,29 +81,30 @@ type value struct {
 // expand turns a secret into the values to mask: each string leaf of a JSON
 // value, each line of a multi-line value and the value itself, in that order
 // (the first value to claim a pattern names it). Values that are too short or
-// too common are returned as skipped.
-func expand(s Secret) (vals []value, skipped []Skipped) {
+// too common are added to sk; public ones are left out.
+func expand(s Secret, public map[string]bool, sk *skips) (vals []value) {
 	add := func(name string, b []byte, report bool) {
 		switch {
+		case public[string(b)]:
 		case len(b) < MinLen:
 			if report {
-				skipped = append(skipped, Skipped{name, ReasonTooShort})
+				sk.add(name, b, ReasonTooShort)
 			}
 		case commonWords[strings.ToLower(string(b))]:
 			if report {
-				skipped = append(skipped, Skipped{name, ReasonCommonWord})
+				sk.add(name, b, ReasonCommonWord)
 			}
 		default:
 			vals = append(vals, value{name: name, b: b})
 		}
 	}
-	var public []string
+	var pem []string
 	lines := 0 // lines masked on their own
 	if bytes.ContainsAny(s.Value, "\r\n") {
 		for line := range bytes.Lines(s.Value) {
 			line = bytes.TrimRight(line, "\r\n")
 			if bytes.HasPrefix(line, []byte("-----")) {
-				public = append(public, string(line)) // PEM armour
+				pem = append(pem, string(line)) // PEM armour
 				continue
 			}
 			n := len(vals)
@@ -89,18 +118,18 @@ func expand(s Secret) (vals []value, skipped []Skipped) {
 		dec.UseNumber()
 		if dec.Decode(&doc) == nil {
 			walkJSON(s.Name, doc, func(name, leaf string) {
-				sub, sk := expand(Secret{Name: name, Value: []byte(leaf)})
-				vals = append(vals, sub...)
-				skipped = append(skipped, sk...)
+				if !public[leaf] {
+					vals = append(vals, expand(Secret{Name: name, Value: []byte(leaf)}, public, sk)...)
+				}
 			})
 		}
 	}
 	add(s.Name, s.Value, true)
 	if lines > 0 && len(vals) > 0 && string(vals[len(vals)-1].b) == string(s.Value) {
 		vals[len(vals)-1].encodedOnly = true
-		vals[len(vals)-1].public = public
+		vals[len(vals)-1].public = pem
 	}
-	return vals, skipped
+	return vals
 }
 
 // walkJSON calls leaf for every string leaf of doc, named by its path below

@@ -16,7 +16,7 @@ func TestReadValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Secret{{"db.password", []byte("pw-0123456789")}, {"keys.0", []byte("k-1")}, {"keys.1.inner", []byte("v")}, {"top", []byte("t")}}
+	want := []Secret{{Name: "db.password", Value: []byte("pw-0123456789")}, {Name: "keys.0", Value: []byte("k-1")}, {Name: "keys.1.inner", Value: []byte("v")}, {Name: "top", Value: []byte("t")}}
 	if len(got) != len(want) {
 		t.Fatalf("got %d values, want %d", len(got), len(want))
 	}

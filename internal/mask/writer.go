@@ -183,6 +183,8 @@ func (w *Writer) processLocked(final bool) {
 		}
 		// A line that ends with a split value's head waits for its tail.
 		hold = min(hold, m.splitHold(b))
+		// A view's decoding of the end of b may still grow into a match.
+		hold = min(hold, m.viewHold(b))
 		hold = max(hold, w.done)
 	}
 	w.ms = m.find(b, w.ms, final)

@@ -84,3 +84,20 @@ func TestGenerateMatches(t *testing.T) {
 		t.Errorf("a pattern nothing matches: Generate = %v, want ErrNoMatch", err)
 	}
 }
+
+func TestGenerateAtLeast(t *testing.T) {
+	d, err := Compile(`^cs_[A-Za-z0-9]+$`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		s, err := d.GenerateAtLeast(rng, 40, 40)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s) < 40 || !d.MatchString(s) {
+			t.Fatalf("%q: %d long; want a match of at least 40", s, len(s))
+		}
+	}
+}

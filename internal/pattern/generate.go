@@ -45,6 +45,13 @@ func (d *DFA) distances() []int {
 // shorter than the shortest match). It prefers printable ASCII wherever the
 // pattern allows it.
 func (d *DFA) Generate(rng *rand.Rand, wantLen int) (string, error) {
+	return d.GenerateAtLeast(rng, 0, wantLen)
+}
+
+// GenerateAtLeast is Generate that ends no match early, before minLen
+// code points, where the pattern allows a longer one: for a schema whose
+// minLength is above half of wantLen.
+func (d *DFA) GenerateAtLeast(rng *rand.Rand, minLen, wantLen int) (string, error) {
 	dist := d.distances()
 	if dist[d.Start] < 0 {
 		return "", ErrNoMatch
@@ -56,7 +63,7 @@ func (d *DFA) Generate(rng *rand.Rand, wantLen int) (string, error) {
 		if s.AcceptNow && len(out) >= wantLen {
 			break
 		}
-		if s.AcceptAtEnd && (len(out) >= wantLen || dist[st] == 0 && rng.IntN(4) == 0 && len(out) >= wantLen/2) {
+		if s.AcceptAtEnd && (len(out) >= wantLen || dist[st] == 0 && rng.IntN(4) == 0 && len(out) >= max(wantLen/2, minLen)) {
 			break
 		}
 		// Past the wanted length, only steps that get closer to a match.

@@ -133,12 +133,9 @@ func classify(err error) error {
 
 func (s *Scanner) scanPlain(ctx context.Context, in *input, member string, r io.Reader) {
 	n, err := s.ss.scan(ctx, r, func(sp span) {
-		in.c.add(Finding{
-			Rule: sp.m.rule.ID, Description: sp.m.rule.Description, Remediation: sp.m.rule.Remediation,
-			File: in.file, Member: member,
-			StartLine: sp.startLine, EndLine: sp.endLine, StartColumn: sp.startColumn, EndColumn: sp.endColumn,
-			Fingerprint: sp.m.fingerprint, Encoding: sp.m.encoding, Known: sp.known, Allowed: sp.allowed,
-		})
+		f := s.finding(sp)
+		f.File, f.Member = in.file, member
+		in.c.add(f)
 	})
 	s.bytes.Add(n)
 	if s.cfg.Progress != nil {

@@ -16,8 +16,12 @@ const (
 
 const (
 	minBase64Run = 20
-	minHexRun    = 32
+	minHexRun    = 16      // 8 bytes: a short password, hex-encoded
 	maxRun       = Overlap // a run longer than this is cut; see Overlap
+	// minFoldLine is the shortest line of base64 folded across lines
+	// (MIME folds at 76, PEM at 64, some tools at 20) that is joined to
+	// the next.
+	minFoldLine = 16
 )
 
 var (
@@ -42,9 +46,13 @@ func init() {
 
 // encodedRuns finds runs of base64, hex, percent-encoded and JSON-escaped
 // text starting before limit, and calls fn with each run's span and its
-// decoding when the decoding looks like text worth scanning.
+// decoding when the decoding looks like text worth scanning. A base64 run
+// that fills its line to the end and goes on at the start of the next
+// (folded at any width of at least minFoldLine) is one run across the
+// lines.
 func encodedRuns(buf []byte, limit int, fn func(kind string, start, end int, decoded []byte)) {
 	limit = min(limit, len(buf))
+	var joined []byte
 	for i := 0; i < limit; {
 		if !b64Class[buf[i]] {
 			i++
@@ -61,6 +69,19 @@ func encodedRuns(buf []byte, limit int, fn func(kind string, start, end int, dec
 			end++
 		}
 		n := j - i
+		if end == j && j-i >= minFoldLine {
+			// Folded base64, when the joined text decodes to text; else
+			// the run on its own line (hex, say, before a line that
+			// starts with a timestamp).
+			if fe, text := foldedBase64(buf, i, j, joined[:0]); fe > j {
+				joined = text
+				if d := decodeBase64(text); len(text) >= minBase64Run && textLike(d) {
+					fn(EncBase64, i, fe, d)
+					i = fe
+					continue
+				}
+			}
+		}
 		switch {
 		case allHex && n >= minHexRun && n%2 == 0:
 			if d, err := hex.DecodeString(string(buf[i:j])); err == nil && textLike(d) {
@@ -74,7 +95,58 @@ func encodedRuns(buf []byte, limit int, fn func(kind string, start, end int, dec
 		i = end
 	}
 	escapedRuns(buf, limit, '%', EncPercent, percentDecode, fn)
+	escapedRuns(buf, limit, '%', EncPercent, percentDecodePlus, fn)
 	escapedRuns(buf, limit, '\\', EncJSON, jsonUnescape, fn)
+}
+
+// foldedBase64 joins the base64 run buf[i:j], which ends at a line break,
+// with the runs that start the following lines, as long as each line but
+// the last is filled to its end by at least minFoldLine characters. It
+// returns the end of the last run (its padding included) and the joined
+// text, appended to dst; end is j when the next line does not go on.
+func foldedBase64(buf []byte, i, j int, dst []byte) (end int, text []byte) {
+	text = append(dst, buf[i:j]...)
+	end = j
+	for len(text) < maxRun {
+		k := end
+		if k < len(buf) && buf[k] == '\r' {
+			k++
+		}
+		if k >= len(buf) || buf[k] != '\n' {
+			break
+		}
+		k++
+		e := k
+		for e < len(buf) && b64Class[buf[e]] {
+			e++
+		}
+		if e == k {
+			break // the next line does not start with base64
+		}
+		text = append(text, buf[k:e]...)
+		end = e
+		if e-k < minFoldLine || e < len(buf) && buf[e] != '\r' && buf[e] != '\n' {
+			break // a short or unfinished line is the last
+		}
+	}
+	// The padding, which may have been folded onto a line of its own.
+	k := end
+	if len(text)%4 != 0 {
+		if k < len(buf) && buf[k] == '\r' {
+			k++
+		}
+		if k+1 < len(buf) && buf[k] == '\n' && buf[k+1] == '=' {
+			k++
+		} else {
+			k = end
+		}
+	}
+	for k < len(buf) && len(text)%4 != 0 && buf[k] == '=' {
+		text = append(text, '=')
+		k++
+		end = k
+	}
+	return end, text
 }
 
 // escapedRuns finds each run of non-space, non-quote bytes holding the
@@ -153,8 +225,37 @@ func unhex(c byte) (byte, bool) {
 }
 
 // percentDecode decodes %XX escapes (and leaves malformed ones as they
-// are); nil when there was none.
+// are); nil when there was none, or when the run writes a space as "+"
+// (it has a "+" and escapes "+" itself as %2B), which percentDecodePlus
+// reads.
 func percentDecode(b []byte) []byte {
+	if bytes.IndexByte(b, '+') >= 0 && containsFold(b, "%2b") {
+		return nil
+	}
+	return percentDecodeAs(b, false)
+}
+
+// percentDecodePlus is percentDecode that also reads "+" as a space, as
+// form encoding and url.QueryEscape write it; nil when there was no "+",
+// or when the run writes a space as %20 (its "+" are pluses).
+func percentDecodePlus(b []byte) []byte {
+	if bytes.IndexByte(b, '+') < 0 || containsFold(b, "%20") {
+		return nil
+	}
+	return percentDecodeAs(b, true)
+}
+
+// containsFold reports whether b contains the ASCII string s in any case.
+func containsFold(b []byte, s string) bool {
+	for i := 0; i+len(s) <= len(b); i++ {
+		if bytes.EqualFold(b[i:i+len(s)], []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+func percentDecodeAs(b []byte, plus bool) []byte {
 	var out []byte
 	n := 0
 	for i := 0; i < len(b); i++ {
@@ -167,6 +268,10 @@ func percentDecode(b []byte) []byte {
 				n++
 				continue
 			}
+		}
+		if b[i] == '+' && plus {
+			out = append(out, ' ')
+			continue
 		}
 		out = append(out, b[i])
 	}

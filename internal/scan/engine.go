@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash/fnv"
 	"slices"
 )
 
@@ -16,6 +17,17 @@ type match struct {
 	start, end  int
 	encoding    string
 	fingerprint string
+	// sid tells secrets apart within one scan, whatever rule found them:
+	// several secrets decoded from one encoded run share its span. It
+	// never leaves the process.
+	sid uint64
+}
+
+// secretID is an unkeyed 64-bit hash of a secret, for sid.
+func secretID(secret []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(secret)
+	return h.Sum64()
 }
 
 // engine runs a rule set over buffers. It is safe for concurrent use.
@@ -52,10 +64,14 @@ func (e *engine) scan(buf []byte, limit int, depth int, emit func(match)) {
 	}
 	for _, h := range hits {
 		r := rs.rules[h.rule]
-		region := buf[h.start:min(len(buf), h.start+r.MaxLength)]
-		if r.Near != "" && !bytes.ContainsAny(region[:min(len(region), r.NearWithin)], r.Near) {
+		if r.Near != "" && !bytes.ContainsAny(buf[h.start:min(len(buf), h.start+r.NearWithin)], r.Near) {
 			continue // the cheap test: the regex cannot match here
 		}
+		from := h.start - r.Before
+		if from < 0 {
+			continue // the match would start before the buffer
+		}
+		region := buf[from:min(len(buf), h.start+r.MaxLength)]
 		loc := r.re.FindSubmatchIndex(region)
 		if loc == nil {
 			continue
@@ -71,7 +87,7 @@ func (e *engine) scan(buf []byte, limit int, depth int, emit func(match)) {
 		if len(secret) == 0 || !r.accept(secret) {
 			continue
 		}
-		emit(match{rule: r, start: h.start + s, end: h.start + t, fingerprint: e.fingerprint(r.ID, secret)})
+		emit(match{rule: r, start: from + s, end: from + t, fingerprint: e.fingerprint(r.ID, secret), sid: secretID(secret)})
 	}
 	if depth < e.decodeDepth {
 		e.scanEncoded(buf, limit, depth, emit)
@@ -91,15 +107,37 @@ func (e *engine) fingerprint(rule string, secret []byte) string {
 
 // scanEncoded finds runs of encoded text that start before limit, decodes
 // each and scans the result one level deeper; what is found inside is
-// reported at the span of the whole encoded run.
+// reported at the span of the whole encoded run. The decoding is scanned
+// between the text around the run on its line (up to contextLen bytes each
+// side), so that a name such as "password=" and a closing quote still
+// frame a value written in hex or base64; a match that lies wholly in that
+// text was found as it is.
 func (e *engine) scanEncoded(buf []byte, limit, depth int, emit func(match)) {
+	var text []byte
 	encodedRuns(buf, limit, func(kind string, start, end int, decoded []byte) {
-		e.scan(decoded, len(decoded), depth+1, func(m match) {
+		ls := max(0, start-contextLen)
+		if nl := bytes.LastIndexByte(buf[ls:start], '\n'); nl >= 0 {
+			ls += nl + 1
+		}
+		le := min(len(buf), end+contextLen)
+		if nl := bytes.IndexByte(buf[end:le], '\n'); nl >= 0 {
+			le = end + nl
+		}
+		text = append(append(append(text[:0], buf[ls:start]...), decoded...), buf[end:le]...)
+		pre, post := start-ls, start-ls+len(decoded)
+		e.scan(text, len(text), depth+1, func(m match) {
+			if m.end <= pre || m.start >= post {
+				return
+			}
 			enc := kind
 			if m.encoding != "" {
 				enc += "+" + m.encoding
 			}
-			emit(match{rule: m.rule, start: start, end: end, encoding: enc, fingerprint: m.fingerprint})
+			emit(match{rule: m.rule, start: start, end: end, encoding: enc, fingerprint: m.fingerprint, sid: m.sid})
 		})
 	})
 }
+
+// contextLen is how much of the line on each side of an encoded run is
+// scanned with its decoding.
+const contextLen = 64

@@ -3,6 +3,8 @@ package scan
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"strings"
 	"testing"
 )
 
@@ -60,6 +62,54 @@ func FuzzParseRules(f *testing.F) {
 		if rs != nil {
 			e := &engine{rules: rs, key: []byte("k"), decodeDepth: 1}
 			e.scan(data, len(data), 0, func(match) {})
+		}
+	})
+}
+
+// FuzzFoldedBase64 folds the base64 of any payload at any width from
+// minFoldLine, with LF or CRLF, and checks that one run covers the whole
+// block and decodes to the payload; and on any input that a joined run
+// stays in the buffer and holds only its base64 characters.
+func FuzzFoldedBase64(f *testing.F) {
+	f.Add([]byte("GITHUB_TOKEN=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\n"), uint8(20), true)
+	f.Add([]byte{0xff, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, uint8(64), false)
+	f.Add([]byte("QUJD\nREVG\r\nR0hJ=="), uint8(76), false)
+	f.Fuzz(func(t *testing.T, payload []byte, w uint8, crlf bool) {
+		// Any input: runs stay inside and hold base64 only.
+		encodedRuns(payload, len(payload), func(kind string, start, end int, _ []byte) {
+			if start < 0 || end > len(payload) || start >= end {
+				t.Fatalf("%s run [%d,%d) outside [0,%d)", kind, start, end, len(payload))
+			}
+		})
+		width := minFoldLine + int(w)%100
+		enc := base64.StdEncoding.EncodeToString(payload)
+		if len(payload) < 16 || len(enc) <= width || !textLike(payload) {
+			return
+		}
+		nl := "\n"
+		if crlf {
+			nl = "\r\n"
+		}
+		var b strings.Builder
+		b.WriteString("x: ")
+		for s := enc; s != ""; {
+			n := min(width, len(s))
+			b.WriteString(s[:n])
+			if s = s[n:]; s != "" {
+				b.WriteString(nl)
+			}
+		}
+		b.WriteString(nl)
+		text := []byte(b.String())
+		found := false
+		encodedRuns(text, len(text), func(kind string, start, end int, decoded []byte) {
+			// The padding may be left out when a fold cuts it.
+			if kind == EncBase64 && start == 3 && end >= len(text)-len(nl)-2-len(nl) && bytes.Equal(decoded, payload) {
+				found = true
+			}
+		})
+		if !found {
+			t.Fatalf("width %d: the folded block was not decoded whole", width)
 		}
 	})
 }

@@ -144,13 +144,10 @@ func hunkStart(line []byte) int {
 func (s *Scanner) scanGitChunk(ctx context.Context, ch *gitChunk, c *collector) {
 	s.files.Add(1)
 	n, _ := s.ss.scan(ctx, bytes.NewReader(ch.text), func(sp span) {
-		c.add(Finding{
-			Rule: sp.m.rule.ID, Description: sp.m.rule.Description, Remediation: sp.m.rule.Remediation,
-			File: ch.file, Commit: ch.commit,
-			StartLine: ch.lines[sp.startLine-1], EndLine: ch.lines[min(sp.endLine, len(ch.lines))-1],
-			StartColumn: sp.startColumn, EndColumn: sp.endColumn,
-			Fingerprint: sp.m.fingerprint, Encoding: sp.m.encoding, Known: sp.known, Allowed: sp.allowed,
-		})
+		f := s.finding(sp)
+		f.File, f.Commit = ch.file, ch.commit
+		f.StartLine, f.EndLine = ch.lines[sp.startLine-1], ch.lines[min(sp.endLine, len(ch.lines))-1]
+		c.add(f)
 	})
 	s.bytes.Add(n)
 	if ch.truncated {

@@ -47,6 +47,7 @@ type Rule struct {
 	Keywords       []string `yaml:"keywords"`
 	Regex          string   `yaml:"regex"`
 	MaxLength      int      `yaml:"max_length"`
+	Before         int      `yaml:"before"`
 	Near           string   `yaml:"near"`
 	NearWithin     int      `yaml:"near_within"`
 	Entropy        float64  `yaml:"entropy"`
@@ -185,6 +186,9 @@ func (r *Rule) compile() error {
 	}
 	if r.MaxLength > Overlap {
 		return fmt.Errorf("max_length %d is over the limit %d", r.MaxLength, Overlap)
+	}
+	if r.Before < 0 || r.Before > 256 {
+		return fmt.Errorf("before %d is out of range: 0 to 256", r.Before)
 	}
 	re, err := regexp.Compile(`^(?:` + r.Regex + `)`)
 	if err != nil {

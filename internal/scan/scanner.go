@@ -36,20 +36,23 @@ type Config struct {
 // Finding is one credential found. It never holds the secret: Fingerprint
 // is a keyed hash of it.
 type Finding struct {
-	Rule        string    `json:"rule"`
-	Description string    `json:"-"`
-	Remediation string    `json:"-"`
-	File        string    `json:"file"`
-	Member      string    `json:"member"`
-	Commit      string    `json:"commit,omitempty"` // for ScanGit: the commit that added the line
-	StartLine   int       `json:"start_line"`
-	EndLine     int       `json:"end_line"`
-	StartColumn int       `json:"start_column"`
-	EndColumn   int       `json:"end_column"`
-	Fingerprint string    `json:"fingerprint"`
-	Encoding    string    `json:"encoding"`
-	Known       *KnownRef `json:"known"`
-	Allowed     bool      `json:"allowed,omitempty"`
+	Rule        string `json:"rule"`
+	Description string `json:"-"`
+	Remediation string `json:"-"`
+	File        string `json:"file"`
+	Member      string `json:"member"`
+	Commit      string `json:"commit,omitempty"` // for ScanGit: the commit that added the line
+	StartLine   int    `json:"start_line"`
+	EndLine     int    `json:"end_line"`
+	StartColumn int    `json:"start_column"`
+	EndColumn   int    `json:"end_column"`
+	Fingerprint string `json:"fingerprint"`
+	// FingerprintKey names the key of Fingerprint (KeyID), or is
+	// EphemeralKey when the fingerprint cannot be seen again.
+	FingerprintKey string    `json:"fingerprint_key"`
+	Encoding       string    `json:"encoding"`
+	Known          *KnownRef `json:"known"`
+	Allowed        bool      `json:"allowed,omitempty"`
 }
 
 // Where is the finding's place as people write it: file, file!member.
@@ -76,6 +79,7 @@ type Result struct {
 // concurrent use.
 type Scanner struct {
 	cfg   Config
+	keyID string // KeyID of cfg.Key, or EphemeralKey when it was drawn here
 	ss    *streamScanner
 	files atomic.Int64
 	bytes atomic.Int64
@@ -90,7 +94,10 @@ func New(cfg Config) (*Scanner, error) {
 		}
 		cfg.Rules = rs
 	}
-	if cfg.Key == nil {
+	keyID := EphemeralKey
+	if cfg.Key != nil {
+		keyID = KeyID(cfg.Key)
+	} else {
 		r := cfg.Rand
 		if r == nil {
 			r = rand.Reader
@@ -125,7 +132,7 @@ func New(cfg Config) (*Scanner, error) {
 		return nil, fmt.Errorf("known values: the longest encoded value is %d bytes, over the limit %d", cfg.Known.MaxLen(), Overlap)
 	}
 	size := cfg.Window + Overlap
-	s := &Scanner{cfg: cfg}
+	s := &Scanner{cfg: cfg, keyID: keyID}
 	s.ss = &streamScanner{
 		e:      &engine{rules: cfg.Rules, key: cfg.Key, decodeDepth: cfg.MaxDecodeDepth},
 		known:  cfg.Known,
@@ -277,6 +284,19 @@ func (s *Scanner) scanPath(ctx context.Context, p string, c *collector) {
 		size = fi.Size()
 	}
 	s.scanInput(ctx, p, f, &sizedReaderAt{f, size}, 0, c)
+}
+
+// finding is the Finding of sp, without its place in a file.
+func (s *Scanner) finding(sp span) Finding {
+	f := Finding{
+		Rule: sp.m.rule.ID, Description: sp.m.rule.Description, Remediation: sp.m.rule.Remediation,
+		StartLine: sp.startLine, EndLine: sp.endLine, StartColumn: sp.startColumn, EndColumn: sp.endColumn,
+		Fingerprint: sp.m.fingerprint, FingerprintKey: s.keyID, Encoding: sp.m.encoding, Known: sp.known, Allowed: sp.allowed,
+	}
+	if sp.known != nil {
+		f.FingerprintKey = EphemeralKey
+	}
+	return f
 }
 
 type sizedReaderAt struct {

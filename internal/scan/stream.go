@@ -2,11 +2,14 @@ package scan
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"slices"
 	"sync"
+
+	"github.com/wardhq/ward/internal/mask"
 )
 
 // Overlap is how many bytes consecutive windows of a stream share, and so
@@ -140,10 +143,7 @@ func (ss *streamScanner) scanWindow(buf []byte, limit int, base int64, line int,
 	var ms []span
 	ss.e.scan(buf, limit, 0, func(m match) { ms = append(ms, span{m: m}) })
 	if ss.known != nil {
-		ss.known.Find(buf, limit, func(start, end int, ref KnownRef) {
-			r := ref
-			ms = append(ms, span{m: match{rule: knownRule, start: start, end: end, encoding: ref.Encoding, fingerprint: ref.Fingerprint}, known: &r})
-		})
+		ms = findKnown(ss.known, buf, limit, ms)
 	}
 	if len(ms) == 0 {
 		return
@@ -157,9 +157,16 @@ func (ss *streamScanner) scanWindow(buf []byte, limit int, base int64, line int,
 		if a.m.end != b.m.end {
 			return a.m.end - b.m.end
 		}
+		if a.m.sid != b.m.sid {
+			return cmp.Compare(a.m.sid, b.m.sid)
+		}
 		return a.m.rule.index - b.m.rule.index
 	})
-	ms = slices.CompactFunc(ms, func(a, b span) bool { return a.m.start == b.m.start && a.m.end == b.m.end })
+	// Several secrets decoded from one run share its span: one finding
+	// for each.
+	ms = slices.CompactFunc(ms, func(a, b span) bool {
+		return a.m.start == b.m.start && a.m.end == b.m.end && a.m.sid == b.m.sid
+	})
 	ms = dropEncodedDuplicates(ms)
 	// Place each span, counting lines incrementally.
 	pos := 0
@@ -199,25 +206,51 @@ func lineHas(buf []byte, at int, marker []byte) bool {
 }
 
 // dropEncodedDuplicates drops a match found through a decoding when the
-// same secret was found as is inside the same encoded run (an escaped run
-// that leaves the secret's own bytes alone): the plain span is the precise
-// one.
+// same secret was found inside its span otherwise: as is (an escaped run
+// that leaves the secret's own bytes alone), or through a shorter run (a
+// part of a JSON string that is base64 by itself). The inner span is the
+// precise one.
 func dropEncodedDuplicates(ms []span) []span {
-	plain := map[string][]match{}
+	bySecret := map[uint64][]match{}
 	for _, sp := range ms {
-		if sp.m.encoding == "" {
-			plain[sp.m.fingerprint] = append(plain[sp.m.fingerprint], sp.m)
-		}
+		bySecret[sp.m.sid] = append(bySecret[sp.m.sid], sp.m)
 	}
 	return slices.DeleteFunc(ms, func(sp span) bool {
 		if sp.m.encoding == "" {
 			return false
 		}
-		for _, p := range plain[sp.m.fingerprint] {
-			if p.start >= sp.m.start && p.end <= sp.m.end {
+		for _, p := range bySecret[sp.m.sid] {
+			if p.start >= sp.m.start && p.end <= sp.m.end && (p.start != sp.m.start || p.end != sp.m.end) {
 				return true
 			}
 		}
 		return false
 	})
+}
+
+// findKnown appends the known values in buf that start before limit: as
+// they are, and in the canonical readings the masker makes of escaped text
+// (mask.Readings), so that every form the masker masks is found.
+func findKnown(km KnownMatcher, buf []byte, limit int, ms []span) []span {
+	add := func(start, end int, enc string, ref KnownRef) {
+		r := ref
+		m := match{rule: knownRule, start: start, end: end, encoding: enc, fingerprint: ref.Fingerprint, sid: secretID(buf[start:end])}
+		ms = append(ms, span{m: m, known: &r})
+	}
+	km.Find(buf, limit, func(start, end int, ref KnownRef) { add(start, end, ref.Encoding, ref) })
+	mask.Readings(buf, km.MaxLen(), func(r *mask.Reading) {
+		km.Find(r.Text, len(r.Text), func(start, end int, ref KnownRef) {
+			from, to := int(r.From[start]), int(r.To[end-1])
+			if from >= limit {
+				return
+			}
+			enc := r.View
+			if ref.Encoding != "" {
+				enc += "+" + ref.Encoding
+			}
+			ref.Encoding = enc
+			add(from, to, enc, ref)
+		})
+	})
+	return ms
 }

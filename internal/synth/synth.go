@@ -92,6 +92,14 @@ func (g *Generator) Value(name string, src codegen.TypeSource, want ...string) (
 	if err != nil {
 		return nil, err
 	}
+	return g.ValueOf(typ, s, want...)
+}
+
+// ValueOf is Value for a type already compiled (typ) and parsed (s, from
+// codegen.ParseSchema of the same source): for callers that make many
+// values of one type.
+func (g *Generator) ValueOf(typ *types.Type, s *codegen.Schema, want ...string) (map[string]any, error) {
+	name := typ.Name()
 	var last error
 	for range maxTries {
 		v, err := g.object(s, want)
@@ -277,7 +285,7 @@ func (g *Generator) str(s *codegen.Schema, key **ecdsa.PrivateKey) (string, erro
 		return g.randomString(want), nil
 	}
 	for range maxTries {
-		v, err := s.DFA.Generate(g.rng, want)
+		v, err := s.DFA.GenerateAtLeast(g.rng, s.MinLength, want)
 		if err != nil {
 			return "", err
 		}

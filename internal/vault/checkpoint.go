@@ -117,3 +117,17 @@ func (v *Vault) AuditCheckpointKey() (string, error) {
 	}
 	return u.audit.CheckpointKey(), nil
 }
+
+// ReopenAudit is log rotation's step: it signs a checkpoint into the audit
+// file (so a rotated file ends signed), then reopens the file's path, so
+// that lines go on into a new file whose chain goes on from the old one's.
+// While sealed no log is open: it returns ErrSealed, and the next unseal
+// opens the path afresh.
+func (v *Vault) ReopenAudit(ctx context.Context) (checkpointErr, err error) {
+	u, err := v.state()
+	if err != nil {
+		return nil, err
+	}
+	checkpointErr = v.checkpoint(u, audit.CheckpointPeriodic)
+	return checkpointErr, u.audit.Reopen()
+}

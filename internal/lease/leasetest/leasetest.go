@@ -4,6 +4,7 @@ package leasetest
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -71,7 +72,17 @@ func Barrier(t testing.TB, envIDs ...string) (*barrier.Barrier, *memory.Backend)
 	t.Helper()
 	ctx := context.Background()
 	mem := memory.New()
-	b := barrier.New(barrier.Config{Storage: mem})
+	// The vault's layout: a key under env/ID/ is sealed by environment
+	// ID's keyring.
+	layout := func(key string) (string, bool) {
+		rest, ok := strings.CutPrefix(key, "env/")
+		if !ok {
+			return "", false
+		}
+		id, _, ok := strings.Cut(rest, "/")
+		return id, ok
+	}
+	b := barrier.New(barrier.Config{Storage: mem, KeyringOf: layout})
 	shares, err := b.Init(ctx, 1, 1)
 	if err != nil {
 		t.Fatal(err)

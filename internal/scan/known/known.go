@@ -2,9 +2,13 @@
 // scanner ever holding their plaintext.
 //
 // The vault builds a fingerprint Set for the secrets a caller may read in an
-// environment (Build), in every form the masker knows (as is, base64,
-// base64url, hex, percent-encoded, JSON-escaped); ward scan loads it (Read)
-// and matches it (Set implements scan.KnownMatcher):
+// environment (Build), in every fixed form the masker masks (mask.Forms: as
+// is, hex in either case, base64 and base64url padded or not and inside
+// longer base64 at each alignment, percent-encoded, JSON-escaped,
+// shell-quoted); ward scan loads it (Read) and matches it (Set implements
+// scan.KnownMatcher) in the input and in the input's canonical readings
+// (mask.Readings: every percent-encoding, backslash escapes, colour codes,
+// UTF-16), so it finds whatever the masker would have masked:
 //
 //	set, err := known.Build(key, secrets)   // in the vault
 //	err = set.Write(w)
@@ -47,10 +51,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
-	"strconv"
-	"strings"
+	"slices"
 
+	"github.com/wardhq/ward/internal/mask"
 	"github.com/wardhq/ward/internal/scan"
 )
 
@@ -100,24 +103,15 @@ type setFile struct {
 
 const format = "ward-known-v1"
 
-// Forms lists the encodings Build fingerprints besides the value as is.
-var Forms = []string{scan.EncBase64, "base64url", scan.EncHex, scan.EncPercent, scan.EncJSON}
-
-func encode(form string, v []byte) []byte {
-	switch form {
-	case scan.EncBase64:
-		return []byte(base64.StdEncoding.EncodeToString(v))
-	case "base64url":
-		return []byte(base64.RawURLEncoding.EncodeToString(v))
-	case scan.EncHex:
-		return []byte(hex.EncodeToString(v))
-	case scan.EncPercent:
-		return []byte(url.QueryEscape(string(v)))
-	case scan.EncJSON:
-		q := strconv.Quote(string(v)) // JSON escapes of the characters that need them
-		return []byte(strings.ReplaceAll(q[1:len(q)-1], `\x`, `\u00`))
-	}
-	return v
+// forms returns the forms of v that Build fingerprints: the fixed forms
+// the masker masks (mask.Forms), as long as a set can hold them. Escapes
+// the masker reads canonically (percent-encodings whichever characters
+// they escape, backslash escapes, colour codes, UTF-16) need no entry: the
+// scanner matches the set in the same canonical readings (mask.Readings).
+func forms(v []byte) []mask.Form {
+	return slices.DeleteFunc(mask.Forms(v), func(f mask.Form) bool {
+		return len(f.Bytes) < MinLength || len(f.Bytes) > scan.Overlap
+	})
 }
 
 // Build makes the set for secrets under key (32 random bytes, new for each
@@ -131,16 +125,10 @@ func Build(key []byte, secrets []Secret) (*Set, error) {
 		if len(sec.Value) < MinLength {
 			continue
 		}
-		seen := map[string]bool{}
-		for _, form := range append([]string{""}, Forms...) {
-			v := encode(form, sec.Value)
-			if seen[string(v)] || len(v) > scan.Overlap {
-				continue
-			}
-			seen[string(v)] = true
-			tag := s.tag(v)
-			s.add(Entry{Path: sec.Path, Field: sec.Field, Version: sec.Version, Encoding: form,
-				Length: len(v), Pick: s.pick(binary.LittleEndian.Uint64(v)), Tag: hex.EncodeToString(tag[:])}, tag)
+		for _, f := range forms(sec.Value) {
+			tag := s.tag(f.Bytes)
+			s.add(Entry{Path: sec.Path, Field: sec.Field, Version: sec.Version, Encoding: f.Encoding,
+				Length: len(f.Bytes), Pick: s.pick(binary.LittleEndian.Uint64(f.Bytes)), Tag: hex.EncodeToString(tag[:])}, tag)
 		}
 	}
 	return s, nil

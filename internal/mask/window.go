@@ -1,0 +1,331 @@
+package mask
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
+
+// windowIndex finds every run of at least WindowLen bytes that a buffer
+// shares with one of the forms at least WindowLen long. It keeps the forms
+// themselves, end to end, and an index of every 8-gram in them, not the
+// windows: building it costs one pass over the forms, whatever their
+// number of windows.
+//
+// Like a tier it samples the buffer at every (WindowLen-7)th position and
+// tests the 8-gram there in a bitmap; a run of WindowLen bytes always covers
+// one sampled gram. A gram that passes leads, through the exact index, to
+// the places in the forms where it occurs, and each is extended left and
+// right as far as the buffer agrees with the form; a run of WindowLen bytes
+// or more is a match.
+type windowIndex struct {
+	arena  []byte  // the forms, end to end
+	starts []int32 // form i is arena[starts[i]:starts[i+1]]
+	owners []int32 // value index by form
+	// public marks the arena positions where a window inside a public line
+	// (PEM armour) starts; nil when there is none.
+	public []uint64
+
+	bits   []uint64 // bitmap of gram hashes, index = x*mulB >> bshift
+	bshift uint
+	// The exact index, bucketed by hash >> gshift: bucket h holds
+	// grams[off[h]:off[h+1]], each at arena position pos[i].
+	off    []int32
+	grams  []uint64
+	pos    []int32
+	gshift uint
+
+	// Prefix filters for tails shorter than 8 bytes, over the first bytes
+	// of every window: one byte and two bytes exactly; three to seven
+	// bytes as a Bloom filter whose word depends on the first three bytes
+	// and whose bit in it on all n of them, so that adding a window
+	// touches one word.
+	pre1 [4]uint64
+	pre2 []uint64
+	preN []uint64
+}
+
+// windowBuilder gathers the forms before build indexes them.
+type windowBuilder struct {
+	arena  []byte
+	starts []int32
+	owners []int32
+	public []int32 // arena positions of public windows
+}
+
+// add adds form f (at least WindowLen bytes) of value owner; windows of it
+// inside one of the public lines are not masked.
+func (b *windowBuilder) add(f []byte, owner int32, public []string) {
+	base := len(b.arena)
+	b.starts = append(b.starts, int32(base))
+	b.owners = append(b.owners, owner)
+	b.arena = append(b.arena, f...)
+	if len(public) > 0 {
+		for i := 0; i+WindowLen <= len(f); i++ {
+			if inPublic(f[i:i+WindowLen], public) {
+				b.public = append(b.public, int32(base+i))
+			}
+		}
+	}
+}
+
+func (b *windowBuilder) build() *windowIndex {
+	if len(b.owners) == 0 {
+		return nil
+	}
+	w := &windowIndex{arena: b.arena, owners: b.owners, starts: append(b.starts, int32(len(b.arena)))}
+	if len(b.public) > 0 {
+		w.public = make([]uint64, (len(b.arena)+63)/64)
+		for _, p := range b.public {
+			w.public[p>>6] |= 1 << (p & 63)
+		}
+	}
+	n := 0 // grams
+	for f := range w.owners {
+		n += int(w.starts[f+1]-w.starts[f]) - 7
+	}
+	// One hash h = x*mulB serves the bitmap (its top bitsLog bits) and
+	// the buckets (its top gLog bits, a prefix of those), so that the
+	// bitmap is written in bucket order, one pass along it. About four
+	// grams share a bucket, which keeps the bucket ends in a core's cache
+	// while they are counted.
+	bitsLog := max(16, min(bitmapMaxLog, bits.Len(uint(n*32))))
+	w.bits = make([]uint64, 1<<(bitsLog-6))
+	w.bshift = uint(64 - bitsLog)
+	gLog := max(4, min(bitsLog, bits.Len(uint(n))-2))
+	w.gshift = uint(64 - gLog)
+	w.off = make([]int32, 1<<gLog+1)
+	a := w.arena
+	// The prefix filters, on another core where there is one.
+	prefixes := make(chan struct{})
+	go func() {
+		w.buildPrefixFilters()
+		close(prefixes)
+	}()
+	for f := range w.owners {
+		s, e := int(w.starts[f]), int(w.starts[f+1])
+		for p := s; p+8 <= e; p++ {
+			x := binary.LittleEndian.Uint64(a[p:])
+			w.off[(x*mulB)>>w.gshift]++
+		}
+	}
+	// Bucket ends, then place each gram at the end of its bucket, moving
+	// the end down: off[h] ends as the bucket's start.
+	for h := 1; h < len(w.off); h++ {
+		w.off[h] += w.off[h-1]
+	}
+	w.grams = make([]uint64, n)
+	w.pos = make([]int32, n)
+	for f := range w.owners {
+		s, e := int(w.starts[f]), int(w.starts[f+1])
+		for p := s; p+8 <= e; p++ {
+			x := binary.LittleEndian.Uint64(a[p:])
+			h := (x * mulB) >> w.gshift
+			w.off[h]--
+			w.grams[w.off[h]] = x
+			w.pos[w.off[h]] = int32(p)
+		}
+	}
+	for _, x := range w.grams {
+		g := (x * mulB) >> w.bshift
+		w.bits[g>>6] |= 1 << (g & 63)
+	}
+	<-prefixes
+	return w
+}
+
+// buildPrefixFilters fills pre1, pre2 and preN from the window starts.
+func (w *windowIndex) buildPrefixFilters() {
+	w.pre2 = make([]uint64, 1<<16/64)
+	w.preN = make([]uint64, 1<<preNLog/64)
+	a := w.arena
+	for f := range w.owners {
+		s, e := int(w.starts[f]), int(w.starts[f+1])
+		for p := s; p+WindowLen <= e; p++ {
+			x := binary.LittleEndian.Uint64(a[p:])
+			w.pre1[a[p]>>6] |= 1 << (a[p] & 63)
+			k2 := uint32(x & 0xffff)
+			w.pre2[k2>>6] |= 1 << (k2 & 63)
+			var m uint64
+			for n := 3; n < 8; n++ {
+				m |= preNBit(x, n)
+			}
+			w.preN[preNWord(x)] |= m
+		}
+	}
+}
+
+const preNLog = 24
+
+// preNWord is the filter word of a prefix whose first three bytes start
+// the little-endian x; preNBit its bit for the first n (3 to 7) bytes.
+func preNWord(x uint64) uint64 { return ((x & 0xffffff) * mulA) >> (64 - preNLog + 6) }
+
+func preNBit(x uint64, n int) uint64 {
+	x = x&(1<<(8*n)-1) | uint64(n)<<56
+	return 1 << ((x * mulB) >> 58)
+}
+
+// form returns the index of the form holding arena position p.
+func (w *windowIndex) form(p int32) int {
+	i, found := slices.BinarySearch(w.starts, p)
+	if !found {
+		i--
+	}
+	return i
+}
+
+func (w *windowIndex) isPublic(p int) bool {
+	return w.public != nil && w.public[p>>6]&(1<<(p&63)) != 0
+}
+
+// mayHave is the bitmap test for gram x.
+func (w *windowIndex) mayHave(x uint64) bool {
+	g := (x * mulB) >> w.bshift
+	return w.bits[g>>6]&(1<<(g&63)) != 0
+}
+
+// has reports whether x is exactly a gram of some form.
+func (w *windowIndex) has(x uint64) bool {
+	lo, hi := w.bucket(x)
+	for e := lo; e < hi; e++ {
+		if w.grams[e] == x {
+			return true
+		}
+	}
+	return false
+}
+
+// scan appends every run in b of at least WindowLen bytes that some form
+// holds to ms.
+func (w *windowIndex) scan(b []byte, ms []match) []match { return w.scanRange(b, 0, len(b), ms) }
+
+// scanRange appends the runs in b that have WindowLen bytes in b[lo:hi],
+// each extended as far as b and its form agree.
+func (w *windowIndex) scanRange(b []byte, lo, hi int, ms []match) []match {
+	const s = WindowLen - 7
+	bm := w.bits
+	for i := lo; i+8 <= hi; i += s {
+		x := binary.LittleEndian.Uint64(b[i:])
+		h := x * mulB
+		g := h >> w.bshift
+		if bm[g>>6]&(1<<(g&63)) == 0 {
+			continue
+		}
+		ms = w.extendAt(b, i, x, ms)
+	}
+	return ms
+}
+
+// extendAt appends the runs through the gram x at b[i:i+8].
+func (w *windowIndex) extendAt(b []byte, i int, x uint64, ms []match) []match {
+	lo, hi := w.bucket(x)
+	for e := lo; e < hi; e++ {
+		if w.grams[e] != x {
+			continue
+		}
+		p := int(w.pos[e])
+		f := w.form(int32(p))
+		fs, fe := int(w.starts[f]), int(w.starts[f+1])
+		l := 0
+		for l < i && p-l > fs && b[i-l-1] == w.arena[p-l-1] {
+			l++
+		}
+		r := 8
+		for i+r < len(b) && p+r < fe && b[i+r] == w.arena[p+r] {
+			r++
+		}
+		if l+r < WindowLen {
+			continue
+		}
+		ms = w.emit(ms, i-l, p-l, l+r, w.owners[f])
+	}
+	return ms
+}
+
+// emit appends the run of n bytes at b[start:] that equals the form bytes
+// at arena[p:]: whole, or, when some of its windows are public, the parts
+// covered by windows that are not.
+func (w *windowIndex) emit(ms []match, start, p, n int, owner int32) []match {
+	if w.public == nil {
+		return append(ms, match{start: start, end: start + n, owner: owner})
+	}
+	from := -1 // start, relative to the run, of the current part
+	to := 0
+	for k := 0; k+WindowLen <= n; k++ {
+		if w.isPublic(p + k) {
+			continue
+		}
+		if from >= 0 && k > to {
+			ms = append(ms, match{start: start + from, end: start + to, owner: owner})
+			from = -1
+		}
+		if from < 0 {
+			from = k
+		}
+		to = k + WindowLen
+	}
+	if from >= 0 {
+		ms = append(ms, match{start: start + from, end: start + to, owner: owner})
+	}
+	return ms
+}
+
+// bucket returns the range of the exact index where gram x would be.
+func (w *windowIndex) bucket(x uint64) (lo, hi int32) {
+	h := (x * mulB) >> w.gshift
+	return w.off[h], w.off[h+1]
+}
+
+// windowWith returns the form of a window that starts with p (at most
+// WindowLen bytes, at least 8), or -1; public windows count only when
+// withPublic.
+func (w *windowIndex) windowWith(p []byte, withPublic bool) int {
+	x := binary.LittleEndian.Uint64(p)
+	lo, hi := w.bucket(x)
+	for e := lo; e < hi; e++ {
+		if w.grams[e] != x {
+			continue
+		}
+		q := int(w.pos[e])
+		f := w.form(int32(q))
+		if q+WindowLen <= int(w.starts[f+1]) && string(w.arena[q:q+len(p)]) == string(p) && (withPublic || !w.isPublic(q)) {
+			return f
+		}
+	}
+	return -1
+}
+
+// lookup returns the owner of a form holding the window p (WindowLen
+// bytes) outside public lines, or -1.
+func (w *windowIndex) lookup(p []byte) int32 {
+	if !w.mayHave(binary.LittleEndian.Uint64(p)) {
+		return -1
+	}
+	if f := w.windowWith(p, false); f >= 0 {
+		return w.owners[f]
+	}
+	return -1
+}
+
+// isPrefix reports whether p could begin a window: for 8 bytes or more,
+// exactly; for fewer, by filters that may say yes wrongly (so that a tail
+// is held a little more often than needed, never less).
+func (w *windowIndex) isPrefix(p []byte) bool {
+	var x uint64
+	switch n := len(p); {
+	case n == 0 || n >= WindowLen:
+		return false
+	case n >= 8:
+		return w.windowWith(p, true) >= 0
+	case n >= 3:
+		for i := n - 1; i >= 0; i-- {
+			x = x<<8 | uint64(p[i])
+		}
+		return w.preN[preNWord(x)]&preNBit(x, n) != 0
+	case n == 2:
+		k := uint32(p[0]) | uint32(p[1])<<8
+		return w.pre2[k>>6]&(1<<(k&63)) != 0
+	}
+	return w.pre1[p[0]>>6]&(1<<(p[0]&63)) != 0
+}
