@@ -108,6 +108,7 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 	}
 	fmt.Fprintf(g.stderr, "ward: environments %s\n", strings.Join(names, ", "))
 	fmt.Fprintf(g.stderr, "ward: %s; export WARD_ADDR=%s\n", tokenNote, addr)
+	fmt.Fprintf(g.stderr, "ward: dashboard at %s/ui/ (sign in with a user, or paste the root token)\n", addr)
 	return serve(ctx, o, v, ln, logger)
 }
 

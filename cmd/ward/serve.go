@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/wardhq/ward/internal/server"
+	"github.com/wardhq/ward/internal/ui"
 	"github.com/wardhq/ward/internal/vault"
 )
 
@@ -141,7 +143,8 @@ func (o *serveOpts) scheme() string {
 
 // serve answers on ln until ctx is done, then seals the vault.
 func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, logger *slog.Logger) error {
-	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name()})
+	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name(),
+		UI: func(api http.Handler) http.Handler { return ui.New(ui.Config{API: api, Logger: logger}) }})
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go runLeading(mctx, o.store.backend, "maintain", logger, func(ctx context.Context) { v.Maintain(ctx, 0) })

@@ -95,5 +95,6 @@ func runServer(ctx context.Context, g *globals, o *serveOpts) error {
 		state = "not initialised; run 'ward operator init'"
 	}
 	fmt.Fprintf(g.stderr, "ward: server on %s (store %s, audit log %s, %s)\n", addrURL(o.scheme(), ln), o.store.where, o.auditPath(), state)
+	fmt.Fprintf(g.stderr, "ward: dashboard at %s/ui/\n", addrURL(o.scheme(), ln))
 	return serve(ctx, o, v, ln, logger)
 }

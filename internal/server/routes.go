@@ -129,6 +129,11 @@ var routes = []route{
 	{methods: get, pattern: "sys/ward/usage/{env}/{path...}", mode: byPolicy, cap: policy.CapRead, policy: "{env}/{path}", handler: (*Server).usageRead},
 	{methods: get, pattern: "sys/ward/expiring", mode: perSecret, auditOp: "list-each", handler: (*Server).expiring},
 
+	// The dashboard's reads (package ui): an environment's inventory and
+	// the audit log, read-only.
+	{methods: get, pattern: "sys/ward/inventory/{env}", mode: perSecret, auditOp: "list-each", handler: (*Server).inventory},
+	{methods: get, pattern: "sys/ward/audit", mode: byPolicy, cap: policy.CapRead, handler: (*Server).auditQuery},
+
 	// Batched reads for the CI side.
 	{methods: write, pattern: "sys/ward/fetch/{env}", mode: perSecret, auditOp: "fetch", handler: (*Server).fetch},
 	{methods: write, pattern: "sys/ward/fingerprints/{env}", mode: perSecret, auditOp: "fetch", handler: (*Server).fingerprints},
@@ -141,6 +146,7 @@ var routes = []route{
 	{methods: write, pattern: "sys/ward/mfa/totp/enroll", mode: bySelf, auditOp: "self", handler: (*Server).mfaEnroll},
 	{methods: write, pattern: "sys/ward/mfa/totp/confirm", mode: bySelf, auditOp: "self", omit: []string{"code"}, handler: (*Server).mfaConfirm},
 	{methods: "GET", pattern: "sys/ward/mfa/totp/status", mode: bySelf, auditOp: "self", handler: (*Server).mfaStatus},
+	{methods: write, pattern: "sys/ward/mfa/totp/verify", mode: bySelf, auditOp: "self", handler: (*Server).mfaVerify},
 	{methods: "GET", pattern: "sys/ward/mfa/defaults", mode: bySelf, auditOp: "self", handler: (*Server).mfaDefaults},
 	{methods: "GET", pattern: "sys/ward/mfa/totp/users/{user}", mode: byPolicy, cap: policy.CapRead, policy: "sys/ward/mfa/totp/users/{user}", handler: (*Server).mfaUserRead},
 	{methods: "DELETE", pattern: "sys/ward/mfa/totp/users/{user}", mode: byPolicy, cap: policy.CapDelete, policy: "sys/ward/mfa/totp/users/{user}", handler: (*Server).mfaUserReset},

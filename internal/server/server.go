@@ -32,6 +32,9 @@ type Config struct {
 	Version      string       // reported by sys/health and sys/seal-status
 	StorageType  string       // reported by sys/seal-status, e.g. "bolt"
 	Now          func() time.Time
+	// UI, when set, makes the dashboard served under /ui/ from this API
+	// (see package ui): it gets the API handler to call in-process.
+	UI func(api http.Handler) http.Handler
 }
 
 // Server answers ward's HTTP API. It is an http.Handler.
@@ -39,6 +42,7 @@ type Server struct {
 	cfg Config
 	v   *vault.Vault
 	log *slog.Logger
+	ui  http.Handler // the dashboard under /ui/, or nil
 }
 
 // New returns a Server for cfg.
@@ -52,7 +56,11 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger}
+	s := &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger}
+	if cfg.UI != nil {
+		s.ui = cfg.UI(s)
+	}
+	return s
 }
 
 // request is one API call as it moves through the pipeline.
@@ -101,6 +109,14 @@ type response struct {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.ui != nil && (r.URL.Path == "/ui" || strings.HasPrefix(r.URL.Path, "/ui/")) {
+		s.ui.ServeHTTP(w, r)
+		return
+	}
+	if s.ui != nil && r.URL.Path == "/" && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/ui/", http.StatusFound) // a browser opening the server's address
+		return
+	}
 	start := s.cfg.Now()
 	id := newRequestID()
 	status := 0
