@@ -17,7 +17,8 @@ test: fmt-check vet tools unit
 # has none; the tests are skipped, and say so, where neither is possible).
 # The tests start a private PostgreSQL cluster of their own (internal/pgtest);
 # once it is installed, WARD_TEST_PG_REQUIRED=1 turns a skip into a failure.
-# sops, for `ward import sops`, comes from the Go module proxy.
+# sops, for `ward import sops`, comes from the Go module proxy; Chromium, for
+# the dashboard's browser tests, from Debian.
 tools:
 	@{ rustc --version && cargo --version; } >/dev/null 2>&1 || \
 	{ "$$HOME/.cargo/bin/rustc" --version && "$$HOME/.cargo/bin/cargo" --version; } >/dev/null 2>&1 || { \
@@ -28,6 +29,10 @@ tools:
 		echo "make: installing PostgreSQL (Debian package) for the storage and database-engine tests"; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
 		|| echo "make: could not install PostgreSQL; the tests that need it will be skipped"; }
+	@chromium --version >/dev/null 2>&1 || { \
+		echo "make: installing chromium and chromium-driver (Debian packages) for the dashboard's browser tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+		|| echo "make: could not install Chromium; the browser tests will be skipped"; }
 	@sops --version >/dev/null 2>&1 || { \
 		echo "make: installing sops $(SOPS_VERSION) (go install) for the ward import tests"; \
 		GOBIN="$(GOBIN_DIR)" $(GO) install github.com/getsops/sops/v3/cmd/sops@$(SOPS_VERSION) \
@@ -44,6 +49,7 @@ unit:
 	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		export WARD_TEST_PG_REQUIRED=1; fi; \
 	if sops --version >/dev/null 2>&1; then export WARD_TEST_SOPS_REQUIRED=1; fi; \
+	if chromium --version >/dev/null 2>&1; then export WARD_TEST_BROWSER_REQUIRED=1; fi; \
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 build:

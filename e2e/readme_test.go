@@ -40,7 +40,7 @@ func readmeBlocks(t *testing.T, path string) []readmeBlock {
 		switch {
 		case cur == nil && strings.TrimSpace(line) == "```sh":
 			cur = &readmeBlock{line: n}
-			if strings.HasPrefix(prev, notRun) {
+			if prev = strings.TrimSpace(prev); strings.HasPrefix(prev, notRun) {
 				cur.reason = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(prev, notRun), "-->"))
 				if cur.reason == "" {
 					t.Errorf("README.md:%d: %s needs a reason", n-1, notRun)
