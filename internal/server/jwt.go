@@ -302,7 +302,7 @@ func (s *Server) jwtRoleWrite(ctx context.Context, req *request) (*response, err
 		MaxAge:          body.MaxAge.d,
 		Environment:     body.Environment,
 	}
-	if err := s.v.PutJWTRole(ctx, name, r); err != nil {
+	if err := s.v.PutJWTRoleAs(ctx, &req.Caller, name, r); err != nil {
 		return nil, jwtError(err)
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -310,7 +310,7 @@ func (s *Server) jwtRoleWrite(ctx context.Context, req *request) (*response, err
 
 func (s *Server) jwtRoleDelete(ctx context.Context, req *request) (*response, error) {
 	name := req.param("name")
-	if err := s.v.DeleteJWTRole(ctx, name); err != nil {
+	if err := s.v.DeleteJWTRoleAs(ctx, &req.Caller, name); err != nil {
 		if errors.Is(err, vault.ErrJWTRoleNotFound) {
 			return nil, errNotFound
 		}

@@ -59,7 +59,7 @@ func (s *Server) userWrite(ctx context.Context, req *request) (*response, error)
 	if body.TokenMaxTTL.set {
 		up.MaxTTL = &body.TokenMaxTTL.d
 	}
-	if err := s.v.PutUser(ctx, req.param("user"), up); err != nil {
+	if err := s.v.PutUserAs(ctx, &req.Caller, req.param("user"), up); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -106,7 +106,7 @@ func (s *Server) userList(ctx context.Context, req *request) (*response, error) 
 }
 
 func (s *Server) userDelete(ctx context.Context, req *request) (*response, error) {
-	if err := s.v.DeleteUser(ctx, req.param("user")); err != nil {
+	if err := s.v.DeleteUserAs(ctx, &req.Caller, req.param("user")); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -122,7 +122,7 @@ func (s *Server) userPassword(ctx context.Context, req *request) (*response, err
 	if body.Password == nil {
 		return nil, errorf(http.StatusBadRequest, `missing "password"`)
 	}
-	if err := s.v.SetPassword(ctx, req.param("user"), *body.Password); err != nil {
+	if err := s.v.SetPasswordAs(ctx, &req.Caller, req.param("user"), *body.Password); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
