@@ -338,7 +338,7 @@ func (v *Vault) ApplyAs(ctx context.Context, c *Caller, desired *plan.State, opt
 				return nil, ErrPlanChanged
 			}
 			opt.Expect = digest
-			if err := v.RequireMFA(c, "applying changes to production ("+what+") requires MFA (a shipped default)"); err != nil {
+			if err := v.requireProdApproval(c, "applying changes to production ("+what+") requires MFA (a shipped default)"); err != nil {
 				return nil, err
 			}
 		}

@@ -125,7 +125,7 @@ func (v *Vault) checkPolicyChange(c *Caller, name string, old *policy.Policy, sr
 	}
 	for _, a := range plan.AccessDiff(name, oldText, newText, prod) {
 		if IsProd(a.Env) {
-			return v.RequireMFA(c, "changing what policy "+name+" grants in production ("+a.String()+") requires MFA (a shipped default)")
+			return v.requireProdApproval(c, "changing what policy "+name+" grants in production ("+a.String()+") requires MFA (a shipped default)")
 		}
 	}
 	return nil
