@@ -35,6 +35,7 @@
 //	POST|PUT auth/userpass/login
 //	POST|PUT auth/userpass/login/{name}
 //	POST|PUT auth/jwt/login
+//	GET|HEAD sys/leader
 //
 // These also answer while ward is sealed; every other route answers 503:
 //
