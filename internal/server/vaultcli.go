@@ -78,12 +78,7 @@ func (s *Server) sysAuth(_ context.Context, req *request) (*response, error) {
 		"userpass/": method("userpass", "people: ward user create, ward login"),
 		"jwt/":      method("jwt", "CI jobs: OIDC tokens exchanged for ward tokens"),
 	}
-	out := envelope(req, data)
-	for k, v := range data {
-		out[k] = v
-	}
-	delete(out, "mount_type")
-	return &response{status: http.StatusOK, body: out}, nil
+	return listingResponse(req, data), nil
 }
 
 // sysAudit lists ward's one audit device, its file, in Vault's shape of
@@ -96,12 +91,7 @@ func (s *Server) sysAudit(_ context.Context, req *request) (*response, error) {
 			"options":     map[string]any{"file_path": s.v.AuditPath()},
 		},
 	}
-	out := envelope(req, data)
-	for k, v := range data {
-		out[k] = v
-	}
-	delete(out, "mount_type")
-	return &response{status: http.StatusOK, body: out}, nil
+	return listingResponse(req, data), nil
 }
 
 // sysMountsEnable refuses Vault's secrets enable and auth enable: ward's
@@ -111,4 +101,15 @@ func (s *Server) sysMountsEnable(_ context.Context, req *request) (*response, er
 		return nil, errorf(http.StatusBadRequest, "ward's auth methods (token, userpass, jwt) are built in and always enabled; there is nothing to enable")
 	}
 	return nil, errorf(http.StatusBadRequest, "ward does not mount secrets engines: each environment is a KV v2 mount; hint: create one with 'ward env create NAME' (POST sys/ward/envs/NAME, a root token)")
+}
+
+// listingResponse answers a sys/ listing as Vault does: the entries both
+// under "data" and at the top level, where older clients read them.
+func listingResponse(req *request, data map[string]any) *response {
+	out := envelope(req, data)
+	for k, v := range data {
+		out[k] = v
+	}
+	delete(out, "mount_type")
+	return &response{status: http.StatusOK, body: out}
 }
