@@ -75,6 +75,22 @@ func TestVaultCLIRequests(t *testing.T) {
 		t.Fatalf("a policy over every environment without env: %v", err)
 	}
 
+	// policy write with a Vault HCL policy: translated, and enforced.
+	hcl := "path \"staging/data/app/*\" {\n  capabilities = [\"read\"]\n}\n"
+	if err := root.Sys().PutPolicy("hcl-read", hcl); err != nil {
+		t.Fatalf("policy write (HCL): %v", err)
+	}
+	hsec, err := root.Logical().Write("auth/token/create", map[string]any{"policies": "hcl-read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := vaultClient(t, s, hsec.Auth.ClientToken).KVv2("staging").Get(ctx, "app/db"); err != nil || got.Data["password"] != "second-pw" {
+		t.Fatalf("read with the HCL policy: %v %v", got, err)
+	}
+	if err := root.Sys().PutPolicy("hcl-sudo", "path \"sys/seal\" {\n  capabilities = [\"sudo\"]\n}\n"); err == nil || !strings.Contains(err.Error(), "line 1: sudo") {
+		t.Fatalf("policy write with sudo: %v", err)
+	}
+
 	// token renew -increment=10m.
 	sec, err := root.Logical().Write("auth/token/create", map[string]any{"policies": "staging-read", "ttl": "1m", "explicit_max_ttl": "2h"})
 	if err != nil {

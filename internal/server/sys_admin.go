@@ -42,7 +42,11 @@ func (s *Server) policyWrite(ctx context.Context, req *request) (*response, erro
 	if body.Policy == "" {
 		return nil, errorf(http.StatusBadRequest, `missing "policy": the policy document (YAML)`)
 	}
-	if _, err := s.v.PutPolicyAs(ctx, &req.Caller, name, []byte(body.Policy)); err != nil {
+	src, err := fromVaultHCL([]byte(body.Policy))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.v.PutPolicyAs(ctx, &req.Caller, name, src); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/wardhq/ward/internal/policy"
 )
 
 // What the vault and bao CLIs send and read that the rest of the API does
@@ -112,4 +114,17 @@ func listingResponse(req *request, data map[string]any) *response {
 	}
 	delete(out, "mount_type")
 	return &response{status: http.StatusOK, body: out}
+}
+
+// fromVaultHCL translates a Vault HCL policy (vault policy write) to
+// ward's YAML, which is then stored; a ward policy passes unchanged.
+func fromVaultHCL(src []byte) ([]byte, error) {
+	if !policy.LooksLikeVaultHCL(src) {
+		return src, nil
+	}
+	y, err := policy.FromVaultHCL(src)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
+	}
+	return y, nil
 }
