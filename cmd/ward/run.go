@@ -57,8 +57,10 @@ With --role, ward run first logs in with the CI job's OIDC token, as
 'ward login --ci' does, and revokes that ward token as soon as the secrets
 are fetched: no token is stored, and none outlives the fetch.
 
-The token file (~/.ward/token, or $WARD_CONFIG_DIR/token) is hidden from
-CMD, which runs as the same user: on Linux CMD runs in private user, mount
+When ward's token comes from the token file (~/.ward/token, or
+$WARD_CONFIG_DIR/token: no WARD_TOKEN, no --role), or with
+--token-isolation require whatever the token's source, the file is hidden
+from CMD, which runs as the same user: on Linux CMD runs in private user, mount
 and PID namespaces where the file reads as empty and no process outside is
 visible, with no capabilities (so setuid programs such as sudo do not gain
 privileges inside). Where the kernel forbids unprivileged user namespaces,
@@ -142,7 +144,7 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 		Args: o.args, Env: job.ChildEnv(g.environ(), res, dirPath),
 		Stdin: g.stdin, Stdout: g.stdout, Stderr: g.stderr,
 		Mask: matcher, Started: o.started,
-		Isolation: isolation, Hide: g.hiddenFiles(),
+		Isolation: isolation, Hide: g.hiddenFiles(o, isolation),
 		Warn: func(err error) {
 			fmt.Fprintf(g.stderr, "ward: warning: %s can read the token file: %v\nhint: in CI use --role or WARD_TOKEN instead of a token file; --token-isolation require refuses to run like this\n", o.args[0], err)
 		},

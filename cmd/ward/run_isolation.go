@@ -20,8 +20,12 @@ func parseIsolation(s string) (job.Isolation, error) {
 }
 
 // hiddenFiles are the files ward run hides from its child: the token
-// file, when there is one.
-func (g *globals) hiddenFiles() []string {
+// file, when ward's token comes from it (no WARD_TOKEN, no --role) or
+// when isolation is required.
+func (g *globals) hiddenFiles(o *runOpts, isolation job.Isolation) []string {
+	if isolation != job.IsolateRequire && (g.getenv("WARD_TOKEN") != "" || o.role.role != "") {
+		return nil
+	}
 	f := g.tokenFile()
 	if f == "" {
 		return nil
