@@ -26,6 +26,7 @@ type runOpts struct {
 	args        []string
 	dir         job.Config    // where secret files go; zero: the real tmpfs
 	started     func(pid int) // for tests
+	isolation   string        // --token-isolation: auto, require or off
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -64,6 +65,17 @@ With --role, ward run first logs in with the CI job's OIDC token, as
 are fetched (with database users, when CMD ends, as revoking the token
 revokes its leases): no token is stored, and none outlives the job.
 
+When ward's token comes from the token file (~/.ward/token, or
+$WARD_CONFIG_DIR/token: no WARD_TOKEN, no --role), or with
+--token-isolation require whatever the token's source, the file is hidden
+from CMD, which runs as the same user: on Linux CMD runs in private user, mount
+and PID namespaces where the file reads as empty and no process outside is
+visible, with no capabilities (so setuid programs such as sudo do not gain
+privileges inside). Where the kernel forbids unprivileged user namespaces,
+or on other systems, --token-isolation auto (the default) warns and runs
+CMD anyway, require refuses, off never isolates. In CI prefer --role or
+WARD_TOKEN, which leave no file behind.
+
 Problems with the secrets are reported on stderr as ward check reports them
 (stdout is CMD's); with --format json, as ward check --format json's report,
 one JSON document on stderr before CMD starts (or instead of it).
@@ -74,7 +86,8 @@ usage error; 127 when CMD cannot be started.`,
 		Example: `  ward run --env staging -- go test ./...
   ward run --env staging --component indexer -- cargo test
   ward run --env prod --replacement '***' -- ./deploy.sh
-  ward run --env staging --role ci-staging -- cargo test   # in a CI job: log in with its OIDC token`,
+  ward run --env staging --role ci-staging -- cargo test   # in a CI job: log in with its OIDC token
+  ward run --env staging --token-isolation require -- make test   # refuse to run where ~/.ward/token cannot be hidden`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return withHint(usagef("ward run needs a command to run"), "ward run --env staging -- go test ./...")
@@ -92,6 +105,7 @@ usage error; 127 when CMD cannot be started.`,
 	manifestFlag(cmd, &o.file)
 	cmd.Flags().StringVar(&o.replacement, "replacement", "", "text shown in place of every value (default [masked:NAME])")
 	addRoleFlags(cmd, &o.role)
+	cmd.Flags().StringVar(&o.isolation, "token-isolation", "auto", "hide the token file from CMD: auto (warn where impossible), require, or off")
 	formatFlag(cmd, &o.format)
 	cmd.Flag("format").Usage = "format of the report of problems on stderr: text or json"
 	return cmd
@@ -99,6 +113,10 @@ usage error; 127 when CMD cannot be started.`,
 
 func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err := g.requireEnv(&o.env); err != nil {
+		return err
+	}
+	isolation, err := parseIsolation(o.isolation)
+	if err != nil {
 		return err
 	}
 	if err := job.Harden(); err != nil {
@@ -141,6 +159,10 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 		Args: o.args, Env: job.ChildEnv(g.environ(), res, dirPath),
 		Stdin: g.stdin, Stdout: g.stdout, Stderr: g.stderr,
 		Mask: matcher, Started: o.started,
+		Isolation: isolation, Hide: g.hiddenFiles(o, isolation),
+		Warn: func(err error) {
+			fmt.Fprintf(g.stderr, "ward: warning: %s can read the token file: %v\nhint: in CI use --role or WARD_TOKEN instead of a token file; --token-isolation require refuses to run like this\n", o.args[0], err)
+		},
 	}
 	res.Wipe() // the child has its values; the masker has copies
 	for _, f := range fetched {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/wardhq/ward/internal/job"
 )
 
 // TestMain lets testscript run this test binary as the ward command.
@@ -33,6 +36,13 @@ func TestScripts(t *testing.T) {
 			env.Setenv("WARD_CONFIG_DIR", env.WorkDir+"/.ward")
 			env.Setenv("WARD_TOKEN", "")
 			return nil
+		},
+		// [userns]: ward run can hide the token file from its command.
+		Condition: func(cond string) (bool, error) {
+			if cond == "userns" {
+				return job.CanIsolate() == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// waitserver waits until the server at $WARD_ADDR answers.

@@ -44,5 +44,19 @@
 // open, DrainTimeout after the child's exit). The exit code is the child's,
 // or 128+N when signal N ended it.
 //
+// # Hidden files
+//
+// Child.Hide names files the child must not read although it runs as the
+// same user (ward's token file). On Linux the child then runs under a small
+// init, ward's own binary started again, in new user, mount and PID
+// namespaces: the files are covered by /dev/null, /proc is the new PID
+// namespace's, and every capability is dropped for good, so the child can
+// neither unmount the cover nor reach the file through a process outside
+// (isolate_linux.go says how). Where the kernel refuses (no unprivileged
+// user namespaces) or on other systems, Child.Isolation decides: warn and
+// run (IsolateAuto), refuse (IsolateRequire), or never try (IsolateOff).
+// A binary that uses Supervise with Hide must import this package: its
+// init function runs the isolating init before main.
+//
 // No secret value is ever put in argv, of ward or of the child.
 package job

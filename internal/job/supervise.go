@@ -34,6 +34,14 @@ type Child struct {
 	Mask *mask.Matcher
 	// Started, when set, is called with the child's PID once it runs.
 	Started func(pid int)
+	// Hide lists files the child must not read (ward's token file): on
+	// Linux, where unprivileged user namespaces are allowed, the child
+	// gets a private view in which they are empty (see isolate_linux.go).
+	// Isolation says what happens where that cannot be done; with
+	// IsolateAuto, Warn (if set) is told why and the child runs anyway.
+	Hide      []string
+	Isolation Isolation
+	Warn      func(error)
 }
 
 // StartError says the child could not be started: the program is missing
@@ -53,19 +61,23 @@ func Supervise(c Child) (int, error) {
 	if len(c.Args) == 0 {
 		return 0, errors.New("no command to run")
 	}
-	cmd := exec.Command(c.Args[0], c.Args[1:]...)
-	cmd.Env = c.Env
-	cmd.Stdin = c.Stdin
-	cmd.WaitDelay = DrainTimeout
 	outs := []*mask.Writer{}
-	cmd.Stdout, cmd.Stderr = c.Stdout, c.Stderr
+	stdout, stderr := c.Stdout, c.Stderr
 	if c.Mask != nil {
 		o, e := c.Mask.NewWriter(c.Stdout), c.Mask.NewWriter(c.Stderr)
-		cmd.Stdout, cmd.Stderr = o, e
+		stdout, stderr = o, e
 		outs = append(outs, o, e)
 	}
 	tty := foregroundTTY(c.Stdin)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: tty >= 0, Ctty: max(tty, 0)}
+	newCmd := func() *exec.Cmd {
+		cmd := exec.Command(c.Args[0], c.Args[1:]...)
+		cmd.Env = c.Env
+		cmd.Stdin = c.Stdin
+		cmd.WaitDelay = DrainTimeout
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: tty >= 0, Ctty: max(tty, 0)}
+		return cmd
+	}
 
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, Forwarded...)
@@ -76,8 +88,9 @@ func Supervise(c Child) (int, error) {
 	pipes := make(chan os.Signal, 1)
 	signal.Notify(pipes, syscall.SIGPIPE)
 	defer signal.Stop(pipes)
-	if err := cmd.Start(); err != nil {
-		return 0, &StartError{Program: c.Args[0], Err: err}
+	cmd, err := startChild(c, newCmd)
+	if err != nil {
+		return 0, err
 	}
 	if c.Started != nil {
 		c.Started(cmd.Process.Pid)
@@ -93,7 +106,7 @@ func Supervise(c Child) (int, error) {
 			}
 		}
 	}()
-	err := cmd.Wait()
+	err = cmd.Wait()
 	close(done)
 	if tty >= 0 {
 		takeTerminal(tty)

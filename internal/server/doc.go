@@ -22,7 +22,9 @@
 // routes (routes.go) is the one list of the API: method, path pattern,
 // handler, and how each route is authorized: by a policy capability on a
 // policy path, for the token itself ("self"), per secret by the domain
-// method, with no token, or with no token while sealed. A new engine is a
+// method, by a root token only (whole-vault operations: seal, rotate,
+// snapshots, creating environments, the JWT issuer), with no token, or
+// with no token while sealed. A new engine is a
 // domain service plus rows there.
 //
 // # Routes without a token
@@ -33,6 +35,7 @@
 //	POST|PUT auth/userpass/login
 //	POST|PUT auth/userpass/login/{name}
 //	POST|PUT auth/jwt/login
+//	GET|HEAD sys/leader
 //
 // These also answer while ward is sealed; every other route answers 503:
 //

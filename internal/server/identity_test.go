@@ -440,14 +440,12 @@ func TestMFADefaults(t *testing.T) {
 	s.mfaMust(204, "POST", "/v1/dev/metadata/app/glass", s.root, `{"custom_metadata":{"break_glass":"true"}}`)
 	s.mfaMust(200, "POST", "/v1/dev/data/app/notglass", s.root, `{"data":{"k":"v"}}`)
 	s.mfaMust(204, "POST", "/v1/dev/metadata/app/notglass", s.root, `{"custom_metadata":{"break_glass":"no"}}`)
-	s.mfaMust(200, "POST", "/v1/sys/ward/envs/scratch", s.root, "")
-	tok, secret := mfaEnrolledUser(t, s, clk, "rules:\n  - path: dev/**\n    capabilities: [read, update, destroy]\n  - path: sys/ward/envs/*\n    capabilities: [delete]\n")
+	tok, secret := mfaEnrolledUser(t, s, clk, "rules:\n  - path: dev/**\n    capabilities: [read, update, destroy]\n")
 	tests := []struct {
 		name, method, path, body string
 	}{
 		{"destroy versions", "POST", "/v1/dev/destroy/app/db", `{"versions":[1]}`},
 		{"destroy all by metadata delete", "DELETE", "/v1/dev/metadata/app/db", ""},
-		{"delete an environment", "DELETE", "/v1/sys/ward/envs/scratch", ""},
 		{"read a break-glass secret", "GET", "/v1/dev/data/app/glass", ""},
 		{"untag a break-glass secret", "POST", "/v1/dev/metadata/app/glass", `{"custom_metadata":{"break_glass":"false"}}`},
 	}
@@ -641,8 +639,11 @@ func TestMFAApplyToProd(t *testing.T) {
 	if _, err := s.v.Policy("ci-dev"); err != nil {
 		t.Fatal(err)
 	}
-	// A grant in prod: refused without a code, nothing applied.
+	// A grant in prod, by alice's token for prod: refused without a
+	// code, nothing applied. (A token for dev may not apply it at all.)
 	prod := state("ci-prod", "prod/app/*")
+	s.mfaMust(403, "POST", "/v1/sys/ward/apply", tok, prod)
+	tok = s.mfaLogin("alice", "correct horse", "prod")
 	st, body, h := s.mfaDoH("POST", "/v1/sys/ward/apply", tok, prod)
 	if st != 403 || h.Get(MFARequiredHeader) != "required" || !strings.Contains(mfaErrText(body), "applying changes to production (ci-prod: +read prod/app/*)") {
 		t.Fatalf("apply to prod without a code: %d %v", st, body)

@@ -252,6 +252,7 @@ func (s *Server) jwtRoleRead(_ context.Context, req *request) (*response, error)
 		"token_type":        "service",
 		"max_age":           int64(maxAge / time.Second),
 		"environment":       r.Environment,
+		"approval_claims":   nonNilClaims(r.ApprovalClaims),
 	})
 	delete(out, "mount_type")
 	return &response{status: http.StatusOK, body: out}, nil
@@ -273,6 +274,7 @@ func (s *Server) jwtRoleWrite(ctx context.Context, req *request) (*response, err
 		TokenType       string            `json:"token_type"`
 		MaxAge          durationField     `json:"max_age"`
 		Environment     string            `json:"environment"`
+		ApprovalClaims  map[string]any    `json:"approval_claims"`
 	}
 	if err := decodeObject(req.body, map[string]any{
 		"role_type": &body.RoleType, "bound_audiences": &body.BoundAudiences, "bound_subject": &body.BoundSubject,
@@ -280,6 +282,7 @@ func (s *Server) jwtRoleWrite(ctx context.Context, req *request) (*response, err
 		"claim_mappings": &body.ClaimMappings, "user_claim": &body.UserClaim,
 		"token_policies": &body.TokenPolicies, "token_ttl": &body.TokenTTL, "token_max_ttl": &body.TokenMaxTTL,
 		"token_type": &body.TokenType, "max_age": &body.MaxAge, "environment": &body.Environment,
+		"approval_claims": &body.ApprovalClaims,
 	}); err != nil {
 		return nil, err
 	}
@@ -301,8 +304,9 @@ func (s *Server) jwtRoleWrite(ctx context.Context, req *request) (*response, err
 		TokenMaxTTL:     body.TokenMaxTTL.d,
 		MaxAge:          body.MaxAge.d,
 		Environment:     body.Environment,
+		ApprovalClaims:  body.ApprovalClaims,
 	}
-	if err := s.v.PutJWTRole(ctx, name, r); err != nil {
+	if err := s.v.PutJWTRoleAs(ctx, &req.Caller, name, r); err != nil {
 		return nil, jwtError(err)
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -310,7 +314,7 @@ func (s *Server) jwtRoleWrite(ctx context.Context, req *request) (*response, err
 
 func (s *Server) jwtRoleDelete(ctx context.Context, req *request) (*response, error) {
 	name := req.param("name")
-	if err := s.v.DeleteJWTRole(ctx, name); err != nil {
+	if err := s.v.DeleteJWTRoleAs(ctx, &req.Caller, name); err != nil {
 		if errors.Is(err, vault.ErrJWTRoleNotFound) {
 			return nil, errNotFound
 		}

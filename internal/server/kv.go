@@ -161,7 +161,7 @@ func (s *Server) kvDestroy(ctx context.Context, req *request) (*response, error)
 
 func (s *Server) kvVersions(ctx context.Context, req *request, kind string) (*response, error) {
 	var body struct {
-		Versions []int `json:"versions"`
+		Versions versionList `json:"versions"`
 	}
 	if err := jsonstrict.Decode(req.body, &body); err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
@@ -173,11 +173,11 @@ func (s *Server) kvVersions(ctx context.Context, req *request, kind string) (*re
 	var err error
 	switch kind {
 	case "delete":
-		err = env.DeleteVersions(ctx, p, body.Versions)
+		err = env.DeleteVersions(ctx, p, []int(body.Versions))
 	case "undelete":
-		err = env.UndeleteVersions(ctx, p, body.Versions)
+		err = env.UndeleteVersions(ctx, p, []int(body.Versions))
 	case "destroy":
-		err = env.DestroyVersions(ctx, p, body.Versions)
+		err = env.DestroyVersions(ctx, p, []int(body.Versions))
 	}
 	if err != nil {
 		return nil, err

@@ -74,7 +74,7 @@ func (s *Server) enrolmentResponse(ctx context.Context, req *request, id string)
 }
 
 func (s *Server) mfaUserReset(ctx context.Context, req *request) (*response, error) {
-	if err := s.v.ResetTOTP(ctx, req.param("user")); err != nil {
+	if err := s.v.ResetTOTPAs(ctx, &req.Caller, req.param("user")); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil

@@ -28,6 +28,9 @@ const (
 	// whileSealed: no token, and answers while the vault is sealed
 	// (health, seal status, init, unseal).
 	whileSealed
+	// byRoot: a root token only, whatever a policy grants: whole-vault
+	// operations, as Vault's sudo paths (the route's cap is audited).
+	byRoot
 )
 
 func (m authMode) String() string {
@@ -42,6 +45,8 @@ func (m authMode) String() string {
 		return "unauthenticated"
 	case whileSealed:
 		return "while-sealed"
+	case byRoot:
+		return "root"
 	}
 	return "none"
 }
@@ -99,11 +104,16 @@ var routes = []route{
 	{methods: write, pattern: "sys/init", mode: whileSealed, handler: (*Server).sysInit},
 
 	// Whole-vault operations.
-	{methods: write, pattern: "sys/seal", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).sysSeal},
-	{methods: write, pattern: "sys/rotate", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).sysRotate},
+	{methods: write, pattern: "sys/seal", mode: byRoot, cap: policy.CapUpdate, handler: (*Server).sysSeal},
+	{methods: write, pattern: "sys/rotate", mode: byRoot, cap: policy.CapUpdate, handler: (*Server).sysRotate},
 	{methods: get, pattern: "sys/key-status", mode: byPolicy, cap: policy.CapRead, handler: (*Server).sysKeyStatus},
 	{methods: get, pattern: "sys/mounts", mode: byPolicy, cap: policy.CapRead, handler: (*Server).sysMounts},
-	{methods: get, pattern: "sys/ward/snapshot", mode: byPolicy, cap: policy.CapRead, handler: (*Server).sysSnapshot},
+	{methods: write, pattern: "sys/mounts/{rest...}", mode: bySelf, auditOp: "refused", handler: (*Server).sysMountsEnable},
+	{methods: get, pattern: "sys/auth", mode: byPolicy, cap: policy.CapRead, handler: (*Server).sysAuth},
+	{methods: write, pattern: "sys/auth/{rest...}", mode: bySelf, auditOp: "refused", handler: (*Server).sysMountsEnable},
+	{methods: get, pattern: "sys/audit", mode: byRoot, cap: policy.CapRead, handler: (*Server).sysAudit},
+	{methods: get, pattern: "sys/leader", mode: unauthenticated, handler: (*Server).sysLeader},
+	{methods: get, pattern: "sys/ward/snapshot", mode: byRoot, cap: policy.CapRead, handler: (*Server).sysSnapshot},
 	{methods: get, pattern: "sys/internal/ui/mounts/{mount...}", mode: bySelf, auditOp: "self", handler: (*Server).sysUIMount},
 	{methods: write, pattern: "sys/capabilities-self", mode: bySelf, auditOp: "self", handler: (*Server).sysCapabilitiesSelf},
 	{methods: write, pattern: "sys/audit-hash", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).sysAuditHash},
@@ -118,10 +128,10 @@ var routes = []route{
 	// Environments, their rules, types, usage and the expiring report.
 	{methods: list, pattern: "sys/ward/envs/", mode: byPolicy, cap: policy.CapList, policy: "sys/ward/envs/", handler: (*Server).envList},
 	{methods: "GET", pattern: "sys/ward/envs/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).envRead},
-	{methods: write, pattern: "sys/ward/envs/{name}", mode: byPolicy, cap: policy.CapCreate, handler: (*Server).envCreate},
-	{methods: "DELETE", pattern: "sys/ward/envs/{name}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).envDelete},
-	{methods: get, pattern: "sys/ward/envs/{name}/rules", mode: byPolicy, cap: policy.CapRead, handler: (*Server).envRulesRead},
-	{methods: write, pattern: "sys/ward/envs/{name}/rules", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).envRulesWrite},
+	{methods: write, pattern: "sys/ward/envs/{name}", mode: byRoot, cap: policy.CapCreate, handler: (*Server).envCreate},
+	{methods: "DELETE", pattern: "sys/ward/envs/{env}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).envDelete},
+	{methods: get, pattern: "sys/ward/envs/{env}/rules", mode: byPolicy, cap: policy.CapRead, policy: "sys/ward/envs/{env}/rules", handler: (*Server).envRulesRead},
+	{methods: write, pattern: "sys/ward/envs/{env}/rules", mode: byPolicy, cap: policy.CapUpdate, policy: "sys/ward/envs/{env}/rules", handler: (*Server).envRulesWrite},
 	{methods: "LIST|GET|HEAD", pattern: "sys/ward/types/", mode: byPolicy, cap: policy.CapList, policy: "sys/ward/types/", handler: (*Server).typeList},
 	{methods: get, pattern: "sys/ward/types/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).typeRead},
 	{methods: write, pattern: "sys/ward/types/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).typeWrite},
@@ -177,7 +187,7 @@ var routes = []route{
 	// CI logins (JWT/OIDC).
 	{methods: write, pattern: "auth/jwt/login", mode: unauthenticated, handler: (*Server).jwtLogin},
 	{methods: get, pattern: "auth/jwt/config", mode: byPolicy, cap: policy.CapRead, handler: (*Server).jwtConfigRead},
-	{methods: write, pattern: "auth/jwt/config", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).jwtConfigWrite},
+	{methods: write, pattern: "auth/jwt/config", mode: byRoot, cap: policy.CapUpdate, handler: (*Server).jwtConfigWrite},
 	{methods: list, pattern: "auth/jwt/role/", mode: byPolicy, cap: policy.CapList, policy: "auth/jwt/role/", handler: (*Server).jwtRoleList},
 	{methods: "GET", pattern: "auth/jwt/role/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).jwtRoleRead},
 	{methods: write, pattern: "auth/jwt/role/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).jwtRoleWrite},

@@ -16,6 +16,10 @@ func TestRouteTableModes(t *testing.T) {
 			if (rt.cap == "") == (rt.capFor == nil) {
 				t.Errorf("%s: a policy route names a capability or a capFor, one of them", name)
 			}
+		case byRoot:
+			if rt.cap == "" || rt.capFor != nil || rt.policy != "" {
+				t.Errorf("%s: a root route names the capability it audits, and no policy path", name)
+			}
 		case bySelf, perSecret:
 			if rt.cap != "" || rt.capFor != nil || rt.auditOp == "" {
 				t.Errorf("%s: a %s route has no capability and names its audited operation", name, rt.mode)

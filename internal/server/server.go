@@ -301,6 +301,10 @@ func (s *Server) authorize(req *request, rt *route) error {
 		}
 		req.env = env
 	}
+	if rt.mode == byRoot {
+		req.op = string(rt.cap)
+		return s.v.RequireRoot(&req.Caller, req.method+" "+req.path)
+	}
 	if rt.mode != byPolicy {
 		return nil // bySelf: a token's own operations; perSecret: checked per secret
 	}
@@ -325,7 +329,7 @@ func (s *Server) authorize(req *request, rt *route) error {
 // what the route names.
 func (rt *route) auditName() string {
 	switch {
-	case rt.mode != byPolicy:
+	case rt.mode != byPolicy && rt.mode != byRoot:
 		return rt.auditOp
 	case rt.capFor != nil:
 		return "write"

@@ -42,7 +42,11 @@ func (s *Server) policyWrite(ctx context.Context, req *request) (*response, erro
 	if body.Policy == "" {
 		return nil, errorf(http.StatusBadRequest, `missing "policy": the policy document (YAML)`)
 	}
-	if _, err := s.v.PutPolicy(ctx, name, []byte(body.Policy)); err != nil {
+	src, err := fromVaultHCL([]byte(body.Policy))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.v.PutPolicyAs(ctx, &req.Caller, name, src); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -50,7 +54,7 @@ func (s *Server) policyWrite(ctx context.Context, req *request) (*response, erro
 
 func (s *Server) policyDelete(ctx context.Context, req *request) (*response, error) {
 	name := req.param("name")
-	if err := s.v.DeletePolicy(ctx, name); err != nil {
+	if err := s.v.DeletePolicyAs(ctx, &req.Caller, name); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -101,7 +105,7 @@ func (s *Server) envCreate(ctx context.Context, req *request) (*response, error)
 }
 
 func (s *Server) envDelete(ctx context.Context, req *request) (*response, error) {
-	name := req.param("name")
+	name := req.param("env")
 	if err := s.v.DeleteEnv(ctx, name); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 type tokenCreateBody struct {
-	Policies        []string          `json:"policies"`
+	Policies        stringList        `json:"policies"`
 	Meta            map[string]string `json:"meta"`
 	NoParent        bool              `json:"no_parent"`
 	NoDefaultPolicy bool              `json:"no_default_policy"`

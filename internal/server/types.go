@@ -103,7 +103,7 @@ func (s *Server) typeDelete(ctx context.Context, req *request) (*response, error
 }
 
 func (s *Server) envRulesRead(_ context.Context, req *request) (*response, error) {
-	name := req.param("name")
+	name := req.param("env")
 	r, err := s.v.EnvRules(name)
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (s *Server) envRulesRead(_ context.Context, req *request) (*response, error
 }
 
 func (s *Server) envRulesWrite(ctx context.Context, req *request) (*response, error) {
-	name := req.param("name")
+	name := req.param("env")
 	var r vault.EnvRules
 	if err := decodeKnown(req.body, &r); err != nil {
 		return nil, err

@@ -59,7 +59,7 @@ func (s *Server) userWrite(ctx context.Context, req *request) (*response, error)
 	if body.TokenMaxTTL.set {
 		up.MaxTTL = &body.TokenMaxTTL.d
 	}
-	if err := s.v.PutUser(ctx, req.param("user"), up); err != nil {
+	if err := s.v.PutUserAs(ctx, &req.Caller, req.param("user"), up); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -106,7 +106,7 @@ func (s *Server) userList(ctx context.Context, req *request) (*response, error) 
 }
 
 func (s *Server) userDelete(ctx context.Context, req *request) (*response, error) {
-	if err := s.v.DeleteUser(ctx, req.param("user")); err != nil {
+	if err := s.v.DeleteUserAs(ctx, &req.Caller, req.param("user")); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -122,7 +122,7 @@ func (s *Server) userPassword(ctx context.Context, req *request) (*response, err
 	if body.Password == nil {
 		return nil, errorf(http.StatusBadRequest, `missing "password"`)
 	}
-	if err := s.v.SetPassword(ctx, req.param("user"), *body.Password); err != nil {
+	if err := s.v.SetPasswordAs(ctx, &req.Caller, req.param("user"), *body.Password); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent}, nil
@@ -148,8 +148,16 @@ func (s *Server) userLogin(ctx context.Context, req *request) (*response, error)
 	if name == "" {
 		name = body.Username
 	}
+	var limitKey string // the user's failures: "userpass/NAME"
 	if norm, err := userpass.Normalize(name); err == nil {
 		req.path = "auth/userpass/login/" + norm
+		limitKey = "userpass/" + norm
+	}
+	// Too many failures from this address or for this user: a 429 before
+	// the audit write, as for JWT logins (the per-user lockout stays).
+	source := vault.LoginSource(req.http.RemoteAddr)
+	if err := s.v.CheckLogin(source, limitKey); err != nil {
+		return nil, err
 	}
 	req.audited, req.op, req.policyPath, req.auditOmit = true, "login", req.path, []string{"password"}
 	if err := s.auditRequest(req, false); err != nil {
@@ -157,6 +165,7 @@ func (s *Server) userLogin(ctx context.Context, req *request) (*response, error)
 		return nil, auditFailed(req.id)
 	}
 	if bodyErr != nil {
+		s.v.LoginFailed(source, "")
 		return nil, bodyErr
 	}
 	if pathName != "" && body.Username != "" {
@@ -168,6 +177,13 @@ func (s *Server) userLogin(ctx context.Context, req *request) (*response, error)
 	}
 	secret, tok, err := s.v.UserLogin(ctx, name, body.Password, body.Env)
 	if err != nil {
+		var le *userpass.LockedError
+		switch {
+		case limitKey != "" && (errors.Is(err, userpass.ErrBadLogin) || errors.As(err, &le)):
+			s.v.LoginFailed(source, limitKey)
+		case errors.Is(err, userpass.ErrBadLogin), errors.Is(err, userpass.ErrBadName), errors.As(err, new(*userpass.RequestError)):
+			s.v.LoginFailed(source, "")
+		}
 		return nil, loginError(err)
 	}
 	req.Token = tok // the response entry names the new token

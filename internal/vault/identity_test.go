@@ -218,9 +218,25 @@ func TestApplyAsStepsUpForProd(t *testing.T) {
 	}
 	desired := &plan.State{Manages: plan.Manages{Envs: true}, Envs: []plan.Env{{Name: "prod-eu"}, {Name: "prod"}, {Name: "staging"}}}
 	c := &Caller{Token: tok}
+	// A staging token creates no environment: that is root's.
 	_, err = v.ApplyAs(ctx, c, desired, ApplyOptions{})
-	if !isRefusal(err, KindDenied) || !strings.Contains(err.Error(), "applying changes to production (environment prod-eu)") || c.MFAOutcome() != "refused: no identity" {
+	if !isRefusal(err, KindDenied) || !strings.Contains(err.Error(), "the apply changes environment prod-eu") {
+		t.Fatalf("a staging apply creating prod-eu: %v", err)
+	}
+	// A prod token's apply that changes what prod grants steps up.
+	prodEnv, _ := v.Env("prod")
+	_, ptok, err := v.unsealed.tokens.CreateLogin(ctx, auth.CreateRequest{Policies: []string{"ops"}, Env: "prod", EnvID: prodEnv.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grant := &plan.State{Manages: plan.Manages{}, Policies: []plan.Policy{{Name: "ci-prod", Text: "rules:\n  - path: prod/app/*\n    capabilities: [read]\n"}}}
+	c = &Caller{Token: ptok}
+	_, err = v.ApplyAs(ctx, c, grant, ApplyOptions{})
+	if !isRefusal(err, KindDenied) || !strings.Contains(err.Error(), "applying changes to production (ci-prod: +read prod/app/*)") || c.MFAOutcome() != "refused: no identity" {
 		t.Fatalf("a non-root apply to prod: %v (%q)", err, c.MFAOutcome())
+	}
+	if _, err := v.Policy("ci-prod"); err == nil {
+		t.Fatal("the refused apply stored ci-prod")
 	}
 	if _, err := v.Env("prod-eu"); !errors.Is(err, ErrEnvNotFound) {
 		t.Fatalf("the refused apply created prod-eu: %v", err)

@@ -31,7 +31,7 @@ var MFADefaults = []MFADefault{
 	{"delete-environment", "deleting an environment: DELETE sys/ward/envs/NAME"},
 	{"read-break-glass", `reading the data of a secret whose custom_metadata has break_glass: "true" (ENV/data/PATH and sys/ward/fetch)`},
 	{"retag-break-glass", "writing the metadata of a break-glass secret (POST ENV/metadata/PATH), which could remove the tag"},
-	{"apply-to-prod", "an apply (sys/ward/apply) that changes a production environment (prod, production, prod-*), what a policy grants there, or its secrets' metadata"},
+	{"apply-to-prod", "an apply (sys/ward/apply) that changes a production environment (prod, production, prod-*), what a policy grants there, or its secrets' metadata; and a policy write or delete (sys/policies/acl/NAME) that changes what a policy grants there"},
 }
 
 // IsProd reports whether an environment's name marks it production: the
@@ -329,13 +329,16 @@ func (v *Vault) ApplyAs(ctx context.Context, c *Caller, desired *plan.State, opt
 		if err != nil {
 			return nil, err
 		}
+		if err := v.checkApplyScope(c, desired, changes); err != nil {
+			return nil, err
+		}
 		if what := touchesProd(changes); what != "" {
 			digest := plan.Digest(changes)
 			if opt.Expect != "" && opt.Expect != digest {
 				return nil, ErrPlanChanged
 			}
 			opt.Expect = digest
-			if err := v.RequireMFA(c, "applying changes to production ("+what+") requires MFA (a shipped default)"); err != nil {
+			if err := v.requireProdApproval(c, "applying changes to production ("+what+") requires MFA (a shipped default)"); err != nil {
 				return nil, err
 			}
 		}

@@ -70,6 +70,13 @@ func (v *Vault) CreateToken(ctx context.Context, c *Caller, envName string, req 
 		}
 		req.Env, req.EnvID = env.Name, env.ID
 	}
+	if req.EnvID == "" && !slices.Contains(req.Policies, auth.RootPolicy) && len(req.Policies) > 0 {
+		env, err := v.rootChildEnv(req.Policies)
+		if err != nil {
+			return "", nil, err
+		}
+		req.Env, req.EnvID = env.Name, env.ID
+	}
 	if req.EnvID == "" && !slices.Contains(req.Policies, auth.RootPolicy) {
 		return "", nil, refuse(KindInvalid, `missing "env": every token is bound to exactly one environment; send "env": "staging" (ward token create --env staging)`)
 	}

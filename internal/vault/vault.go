@@ -9,7 +9,10 @@
 // JWTLogin) with their lockouts, step-up MFA (StepUp, RequireMFA) and the
 // TOTP life cycle, batched reads authorized per secret (Fetch,
 // Fingerprints), write-time checks (Env.PutSecret), tokens (CreateToken
-// refuses what only logins write), apply. It never hands out its inner
+// refuses what only logins write), apply, and the admin scope (scope.go):
+// a non-root token creates or changes identities, roles and policy rules
+// of its own environment only; crossing environments, and whole-vault
+// operations (RequireRoot), take a root token. It never hands out its inner
 // stores: callers go through its methods. A request's who-and-why travels
 // as a *Caller; a rule saying no is a *Refusal with a Kind. Package server
 // only decodes, calls one method here, and encodes. A new engine (leases,

@@ -135,6 +135,13 @@ type Role struct {
 	MaxAge time.Duration `json:"max_age"`
 	// Environment is the one environment the token reaches. Required.
 	Environment string `json:"environment"`
+	// ApprovalClaims names the claims (exact values, one or a list) that
+	// together mean a person approved this run: GitHub's environment with
+	// required reviewers and ref_protected, GitLab's protected environment
+	// and branch. A login whose token has them all carries
+	// ApprovalMetaKey, which stands in for TOTP at the apply-to-prod
+	// step-up. Optional.
+	ApprovalClaims map[string]any `json:"approval_claims,omitempty"`
 	// EnvironmentID pins the environment as it was when the role was
 	// written: a login fails if it was deleted and made again since.
 	EnvironmentID string `json:"environment_id,omitempty"`
@@ -196,6 +203,9 @@ func (r *Role) Check() error {
 				}
 			}
 		}
+	}
+	if err := checkApproval(r); err != nil {
+		return err
 	}
 	for claim, key := range r.ClaimMappings {
 		switch {

@@ -137,6 +137,9 @@ func (v *Validator) Validate(ctx context.Context, roleName string, role *Role, r
 	if err != nil {
 		return nil, err
 	}
+	if a := approval(claims, role); a != "" {
+		meta[ApprovalMetaKey] = a
+	}
 	return &Result{Claims: claims, User: user, Meta: meta, ExpiresAt: exp}, nil
 }
 
