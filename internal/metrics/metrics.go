@@ -28,7 +28,7 @@ type Options struct {
 // DetectStats are the detectors' counters at a scrape.
 type DetectStats struct {
 	Lines, Unparsable, Dropped, Duplicates, RateLimited, AuditFailures int64
-	WebhookSent, WebhookFailed                                          int64
+	WebhookSent, WebhookFailed                                         int64
 }
 
 // Metrics holds ward's metrics. It is safe for concurrent use.
