@@ -190,3 +190,10 @@ func (s *Service) handle(a Alert) {
 		s.cfg.OnAlert(a)
 	}
 }
+
+// Config returns the thresholds the service runs with.
+func (s *Service) Config() Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Config
+}
