@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
+	"github.com/wardhq/ward/internal/detect"
 )
 
 // Options configures New. Every field may be left zero.
@@ -18,7 +19,7 @@ type Options struct {
 	Tokens func() (int, error)
 	// Detect reports the detectors' counters (ward_detect_*); nil: not
 	// reported.
-	Detect func() DetectStats
+	Detect func() detect.ServiceStats
 	// PathLabels adds the request's policy path as a label. Off by
 	// default: a secret's path can itself be sensitive, and every distinct
 	// path is a new time series.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/wardhq/ward/internal/detect"
 )
 
 func scrape(t *testing.T, m *Metrics) string {
@@ -29,7 +30,9 @@ func TestMetrics(t *testing.T) {
 	m := New(Options{
 		Sealed: func() bool { return sealed },
 		Tokens: func() (int, error) { return 7, nil },
-		Detect: func() DetectStats { return DetectStats{Lines: 10, Unparsable: 2, Duplicates: 3} },
+		Detect: func() detect.ServiceStats {
+			return detect.ServiceStats{Engine: detect.Stats{Lines: 10, Unparsable: 2}, Duplicates: 3}
+		},
 	})
 	m.Request("{env}/data/{path...}", "GET", 200, "prod/db/password", 3*time.Millisecond)
 	m.Request("{env}/data/{path...}", "GET", 403, "prod/db/password", time.Millisecond)

@@ -36,12 +36,14 @@ func (c *scrapeCollector) Collect(ch chan<- prometheus.Metric) {
 	counter := func(d *prometheus.Desc, v int64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
-	counter(descLines, s.Lines)
-	counter(descBad, s.Unparsable)
+	counter(descLines, s.Engine.Lines)
+	counter(descBad, s.Engine.Unparsable)
 	counter(descDropped, s.Dropped)
 	counter(descDups, s.Duplicates, "duplicate")
 	counter(descDups, s.RateLimited, "rate_limited")
 	counter(descAlertAu, s.AuditFailures)
-	counter(descHook, s.WebhookSent, "sent")
-	counter(descHook, s.WebhookFailed, "failed")
+	if s.Webhook != nil {
+		counter(descHook, s.Webhook.Delivered, "sent")
+		counter(descHook, s.Webhook.Failed+s.Webhook.Dropped, "failed")
+	}
 }
