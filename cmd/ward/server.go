@@ -21,7 +21,7 @@ Plain HTTP is served only on a loopback address; give --tls-cert and
 Clients of a server whose certificate a private CA signed (or a
 self-signed one) give that CA with --ca-cert or WARD_CACERT.
 
-` + storageHelp,
+` + storageHelp + "\n\n" + watchHelp,
 		Example: `  ward server --data /var/lib/ward
   ward server --data /var/lib/ward --listen 0.0.0.0:8200 --tls-cert cert.pem --tls-key key.pem
   ward server --storage postgres --storage-dsn-file /etc/ward/dsn --data /var/lib/ward --tls-cert c.pem --tls-key k.pem
@@ -36,6 +36,7 @@ self-signed one) give that CA with --ca-cert or WARD_CACERT.
 	cmd.Flags().StringVar(&o.auditLog, "audit-log", "", "the audit log file (default: DATA/audit.log)")
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	o.identity.flags(cmd.Flags())
+	o.watch.flags(cmd.Flags(), g.getenv)
 	o.store.flags(cmd.Flags(), g.getenv)
 	return cmd
 }

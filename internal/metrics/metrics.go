@@ -3,6 +3,7 @@ package metrics
 import (
 	"io"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,7 @@ type Metrics struct {
 	auditErr prometheus.Counter
 	auditDur prometheus.Histogram
 	alerts   *prometheus.CounterVec
+	sealed   atomic.Pointer[func() bool]
 }
 
 // New returns ward's metrics, registered and at zero.
@@ -72,9 +74,10 @@ func New(opt Options) *Metrics {
 			Name: "ward_alerts_total", Help: "Alerts raised by the detectors, by detector."}, []string{"detector"}),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.denials, m.audits, m.auditErr, m.auditDur, m.alerts)
+	m.sealed.Store(&opt.Sealed)
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "ward_sealed", Help: "1 while the vault is sealed, 0 while unsealed."}, func() float64 {
-		if opt.Sealed != nil && opt.Sealed() {
+		if f := *m.sealed.Load(); f != nil && f() {
 			return 1
 		}
 		return 0
@@ -82,6 +85,9 @@ func New(opt Options) *Metrics {
 	m.reg.MustRegister(&scrapeCollector{m: m})
 	return m
 }
+
+// SetSealed sets Options.Sealed, for a vault opened after the metrics.
+func (m *Metrics) SetSealed(f func() bool) { m.sealed.Store(&f) }
 
 // Register adds a collector of another service's metrics (see the package
 // doc); it fails when one of its metrics clashes with one already there.
