@@ -50,4 +50,3 @@ func (s *Service) LoadState(dir string) error {
 	}
 	return nil
 }
-
