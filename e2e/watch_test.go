@@ -144,7 +144,7 @@ func TestWatchingAccess(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("scrape as root: %d %s", code, text)
 	}
-	for _, want := range []string{`ward_alerts_total{detector="sensitive_path"}`, "ward_sealed 0", `route="{env}/data/{path...}"`, "ward_audit_write_duration_seconds_bucket"} {
+	for _, want := range []string{`ward_alerts_total{detector="sensitive_path"}`, "ward_sealed 0", `route="{env}/data/{path...}"`, "ward_audit_write_duration_seconds_bucket", "ward_tokens_live 2"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)
 		}

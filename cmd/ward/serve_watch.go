@@ -99,6 +99,7 @@ func (o *watchOpts) configure(dir string, cfg *vault.Config) error {
 // outlive ctx so that stop can save what the last requests taught them.
 func (o *watchOpts) run(ctx context.Context, v *vault.Vault, logger *slog.Logger) {
 	o.m.SetSealed(v.Sealed)
+	o.m.SetTokens(func() (int, error) { return v.TokenCount(ctx) })
 	if o.svc == nil {
 		return
 	}

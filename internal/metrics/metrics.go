@@ -15,8 +15,8 @@ import (
 type Options struct {
 	// Sealed reports whether the vault is sealed (ward_sealed).
 	Sealed func() bool
-	// Tokens counts live tokens (ward_tokens_live); nil: not reported. It
-	// is called at each scrape.
+	// Tokens counts live tokens (ward_tokens_live); nil: not reported,
+	// nor when it fails (sealed). It is called at each scrape.
 	Tokens func() (int, error)
 	// Detect reports the detectors' counters (ward_detect_*); nil: not
 	// reported.
@@ -45,6 +45,7 @@ type Metrics struct {
 	auditDur prometheus.Histogram
 	alerts   *prometheus.CounterVec
 	sealed   atomic.Pointer[func() bool]
+	tokens   atomic.Pointer[func() (int, error)]
 }
 
 // New returns ward's metrics, registered and at zero.
@@ -75,6 +76,7 @@ func New(opt Options) *Metrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.denials, m.audits, m.auditErr, m.auditDur, m.alerts)
 	m.sealed.Store(&opt.Sealed)
+	m.tokens.Store(&opt.Tokens)
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "ward_sealed", Help: "1 while the vault is sealed, 0 while unsealed."}, func() float64 {
 		if f := *m.sealed.Load(); f != nil && f() {
@@ -88,6 +90,9 @@ func New(opt Options) *Metrics {
 
 // SetSealed sets Options.Sealed, for a vault opened after the metrics.
 func (m *Metrics) SetSealed(f func() bool) { m.sealed.Store(&f) }
+
+// SetTokens sets Options.Tokens, for a vault opened after the metrics.
+func (m *Metrics) SetTokens(f func() (int, error)) { m.tokens.Store(&f) }
 
 // Register adds a collector of another service's metrics (see the package
 // doc); it fails when one of its metrics clashes with one already there.

@@ -7,7 +7,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type scrapeCollector struct{ m *Metrics }
 
 var (
-	descTokens  = prometheus.NewDesc("ward_tokens_live", "Tokens not yet expired.", nil, nil)
+	descTokens  = prometheus.NewDesc("ward_tokens_live", "Tokens stored: the live ones, and expired ones until the next tidy (10 minutes at most).", nil, nil)
 	descLines   = prometheus.NewDesc("ward_detect_lines_total", "Audit lines the detectors read.", nil, nil)
 	descBad     = prometheus.NewDesc("ward_detect_unparsable_total", "Audit lines the detectors could not parse (skipped).", nil, nil)
 	descDropped = prometheus.NewDesc("ward_detect_dropped_total", "Audit lines dropped because the detectors' backlog was full.", nil, nil)
@@ -24,8 +24,8 @@ func (c *scrapeCollector) Describe(ch chan<- *prometheus.Desc) {
 
 func (c *scrapeCollector) Collect(ch chan<- prometheus.Metric) {
 	o := c.m.opt
-	if o.Tokens != nil {
-		if n, err := o.Tokens(); err == nil {
+	if f := *c.m.tokens.Load(); f != nil {
+		if n, err := f(); err == nil {
 			ch <- prometheus.MustNewConstMetric(descTokens, prometheus.GaugeValue, float64(n))
 		}
 	}

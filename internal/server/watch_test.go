@@ -52,8 +52,11 @@ func TestAlertsLiveFromTheAuditLog(t *testing.T) {
   - path: prod/breakglass/*
     capabilities: [read]
 `)
-	if st, _ := ts.do("GET", "/v1/prod/data/breakglass/root", reader, ""); st != 200 {
-		t.Fatalf("read: %d", st)
+	// A flood: the same read six times is one alert, five duplicates.
+	for range 6 {
+		if st, _ := ts.do("GET", "/v1/prod/data/breakglass/root", reader, ""); st != 200 {
+			t.Fatalf("read: %d", st)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -81,6 +84,9 @@ func TestAlertsLiveFromTheAuditLog(t *testing.T) {
 	}
 	if id == "" {
 		t.Fatalf("no sensitive_path alert after a break-glass read: %v", alerts)
+	}
+	if n := len(alerts); n != 2 { // the root's write and the reader's reads
+		t.Errorf("%d alerts after a write and six identical reads, want 2: %v", n, alerts)
 	}
 	if st, body := ts.do("POST", "/v1/sys/ward/alerts/"+id+"/ack", admin, ""); st != 200 || body["data"].(map[string]any)["acked_by"] == "" {
 		t.Fatalf("ack: %d %v", st, body)
@@ -110,11 +116,12 @@ func TestAlertsLiveFromTheAuditLog(t *testing.T) {
 	// Metrics: over HTTP, policy-checked, with no value, token or path.
 	text := scrapeMetrics(t, ts, admin, 200)
 	for _, want := range []string{
-		`ward_requests_total{code="200",method="GET",route="{env}/data/{path...}"} 1`,
+		`ward_requests_total{code="200",method="GET",route="{env}/data/{path...}"} 6`,
 		`ward_denials_total{route="sys/ward/alerts/"} 1`,
 		`ward_alerts_total{detector="sensitive_path"}`,
 		"ward_sealed 0",
 		"ward_audit_writes_total",
+		`ward_detect_alerts_suppressed_total{reason="duplicate"} 5`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)

@@ -107,3 +107,13 @@ func (v *Vault) AckAlert(ctx context.Context, c *Caller, id string) (detect.Aler
 	}
 	return v.cfg.Detect.Ack(id, who)
 }
+
+// TokenCount is how many tokens are stored, for the metrics: live ones,
+// and expired ones until the next tidy (Maintain). ErrSealed while sealed.
+func (v *Vault) TokenCount(ctx context.Context) (int, error) {
+	u, err := v.state()
+	if err != nil {
+		return 0, err
+	}
+	return u.tokens.Count(ctx)
+}
