@@ -29,7 +29,9 @@ type watchOpts struct {
 }
 
 // watchStateEvery is how often the detectors' state is saved while the
-// server runs (and once more when it stops).
+// server runs (and once more when it stops), and how often the thresholds
+// are read again from the store (an apply through another server sharing
+// it reaches this one within that time).
 const watchStateEvery = time.Minute
 
 const watchHelp = `Watching access:
@@ -115,6 +117,9 @@ func (o *watchOpts) run(ctx context.Context, v *vault.Vault, logger *slog.Logger
 				return
 			case <-t.C:
 				o.save(ctx, logger)
+				if err := v.ReloadAlerts(ctx); err != nil && !v.Sealed() {
+					logger.Warn("reading the alert thresholds failed", "error", err.Error())
+				}
 			}
 		}
 	}()

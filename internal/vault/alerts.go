@@ -117,3 +117,13 @@ func (v *Vault) TokenCount(ctx context.Context) (int, error) {
 	}
 	return u.tokens.Count(ctx)
 }
+
+// ReloadAlerts gives the detectors the stored thresholds again: a server
+// sharing its store with others (PostgreSQL) calls it now and then to pick
+// up an apply made through another. ErrSealed while sealed.
+func (v *Vault) ReloadAlerts(ctx context.Context) error {
+	if _, err := v.state(); err != nil {
+		return err
+	}
+	return v.loadAlerts(ctx)
+}

@@ -72,6 +72,14 @@ func TestApplyAlerts(t *testing.T) {
 	if got := svc2.Config().Enumeration.DistinctPaths; got != 99 {
 		t.Errorf("after a restart the detectors run with distinct_paths %d, want 99", got)
 	}
+	// Another server sharing the store applies; ReloadAlerts picks it up.
+	svc2.SetConfig(detect.DefaultConfig())
+	if err := v2.ReloadAlerts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := svc2.Config().Enumeration.DistinctPaths; got != 99 {
+		t.Errorf("after ReloadAlerts the detectors run with distinct_paths %d, want 99", got)
+	}
 }
 
 func TestAlertsWithoutDetectors(t *testing.T) {
