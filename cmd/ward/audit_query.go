@@ -20,14 +20,16 @@ type auditQueryOptions struct {
 	path   string // ENV/PATH, or PATH with env
 	env    string
 	since  string // a duration back from now, or an RFC 3339 time or date
+	alerts bool   // the detectors' view: alert entries (audit_query_alerts.go)
 	format format
 	now    func() time.Time
 	stdin  io.Reader
 	stdout io.Writer
+	stderr io.Writer
 }
 
 func newAuditQueryCmd(g *globals) *cobra.Command {
-	o := auditQueryOptions{stdin: g.stdin, stdout: g.stdout, now: g.now}
+	o := auditQueryOptions{stdin: g.stdin, stdout: g.stdout, stderr: g.stderr, now: g.now}
 	cmd := &cobra.Command{
 		Use:   "query --log FILE --path [ENV/]PATH [--env ENV] [--since 24h]",
 		Short: "Show who touched a secret: which token, and which CI pipeline run",
@@ -40,9 +42,14 @@ The path is the secret's path in its environment, as ward kv takes it:
 prod/payments/db, or payments/db with --env prod. A path ending in / lists
 everything below it. Reads made in a batch (ward run, ward check) are
 logged secret by secret and are found too. Paths are plain in the log;
-values are HMACs, so this needs no key.`,
+values are HMACs, so this needs no key.
+
+With --alerts it shows the detectors' view instead: the alerts the server
+wrote to the log (each names its detector, rule, identity and paths), on
+--path if one is given.`,
 		Example: `  ward audit query --log /var/lib/ward/audit.log --path prod/payments/db
-  ward audit query --log audit.log --env prod --path payments/ --since 24h --format json`,
+  ward audit query --log audit.log --env prod --path payments/ --since 24h --format json
+  ward audit query --log audit.log --alerts --since 7d      # every alert the detectors wrote`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.log == "" {
@@ -55,6 +62,7 @@ values are HMACs, so this needs no key.`,
 	cmd.Flags().StringVar(&o.path, "path", "", "the secret: ENV/PATH, or PATH with --env")
 	cmd.Flags().StringVar(&o.env, "env", "", "the environment of --path")
 	cmd.Flags().StringVar(&o.since, "since", "", "only entries after this: a duration back from now (24h) or a time (2026-11-25, RFC 3339)")
+	cmd.Flags().BoolVar(&o.alerts, "alerts", false, "the detectors' view: the alerts in the log (on --path, if given)")
 	formatFlag(cmd, &o.format)
 	return cmd
 }
@@ -79,6 +87,9 @@ var kvKinds = []string{"data", "metadata", "delete", "undelete", "destroy"}
 func runAuditQuery(ctx context.Context, o auditQueryOptions) error {
 	if o.log == "" {
 		return withHint(usagef("missing --log"), "give the vault's audit log (ward server --audit-log, default DATA/audit.log), or set WARD_AUDIT_LOG")
+	}
+	if o.alerts {
+		return runAuditQueryAlerts(ctx, o)
 	}
 	env, secret, err := queryPath(o.env, o.path)
 	if err != nil {

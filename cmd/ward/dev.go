@@ -57,6 +57,7 @@ is kept, and a later 'ward dev --data DIR' starts again on the same store.
 	cmd.Flags().StringVar(&o.auditLog, "audit-log", "", "the audit log file (default: DATA/audit.log)")
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	o.identity.flags(cmd.Flags())
+	o.watch.flags(cmd.Flags(), g.getenv)
 	return cmd
 }
 

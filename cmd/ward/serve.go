@@ -31,6 +31,7 @@ type serveOpts struct {
 	identity identityOpts
 	store    storageOpts   // zero: bolt in data
 	certs    *certReloader // set by tlsConfig; nil without TLS
+	watch    watchOpts     // detectors, alert webhook, metrics
 }
 
 // openVault opens the store (o.store) and the sealed vault over it.
@@ -44,14 +45,20 @@ func openVault(o *serveOpts, logger *slog.Logger) (*vault.Vault, error) {
 	}
 	o.store.where, o.store.backend = where, db
 	up, mfa := o.identity.configs()
-	v, err := vault.Open(vault.Config{
+	cfg := vault.Config{
 		Storage:   db,
 		AuditPath: o.auditPath(),
 		Logger:    logger,
 		Userpass:  up,
 		MFA:       mfa,
-	})
+	}
+	if err := o.watch.configure(o.data, &cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	v, err := vault.Open(cfg)
 	if err != nil {
+		o.watch.close()
 		db.Close()
 		return nil, err
 	}
@@ -143,7 +150,7 @@ func (o *serveOpts) scheme() string {
 
 // serve answers on ln until ctx is done, then seals the vault.
 func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, logger *slog.Logger) error {
-	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name(),
+	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name(), Metrics: o.watch.m,
 		UI: func(api http.Handler) http.Handler { return ui.New(ui.Config{API: api, Logger: logger}) }})
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -152,7 +159,9 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go onHUP(mctx, hup, o, v, logger)
+	o.watch.run(mctx, v, logger)
 	err := srv.Serve(ctx, ln)
+	o.watch.stop(logger)
 	if cerr := v.Close(); err == nil {
 		err = cerr
 	}

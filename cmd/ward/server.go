@@ -34,7 +34,7 @@ file, send SIGHUP, and the new file's chain goes on from the old one's
 (ward audit verify OLD NEW checks both as one chain). It also loads the
 TLS certificate and key again, so a renewed certificate needs no restart.
 
-` + storageHelp,
+` + storageHelp + "\n\n" + watchHelp,
 		Example: `  ward server --data /var/lib/ward
   ward server --data /var/lib/ward --listen 0.0.0.0:8200 --tls-cert cert.pem --tls-key key.pem
   ward server --storage postgres --storage-dsn-file /etc/ward/dsn --data /var/lib/ward --tls-cert c.pem --tls-key k.pem
@@ -63,6 +63,7 @@ TLS certificate and key again, so a renewed certificate needs no restart.
 	cmd.Flags().StringVar(&o.auditLog, "audit-log", "", "the audit log file (default: DATA/audit.log)")
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	o.identity.flags(cmd.Flags())
+	o.watch.flags(cmd.Flags(), g.getenv)
 	o.store.flags(cmd.Flags(), g.getenv)
 	co.flags(cmd)
 	return cmd

@@ -58,6 +58,10 @@ type Config struct {
 	// CheckpointKey signs checkpoints (see Log.Checkpoint); Log keeps a
 	// copy and wipes it on Close. nil: no checkpoints.
 	CheckpointKey ed25519.PrivateKey
+	// OnWrite and OnBatch, when set, watch the log (see hooks.go): they
+	// are called by the goroutine that wrote a batch and must not block.
+	OnWrite func(lines []byte)
+	OnBatch func(took time.Duration, err error)
 
 	// openFile opens Path; nil: the real one. Tests replace it.
 	openFile func(path string) (logFile, error)
@@ -232,7 +236,9 @@ func (l *Log) enqueue(ctx context.Context, p *pending) error {
 	l.queue, l.spare = l.spare[:0], nil
 	l.mu.Unlock()
 
+	began := time.Now()
 	err := l.writeBatch(batch)
+	l.observe(began, err)
 	for _, q := range batch {
 		q.done <- err
 	}

@@ -15,6 +15,7 @@
 //	svc := detect.NewService(detect.ServiceConfig{Config: cfg, Audit: log, Webhook: hook})
 //	svc.Start(ctx)
 //	svc.Offer(line)                      // the live feed: never blocks the writer
+//	svc.OfferLines(batch)                // as audit.Config.OnWrite, inside the server
 //	err := svc.Follow(ctx, path, nil)    // or the log file as it grows (a Follower)
 //	err := svc.Replay(ctx, file)         // or a whole log
 //	alerts := svc.Alerts(detect.Filter{Unacked: true})
@@ -44,7 +45,9 @@
 // least-recently-used sets of fixed size ([Limits]); what falls out is
 // forgotten, and an identity seen again after that learns again (quiet)
 // rather than alerting on everything. [Engine.Snapshot] and
-// [Engine.Restore] carry the whole state across a restart as JSON.
+// [Engine.Restore] carry the whole state across a restart as JSON;
+// [Service.SaveState] and [Service.LoadState] keep it, with the alerts and
+// their acknowledgements, in a directory (the server's data directory).
 //
 // # Bad input
 //

@@ -108,20 +108,25 @@ func (s *Service) Start(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case it := <-s.lines:
-				if it.done != nil {
+				switch {
+				case it.done != nil:
 					close(it.done)
-					continue
+				case it.batch:
+					eachLine(it.line, s.eng.Line)
+				default:
+					s.eng.Line(it.line)
 				}
-				s.eng.Line(it.line)
 			}
 		}
 	}()
 }
 
-// item is one offered line, or a Flush marker.
+// item is one offered line, a batch of lines (OfferLines), or a Flush
+// marker.
 type item struct {
-	line []byte
-	done chan struct{} // a Flush waits for it to close
+	line  []byte
+	batch bool          // line is lines, each ending in "\n"
+	done  chan struct{} // a Flush waits for it to close
 }
 
 // Flush waits until every line offered before it is processed (after
@@ -189,4 +194,11 @@ func (s *Service) handle(a Alert) {
 	if s.cfg.OnAlert != nil {
 		s.cfg.OnAlert(a)
 	}
+}
+
+// Config returns the thresholds the service runs with.
+func (s *Service) Config() Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg.Config
 }

@@ -169,13 +169,17 @@ func (e *Engine) Restore(r io.Reader) error {
 
 // SaveFile writes a snapshot to path atomically (a temporary file in the
 // same directory, renamed over it), mode 0600.
-func (e *Engine) SaveFile(path string) error {
+func (e *Engine) SaveFile(path string) error { return writeFileAtomic(path, e.Snapshot) }
+
+// writeFileAtomic writes what write writes to path atomically: a temporary
+// file (mode 0600) in the same directory, synced and renamed over it.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".detect-*.json")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
-	if err := e.Snapshot(f); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return err
 	}

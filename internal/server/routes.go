@@ -119,6 +119,12 @@ var routes = []route{
 	{methods: write, pattern: "sys/audit-hash", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).sysAuditHash},
 	{methods: write, pattern: "sys/audit-hash/{rest...}", mode: byPolicy, cap: policy.CapUpdate, policy: "sys/audit-hash", handler: (*Server).sysAuditHash},
 
+	// Watching access: metrics, and the detectors' alerts.
+	{methods: get, pattern: "sys/metrics", mode: byPolicy, cap: policy.CapRead, handler: (*Server).sysMetrics},
+	{methods: list, pattern: "sys/ward/alerts/", mode: byPolicy, cap: policy.CapList, policy: "sys/ward/alerts/", handler: (*Server).alertList},
+	{methods: "GET", pattern: "sys/ward/alerts/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).alertRead},
+	{methods: write, pattern: "sys/ward/alerts/{name}/ack", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).alertAck},
+
 	// Policies.
 	{methods: list, pattern: "sys/policies/acl/", mode: byPolicy, cap: policy.CapList, policy: "sys/policies/acl/", handler: (*Server).policyList},
 	{methods: "GET", pattern: "sys/policies/acl/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).policyRead},

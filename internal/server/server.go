@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/audit"
+	"github.com/wardhq/ward/internal/metrics"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -35,6 +36,10 @@ type Config struct {
 	// UI, when set, makes the dashboard served under /ui/ from this API
 	// (see package ui): it gets the API handler to call in-process.
 	UI func(api http.Handler) http.Handler
+
+	// Metrics, when set, counts every request (see metrics.go) and is
+	// served at sys/metrics.
+	Metrics *metrics.Metrics
 }
 
 // Server answers ward's HTTP API. It is an http.Handler.
@@ -74,8 +79,9 @@ type request struct {
 	query  url.Values
 	body   []byte
 
-	env    *vault.Env        // set for a route with an {env} parameter
-	params map[string]string // the route's parameters, checked
+	env     *vault.Env        // set for a route with an {env} parameter
+	params  map[string]string // the route's parameters, checked
+	pattern string            // the route's pattern, for metrics
 
 	// What the policy check decided on, for the audit entry.
 	op         string
@@ -130,6 +136,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				status = http.StatusInternalServerError
 			}
 		}
+		s.observe(req, r.Method, status, start)
 		if !s.log.Enabled(r.Context(), slog.LevelInfo) {
 			return
 		}
@@ -215,7 +222,7 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 	if err != nil {
 		return req, nil, err
 	}
-	req.params, req.auditOmit = params, rt.omit
+	req.params, req.auditOmit, req.pattern = params, rt.omit, rt.pattern
 	if rt.mode != unauthenticated && rt.mode != whileSealed {
 		req.audited, req.op, req.policyPath = true, rt.auditName(), policyPath(rt.policy, req.path, params)
 		if err := s.authenticate(req); err != nil {
@@ -409,6 +416,10 @@ func (r *response) auditMap() map[string]any {
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	if status == http.StatusNoContent || body == nil {
 		w.WriteHeader(status)
+		return
+	}
+	if t, ok := body.(*textBody); ok {
+		t.write(w, status)
 		return
 	}
 	b, err := json.Marshal(body)

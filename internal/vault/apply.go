@@ -55,6 +55,9 @@ func (v *Vault) CurrentState(ctx context.Context, desired *plan.State) (*plan.St
 	if cur.Types, err = v.currentTypes(); err != nil {
 		return nil, err
 	}
+	if err := v.currentAlerts(ctx, cur); err != nil {
+		return nil, err
+	}
 	for _, want := range desired.Secrets {
 		s := plan.Secret{Env: want.Env, Path: want.Path}
 		if e, ok := envs[want.Env]; ok {
@@ -202,6 +205,8 @@ func (tx *applyTx) build(ctx context.Context, changes []plan.Change) error {
 			err = tx.typeChange(c)
 		case plan.KindPolicy:
 			err = tx.policy(c)
+		case plan.KindAlerts:
+			err = tx.alertsChange()
 		case plan.KindSecret:
 			s := tx.secret(c.Name)
 			if secretsByEnv[s.Env] == nil {

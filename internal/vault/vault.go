@@ -61,6 +61,8 @@ import (
 	"github.com/wardhq/ward/internal/auth/userpass"
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/lease"
+
+	"github.com/wardhq/ward/internal/detect"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/types"
@@ -97,6 +99,14 @@ type Config struct {
 	// DBConnectTimeout bounds each connection of the database engine; 0
 	// means dbengine's default.
 	DBConnectTimeout time.Duration
+
+	// Detect, when set, is the detectors' service whose thresholds
+	// alerts.yaml manages and whose alerts sys/ward/alerts lists (see
+	// alerts.go). AuditOnWrite and AuditOnBatch watch the audit log, as
+	// audit.Config's OnWrite and OnBatch.
+	Detect       *detect.Service
+	AuditOnWrite func(lines []byte)
+	AuditOnBatch func(took time.Duration, err error)
 }
 
 // Vault is safe for concurrent use. Its unsealed state (tokens, audit log,
@@ -273,7 +283,8 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 	if err != nil {
 		return nil, err
 	}
-	log, err := audit.Open(audit.Config{Path: v.cfg.AuditPath, HMACKey: key.Value, Now: v.cfg.Now, Sync: v.cfg.AuditSync, CheckpointKey: ckey})
+	log, err := audit.Open(audit.Config{Path: v.cfg.AuditPath, HMACKey: key.Value, Now: v.cfg.Now, Sync: v.cfg.AuditSync, CheckpointKey: ckey,
+		OnWrite: v.cfg.AuditOnWrite, OnBatch: v.cfg.AuditOnBatch})
 	clear(ckey)
 	if err != nil {
 		return nil, err
@@ -305,6 +316,10 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 		return nil, err
 	}
 	if err := v.startLeases(ctx, u); err != nil {
+		log.Close()
+		return nil, err
+	}
+	if err := v.loadAlerts(ctx); err != nil {
 		log.Close()
 		return nil, err
 	}
