@@ -53,14 +53,26 @@ func (h *hasher) sum(value string) string { return h.sumPrefixed(hmacPrefix, []b
 
 // sumPrefixed returns prefix and the hex HMAC of value.
 func (h *hasher) sumPrefixed(prefix string, value []byte) string {
+	var out [32 + 2*sha256.Size]byte // room for either prefix
+	return string(h.appendSum(out[:0], prefix, value))
+}
+
+// appendSum appends prefix and the hex HMAC of value.
+func (h *hasher) appendSum(buf []byte, prefix string, value []byte) []byte {
 	m := h.pool.Get().(hash.Hash)
 	m.Reset()
 	m.Write(value)
 	var sum [sha256.Size]byte
-	var out [32 + 2*sha256.Size]byte // room for either prefix
-	hexSum := hex.AppendEncode(append(out[:0], prefix...), m.Sum(sum[:0]))
+	buf = hex.AppendEncode(append(buf, prefix...), m.Sum(sum[:0]))
 	h.pool.Put(m)
-	return string(hexSum)
+	return buf
+}
+
+// appendQuotedSum appends the JSON string of hmacPrefix and the hex HMAC
+// of value, as appendString(buf, h.sum(value)) does, without the string:
+// neither the prefix nor hex needs escaping.
+func (h *hasher) appendQuotedSum(buf []byte, value string) []byte {
+	return append(h.appendSum(append(buf, '"'), hmacPrefix, []byte(value)), '"')
 }
 
 // encode returns the JSON object of e without its closing brace, ready for
@@ -93,10 +105,10 @@ func (h *hasher) encodeAs(e *Entry, now time.Time, wholeData bool) []byte {
 	buf = appendMember(buf, "request_id", e.RequestID)
 	buf = appendMember(buf, "identity", e.Identity)
 	if e.Token != "" {
-		buf = appendMember(buf, "token", h.sum(e.Token))
+		buf = h.appendQuotedSum(append(buf, `,"token":`...), e.Token)
 	}
 	if e.Accessor != "" {
-		buf = appendMember(buf, "accessor", h.sum(e.Accessor))
+		buf = h.appendQuotedSum(append(buf, `,"accessor":`...), e.Accessor)
 	}
 	if len(e.Policies) > 0 {
 		buf = append(buf, `,"policies":`...)
