@@ -41,12 +41,20 @@ const hmacPrefix = "hmac-sha256:"
 
 // hasher computes HMACs under one key; it is safe for concurrent use.
 type hasher struct {
-	pool sync.Pool // of hash.Hash, each an HMAC-SHA256 under the key
+	pool sync.Pool // of *mac
+}
+
+// mac is an HMAC-SHA256 under the key with buffers for its input and sum,
+// so that hashing allocates nothing.
+type mac struct {
+	h   hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
 }
 
 func newHasher(key []byte) *hasher {
 	k := append([]byte(nil), key...)
-	return &hasher{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+	return &hasher{pool: sync.Pool{New: func() any { return &mac{h: hmac.New(sha256.New, k)} }}}
 }
 
 func (h *hasher) sum(value string) string { return h.sumPrefixed(hmacPrefix, []byte(value)) }
@@ -59,11 +67,10 @@ func (h *hasher) sumPrefixed(prefix string, value []byte) string {
 
 // appendSum appends prefix and the hex HMAC of value.
 func (h *hasher) appendSum(buf []byte, prefix string, value []byte) []byte {
-	m := h.pool.Get().(hash.Hash)
-	m.Reset()
-	m.Write(value)
-	var sum [sha256.Size]byte
-	buf = hex.AppendEncode(append(buf, prefix...), m.Sum(sum[:0]))
+	m := h.pool.Get().(*mac)
+	m.h.Reset()
+	m.h.Write(value)
+	buf = hex.AppendEncode(append(buf, prefix...), m.h.Sum(m.sum[:0]))
 	h.pool.Put(m)
 	return buf
 }
@@ -72,7 +79,19 @@ func (h *hasher) appendSum(buf []byte, prefix string, value []byte) []byte {
 // of value, as appendString(buf, h.sum(value)) does, without the string:
 // neither the prefix nor hex needs escaping.
 func (h *hasher) appendQuotedSum(buf []byte, value string) []byte {
-	return append(h.appendSum(append(buf, '"'), hmacPrefix, []byte(value)), '"')
+	m := h.pool.Get().(*mac)
+	m.h.Reset()
+	m.in = append(m.in[:0], value...)
+	m.h.Write(m.in)
+	buf = append(buf, '"')
+	buf = hex.AppendEncode(append(buf, hmacPrefix...), m.h.Sum(m.sum[:0]))
+	if cap(m.in) > 4<<10 {
+		m.in = nil // keep no large value alive in the pool
+	} else {
+		clear(m.in) // nor a small one's bytes
+	}
+	h.pool.Put(m)
+	return append(buf, '"')
 }
 
 // encode returns the JSON object of e without its closing brace, ready for
