@@ -109,9 +109,10 @@ func (o *serveOpts) scheme() string {
 // serve answers on ln until ctx is done, then seals the vault.
 func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, logger *slog.Logger) error {
 	if os.Getenv("GOGC") == "" {
-		// A server's live heap is small and its garbage per request: a
-		// collection every 4x growth rather than Go's 2x spends less CPU
-		// on collecting for a few MB more memory. GOGC overrides it.
+		// A server's live heap is small and its garbage per request:
+		// collecting when the heap has grown by 3x its live size rather
+		// than Go's 1x spends less CPU on collection for a few MB more
+		// memory. GOGC overrides it.
 		debug.SetGCPercent(serverGCPercent)
 	}
 	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name()})
