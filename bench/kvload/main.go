@@ -20,6 +20,18 @@
 // The address and token come from WARD_ADDR and WARD_TOKEN or ~/.ward/token,
 // as for the ward CLI. Run it against a server with bbolt storage and the
 // audit log on (ward dev is both) to measure what a user gets.
+//
+// With -ceiling DIR it measures reads against the HTTP ceiling instead: it
+// builds ward and the ceiling server in DIR (../shared/bench/ceiling, a
+// net/http server answering a fixed KV v2 body), starts a `ward dev` of its
+// own and the ceiling, loads them alternately with the same client for
+// -rounds windows each, and prints each round and the median of ward's
+// rate over the ceiling's. -c takes a list, run in turn:
+//
+//	go run ./bench/kvload -ceiling ../shared/bench/ceiling -c 16,1 -d 10s -rounds 5 -size 32
+//
+// -cpuprofile FILE there makes that ward dev write a CPU profile of itself
+// (go tool pprof -top FILE).
 package main
 
 import (
@@ -33,6 +45,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,7 +54,10 @@ import (
 )
 
 func main() {
-	clients := flag.Int("c", 16, "concurrent clients")
+	clientList := flag.String("c", "16", "concurrent clients (with -ceiling, a list: 16,1)")
+	ceiling := flag.String("ceiling", "", "directory of the HTTP ceiling server (../shared/bench/ceiling): measure reads against it")
+	rounds := flag.Int("rounds", 5, "with -ceiling: windows against each server, interleaved")
+	profile := flag.String("cpuprofile", "", "with -ceiling: ward dev writes a CPU profile of itself to this file")
 	dur := flag.Duration("d", 20*time.Second, "how long to run")
 	op := flag.String("op", "read", "read or write")
 	env := flag.String("env", "staging", "environment to use")
@@ -58,6 +74,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kvload: -op must be read or write")
 		os.Exit(2)
 	}
+	counts, err := parseCounts(*clientList)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "kvload:", err)
+		os.Exit(2)
+	}
+	clients := counts[0]
+	if *ceiling != "" {
+		mk := func(addr, token string) *runner { return newRunner(addr, token, *env, *keys, *size, "", nil, counts) }
+		if err := runCeiling(*ceiling, counts, *dur, *rounds, *profile, mk); err != nil {
+			fmt.Fprintln(os.Stderr, "kvload:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg := client.DefaultConfig()
 	if cfg.Address == "" {
 		cfg.Address = client.DefaultAddress
@@ -66,33 +96,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kvload: no token; run 'ward dev' (it writes ~/.ward/token) or set WARD_TOKEN")
 		os.Exit(2)
 	}
-	r := &runner{addr: strings.TrimRight(cfg.Address, "/"), token: cfg.Token, env: *env, keys: *keys, size: *size, typ: *typ, prefix: "kvload/"}
-	r.meta = map[string]string{}
+	metaMap := map[string]string{}
 	for _, kv := range strings.Split(*meta, ",") {
 		if k, v, ok := strings.Cut(kv, "="); ok && k != "" && v != "" {
-			r.meta[k] = v
+			metaMap[k] = v
 		} else if kv != "" {
 			fmt.Fprintln(os.Stderr, "kvload: -meta is KEY=VALUE,KEY=VALUE")
 			os.Exit(2)
 		}
 	}
-	if *typ != "" {
-		r.prefix = "kvload-" + *typ + "/"
-		r.meta["type"] = *typ
-	}
-	if len(r.meta) > 0 {
-		r.prefix = strings.TrimSuffix(r.prefix, "/") + "-meta/"
-	}
-	r.http = &http.Client{Transport: &http.Transport{
-		MaxIdleConns: *clients * 2, MaxIdleConnsPerHost: *clients * 2, IdleConnTimeout: time.Minute,
-		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-	}}
+	r := newRunner(strings.TrimRight(cfg.Address, "/"), cfg.Token, *env, *keys, *size, *typ, metaMap, counts)
 	if err := r.prepare(); err != nil {
 		fmt.Fprintln(os.Stderr, "kvload:", err)
 		os.Exit(1)
 	}
-	res := r.run(*clients, *dur, *op)
-	printResult(os.Stdout, res, *op, *typ, *meta, *clients, *dur)
+	res := r.run(clients, *dur, *op)
+	printResult(os.Stdout, res, *op, *typ, *meta, clients, *dur)
 }
 
 type runner struct {
@@ -104,6 +123,29 @@ type runner struct {
 	typ        string            // "" or the type the secrets name
 	meta       map[string]string // the secrets' custom metadata
 	prefix     string            // the folder of the secrets
+}
+
+// newRunner makes a runner of secrets under kvload/ (kvload-TYPE/ when
+// typed, with -meta added when they carry metadata), with keep-alive
+// connections for the largest of the client counts.
+func newRunner(addr, token, env string, keys, size int, typ string, meta map[string]string, counts []int) *runner {
+	r := &runner{addr: addr, token: token, env: env, keys: keys, size: size, typ: typ, prefix: "kvload/", meta: meta}
+	if r.meta == nil {
+		r.meta = map[string]string{}
+	}
+	if typ != "" {
+		r.prefix = "kvload-" + typ + "/"
+		r.meta["type"] = typ
+	}
+	if len(r.meta) > 0 {
+		r.prefix = strings.TrimSuffix(r.prefix, "/") + "-meta/"
+	}
+	conns := 2 * slices.Max(counts)
+	r.http = &http.Client{Transport: &http.Transport{
+		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+	}}
+	return r
 }
 
 func (r *runner) body(i int) []byte {

@@ -9,18 +9,17 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/wardhq/ward/bench/internal/devserver"
 )
 
 func main() {
@@ -34,14 +33,17 @@ func main() {
 	}
 	defer os.RemoveAll(dir)
 	ward := filepath.Join(dir, "ward")
-	if out, err := exec.Command("go", "build", "-o", ward, "./cmd/ward").CombinedOutput(); err != nil {
-		log.Fatalf("building ward (run from the repository root): %v\n%s", err, out)
+	if err := devserver.Build("", "./cmd/ward", ward); err != nil {
+		log.Fatalf("%v(run from the repository root)", err)
 	}
 	home := filepath.Join(dir, "home")
 	os.Mkdir(home, 0o700)
-	addr, stop := startDev(ward, filepath.Join(dir, "data"), home)
-	defer stop()
-	env := append(os.Environ(), "WARD_ADDR="+addr, "WARD_CONFIG_DIR="+home, "WARD_TOKEN=", "XDG_RUNTIME_DIR="+dir)
+	srv, err := devserver.Start(ward, filepath.Join(dir, "data"), home)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Stop()
+	env := append(os.Environ(), "WARD_ADDR="+srv.Addr, "WARD_CONFIG_DIR="+home, "WARD_TOKEN=", "XDG_RUNTIME_DIR="+dir)
 
 	var m strings.Builder
 	m.WriteString("version: 1\ncomponents:\n  job:\n    language: go\n    env:\n")
@@ -100,36 +102,4 @@ func timeRun(c *exec.Cmd, env []string) time.Duration {
 func median(d []time.Duration) time.Duration {
 	slices.Sort(d)
 	return d[len(d)/2]
-}
-
-var ready = regexp.MustCompile(`export WARD_ADDR=(http://127\.0\.0\.1:\d+)`)
-
-// startDev starts ward dev and returns its address and a stop function; it
-// writes the root token to home.
-func startDev(ward, data, home string) (string, func()) {
-	cmd := exec.Command(ward, "dev", "--listen", "127.0.0.1:0", "--data", data)
-	cmd.Env = append(os.Environ(), "WARD_CONFIG_DIR="+home, "WARD_TOKEN=", "WARD_ADDR=")
-	pr, pw := io.Pipe()
-	cmd.Stderr = pw
-	if err := cmd.Start(); err != nil {
-		log.Fatal(err)
-	}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if m := ready.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	select {
-	case a := <-addr:
-		return a, func() { cmd.Process.Signal(os.Interrupt); cmd.Wait(); pw.Close() }
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		log.Fatal("ward dev did not start in 60s")
-	}
-	return "", nil
 }

@@ -29,6 +29,7 @@ const devRootTokenFile = "dev-root-token"
 
 func newDevCmd(g *globals) *cobra.Command {
 	o := &serveOpts{}
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "dev [--listen ADDR] [--data DIR]",
 		Short: "Run a complete ward server on this machine, initialised and unsealed",
@@ -49,6 +50,13 @@ is kept, and a later 'ward dev --data DIR' starts again on the same store.
   ward dev --listen 127.0.0.1:8300 &  export WARD_ADDR=http://127.0.0.1:8300`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			return runDev(cmd.Context(), g, o)
 		},
 	}
@@ -58,6 +66,8 @@ is kept, and a later 'ward dev --data DIR' starts again on the same store.
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	o.identity.flags(cmd.Flags())
 	o.watch.flags(cmd.Flags(), g.getenv)
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops (for bench/kvload)")
+	cmd.Flags().MarkHidden("cpuprofile")
 	return cmd
 }
 

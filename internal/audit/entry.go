@@ -41,26 +41,57 @@ const hmacPrefix = "hmac-sha256:"
 
 // hasher computes HMACs under one key; it is safe for concurrent use.
 type hasher struct {
-	pool sync.Pool // of hash.Hash, each an HMAC-SHA256 under the key
+	pool sync.Pool // of *mac
+}
+
+// mac is an HMAC-SHA256 under the key with buffers for its input and sum,
+// so that hashing allocates nothing.
+type mac struct {
+	h   hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
 }
 
 func newHasher(key []byte) *hasher {
 	k := append([]byte(nil), key...)
-	return &hasher{pool: sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}}
+	return &hasher{pool: sync.Pool{New: func() any { return &mac{h: hmac.New(sha256.New, k)} }}}
 }
 
 func (h *hasher) sum(value string) string { return h.sumPrefixed(hmacPrefix, []byte(value)) }
 
 // sumPrefixed returns prefix and the hex HMAC of value.
 func (h *hasher) sumPrefixed(prefix string, value []byte) string {
-	m := h.pool.Get().(hash.Hash)
-	m.Reset()
-	m.Write(value)
-	var sum [sha256.Size]byte
 	var out [32 + 2*sha256.Size]byte // room for either prefix
-	hexSum := hex.AppendEncode(append(out[:0], prefix...), m.Sum(sum[:0]))
+	return string(h.appendSum(out[:0], prefix, value))
+}
+
+// appendSum appends prefix and the hex HMAC of value.
+func (h *hasher) appendSum(buf []byte, prefix string, value []byte) []byte {
+	m := h.pool.Get().(*mac)
+	m.h.Reset()
+	m.h.Write(value)
+	buf = hex.AppendEncode(append(buf, prefix...), m.h.Sum(m.sum[:0]))
 	h.pool.Put(m)
-	return string(hexSum)
+	return buf
+}
+
+// appendQuotedSum appends the JSON string of hmacPrefix and the hex HMAC
+// of value, as appendString(buf, h.sum(value)) does, without the string:
+// neither the prefix nor hex needs escaping.
+func (h *hasher) appendQuotedSum(buf []byte, value string) []byte {
+	m := h.pool.Get().(*mac)
+	m.h.Reset()
+	m.in = append(m.in[:0], value...)
+	m.h.Write(m.in)
+	buf = append(buf, '"')
+	buf = hex.AppendEncode(append(buf, hmacPrefix...), m.h.Sum(m.sum[:0]))
+	if cap(m.in) > 4<<10 {
+		m.in = nil // keep no large value alive in the pool
+	} else {
+		clear(m.in) // nor a small one's bytes
+	}
+	h.pool.Put(m)
+	return append(buf, '"')
 }
 
 // encode returns the JSON object of e without its closing brace, ready for
@@ -93,10 +124,10 @@ func (h *hasher) encodeAs(e *Entry, now time.Time, wholeData bool) []byte {
 	buf = appendMember(buf, "request_id", e.RequestID)
 	buf = appendMember(buf, "identity", e.Identity)
 	if e.Token != "" {
-		buf = appendMember(buf, "token", h.sum(e.Token))
+		buf = h.appendQuotedSum(append(buf, `,"token":`...), e.Token)
 	}
 	if e.Accessor != "" {
-		buf = appendMember(buf, "accessor", h.sum(e.Accessor))
+		buf = h.appendQuotedSum(append(buf, `,"accessor":`...), e.Accessor)
 	}
 	if len(e.Policies) > 0 {
 		buf = append(buf, `,"policies":`...)

@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"maps"
 	"slices"
 	"unicode/utf8"
 )
@@ -80,8 +79,14 @@ func appendStringMap(buf []byte, m map[string]string) []byte {
 // appendObject appends m as a JSON object with its keys sorted, each value
 // written by value.
 func appendObject[V any](buf []byte, m map[string]V, value func([]byte, V) []byte) []byte {
+	var room [16]string // most objects are small: no allocation for their keys
+	keys := room[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	buf = append(buf, '{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
+	for i, k := range keys {
 		if i > 0 {
 			buf = append(buf, ',')
 		}

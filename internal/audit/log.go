@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -232,6 +233,14 @@ func (l *Log) enqueue(ctx context.Context, p *pending) error {
 		l.mu.Lock()
 	}
 	l.writing = true
+	if len(l.queue) == 1 {
+		// Alone in the queue: let the goroutines already runnable (other
+		// requests on their way to the log) run first, so that their
+		// lines share this write rather than each paying for its own.
+		l.mu.Unlock()
+		runtime.Gosched()
+		l.mu.Lock()
+	}
 	batch := l.queue
 	l.queue, l.spare = l.spare[:0], nil
 	l.mu.Unlock()

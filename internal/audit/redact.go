@@ -126,7 +126,7 @@ func (h *hasher) sumJSONValue(v any) digest {
 func (h *hasher) appendRedacted(buf []byte, v any) []byte {
 	switch v := v.(type) {
 	case leaf:
-		return appendString(buf, h.sum(string(v)))
+		return h.appendQuotedSum(buf, string(v))
 	case digest:
 		return appendString(buf, string(v))
 	case map[string]any:

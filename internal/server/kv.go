@@ -86,9 +86,44 @@ func (s *Server) kvRead(ctx context.Context, req *request) (*response, error) {
 	if err := json.Unmarshal(ver.Data, &data); err != nil {
 		return nil, err
 	}
-	meta := versionJSON(ver.Metadata)
-	body := envelope(req, map[string]any{"data": json.RawMessage(ver.Data), "metadata": meta})
-	return &response{status: http.StatusOK, body: body, auditData: map[string]any{"data": data, "metadata": meta}}, nil
+	body := newKVReadBody(req.id, ver.Data, ver.Metadata)
+	return &response{status: http.StatusOK, body: body, auditData: map[string]any{"data": data, "metadata": versionJSON(ver.Metadata)}}, nil
+}
+
+func newKVReadBody(id string, data json.RawMessage, vm secrets.VersionMetadata) *kvReadBody {
+	b := &kvReadBody{RequestID: id, MountType: "kv"}
+	b.Data.Data = data
+	b.Data.Metadata = kvVersionBody{CreatedTime: formatTime(vm.CreatedTime), CustomMetadata: vm.CustomMetadata,
+		DeletionTime: formatTime(vm.DeletionTime), Destroyed: vm.Destroyed, Version: vm.Version}
+	return b
+}
+
+// kvReadBody is envelope(req, {"data": ..., "metadata": versionJSON(...)})
+// as a struct: the same JSON, members in the order a map's are written
+// (sorted), encoded without building and sorting maps on every read.
+type kvReadBody struct {
+	Auth any `json:"auth"`
+	Data struct {
+		Data     json.RawMessage `json:"data"`
+		Metadata kvVersionBody   `json:"metadata"`
+	} `json:"data"`
+	LeaseDuration int    `json:"lease_duration"`
+	LeaseID       string `json:"lease_id"`
+	MountType     string `json:"mount_type"`
+	Renewable     bool   `json:"renewable"`
+	RequestID     string `json:"request_id"`
+	Warnings      any    `json:"warnings"`
+	WrapInfo      any    `json:"wrap_info"`
+}
+
+// kvVersionBody is versionJSON's map as a struct; a nil CustomMetadata
+// is null, as customMetadata makes it.
+type kvVersionBody struct {
+	CreatedTime    string            `json:"created_time"`
+	CustomMetadata map[string]string `json:"custom_metadata"`
+	DeletionTime   string            `json:"deletion_time"`
+	Destroyed      bool              `json:"destroyed"`
+	Version        int               `json:"version"`
 }
 
 // kvWriteBody is the body of a KV v2 write or patch.

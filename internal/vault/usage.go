@@ -106,37 +106,63 @@ func (v *Vault) flushUsage(ctx context.Context, r *usageRecorder, envID string) 
 		}
 	}
 	r.mu.Unlock()
+	// One transaction (one commit, one fsync) per chunk of records rather
+	// than one per record: a flush of a busy second's reads must not
+	// compete with those reads for the disk. A chunk that fails is
+	// written record by record, so that one record that cannot be written
+	// holds back no other.
+	keys := make([]usageKey, 0, len(batch))
+	for k := range batch {
+		keys = append(keys, k)
+	}
 	var errs []error
-	for k, p := range batch {
-		if err := v.mergeUsage(ctx, k, p); err != nil {
-			errs = append(errs, err)
-			r.mu.Lock()
-			if q := r.pending[k]; q != nil {
-				mergeInto(p, q)
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), usageFlushChunk)]
+		keys = keys[len(chunk):]
+		if v.mergeUsage(ctx, chunk, batch) == nil {
+			continue
+		}
+		for _, k := range chunk {
+			if err := v.mergeUsage(ctx, []usageKey{k}, batch); err != nil {
+				errs = append(errs, err)
+				p := batch[k]
+				r.mu.Lock()
+				if q := r.pending[k]; q != nil {
+					mergeInto(p, q)
+				}
+				r.pending[k] = p
+				r.mu.Unlock()
 			}
-			r.pending[k] = p
-			r.mu.Unlock()
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (v *Vault) mergeUsage(ctx context.Context, k usageKey, p *Usage) error {
-	key := usageStorageKey(k.envID, k.path)
-	stored := &Usage{Readers: map[string]ReadState{}}
-	e, err := v.barrier.Get(ctx, key)
-	switch {
-	case err == nil:
-		if err := json.Unmarshal(e.Value, stored); err != nil || stored.Readers == nil {
-			stored = &Usage{Readers: map[string]ReadState{}}
+// usageFlushChunk is how many usage records one flush transaction writes.
+const usageFlushChunk = 256
+
+// mergeUsage adds the pending reads of batch's records at keys to the
+// stored ones and writes them in one transaction.
+func (v *Vault) mergeUsage(ctx context.Context, keys []usageKey, batch map[usageKey]*Usage) error {
+	ops := make([]storage.Op, 0, len(keys))
+	for _, k := range keys {
+		key := usageStorageKey(k.envID, k.path)
+		stored := &Usage{Readers: map[string]ReadState{}}
+		e, err := v.barrier.Get(ctx, key)
+		switch {
+		case err == nil:
+			if err := json.Unmarshal(e.Value, stored); err != nil || stored.Readers == nil {
+				stored = &Usage{Readers: map[string]ReadState{}}
+			}
+		case errors.Is(err, storage.ErrNotFound):
+		default:
+			return err
 		}
-	case errors.Is(err, storage.ErrNotFound):
-	default:
-		return err
+		mergeInto(stored, batch[k])
+		b, _ := json.Marshal(stored)
+		ops = append(ops, storage.Op{Kind: storage.OpPut, Key: key, Value: b})
 	}
-	mergeInto(stored, p)
-	b, _ := json.Marshal(stored)
-	return v.barrier.Put(ctx, &storage.Entry{Key: key, Value: b})
+	return v.barrier.Transaction(ctx, ops)
 }
 
 // mergeInto adds src's reads to dst, keeping the later of each.
