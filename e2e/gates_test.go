@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -252,4 +253,95 @@ func TestGitHubGatesWorkflow(t *testing.T) {
 			t.Fatalf("want ward check to fail naming payments/stripe:\n%s", out)
 		}
 	})
+}
+
+// runGitLabGatesJob runs ci/gitlab/ward-gates.gitlab-ci.yml's job in repo
+// as GitLab would on a merge request: its script in one shell with the
+// job's variables. The login it extends is tested in
+// TestGitLabTemplateFile; here the job has a token.
+func runGitLabGatesJob(t *testing.T, s *devServer, api *httptest.Server, repo, base string) (string, bool) {
+	t.Helper()
+	body, err := os.ReadFile("../ci/gitlab/ward-gates.gitlab-ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jobs map[string]struct {
+		Extends   string            `yaml:"extends"`
+		Variables map[string]string `yaml:"variables"`
+		Script    []string          `yaml:"script"`
+		Artifacts struct {
+			When  string   `yaml:"when"`
+			Paths []string `yaml:"paths"`
+		} `yaml:"artifacts"`
+	}
+	if err := yaml.Unmarshal(body, &jobs); err != nil {
+		t.Fatalf("ward-gates.gitlab-ci.yml: %v", err)
+	}
+	job, ok := jobs["ward-gates"]
+	if !ok || job.Extends != ".ward-login" || job.Artifacts.When != "always" {
+		t.Fatalf("want a job ward-gates extending .ward-login with artifacts kept always: %+v", job)
+	}
+	bin := t.TempDir()
+	os.Symlink(wardBin, filepath.Join(bin, "ward"))
+	env := ciEnv("GITLAB_CI=true", "HOME="+t.TempDir(), "CI_PIPELINE_SOURCE=merge_request_event",
+		"CI_MERGE_REQUEST_DIFF_BASE_SHA="+base, "CI_API_V4_URL="+api.URL+"/api/v4", "CI_PROJECT_ID=7",
+		"CI_MERGE_REQUEST_IID=42", "WARD_GITLAB_TOKEN=gl-project-token", "WARD_ENV=staging",
+		"WARD_ADDR="+s.Addr, "WARD_TOKEN="+s.Token, "WARD_CONFIG_DIR="+t.TempDir(), "PATH="+bin+":"+os.Getenv("PATH"))
+	for k, v := range job.Variables {
+		env = append(env, k+"="+v)
+	}
+	out, err := shell(t, repo, env, strings.Join(job.Script, "\n"))
+	for _, a := range job.Artifacts.Paths {
+		if _, err := os.Stat(filepath.Join(repo, a)); err != nil {
+			out += "artifact missing: " + a + "\n"
+		}
+	}
+	return out, err != nil
+}
+
+// TestGitLabGatesJob: the same three pull requests as
+// TestGitHubGatesWorkflow, as merge requests.
+func TestGitLabGatesJob(t *testing.T) {
+	for _, tool := range []string{"bash", "curl", "git"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("the job's script needs %s, which this machine lacks", tool)
+		}
+	}
+	s := startDev(t, "")
+	s.mustWard(`{"password":"gates-canary-pw"}`, "kv", "put", "--env", "staging", "payments/db")
+	const notes = "/api/v4/projects/7/merge_requests/42/notes"
+
+	rec, api := newRecorder(t)
+	repo, base := gatesRepo(t, map[string]string{"ward/policies/ci-api.yaml": "rules:\n  - path: staging/payments/*\n    capabilities: [read]\n  - path: prod/payments/*\n    capabilities: [read]\n"})
+	out, failed := runGitLabGatesJob(t, s, api, repo, base)
+	if failed || strings.Contains(out, "artifact missing") {
+		t.Fatalf("a clean merge request failed:\n%s", out)
+	}
+	posted := rec.get(notes)
+	if len(posted) != 1 {
+		t.Fatalf("want one note, got %d:\n%s", len(posted), out)
+	}
+	form, err := url.ParseQuery(posted[0])
+	if err != nil || !strings.Contains(form.Get("body"), "- `ci-api` **gains** `read` on `prod/payments/*`") {
+		t.Errorf("the note lacks the access diff (%v):\n%s", err, posted[0])
+	}
+	if strings.Contains(out, "gates-canary-pw") {
+		t.Error("the job's output shows a secret")
+	}
+
+	_, api = newRecorder(t)
+	repo, base = gatesRepo(t, map[string]string{"app.env": "GITHUB_TOKEN=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\n"})
+	out, failed = runGitLabGatesJob(t, s, api, repo, base)
+	sarif, _ := os.ReadFile(filepath.Join(repo, "ward.sarif"))
+	if !failed || !strings.Contains(out, "the scan found credentials") || !strings.Contains(string(sarif), "app.env") {
+		t.Fatalf("want the job to fail on the scan, with the finding in ward.sarif:\n%s", out)
+	}
+
+	_, api = newRecorder(t)
+	repo, base = gatesRepo(t, map[string]string{"ward.yaml": "version: 1\ncomponents:\n  api:\n    language: go\n    env:\n" +
+		"      DB_PASSWORD: {from: payments/db, field: password}\n      STRIPE_KEY: {from: payments/stripe, field: key}\n"})
+	out, failed = runGitLabGatesJob(t, s, api, repo, base)
+	if !failed || !strings.Contains(out, "payments/stripe") {
+		t.Fatalf("want ward check to fail naming payments/stripe:\n%s", out)
+	}
 }
