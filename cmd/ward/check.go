@@ -24,6 +24,7 @@ type checkOpts struct {
 	format    format
 	file      string
 	role      ciRole
+	prodEnv   string
 }
 
 func newCheckCmd(g *globals) *cobra.Command {
@@ -43,6 +44,11 @@ never printed. An entry's type: is checked on the server: the secret must
 be of that type (or untyped) and its value must conform to it now, so a
 type changed since the secret was written shows here.
 
+With --prod-env prod, a value that is a copy of one of prod's is a problem:
+ward fetches prod's fingerprint set (sys/ward/fingerprints/prod: keyed
+HMACs, never a value; your token needs read on the prod secrets to compare
+against) and matches each field's value against it on this machine.
+
 With --role, ward check first logs in with the CI job's OIDC token, as
 'ward login --ci' does, and revokes that ward token once it has fetched.
 
@@ -52,13 +58,15 @@ one, an unknown component).`,
 		Example: `  ward check --env staging
   ward check --env prod --component indexer --format json
   ward check --env staging -f deploy/ward.yaml
-  ward check --env staging --role ci-staging       # in a CI job: log in with its OIDC token`,
+  ward check --env staging --role ci-staging       # in a CI job: log in with its OIDC token
+  ward check --env staging --prod-env prod         # also: no value is a copy of prod's`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCheck(cmd.Context(), g, o)
 		},
 	}
 	cmd.Flags().StringVar(&o.env, "env", "", "environment (default: 'ward env use')")
+	cmd.Flags().StringVar(&o.prodEnv, "prod-env", "", "also report values that are copies of this (production) environment's, matched by fingerprint")
 	cmd.Flags().StringVar(&o.component, "component", "", "the component to check (required when the manifest has several)")
 	manifestFlag(cmd, &o.file)
 	formatFlag(cmd, &o.format)
@@ -160,6 +168,9 @@ func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
 	res := c.Resolve(fetched, g.now())
 	res.Wipe() // check needs the issues only
 	withSyntheticIssues(res, o.env, c, fetched)
+	if err := withProdCopyIssues(ctx, g, res, o.env, o.prodEnv, c, fetched); err != nil {
+		return err
+	}
 	rep := newCheckReport(o.env, c, res)
 	if o.format == formatJSON {
 		// Hints hold "<": keep them readable rather than HTML-safe.
@@ -274,6 +285,8 @@ func checkHint(env string, is manifest.Issue) string {
 		return fmt.Sprintf("ward kv patch --env %s %s %s=@FILE ('ward type read %s' shows the rules)", env, p, field, is.Type)
 	case manifest.IssueSynthetic:
 		return fmt.Sprintf("write the real value (ward kv put --env %s %s < value.json), then clear the mark: ward kv metadata put --env %s %s synthetic=", env, p, env, p)
+	case manifest.IssueProdCopy:
+		return fmt.Sprintf("write a value of %s's own: ward kv patch --env %s %s %s=@FILE; if the copy left production's control, rotate the production secret", env, env, p, is.Field)
 	case manifest.IssueNotUsable:
 		return fmt.Sprintf("deliver it as a file (files: in the manifest), or remove the NUL byte: ward kv patch --env %s %s < patch.json", env, p)
 	}

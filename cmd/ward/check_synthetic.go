@@ -21,27 +21,33 @@ func syntheticIssues(env string, c *manifest.Component, fetched map[string]manif
 			continue
 		}
 		is := manifest.Issue{Kind: manifest.IssueSynthetic, Secret: path}
-		var vars []string
-		for _, e := range c.Env {
-			if e.From == path {
-				vars = append(vars, e.Name)
-				if is.Line == 0 || e.Line < is.Line {
-					is.Line = e.Line
-				}
-			}
-		}
-		for _, f := range c.Files {
-			if f.From == path {
-				vars = append(vars, f.Path)
-				if is.Line == 0 || f.Line < is.Line {
-					is.Line = f.Line
-				}
-			}
-		}
-		is.Var = strings.Join(vars, ", ")
+		is.Var, is.Line = consumers(c, path)
 		out = append(out, is)
 	}
 	return out
+}
+
+// consumers lists the env vars and files of c that read path, and the
+// manifest line of the first.
+func consumers(c *manifest.Component, path string) (vars string, line int) {
+	var names []string
+	for _, e := range c.Env {
+		if e.From == path {
+			names = append(names, e.Name)
+			if line == 0 || e.Line < line {
+				line = e.Line
+			}
+		}
+	}
+	for _, f := range c.Files {
+		if f.From == path {
+			names = append(names, f.Path)
+			if line == 0 || f.Line < line {
+				line = f.Line
+			}
+		}
+	}
+	return strings.Join(names, ", "), line
 }
 
 // withSyntheticIssues adds syntheticIssues to res's, in manifest order.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,11 +87,6 @@ func runLeaseList(ctx context.Context, g *globals, prefix string, o *leaseListOp
 		return g.apiError(err)
 	}
 	return g.show(o.format, keys, linesText(keys))
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 func newLeaseLookupCmd(g *globals) *cobra.Command {

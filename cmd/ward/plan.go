@@ -57,14 +57,19 @@ func newPlanCmd(g *globals) *cobra.Command {
 		Long: planLong + `
 
 With --exit-code, plan exits 3 when there are changes and 0 when there are
-none, for a CI step that gates on drift. plan needs read on sys/ward/plan.`,
+none, for a CI step that gates on drift. --format markdown writes the plan,
+access changes first ("ci-api gains read on prod/payments/*"), for a pull or
+merge request comment. plan needs read on sys/ward/plan.`,
 		Example: `  ward plan                         # reads ./ward
   ward plan -f deploy/ward --prune --exit-code
-  ward plan --format json | jq '.changes[] | select(.kind == "policy")'`,
+  ward plan --format json | jq '.changes[] | select(.kind == "policy")'
+  ward plan --format markdown > plan.md   # the comment a CI job posts on the pull request`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runPlan(cmd.Context(), g, o) },
 	}
 	planFlags(cmd, o)
+	fl := cmd.Flags().Lookup("format")
+	fl.Value, fl.Usage = planFormat{&o.format}, "output format: text, json or markdown (a pull/merge request comment)"
 	cmd.Flags().BoolVar(&o.exitCode, "exit-code", false, "exit 3 when there are changes, 0 when there are none")
 	return cmd
 }
@@ -259,6 +264,9 @@ type planJSON struct {
 }
 
 func printPlan(w io.Writer, o *planOpts, res *client.PlanResult) error {
+	if o.format == formatMarkdown {
+		return printPlanMarkdown(w, o, res)
+	}
 	if o.format == formatJSON {
 		changes := res.Changes
 		if changes == nil {

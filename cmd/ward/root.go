@@ -58,7 +58,7 @@ for a server with a private CA, and sends the token in WARD_TOKEN or
 	}
 	add(groupVault, newDevCmd(g), newServerCmd(g))
 	add(groupSecrets, newKVCmd(g), newEnvCmd(g), newTypeCmd(g), newImportCmd(g), newDBCmd(g), newLeaseCmd(g))
-	add(groupCI, newCheckCmd(g), newRunCmd(g), newMaskCmd(g), newScanCmd(g), newManifestCmd(g), newCodegenCmd(g), newSynthCmd(g), newDocsCmd(g))
+	add(groupCI, newCheckCmd(g), newRunCmd(g), newMaskCmd(g), newScanCmd(g), newManifestCmd(g), newCodegenCmd(g), newSynthCmd(g), newDocsCmd(g), newHookCmd(g))
 	add(groupAccess, newLoginCmd(g), newAuthCmd(g), newTokenCmd(g), newPolicyCmd(g), newAccessCmd(g), newUserCmd(g), newMFACmd(g))
 	add(groupOperator, newOperatorCmd(g), newPlanCmd(g), newApplyCmd(g), newAuditCmd(g), newAlertsCmd(g))
 	root.AddCommand(newVersionCmd(g), newCompletionCmd(root))

@@ -26,6 +26,8 @@ type scanOpts struct {
 	showAllowed bool
 	gitignore   bool
 	git         bool
+	since       string
+	staged      bool
 	knownFile   string
 	known       bool
 	env         string
@@ -68,11 +70,22 @@ Exit status: 1 when something was found or could not be scanned in full,
   go build -o app . && ward scan app
   docker save app:latest | ward scan -
   ward scan --git .                          # every line the history of HEAD added
+  ward scan --git --since origin/main .      # only what the commits after origin/main added
+  ward scan --staged                         # what "git commit" would record now (ward hook runs this)
   ward scan --known --env prod build.log     # also the very secrets of prod this token may read
   # WARD_SCAN_KEY holds a CI secret, the same for every run
   ward scan --format json . > baseline.json  # review it, commit it
   ward scan --baseline baseline.json .       # only what is new`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.since != "" && !o.git {
+				return withHint(usagef("--since is for --git"), "ward scan --git --since "+o.since+" .")
+			}
+			if o.staged && o.git {
+				return usagef("give --git or --staged, not both")
+			}
+			if o.staged && len(args) == 0 {
+				args = []string{"."}
+			}
 			if len(args) == 0 {
 				return withHint(usagef("give at least one file, directory or - for stdin"), "ward scan .")
 			}
@@ -90,6 +103,8 @@ Exit status: 1 when something was found or could not be scanned in full,
 	f.BoolVar(&o.showAllowed, "show-allowed", false, "also report findings accepted by a ward:allow comment")
 	f.BoolVar(&o.gitignore, "gitignore", false, "skip files the .gitignore files of scanned directories ignore")
 	f.BoolVar(&o.git, "git", false, "scan the lines every commit added in the git repositories given (through the git binary)")
+	f.StringVar(&o.since, "since", "", "with --git, scan only the commits after this revision (REV..HEAD)")
+	f.BoolVar(&o.staged, "staged", false, "scan the lines staged for the next commit in the git repositories given (default .)")
 	f.StringVar(&o.knownFile, "known-file", "", "fingerprint set of known secrets (from the vault) to find")
 	f.BoolVar(&o.known, "known", false, "ask the vault for fingerprints of the secrets your token may read in --env, and find those too")
 	f.StringVar(&o.env, "env", "", "environment for --known")
@@ -147,8 +162,8 @@ func runScan(ctx context.Context, g *globals, o *scanOpts, paths []string) error
 		return err
 	}
 	var res *scan.Result
-	if o.git {
-		res, err = scanGitRepos(ctx, s, paths)
+	if o.git || o.staged {
+		res, err = scanGitRepos(ctx, s, paths, o)
 	} else {
 		res, err = s.Scan(ctx, paths)
 	}
@@ -188,12 +203,25 @@ func runScan(ctx context.Context, g *globals, o *scanOpts, paths []string) error
 }
 
 // scanGitRepos scans the history of each repository and merges the results.
-func scanGitRepos(ctx context.Context, s *scan.Scanner, repos []string) (*scan.Result, error) {
+// With --since, only the commits after it; with --staged, the index.
+func scanGitRepos(ctx context.Context, s *scan.Scanner, repos []string, o *scanOpts) (*scan.Result, error) {
 	all := &scan.Result{}
 	for _, r := range repos {
-		res, err := s.ScanGit(ctx, r)
+		var res *scan.Result
+		var err error
+		switch {
+		case o.staged:
+			res, err = s.ScanStaged(ctx, r)
+		case o.since != "":
+			res, err = s.ScanGitSince(ctx, r, o.since)
+		default:
+			res, err = s.ScanGit(ctx, r)
+		}
+		if errors.Is(err, scan.ErrBadRevision) {
+			return nil, withHint(usagef("--since: %v", err), "give one commit, branch or tag: ward scan --git --since origin/main .")
+		}
 		if err != nil {
-			return nil, withHint(err, "--git takes the directory of a git repository")
+			return nil, withHint(err, "--git and --staged take the directory of a git repository; --since a revision it has")
 		}
 		all.Findings = append(all.Findings, res.Findings...)
 		all.Skipped = append(all.Skipped, res.Skipped...)

@@ -67,6 +67,7 @@ const (
 	IssueTypeMismatch IssueKind = "type_mismatch" // the secret is of another type than the manifest names
 	IssueTypeInvalid  IssueKind = "type_invalid"  // the value breaks a rule of the type the manifest names
 	IssueSynthetic    IssueKind = "synthetic"     // a synthetic value (ward env seed) where real ones must be
+	IssueProdCopy     IssueKind = "prod_copy"     // a value equal to a production secret's, found by fingerprint
 )
 
 // Issue is one problem with a secret the component needs. It names the
@@ -126,6 +127,8 @@ func (i Issue) Problem() string {
 		s += i.Detail
 	case IssueSynthetic:
 		s = "holds a synthetic value (its metadata says synthetic=true), and a production environment must hold real ones"
+	case IssueProdCopy:
+		s = fmt.Sprintf("field %q holds a copy of a production value (%s, matched by fingerprint)", i.Field, i.Detail)
 	case IssueNotUsable:
 		s = fmt.Sprintf("field %q holds a NUL byte, which an env var cannot carry", i.Field)
 		if i.Field == "" {

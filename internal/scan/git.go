@@ -3,12 +3,14 @@ package scan
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os/exec"
 	"strconv"
+	"strings"
 )
 
 // ErrBinaryHistory marks a binary file in git history: git log shows no
@@ -26,6 +28,34 @@ const maxGitChunk = 64 << 20
 func (s *Scanner) ScanGit(ctx context.Context, dir string, logArgs ...string) (*Result, error) {
 	args := append([]string{"-C", dir, "log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-renames",
 		"--diff-filter=AMT", "--first-parent", "-m", "--format=commit %H"}, logArgs...)
+	return s.scanGitOutput(ctx, dir, args)
+}
+
+// ScanGitSince scans the lines the commits after rev added, up to HEAD
+// (git log rev..HEAD). rev must name a commit; it may not start with "-".
+func (s *Scanner) ScanGitSince(ctx context.Context, dir, rev string) (*Result, error) {
+	if rev == "" || strings.HasPrefix(rev, "-") || strings.Contains(rev, "..") {
+		return nil, fmt.Errorf("%w: %q", ErrBadRevision, rev)
+	}
+	return s.ScanGit(ctx, dir, rev+"..HEAD")
+}
+
+// ErrBadRevision marks a revision ScanGitSince refuses: empty, an option
+// (leading "-") or already a range.
+var ErrBadRevision = errors.New("not a single revision")
+
+// ScanStaged scans the lines the index (the staging area) of the git
+// repository at dir adds to HEAD: what "git commit" would record. Findings
+// carry no commit (there is none yet), the file and the line in the staged
+// file. In a repository without commits, every staged line is scanned.
+func (s *Scanner) ScanStaged(ctx context.Context, dir string) (*Result, error) {
+	return s.scanGitOutput(ctx, dir, []string{"-C", dir, "diff", "--cached", "-p", "-U0", "--no-color",
+		"--no-ext-diff", "--no-renames", "--diff-filter=AMT", "--no-textconv"})
+}
+
+// scanGitOutput runs git with args and scans the added lines of the patch
+// it prints.
+func (s *Scanner) scanGitOutput(ctx context.Context, dir string, args []string) (*Result, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -34,7 +64,7 @@ func (s *Scanner) ScanGit(ctx context.Context, dir string, logArgs ...string) (*
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("git log: %w", err)
+		return nil, fmt.Errorf("git %s: %w", args[2], err)
 	}
 	var c collector
 	perr := s.parseGitLog(ctx, out, &c)
@@ -47,7 +77,7 @@ func (s *Scanner) ScanGit(ctx context.Context, dir string, logArgs ...string) (*
 		return nil, perr
 	}
 	if werr != nil {
-		return nil, fmt.Errorf("git log in %s: %v: %s", dir, werr, firstLine(stderr.String()))
+		return nil, fmt.Errorf("git %s in %s: %v: %s", args[2], dir, werr, firstLine(stderr.String()))
 	}
 	return s.result(&c), nil
 }
@@ -97,7 +127,7 @@ func (s *Scanner) parseGitLog(ctx context.Context, r io.Reader, c *collector) er
 					ch = &gitChunk{commit: commit, file: name}
 				}
 			case bytes.HasPrefix(line, []byte("Binary files ")):
-				c.skip(Skipped{File: "git:" + commit, Member: string(line), Err: ErrBinaryHistory})
+				c.skip(Skipped{File: "git:" + cmp.Or(commit, "index"), Member: string(line), Err: ErrBinaryHistory})
 			case bytes.HasPrefix(line, []byte("@@ ")):
 				next = hunkStart(line)
 			case ch != nil && len(line) > 0 && line[0] == '+':
