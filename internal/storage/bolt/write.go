@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 
 	bbolt "go.etcd.io/bbolt"
@@ -86,25 +85,7 @@ func (db *DB) commitLoop() {
 	defer close(db.stopped)
 	group := make([]*write, 0, db.maxBatch)
 	for w := range db.writes {
-		// Let the writers of the group just committed, woken by it,
-		// queue their next calls before the group is closed: without
-		// this the writers split into two alternating half groups
-		// (measured: 8 vs 14.5 calls per commit with 16 writers, and
-		// 1.6x the writes/s). A lone writer loses well under 1µs.
-		runtime.Gosched()
-		group = append(group[:0], w)
-	fill:
-		for len(group) < db.maxBatch {
-			select {
-			case w, ok := <-db.writes:
-				if !ok {
-					break fill
-				}
-				group = append(group, w)
-			default:
-				break fill
-			}
-		}
+		group = storage.Gather(db.writes, group, w, db.maxBatch)
 		db.commit(group)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
-	"runtime"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
@@ -65,22 +64,7 @@ func (db *DB) commitLoop() {
 	defer close(db.stopped)
 	group := make([]*write, 0, db.opts.MaxBatch)
 	for w := range db.writes {
-		// As in the bolt driver: let the writers just woken queue their
-		// next calls before the group is closed.
-		runtime.Gosched()
-		group = append(group[:0], w)
-	fill:
-		for len(group) < db.opts.MaxBatch {
-			select {
-			case w, ok := <-db.writes:
-				if !ok {
-					break fill
-				}
-				group = append(group, w)
-			default:
-				break fill
-			}
-		}
+		group = storage.Gather(db.writes, group, w, db.opts.MaxBatch)
 		db.commit(group)
 	}
 }
