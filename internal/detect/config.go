@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardhq/ward/internal/duration"
 )
 
 // Config holds every detector's thresholds. Its zero value turns every
@@ -216,39 +218,11 @@ func (c *Config) Validate() []*FieldError {
 // ParseDuration reads a duration as Go writes it (90m, 36h) or in days and
 // weeks (7d, 2w, 1w3d), as alerts.yaml takes them.
 func ParseDuration(s string) (time.Duration, error) {
-	bad := fmt.Errorf("invalid duration %.40q: use a number and a unit of w, d, h, m or s, like 10m or 7d", s)
-	var total time.Duration
-	rest := s
-	for rest != "" {
-		i := 0
-		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
-			i++
-		}
-		if i == 0 || i == len(rest) || (rest[i] != 'd' && rest[i] != 'w') {
-			break
-		}
-		n, err := strconv.Atoi(rest[:i])
-		if err != nil || n > 36525 {
-			return 0, bad
-		}
-		unit := 24 * time.Hour
-		if rest[i] == 'w' {
-			unit *= 7
-		}
-		total += time.Duration(n) * unit
-		rest = rest[i+1:]
+	d, ok := duration.Parse(s)
+	if !ok {
+		return 0, fmt.Errorf("invalid duration %.40q: use a number and a unit of w, d, h, m or s, like 10m or 7d", s)
 	}
-	if rest != "" {
-		d, err := time.ParseDuration(rest)
-		if err != nil || d < 0 {
-			return 0, bad
-		}
-		total += d
-	}
-	if s == "" || total < 0 {
-		return 0, bad
-	}
-	return total, nil
+	return d, nil
 }
 
 // glob reports whether name matches pattern, where * matches any run of

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/wardhq/ward/internal/duration"
 	"github.com/wardhq/ward/internal/storage"
 )
 
@@ -111,55 +111,14 @@ func CheckMetadataFormats(env, path string, custom map[string]string) error {
 	return nil
 }
 
-// maxCadenceDays bounds ParseCadence: about 100 years.
-const maxCadenceDays = 36525
-
 // ParseCadence parses a duration as Go does (36h, 90m) or in days and weeks
-// (90d, 2w, 1w3d). It must be positive.
+// (90d, 2w, 1w3d), at most about 100 years. It must be positive.
 func ParseCadence(s string) (time.Duration, error) {
-	bad := fmt.Errorf("invalid duration %.40q: use a number and a unit of w, d, h, m or s, like 90d", s)
-	if s == "" {
-		return 0, bad
+	d, ok := duration.Parse(s)
+	if !ok || d <= 0 {
+		return 0, fmt.Errorf("invalid duration %.40q: use a number and a unit of w, d, h, m or s, like 90d", s)
 	}
-	var total time.Duration
-	rest := s
-	for rest != "" {
-		i := 0
-		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
-			i++
-		}
-		if i == 0 || i == len(rest) {
-			break
-		}
-		unit := rest[i]
-		if unit != 'd' && unit != 'w' {
-			break
-		}
-		n, err := strconv.Atoi(rest[:i])
-		if err != nil || n > maxCadenceDays {
-			return 0, bad
-		}
-		day := 24 * time.Hour
-		if unit == 'w' {
-			day *= 7
-		}
-		total += time.Duration(n) * day
-		if total > maxCadenceDays*24*time.Hour {
-			return 0, bad
-		}
-		rest = rest[i+1:]
-	}
-	if rest != "" {
-		d, err := time.ParseDuration(rest)
-		if err != nil {
-			return 0, bad
-		}
-		total += d
-	}
-	if total <= 0 || total > maxCadenceDays*24*time.Hour {
-		return 0, bad
-	}
-	return total, nil
+	return d, nil
 }
 
 func (v *Vault) loadEnvRules(ctx context.Context, u *unsealed) (err error) {

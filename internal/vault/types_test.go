@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardhq/ward/internal/duration"
 	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/types"
@@ -266,7 +267,7 @@ func FuzzParseCadence(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := ParseCadence(s)
-		if err == nil && (d <= 0 || d > maxCadenceDays*24*time.Hour) {
+		if err == nil && (d <= 0 || d > duration.MaxDays*24*time.Hour) {
 			t.Fatalf("ParseCadence(%q) = %v", s, d)
 		}
 	})
