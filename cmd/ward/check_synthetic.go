@@ -6,13 +6,14 @@ import (
 
 	"github.com/wardhq/ward/internal/manifest"
 	"github.com/wardhq/ward/internal/synth"
+	"github.com/wardhq/ward/internal/vault"
 )
 
 // syntheticIssues reports, in a production environment, every secret the
 // component reads whose metadata marks it synthetic (written by ward env
 // seed): a build must not ship with made-up credentials. Elsewhere, none.
 func syntheticIssues(env string, c *manifest.Component, fetched map[string]manifest.Fetched) []manifest.Issue {
-	if !synth.IsProduction(env) {
+	if !vault.IsProd(env) {
 		return nil
 	}
 	var out []manifest.Issue

@@ -17,6 +17,7 @@ import (
 	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/codegen"
 	"github.com/wardhq/ward/internal/synth"
+	"github.com/wardhq/ward/internal/vault"
 )
 
 type synthOpts struct {
@@ -146,7 +147,7 @@ type seedTarget struct {
 }
 
 func runEnvSeed(ctx context.Context, g *globals, o *envSeedOpts) error {
-	if synth.IsProduction(o.env) {
+	if vault.IsProd(o.env) {
 		return withHint(usagef("environment %q is production: ward env seed writes only synthetic values, and only outside production", o.env),
 			"seed a dev or test environment: ward env seed --env dev")
 	}

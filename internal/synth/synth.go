@@ -37,12 +37,6 @@ import (
 // its value is "true".
 const MetadataKey = "synthetic"
 
-// IsProduction reports whether an environment's name marks it production,
-// as the server reads names: prod, production, prod-*.
-func IsProduction(env string) bool {
-	return env == "prod" || env == "production" || strings.HasPrefix(env, "prod-")
-}
-
 // Config is where randomness and time come from.
 type Config struct {
 	Rand *rand.Rand       // nil: seeded from crypto/rand

@@ -68,11 +68,3 @@ func TestUnsatisfiable(t *testing.T) {
 		t.Errorf("an unsatisfiable type: %v", err)
 	}
 }
-
-func TestIsProduction(t *testing.T) {
-	for env, want := range map[string]bool{"prod": true, "production": true, "prod-eu": true, "dev": false, "staging": false, "preprod": false, "products": false} {
-		if IsProduction(env) != want {
-			t.Errorf("IsProduction(%q) = %v", env, !want)
-		}
-	}
-}
