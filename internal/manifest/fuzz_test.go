@@ -36,6 +36,10 @@ func FuzzParse(f *testing.F) {
 			if c.Name != name || checkComponentName(name) != "" || checkLanguage(c.Language) != "" {
 				t.Fatalf("bad component %q accepted", name)
 			}
+			if r := c.Reload; !oneOf(r.Action, "", ReloadSignal, ReloadRestart) || !oneOf(r.Signal, append([]string{""}, ReloadSignals...)...) ||
+				!oneOf(r.Env, "", ReloadRestart, ReloadRefuse) || !oneOf(r.Revoked, "", RevokedStop, RevokedSignal) {
+				t.Fatalf("bad reload accepted: %+v", r)
+			}
 			if len(c.Env)+len(c.Files) == 0 {
 				t.Fatalf("component %q with no secrets accepted", name)
 			}
@@ -65,3 +69,5 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func oneOf(s string, allowed ...string) bool { return contains(allowed, s) }

@@ -25,6 +25,7 @@
 //	      PAYMENTS_DB:  {from: payments/db}        # no field: the whole object as JSON
 //	    files:
 //	      tls/client.pem: {from: payments/tls, field: cert, mode: "0400"}
+//	    reload: {signal: SIGHUP, env: restart, revoked: stop}   # ward run --watch; see Reload
 //
 // Parsing is strict: unknown fields (with a did-you-mean), duplicate keys,
 // YAML anchors, aliases and tags, and values of the wrong kind are refused.
@@ -76,6 +77,7 @@ type Component struct {
 	Language string // go, rust or other
 	Env      []EnvVar
 	Files    []File
+	Reload   Reload // what ward run --watch does on a change; see Reload
 }
 
 // EnvVar is one environment variable filled from a secret: the field Field

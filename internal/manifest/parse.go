@@ -223,8 +223,10 @@ func (p *parser) component(kv pair) *Component {
 	what := "component " + kv.key
 	var haveLanguage bool
 	declared := 0
-	for _, f := range p.pairs(kv.v, what, []string{"language", "env", "files"}) {
+	for _, f := range p.pairs(kv.v, what, []string{"language", "env", "files", "reload"}) {
 		switch f.key {
+		case "reload":
+			c.Reload = p.reload(f.v, what)
 		case "language":
 			haveLanguage = true
 			if s, ok := p.scalar(f.v, "language"); ok {
