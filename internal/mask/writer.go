@@ -49,6 +49,17 @@ func (m *Matcher) NewWriter(dst io.Writer) *Writer {
 	return &Writer{m: m, dst: dst, maskedTo: -1}
 }
 
+// SetMatcher makes the Writer mask with m from now on, bytes it holds
+// included: ward run --watch adds a secret's new value to the masker of a
+// child that keeps running. m should mask everything the old Matcher did
+// (compile it from the old secrets and the new), since bytes written after
+// the call are no longer matched against the old one.
+func (w *Writer) SetMatcher(m *Matcher) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.m = m
+}
+
 // Write masks p. It returns len(p) unless the destination failed.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
