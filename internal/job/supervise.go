@@ -42,7 +42,16 @@ type Child struct {
 	Hide      []string
 	Isolation Isolation
 	Warn      func(error)
+	// Control, when set, carries requests to the running child: a new
+	// masker, a signal, a restart or a stop (see Control). nil: none.
+	Control <-chan Control
+	// StopGrace is how long a child has to exit after SIGTERM, when a
+	// Control restarts or stops it, before SIGKILL. 0: DefaultStopGrace.
+	StopGrace time.Duration
 }
+
+// DefaultStopGrace is Child.StopGrace's default.
+const DefaultStopGrace = 10 * time.Second
 
 // StartError says the child could not be started: the program is missing
 // or not executable. ward run exits 127 for it, like a shell.
@@ -95,19 +104,8 @@ func Supervise(c Child) (int, error) {
 	if c.Started != nil {
 		c.Started(cmd.Process.Pid)
 	}
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case s := <-sigs:
-				syscall.Kill(-cmd.Process.Pid, s.(syscall.Signal))
-			case <-done:
-				return
-			}
-		}
-	}()
-	err = cmd.Wait()
-	close(done)
+	sv := &supervisor{c: &c, newCmd: newCmd, outs: outs, tty: tty, sigs: sigs}
+	cmd, err = sv.run(cmd)
 	if tty >= 0 {
 		takeTerminal(tty)
 	}
