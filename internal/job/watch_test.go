@@ -73,7 +73,9 @@ func TestWatcherReportsChanges(t *testing.T) {
 		}}
 	ctx, cancel := context.WithCancel(context.Background())
 	ran := make(chan error)
-	go func() { ran <- w.Run(ctx, map[string]int{"a": 1, "b": 4}, func(_ context.Context, cs []Change) { got <- cs }) }()
+	go func() {
+		ran <- w.Run(ctx, map[string]int{"a": 1, "b": 4}, func(_ context.Context, cs []Change) { got <- cs })
+	}()
 
 	expect := func(step string, want []Change) {
 		t.Helper()
