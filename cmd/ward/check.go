@@ -139,7 +139,7 @@ func fetchJob(ctx context.Context, g *globals, file, component, env string, role
 	if issue {
 		issueCreds(ctx, cl, env, dynamic, fetched, jc)
 	}
-	if len(jc.leases) == 0 {
+	if len(jc.leases) == 0 && (role == nil || !role.keep) {
 		done() // no lease needs the token: end a CI login now
 		jc.done = nil
 	}
@@ -240,7 +240,7 @@ func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []st
 			return nil, fmt.Errorf("the server answered %d of %d secrets", len(res), len(batch))
 		}
 		for i, r := range res {
-			f := manifest.Fetched{Status: manifest.FetchStatus(r.Status), Error: r.Error, Data: r.Data, CustomMetadata: r.CustomMetadata, MFARequired: r.MFARequired}
+			f := manifest.Fetched{Status: manifest.FetchStatus(r.Status), Error: r.Error, Data: r.Data, Version: r.Metadata.Version, CustomMetadata: r.CustomMetadata, MFARequired: r.MFARequired}
 			for _, p := range r.TypeProblems {
 				f.TypeProblems = append(f.TypeProblems, manifest.TypeProblem{Field: p.Field, Message: p.Message})
 			}

@@ -14,6 +14,7 @@ import (
 // only.
 type ciRole struct {
 	role, audience string
+	keep           bool // keep the token until the job ends (ward run --watch polls with it)
 }
 
 func addRoleFlags(cmd *cobra.Command, r *ciRole) {

@@ -27,6 +27,7 @@ type runOpts struct {
 	dir         job.Config    // where secret files go; zero: the real tmpfs
 	started     func(pid int) // for tests
 	isolation   string        // --token-isolation: auto, require or off
+	watch       runWatchOpts  // --watch, --watch-interval
 }
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -76,6 +77,22 @@ or on other systems, --token-isolation auto (the default) warns and runs
 CMD anyway, require refuses, off never isolates. In CI prefer --role or
 WARD_TOKEN, which leave no file behind.
 
+Reloading (--watch): ward keeps CMD running and asks the server every
+--watch-interval (30s, ±10%) for the current version of each secret CMD
+received, with the job's token (renewed while it is renewable). When one
+has a new version, ward fetches it, checks it as above (a version that
+fails keeps the old one, with a warning), teaches the masker the new
+values (the old ones stay masked), replaces the changed files in
+WARD_SECRETS_DIR atomically (a new 0600 file renamed over the old) and
+sends CMD SIGHUP. The component's reload: in ward.yaml changes that:
+reload: {signal: SIGUSR1} sends another signal, reload: restart restarts
+CMD instead. A secret held in an env var cannot change in a running
+process: ward says so and restarts CMD with the new value, or, with
+reload: {env: refuse}, refuses to start. A secret that is deleted,
+destroyed or retired (404, 410), or a database user whose lease is
+revoked, stops CMD and ward fails (reload: {revoked: signal} removes its
+files and signals CMD instead, unless an env var holds it).
+
 Problems with the secrets are reported on stderr as ward check reports them
 (stdout is CMD's); with --format json, as ward check --format json's report,
 one JSON document on stderr before CMD starts (or instead of it).
@@ -87,7 +104,8 @@ usage error; 127 when CMD cannot be started.`,
   ward run --env staging --component indexer -- cargo test
   ward run --env prod --replacement '***' -- ./deploy.sh
   ward run --env staging --role ci-staging -- cargo test   # in a CI job: log in with its OIDC token
-  ward run --env staging --token-isolation require -- make test   # refuse to run where ~/.ward/token cannot be hidden`,
+  ward run --env staging --token-isolation require -- make test   # refuse to run where ~/.ward/token cannot be hidden
+  ward run --env prod --component api --watch -- ./api   # SIGHUP with new files when a secret rotates`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return withHint(usagef("ward run needs a command to run"), "ward run --env staging -- go test ./...")
@@ -106,6 +124,8 @@ usage error; 127 when CMD cannot be started.`,
 	cmd.Flags().StringVar(&o.replacement, "replacement", "", "text shown in place of every value (default [masked:NAME])")
 	addRoleFlags(cmd, &o.role)
 	cmd.Flags().StringVar(&o.isolation, "token-isolation", "auto", "hide the token file from CMD: auto (warn where impossible), require, or off")
+	cmd.Flags().BoolVar(&o.watch.on, "watch", false, "keep CMD running and give it each secret's new version (see Reloading above)")
+	cmd.Flags().DurationVar(&o.watch.interval, "watch-interval", job.DefaultWatchInterval, "with --watch: how often to ask the server (±10%, at least 1s)")
 	formatFlag(cmd, &o.format)
 	cmd.Flag("format").Usage = "format of the report of problems on stderr: text or json"
 	return cmd
@@ -119,6 +139,10 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err != nil {
 		return err
 	}
+	if err := o.watch.check(); err != nil {
+		return err
+	}
+	o.role.keep = o.watch.on
 	if err := job.Harden(); err != nil {
 		return err
 	}
@@ -138,9 +162,14 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	}
 	defer jc.revoke(ctx, g) // however CMD ends, its database users go
 	res := c.Resolve(fetched, g.now())
-	defer res.Wipe()
+	defer func() { res.Wipe() }()
 	if err := reportIssues(g, o, c, res, warnings); err != nil {
 		return err
+	}
+	if o.watch.on {
+		if err := refuseEnv(g, o, c); err != nil {
+			return err
+		}
 	}
 	secrets, err := job.MaskSecrets(o.env, fetched, res, public)
 	if err != nil {
@@ -150,11 +179,15 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err != nil {
 		return err
 	}
-	dirPath, removeDir, err := writeSecretFiles(g, o, c, res)
+	dir, err := writeSecretFiles(g, o, c, res)
 	if err != nil {
 		return err
 	}
-	defer removeDir()
+	dirPath := ""
+	if dir != nil {
+		dirPath = dir.Path
+		defer dir.Remove()
+	}
 	child := job.Child{
 		Args: o.args, Env: job.ChildEnv(g.environ(), res, dirPath),
 		Stdin: g.stdin, Stdout: g.stdout, Stderr: g.stderr,
@@ -164,13 +197,32 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 			fmt.Fprintf(g.stderr, "ward: warning: %s can read the token file: %v\nhint: in CI use --role or WARD_TOKEN instead of a token file; --token-isolation require refuses to run like this\n", o.args[0], err)
 		},
 	}
-	res.Wipe() // the child has its values; the masker has copies
-	for _, f := range fetched {
-		clear(f.Data)
+	var watch *runWatch
+	if o.watch.on {
+		// The watch keeps the values: a new version of one secret is
+		// resolved with the others.
+		watch = newRunWatch(g, o, c, jc, fetched, res, public, secrets, dir)
+		child.Control, child.StopGrace = watch.ctl, o.watch.stopGrace
+		defer func() {
+			watch.res.Wipe()
+			for _, f := range watch.fetched {
+				clear(f.Data)
+			}
+		}()
+	} else {
+		res.Wipe() // the child has its values; the masker has copies
+		for _, f := range fetched {
+			clear(f.Data)
+		}
 	}
 	stopRenewing := jc.keepAlive(ctx, g)
+	stopWatching := watch.start(ctx, g)
 	code, err := job.Supervise(child)
+	stopWatching()
 	stopRenewing()
+	if watch != nil && watch.stopped != "" {
+		return &exitError{Code: exitFailure, Msg: fmt.Sprintf("%s stopped: %s", o.args[0], watch.stopped)}
+	}
 	var se *job.StartError
 	if errors.As(err, &se) {
 		return &exitError{Code: exitNotFound, Msg: se.Error()}
@@ -185,24 +237,23 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 }
 
 // writeSecretFiles writes the component's files into a new secrets
-// directory, when it declares any, and returns the directory's path ("" for
-// none) and the function that removes it.
-func writeSecretFiles(g *globals, o *runOpts, c *manifest.Component, res *manifest.Resolution) (string, func(), error) {
+// directory, when it declares any, and returns it (nil for none).
+func writeSecretFiles(g *globals, o *runOpts, c *manifest.Component, res *manifest.Resolution) (*job.SecretsDir, error) {
 	if len(c.Files) == 0 {
-		return "", func() {}, nil
+		return nil, nil
 	}
 	dir, err := job.NewSecretsDir(o.dir)
 	if err != nil {
-		return "", nil, withHint(err, "set XDG_RUNTIME_DIR to a directory on a tmpfs")
+		return nil, withHint(err, "set XDG_RUNTIME_DIR to a directory on a tmpfs")
 	}
 	for _, s := range dir.Stale {
 		fmt.Fprintf(g.stderr, "ward: removed %s, left by a ward run that was killed\n", s)
 	}
 	if err := dir.Write(res.Files); err != nil {
 		dir.Remove()
-		return "", nil, err
+		return nil, err
 	}
-	return dir.Path, func() { dir.Remove() }, nil
+	return dir, nil
 }
 
 // reportIssues prints the problems ward check would, to stderr (stdout is

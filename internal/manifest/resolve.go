@@ -31,6 +31,7 @@ type Fetched struct {
 	Status         FetchStatus
 	Error          string          // the server's explanation; never holds a value
 	Data           json.RawMessage // the secret's JSON object when Status is StatusOK
+	Version        int             // the version Data is, when the server says (0: unknown)
 	CustomMetadata map[string]string
 	MFARequired    bool // denied for want of a TOTP code (step-up MFA)
 	// TypeProblems are the rules the value breaks of the type the manifest
