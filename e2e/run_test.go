@@ -79,7 +79,13 @@ type runningWard struct {
 // with XDG_RUNTIME_DIR=xdg and the extra environment.
 func startRun(t *testing.T, s *devServer, manifest, xdg string, extraEnv, wrapper []string, child ...string) *runningWard {
 	t.Helper()
-	args := append(append(wrapper, wardBin, "run", "--env", "staging", "-f", manifest, "--"), child...)
+	return startRunFlags(t, s, manifest, xdg, extraEnv, wrapper, nil, child...)
+}
+
+// startRunFlags is startRun with more flags for ward run.
+func startRunFlags(t *testing.T, s *devServer, manifest, xdg string, extraEnv, wrapper, flags []string, child ...string) *runningWard {
+	t.Helper()
+	args := append(append(append(append(wrapper, wardBin, "run", "--env", "staging", "-f", manifest), flags...), "--"), child...)
 	r := &runningWard{cmd: exec.Command(args[0], args[1:]...), done: make(chan struct{})}
 	r.cmd.Env = append(os.Environ(), append([]string{"WARD_ADDR=" + s.Addr, "WARD_TOKEN=" + s.Token, "WARD_CONFIG_DIR=" + s.Home, "XDG_RUNTIME_DIR=" + xdg}, extraEnv...)...)
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.errOut
