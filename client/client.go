@@ -8,6 +8,9 @@
 //	var db struct{ Host, Password string }
 //	err = s.Decode(&db)
 //
+// A service that ward run --watch starts gets each secret's new version
+// through WatchSecrets, which calls back with the value loaded again.
+//
 // Requests carry the caller's context. Connection errors and 5xx answers to
 // requests that are safe to repeat are retried with exponential backoff;
 // 4xx answers never are, nor is a server certificate that does not verify
