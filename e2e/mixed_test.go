@@ -32,21 +32,9 @@ func TestMixedGoRustExample(t *testing.T) {
 	body, _ := json.Marshal(map[string]any{"password": pw, "host": "db.internal", "port": 5432, "user": "payments", "database": "payments"})
 	s.mustWard(string(body), "kv", "put", "--env", "staging", "payments/db")
 	manifest, _ := filepath.Abs("../examples/mixed/ward.yaml")
-	dir := t.TempDir()
-
-	apiBin := filepath.Join(dir, "api")
-	if out, err := exec.Command("go", "build", "-o", apiBin, "../examples/mixed/api").CombinedOutput(); err != nil {
-		t.Fatalf("go build api: %v\n%s", err, out)
-	}
-	programs := map[string]string{"api": apiBin}
-	if cargo := toolPath("cargo"); cargo != "" {
-		cmd := exec.Command(cargo, "build", "--offline", "--release", "--manifest-path", "../examples/mixed/worker/Cargo.toml")
-		cmd.Env = append(os.Environ(), "CARGO_TARGET_DIR="+filepath.Join(dir, "target"))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("cargo build worker: %v\n%s", err, out)
-		}
-		programs["worker"] = filepath.Join(dir, "target", "release", "worker")
-	} else {
+	programs := buildMixed(t)
+	if programs["worker"] == "" {
+		delete(programs, "worker")
 		t.Log("no cargo: the Rust worker is not built (make test installs cargo where it can)")
 	}
 
@@ -115,4 +103,25 @@ func fnv64(s string) uint64 {
 		h *= 1099511628211
 	}
 	return h
+}
+
+// buildMixed builds the example's programs: the Go api with go build, the
+// Rust worker with cargo ("" when there is no cargo).
+func buildMixed(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	apiBin := filepath.Join(dir, "api")
+	if out, err := exec.Command("go", "build", "-o", apiBin, "../examples/mixed/api").CombinedOutput(); err != nil {
+		t.Fatalf("go build api: %v\n%s", err, out)
+	}
+	programs := map[string]string{"api": apiBin, "worker": ""}
+	if cargo := toolPath("cargo"); cargo != "" {
+		cmd := exec.Command(cargo, "build", "--offline", "--release", "--manifest-path", "../examples/mixed/worker/Cargo.toml")
+		cmd.Env = append(os.Environ(), "CARGO_TARGET_DIR="+filepath.Join(dir, "target"))
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("cargo build worker: %v\n%s", err, out)
+		}
+		programs["worker"] = filepath.Join(dir, "target", "release", "worker")
+	}
+	return programs
 }

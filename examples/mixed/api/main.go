@@ -5,21 +5,33 @@
 // then prints the password in the forms a careless program might (plain,
 // base64, hex, JSON-escaped, byte by byte). Under ward run none of them
 // reaches the log.
+//
+// With --serve it keeps running, as a service does, and reloads its
+// signing key when ward run --watch gives it a new one: client.WatchSecrets
+// calls back with the secrets loaded again when the file in
+// $WARD_SECRETS_DIR is replaced and SIGHUP arrives.
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/examples/mixed/api/secrets"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "--serve" {
+		signal.Ignore(syscall.SIGHUP) // until WatchSecrets catches it: an early one must not end the service
+	}
 	s, err := secrets.Load()
 	if err != nil {
 		// Names the variable, the field and the rule; never a value.
@@ -51,6 +63,25 @@ func main() {
 	// dropped when it ends: its name says where it came from.
 	user := s.JobDBUser.Reveal()
 	fmt.Printf("api: job database user from role app: %v, password %d bytes\n", strings.HasPrefix(user, "v-staging-app-"), len(s.JobDBPassword.Reveal()))
+	if len(os.Args) > 1 && os.Args[1] == "--serve" {
+		serve()
+	}
+}
+
+// serve runs until killed, printing its signing key (as a service would
+// start using it) each time ward run --watch hands it a new one.
+func serve() {
+	cfg := client.WatchConfig{OnError: func(err error) { fmt.Fprintln(os.Stderr, "api: keeping the secrets it has:", err) }}
+	err := client.WatchSecrets(context.Background(), cfg, secrets.Load, func(s *secrets.Secrets) {
+		if s.SigningKeyFile == nil {
+			fmt.Println("api: no signing key")
+			return
+		}
+		key := s.SigningKeyFile.Reveal()
+		fmt.Printf("api: signing key %d bytes, fnv64 %016x: %s\n", len(key), fnv64(key), key)
+	})
+	fmt.Fprintln(os.Stderr, "api:", err)
+	os.Exit(1)
 }
 
 // fnv64 is FNV-1a, the same in the Rust worker.

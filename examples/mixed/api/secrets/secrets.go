@@ -45,6 +45,8 @@ type Secrets struct {
 	JobDBUser Secret[string]
 	// PaymentsDB is $PAYMENTS_DB: the whole secret payments/db as JSON (type postgres).
 	PaymentsDB Postgres
+	// SigningKeyFile is $WARD_SECRETS_DIR/signing/key: field "key" of payments/signing; optional: nil when ward run left it unset.
+	SigningKeyFile *Secret[string]
 }
 
 // Postgres is a secret of type postgres.
@@ -144,6 +146,15 @@ func LoadFrom(lookup func(string) (string, bool)) (*Secrets, error) {
 			src.fail(where, err)
 		} else {
 			s.PaymentsDB = v
+		}
+	}
+	if where, text, ok := src.get("signing/key", true, true); ok {
+		v, err := wardDecodeField(text, "string", nil)
+		if err != nil {
+			src.fail(where, err)
+		} else {
+			x := Secret[string]{wardStr(v)}
+			s.SigningKeyFile = &x
 		}
 	}
 	if len(src.errs) > 0 {

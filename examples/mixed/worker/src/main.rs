@@ -4,11 +4,18 @@
 //! ../ward.yaml (src/secrets.rs: the standard library only, checked against
 //! the type postgres, printing as [redacted]), and prints it in the forms a
 //! careless program might. Under `ward run` none of them reaches the log.
+//!
+//! With `--serve` it keeps running, as a service does, and reloads its
+//! signing key when `ward run --watch` gives it a new one: ward replaces
+//! $WARD_SECRETS_DIR/signing/key and sends SIGHUP, which the worker catches
+//! through libc's signal(2) (std links libc; no crate is needed) and
+//! answers by loading its secrets again.
 
 mod secrets;
 
 use std::io::Write;
 use std::process;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -56,7 +63,53 @@ fn json_escape(s: &str) -> String {
     out
 }
 
+/// RELOAD is set by the SIGHUP handler and read by the main loop: an
+/// atomic store is all a signal handler may safely do.
+static RELOAD: AtomicBool = AtomicBool::new(false);
+
+const SIGHUP: i32 = 1;
+
+extern "C" {
+    fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
+}
+
+extern "C" fn on_hup(_: i32) {
+    RELOAD.store(true, Ordering::SeqCst);
+}
+
+fn print_signing_key(s: &secrets::Secrets) {
+    match &s.signing_key_file {
+        Some(k) => {
+            let key = k.reveal();
+            println!("worker: signing key {} bytes, fnv64 {:016x}: {}", key.len(), fnv64(key.as_bytes()), key);
+        }
+        None => println!("worker: no signing key"),
+    }
+}
+
+/// serve runs until killed, loading the secrets again on each SIGHUP.
+fn serve(first: secrets::Secrets) -> ! {
+    print_signing_key(&first);
+    loop {
+        thread::sleep(Duration::from_millis(20));
+        if RELOAD.swap(false, Ordering::SeqCst) {
+            match secrets::Secrets::load() {
+                Ok(s) => print_signing_key(&s),
+                Err(e) => eprintln!("worker: keeping the secrets it has: {}", e),
+            }
+        }
+    }
+}
+
 fn main() {
+    let serving = std::env::args().nth(1).as_deref() == Some("--serve");
+    if serving {
+        // First of all, so that an early SIGHUP does not end the worker.
+        // SAFETY: on_hup only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            signal(SIGHUP, on_hup);
+        }
+    }
     let s = match secrets::Secrets::load() {
         Ok(s) => s,
         Err(e) => {
@@ -94,4 +147,7 @@ fn main() {
         user.starts_with("v-staging-app-"),
         s.job_db_password.reveal().len()
     );
+    if serving {
+        serve(s);
+    }
 }

@@ -26,6 +26,8 @@ pub struct Secrets {
     pub job_db_user: Secret<String>,
     /// $WARD_SECRETS_DIR/db/password: field "password" of payments/db (type postgres: string; length 1..1024).
     pub db_password_file: Secret<String>,
+    /// $WARD_SECRETS_DIR/signing/key: field "key" of payments/signing; optional: nil when ward run left it unset.
+    pub signing_key_file: Option<Secret<String>>,
 }
 
 impl Secrets {
@@ -73,6 +75,16 @@ impl Secrets {
             },
             _ => None,
         };
+        let signing_key_file = match src.get("signing/key", true, true) {
+            (w, Some(t)) => match decode_field(&t, "string", None) {
+                Ok(v) => Some(Secret(as_str(&v))),
+                Err(p) => {
+                    src.fail(w, p);
+                    None
+                }
+            },
+            _ => None,
+        };
         if !src.problems.is_empty() {
             return Err(Error { problems: src.problems });
         }
@@ -81,6 +93,7 @@ impl Secrets {
             job_db_password: job_db_password.expect("a problem was recorded"),
             job_db_user: job_db_user.expect("a problem was recorded"),
             db_password_file: db_password_file.expect("a problem was recorded"),
+            signing_key_file,
         })
     }
 }
