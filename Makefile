@@ -50,6 +50,7 @@ unit:
 		export WARD_TEST_PG_REQUIRED=1; fi; \
 	if sops --version >/dev/null 2>&1; then export WARD_TEST_SOPS_REQUIRED=1; fi; \
 	if chromium --version >/dev/null 2>&1; then export WARD_TEST_BROWSER_REQUIRED=1; fi; \
+	if command -v cargo >/dev/null 2>&1 || [ -x "$$HOME/.cargo/bin/cargo" ]; then export WARD_TEST_CARGO_REQUIRED=1; fi; \
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 build:
