@@ -287,6 +287,9 @@ func (w *runWatch) update(ctx context.Context, paths []string, versions map[stri
 		return
 	}
 	w.res.Wipe()
+	for _, p := range fresh {
+		clear(w.fetched[p].Data) // merged holds the new version
+	}
 	w.res, w.fetched = res, merged
 }
 
