@@ -58,5 +58,14 @@
 // A binary that uses Supervise with Hide must import this package: its
 // init function runs the isolating init before main.
 //
+// # Watching (ward run --watch)
+//
+// A Watcher polls the versions of the secrets the child holds (Interval
+// ±10%, an injected clock) and reports new versions and revocations. The
+// caller answers through Child.Control: a new masker first (Control.Mask:
+// the old values stay in it), then SecretsDir.Replace (each file written
+// beside the old one and renamed over it) and a signal, or a restart, or a
+// stop. Supervise serves these requests while the child runs.
+//
 // No secret value is ever put in argv, of ward or of the child.
 package job
