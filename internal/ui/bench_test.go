@@ -22,6 +22,7 @@ import (
 	"github.com/wardhq/ward/internal/server"
 	"github.com/wardhq/ward/internal/storage/bolt"
 	"github.com/wardhq/ward/internal/ui"
+	"github.com/wardhq/ward/internal/vault"
 )
 
 // BenchmarkInventory measures the server time of the inventory's first
@@ -83,7 +84,7 @@ func benchServer(b *testing.B, n int) (http.Handler, *http.Cookie, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v, root := openVault(b, db, filepath.Join(dir, "audit.log"), nil, "staging")
+	v, root := openVault(b, vault.Config{Storage: db, AuditPath: filepath.Join(dir, "audit.log")}, "staging")
 	env, err := v.Env("staging")
 	if err != nil {
 		b.Fatal(err)
