@@ -31,10 +31,9 @@ const devSeedValuesEnv = "dev"
 
 // devSeedResult is what seeding a new dev store did.
 type devSeedResult struct {
-	Dir      string
-	Changes  int      // applied from the directory
-	Written  []string // ENV/PATH given a synthetic value
-	Declared int      // secrets the directory declares, in every environment
+	Dir     string
+	Changes int      // applied from the directory
+	Written []string // ENV/PATH given a synthetic value
 }
 
 // devSeedDir is the directory to seed from: flag as given, or the
@@ -70,7 +69,7 @@ func devSeed(ctx context.Context, v *vault.Vault, dir string) (*devSeedResult, e
 	if err != nil {
 		return nil, withHint(fmt.Errorf("--seed %s: applying it: %w", dir, err), "fix the directory (ward plan -f "+dir+" against another server shows the problem), or --seed '' to start empty")
 	}
-	res := &devSeedResult{Dir: dir, Changes: len(changes), Declared: len(st.Secrets)}
+	res := &devSeedResult{Dir: dir, Changes: len(changes)}
 	gen := synth.New(synth.Config{})
 	src := typeSource(dir)
 	for _, s := range st.Secrets {
