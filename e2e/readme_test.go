@@ -118,7 +118,7 @@ func TestREADME(t *testing.T) {
 		env = append(env, name+"="+strings.Split(string(goenv), "\n")[i])
 	}
 	dev := exec.Command(wardBin, "dev")
-	dev.Env = env
+	dev.Dir, dev.Env = clone, env // from the repository, as the reader runs it: seeded with examples/ward
 	devOut, _ := dev.StderrPipe()
 	if err := dev.Start(); err != nil {
 		t.Fatal(err)

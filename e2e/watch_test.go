@@ -128,7 +128,9 @@ func TestWatchingAccess(t *testing.T) {
 		t.Errorf("audit query --alerts:\n%s", out)
 	}
 
-	// Metrics over HTTP.
+	// Metrics over HTTP. The break-glass secret expires in three days: one
+	// expiry due soon.
+	s.mustWard("", "kv", "metadata", "put", "--env", "prod", "break-glass/root", "expires_at="+time.Now().Add(72*time.Hour).UTC().Format(time.RFC3339))
 	scrape := func(token string) (int, string) {
 		req, _ := http.NewRequest("GET", s.Addr+"/v1/sys/metrics", nil)
 		req.Header.Set("X-Vault-Token", token)
@@ -144,7 +146,9 @@ func TestWatchingAccess(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("scrape as root: %d %s", code, text)
 	}
-	for _, want := range []string{`ward_alerts_total{detector="sensitive_path"}`, "ward_sealed 0", `route="{env}/data/{path...}"`, "ward_audit_write_duration_seconds_bucket", "ward_tokens_live 2"} {
+	for _, want := range []string{`ward_alerts_total{detector="sensitive_path"}`, "ward_sealed 0", `route="{env}/data/{path...}"`, "ward_audit_write_duration_seconds_bucket", "ward_tokens_live 2",
+		"ward_leases_live 0", "ward_lease_revocations_failing 0", `ward_secrets_due{reason="expires_at",state="soon"} 1`,
+		`ward_secrets_due{reason="rotate_every",state="overdue"} 0`, `ward_rotations_total{result="failed"} 0`} {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %s", want)
 		}

@@ -29,14 +29,26 @@ const devRootTokenFile = "dev-root-token"
 
 func newDevCmd(g *globals) *cobra.Command {
 	o := &serveOpts{}
-	var cpuProfile string
+	var cpuProfile, seed string
 	cmd := &cobra.Command{
-		Use:   "dev [--listen ADDR] [--data DIR]",
+		Use:   "dev [--listen ADDR] [--data DIR] [--seed DIR]",
 		Short: "Run a complete ward server on this machine, initialised and unsealed",
 		Long: `Run a complete ward server for development: an embedded store in a new
 temporary directory (or --data), initialised with one unseal key, unsealed,
 with the environments dev, staging and prod, and the root token written to
 ~/.ward/token (0600) so that ward's other commands find it.
+
+A new store is seeded from a ward/ directory (--seed): applied as 'ward
+apply' would (environments, policies, types, secrets' metadata), with a
+synthetic value of its type (see 'ward synth') in each secret the directory
+declares in dev, marked synthetic=true. Other environments keep the
+metadata only: their values are yours to write. Run from a checkout of
+ward's repository, the default is its example, examples/ward; elsewhere,
+or with --seed '', the store starts empty. A store reopened with --data is
+never seeded again.
+
+The dashboard is at /ui/: sign in with "Token", paste the root token
+(cat ~/.ward/token) and pick an environment.
 
 The unseal key is kept in the data directory, so a dev server is only as safe
 as that directory. Use 'ward server' for anything real.
@@ -47,6 +59,8 @@ is kept, and a later 'ward dev --data DIR' starts again on the same store.
 (A process killed with SIGKILL cannot clean up: its directory stays in $TMPDIR.)`,
 		Example: `  ward dev                          # a throwaway server; its data goes on exit
   ward dev --data ./.ward-dev       # keep the data between runs
+  ward dev --seed ''                # start empty, even in ward's repository
+  ward dev --seed ./deploy/ward     # seeded from your own ward/ directory
   ward dev --listen 127.0.0.1:8300 &  export WARD_ADDR=http://127.0.0.1:8300`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,11 +71,16 @@ is kept, and a later 'ward dev --data DIR' starts again on the same store.
 				}
 				defer stop()
 			}
-			return runDev(cmd.Context(), g, o)
+			dir, err := devSeedDir(seed, cmd.Flags().Changed("seed"))
+			if err != nil {
+				return err
+			}
+			return runDev(cmd.Context(), g, o, dir)
 		},
 	}
 	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8200", "address to listen on (loopback only without TLS)")
 	cmd.Flags().StringVar(&o.data, "data", "", "data directory (default: a new temporary directory)")
+	cmd.Flags().StringVar(&seed, "seed", devSeedDefault, "seed a new store from this ward/ directory ('' for none; the default only when it exists)")
 	cmd.Flags().StringVar(&o.auditLog, "audit-log", "", "the audit log file (default: DATA/audit.log)")
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
 	o.identity.flags(cmd.Flags())
@@ -71,7 +90,7 @@ is kept, and a later 'ward dev --data DIR' starts again on the same store.
 	return cmd
 }
 
-func runDev(ctx context.Context, g *globals, o *serveOpts) error {
+func runDev(ctx context.Context, g *globals, o *serveOpts, seedDir string) error {
 	logger, ln, err := o.start(g)
 	if err != nil {
 		return err
@@ -108,6 +127,14 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 		}
 		tokenNote = "root token written to " + g.displayPath(g.tokenFile()) + " (0600)"
 	}
+	var seeded *devSeedResult
+	if root != "" && seedDir != "" {
+		if seeded, err = devSeed(ctx, v, seedDir); err != nil {
+			ln.Close()
+			v.Close()
+			return err
+		}
+	}
 	envs, _ := v.Envs()
 	names := make([]string, len(envs))
 	for i, e := range envs {
@@ -118,8 +145,12 @@ func runDev(ctx context.Context, g *globals, o *serveOpts) error {
 		fmt.Fprintf(g.stderr, "ward: the data directory is temporary: it is removed when ward dev stops (give --data DIR to keep it)\n")
 	}
 	fmt.Fprintf(g.stderr, "ward: environments %s\n", strings.Join(names, ", "))
+	if seeded != nil {
+		fmt.Fprintf(g.stderr, "ward: seeded from %s: %s applied; synthetic values in %s\n", seeded.Dir, plural(seeded.Changes, "change"), plural(len(seeded.Written), "secret"))
+		fmt.Fprintf(g.stderr, "hint: give --seed '' to start empty\n")
+	}
+	fmt.Fprintf(g.stderr, "ward: dashboard at %s/ui/: sign in with Token, paste the root token (cat %s) and pick an environment\n", addr, g.displayPath(g.tokenFile()))
 	fmt.Fprintf(g.stderr, "ward: %s; export WARD_ADDR=%s\n", tokenNote, addr)
-	fmt.Fprintf(g.stderr, "ward: dashboard at %s/ui/ (sign in with a user, or paste the root token)\n", addr)
 	return serve(ctx, o, v, ln, logger)
 }
 

@@ -102,6 +102,11 @@ func (o *watchOpts) configure(dir string, cfg *vault.Config) error {
 func (o *watchOpts) run(ctx context.Context, v *vault.Vault, logger *slog.Logger) {
 	o.m.SetSealed(v.Sealed)
 	o.m.SetTokens(func() (int, error) { return v.TokenCount(ctx) })
+	o.m.SetLeases(func() (metrics.LeaseCounts, error) {
+		live, failing, err := v.LeaseCounts()
+		return metrics.LeaseCounts{Live: live, Failing: failing}, err
+	})
+	o.m.SetDue(func() (metrics.DueCounts, error) { return countDue(ctx, v) })
 	if o.svc == nil {
 		return
 	}
@@ -123,6 +128,33 @@ func (o *watchOpts) run(ctx context.Context, v *vault.Vault, logger *slog.Logger
 			}
 		}
 	}()
+}
+
+// countDue counts the secrets due for rotation or expiry, as 'ward kv
+// expiring' finds them, for ward_secrets_due.
+func countDue(ctx context.Context, v *vault.Vault) (metrics.DueCounts, error) {
+	var d metrics.DueCounts
+	envs, err := v.Envs()
+	if err != nil {
+		return d, err
+	}
+	due, err := v.ExpiringSecrets(ctx, envs, metrics.DueWindow)
+	if err != nil {
+		return d, err
+	}
+	for _, e := range due {
+		switch {
+		case e.Reason == vault.MetaRotateEvery && e.Overdue:
+			d.RotateOverdue++
+		case e.Reason == vault.MetaRotateEvery:
+			d.RotateSoon++
+		case e.Overdue:
+			d.ExpireOverdue++
+		default:
+			d.ExpireSoon++
+		}
+	}
+	return d, nil
 }
 
 // save writes the detectors' state once every line offered is processed.

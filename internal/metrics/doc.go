@@ -6,6 +6,7 @@
 //	m.Request("{env}/data/{path...}", "GET", 200, "", took) // the server, per request
 //	m.AuditBatch(took, err)                                  // audit.Config.OnBatch
 //	m.Alert(a)                                               // detect.ServiceConfig.OnAlert
+//	m.Rotation(string(ev.Kind))                              // the rotation engine's events
 //	m.Register(collector)                                    // leases, rotations, ...
 //	m.WriteText(w)
 //
@@ -18,6 +19,9 @@
 //	ward_audit_write_duration_seconds                  their latency
 //	ward_sealed                                        1 while sealed
 //	ward_tokens_live                                   tokens not expired (Options.Tokens)
+//	ward_leases_live, ward_lease_revocations_failing   leases (Options.Leases)
+//	ward_secrets_due{reason,state}                     rotations and expiries due (Options.Due)
+//	ward_rotations_total{result}                       rotation events (Rotation)
 //	ward_alerts_total{detector}                        alerts raised
 //	ward_detect_*                                      the detectors' counters (Options.Detect)
 //
@@ -29,7 +33,9 @@
 //
 // # Adding a source
 //
-// A service with numbers of its own (live leases, rotations due or failed)
+// Live leases and due secrets are counted by functions the server sets
+// once the vault is open (SetLeases, SetDue); the rotation engine feeds
+// Rotation from its event sink. Any other service with numbers of its own
 // implements prometheus.Collector and is given to Register, once, at
 // startup. Register refuses a collector whose metrics clash with ours.
 package metrics

@@ -21,31 +21,39 @@ type Options struct {
 	// Detect reports the detectors' counters (ward_detect_*); nil: not
 	// reported.
 	Detect func() detect.ServiceStats
+	// Leases counts live leases and failing revocations (ward_leases_live,
+	// ward_lease_revocations_failing); nil: not reported, nor when it
+	// fails (sealed). It is called at each scrape.
+	Leases func() (LeaseCounts, error)
+	// Due counts the secrets due for rotation or expiry (ward_secrets_due);
+	// nil: not reported. It is called at most once every DueEvery.
+	Due func() (DueCounts, error)
+	// DueEvery is how long Due's answer is reused; 0 is DefaultDueEvery.
+	DueEvery time.Duration
+	// Now is the clock of DueEvery; nil is time.Now.
+	Now func() time.Time
 	// PathLabels adds the request's policy path as a label. Off by
 	// default: a secret's path can itself be sensitive, and every distinct
 	// path is a new time series.
 	PathLabels bool
 }
 
-// DetectStats are the detectors' counters at a scrape.
-type DetectStats struct {
-	Lines, Unparsable, Dropped, Duplicates, RateLimited, AuditFailures int64
-	WebhookSent, WebhookFailed                                         int64
-}
-
 // Metrics holds ward's metrics. It is safe for concurrent use.
 type Metrics struct {
-	opt      Options
-	reg      *prometheus.Registry
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
-	denials  *prometheus.CounterVec
-	audits   prometheus.Counter
-	auditErr prometheus.Counter
-	auditDur prometheus.Histogram
-	alerts   *prometheus.CounterVec
-	sealed   atomic.Pointer[func() bool]
-	tokens   atomic.Pointer[func() (int, error)]
+	opt       Options
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	denials   *prometheus.CounterVec
+	audits    prometheus.Counter
+	auditErr  prometheus.Counter
+	auditDur  prometheus.Histogram
+	alerts    *prometheus.CounterVec
+	rotations *prometheus.CounterVec
+	sealed    atomic.Pointer[func() bool]
+	tokens    atomic.Pointer[func() (int, error)]
+	leases    atomic.Pointer[func() (LeaseCounts, error)]
+	due       dueCache
 }
 
 // New returns ward's metrics, registered and at zero.
@@ -73,10 +81,23 @@ func New(opt Options) *Metrics {
 			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .1}}),
 		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ward_alerts_total", Help: "Alerts raised by the detectors, by detector."}, []string{"detector"}),
+		rotations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ward_rotations_total", Help: "Rotation events, by result: rotated, failed (a scheduled rotation; retried), rolled-back, retired, needs-person."}, []string{"result"}),
+		due: dueCache{f: opt.Due, every: opt.DueEvery, now: opt.Now},
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.denials, m.audits, m.auditErr, m.auditDur, m.alerts)
+	if m.due.every == 0 {
+		m.due.every = DefaultDueEvery
+	}
+	if m.due.now == nil {
+		m.due.now = time.Now
+	}
+	for _, r := range RotationResults {
+		m.rotations.WithLabelValues(r)
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.denials, m.audits, m.auditErr, m.auditDur, m.alerts, m.rotations)
 	m.sealed.Store(&opt.Sealed)
 	m.tokens.Store(&opt.Tokens)
+	m.leases.Store(&opt.Leases)
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "ward_sealed", Help: "1 while the vault is sealed, 0 while unsealed."}, func() float64 {
 		if f := *m.sealed.Load(); f != nil && f() {

@@ -2,8 +2,8 @@ package metrics
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// scrapeCollector reports what is asked for at each scrape: live tokens and
-// the detectors' counters.
+// scrapeCollector reports what is asked for at each scrape: live tokens,
+// leases, due secrets (sources.go) and the detectors' counters.
 type scrapeCollector struct{ m *Metrics }
 
 var (
@@ -17,7 +17,7 @@ var (
 )
 
 func (c *scrapeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descTokens, descLines, descBad, descDropped, descDups, descAlertAu, descHook} {
+	for _, d := range []*prometheus.Desc{descTokens, descLeases, descLeaseFail, descDue, descLines, descBad, descDropped, descDups, descAlertAu, descHook} {
 		ch <- d
 	}
 }
@@ -29,6 +29,7 @@ func (c *scrapeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descTokens, prometheus.GaugeValue, float64(n))
 		}
 	}
+	c.collectSources(ch)
 	if o.Detect == nil {
 		return
 	}

@@ -54,6 +54,11 @@ func checkPrefix(prefix string) error {
 
 func metaKey(p string) string { return "m/" + p }
 
+// MetadataPath is the secret path whose metadata record is key, a key of
+// the engine's storage (Config.Storage); false for any other record. A
+// cache that watches the engine's writes uses it.
+func MetadataPath(key string) (string, bool) { return strings.CutPrefix(key, "m/") }
+
 func versionsPrefix(p string) string { return "v/" + p + "/" }
 
 func versionKey(p string, version int) string {

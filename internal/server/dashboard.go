@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,12 +34,12 @@ func (s *Server) inventory(ctx context.Context, req *request) (*response, error)
 		return nil, err
 	}
 	now := s.cfg.Now().UTC()
-	var rows []inventory.Row
-	readable := map[string]bool{}
+	rows := make([]inventory.Row, 0, 256)
+	var readable []string // in path order, as VisibleSecrets gives them
 	err = s.v.VisibleSecrets(ctx, &req.Caller, req.env, func(si vault.SecretInfo, canRead bool) error {
 		rows = append(rows, inventory.FromMetadata(si.Path, si.Metadata, rules.RequiredMetadata))
 		if canRead {
-			readable[si.Path] = true
+			readable = append(readable, si.Path)
 		}
 		return nil
 	})
@@ -49,7 +50,7 @@ func (s *Server) inventory(ctx context.Context, req *request) (*response, error)
 	page := inventory.Select(rows, q, now)
 	for i := range page.Rows {
 		r := &page.Rows[i]
-		if !readable[r.Path] {
+		if _, ok := slices.BinarySearch(readable, r.Path); !ok {
 			continue
 		}
 		u, err := s.v.SecretUsage(ctx, req.env, r.Path)

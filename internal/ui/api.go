@@ -29,6 +29,8 @@ var apiAllowed = []struct{ method, prefix string }{
 	{"GET", "sys/ward/types/"},
 	{"GET", "sys/ward/usage/"},
 	{"GET", "sys/policies/acl/"},
+	{"GET", "sys/ward/alerts/"},
+	{"POST", "sys/ward/alerts/"}, // ID/ack, the one write route there
 }
 
 // apiAllowedPath reports whether the dashboard may call method on p. A

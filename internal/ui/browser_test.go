@@ -26,6 +26,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/wardhq/ward/internal/audit"
+	"github.com/wardhq/ward/internal/detect"
 	"github.com/wardhq/ward/internal/ui"
 )
 
@@ -419,6 +420,66 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the filtered timeline shows %q", rows)
 	}
 
+	// Alerts: staging's break-glass read, explained; prod's is not shown.
+	b.do("alerts", chromedp.Navigate(u+"/ui/alerts"), chromedp.WaitVisible(chromedp.CSS("ol.alerts")))
+	list := b.text("main")
+	for _, want := range []string{"Break-glass or retired secret read", "sensitive_path", "staging/shared/sentry", "What it means", "1 alert not acknowledged; 1 more belong to other environments"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the alerts view lacks %q:\n%s", want, list)
+		}
+	}
+	if strings.Contains(b.html(), "prodonly") {
+		t.Error("a staging session's alerts view names a prod path")
+	}
+	b.screenshot("7-alerts")
+	b.accessible("alerts")
+	var stagingAlert, prodAlert string
+	for _, a := range w.detect.Alerts(detect.Filter{}) {
+		switch a.Environment {
+		case "staging":
+			stagingAlert = a.ID
+		case "prod":
+			prodAlert = a.ID
+		}
+	}
+	if stagingAlert == "" || prodAlert == "" {
+		t.Fatalf("the detectors raised %+v, want a staging and a prod alert", w.detect.Alerts(detect.Filter{}))
+	}
+	// Acknowledging needs the CSRF token, and reaches only this
+	// environment's alerts.
+	ack := func(csrf, id string) int {
+		t.Helper()
+		js := fmt.Sprintf(`fetch("/ui/alerts/ack", {method: "POST", body: new URLSearchParams({csrf: %q, id: %q})}).then(r => r.status)`, csrf, id)
+		if csrf == "page" {
+			js = fmt.Sprintf(`fetch("/ui/alerts/ack", {method: "POST", body: new URLSearchParams({csrf: document.querySelector("input[name=csrf]").value, id: %q})}).then(r => r.status)`, id)
+		}
+		return run(b, "ack "+id, chromedp.Evaluate[int](js, chromedp.EvalAwaitPromise))
+	}
+	if st := ack("wrong", stagingAlert); st != http.StatusForbidden {
+		t.Errorf("ack with a wrong CSRF token: %d, want 403", st)
+	}
+	if st := ack("page", prodAlert); st != http.StatusNotFound {
+		t.Errorf("ack of prod's alert from staging: %d, want 404", st)
+	}
+	for _, a := range w.detect.Alerts(detect.Filter{}) {
+		if a.AckedBy != "" {
+			t.Errorf("alert %s (%s) acknowledged by %q before anyone clicked", a.ID, a.Environment, a.AckedBy)
+		}
+	}
+	b.do("acknowledging", chromedp.Click(chromedp.CSS(`form[action="/ui/alerts/ack"] button`)), chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if n := b.text(".notice"); !strings.Contains(n, stagingAlert) || !strings.Contains(b.text("ol.alerts"), "No alert waits") {
+		t.Errorf("after acknowledging: %q\n%s", n, b.text("main"))
+	}
+	for _, a := range w.detect.Alerts(detect.Filter{}) {
+		if a.ID == stagingAlert && !strings.Contains(a.AckedBy, "alice") || a.ID == prodAlert && a.AckedBy != "" {
+			t.Errorf("alert %s (%s) acknowledged by %q", a.ID, a.Environment, a.AckedBy)
+		}
+	}
+	b.do("all alerts", chromedp.Navigate(u+"/ui/alerts?state=all"), chromedp.WaitVisible(chromedp.CSS("ol.alerts")))
+	if l := b.text("ol.alerts"); !strings.Contains(l, "acknowledged") || !strings.Contains(l, "alice") {
+		t.Errorf("all alerts: %q", l)
+	}
+
 	// A staging session cannot see prod.
 	b.do("prod from staging", chromedp.Navigate(u+"/ui/secrets?q=prodonly"), chromedp.WaitVisible(chromedp.CSS("p.count")))
 	if c := b.text("p.count"); !strings.HasPrefix(c, "0 secrets") {
@@ -474,7 +535,7 @@ func TestBrowser(t *testing.T) {
 	jar.SetCookies(base, []*http.Cookie{{Name: session.Name, Value: session.Value, Path: "/ui/"}})
 	client := &http.Client{Jar: jar}
 	for _, p := range []string{"/ui/login", "/ui/envs", "/ui/secrets", "/ui/secrets?per_page=500", "/ui/secrets?sort=bogus", "/ui/secrets?partial=1&q=payments", "/ui/secrets/payments/db", "/ui/secrets/payments/stripe",
-		"/ui/secrets/shared/sentry", "/ui/access?policies=people", "/ui/audit", "/ui/audit/feed?after=0", "/ui/static/ui.js"} {
+		"/ui/secrets/shared/sentry", "/ui/access?policies=people", "/ui/audit", "/ui/audit/feed?after=0", "/ui/alerts", "/ui/alerts?state=all&detector=sensitive_path", "/ui/static/ui.js"} {
 		resp, err := client.Get(u + p)
 		if err != nil {
 			t.Fatal(err)

@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/auth/totp"
+	"github.com/wardhq/ward/internal/detect"
 	"github.com/wardhq/ward/internal/server"
-	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/storage/memory"
 	"github.com/wardhq/ward/internal/ui"
 	"github.com/wardhq/ward/internal/vault"
@@ -50,19 +52,37 @@ func (c *clock) advance(d time.Duration) {
 
 // world is a real ward server with the dashboard, over real HTTP.
 type world struct {
-	t     testing.TB
-	url   string
-	root  string
-	v     *vault.Vault
-	audit string
-	clk   *clock
-	totp  string // alice's TOTP secret
+	t      testing.TB
+	url    string
+	root   string
+	v      *vault.Vault
+	audit  string
+	clk    *clock
+	totp   string          // alice's TOTP secret
+	detect *detect.Service // the live detectors, as ward server runs them
+}
+
+// breakGlass are the paths whose reads raise a sensitive_path alert.
+var breakGlass = []string{"staging/shared/*", "prod/prodonly/*"}
+
+// auditForward writes alerts to the vault's audit log once it is open.
+type auditForward struct{ v atomic.Pointer[vault.Vault] }
+
+func (a *auditForward) Write(ctx context.Context, e *audit.Entry) error {
+	return a.v.Load().WriteAudit(ctx, e)
 }
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{t: t, audit: filepath.Join(t.TempDir(), "audit.log"), clk: &clock{}}
-	v, root := openVault(t, memory.New(), w.audit, w.clk.now, "dev", "staging", "prod")
+	fwd := &auditForward{}
+	w.detect = detect.NewService(detect.ServiceConfig{Config: detect.DefaultConfig(), Audit: fwd})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	w.detect.Start(ctx)
+	v, root := openVault(t, vault.Config{Storage: memory.New(), AuditPath: w.audit, Now: w.clk.now, Detect: w.detect, AuditOnWrite: w.detect.OfferLines},
+		"dev", "staging", "prod")
+	fwd.v.Store(v)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := server.New(server.Config{Vault: v, Logger: quiet, Now: w.clk.now, UI: func(api http.Handler) http.Handler {
 		return ui.New(ui.Config{API: api, Logger: quiet, Now: w.clk.now})
@@ -73,12 +93,12 @@ func newWorld(t testing.TB) *world {
 	return w
 }
 
-// openVault opens, initialises and unseals a vault on st with envs, and
-// returns it with its root token. now is its clock (nil: the real one).
-func openVault(t testing.TB, st storage.Backend, auditPath string, now func() time.Time, envs ...string) (*vault.Vault, string) {
+// openVault opens, initialises and unseals a vault of cfg with envs, and
+// returns it with its root token.
+func openVault(t testing.TB, cfg vault.Config, envs ...string) (*vault.Vault, string) {
 	t.Helper()
 	ctx := context.Background()
-	v, err := vault.Open(vault.Config{Storage: st, AuditPath: auditPath, Now: now})
+	v, err := vault.Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +169,8 @@ func (w *world) seed() {
     capabilities: [read, list]
   - path: auth/jwt/role/*
     capabilities: [read, list]
+  - path: sys/ward/alerts/**
+    capabilities: [read, list, update]
 `
 	ci := `rules:
   - path: "*/payments/*"
@@ -191,6 +213,25 @@ func (w *world) seed() {
 	put("prod", "prodonly/launch-codes", `{"code": "`+prodCanary+`"}`, map[string]string{"owner": "team-secret", "rotate_every": "7d"})
 	// alice's CI reads a staging secret, so that it has a last read.
 	w.must("GET", "staging/data/payments/db", w.root, "")
+	// Break-glass reads, one in each environment: two alerts (the writes
+	// above came before the paths were break-glass).
+	w.flushDetect()
+	cfg := detect.DefaultConfig()
+	cfg.SensitivePath.BreakGlass = breakGlass
+	w.detect.SetConfig(cfg)
+	w.must("GET", "staging/data/shared/sentry", w.root, "")
+	w.must("GET", "prod/data/prodonly/launch-codes", w.root, "")
+	w.flushDetect()
+}
+
+// flushDetect waits until the detectors have read every audit line.
+func (w *world) flushDetect() {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.detect.Flush(ctx); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 func (w *world) login(user, env string) string {

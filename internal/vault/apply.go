@@ -231,6 +231,12 @@ func (tx *applyTx) build(ctx context.Context, changes []plan.Change) error {
 			return err
 		}
 		tx.unlock = append(tx.unlock, release)
+		written := secretsByEnv[name]
+		tx.install = append(tx.install, func() { // written beside the engine: its cache learns it here
+			for p := range written {
+				env.meta.touch(p)
+			}
+		})
 		for _, op := range ops {
 			op.Key = envKVPrefix(env.ID) + op.Key
 			tx.ops = append(tx.ops, op)

@@ -31,7 +31,7 @@ func (v *Vault) QueryAudit(ctx context.Context, c *Caller, f audit.Filter) (*aud
 // its folder, or read on it, as for ExpiringFor), in path order, with
 // whether c may read it. env must be one c reaches (EnvFor).
 func (v *Vault) VisibleSecrets(ctx context.Context, c *Caller, env *Env, fn func(s SecretInfo, readable bool) error) error {
-	return v.WalkEnv(ctx, env, func(s SecretInfo) error {
+	return v.WalkEnvMetadata(ctx, env, func(s SecretInfo) error {
 		folder := env.Name + "/"
 		if i := strings.LastIndex(s.Path, "/"); i >= 0 {
 			folder += s.Path[:i+1]

@@ -24,8 +24,9 @@ type Env struct {
 	ID        string    `json:"id"`
 	CreatedAt time.Time `json:"created_at"`
 
-	v  *Vault          // the vault's rules, for the methods in secrets.go
-	kv *secrets.Engine // its KV v2 engine
+	v    *Vault          // the vault's rules, for the methods in secrets.go
+	kv   *secrets.Engine // its KV v2 engine
+	meta *metaCache      // its secrets' metadata, kept up to date by kv's writes
 }
 
 var envNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
@@ -107,8 +108,9 @@ func envUsagePrefix(id string) string { return envPrefix(id) + "usage/" }
 // apply.
 func (v *Vault) attach(env *Env) {
 	env.v = v
+	env.meta = &metaCache{}
 	env.kv = secrets.New(secrets.Config{
-		Storage: storage.NewPrefixed(v.barrier, envKVPrefix(env.ID)),
+		Storage: &metaWatch{Backend: storage.NewPrefixed(v.barrier, envKVPrefix(env.ID)), c: env.meta},
 		Now:     v.cfg.Now,
 	})
 }

@@ -26,7 +26,7 @@ func (v *Vault) ExpiringSecrets(ctx context.Context, envs []*Env, within time.Du
 	limit := now.Add(within)
 	var out []Expiring
 	for _, env := range envs {
-		err := v.WalkEnv(ctx, env, func(s SecretInfo) error {
+		err := v.WalkEnvMetadata(ctx, env, func(s SecretInfo) error {
 			cm := s.Metadata.CustomMetadata
 			add := func(reason string, due time.Time) {
 				if !due.After(limit) {

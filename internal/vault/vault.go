@@ -96,6 +96,11 @@ type Config struct {
 	// clock); the vault sets its storage, engines, logger and audit hook,
 	// and its zero Now and Rand are Now and Rand above.
 	Leases lease.Config
+	// MetadataMaxAge is how long an environment's cached secrets'
+	// metadata (for the inventory and expiring secrets) is trusted before
+	// it is read again in full; 0 is DefaultMetadataMaxAge. It bounds how
+	// late a write by another server on the same store shows there.
+	MetadataMaxAge time.Duration
 	// DBConnectTimeout bounds each connection of the database engine; 0
 	// means dbengine's default.
 	DBConnectTimeout time.Duration
