@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"errors"
 
 	"github.com/wardhq/ward/internal/dbengine"
 	"github.com/wardhq/ward/internal/lease"
@@ -167,7 +168,13 @@ func (e *Env) StaticCredentials(ctx context.Context, c *Caller, name string) (*d
 	if err != nil {
 		return nil, err
 	}
-	return db.StaticCredentials(ctx, e.leaseEnv(), name)
+	cr, err := db.StaticCredentials(ctx, e.leaseEnv(), name)
+	if errors.Is(err, dbengine.ErrNotFound) {
+		if t, terr := e.Tombstone(ctx, rotate.StaticPrefix+name); terr == nil && t != nil {
+			return nil, &RetiredError{Tombstone: t}
+		}
+	}
+	return cr, err
 }
 
 // RotateStaticRole gives static role name a new password now, through the

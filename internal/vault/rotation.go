@@ -167,7 +167,30 @@ func (e *Env) RetireSecret(ctx context.Context, c *Caller, p, reason string) (*r
 	if len(reason) > 512 {
 		return nil, refuse(KindInvalid, "the reason is longer than 512 characters")
 	}
+	if name, ok := strings.CutPrefix(p, rotate.StaticPrefix); ok {
+		return e.retireStatic(ctx, c, name, reason)
+	}
 	return r.rot.Retire(ctx, rotate.RetireRequest{Env: e.Name, Path: p, By: callerName(c), Reason: reason})
+}
+
+// retireStatic retires static role name: both users of a pair lose their
+// passwords at the database, the role is deleted, and a tombstone answers
+// static-creds/NAME (410) from then on.
+func (e *Env) retireStatic(ctx context.Context, c *Caller, name, reason string) (*rotate.Tombstone, error) {
+	if _, err := e.ReadStaticRole(ctx, name); err != nil {
+		return nil, err
+	}
+	t := &rotate.Tombstone{Env: e.Name, Path: rotate.StaticPrefix + name, By: callerName(c), Reason: reason, At: e.v.cfg.Now().UTC(), DisabledAtTarget: true}
+	if err := e.DeleteStaticRole(ctx, name); err != nil {
+		return nil, fmt.Errorf("%s %s: %w: %w; nothing was retired", e.Name, t.Path, rotate.ErrTarget, err)
+	}
+	if err := (rotStore{e.v}).bury(ctx, e, t); err != nil {
+		return nil, err
+	}
+	if u, err := e.v.state(); err == nil {
+		e.v.auditRotateEvent(u.audit, rotate.Event{Kind: rotate.EventRetired, Env: e.Name, Path: t.Path, Reason: "retired: " + reason})
+	}
+	return t, nil
 }
 
 // RotationStatus reports the rotation under way of env's secret at p: who

@@ -385,11 +385,7 @@ func (s rotStore) Bury(ctx context.Context, t *rotate.Tombstone) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(t)
-	if err != nil {
-		return err
-	}
-	if err := s.v.barrier.Put(ctx, &storage.Entry{Key: tombKey(e.ID, t.Path), Value: b}); err != nil {
+	if err := s.bury(ctx, e, t); err != nil {
 		return err
 	}
 	if err := e.DestroySecret(ctx, t.Path); err != nil && !errors.Is(err, secrets.ErrNotFound) {
@@ -399,6 +395,15 @@ func (s rotStore) Bury(ctx context.Context, t *rotate.Tombstone) error {
 		{Kind: storage.OpDelete, Key: rotPendingKey(e.ID, t.Path)},
 		{Kind: storage.OpDelete, Key: rotRecordKey(e.ID, t.Path)},
 	})
+}
+
+// bury stores t.
+func (s rotStore) bury(ctx context.Context, e *Env, t *rotate.Tombstone) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return s.v.barrier.Put(ctx, &storage.Entry{Key: tombKey(e.ID, t.Path), Value: b})
 }
 
 // Tombstone returns the tombstone of env's retired secret at p, or nil.
