@@ -298,7 +298,9 @@ run then makes, renews and revokes the user for the job.`,
 func newDBRotateCmd(g *globals) *cobra.Command {
 	return dbPostCmd(g, "rotate-root CONFIG", "Give a config's admin a new password that only ward knows",
 		`  ward db rotate-root --env staging main`, "give the config's name, like main", "rotate-root",
-		func(name string) string { return "the admin password of config " + name + " is rotated; only ward knows it now" })
+		func(name string) string {
+			return "the admin password of config " + name + " is rotated; only ward knows it now"
+		})
 }
 
 // dbPostCmd is a command that posts to ENV/database/ACTION/NAME and says
