@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -208,5 +209,186 @@ func TestKVRotateAndRetire(t *testing.T) {
 	out, errOut, code := s.ward(s.Token, "", "check", "--env", "staging", "-f", manifest)
 	if code == 0 || !strings.Contains(out+errOut, "retired") || !strings.Contains(out+errOut, "remove it from ward.yaml") {
 		t.Fatalf("ward check naming a retired secret: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// A drill: a token without update on sys/ward/drill is refused (403); an
+// empty prefix says so and exits 0; a real one revokes the tokens that read
+// under the prefix, rotates every secret and static role with no overlap,
+// and proves each old credential dead at PostgreSQL.
+func TestDrill(t *testing.T) {
+	pg := newPG(t)
+	s := startDev(t, "")
+	root := vaultClient(t, s, s.Token)
+	a, b := staticPair(t, pg, root, "staging")
+	s.mustWard("", "db", "static-role", "write", "--env", "staging", "app", "--db-name", "main", "--username", a, "--alternate-username", b)
+	oldDB := s.staticCreds("staging", "app")
+	s.mustWard("", "kv", "metadata", "put", "--env", "staging", "payments/api", "type=api-token", "owner=team-payments")
+	s.mustWard(`{"token":"tok_0123456789abcdef0123456789"}`, "kv", "put", "--env", "staging", "payments/api")
+	s.mustWard("", "kv", "metadata", "put", "--env", "staging", "payments/partner", "owner=team-partners")
+	s.mustWard(`{"note":"handed over by phone"}`, "kv", "put", "--env", "staging", "payments/partner")
+
+	reader := policyToken(t, root, "staging", "payreader", "rules:\n  - path: staging/payments/*\n    capabilities: [read]\n")
+	if _, errOut, code := s.ward(reader, "", "kv", "get", "--env", "staging", "payments/api"); code != 0 {
+		t.Fatalf("reader: %s", errOut)
+	}
+	_, errOut, code := s.ward(reader, "", "drill", "--env", "staging", "--prefix", "payments")
+	if code == 0 || !strings.Contains(errOut, "403") || !strings.Contains(errOut, "sys/ward/drill") {
+		t.Fatalf("a drill by a non-admin: exit %d: %s", code, errOut)
+	}
+
+	out := s.mustWard("", "drill", "--env", "staging", "--prefix", "nothing/here")
+	if !strings.Contains(out, "holds nothing") {
+		t.Fatalf("drill on an empty prefix: %s", out)
+	}
+
+	// A dry run changes nothing.
+	out = s.mustWard("", "drill", "--env", "staging", "--prefix", "payments", "--dry-run", "--format", "json")
+	var dry struct {
+		Secrets []struct{ Path, Action string } `json:"secrets"`
+		Tokens  []struct{ Identity string }     `json:"tokens"`
+	}
+	decodeJSON(t, out, &dry)
+	if len(dry.Secrets) != 2 || dry.Secrets[0].Action != "would rotate" || dry.Secrets[1].Action != "needs a person" || len(dry.Tokens) != 1 {
+		t.Fatalf("dry run = %+v", dry)
+	}
+	if _, errOut, code := s.ward(reader, "", "kv", "get", "--env", "staging", "payments/api"); code != 0 {
+		t.Fatalf("the dry run revoked the reader: %s", errOut)
+	}
+
+	out, errOut, code = s.ward(s.Token, "", "drill", "--env", "staging", "--prefix", "payments", "--since", "1h", "--format", "json")
+	var rep struct {
+		ID      string `json:"id"`
+		Steps   []struct{ Step string }
+		Tokens  []struct{ Revoked bool }
+		Secrets []struct {
+			Path, Action, Verified, Owner string
+			ReissuedAfter                 string `json:"reissued_after"`
+		}
+		Contacts []struct {
+			Owner string
+			Paths []string
+		}
+	}
+	decodeJSON(t, out, &rep)
+	// payments/partner has no generator: the drill says who to contact;
+	// that is an outcome, not a failure (exit 0).
+	if code != 0 {
+		t.Fatalf("drill exit %d, contacts %+v: %s", code, rep.Contacts, errOut)
+	}
+	if len(rep.Secrets) != 2 || rep.Secrets[0].Action != "rotated" || rep.Secrets[0].ReissuedAfter == "" ||
+		rep.Secrets[1].Action != "needs a person" || len(rep.Contacts) != 1 || rep.Contacts[0].Owner != "team-partners" {
+		t.Fatalf("drill report = %+v", rep)
+	}
+	if len(rep.Tokens) != 1 || !rep.Tokens[0].Revoked || len(rep.Steps) < 4 {
+		t.Fatalf("drill tokens %+v steps %+v", rep.Tokens, rep.Steps)
+	}
+	if _, _, code := s.ward(reader, "", "kv", "get", "--env", "staging", "payments/api"); code == 0 {
+		t.Fatal("the token that read under the prefix still works after the drill")
+	}
+	if _, _, code := s.ward(s.Token, "", "kv", "get", "--env", "staging", "payments/api", "--version", "1"); code == 0 {
+		t.Fatal("the compromised version is still readable after the drill")
+	}
+	audit, _ := os.ReadFile(filepath.Join(s.Data, "audit.log"))
+	if !strings.Contains(string(audit), rep.ID) {
+		t.Errorf("no audit entry carries the drill id %s", rep.ID)
+	}
+
+	// The static roles: the old password is dead at once, the new one works.
+	out = s.mustWard("", "drill", "--env", "staging", "--prefix", "database/static-roles", "--format", "json")
+	decodeJSON(t, out, &rep)
+	if len(rep.Secrets) != 1 || rep.Secrets[0].Verified != "new works, old dead" {
+		t.Fatalf("static role drill = %+v", rep.Secrets)
+	}
+	if err := pg.login(oldDB.Username, oldDB.Password); err == nil {
+		t.Fatal("the static role's old password still logs in after the drill")
+	}
+	cur := s.staticCreds("staging", "app")
+	if err := pg.login(cur.Username, cur.Password); err != nil {
+		t.Fatalf("the reissued password does not log in: %v", err)
+	}
+}
+
+// While the database cannot be reached a scheduled rotation fails: the old
+// password stays current and valid, ward kv expiring shows the failure
+// with its reason, the audit log has it; once the database is back the
+// retry succeeds.
+func TestStaticRotationWhileDatabaseDown(t *testing.T) {
+	pg := newPG(t)
+	s := startDev(t, "", "--rotate-interval", "200ms")
+	root := vaultClient(t, s, s.Token)
+	a, b := staticPair(t, pg, root, "staging")
+	s.mustWard("", "db", "static-role", "write", "--env", "staging", "app", "--db-name", "main", "--username", a, "--alternate-username", b, "--rotation-period", "5s")
+	before := s.staticCreds("staging", "app")
+
+	// The database goes away (as ward sees it: nothing listens there).
+	good := "postgres://{{username}}:{{password}}@" + pg.host + "/" + pg.db + "?sslmode=disable"
+	write := func(url string) {
+		if _, err := root.Logical().Write("staging/database/config/main", map[string]any{"plugin_name": "postgresql-database-plugin",
+			"connection_url": url, "allowed_roles": "*", "username": pg.admin, "verify_connection": false}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("postgres://{{username}}:{{password}}@127.0.0.1:1/" + pg.db + "?sslmode=disable&connect_timeout=1")
+	type expiring struct {
+		Path, Rotation string
+	}
+	var failed expiring
+	if !eventually(30*time.Second, func() bool {
+		var list []expiring
+		decodeJSON(t, s.mustWard("", "kv", "expiring", "--format", "json"), &list)
+		for _, e := range list {
+			if e.Path == "database/static-roles/app" && strings.HasPrefix(e.Rotation, "failed: ") {
+				failed = e
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("ward kv expiring never showed the failed rotation\n%s", s.Logs())
+	}
+	if err := pg.login(before.Username, before.Password); err != nil {
+		t.Fatalf("the current password stopped working after a failed rotation: %v", err)
+	}
+	audit, _ := os.ReadFile(filepath.Join(s.Data, "audit.log"))
+	if !strings.Contains(string(audit), `"rotation-failed"`) {
+		t.Error("the failed rotation is not in the audit log")
+	}
+
+	write(good)
+	if !eventually(40*time.Second, func() bool {
+		var c staticCreds
+		out, _, code := s.ward(s.Token, "", "db", "static-creds", "--env", "staging", "app", "--format", "json")
+		return code == 0 && json.Unmarshal([]byte(out), &c) == nil && c.Password != before.Password && pg.login(c.Username, c.Password) == nil
+	}) {
+		t.Fatalf("the rotation was not retried once the database was back (failure was %q)\n%s", failed.Rotation, s.Logs())
+	}
+}
+
+// kill -9 while a static role's rotation is at the database: after the
+// restart, the old or the new password is current and logs in.
+func TestKillDuringStaticRotation(t *testing.T) {
+	pg := newPG(t)
+	s := startDev(t, "")
+	root := vaultClient(t, s, s.Token)
+	a, _ := staticPair(t, pg, root, "staging")
+	s.mustWard("", "db", "static-role", "write", "--env", "staging", "app", "--db-name", "main", "--username", a,
+		"--rotation-statement", `ALTER ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}'`, "--rotation-statement", "SELECT pg_sleep(2)")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.ward(s.Token, "", "db", "rotate-role", "--env", "staging", "app")
+	}()
+	time.Sleep(1 * time.Second) // inside pg_sleep: the new password is set, not yet committed
+	s.Kill()
+	<-done
+
+	s2 := startDev(t, s.Data)
+	if !eventually(15*time.Second, func() bool {
+		out, _, code := s2.ward(s.Token, "", "db", "static-creds", "--env", "staging", "app", "--format", "json")
+		var c staticCreds
+		return code == 0 && json.Unmarshal([]byte(out), &c) == nil && pg.login(c.Username, c.Password) == nil
+	}) {
+		t.Fatalf("after kill -9 mid-rotation neither the old nor the new password is current and valid\n%s", s2.Logs())
 	}
 }
