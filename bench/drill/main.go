@@ -24,7 +24,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -35,12 +34,9 @@ import (
 	"encoding/pem"
 	"flag"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -48,6 +44,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wardhq/ward/bench/internal/devserver"
 	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/rotate"
 )
@@ -150,12 +147,10 @@ func summarize(rep *rotate.DrillReport, took time.Duration) {
 type bench struct {
 	superDSN, dbDSN, dbName, admin, suffix string
 	dir                                    string
-	ward                                   *exec.Cmd
+	ward                                   *devserver.Server
 	c                                      *client.Client
 	users                                  []string // static roles' users, pairs
 }
-
-var readyRE = regexp.MustCompile(`export WARD_ADDR=(http://127\.0\.0\.1:\d+)`)
 
 // setup makes the database and its admin, builds ward and starts ward dev.
 func setup(ctx context.Context, dsn string) (*bench, error) {
@@ -181,40 +176,17 @@ func setup(ctx context.Context, dsn string) (*bench, error) {
 		return b, err
 	}
 	bin := filepath.Join(b.dir, "ward")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/ward").CombinedOutput(); err != nil {
-		return b, fmt.Errorf("building ward (run from the repository's root): %v\n%s", err, out)
+	if err := devserver.Build("", "./cmd/ward", bin); err != nil {
+		return b, fmt.Errorf("%v (run from the repository's root)", err)
 	}
-	home := filepath.Join(b.dir, "home")
-	b.ward = exec.Command(bin, "dev", "--listen", "127.0.0.1:0", "--data", filepath.Join(b.dir, "data"), "--log-level", "warn")
-	b.ward.Env = append(os.Environ(), "WARD_CONFIG_DIR="+home, "WARD_TOKEN=", "WARD_ADDR=")
-	stderr, err := b.ward.StderrPipe()
+	if b.ward, err = devserver.Start(bin, filepath.Join(b.dir, "data"), filepath.Join(b.dir, "home"), "--log-level", "warn"); err != nil {
+		return b, err
+	}
+	tok, err := b.ward.Token()
 	if err != nil {
 		return b, err
 	}
-	if err := b.ward.Start(); err != nil {
-		return b, err
-	}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := readyRE.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-		io.Copy(io.Discard, stderr)
-	}()
-	var a string
-	select {
-	case a = <-addr:
-	case <-time.After(60 * time.Second):
-		return b, fmt.Errorf("ward dev did not start in 60s")
-	}
-	tok, err := os.ReadFile(filepath.Join(home, "token"))
-	if err != nil {
-		return b, err
-	}
-	if b.c, err = client.New(client.Config{Address: a, Token: strings.TrimSpace(string(tok))}); err != nil {
+	if b.c, err = client.New(client.Config{Address: b.ward.Addr, Token: tok}); err != nil {
 		return b, err
 	}
 	tmpl := dbURL
@@ -379,9 +351,8 @@ func (b *bench) reference(ctx context.Context, n, static int) (time.Duration, er
 // close stops ward and drops what the run made.
 func (b *bench) close() {
 	ctx := context.Background()
-	if b.ward != nil && b.ward.Process != nil {
-		b.ward.Process.Kill()
-		b.ward.Wait()
+	if b.ward != nil {
+		b.ward.Stop()
 	}
 	if b.dir != "" {
 		os.RemoveAll(b.dir)
