@@ -1,5 +1,5 @@
 // Command rotload measures whether ward's scheduler blocks KV reads: it
-// builds ward, starts `ward dev` with --rotate-interval 1s, writes N
+// builds ward, starts `ward dev` with --rotate-interval 5s, writes N
 // api-token secrets (10,000 by default) whose expires_at makes them all
 // due at one moment (due = expires_at - overlap), and loads the server
 // with bench/kvload's closed-loop reads (C clients, 100 secrets of their
@@ -41,7 +41,7 @@ func main() {
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "ward")
 	check(devserver.Build("", "./cmd/ward", bin))
-	srv, err := devserver.Start(bin, filepath.Join(dir, "data"), filepath.Join(dir, "home"), "--log-level", "warn", "--rotate-interval", "1s")
+	srv, err := devserver.Start(bin, filepath.Join(dir, "data"), filepath.Join(dir, "home"), "--log-level", "warn", "--rotate-interval", "5s")
 	check(err)
 	defer srv.Stop()
 	tok, err := srv.Token()

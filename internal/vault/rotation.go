@@ -13,6 +13,7 @@ import (
 	"github.com/wardhq/ward/internal/auth"
 	"github.com/wardhq/ward/internal/lease"
 	"github.com/wardhq/ward/internal/rotate"
+	"github.com/wardhq/ward/internal/secrets"
 )
 
 // Rotation, retirement and breach drills (package rotate) over the real
@@ -24,6 +25,11 @@ import (
 
 // DefaultRotateInterval is how often RunRotations looks for due secrets.
 const DefaultRotateInterval = time.Minute
+
+// schedulerWorkers bounds the scheduled rotations run at once: few, so
+// that thousands due together do not crowd out reads (see the README's
+// figures); a drill runs its own, more.
+const schedulerWorkers = 2
 
 // rotation is the unsealed vault's rotation service.
 type rotation struct {
@@ -45,7 +51,8 @@ func (v *Vault) startRotation(u *unsealed) {
 	static := staticEngine{v}
 	u.rotation = &rotation{
 		rot:   rot,
-		sched: rotate.NewScheduler(rotate.SchedulerConfig{Engines: []rotate.Engine{rot, static}, Events: events, Now: v.cfg.Now, RetryBase: v.cfg.RotateRetry}),
+		sched: rotate.NewScheduler(rotate.SchedulerConfig{Engines: []rotate.Engine{rot, static}, Events: events, Now: v.cfg.Now, RetryBase: v.cfg.RotateRetry,
+			Workers: schedulerWorkers}),
 		drill: rotate.NewDriller(rotate.DrillConfig{Engines: []rotate.Engine{rot, static}, Leases: leases, Readers: tokenReaders{v}, Now: v.cfg.Now, Rand: v.cfg.Rand}),
 	}
 }
@@ -217,7 +224,12 @@ func (e *Env) Drill(ctx context.Context, req rotate.DrillRequest) (*rotate.Drill
 		return nil, err
 	}
 	req.Env = e.Name
-	req.Prefix = strings.Trim(req.Prefix, "/")
+	if req.Prefix != "" {
+		req.Prefix = strings.TrimSuffix(req.Prefix, "/")
+		if err := secrets.CheckPath(req.Prefix); err != nil {
+			return nil, refuse(KindInvalid, "prefix: %v; hint: name a folder like payments or database/static-roles", err)
+		}
+	}
 	return r.drill.Run(ctx, req)
 }
 

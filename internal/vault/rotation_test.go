@@ -165,3 +165,24 @@ func TestTypeWriteRefusesImpossibleGenerator(t *testing.T) {
 		t.Fatalf("a type whose generator works: %v", err)
 	}
 }
+
+// A drill's prefix is a path: a hostile one is refused before anything is
+// listed, revoked or rotated.
+func TestDrillRefusesBadPrefix(t *testing.T) {
+	ctx := context.Background()
+	v, _ := openTestVault(t, Config{}, "prod")
+	e, _ := v.Env("prod")
+	putTyped(t, e, "app/db", map[string]string{MetaType: "password"}, `{"password":"first-0123456789abcdef"}`)
+	for _, p := range []string{"../prod", "app//db", "/", "app/\x00"} {
+		if _, err := e.Drill(ctx, rotate.DrillRequest{Prefix: p}); err == nil {
+			t.Errorf("drill on prefix %q: no error", p)
+		}
+	}
+	if n, _ := currentValue(t, e, "app/db"); n != 1 {
+		t.Fatalf("a refused drill rotated the secret (version %d)", n)
+	}
+	rep, err := e.Drill(ctx, rotate.DrillRequest{Prefix: "nothing/here"})
+	if err != nil || !rep.Empty {
+		t.Fatalf("drill on an empty prefix = %+v, %v; want Empty", rep, err)
+	}
+}
