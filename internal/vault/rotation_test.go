@@ -186,3 +186,28 @@ func TestDrillRefusesBadPrefix(t *testing.T) {
 		t.Fatalf("drill on an empty prefix = %+v, %v; want Empty", rep, err)
 	}
 }
+
+// A due secret whose type has no generator is never skipped silently: the
+// scheduler's reminder shows in the expiring report as "needs a person",
+// and the value is left as it was.
+func TestScheduledRotationNeedsPerson(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	v, _ := openTestVault(t, Config{Now: clock.Now}, "prod")
+	e, _ := v.Env("prod")
+	putTyped(t, e, "app/partner", map[string]string{MetaOwner: "team-partners", MetaRotateEvery: "30d"}, `{"note":"by phone"}`)
+	clock.t = clock.t.Add(31 * 24 * time.Hour)
+	if err := v.RotateDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list, err := v.ExpiringSecrets(ctx, []*Env{e}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Path != "app/partner" || list[0].Rotation != "needs a person" || list[0].Owner != "team-partners" {
+		t.Fatalf("expiring = %+v, want app/partner marked needs a person", list)
+	}
+	if n, _ := currentValue(t, e, "app/partner"); n != 1 {
+		t.Fatalf("version %d, want 1 untouched", n)
+	}
+}
