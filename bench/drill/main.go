@@ -67,6 +67,7 @@ func main() {
 	b, err := setup(ctx, *dsn)
 	if b != nil {
 		defer b.close()
+		cleanup = b.close // fail exits without running defers
 	}
 	if err != nil {
 		fail(err.Error())
@@ -388,7 +389,14 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// cleanup, when set, stops ward and drops what the run made before fail
+// exits.
+var cleanup func()
+
 func fail(msg string) {
 	fmt.Fprintln(os.Stderr, "drill:", msg)
+	if cleanup != nil {
+		cleanup()
+	}
 	os.Exit(1)
 }

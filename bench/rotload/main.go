@@ -44,6 +44,7 @@ func main() {
 	srv, err := devserver.Start(bin, filepath.Join(dir, "data"), filepath.Join(dir, "home"), "--log-level", "warn", "--rotate-interval", "5s")
 	check(err)
 	defer srv.Stop()
+	cleanup = func() { srv.Stop(); os.RemoveAll(dir) } // check exits without running defers
 	tok, err := srv.Token()
 	check(err)
 	c, err := client.New(client.Config{Address: srv.Addr, Token: tok})
@@ -103,8 +104,7 @@ func main() {
 	fmt.Printf("\n%d scheduled rotations finished within %s; read p99 idle %s, during rotation %s: ratio %.2f\n",
 		rotated.count(), took.Round(time.Second), loadgen.Ms(pi), loadgen.Ms(pb), float64(pb)/float64(pi))
 	if rotated.count() < *n {
-		fmt.Fprintln(os.Stderr, "rotload: not every secret rotated")
-		os.Exit(1)
+		check(fmt.Errorf("not every secret rotated"))
 	}
 }
 
@@ -168,9 +168,15 @@ func each(n, workers int, fn func(i int) error) {
 	check(first)
 }
 
+// cleanup, when set, stops ward before check exits.
+var cleanup func()
+
 func check(err error) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rotload:", err)
+		if cleanup != nil {
+			cleanup()
+		}
 		os.Exit(1)
 	}
 }
