@@ -122,6 +122,9 @@ type ExpiringSecret struct {
 	DueTime string `json:"due_time"`
 	Overdue bool   `json:"overdue"`
 	Owner   string `json:"owner,omitempty"`
+	// Rotation is "needs a person", or "failed: REASON" when the last
+	// scheduled rotation failed; "" otherwise.
+	Rotation string `json:"rotation,omitempty"`
 }
 
 // Expiring lists the secrets due within the window (like "14d"), across the

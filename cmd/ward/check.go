@@ -259,6 +259,8 @@ func checkHint(env string, is manifest.Issue) string {
 	switch is.Kind {
 	case manifest.IssueNotFound:
 		return fmt.Sprintf("ward kv put --env %s %s < value.json", env, p)
+	case manifest.IssueRetired:
+		return fmt.Sprintf("%s/%s was retired and will never come back: remove it from ward.yaml, or point the entry at its replacement", env, p)
 	case manifest.IssueDeleted:
 		return fmt.Sprintf("ward kv history --env %s %s, then ward kv undelete --env %s --versions N %s, or write it anew: ward kv put --env %s %s < value.json", env, p, env, p, env, p)
 	case manifest.IssueDenied:

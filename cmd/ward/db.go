@@ -34,7 +34,8 @@ staging/database/config/main.`,
   ward db role write --env staging app --db-name main --default-ttl 1h --max-ttl 24h --creation-statement "CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}'"
   ward db creds --env staging app --format json`,
 	}
-	cmd.AddCommand(newDBConfigCmd(g), newDBRoleCmd(g), newDBCredsCmd(g), newDBRotateCmd(g))
+	cmd.AddCommand(newDBConfigCmd(g), newDBRoleCmd(g), newDBCredsCmd(g), newDBRotateCmd(g),
+		newDBStaticRoleCmd(g), newDBStaticCredsCmd(g), newDBRotateRoleCmd(g))
 	return cmd
 }
 
@@ -295,18 +296,28 @@ run then makes, renews and revokes the user for the job.`,
 }
 
 func newDBRotateCmd(g *globals) *cobra.Command {
+	return dbPostCmd(g, "rotate-root CONFIG", "Give a config's admin a new password that only ward knows",
+		`  ward db rotate-root --env staging main`, "give the config's name, like main", "rotate-root",
+		func(name string) string {
+			return "the admin password of config " + name + " is rotated; only ward knows it now"
+		})
+}
+
+// dbPostCmd is a command that posts to ENV/database/ACTION/NAME and says
+// what it did.
+func dbPostCmd(g *globals, use, short, example, argHint, action string, done func(name string) string) *cobra.Command {
 	var env string
 	var f format
 	cmd := &cobra.Command{
-		Use:     "rotate-root CONFIG",
-		Short:   "Give a config's admin a new password that only ward knows",
-		Example: `  ward db rotate-root --env staging main`,
-		Args:    exactArgs(1, "give the config's name, like main"),
+		Use:     use,
+		Short:   short,
+		Example: example,
+		Args:    exactArgs(1, argHint),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.requireEnv(&env); err != nil {
 				return err
 			}
-			return dbWrite(cmd.Context(), g, env+"/database/rotate-root/"+url.PathEscape(args[0]), nil, f, "the admin password of config "+args[0]+" is rotated; only ward knows it now")
+			return dbWrite(cmd.Context(), g, env+"/database/"+action+"/"+url.PathEscape(args[0]), nil, f, done(args[0]))
 		},
 	}
 	envFlagVar(cmd, &env)

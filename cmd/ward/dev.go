@@ -83,6 +83,7 @@ is kept, and a later 'ward dev --data DIR' starts again on the same store.
 	cmd.Flags().StringVar(&seed, "seed", devSeedDefault, "seed a new store from this ward/ directory ('' for none; the default only when it exists)")
 	cmd.Flags().StringVar(&o.auditLog, "audit-log", "", "the audit log file (default: DATA/audit.log)")
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "warn", "log level: debug, info, warn, error")
+	cmd.Flags().DurationVar(&o.rotateInterval, "rotate-interval", vault.DefaultRotateInterval, "how often due secrets are rotated, and the first wait before a failed rotation is retried")
 	o.identity.flags(cmd.Flags())
 	o.watch.flags(cmd.Flags(), g.getenv)
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops (for bench/kvload)")

@@ -50,6 +50,7 @@ in shell history or in the process list.`,
 		newKVPutCmd(g), newKVPatchCmd(g), newKVGetCmd(g), newKVListCmd(g), newKVHistoryCmd(g),
 		newKVRollbackCmd(g), newKVVersionsCmd(g, "delete"), newKVVersionsCmd(g, "undelete"),
 		newKVVersionsCmd(g, "destroy"), newKVMetadataCmd(g), newKVUsageCmd(g), newKVExpiringCmd(g),
+		newKVRotateCmd(g), newKVRetireCmd(g), newKVRotationCmd(g),
 	)
 	return cmd
 }

@@ -211,6 +211,9 @@ func runKVExpiring(ctx context.Context, g *globals, o *kvExpiringOpts) error {
 		if e.Overdue {
 			state = "OVERDUE"
 		}
+		if e.Rotation != "" {
+			state += "; rotation " + e.Rotation
+		}
 		rows = append(rows, []string{e.Env + "/" + e.Path, e.Reason, e.DueTime, state, e.Owner})
 	}
 	return g.show(o.format, list, tableText(rows))

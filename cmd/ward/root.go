@@ -60,7 +60,7 @@ for a server with a private CA, and sends the token in WARD_TOKEN or
 	add(groupSecrets, newKVCmd(g), newEnvCmd(g), newTypeCmd(g), newImportCmd(g), newDBCmd(g), newLeaseCmd(g))
 	add(groupCI, newCheckCmd(g), newRunCmd(g), newMaskCmd(g), newScanCmd(g), newManifestCmd(g), newCodegenCmd(g), newSynthCmd(g), newDocsCmd(g), newHookCmd(g))
 	add(groupAccess, newLoginCmd(g), newAuthCmd(g), newTokenCmd(g), newPolicyCmd(g), newAccessCmd(g), newUserCmd(g), newMFACmd(g))
-	add(groupOperator, newOperatorCmd(g), newPlanCmd(g), newApplyCmd(g), newAuditCmd(g), newAlertsCmd(g))
+	add(groupOperator, newOperatorCmd(g), newPlanCmd(g), newApplyCmd(g), newAuditCmd(g), newAlertsCmd(g), newDrillCmd(g))
 	root.AddCommand(newVersionCmd(g), newCompletionCmd(root))
 	root.CompletionOptions.DisableDefaultCmd = true // newCompletionCmd, with its help
 	root.SetHelpCommand(newHelpCmd(root))

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/wardhq/ward/internal/server"
 	"github.com/wardhq/ward/internal/ui"
@@ -33,6 +34,9 @@ type serveOpts struct {
 	store    storageOpts   // zero: bolt in data
 	certs    *certReloader // set by tlsConfig; nil without TLS
 	watch    watchOpts     // detectors, alert webhook, metrics
+	// rotateInterval is how often due rotations run, and the first retry's
+	// wait after a failed one; 0: vault.DefaultRotateInterval.
+	rotateInterval time.Duration
 }
 
 // openVault opens the store (o.store) and the sealed vault over it.
@@ -53,6 +57,7 @@ func openVault(o *serveOpts, logger *slog.Logger) (*vault.Vault, error) {
 		Userpass:  up,
 		MFA:       mfa,
 	}
+	cfg.RotateRetry = o.rotateInterval
 	if err := o.watch.configure(o.data, &cfg); err != nil {
 		db.Close()
 		return nil, err
@@ -163,6 +168,7 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go runLeading(mctx, o.store.backend, "maintain", logger, func(ctx context.Context) { v.Maintain(ctx, 0) })
+	go runLeading(mctx, o.store.backend, "rotate", logger, func(ctx context.Context) { v.RunRotations(ctx, o.rotateInterval) })
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wardhq/ward/internal/vault"
 )
 
 func newServerCmd(g *globals) *cobra.Command {
@@ -62,6 +64,7 @@ TLS certificate and key again, so a renewed certificate needs no restart.
 	cmd.Flags().StringVar(&o.tlsKey, "tls-key", "", "TLS private key (PEM)")
 	cmd.Flags().StringVar(&o.auditLog, "audit-log", "", "the audit log file (default: DATA/audit.log)")
 	cmd.Flags().StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	cmd.Flags().DurationVar(&o.rotateInterval, "rotate-interval", vault.DefaultRotateInterval, "how often due secrets are rotated, and the first wait before a failed rotation is retried")
 	o.identity.flags(cmd.Flags())
 	o.watch.flags(cmd.Flags(), g.getenv)
 	o.store.flags(cmd.Flags(), g.getenv)

@@ -18,6 +18,7 @@ const (
 	StatusOK       FetchStatus = "ok"
 	StatusNotFound FetchStatus = "not_found"
 	StatusDeleted  FetchStatus = "deleted"
+	StatusRetired  FetchStatus = "retired"
 	StatusDenied   FetchStatus = "denied"
 	StatusError    FetchStatus = "error"
 )
@@ -56,6 +57,7 @@ const (
 	IssueNotFetched   IssueKind = "not_fetched"   // no answer for the path
 	IssueNotFound     IssueKind = "not_found"     // no secret at the path
 	IssueDeleted      IssueKind = "deleted"       // its current version is deleted or destroyed
+	IssueRetired      IssueKind = "retired"       // retired for good (ward kv retire); Detail says by whom, when, why
 	IssueDenied       IssueKind = "denied"        // the token's policy does not allow reading it
 	IssueMFARequired  IssueKind = "mfa_required"  // reading it needs a TOTP code the fetch did not carry
 	IssueFetchError   IssueKind = "fetch_error"   // the server could not read it
@@ -102,6 +104,8 @@ func (i Issue) Problem() string {
 		s = "no secret at this path"
 	case IssueDeleted:
 		s = "its current version is deleted or destroyed"
+	case IssueRetired:
+		s = "retired: " + i.Detail
 	case IssueDenied:
 		s = "permission denied: the token's policy does not allow reading it"
 	case IssueMFARequired:
@@ -286,6 +290,8 @@ func secretIssue(path string, fetched map[string]Fetched, now time.Time) (map[st
 		return nil, &Issue{Kind: IssueNotFound}
 	case StatusDeleted:
 		return nil, &Issue{Kind: IssueDeleted}
+	case StatusRetired:
+		return nil, &Issue{Kind: IssueRetired, Detail: f.Error}
 	case StatusDenied:
 		if f.MFARequired {
 			return nil, &Issue{Kind: IssueMFARequired, Detail: f.Error}

@@ -101,12 +101,12 @@ func (r *Rotator) Finish(ctx context.Context) (int, error) {
 		if rec.State != StateCurrent {
 			continue
 		}
-		st, err := r.status(ctx, rec)
+		due, err := r.due(ctx, rec)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if !st.Due {
+		if !due {
 			continue
 		}
 		unlock := r.lock(rec.Env, rec.Path)
@@ -119,6 +119,29 @@ func (r *Rotator) Finish(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, errors.Join(errs...)
+}
+
+// due reports whether rec's old version may be retired now: its overlap
+// is over, or every recipient it began with has read the new version. It
+// reads the usage records only in the second case, so the scheduler's
+// Finish stays cheap with thousands of rotations in their overlap.
+func (r *Rotator) due(ctx context.Context, rec *Record) (bool, error) {
+	if !r.cfg.Now().Before(rec.CurrentAt.Add(rec.Overlap)) {
+		return true, nil
+	}
+	if r.cfg.Consumers == nil || len(rec.Recipients) == 0 {
+		return false, nil
+	}
+	reads, err := r.cfg.Consumers.LastRead(ctx, rec.Env, rec.Path)
+	if err != nil {
+		return false, err
+	}
+	for _, who := range rec.Recipients {
+		if reads[who] < rec.To {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // Status is where a secret's last rotation stands: what

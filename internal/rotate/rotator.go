@@ -157,7 +157,7 @@ func (r *Rotator) Rotate(ctx context.Context, env, path string, opt Options) (*R
 		overlap = 0
 	}
 	rec := &Record{ID: hex.EncodeToString(id), Env: env, Path: path, From: s.Version, State: StatePending,
-		Started: r.cfg.Now().UTC(), Overlap: overlap, Reason: opt.Reason, DrillID: opt.DrillID}
+		Started: r.cfg.Now().UTC(), Overlap: overlap, Reason: opt.Reason, DrillID: opt.DrillID, Recipients: s.Meta.Recipients}
 	to, err := r.cfg.Store.WritePending(ctx, rec, next)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: writing the new version: %w", env, path, err)

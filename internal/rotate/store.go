@@ -72,8 +72,11 @@ type Record struct {
 	// Overlap is how long From stays valid after CurrentAt; 0 retires it
 	// at once (a drill: the old value is compromised).
 	Overlap time.Duration `json:"overlap"`
-	Reason  string        `json:"reason,omitempty"`   // why it was started (schedule, manual, drill)
-	DrillID string        `json:"drill_id,omitempty"` // the drill that started it
+	Reason  string        `json:"reason,omitempty"` // why it was started (schedule, manual, drill)
+	// Recipients are the secret's recipients when it began: once each has
+	// read To, From retires before its overlap ends.
+	Recipients []string `json:"recipients,omitempty"`
+	DrillID    string   `json:"drill_id,omitempty"` // the drill that started it
 }
 
 // Store is the vault's side of a rotation: versions of secrets and the

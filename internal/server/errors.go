@@ -26,6 +26,9 @@ type apiError struct {
 	mfaPrompt bool
 	// retryAfter, when set, is sent as Retry-After (a 429).
 	retryAfter time.Duration
+	// extra holds public fields sent beside "errors" (a retired secret's
+	// tombstone).
+	extra map[string]any
 }
 
 func (e *apiError) Error() string {
@@ -69,6 +72,9 @@ func toAPIError(err error) *apiError {
 		return ae
 	}
 	if ae := leaseAPIError(err); ae != nil {
+		return ae
+	}
+	if ae := rotationAPIError(err); ae != nil {
 		return ae
 	}
 	var cas *secrets.CASError

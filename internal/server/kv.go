@@ -74,7 +74,7 @@ func (s *Server) kvRead(ctx context.Context, req *request) (*response, error) {
 		}
 		version = n
 	}
-	ver, err := req.env.ReadSecret(ctx, req.param("path"), version, req.Token.DisplayName)
+	ver, err := req.env.ReadSecretBy(ctx, req.param("path"), version, req.Token.DisplayName, req.Token.Accessor)
 	if ver != nil && ver.Data == nil {
 		// A deleted or destroyed version: Vault answers 404 with its metadata.
 		return &response{status: http.StatusNotFound, body: envelope(req, map[string]any{"data": nil, "metadata": versionJSON(ver.Metadata)})}, nil

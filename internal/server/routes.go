@@ -145,6 +145,14 @@ var routes = []route{
 	{methods: get, pattern: "sys/ward/usage/{env}/{path...}", mode: byPolicy, cap: policy.CapRead, policy: "{env}/{path}", handler: (*Server).usageRead},
 	{methods: get, pattern: "sys/ward/expiring", mode: perSecret, auditOp: "list-each", handler: (*Server).expiring},
 
+	// Rotation and retirement of a KV secret (update, and destroy, on the
+	// secret), its rotation status (read), and breach drills: update on
+	// sys/ward/drill, which only admins are given.
+	{methods: write, pattern: "sys/ward/rotate/{env}/{path...}", mode: byPolicy, cap: policy.CapUpdate, policy: "{env}/{path}", handler: (*Server).kvRotate},
+	{methods: write, pattern: "sys/ward/retire/{env}/{path...}", mode: byPolicy, cap: policy.CapDestroy, policy: "{env}/{path}", handler: (*Server).kvRetire},
+	{methods: get, pattern: "sys/ward/rotation/{env}/{path...}", mode: byPolicy, cap: policy.CapRead, policy: "{env}/{path}", handler: (*Server).kvRotationStatus},
+	{methods: write, pattern: "sys/ward/drill/{env}", mode: byPolicy, cap: policy.CapUpdate, policy: "sys/ward/drill", handler: (*Server).drillRun},
+
 	// The dashboard's reads (package ui): an environment's inventory and
 	// the audit log, read-only.
 	{methods: get, pattern: "sys/ward/inventory/{env}", mode: perSecret, auditOp: "list-each", handler: (*Server).inventory},
@@ -227,6 +235,14 @@ var routes = []route{
 	{methods: "DELETE", pattern: "{env}/database/roles/{name}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).dbRoleDelete},
 	{methods: get, pattern: "{env}/database/creds/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).dbCreds},
 	{methods: write, pattern: "{env}/database/rotate-root/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).dbRotateRoot},
+	// Static roles (see rotation.go): an existing user (with ward's
+	// alternate_username, a pair) whose password only ward knows.
+	{methods: list, pattern: "{env}/database/static-roles/", mode: byPolicy, cap: policy.CapList, handler: (*Server).staticRoleList},
+	{methods: "GET", pattern: "{env}/database/static-roles/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).staticRoleRead},
+	{methods: write, pattern: "{env}/database/static-roles/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).staticRoleWrite},
+	{methods: "DELETE", pattern: "{env}/database/static-roles/{name}", mode: byPolicy, cap: policy.CapDelete, handler: (*Server).staticRoleDelete},
+	{methods: get, pattern: "{env}/database/static-creds/{name}", mode: byPolicy, cap: policy.CapRead, handler: (*Server).staticCreds},
+	{methods: write, pattern: "{env}/database/rotate-role/{name}", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).staticRotate},
 
 	// Each environment's KV v2 mount, in Vault's shapes. Policies name a
 	// secret ENV/PATH, whichever of these endpoints reaches it.

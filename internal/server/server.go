@@ -444,7 +444,11 @@ func writeError(w http.ResponseWriter, id string, e *apiError) {
 	if e.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((e.retryAfter+time.Second-1)/time.Second)))
 	}
-	writeJSON(w, e.status, map[string]any{"errors": msgs})
+	body := map[string]any{"errors": msgs}
+	for k, v := range e.extra {
+		body[k] = v
+	}
+	writeJSON(w, e.status, body)
 }
 
 func newRequestID() string {

@@ -167,7 +167,7 @@ func (s *Server) expiring(ctx context.Context, req *request) (*response, error) 
 	for _, e := range found {
 		list = append(list, map[string]any{
 			"env": e.Env, "path": e.Path, "reason": e.Reason, "due_time": formatTime(e.Due),
-			"overdue": e.Overdue, "owner": e.Owner,
+			"overdue": e.Overdue, "owner": e.Owner, "rotation": e.Rotation,
 		})
 	}
 	out := envelope(req, map[string]any{"within": within.String(), "secrets": list})

@@ -2,9 +2,11 @@ package vault
 
 import (
 	"context"
+	"errors"
 
 	"github.com/wardhq/ward/internal/dbengine"
 	"github.com/wardhq/ward/internal/lease"
+	"github.com/wardhq/ward/internal/rotate"
 )
 
 // The database engine of an environment, at ENV/database/ in Vault's
@@ -119,4 +121,69 @@ func (e *Env) RotateDatabaseRoot(ctx context.Context, name string) error {
 		return err
 	}
 	return db.RotateRoot(ctx, e.leaseEnv(), name)
+}
+
+// WriteStaticRole stores static-roles/NAME and, when it is new or its users
+// changed, sets a password only ward knows at once.
+func (e *Env) WriteStaticRole(ctx context.Context, name string, r dbengine.StaticRole) error {
+	db, err := e.database()
+	if err != nil {
+		return err
+	}
+	return db.WriteStaticRole(ctx, e.leaseEnv(), name, r, e.v.cfg.Now())
+}
+
+// ReadStaticRole returns static-roles/NAME.
+func (e *Env) ReadStaticRole(ctx context.Context, name string) (*dbengine.StaticRole, error) {
+	db, err := e.database()
+	if err != nil {
+		return nil, err
+	}
+	return db.ReadStaticRole(ctx, e.leaseEnv(), name)
+}
+
+// ListStaticRoles lists the static roles' names.
+func (e *Env) ListStaticRoles(ctx context.Context) ([]string, error) {
+	db, err := e.database()
+	if err != nil {
+		return nil, err
+	}
+	return db.ListStaticRoles(ctx, e.leaseEnv())
+}
+
+// DeleteStaticRole disables every password of static role name at its
+// database (both users of a pair stop logging in) and deletes it.
+func (e *Env) DeleteStaticRole(ctx context.Context, name string) error {
+	db, err := e.database()
+	if err != nil {
+		return err
+	}
+	return db.DeleteStaticRole(ctx, e.leaseEnv(), name)
+}
+
+// StaticCredentials returns static-creds/NAME: the current user and
+// password.
+func (e *Env) StaticCredentials(ctx context.Context, c *Caller, name string) (*dbengine.StaticCreds, error) {
+	db, err := e.database()
+	if err != nil {
+		return nil, err
+	}
+	cr, err := db.StaticCredentials(ctx, e.leaseEnv(), name)
+	if errors.Is(err, dbengine.ErrNotFound) {
+		if t, terr := e.Tombstone(ctx, rotate.StaticPrefix+name); terr == nil && t != nil {
+			return nil, &RetiredError{Tombstone: t}
+		}
+	}
+	return cr, err
+}
+
+// RotateStaticRole gives static role name a new password now, through the
+// rotation engine (audited; the previous user of a pair stays valid for
+// the overlap).
+func (e *Env) RotateStaticRole(ctx context.Context, c *Caller, name string) (*rotate.Result, error) {
+	if _, err := e.ReadStaticRole(ctx, name); err != nil {
+		return nil, err
+	}
+	return staticEngine{e.v}.RotateItem(ctx, rotate.Item{Kind: "static-role", Env: e.Name, Path: rotate.StaticPrefix + name},
+		rotate.Options{Reason: "manual by " + callerName(c)})
 }

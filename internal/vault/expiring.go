@@ -16,6 +16,10 @@ type Expiring struct {
 	// Overdue is true when Due has passed.
 	Overdue bool   `json:"overdue"`
 	Owner   string `json:"owner,omitempty"`
+	// Rotation is "" when no scheduled rotation failed; "needs a person"
+	// when its type has no generator; "failed: REASON" (the old value
+	// stays current and the rotation is retried with backoff).
+	Rotation string `json:"rotation,omitempty"`
 }
 
 // ExpiringSecrets lists the secrets of envs that are due within the given
@@ -51,6 +55,41 @@ func (v *Vault) ExpiringSecrets(ctx context.Context, envs []*Env, within time.Du
 			return nil, err
 		}
 	}
+	out = v.withRotationFailures(out, envs)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
 	return out, nil
+}
+
+// withRotationFailures marks each listed secret whose scheduled rotation
+// failed or needs a person, and adds those not listed (a failed rotation
+// is loud even when the secret is not yet due by the window).
+func (v *Vault) withRotationFailures(out []Expiring, envs []*Env) []Expiring {
+	failures, err := v.RotationFailures()
+	if err != nil {
+		return out
+	}
+	in := map[string]bool{}
+	for _, e := range envs {
+		in[e.Name] = true
+	}
+	for _, f := range failures {
+		if !in[f.Item.Env] {
+			continue
+		}
+		state := "failed: " + f.Reason
+		if f.NeedsPerson {
+			state = "needs a person"
+		}
+		found := false
+		for i := range out {
+			if out[i].Env == f.Item.Env && out[i].Path == f.Item.Path {
+				out[i].Rotation, found = state, true
+			}
+		}
+		if !found {
+			due := f.Since
+			out = append(out, Expiring{Env: f.Item.Env, Path: f.Item.Path, Reason: "rotation", Due: due, Overdue: true, Owner: f.Item.Owner, Rotation: state})
+		}
+	}
+	return out
 }

@@ -36,6 +36,7 @@ const (
 	FetchOK       = "ok"
 	FetchNotFound = "not_found"
 	FetchDeleted  = "deleted"
+	FetchRetired  = "retired" // retired for good (ward kv retire): Error holds its tombstone's who, when and why
 	FetchDenied   = "denied"
 	FetchError    = "error"
 )
@@ -132,6 +133,9 @@ func (v *Vault) fetchOne(ctx context.Context, c *Caller, env *Env, raw string) F
 		return r
 	case errors.Is(err, secrets.ErrNotFound):
 		r.Status, r.Error = FetchNotFound, "no secret at this path"
+		if t, terr := env.Tombstone(ctx, p); terr == nil && t != nil {
+			r.Status, r.Error = FetchRetired, (&RetiredError{Tombstone: t}).Error()
+		}
 		return r
 	case err != nil:
 		r.Status, r.Error = FetchError, publicError(err)
@@ -140,7 +144,7 @@ func (v *Vault) fetchOne(ctx context.Context, c *Caller, env *Env, raw string) F
 	json.Unmarshal(ver.Data, &r.Fields)
 	r.Status, r.Data, r.Version = FetchOK, ver.Data, &ver.Metadata
 	if c.Token != nil {
-		v.RecordRead(env, p, c.Token.DisplayName, ver.Metadata.Version)
+		v.RecordReadBy(env, p, c.Token.DisplayName, c.Token.Accessor, ver.Metadata.Version)
 	}
 	if md, err := env.kv.Metadata(ctx, p); err == nil {
 		r.CustomMetadata = md.CustomMetadata
@@ -186,6 +190,8 @@ func fetchStatusCode(status string) int {
 		return http.StatusForbidden
 	case FetchNotFound, FetchDeleted:
 		return http.StatusNotFound
+	case FetchRetired:
+		return http.StatusGone
 	case FetchError:
 		return http.StatusBadRequest
 	}

@@ -34,9 +34,21 @@ func (e *Env) SecretExists(ctx context.Context, p string) (bool, error) {
 // records the read by reader for usage. A deleted or destroyed version is
 // returned with nil Data and an error wrapping secrets.ErrNotFound.
 func (e *Env) ReadSecret(ctx context.Context, p string, version int, reader string) (*secrets.Version, error) {
+	return e.ReadSecretBy(ctx, p, version, reader, "")
+}
+
+// ReadSecretBy is ReadSecret that records the reading token's accessor
+// too. A secret that was retired answers a *RetiredError (wrapping
+// rotate.ErrRetired) with its tombstone.
+func (e *Env) ReadSecretBy(ctx context.Context, p string, version int, reader, accessor string) (*secrets.Version, error) {
 	ver, err := e.kv.Get(ctx, p, version)
 	if err == nil && ver.Data != nil {
-		e.v.RecordRead(e, p, reader, ver.Metadata.Version)
+		e.v.RecordReadBy(e, p, reader, accessor, ver.Metadata.Version)
+	}
+	if ver == nil && errors.Is(err, secrets.ErrNotFound) {
+		if t, terr := e.Tombstone(ctx, p); terr == nil && t != nil {
+			return nil, &RetiredError{Tombstone: t}
+		}
 	}
 	return ver, err
 }

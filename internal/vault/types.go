@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wardhq/ward/internal/rotate/generate"
 	"slices"
 	"strings"
 
@@ -78,7 +79,16 @@ func compileType(name string, src []byte) (*types.Type, error) {
 	if types.IsBuiltin(name) {
 		return nil, fmt.Errorf("%w: %q ships with ward and cannot be replaced; give your type another name, like %q", ErrTypeBuiltin, name, name+"-custom")
 	}
-	return types.Compile(name, src)
+	t, err := types.Compile(name, src)
+	if err != nil {
+		return nil, err
+	}
+	// A type whose generator cannot satisfy its schema is refused now,
+	// not at its first rotation.
+	if err := generate.New(generate.Config{}).CheckType(name, src); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // deleteTypeOp is the storage op that removes type name.

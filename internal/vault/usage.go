@@ -25,6 +25,9 @@ type Usage struct {
 type ReadState struct {
 	Version int       `json:"version"`
 	At      time.Time `json:"at"`
+	// Accessor is the token of that read, so a breach drill can revoke
+	// the tokens that read a compromised secret; "" when not known.
+	Accessor string `json:"accessor,omitempty"`
 }
 
 // maxReaders bounds the identities kept per secret; the least recent go.
@@ -52,6 +55,11 @@ func usageStorageKey(envID, path string) string { return envUsagePrefix(envID) +
 
 // RecordRead notes that identity read version of env's secret at path.
 func (v *Vault) RecordRead(env *Env, path, identity string, version int) {
+	v.RecordReadBy(env, path, identity, "", version)
+}
+
+// RecordReadBy is RecordRead that also notes the token's accessor.
+func (v *Vault) RecordReadBy(env *Env, path, identity, accessor string, version int) {
 	u, err := v.state()
 	if err != nil {
 		// A read that finished while the vault sealed: say so, not silently.
@@ -74,7 +82,7 @@ func (v *Vault) RecordRead(env *Env, path, identity string, version int) {
 	if !now.Before(p.LastRead) {
 		p.LastRead, p.LastReader = now, identity
 	}
-	p.Readers[identity] = ReadState{Version: version, At: now}
+	p.Readers[identity] = ReadState{Version: version, At: now, Accessor: accessor}
 }
 
 // FlushUsage writes the reads recorded so far. Records that cannot be

@@ -41,6 +41,7 @@
 //	env/ID/database/...       its database engine's configs and roles (package dbengine)
 //	env/ID/kv/...             environment ID's KV v2 engine, sealed with its own key
 //	env/ID/usage/PATH         who read environment ID's secret PATH last (Usage)
+//	env/ID/rotate/...         its rotations under way and tombstones (rotation_store.go)
 package vault
 
 import (
@@ -101,6 +102,9 @@ type Config struct {
 	// it is read again in full; 0 is DefaultMetadataMaxAge. It bounds how
 	// late a write by another server on the same store shows there.
 	MetadataMaxAge time.Duration
+	// RotateRetry is the wait before a failed scheduled rotation is tried
+	// again, doubled per attempt up to an hour; 0: a minute.
+	RotateRetry time.Duration
 	// DBConnectTimeout bounds each connection of the database engine; 0
 	// means dbengine's default.
 	DBConnectTimeout time.Duration
@@ -149,6 +153,8 @@ type unsealed struct {
 	jwt jwtState // the JWT auth method: issuer config and roles
 
 	leases *leaseState // the lease manager, the database engine, the expiry scheduler
+
+	rotation *rotation // rotation, retirement and breach drills (rotation.go)
 }
 
 // Open returns a sealed vault over cfg.Storage.
@@ -330,6 +336,7 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 	}
 	v.startUsage(u)
 	v.startCheckpoints(u)
+	v.startRotation(u)
 	return u, nil
 }
 

@@ -1,0 +1,213 @@
+package vault
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/wardhq/ward/internal/rotate"
+	"github.com/wardhq/ward/internal/rotate/generate"
+	"github.com/wardhq/ward/internal/secrets"
+)
+
+// putTyped writes a password secret with metadata.
+func putTyped(t *testing.T, e *Env, p string, meta map[string]string, value string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := e.SetSecretMetadata(ctx, p, secrets.MetadataUpdate{CustomMetadata: meta}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.PutSecret(ctx, p, json.RawMessage(value), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func currentValue(t *testing.T, e *Env, p string) (int, string) {
+	t.Helper()
+	ver, err := e.kv.Get(context.Background(), p, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ver.Metadata.Version, string(ver.Data)
+}
+
+// Another writer's change between WritePending and MakeCurrent wins: the
+// rotation fails with ErrConflict, the writer's value is current, and the
+// rotation leaves no pending value or record behind.
+func TestRotationCheckAndSetLosesNothing(t *testing.T) {
+	ctx := context.Background()
+	v, _ := openTestVault(t, Config{}, "prod")
+	e, _ := v.Env("prod")
+	putTyped(t, e, "app/db", map[string]string{MetaType: "password"}, `{"username":"app","password":"first-0123456789abcdef"}`)
+
+	st := rotStore{v}
+	rec := &rotate.Record{ID: "r1", Env: "prod", Path: "app/db", From: 1, State: rotate.StatePending, Started: time.Now()}
+	to, err := st.WritePending(ctx, rec, map[string]any{"username": "app", "password": "rotated-0123456789abcdef"})
+	if err != nil || to != 2 {
+		t.Fatalf("WritePending = %d, %v", to, err)
+	}
+	if data, err := st.Version(ctx, "prod", "app/db", 2); err != nil || data["password"] != "rotated-0123456789abcdef" {
+		t.Fatalf("the pending version reads %v, %v", data, err)
+	}
+	// The other writer.
+	if _, err := e.PutSecret(ctx, "app/db", json.RawMessage(`{"username":"app","password":"by-hand-0123456789abcdef"}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	err = st.MakeCurrent(ctx, "prod", "app/db", 1, 2)
+	if !errors.Is(err, rotate.ErrConflict) {
+		t.Fatalf("MakeCurrent after another write = %v, want ErrConflict", err)
+	}
+	if n, val := currentValue(t, e, "app/db"); n != 2 || val != `{"password":"by-hand-0123456789abcdef","username":"app"}` && val != `{"username":"app","password":"by-hand-0123456789abcdef"}` {
+		t.Fatalf("current = %d %s, want the other writer's version 2", n, val)
+	}
+
+	// Through the Rotator: a WritePending that finds another version
+	// current changes nothing.
+	rec2 := &rotate.Record{ID: "r2", Env: "prod", Path: "app/db", From: 1, State: rotate.StatePending}
+	if _, err := st.WritePending(ctx, rec2, map[string]any{"password": "x"}); !errors.Is(err, rotate.ErrConflict) {
+		t.Fatalf("WritePending from a stale version = %v, want ErrConflict", err)
+	}
+}
+
+// A crash after each step of a rotation, then Recover over the real
+// store: the old or the new value is current, never neither, and nothing
+// half done is left.
+func TestRotationRecoverAfterCrash(t *testing.T) {
+	ctx := context.Background()
+	for _, crashAt := range []rotate.State{rotate.StatePending, rotate.StateApplied} {
+		t.Run(string(crashAt), func(t *testing.T) {
+			v, _ := openTestVault(t, Config{}, "prod")
+			e, _ := v.Env("prod")
+			putTyped(t, e, "app/db", map[string]string{MetaType: "password"}, `{"username":"app","password":"first-0123456789abcdef"}`)
+			st := rotStore{v}
+			rec := &rotate.Record{ID: "r1", Env: "prod", Path: "app/db", From: 1, State: rotate.StatePending, Overlap: time.Hour, Started: time.Now()}
+			to, err := st.WritePending(ctx, rec, map[string]any{"username": "app", "password": "rotated-0123456789abcdef"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec.To, rec.State = to, crashAt
+			if err := st.PutRecord(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			if err := v.RecoverRotations(ctx); err != nil {
+				t.Fatal(err)
+			}
+			n, val := currentValue(t, e, "app/db")
+			if n != 2 || !json.Valid([]byte(val)) {
+				t.Fatalf("after recovery: version %d %s, want the new version 2 current (no target to refuse it)", n, val)
+			}
+			if old, err := st.Version(ctx, "prod", "app/db", 1); err != nil || old["password"] != "first-0123456789abcdef" {
+				t.Fatalf("the old version was lost inside its overlap: %v, %v", old, err)
+			}
+			if raw, _ := st.pending(ctx, e, "app/db"); raw != nil {
+				t.Fatal("a pending value is left after recovery")
+			}
+			got, err := st.Record(ctx, "prod", "app/db")
+			if err != nil || got.State != rotate.StateCurrent {
+				t.Fatalf("record after recovery = %+v, %v; want current, waiting for its overlap", got, err)
+			}
+		})
+	}
+}
+
+// The overlap ends by the clock: Finish (the scheduler's first step)
+// destroys the old version then, not before.
+func TestRotationOverlapEndsByClock(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	v, _ := openTestVault(t, Config{Now: clock.Now}, "prod")
+	e, _ := v.Env("prod")
+	putTyped(t, e, "app/token", map[string]string{MetaType: "api-token", MetaOverlap: "2h", MetaRotateEvery: "30d"}, `{"token":"tok_first_0123456789abcdef"}`)
+	if _, err := e.RotateSecret(ctx, nil, "app/token"); err != nil {
+		t.Fatal(err)
+	}
+	clock.t = clock.t.Add(time.Hour)
+	if err := v.RotateDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.kv.Get(ctx, "app/token", 1); err != nil {
+		t.Fatalf("version 1 is gone an hour into a 2h overlap: %v", err)
+	}
+	clock.t = clock.t.Add(90 * time.Minute)
+	if err := v.RotateDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ver, err := e.kv.Get(ctx, "app/token", 1); err == nil || ver != nil && ver.Data != nil {
+		t.Fatal("version 1 is still readable after its overlap ended")
+	}
+	// Due again after rotate_every: the scheduler rotates it.
+	clock.t = clock.t.Add(31 * 24 * time.Hour)
+	if err := v.RotateDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := currentValue(t, e, "app/token"); n != 3 {
+		t.Fatalf("after rotate_every passed: version %d, want 3", n)
+	}
+}
+
+// A type whose generator cannot satisfy its own schema is refused when it
+// is written, and nothing is stored.
+func TestTypeWriteRefusesImpossibleGenerator(t *testing.T) {
+	ctx := context.Background()
+	v, _ := openTestVault(t, Config{})
+	src := []byte(`{"type":"object","properties":{"secret":{"type":"string","maxLength":3,"pattern":"^[a-z]{10}$","x-ward-generate":true}}}`)
+	_, err := v.WriteType(ctx, "bad-gen", src, false)
+	if !errors.Is(err, generate.ErrCannotGenerate) {
+		t.Fatalf("writing an impossible generator = %v, want ErrCannotGenerate", err)
+	}
+	if _, err := v.Type("bad-gen"); err == nil {
+		t.Fatal("the refused type was stored")
+	}
+	ok := []byte(`{"type":"object","properties":{"secret":{"type":"string","minLength":20,"pattern":"^cs_[a-z0-9]+$","x-ward-generate":true}}}`)
+	if _, err := v.WriteType(ctx, "good-gen", ok, false); err != nil {
+		t.Fatalf("a type whose generator works: %v", err)
+	}
+}
+
+// A drill's prefix is a path: a hostile one is refused before anything is
+// listed, revoked or rotated.
+func TestDrillRefusesBadPrefix(t *testing.T) {
+	ctx := context.Background()
+	v, _ := openTestVault(t, Config{}, "prod")
+	e, _ := v.Env("prod")
+	putTyped(t, e, "app/db", map[string]string{MetaType: "password"}, `{"password":"first-0123456789abcdef"}`)
+	for _, p := range []string{"../prod", "app//db", "/", "app/\x00"} {
+		if _, err := e.Drill(ctx, rotate.DrillRequest{Prefix: p}); err == nil {
+			t.Errorf("drill on prefix %q: no error", p)
+		}
+	}
+	if n, _ := currentValue(t, e, "app/db"); n != 1 {
+		t.Fatalf("a refused drill rotated the secret (version %d)", n)
+	}
+	rep, err := e.Drill(ctx, rotate.DrillRequest{Prefix: "nothing/here"})
+	if err != nil || !rep.Empty {
+		t.Fatalf("drill on an empty prefix = %+v, %v; want Empty", rep, err)
+	}
+}
+
+// A due secret whose type has no generator is never skipped silently: the
+// scheduler's reminder shows in the expiring report as "needs a person",
+// and the value is left as it was.
+func TestScheduledRotationNeedsPerson(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	v, _ := openTestVault(t, Config{Now: clock.Now}, "prod")
+	e, _ := v.Env("prod")
+	putTyped(t, e, "app/partner", map[string]string{MetaOwner: "team-partners", MetaRotateEvery: "30d"}, `{"note":"by phone"}`)
+	clock.t = clock.t.Add(31 * 24 * time.Hour)
+	if err := v.RotateDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list, err := v.ExpiringSecrets(ctx, []*Env{e}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Path != "app/partner" || list[0].Rotation != "needs a person" || list[0].Owner != "team-partners" {
+		t.Fatalf("expiring = %+v, want app/partner marked needs a person", list)
+	}
+	if n, _ := currentValue(t, e, "app/partner"); n != 1 {
+		t.Fatalf("version %d, want 1 untouched", n)
+	}
+}
