@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,6 +194,21 @@ func TestKVRotateAndRetire(t *testing.T) {
 	}
 	if strings.Contains(string(audit), v2.Password) {
 		t.Fatal("the new password is in the audit log")
+	}
+
+	// The metrics count the rotation and the reminder.
+	req, _ := http.NewRequest("GET", s.Addr+"/v1/sys/metrics", nil)
+	req.Header.Set("X-Vault-Token", s.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`ward_rotations_total{result="rotated"} 1`, `ward_rotations_total{result="needs-person"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 
 	// Retire: reads answer 410 with the tombstone; ward check fails.

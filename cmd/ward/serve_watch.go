@@ -67,6 +67,7 @@ func (o *watchOpts) configure(dir string, cfg *vault.Config) error {
 	}
 	o.m = metrics.New(metrics.Options{Detect: detectStats, PathLabels: o.pathLabels})
 	cfg.AuditOnBatch = o.m.AuditBatch
+	cfg.OnRotation = o.m.Rotation
 	if o.noDetect {
 		if o.webhook != "" {
 			return usagef("--alerts-webhook needs the detectors; drop --no-detect")

@@ -43,14 +43,19 @@ type rotation struct {
 
 func (v *Vault) startRotation(u *unsealed) {
 	log := u.audit
-	events := func(ev rotate.Event) { v.auditRotateEvent(log, ev) }
+	events := func(ev rotate.Event) {
+		v.auditRotateEvent(log, ev)
+		if v.cfg.OnRotation != nil {
+			v.cfg.OnRotation(string(ev.Kind))
+		}
+	}
 	leases := leaseRevoker{v}
 	store := rotStore{v}
 	rot := rotate.New(rotate.Config{Store: store, Consumers: store, Graveyard: store, Leases: leases,
 		Types: v.Type, Events: events, Now: v.cfg.Now, Rand: v.cfg.Rand})
 	static := staticEngine{v}
 	u.rotation = &rotation{
-		rot:   rot,
+		rot: rot,
 		sched: rotate.NewScheduler(rotate.SchedulerConfig{Engines: []rotate.Engine{rot, static}, Events: events, Now: v.cfg.Now, RetryBase: v.cfg.RotateRetry,
 			Workers: schedulerWorkers}),
 		drill: rotate.NewDriller(rotate.DrillConfig{Engines: []rotate.Engine{rot, static}, Leases: leases, Readers: tokenReaders{v}, Now: v.cfg.Now, Rand: v.cfg.Rand}),

@@ -116,6 +116,10 @@ type Config struct {
 	Detect       *detect.Service
 	AuditOnWrite func(lines []byte)
 	AuditOnBatch func(took time.Duration, err error)
+	// OnRotation, when set, hears each rotation event's kind (rotated,
+	// failed, rolled-back, retired, needs-person) after it is audited; it
+	// must not block.
+	OnRotation func(kind string)
 }
 
 // Vault is safe for concurrent use. Its unsealed state (tokens, audit log,
