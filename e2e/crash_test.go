@@ -26,7 +26,7 @@ func crashConfig(t *testing.T) crashtest.Config {
 		}
 		cycles = n
 	}
-	return crashtest.Config{Ward: wardBin, Dir: t.TempDir(), Cycles: cycles, Pace: 25 * time.Millisecond, Seed: uint64(time.Now().UnixNano()), Logf: t.Logf}
+	return crashtest.Config{Ward: wardBin, Dir: t.TempDir(), Cycles: cycles, Pace: 50 * time.Millisecond, VerifyEvery: 5, Seed: uint64(time.Now().UnixNano()), Logf: t.Logf}
 }
 
 func runCrash(t *testing.T, cfg crashtest.Config) {

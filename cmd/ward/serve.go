@@ -33,6 +33,7 @@ type serveOpts struct {
 	store    storageOpts   // zero: bolt in data
 	certs    *certReloader // set by tlsConfig; nil without TLS
 	watch    watchOpts     // detectors, alert webhook, metrics
+	limits   limitOpts     // per-token rate and quota, connections; zero (ward dev): none
 }
 
 // openVault opens the store (o.store) and the sealed vault over it.
@@ -159,6 +160,7 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 		debug.SetGCPercent(serverGCPercent)
 	}
 	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name(), Metrics: o.watch.m,
+		Limits: o.limits.requests(), MaxConns: o.limits.maxConns,
 		UI: func(api http.Handler) http.Handler { return ui.New(ui.Config{API: api, Logger: logger}) }})
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()

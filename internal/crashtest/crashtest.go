@@ -197,6 +197,7 @@ func (r *runner) run(ctx context.Context) error {
 		if took > r.cfg.MaxRestart {
 			return fmt.Errorf("cycle %d: %w: %s to serving, over %s", cycle, ErrSlowRestart, took, r.cfg.MaxRestart)
 		}
+		checked := time.Now()
 		if err := r.readBack(ctx, acked); err != nil {
 			return fmt.Errorf("cycle %d (killed after %s): %w", cycle, up, err)
 		}
@@ -209,7 +210,8 @@ func (r *runner) run(ctx context.Context) error {
 				return fmt.Errorf("cycle %d: %w", cycle, err)
 			}
 		}
-		r.cfg.Logf("cycle %d: up %s, %d writes acknowledged, %d not, restart %s", cycle, up.Round(time.Millisecond), len(acked), failed, took.Round(time.Millisecond))
+		r.cfg.Logf("cycle %d: up %s, %d writes acknowledged, %d not, restart %s, checks %s", cycle, up.Round(time.Millisecond),
+			len(acked), failed, took.Round(time.Millisecond), time.Since(checked).Round(time.Millisecond))
 	}
 	// A graceful stop and a fresh start: everything is still there.
 	r.srv.stop()
