@@ -277,25 +277,29 @@ func (r *runner) restart(ctx context.Context, port string) (time.Duration, error
 	return time.Since(began), nil
 }
 
-// write runs the writers for up, then returns the acknowledged writes and
-// the count of the others.
+// write runs the writers for up, kills the server while writes are in
+// flight, then returns the acknowledged writes and the count of the others.
 func (r *runner) write(ctx context.Context, up time.Duration) (map[string]string, int) {
-	wctx, cancel := context.WithTimeout(ctx, up)
-	defer cancel()
+	stop := make(chan struct{})
 	var mu sync.Mutex
 	acked := map[string]string{}
-	var failed atomic.Int64
+	var failed, inflight atomic.Int64
 	var wg sync.WaitGroup
 	cycle := r.rep.Cycles + 1
 	for n := range r.cfg.Writers {
 		wg.Go(func() {
-			for i := 0; wctx.Err() == nil; i++ {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
 				began := time.Now()
 				path := fmt.Sprintf("c%d/w%d/%d", cycle, n, i)
 				value := fmt.Sprintf("%s-%x", path, rand.Uint64())
-				// The kill is sent while writes are in flight, so the
-				// context ending the cycle must not cancel them.
-				err := r.call(context.WithoutCancel(wctx), "POST", env+"/data/"+path, `{"data":{"v":"`+value+`"}}`, nil)
+				inflight.Add(1)
+				err := r.call(ctx, "POST", env+"/data/"+path, `{"data":{"v":"`+value+`"}}`, nil)
+				inflight.Add(-1)
 				if err != nil {
 					failed.Add(1)
 				} else {
@@ -305,16 +309,26 @@ func (r *runner) write(ctx context.Context, up time.Duration) (map[string]string
 				}
 				if wait := r.cfg.Pace - time.Since(began); wait > 0 {
 					select {
-					case <-wctx.Done():
+					case <-stop:
 					case <-time.After(wait):
 					}
 				}
 			}
 		})
 	}
-	<-wctx.Done()
-	// Kill while the writers are still writing.
+	select {
+	case <-time.After(up):
+	case <-ctx.Done():
+	}
+	// Kill while writes are in flight: with a Pace most writers may be
+	// waiting at any one moment, so wait (briefly) for a quarter of them
+	// to be mid-request.
+	want := int64(max(1, r.cfg.Writers/4))
+	for deadline := time.Now().Add(500 * time.Millisecond); inflight.Load() < want && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Microsecond)
+	}
 	r.srv.kill()
+	close(stop)
 	wg.Wait()
 	return acked, int(failed.Load())
 }
