@@ -37,6 +37,7 @@ func main() {
 	seed := flag.Uint64("seed", uint64(time.Now().UnixNano()), "seed of the kill times")
 	pace := flag.Duration("pace", 0, "least time per write per writer (0: as fast as the server answers)")
 	verbose := flag.Bool("v", false, "print every cycle")
+	verifyEvery := flag.Int("verify-every", 25, "run ward audit verify after every this many kills (and after the last); the log grows by hundreds of MB")
 	flag.Parse()
 	log.SetFlags(0)
 	dsn := os.Getenv("WARD_STORAGE_DSN")
@@ -72,7 +73,7 @@ func main() {
 	failed := false
 	for _, st := range stores {
 		cfg := crashtest.Config{Ward: ward, Dir: filepath.Join(dir, st), Storage: st, DSN: dsn, Cycles: *n,
-			Writers: *writers, Seed: *seed, Pace: *pace, ReadAllAtEnd: true, VerifyEvery: 10}
+			Writers: *writers, Seed: *seed, Pace: *pace, ReadAllAtEnd: true, VerifyEvery: *verifyEvery}
 		if *verbose {
 			cfg.Logf = func(f string, a ...any) { fmt.Printf(st+": "+f+"\n", a...) }
 		}
