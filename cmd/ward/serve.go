@@ -37,6 +37,7 @@ type serveOpts struct {
 	// rotateInterval is how often due rotations run, and the first retry's
 	// wait after a failed one; 0: vault.DefaultRotateInterval.
 	rotateInterval time.Duration
+	limits         limitOpts // per-token rate and quota, connections; zero (ward dev): none
 }
 
 // openVault opens the store (o.store) and the sealed vault over it.
@@ -164,6 +165,7 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 		debug.SetGCPercent(serverGCPercent)
 	}
 	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name(), Metrics: o.watch.m,
+		Limits: o.limits.requests(), MaxConns: o.limits.maxConns,
 		UI: func(api http.Handler) http.Handler { return ui.New(ui.Config{API: api, Logger: logger}) }})
 	mctx, stop := context.WithCancel(ctx)
 	defer stop()

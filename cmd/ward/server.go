@@ -68,6 +68,7 @@ TLS certificate and key again, so a renewed certificate needs no restart.
 	o.identity.flags(cmd.Flags())
 	o.watch.flags(cmd.Flags(), g.getenv)
 	o.store.flags(cmd.Flags(), g.getenv)
+	o.limits.flags(cmd.Flags())
 	co.flags(cmd)
 	return cmd
 }
@@ -79,10 +80,22 @@ func runServer(ctx context.Context, g *globals, o *serveOpts) error {
 	if err := o.store.check(); err != nil {
 		return err
 	}
+	if err := o.limits.check(); err != nil {
+		return err
+	}
 	logger, ln, err := o.start(g)
 	if err != nil {
 		return err
 	}
+	// Each connection is a file; the store, the audit log and the
+	// database's connections need a few more.
+	if n, err := raiseFileLimit(o.limits.maxConns + 256); err != nil {
+		logger.Warn("the open-file limit could not be raised; connections beyond it are refused by the kernel", "error", err.Error())
+	} else if n < uint64(o.limits.maxConns+256) {
+		logger.Warn("the open-file limit is below --max-connections; raise it (LimitNOFILE= in a systemd unit) or lower --max-connections",
+			"open_files", n, "max_connections", o.limits.maxConns)
+	}
+	logger.Info("limits", "requests", o.limits.requests().String(), "max_connections", o.limits.maxConns)
 	v, err := openVault(o, logger)
 	if err != nil {
 		ln.Close()

@@ -429,6 +429,9 @@ func runServerCheck(g *globals, o *serveOpts, co *serverConfigOpts, fs *pflag.Fl
 	if err := o.store.check(); err != nil {
 		return err
 	}
+	if err := o.limits.check(); err != nil {
+		return err
+	}
 	if _, err := newLogger(g, o.logLevel); err != nil {
 		return err
 	}

@@ -239,6 +239,10 @@ func TestServerCheck(t *testing.T) {
 		{[]string{"--config", writeConfig(t, "data: /srv\nlog-level: loud\n")}, "--log-level must be"},
 		{[]string{"--config", writeConfig(t, "data: /srv\ntls-cert: c.pem\n")}, "give both --tls-cert and --tls-key"},
 		{[]string{"--config", writeConfig(t, "data: /srv\nlogin-max-failures: 0\n")}, "--login-max-failures must be at least 1"},
+		{[]string{"--config", writeConfig(t, "data: /srv\nrate-limit: -1\n")}, "--rate-limit must be 0 (no limit) or more"},
+		{[]string{"--config", writeConfig(t, "data: /srv\nrequest-quota: -5\n")}, "--request-quota must be 0 (no quota) or more"},
+		{[]string{"--config", writeConfig(t, "data: /srv\nmax-connections: 0\n")}, "--max-connections must be at least 1"},
+		{[]string{"--config", writeConfig(t, "data: /srv\nrate-limit: lots\n")}, "rate-limit"},
 	} {
 		out.Reset()
 		errb.Reset()

@@ -1,7 +1,8 @@
-// Package ratelimit limits how often something may fail: failed logins per
+// Package ratelimit limits how often something may happen: failed logins per
 // source address and per role, so that a flood of bad credentials is
 // refused cheaply (429 with Retry-After) before it costs a signature check
-// or a line in the audit log.
+// or a line in the audit log; and requests per token, so that one runaway
+// job cannot take the server from everyone else.
 //
 // A Limiter keeps one small record per key (a time, as in the generic cell
 // rate algorithm): Burst failures may come at once, then one more every
@@ -13,6 +14,14 @@
 //	}
 //	if err := check(credentials); err != nil {
 //		lim.Fail(key)
+//	}
+//
+// Take counts every request instead, for a limit on how often something may
+// be asked at all (requests per token): it records the request when it fits
+// and refuses it, recording nothing, when it does not:
+//
+//	if wait, ok := perToken.Take(accessor); !ok {
+//		return 429 with Retry-After: wait
 //	}
 //
 // Memory is bounded by Config.MaxKeys. When the table is full of keys that
@@ -106,22 +115,49 @@ func (l *Limiter) Fail(key string) (limited bool) {
 	now := l.cfg.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	tat, shared := l.recordLocked(key, now)
+	was := l.limited(tat, now)
+	tat = later(tat, now).Add(l.cfg.Every)
+	l.storeLocked(key, tat, shared)
+	return !was && l.limited(tat, now)
+}
+
+// recordLocked returns key's record, or the shared overflow one (shared)
+// when the table is full even after a sweep.
+func (l *Limiter) recordLocked(key string, now time.Time) (tat time.Time, shared bool) {
 	tat, ok := l.tat[key]
 	if !ok && len(l.tat) >= l.cfg.MaxKeys {
 		l.sweepLocked(now)
 	}
-	shared := !ok && len(l.tat) >= l.cfg.MaxKeys
-	if shared {
-		tat = l.overflow
+	if !ok && len(l.tat) >= l.cfg.MaxKeys {
+		return l.overflow, true
 	}
-	was := l.limited(tat, now)
-	tat = later(tat, now).Add(l.cfg.Every)
+	return tat, false
+}
+
+func (l *Limiter) storeLocked(key string, tat time.Time, shared bool) {
 	if shared {
 		l.overflow = tat
 	} else {
 		l.tat[key] = tat
 	}
-	return !was && l.limited(tat, now)
+}
+
+// Take records one event of key if it fits in the burst and reports true;
+// otherwise it records nothing and reports how long key must wait (rounded
+// up to whole seconds, as Retry-After counts them). Allow and Fail count
+// failures only; Take counts whatever it is called for.
+func (l *Limiter) Take(key string) (time.Duration, bool) {
+	now := l.cfg.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tat, shared := l.recordLocked(key, now)
+	next := later(tat, now).Add(l.cfg.Every)
+	if over := next.Sub(now) - l.width; over > 0 {
+		return (over + time.Second - 1).Truncate(time.Second), false
+	}
+	l.storeLocked(key, next, shared)
+	return 0, true
 }
 
 // limited reports whether a key whose record is tat must wait at now.

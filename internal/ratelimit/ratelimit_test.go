@@ -150,3 +150,56 @@ func BenchmarkAllow(b *testing.B) {
 		l.Allow("10.0.0.7")
 	}
 }
+
+// Take counts every call: Burst at once, then one per Every, and a refused
+// call records nothing, so waiting out Retry-After is enough.
+func TestTakeCountsRequests(t *testing.T) {
+	c := newClock()
+	l := New(Config{Burst: 4, Every: 250 * time.Millisecond, Now: c.now})
+	for i := range 4 {
+		if _, ok := l.Take("tok"); !ok {
+			t.Fatalf("request %d refused within the burst", i+1)
+		}
+	}
+	for range 3 { // refused calls must not push the wait further out
+		if d, ok := l.Take("tok"); ok || d != time.Second {
+			t.Fatalf("a fifth request at once: ok=%v Retry-After %v, want refused, 1s", ok, d)
+		}
+	}
+	if _, ok := l.Take("other"); !ok {
+		t.Fatal("another key is limited too")
+	}
+	c.advance(249 * time.Millisecond)
+	if _, ok := l.Take("tok"); ok {
+		t.Fatal("allowed before one Every passed")
+	}
+	c.advance(time.Millisecond)
+	if _, ok := l.Take("tok"); !ok {
+		t.Fatal("refused after one Every")
+	}
+	if _, ok := l.Take("tok"); ok {
+		t.Fatal("two requests allowed for one Every")
+	}
+	c.advance(time.Second) // the whole burst comes back
+	for i := range 4 {
+		if _, ok := l.Take("tok"); !ok {
+			t.Fatalf("after a quiet second, request %d refused", i+1)
+		}
+	}
+}
+
+// A quota is a Limiter with a long Every: 3 an hour, then Retry-After
+// counts the minutes to the next one.
+func TestTakeAsQuota(t *testing.T) {
+	c := newClock()
+	l := New(Config{Burst: 3, Every: time.Hour / 3, Now: c.now})
+	for range 3 {
+		if _, ok := l.Take("tok"); !ok {
+			t.Fatal("within the quota: refused")
+		}
+	}
+	c.advance(5 * time.Minute)
+	if d, ok := l.Take("tok"); ok || d != 15*time.Minute {
+		t.Fatalf("over the quota: ok=%v Retry-After %v, want refused, 15m", ok, d)
+	}
+}

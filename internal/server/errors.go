@@ -77,6 +77,9 @@ func toAPIError(err error) *apiError {
 	if ae := rotationAPIError(err); ae != nil {
 		return ae
 	}
+	if ae := diskFullAPIError(err); ae != nil {
+		return ae
+	}
 	var cas *secrets.CASError
 	var envName *vault.EnvNameError
 	var pathErr *policy.PathError

@@ -61,6 +61,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          nil,
 	}
+	ln = newLimitListener(ln, s.cfg.MaxConns, s.refusedConn)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

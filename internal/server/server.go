@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wardhq/ward/internal/audit"
@@ -37,6 +38,12 @@ type Config struct {
 	// (see package ui): it gets the API handler to call in-process.
 	UI func(api http.Handler) http.Handler
 
+	// Limits limit each token's requests (limits.go); zero: none.
+	Limits RequestLimits
+	// MaxConns is how many client connections may be open at once; one
+	// more is closed at once (connlimit.go). 0: no limit.
+	MaxConns int
+
 	// Metrics, when set, counts every request (see metrics.go) and is
 	// served at sys/metrics.
 	Metrics *metrics.Metrics
@@ -48,6 +55,9 @@ type Server struct {
 	v   *vault.Vault
 	log *slog.Logger
 	ui  http.Handler // the dashboard under /ui/, or nil
+	lim limiters
+
+	refused, refusedLog atomic.Int64 // connections refused since the last log line; its time
 }
 
 // New returns a Server for cfg.
@@ -61,7 +71,7 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger}
+	s := &Server{cfg: cfg, v: cfg.Vault, log: cfg.Logger, lim: newLimiters(cfg.Limits, cfg.Now)}
 	if cfg.UI != nil {
 		s.ui = cfg.UI(s)
 	}
@@ -226,6 +236,10 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 	if rt.mode != unauthenticated && rt.mode != whileSealed {
 		req.audited, req.op, req.policyPath = true, rt.auditName(), policyPath(rt.policy, req.path, params)
 		if err := s.authenticate(req); err != nil {
+			return req, nil, err
+		}
+		if err := s.lim.check(req); err != nil {
+			req.audited = false // refused before any work: a flood cannot grow the audit log
 			return req, nil, err
 		}
 		if err := s.authorize(req, rt); err != nil {
