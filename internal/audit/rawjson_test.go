@@ -2,7 +2,9 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -38,9 +40,9 @@ func encodeBoth(t testing.TB, h *hasher, text string, whole bool) (got, want []b
 	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 	e := Entry{Type: "response", Path: "staging/data/x", Token: "tok",
 		Data: map[string]any{"data": JSON(text), "metadata": map[string]any{"version": 3, "custom_metadata": nil}}}
-	got = h.encodeAs(&e, at, whole)
+	got = h.encodeAs(&e, at, whole, nil)
 	e.Data = map[string]any{"data": decoded, "metadata": map[string]any{"version": 3, "custom_metadata": nil}}
-	want = h.encodeAs(&e, at, whole)
+	want = h.encodeAs(&e, at, whole, nil)
 	return got, want
 }
 
@@ -88,13 +90,45 @@ func BenchmarkRedactValue(b *testing.B) {
 		for b.Loop() {
 			var v any
 			json.Unmarshal(text, &v)
-			h.encodeAs(&Entry{Type: "response", Data: map[string]any{"data": v}}, at, false)
+			h.encodeAs(&Entry{Type: "response", Data: map[string]any{"data": v}}, at, false, nil)
 		}
 	})
 	b.Run("JSON", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			h.encodeAs(&Entry{Type: "response", Data: map[string]any{"data": JSON(text)}}, at, false)
+			h.encodeAs(&Entry{Type: "response", Data: map[string]any{"data": JSON(text)}}, at, false, nil)
 		}
 	})
+}
+
+// The entries of one WriteAll share the token's HMAC when they share the
+// token, and each still carries the HMAC of its own.
+func TestWriteAllHashesEachToken(t *testing.T) {
+	cfg := testConfig(t)
+	l := openTest(t, cfg)
+	a, b, c := entry(1), entry(2), entry(3)
+	c.Token, c.Accessor = "ward_other_token", "wacc_other"
+	if err := l.WriteAll(context.Background(), a, b, c); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(cfg.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(raw), []byte("\n"))
+	want := []struct{ token, accessor string }{
+		{"ward_token_value", "wacc_accessor_value"}, {"ward_token_value", "wacc_accessor_value"}, {"ward_other_token", "wacc_other"},
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d", len(lines), len(want))
+	}
+	for i, line := range lines {
+		var got struct{ Token, Accessor string }
+		if err := json.Unmarshal(line, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Token != l.HMAC(want[i].token) || got.Accessor != l.HMAC(want[i].accessor) {
+			t.Errorf("line %d: token %s accessor %s; want the HMACs of %s and %s", i+1, got.Token, got.Accessor, want[i].token, want[i].accessor)
+		}
+	}
 }
