@@ -118,6 +118,19 @@ func TestVaultClientStatus(t *testing.T) {
 	}
 }
 
+func TestVaultClientBoundsErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string][]string{"errors": {strings.Repeat("e", 10000), "2", "3", "4", "5", "6", "7"}})
+	}))
+	defer srv.Close()
+	_, _, err := FromVault(context.Background(), &VaultClient{Addr: srv.URL, Token: "t"}, "kv", "")
+	var ve *VaultError
+	if !errors.As(err, &ve) || len(ve.Errors) != 5 || len(ve.Errors[0]) > 310 || len(err.Error()) > 400 {
+		t.Fatalf("err = %.500v; want at most 5 short messages", err)
+	}
+}
+
 func TestVaultClientRetries(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -73,6 +74,10 @@ func VaultHTTPClient(caFile string) (*http.Client, error) {
 	return &http.Client{Transport: tr, Timeout: 60 * time.Second}, nil
 }
 
+// defaultVaultHTTP is the client of a VaultClient whose HTTP is nil: one,
+// so that its connections are reused.
+var defaultVaultHTTP = sync.OnceValues(func() (*http.Client, error) { return VaultHTTPClient("") })
+
 // get reads the "data" of the response at path into out. found is false,
 // with a nil error, for a 404 without data (nothing at path). A 404 that
 // carries data (KV v2's answer for a deleted version) is decoded.
@@ -87,7 +92,7 @@ func (c *VaultClient) get(ctx context.Context, path string, list bool, out any) 
 	}
 	hc := c.HTTP
 	if hc == nil {
-		if hc, err = VaultHTTPClient(""); err != nil {
+		if hc, err = defaultVaultHTTP(); err != nil {
 			return false, err
 		}
 	}
@@ -154,7 +159,7 @@ func decodeVault(status int, body []byte, out any) (bool, error) {
 			return false, nil
 		}
 	case status < 200 || status > 299:
-		return false, &VaultError{StatusCode: status, Errors: env.Errors}
+		return false, &VaultError{StatusCode: status, Errors: boundErrors(env.Errors)}
 	case status == http.StatusNoContent || len(bytes.TrimSpace(body)) == 0:
 		return false, nil
 	case parseErr != nil:
@@ -169,4 +174,17 @@ func decodeVault(status int, body []byte, out any) (bool, error) {
 		return false, errors.New("the server's answer has a malformed data object")
 	}
 	return true, nil
+}
+
+// boundErrors keeps the first few of a server's error messages, each cut
+// short, so that a hostile server cannot fill a terminal through them.
+func boundErrors(errs []string) []string {
+	const most, longest = 5, 300
+	out := errs[:min(len(errs), most)]
+	for i, e := range out {
+		if len(e) > longest {
+			out[i] = strings.ToValidUTF8(e[:longest], "") + "..."
+		}
+	}
+	return out
 }
