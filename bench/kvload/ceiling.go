@@ -23,75 +23,111 @@ type ceilingRun struct {
 	errs int
 }
 
-// runCeiling builds ward and the HTTP ceiling server (the Go module in
-// dir, ../shared/bench/ceiling), starts both, and loads them alternately
-// with the same client: for each client count, runs rounds of one window
-// against each, the order swapped every round. It prints every round and
-// the median of ward's rate over the ceiling's.
-// With profile set, ward dev writes a CPU profile of itself there.
-func runCeiling(dir string, clientCounts []int, d time.Duration, rounds int, profile string, mk func(addr, token string) *runner) error {
+// ceilingOpts configure runCeiling.
+type ceilingOpts struct {
+	dir     string // the ceiling server's Go module (../shared/bench/ceiling)
+	clients []int
+	d       time.Duration
+	rounds  int
+	profile string // ward dev writes a CPU profile of itself here
+	ward    string // a prebuilt ward to run; "": build ./cmd/ward
+	before  string // another ward build to load in the same rounds; "": none
+}
+
+// runCeiling builds ward (unless o.ward names one) and the HTTP ceiling
+// server, starts both, and loads them alternately with the same client: for
+// each client count, runs rounds of one window against each, the order
+// rotated every round. It prints every round and the median of ward's rate
+// over the ceiling's. With o.before, a second ward dev of that binary is
+// loaded in the same rounds, and its ratio printed beside.
+func runCeiling(o ceilingOpts, mk func(addr, token string) *runner) error {
 	tmp, err := os.MkdirTemp("", "ward-kvload-ceiling-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	ward, ceiling := filepath.Join(tmp, "ward"), filepath.Join(tmp, "ceiling")
-	if err := devserver.Build("", "./cmd/ward", ward); err != nil {
-		return fmt.Errorf("%v(run from the repository root)", err)
+	ward, ceiling := o.ward, filepath.Join(tmp, "ceiling")
+	if ward == "" {
+		ward = filepath.Join(tmp, "ward")
+		if err := devserver.Build("", "./cmd/ward", ward); err != nil {
+			return fmt.Errorf("%v(run from the repository root)", err)
+		}
 	}
-	abs, err := filepath.Abs(dir)
+	abs, err := filepath.Abs(o.dir)
 	if err != nil {
 		return err
 	}
 	if err := devserver.Build(abs, ".", ceiling); err != nil {
 		return err
 	}
-	home := filepath.Join(tmp, "home")
-	if err := os.Mkdir(home, 0o700); err != nil {
-		return err
-	}
 	var args []string
-	if profile != "" {
-		if profile, err = filepath.Abs(profile); err != nil {
+	if o.profile != "" {
+		profile, err := filepath.Abs(o.profile)
+		if err != nil {
 			return err
 		}
 		args = []string{"--cpuprofile", profile}
 	}
-	srv, err := devserver.Start(ward, filepath.Join(tmp, "data"), home, args...)
+	start := func(bin, name string, args ...string) (*runner, func(), error) {
+		home := filepath.Join(tmp, name+"-home")
+		if err := os.Mkdir(home, 0o700); err != nil {
+			return nil, nil, err
+		}
+		srv, err := devserver.Start(bin, filepath.Join(tmp, name+"-data"), home, args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		token, err := srv.Token()
+		if err == nil {
+			r := mk(srv.Addr, token)
+			if err = r.prepare(); err == nil {
+				fmt.Printf("%s: ward dev %s (pid %d)\n", name, srv.Addr, srv.Pid())
+				return r, srv.Stop, nil
+			}
+		}
+		srv.Stop()
+		return nil, nil, err
+	}
+	w, stop, err := start(ward, "ward", args...)
 	if err != nil {
 		return err
 	}
-	defer srv.Stop()
-	token, err := srv.Token()
-	if err != nil {
-		return err
+	defer stop()
+	servers := []*runner{nil, w} // the ceiling's runner is set below
+	names := []string{"ceiling", "ward"}
+	if o.before != "" {
+		b, stop, err := start(o.before, "before")
+		if err != nil {
+			return err
+		}
+		defer stop()
+		servers, names = append(servers, b), append(names, "before")
 	}
 	caddr, stopCeiling, err := startCeiling(ceiling)
 	if err != nil {
 		return err
 	}
 	defer stopCeiling()
-
-	w := mk(srv.Addr, token)
-	if err := w.prepare(); err != nil {
-		return err
-	}
-	c := mk(caddr, token)
-	fmt.Printf("ward dev %s (pid %d) against the ceiling %s, %d rounds of %s windows, order swapped every round\n",
-		srv.Addr, srv.Pid(), caddr, rounds, d)
-	for _, clients := range clientCounts {
-		fmt.Printf("\nclients %d\n%-6s %12s %12s %8s %12s %12s %s\n", clients, "round", "ceiling/s", "ward/s", "ratio", "ceiling p99", "ward p99", "p99 bound")
-		var ratios []float64
+	servers[0] = mk(caddr, w.token)
+	fmt.Printf("ceiling %s; %d rounds of %s windows, order rotated every round\n", caddr, o.rounds, o.d)
+	for _, clients := range o.clients {
+		fmt.Printf("\nclients %d\n%-6s %12s %12s %8s %12s %12s %s", clients, "round", "ceiling/s", "ward/s", "ratio", "ceiling p99", "ward p99", "p99 bound")
+		if o.before != "" {
+			fmt.Printf("   %12s %8s", "before/s", "ratio")
+		}
+		fmt.Println()
+		ratios := make([][]float64, len(servers))
 		var p99ok int
-		for i := range rounds {
-			var cr, wr ceilingRun
-			if i%2 == 0 {
-				cr, wr = window(c, clients, d), window(w, clients, d)
-			} else {
-				wr, cr = window(w, clients, d), window(c, clients, d)
+		for i := range o.rounds {
+			res := make([]ceilingRun, len(servers))
+			for k := range servers {
+				j := (k + i) % len(servers)
+				res[j] = window(servers[j], clients, o.d)
 			}
-			ratio := wr.rate / cr.rate
-			ratios = append(ratios, ratio)
+			cr, wr := res[0], res[1]
+			for j := 1; j < len(res); j++ {
+				ratios[j] = append(ratios[j], res[j].rate/cr.rate)
+			}
 			bound := 2*cr.p99 + 5*time.Millisecond
 			ok := "ok"
 			if wr.p99 > bound {
@@ -99,15 +135,29 @@ func runCeiling(dir string, clientCounts []int, d time.Duration, rounds int, pro
 			} else {
 				p99ok++
 			}
-			if wr.errs+cr.errs > 0 {
-				ok += fmt.Sprintf(" (errors: ward %d, ceiling %d)", wr.errs, cr.errs)
+			for j, r := range res {
+				if r.errs > 0 {
+					ok += fmt.Sprintf(" (errors: %s %d)", names[j], r.errs)
+				}
 			}
-			fmt.Printf("%-6d %12.0f %12.0f %8.3f %12s %12s %s\n", i+1, cr.rate, wr.rate, ratio, loadgen.Ms(cr.p99), loadgen.Ms(wr.p99), ok)
+			fmt.Printf("%-6d %12.0f %12.0f %8.3f %12s %12s %s", i+1, cr.rate, wr.rate, wr.rate/cr.rate, loadgen.Ms(cr.p99), loadgen.Ms(wr.p99), ok)
+			if o.before != "" {
+				fmt.Printf("   %12.0f %8.3f", res[2].rate, res[2].rate/cr.rate)
+			}
+			fmt.Println()
 		}
-		slices.Sort(ratios)
-		fmt.Printf("median ratio ward/ceiling at %d clients: %.3f (p99 within 2x ceiling + 5 ms in %d of %d rounds)\n", clients, ratios[len(ratios)/2], p99ok, rounds)
+		fmt.Printf("median ratio ward/ceiling at %d clients: %.3f (p99 within 2x ceiling + 5 ms in %d of %d rounds)\n", clients, median(ratios[1]), p99ok, o.rounds)
+		if o.before != "" {
+			fmt.Printf("median ratio before/ceiling at %d clients: %.3f\n", clients, median(ratios[2]))
+		}
 	}
 	return nil
+}
+
+func median(x []float64) float64 {
+	x = slices.Clone(x)
+	slices.Sort(x)
+	return x[len(x)/2]
 }
 
 func window(r *runner, clients int, d time.Duration) ceilingRun {

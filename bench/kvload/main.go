@@ -31,7 +31,12 @@
 //	go run ./bench/kvload -ceiling ../shared/bench/ceiling -c 16,1 -d 10s -rounds 5 -size 32
 //
 // -cpuprofile FILE there makes that ward dev write a CPU profile of itself
-// (go tool pprof -top FILE).
+// (go tool pprof -top FILE). -ward BIN runs a prebuilt ward instead of
+// building ./cmd/ward; -before BIN starts a second ward dev of another
+// build (main, say) and loads it in the same rounds, so that the two builds
+// are compared against the same ceiling in one run:
+//
+//	go run ./bench/kvload -ceiling ../shared/bench/ceiling -c 16,1 -d 8s -rounds 5 -size 32 -before /tmp/ward-main
 package main
 
 import (
@@ -58,6 +63,8 @@ func main() {
 	ceiling := flag.String("ceiling", "", "directory of the HTTP ceiling server (../shared/bench/ceiling): measure reads against it")
 	rounds := flag.Int("rounds", 5, "with -ceiling: windows against each server, interleaved")
 	profile := flag.String("cpuprofile", "", "with -ceiling: ward dev writes a CPU profile of itself to this file")
+	wardBin := flag.String("ward", "", "with -ceiling: a prebuilt ward binary to run (default: build ./cmd/ward)")
+	before := flag.String("before", "", "with -ceiling: another ward binary (an older build) loaded in the same rounds")
 	dur := flag.Duration("d", 20*time.Second, "how long to run")
 	op := flag.String("op", "read", "read or write")
 	env := flag.String("env", "staging", "environment to use")
@@ -82,7 +89,8 @@ func main() {
 	clients := counts[0]
 	if *ceiling != "" {
 		mk := func(addr, token string) *runner { return newRunner(addr, token, *env, *keys, *size, "", nil, counts) }
-		if err := runCeiling(*ceiling, counts, *dur, *rounds, *profile, mk); err != nil {
+		o := ceilingOpts{dir: *ceiling, clients: counts, d: *dur, rounds: *rounds, profile: *profile, ward: *wardBin, before: *before}
+		if err := runCeiling(o, mk); err != nil {
 			fmt.Fprintln(os.Stderr, "kvload:", err)
 			os.Exit(1)
 		}

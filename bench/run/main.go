@@ -2,10 +2,14 @@
 // ward, starts `ward dev` in a temporary directory, writes 50 secrets and a
 // manifest that injects each (40 env vars, 10 files), then times `true`
 // alone and `ward run --env staging -- true` alternately and prints the
-// medians and their difference.
+// medians and their difference, in wall time and in CPU time (user and
+// system of the ward process and its child, steadier on a shared machine).
+// -before names a second ward binary (an older build) timed in the same
+// rounds, against the same server.
 //
 //	go run ./bench/run                 # 50 secrets, 200 runs of each
 //	go run ./bench/run -secrets 10 -runs 50
+//	go run ./bench/run -before /tmp/ward-main
 package main
 
 import (
@@ -25,6 +29,7 @@ import (
 func main() {
 	secrets := flag.Int("secrets", 50, "secrets the manifest injects")
 	runs := flag.Int("runs", 200, "runs of each command")
+	before := flag.String("before", "", "another ward binary to time in the same rounds (optional)")
 	flag.Parse()
 	log.SetFlags(0)
 	dir, err := os.MkdirTemp("", "ward-bench-run-")
@@ -73,21 +78,40 @@ func main() {
 		log.Fatal(err)
 	}
 	alone := exec.Command(truePath)
-	viaWard := exec.Command(ward, "run", "--env", "staging", "-f", manifest, "--", truePath)
-	var a, w []time.Duration
-	for range *runs {
-		a = append(a, timeRun(alone, env))
-		w = append(w, timeRun(viaWard, env))
+	cmds := []*exec.Cmd{exec.Command(ward, "run", "--env", "staging", "-f", manifest, "--", truePath)}
+	names := []string{"ward run -- true"}
+	if *before != "" {
+		cmds = append(cmds, exec.Command(*before, "run", "--env", "staging", "-f", manifest, "--", truePath))
+		names = append(names, "before: ward run")
 	}
-	ma, mw := median(a), median(w)
-	fmt.Printf("secrets %d, runs %d each, interleaved\n", *secrets, *runs)
-	fmt.Printf("true alone:          median %v\n", ma.Round(10*time.Microsecond))
-	fmt.Printf("ward run -- true:    median %v\n", mw.Round(10*time.Microsecond))
-	fmt.Printf("added by ward run:   %v\n", (mw - ma).Round(10*time.Microsecond))
+	var a timings
+	w := make([]timings, len(cmds))
+	for range *runs {
+		a.add(timeRun(alone, env))
+		for i, c := range cmds {
+			w[i].add(timeRun(c, env))
+		}
+	}
+	fmt.Printf("secrets %d, runs %d each, interleaved (medians)\n", *secrets, *runs)
+	fmt.Printf("%-20s wall %-10v cpu %v\n", "true alone:", a.wall(), a.cpu())
+	for i, n := range names {
+		fmt.Printf("%-20s wall %-10v cpu %-10v added: wall %v, cpu %v\n", n+":", w[i].wall(), w[i].cpu(),
+			(w[i].wall() - a.wall()).Round(10*time.Microsecond), (w[i].cpu() - a.cpu()).Round(10*time.Microsecond))
+	}
 }
 
-// timeRun runs a fresh copy of c and returns its wall time.
-func timeRun(c *exec.Cmd, env []string) time.Duration {
+// timings collects the wall and CPU times of the runs of one command.
+type timings struct{ walls, cpus []time.Duration }
+
+func (t *timings) add(wall, cpu time.Duration) {
+	t.walls, t.cpus = append(t.walls, wall), append(t.cpus, cpu)
+}
+func (t *timings) wall() time.Duration { return median(t.walls).Round(10 * time.Microsecond) }
+func (t *timings) cpu() time.Duration  { return median(t.cpus).Round(10 * time.Microsecond) }
+
+// timeRun runs a fresh copy of c and returns its wall time and the CPU
+// time of the process and the children it waited for.
+func timeRun(c *exec.Cmd, env []string) (wall, cpu time.Duration) {
 	cmd := exec.Command(c.Path, c.Args[1:]...)
 	cmd.Env = env
 	var errb strings.Builder
@@ -96,10 +120,12 @@ func timeRun(c *exec.Cmd, env []string) time.Duration {
 	if err := cmd.Run(); err != nil {
 		log.Fatalf("%s: %v\n%s", strings.Join(c.Args, " "), err, errb.String())
 	}
-	return time.Since(t0)
+	wall = time.Since(t0)
+	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func median(d []time.Duration) time.Duration {
+	d = slices.Clone(d)
 	slices.Sort(d)
 	return d[len(d)/2]
 }

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 
-	vaultapi "github.com/hashicorp/vault/api"
 	"github.com/spf13/cobra"
 
 	"github.com/wardhq/ward/client"
@@ -115,20 +114,11 @@ func runImportVault(ctx context.Context, g *globals, o *importOpts) error {
 	if token == "" {
 		return withHint(usagef("no token for the source server"), "set VAULT_TOKEN, or give --from-token-file FILE")
 	}
-	cfg := vaultapi.DefaultConfig()
-	cfg.Address = addr
-	cfg.MaxRetries = 2
-	if ca := firstNonEmpty(o.fromCACert, g.getenv("VAULT_CACERT")); ca != "" {
-		if err := cfg.ConfigureTLS(&vaultapi.TLSConfig{CACert: ca}); err != nil {
-			return fmt.Errorf("the source's CA %s: %w", ca, err)
-		}
-	}
-	src, err := vaultapi.NewClient(cfg)
+	hc, err := importer.VaultHTTPClient(firstNonEmpty(o.fromCACert, g.getenv("VAULT_CACERT")))
 	if err != nil {
-		return fmt.Errorf("the source server: %w", err)
+		return fmt.Errorf("the source's CA: %w", err)
 	}
-	src.SetToken(token)
-	src.ClearNamespace()
+	src := &importer.VaultClient{Addr: addr, Token: token, HTTP: hc, Retries: 2}
 	secrets, skipped, err := importer.FromVault(ctx, src, o.mount, o.prefix)
 	if err != nil {
 		return withHint(fmt.Errorf("reading %s: %w", addr, publicVaultError(err)),
@@ -143,12 +133,9 @@ func runImportVault(ctx context.Context, g *globals, o *importOpts) error {
 // publicVaultError drops what a Vault client error may carry beyond the
 // status and the server's messages: never a value, since ward sends none.
 func publicVaultError(err error) error {
-	var re *vaultapi.ResponseError
-	if errors.As(err, &re) {
-		if re.StatusCode == http.StatusForbidden {
-			return fmt.Errorf("permission denied (403)")
-		}
-		return fmt.Errorf("the server answered %d: %s", re.StatusCode, strings.Join(re.Errors, "; "))
+	var re *importer.VaultError
+	if errors.As(err, &re) && re.StatusCode == http.StatusForbidden {
+		return fmt.Errorf("permission denied (403)")
 	}
 	return err
 }

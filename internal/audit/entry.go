@@ -99,10 +99,12 @@ func (h *hasher) appendQuotedSum(buf []byte, value string) []byte {
 // fields; empty ones are left out, except time and type. If the line would
 // be longer than MaxLine, Data is written as one HMAC; ErrTooLarge is left
 // only for public fields too long to write.
-func (h *hasher) encode(e *Entry, now time.Time) ([]byte, error) {
-	obj := h.encodeAs(e, now, false)
+// s, when not nil, carries the token's and accessor's HMACs from one entry
+// of a request to the next.
+func (h *hasher) encode(e *Entry, now time.Time, s *sums) ([]byte, error) {
+	obj := h.encodeAs(e, now, false, s)
 	if len(obj)+maxChainLen > MaxLine && len(e.Data) > 0 {
-		obj = h.encodeAs(e, now, true)
+		obj = h.encodeAs(e, now, true, s)
 	}
 	if len(obj)+maxChainLen > MaxLine {
 		return nil, ErrTooLarge
@@ -111,7 +113,10 @@ func (h *hasher) encode(e *Entry, now time.Time) ([]byte, error) {
 }
 
 // encodeAs is encode, with Data as one HMAC if wholeData.
-func (h *hasher) encodeAs(e *Entry, now time.Time, wholeData bool) []byte {
+func (h *hasher) encodeAs(e *Entry, now time.Time, wholeData bool, s *sums) []byte {
+	if s == nil {
+		s = &sums{}
+	}
 	t := e.Time
 	if t.IsZero() {
 		t = now
@@ -124,10 +129,10 @@ func (h *hasher) encodeAs(e *Entry, now time.Time, wholeData bool) []byte {
 	buf = appendMember(buf, "request_id", e.RequestID)
 	buf = appendMember(buf, "identity", e.Identity)
 	if e.Token != "" {
-		buf = h.appendQuotedSum(append(buf, `,"token":`...), e.Token)
+		buf = s.token.append(h, append(buf, `,"token":`...), e.Token)
 	}
 	if e.Accessor != "" {
-		buf = h.appendQuotedSum(append(buf, `,"accessor":`...), e.Accessor)
+		buf = s.accessor.append(h, append(buf, `,"accessor":`...), e.Accessor)
 	}
 	if len(e.Policies) > 0 {
 		buf = append(buf, `,"policies":`...)
@@ -154,5 +159,27 @@ func (h *hasher) encodeAs(e *Entry, now time.Time, wholeData bool) []byte {
 		buf = append(buf, `,"meta":`...)
 		buf = appendStringMap(buf, e.Meta)
 	}
+	return buf
+}
+
+// sums remembers the HMACs of the token and the accessor across the entries
+// of one WriteAll (a request's and its response's): each is hashed once.
+type sums struct{ token, accessor memoSum }
+
+// memoSum is the quoted HMAC of one value, kept for the next entry.
+type memoSum struct {
+	value  string
+	quoted []byte
+}
+
+// append appends the quoted HMAC of value, hashing it only if it is not
+// the value last appended through m.
+func (m *memoSum) append(h *hasher, buf []byte, value string) []byte {
+	if m.quoted != nil && m.value == value {
+		return append(buf, m.quoted...)
+	}
+	start := len(buf)
+	buf = h.appendQuotedSum(buf, value)
+	m.value, m.quoted = value, buf[start:len(buf):len(buf)]
 	return buf
 }

@@ -200,11 +200,12 @@ func (l *Log) WriteAll(ctx context.Context, entries ...*Entry) error {
 	}
 	now := l.cfg.Now()
 	objs := make([][]byte, len(entries))
+	var s sums
 	for i, e := range entries {
 		if e.Type == "checkpoint" {
 			return errors.New("audit: checkpoints are written by Checkpoint, not Write")
 		}
-		obj, err := l.hasher.encode(e, now)
+		obj, err := l.hasher.encode(e, now, &s)
 		if err != nil {
 			return err
 		}

@@ -98,6 +98,8 @@ func (h *hasher) redact(v any) (r any, out, raw int) {
 			m[k] = x
 		}
 		return h.redact(m)
+	case JSON:
+		return h.redactJSON(v)
 	}
 	generic, ok := toGeneric(v)
 	if !ok {
@@ -133,6 +135,8 @@ func (h *hasher) appendRedacted(buf []byte, v any) []byte {
 		return appendObject(buf, v, h.appendRedacted)
 	case []any:
 		return appendArray(buf, v, h.appendRedacted)
+	case redactedJSON:
+		return h.appendRedactedJSON(buf, v.v)
 	}
 	return append(buf, "null"...)
 }
@@ -164,6 +168,8 @@ func appendCanonical(buf []byte, v any) []byte {
 		return appendCanonical(buf, anySlice(v))
 	case map[string]string:
 		return appendStringMap(buf, v)
+	case JSON:
+		return canonicalJSON(buf, v)
 	}
 	generic, ok := toGeneric(v)
 	if !ok {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-
-	vaultapi "github.com/hashicorp/vault/api"
 )
 
 // MaxSecrets bounds one import from a Vault tree, so a wrong prefix or a
@@ -17,27 +15,29 @@ const MaxSecrets = 100_000
 // custom metadata. Paths are given relative to the mount. A secret whose
 // current version is deleted or destroyed has nothing current to import and
 // is left out; skipped lists those paths.
-func FromVault(ctx context.Context, c *vaultapi.Client, mount, prefix string) (secrets []Secret, skipped []string, err error) {
+func FromVault(ctx context.Context, c *VaultClient, mount, prefix string) (secrets []Secret, skipped []string, err error) {
 	mount = strings.Trim(mount, "/")
 	if mount == "" {
 		return nil, nil, fmt.Errorf("name the KV v2 mount to import from (for example secret)")
 	}
 	prefix = strings.Trim(prefix, "/")
-	logical := c.Logical()
 
 	var walk func(dir string, depth int) error
 	walk = func(dir string, depth int) error {
 		if depth > 64 {
 			return fmt.Errorf("%s: deeper than 64 levels", dir)
 		}
-		list, err := logical.ListWithContext(ctx, join(mount, "metadata", dir))
+		var list struct {
+			Keys any `json:"keys"`
+		}
+		found, err := c.get(ctx, join(mount, "metadata", dir), true, &list)
 		if err != nil {
 			return fmt.Errorf("list %s: %w", join(mount, "metadata", dir), err)
 		}
-		if list == nil || list.Data == nil {
+		if !found {
 			return nil
 		}
-		keys, _ := list.Data["keys"].([]any)
+		keys, _ := list.Keys.([]any)
 		for _, k := range keys {
 			name, ok := k.(string)
 			if !ok || name == "" || strings.Contains(strings.TrimSuffix(name, "/"), "/") || name == "../" || name == "./" {
@@ -53,7 +53,7 @@ func FromVault(ctx context.Context, c *vaultapi.Client, mount, prefix string) (s
 			if len(secrets)+len(skipped) >= MaxSecrets {
 				return fmt.Errorf("more than %d secrets under %s/%s: import a narrower prefix", MaxSecrets, mount, prefix)
 			}
-			sec, ok, err := readVaultSecret(ctx, logical, mount, p)
+			sec, ok, err := readVaultSecret(ctx, c, mount, p)
 			if err != nil {
 				return err
 			}
@@ -70,7 +70,7 @@ func FromVault(ctx context.Context, c *vaultapi.Client, mount, prefix string) (s
 	}
 	if prefix != "" && len(secrets) == 0 && len(skipped) == 0 {
 		// The prefix may name one secret rather than a folder.
-		sec, ok, err := readVaultSecret(ctx, logical, mount, prefix)
+		sec, ok, err := readVaultSecret(ctx, c, mount, prefix)
 		if err == nil && ok {
 			secrets = append(secrets, sec)
 		}
@@ -78,33 +78,33 @@ func FromVault(ctx context.Context, c *vaultapi.Client, mount, prefix string) (s
 	return secrets, skipped, nil
 }
 
-func readVaultSecret(ctx context.Context, logical *vaultapi.Logical, mount, path string) (Secret, bool, error) {
-	data, err := logical.ReadWithContext(ctx, join(mount, "data", path))
+func readVaultSecret(ctx context.Context, c *VaultClient, mount, path string) (Secret, bool, error) {
+	var data struct {
+		Data any `json:"data"`
+	}
+	found, err := c.get(ctx, join(mount, "data", path), false, &data)
 	if err != nil {
 		return Secret{}, false, fmt.Errorf("read %s: %w", join(mount, "data", path), err)
 	}
-	if data == nil || data.Data == nil {
-		return Secret{}, false, nil
-	}
-	fields, _ := data.Data["data"].(map[string]any)
-	if fields == nil {
+	fields, _ := data.Data.(map[string]any)
+	if !found || fields == nil {
 		return Secret{}, false, nil // deleted or destroyed: no current value
 	}
 	sec := Secret{Path: path, Data: fields}
-	meta, err := logical.ReadWithContext(ctx, join(mount, "metadata", path))
-	if err != nil {
+	var meta struct {
+		Custom any `json:"custom_metadata"`
+	}
+	if _, err := c.get(ctx, join(mount, "metadata", path), false, &meta); err != nil {
 		return Secret{}, false, fmt.Errorf("read %s: %w", join(mount, "metadata", path), err)
 	}
-	if meta != nil && meta.Data != nil {
-		if cm, ok := meta.Data["custom_metadata"].(map[string]any); ok && len(cm) > 0 {
-			sec.Custom = make(map[string]string, len(cm))
-			for k, v := range cm {
-				s, ok := v.(string)
-				if !ok {
-					return Secret{}, false, fmt.Errorf("%s: custom metadata %q is not a string", path, k)
-				}
-				sec.Custom[k] = s
+	if cm, _ := meta.Custom.(map[string]any); len(cm) > 0 {
+		sec.Custom = make(map[string]string, len(cm))
+		for k, v := range cm {
+			s, ok := v.(string)
+			if !ok {
+				return Secret{}, false, fmt.Errorf("%s: custom metadata %q is not a string", path, k)
 			}
+			sec.Custom[k] = s
 		}
 	}
 	return sec, true, nil
