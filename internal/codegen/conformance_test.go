@@ -44,7 +44,7 @@ func (v vector) raw() string {
 const exampleTypes = "../../examples/ward/types"
 
 // typeSchemas returns the built-in types' and the example's schemas.
-func typeSchemas(t *testing.T) map[string][]byte {
+func typeSchemas(t testing.TB) map[string][]byte {
 	t.Helper()
 	out := types.Builtins()
 	files, err := filepath.Glob(filepath.Join(exampleTypes, "*.schema.json"))
@@ -61,7 +61,7 @@ func typeSchemas(t *testing.T) map[string][]byte {
 	return out
 }
 
-func loadVectors(t *testing.T, schemas map[string][]byte) []vectorFile {
+func loadVectors(t testing.TB, schemas map[string][]byte) []vectorFile {
 	t.Helper()
 	files, _ := filepath.Glob("testdata/vectors/*.json")
 	var out []vectorFile
