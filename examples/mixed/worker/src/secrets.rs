@@ -871,7 +871,7 @@ fn tls_pair(cert: Option<&Json>, key: Option<&Json>) -> bool {
     match (&certs[0], &k) {
         (PubKey::Rsa(n, e), PubKey::Rsa(kn, ke)) => n == kn && e == ke,
         (PubKey::Ec(c, p), PubKey::Ec(kc, kp)) => c == kc && !p.is_empty() && p == kp,
-        (PubKey::Ed25519(p), PubKey::Ed25519(kp)) => !p.is_empty() && p == kp,
+        (PubKey::Ed25519(p), PubKey::Ed25519(kp)) => p == kp,
         _ => false,
     }
 }
@@ -1332,7 +1332,7 @@ impl Big {
 enum PubKey {
     Rsa(Big, Big),
     Ec(&'static [u8], Vec<u8>), // curve OID, uncompressed point ("" when a key does not say)
-    Ed25519(Vec<u8>),           // "" when a key does not say
+    Ed25519(Vec<u8>),
     Other,                      // a key that matches no private key ward accepts
 }
 
@@ -1646,15 +1646,7 @@ fn pkcs8(der: &[u8]) -> Option<Option<PubKey>> {
             if alg == OID_X25519 {
                 return Some(None);
             }
-            // A version 2 key may carry its public key: [1] IMPLICIT BIT STRING.
-            let mut public = Vec::new();
-            while !k.empty() {
-                match k.any()? {
-                    (0x81, c, _) if c.len() == 33 && c[0] == 0 => public = c[1..].to_vec(),
-                    _ => {}
-                }
-            }
-            Some(Some(PubKey::Ed25519(public)))
+            Some(Some(PubKey::Ed25519(ed25519_public(seed))))
         }
         _ => None,
     }
@@ -1939,4 +1931,229 @@ fn fmt_uri(s: &str) -> Result<(), String> {
         return Err("a relative URL".to_string());
     }
     Ok(())
+}
+
+// -- Ed25519: a seed's public key (RFC 8032), for matching a PKCS#8 key
+// that does not carry it to its certificate --
+
+const SHA512_K: [u64; 80] = [
+    0x428a2f98d728ae22, 0x7137449123ef65cd, 0xb5c0fbcfec4d3b2f, 0xe9b5dba58189dbbc,
+    0x3956c25bf348b538, 0x59f111f1b605d019, 0x923f82a4af194f9b, 0xab1c5ed5da6d8118,
+    0xd807aa98a3030242, 0x12835b0145706fbe, 0x243185be4ee4b28c, 0x550c7dc3d5ffb4e2,
+    0x72be5d74f27b896f, 0x80deb1fe3b1696b1, 0x9bdc06a725c71235, 0xc19bf174cf692694,
+    0xe49b69c19ef14ad2, 0xefbe4786384f25e3, 0x0fc19dc68b8cd5b5, 0x240ca1cc77ac9c65,
+    0x2de92c6f592b0275, 0x4a7484aa6ea6e483, 0x5cb0a9dcbd41fbd4, 0x76f988da831153b5,
+    0x983e5152ee66dfab, 0xa831c66d2db43210, 0xb00327c898fb213f, 0xbf597fc7beef0ee4,
+    0xc6e00bf33da88fc2, 0xd5a79147930aa725, 0x06ca6351e003826f, 0x142929670a0e6e70,
+    0x27b70a8546d22ffc, 0x2e1b21385c26c926, 0x4d2c6dfc5ac42aed, 0x53380d139d95b3df,
+    0x650a73548baf63de, 0x766a0abb3c77b2a8, 0x81c2c92e47edaee6, 0x92722c851482353b,
+    0xa2bfe8a14cf10364, 0xa81a664bbc423001, 0xc24b8b70d0f89791, 0xc76c51a30654be30,
+    0xd192e819d6ef5218, 0xd69906245565a910, 0xf40e35855771202a, 0x106aa07032bbd1b8,
+    0x19a4c116b8d2d0c8, 0x1e376c085141ab53, 0x2748774cdf8eeb99, 0x34b0bcb5e19b48a8,
+    0x391c0cb3c5c95a63, 0x4ed8aa4ae3418acb, 0x5b9cca4f7763e373, 0x682e6ff3d6b2b8a3,
+    0x748f82ee5defb2fc, 0x78a5636f43172f60, 0x84c87814a1f0ab72, 0x8cc702081a6439ec,
+    0x90befffa23631e28, 0xa4506cebde82bde9, 0xbef9a3f7b2c67915, 0xc67178f2e372532b,
+    0xca273eceea26619c, 0xd186b8c721c0c207, 0xeada7dd6cde0eb1e, 0xf57d4f7fee6ed178,
+    0x06f067aa72176fba, 0x0a637dc5a2c898a6, 0x113f9804bef90dae, 0x1b710b35131c471b,
+    0x28db77f523047d84, 0x32caab7b40c72493, 0x3c9ebe0a15c9bebc, 0x431d67c49c100d4c,
+    0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817,
+];
+
+fn sha512(msg: &[u8]) -> [u8; 64] {
+    let mut h: [u64; 8] = [
+        0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1,
+        0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179,
+    ];
+    let mut m = msg.to_vec();
+    m.push(0x80);
+    while m.len() % 128 != 112 {
+        m.push(0);
+    }
+    m.extend_from_slice(&((msg.len() as u128) * 8).to_be_bytes());
+    for block in m.chunks(128) {
+        let mut w = [0u64; 80];
+        for i in 0..16 {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&block[i * 8..i * 8 + 8]);
+            w[i] = u64::from_be_bytes(b);
+        }
+        for i in 16..80 {
+            let s0 = w[i - 15].rotate_right(1) ^ w[i - 15].rotate_right(8) ^ (w[i - 15] >> 7);
+            let s1 = w[i - 2].rotate_right(19) ^ w[i - 2].rotate_right(61) ^ (w[i - 2] >> 6);
+            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+        }
+        let mut v = h;
+        for i in 0..80 {
+            let s1 = v[4].rotate_right(14) ^ v[4].rotate_right(18) ^ v[4].rotate_right(41);
+            let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
+            let t1 = v[7].wrapping_add(s1).wrapping_add(ch).wrapping_add(SHA512_K[i]).wrapping_add(w[i]);
+            let s0 = v[0].rotate_right(28) ^ v[0].rotate_right(34) ^ v[0].rotate_right(39);
+            let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
+            let t2 = s0.wrapping_add(maj);
+            v = [t1.wrapping_add(t2), v[0], v[1], v[2], v[3].wrapping_add(t1), v[4], v[5], v[6]];
+        }
+        for i in 0..8 {
+            h[i] = h[i].wrapping_add(v[i]);
+        }
+    }
+    let mut out = [0u8; 64];
+    for i in 0..8 {
+        out[i * 8..i * 8 + 8].copy_from_slice(&h[i].to_be_bytes());
+    }
+    out
+}
+
+/// An element of GF(2^255 - 19) in five 51-bit limbs.
+#[derive(Clone, Copy)]
+struct Fe([u64; 5]);
+
+const MASK51: u64 = (1 << 51) - 1;
+
+impl Fe {
+    fn add(self, o: Fe) -> Fe {
+        let mut r = [0u64; 5];
+        for i in 0..5 {
+            r[i] = self.0[i] + o.0[i];
+        }
+        Fe(r).carry()
+    }
+
+    /// self - o, with 4p added so that no limb goes below zero.
+    fn sub(self, o: Fe) -> Fe {
+        let p4 = [0x1fffffffffffb4, 0x1ffffffffffffc, 0x1ffffffffffffc, 0x1ffffffffffffc, 0x1ffffffffffffc];
+        let mut r = [0u64; 5];
+        for i in 0..5 {
+            r[i] = self.0[i] + p4[i] - o.0[i];
+        }
+        Fe(r).carry()
+    }
+
+    fn carry(self) -> Fe {
+        let mut r = self.0;
+        for _ in 0..2 {
+            for i in 0..4 {
+                r[i + 1] += r[i] >> 51;
+                r[i] &= MASK51;
+            }
+            r[0] += (r[4] >> 51) * 19;
+            r[4] &= MASK51;
+        }
+        Fe(r)
+    }
+
+    fn mul(self, o: Fe) -> Fe {
+        let (a, b) = (self.0, o.0);
+        let m = |x: u64, y: u64| x as u128 * y as u128;
+        let b19: Vec<u64> = b.iter().map(|x| x * 19).collect();
+        let t = [
+            m(a[0], b[0]) + m(a[1], b19[4]) + m(a[2], b19[3]) + m(a[3], b19[2]) + m(a[4], b19[1]),
+            m(a[0], b[1]) + m(a[1], b[0]) + m(a[2], b19[4]) + m(a[3], b19[3]) + m(a[4], b19[2]),
+            m(a[0], b[2]) + m(a[1], b[1]) + m(a[2], b[0]) + m(a[3], b19[4]) + m(a[4], b19[3]),
+            m(a[0], b[3]) + m(a[1], b[2]) + m(a[2], b[1]) + m(a[3], b[0]) + m(a[4], b19[4]),
+            m(a[0], b[4]) + m(a[1], b[3]) + m(a[2], b[2]) + m(a[3], b[1]) + m(a[4], b[0]),
+        ];
+        let mut r = [0u64; 5];
+        let mut c: u128 = 0;
+        for i in 0..5 {
+            let v = t[i] + c;
+            r[i] = (v as u64) & MASK51;
+            c = v >> 51;
+        }
+        let v = r[0] as u128 + c * 19;
+        r[0] = (v as u64) & MASK51;
+        r[1] += (v >> 51) as u64;
+        Fe(r).carry()
+    }
+
+    fn invert(self) -> Fe {
+        // self^(p-2), p - 2 = 2^255 - 21: square and multiply, high bit first.
+        let mut r = Fe([1, 0, 0, 0, 0]);
+        for i in (0..255).rev() {
+            r = r.mul(r);
+            let bit = if i >= 5 { true } else { (0b01011u32 >> i) & 1 == 1 };
+            if bit {
+                r = r.mul(self);
+            }
+        }
+        r
+    }
+
+    fn to_bytes(self) -> [u8; 32] {
+        let mut r = self.carry().0;
+        // Subtract p once more when the value is at least p.
+        let mut q = (r[0] + 19) >> 51;
+        for i in 1..5 {
+            q = (r[i] + q) >> 51;
+        }
+        r[0] += 19 * q;
+        for i in 0..4 {
+            r[i + 1] += r[i] >> 51;
+            r[i] &= MASK51;
+        }
+        r[4] &= MASK51;
+        let mut out = [0u8; 32];
+        let mut acc: u128 = 0;
+        let mut bits = 0;
+        let mut k = 0;
+        for limb in r {
+            acc |= (limb as u128) << bits;
+            bits += 51;
+            while bits >= 8 && k < 32 {
+                out[k] = acc as u8;
+                acc >>= 8;
+                bits -= 8;
+                k += 1;
+            }
+        }
+        if k < 32 {
+            out[k] = acc as u8;
+        }
+        out
+    }
+}
+
+/// A point in extended coordinates (X:Y:Z:T), x = X/Z, y = Y/Z, xy = T/Z.
+#[derive(Clone, Copy)]
+struct Ed(Fe, Fe, Fe, Fe);
+
+const ED_D2: Fe = Fe([1859910466990425, 932731440258426, 1072319116312658, 1815898335770999, 633789495995903]);
+const ED_BASE: Ed = Ed(
+    Fe([1738742601995546, 1146398526822698, 2070867633025821, 562264141797630, 587772402128613]),
+    Fe([1801439850948184, 1351079888211148, 450359962737049, 900719925474099, 1801439850948198]),
+    Fe([1, 0, 0, 0, 0]),
+    Fe([1841354044333475, 16398895984059, 755974180946558, 900171276175154, 1821297809914039]),
+);
+
+impl Ed {
+    /// The sum of two points (the complete formula for a = -1).
+    fn add(self, q: Ed) -> Ed {
+        let a = self.1.sub(self.0).mul(q.1.sub(q.0));
+        let b = self.1.add(self.0).mul(q.1.add(q.0));
+        let c = self.3.mul(ED_D2).mul(q.3);
+        let d = self.2.add(self.2).mul(q.2);
+        let (e, f, g, h) = (b.sub(a), d.sub(c), d.add(c), b.add(a));
+        Ed(e.mul(f), g.mul(h), f.mul(g), e.mul(h))
+    }
+}
+
+/// The Ed25519 public key of a 32-byte seed.
+fn ed25519_public(seed: &[u8]) -> Vec<u8> {
+    let h = sha512(seed);
+    let mut s = [0u8; 32];
+    s.copy_from_slice(&h[..32]);
+    s[0] &= 248;
+    s[31] &= 127;
+    s[31] |= 64;
+    let mut p = Ed(Fe([0, 0, 0, 0, 0]), Fe([1, 0, 0, 0, 0]), Fe([1, 0, 0, 0, 0]), Fe([0, 0, 0, 0, 0]));
+    for i in (0..256).rev() {
+        p = p.add(p);
+        if s[i / 8] >> (i % 8) & 1 == 1 {
+            p = p.add(ED_BASE);
+        }
+    }
+    let zi = p.2.invert();
+    let (x, y) = (p.0.mul(zi).to_bytes(), p.1.mul(zi).to_bytes());
+    let mut out = y.to_vec();
+    out[31] |= (x[0] & 1) << 7;
+    out
 }
