@@ -45,39 +45,60 @@ func (c *Client) Fetch(ctx context.Context, env string, paths []string) ([]Fetch
 // types (path to type name) against that type, reporting the rules it breaks
 // in TypeProblems.
 func (c *Client) FetchTyped(ctx context.Context, env string, paths []string, types map[string]string) ([]FetchResult, error) {
-	var out envelope[struct {
-		Secrets []FetchResult `json:"secrets"`
-	}]
+	r, err := c.FetchIn(ctx, env, paths, types)
+	return r.Secrets, err
+}
+
+// Fetched is the answer to a fetch: the secrets, and whether their
+// environment is production as the server judges it (nil from a server
+// that does not say).
+type Fetched struct {
+	Secrets    []FetchResult `json:"secrets"`
+	Production *bool         `json:"production"`
+}
+
+// FetchIn is FetchTyped that also returns what the server says of the
+// environment.
+func (c *Client) FetchIn(ctx context.Context, env string, paths []string, types map[string]string) (Fetched, error) {
+	var out envelope[Fetched]
 	body := map[string]any{"paths": paths}
 	if len(types) > 0 {
 		body["types"] = types
 	}
 	path := "sys/ward/fetch/" + escapePath(env)
 	if err := c.do(ctx, http.MethodPost, path, nil, body, &out, nil); err != nil {
-		return nil, err
+		return Fetched{}, err
 	}
 	for prompts := 0; ; prompts++ {
 		var ok bool
 		if ctx, ok = c.fetchMFA(ctx, path, out.Data.Secrets, prompts); !ok {
 			break
 		}
-		out.Data.Secrets = nil
+		out.Data = Fetched{}
 		if err := c.do(ctx, http.MethodPost, path, nil, body, &out, nil); err != nil {
-			return nil, err
+			return Fetched{}, err
 		}
 	}
-	return out.Data.Secrets, nil
+	return out.Data, nil
 }
 
 // Fingerprints returns a fingerprint set (ward's known-secret format) of
 // every secret the caller may read in env: what `ward scan --known` matches
 // against to find them in logs and artifacts without holding their values.
 func (c *Client) Fingerprints(ctx context.Context, env string) ([]byte, error) {
+	set, _, err := c.FingerprintsIn(ctx, env)
+	return set, err
+}
+
+// FingerprintsIn is Fingerprints that also returns whether env is
+// production as the server judges it (nil from a server that does not say).
+func (c *Client) FingerprintsIn(ctx context.Context, env string) ([]byte, *bool, error) {
 	var out envelope[struct {
-		Set string `json:"set"`
+		Set        string `json:"set"`
+		Production *bool  `json:"production"`
 	}]
 	if err := c.do(ctx, http.MethodPost, "sys/ward/fingerprints/"+escapePath(env), nil, map[string]any{}, &out, nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return []byte(out.Data.Set), nil
+	return []byte(out.Data.Set), out.Data.Production, nil
 }

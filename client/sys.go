@@ -61,11 +61,21 @@ func (c *Client) KeyTerm(ctx context.Context) (uint32, error) {
 	return out.Term, c.do(ctx, http.MethodGet, "sys/key-status", nil, nil, &out, nil)
 }
 
-// Environment is one of the server's environments.
+// Environment is one of the server's environments. Production is whether
+// it is one: as environments.yaml marks it (ProductionMarked), else by its
+// name (prod, production, prod-*).
 type Environment struct {
-	Name      string `json:"name"`
-	CreatedAt string `json:"created_at"`
-	Mount     string `json:"mount"`
+	Name             string `json:"name"`
+	CreatedAt        string `json:"created_at"`
+	Mount            string `json:"mount"`
+	Production       bool   `json:"production"`
+	ProductionMarked bool   `json:"production_marked"`
+}
+
+// Env reads one environment.
+func (c *Client) Env(ctx context.Context, name string) (*Environment, error) {
+	var out envelope[Environment]
+	return &out.Data, c.do(ctx, http.MethodGet, "sys/ward/envs/"+escapePath(name), nil, nil, &out, nil)
 }
 
 // CreateEnv creates an environment.

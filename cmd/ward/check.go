@@ -13,6 +13,7 @@ import (
 	"github.com/wardhq/ward/client"
 	"github.com/wardhq/ward/internal/job"
 	"github.com/wardhq/ward/internal/manifest"
+	"github.com/wardhq/ward/internal/vault"
 )
 
 // maxFetchBatch is the most paths one batched fetch may carry.
@@ -120,7 +121,7 @@ func fetchJob(ctx context.Context, g *globals, file, component, env string, role
 	}
 	static, dynamic := splitDynamic(c.Secrets())
 	declared := c.SecretTypes()
-	fetched, err := fetchSecrets(ctx, cl, env, static, declared)
+	fetched, production, err := fetchSecrets(ctx, cl, env, static, declared)
 	if err != nil {
 		done()
 		return nil, nil, nil, nil, &fetchError{err}
@@ -132,7 +133,7 @@ func fetchJob(ctx context.Context, g *globals, file, component, env string, role
 		}
 		public = publicFields(ctx, warn, cl, fetched, declared)
 	}
-	jc := &jobCreds{cl: cl, done: done}
+	jc := &jobCreds{cl: cl, done: done, production: production}
 	for _, p := range dynamic {
 		fetched[p] = manifest.Fetched{Status: manifest.StatusError, Error: "a dynamic credential, made for each ward run and ward check only"}
 	}
@@ -167,7 +168,7 @@ func runCheck(ctx context.Context, g *globals, o *checkOpts) error {
 	jc.revoke(ctx, g) // the users were made to prove they can be; none is left
 	res := c.Resolve(fetched, g.now())
 	res.Wipe() // check needs the issues only
-	withSyntheticIssues(res, o.env, c, fetched)
+	withSyntheticIssues(res, vault.ProdOf(o.env, jc.production), c, fetched)
 	if err := withProdCopyIssues(ctx, g, res, o.env, o.prodEnv, c, fetched); err != nil {
 		return err
 	}
@@ -227,17 +228,20 @@ func manifestComponent(g *globals, file, name string) (*manifest.Component, erro
 // fetchSecrets reads paths from env in as few batched fetches as the
 // server allows, and has the server check the secrets named in types
 // against those types.
-func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []string, types map[string]string) (map[string]manifest.Fetched, error) {
+func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []string, types map[string]string) (map[string]manifest.Fetched, *bool, error) {
 	out := make(map[string]manifest.Fetched, len(paths))
+	var production *bool
 	for len(paths) > 0 {
 		batch := paths[:min(len(paths), maxFetchBatch)]
 		paths = paths[len(batch):]
-		res, err := cl.FetchTyped(ctx, env, batch, types)
+		reply, err := cl.FetchIn(ctx, env, batch, types)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		res := reply.Secrets
+		production = reply.Production
 		if len(res) != len(batch) {
-			return nil, fmt.Errorf("the server answered %d of %d secrets", len(res), len(batch))
+			return nil, nil, fmt.Errorf("the server answered %d of %d secrets", len(res), len(batch))
 		}
 		for i, r := range res {
 			f := manifest.Fetched{Status: manifest.FetchStatus(r.Status), Error: r.Error, Data: r.Data, Version: r.Metadata.Version, CustomMetadata: r.CustomMetadata, MFARequired: r.MFARequired}
@@ -247,7 +251,7 @@ func fetchSecrets(ctx context.Context, cl *client.Client, env string, paths []st
 			out[batch[i]] = f
 		}
 	}
-	return out, nil
+	return out, production, nil
 }
 
 // checkHint is the fix for an issue, as a command where there is one.

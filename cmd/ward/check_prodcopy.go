@@ -64,9 +64,13 @@ func withProdCopyIssues(ctx context.Context, g *globals, res *manifest.Resolutio
 	if prodEnv == env {
 		return withHint(usagef("--prod-env %s is the environment checked", env), "ward check --env staging --prod-env prod")
 	}
-	set, err := fetchKnown(ctx, g, prodEnv)
+	set, prod, err := fetchKnownIn(ctx, g, prodEnv)
 	if err != nil {
 		return err
+	}
+	if !prod {
+		return withHint(usagef("--prod-env %s: environment %s is not production (neither marked production: true in environments.yaml nor named prod, production or prod-*)", prodEnv, prodEnv),
+			"name a production environment, or mark "+prodEnv+" one: production: true under it in ward/environments.yaml, then ward apply")
 	}
 	res.Issues = append(res.Issues, prodCopyIssues(prodEnv, c, fetched, set)...)
 	sort.SliceStable(res.Issues, func(i, j int) bool { return res.Issues[i].Line < res.Issues[j].Line })

@@ -6,14 +6,14 @@ import (
 
 	"github.com/wardhq/ward/internal/manifest"
 	"github.com/wardhq/ward/internal/synth"
-	"github.com/wardhq/ward/internal/vault"
 )
 
-// syntheticIssues reports, in a production environment, every secret the
-// component reads whose metadata marks it synthetic (written by ward env
-// seed): a build must not ship with made-up credentials. Elsewhere, none.
-func syntheticIssues(env string, c *manifest.Component, fetched map[string]manifest.Fetched) []manifest.Issue {
-	if !vault.IsProd(env) {
+// syntheticIssues reports, in a production environment (prod), every
+// secret the component reads whose metadata marks it synthetic (written by
+// ward env seed): a build must not ship with made-up credentials.
+// Elsewhere, none.
+func syntheticIssues(prod bool, c *manifest.Component, fetched map[string]manifest.Fetched) []manifest.Issue {
+	if !prod {
 		return nil
 	}
 	var out []manifest.Issue
@@ -52,7 +52,7 @@ func consumers(c *manifest.Component, path string) (vars string, line int) {
 }
 
 // withSyntheticIssues adds syntheticIssues to res's, in manifest order.
-func withSyntheticIssues(res *manifest.Resolution, env string, c *manifest.Component, fetched map[string]manifest.Fetched) {
-	res.Issues = append(res.Issues, syntheticIssues(env, c, fetched)...)
+func withSyntheticIssues(res *manifest.Resolution, prod bool, c *manifest.Component, fetched map[string]manifest.Fetched) {
+	res.Issues = append(res.Issues, syntheticIssues(prod, c, fetched)...)
 	sort.SliceStable(res.Issues, func(i, j int) bool { return res.Issues[i].Line < res.Issues[j].Line })
 }

@@ -30,6 +30,9 @@ type jobCreds struct {
 	cl     *client.Client
 	leases []jobLease
 	done   func()
+	// production is whether the environment is production, as the server
+	// judged it when it answered the fetch (nil from one that does not say).
+	production *bool
 }
 
 type jobLease struct {

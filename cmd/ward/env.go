@@ -22,7 +22,14 @@ environment of the same name starts empty and old tokens stay dead.
 
 'ward env use NAME' makes NAME the environment of ward kv, check and run when
 --env is not given, in this directory and below it (or everywhere, with
---user). WARD_ENV, when set, wins over both; --env wins over everything.`,
+--user). WARD_ENV, when set, wins over both; --env wins over everything.
+
+An environment is production when ward/environments.yaml marks it so
+(production: true, applied by ward apply), or, unmarked, when it is named
+prod, production or prod-*; production: false unmarks a prod-named one.
+Production guards: step-up MFA for applies that change it (apply-to-prod),
+ward env seed refuses it, ward check there fails on synthetic values, and
+ward check --prod-env must name one. 'ward env list' shows which are.`,
 		Example: `  ward env list
   ward env create qa
   ward env use staging              # --env staging for commands run here
@@ -55,9 +62,18 @@ func runEnvList(ctx context.Context, g *globals, f format) error {
 	if err != nil {
 		return g.apiError(err)
 	}
-	rows := [][]string{{"NAME", "CREATED"}}
+	rows := [][]string{{"NAME", "CREATED", "PRODUCTION"}}
 	for _, e := range envs {
-		rows = append(rows, []string{e.Name, e.CreatedAt})
+		prod := "no"
+		if e.Production {
+			prod = "yes"
+		}
+		if e.ProductionMarked {
+			prod += " (marked)"
+		} else {
+			prod += " (by name)"
+		}
+		rows = append(rows, []string{e.Name, e.CreatedAt, prod})
 	}
 	return g.show(f, envs, tableText(rows))
 }

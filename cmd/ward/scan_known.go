@@ -7,6 +7,7 @@ import (
 
 	"github.com/wardhq/ward/internal/scan"
 	"github.com/wardhq/ward/internal/scan/known"
+	"github.com/wardhq/ward/internal/vault"
 )
 
 // loadKnown reads a fingerprint set of known secrets (see internal/scan/known).
@@ -26,20 +27,28 @@ func loadKnown(path string) (scan.KnownMatcher, error) {
 // fetchKnown asks the vault for a fingerprint set of the secrets the
 // caller's token may read in env. The scanner never receives a value.
 func fetchKnown(ctx context.Context, g *globals, env string) (scan.KnownMatcher, error) {
+	set, _, err := fetchKnownIn(ctx, g, env)
+	return set, err
+}
+
+// fetchKnownIn is fetchKnown that also says whether env is production, as
+// the server judges it (by its mark, else its name; by its name when the
+// server does not say).
+func fetchKnownIn(ctx context.Context, g *globals, env string) (scan.KnownMatcher, bool, error) {
 	if err := g.requireEnv(&env); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	c, err := g.client()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	b, err := c.Fingerprints(ctx, env)
+	b, production, err := c.FingerprintsIn(ctx, env)
 	if err != nil {
-		return nil, g.apiError(err)
+		return nil, false, g.apiError(err)
 	}
 	set, err := known.Read(bytes.NewReader(b))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return set, nil
+	return set, vault.ProdOf(env, production), nil
 }

@@ -113,8 +113,9 @@ untyped secret, a random string in each field the manifest reads. Each
 secret's custom metadata gets synthetic=true (and type=TYPE when it has
 none), so that 'ward check' in production fails on one that leaked there.
 
-Refused: an environment named as production (prod, production, prod-*),
-and one where a declared secret already holds a real value (one without
+Refused: a production environment (marked production: true in
+environments.yaml, or, unmarked, named prod, production or prod-*), and one
+where a declared secret already holds a real value (one without
 synthetic=true), unless --overwrite-synthetic-only, which rewrites the
 synthetic and absent secrets and leaves the real ones alone. Nothing is
 written when seed refuses.`,
@@ -137,6 +138,20 @@ written when seed refuses.`,
 	return cmd
 }
 
+// envIsProd asks the server whether env is production (marked so in
+// environments.yaml, or by name); a token that may not read the
+// environment's definition gets the name rule (prod, production, prod-*).
+func envIsProd(ctx context.Context, cl *client.Client, env string) (bool, error) {
+	e, err := cl.Env(ctx, env)
+	switch {
+	case errors.Is(err, client.ErrPermissionDenied):
+		return vault.IsProd(env), nil
+	case err != nil:
+		return false, err
+	}
+	return e.Production, nil
+}
+
 // seedTarget is one secret path the manifest declares.
 type seedTarget struct {
 	path   string
@@ -147,7 +162,13 @@ type seedTarget struct {
 }
 
 func runEnvSeed(ctx context.Context, g *globals, o *envSeedOpts) error {
-	if vault.IsProd(o.env) {
+	cl, err := g.client()
+	if err != nil {
+		return err
+	}
+	if prod, err := envIsProd(ctx, cl, o.env); err != nil {
+		return g.apiError(err)
+	} else if prod {
 		return withHint(usagef("environment %q is production: ward env seed writes only synthetic values, and only outside production", o.env),
 			"seed a dev or test environment: ward env seed --env dev")
 	}
@@ -177,10 +198,6 @@ func runEnvSeed(ctx context.Context, g *globals, o *envSeedOpts) error {
 		for _, f := range c.Files {
 			add(f.From, f.Field, f.Type)
 		}
-	}
-	cl, err := g.client()
-	if err != nil {
-		return err
 	}
 	kv := cl.KV(o.env)
 	var real []string

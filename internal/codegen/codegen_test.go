@@ -48,8 +48,8 @@ func TestRefusals(t *testing.T) {
 		{"an array field", Go, `{"type":"object","properties":{"a":{"type":"array"}}}`, "", "type", "native type"},
 		{"an enum of numbers", Go, `{"type":"object","properties":{"a":{"enum":[1,2]}}}`, "", "enum", "strings"},
 		{"an unknown format", Go, `{"type":"object","properties":{"a":{"type":"string","format":"email"}}}`, "", "format", "email"},
-		{"a format in Rust", Rust, `{"type":"object","properties":{"a":{"type":"string","format":"uri"}}}`, "", "format", "standard library"},
-		{"a format in Rust, read by field", Rust, `{"type":"object","properties":{"a":{"type":"string","format":"uri"}}}`, "a", "format", "standard library"},
+		{"an unknown format in Rust", Rust, `{"type":"object","properties":{"a":{"type":"string","format":"email"}}}`, "", "format", "email"},
+		{"an unknown format in Rust, read by field", Rust, `{"type":"object","properties":{"a":{"type":"string","format":"hostname"}}}`, "a", "format", "hostname"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := component(manifest.EnvVar{Name: "X", From: "x", Field: tc.field, Type: "custom"})

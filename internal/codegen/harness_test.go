@@ -170,7 +170,7 @@ func rustc() (string, string) {
 
 // buildRustHarness writes src as module secrets with a main for typeNames
 // and compiles it with rustc; it skips t when there is no working Rust.
-func buildRustHarness(t *testing.T, src []byte, typeNames []string) *harness {
+func buildRustHarness(t testing.TB, src []byte, typeNames []string) *harness {
 	t.Helper()
 	rc, why := rustc()
 	if rc == "" {
@@ -243,7 +243,7 @@ fn main() {
 }
 `
 
-func write(t *testing.T, path, content string) {
+func write(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

@@ -81,11 +81,6 @@ func build(opts Options) (*model, error) {
 		if err != nil {
 			return nil, err
 		}
-		if opts.Lang == Rust {
-			if err := rustSupports(name, s, ""); err != nil {
-				return nil, err
-			}
-		}
 		schemas[name] = s
 		m.schemas = append(m.schemas, &typeDef{Name: name, Schema: s})
 		slices.SortFunc(m.schemas, func(a, b *typeDef) int { return strings.Compare(a.Name, b.Name) })
@@ -176,32 +171,6 @@ func checkNative(typ, field string, s *Schema) error {
 				return &UnsupportedError{Type: typ, Pointer: "/properties/" + field, Keyword: "type",
 					Reason: "an integer field needs a minimum and a maximum within 64 bits, so that every value the server accepts fits a loader's int64"}
 			}
-		}
-	}
-	return nil
-}
-
-// rustSupports refuses what a std-only Rust loader cannot check exactly.
-func rustSupports(typ string, s *Schema, ptr string) error {
-	if s == nil {
-		return nil
-	}
-	if s.Format != "" {
-		return &UnsupportedError{Type: typ, Pointer: ptr + "/format", Keyword: "format",
-			Reason: fmt.Sprintf("format %q needs a parser (X.509, PKCS#8 or URLs as Go reads them) that Rust's standard library lacks; a Rust loader will not check less than the server", s.Format)}
-	}
-	if s.TLSPair != nil {
-		return &UnsupportedError{Type: typ, Pointer: ptr, Keyword: "x-ward-tls-pair",
-			Reason: "matching a private key to its certificate needs X.509 and public-key arithmetic that Rust's standard library lacks"}
-	}
-	for _, p := range s.Props {
-		if err := rustSupports(typ, p.Schema, ptr+"/properties/"+p.Name); err != nil {
-			return err
-		}
-	}
-	for i, sub := range []*Schema{s.If, s.Then, s.Else} {
-		if err := rustSupports(typ, sub, ptr+"/"+[]string{"if", "then", "else"}[i]); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -12,6 +12,9 @@ import (
 //go:embed runtime/runtime.rs.txt
 var rustRuntime string
 
+//go:embed runtime/formats.rs.txt
+var rustFormatsRuntime string
+
 var rustKinds = map[string]string{"string": "String", "integer": "i64", "number": "f64", "boolean": "bool"}
 var rustConv = map[string]string{"string": "as_str", "integer": "as_i64", "number": "as_f64", "boolean": "as_bool"}
 
@@ -86,6 +89,7 @@ func (m *model) rust() ([]byte, error) {
 	}
 	b.Write(rw.dfas.Bytes())
 	b.WriteString(rustRuntime)
+	b.WriteString(rustFormatsRuntime)
 	return b.Bytes(), nil
 }
 
@@ -193,6 +197,7 @@ func (rw *rustWriter) schema(s *Schema) (string, error) {
 	} else {
 		add("pattern: None")
 	}
+	add("format: %s", rustOpt(s.Format))
 	if s.Enum != nil {
 		add("enm: Some(%s)", rustStrs(s.Enum))
 	} else {
@@ -229,6 +234,11 @@ func (rw *rustWriter) schema(s *Schema) (string, error) {
 		add("cond: Some((&%s, %s, %s))", i, opt(t), opt(e))
 	} else {
 		add("cond: None")
+	}
+	if s.TLSPair != nil {
+		add("tls_pair: Some((%s, %s))", rustStr(s.TLSPair[0]), rustStr(s.TLSPair[1]))
+	} else {
+		add("tls_pair: None")
 	}
 	return "Schema { " + strings.Join(f, ", ") + " }", nil
 }

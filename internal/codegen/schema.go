@@ -77,9 +77,8 @@ var annotations = map[string]bool{
 	"x-ward-sensitive": true, "x-ward-generate": true, // rotation reads it, a loader need not
 }
 
-// Formats a loader can check. The Rust loaders check none of them: each
-// needs a parser (X.509, PKCS#8, URLs as Go reads them) the standard
-// library lacks.
+// Formats a loader can check. Go loaders call Go's parsers, as the server
+// does; Rust loaders carry std-only ports of them (runtime/formats.rs.txt).
 var goFormats = map[string]bool{
 	"uri": true, "ward-pem-certificate-chain": true, "ward-pem-private-key": true,
 	"ward-ssh-private-key": true, "ward-url-with-credentials": true,

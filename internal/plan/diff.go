@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -78,10 +79,11 @@ func diffEnvs(current, desired *State, opt Options) []Change {
 	for _, want := range desired.Envs {
 		have := current.Env(want.Name)
 		var before [][]string
+		var wasProd *bool
 		if have != nil {
-			before = have.RequiredMetadata
+			before, wasProd = have.RequiredMetadata, have.Production
 		}
-		fields := diffRules(before, want.RequiredMetadata)
+		fields := append(diffRules(before, want.RequiredMetadata), diffProduction(wasProd, want.Production)...)
 		switch {
 		case have == nil:
 			out = append(out, Change{Kind: KindEnv, Name: want.Name, Action: Create, Fields: fields, Source: want.Source})
@@ -92,11 +94,26 @@ func diffEnvs(current, desired *State, opt Options) []Change {
 	if opt.Prune && desired.Manages.Envs {
 		for _, have := range current.Envs {
 			if desired.Env(have.Name) == nil {
-				out = append(out, Change{Kind: KindEnv, Name: have.Name, Action: Delete, Fields: diffRules(have.RequiredMetadata, nil)})
+				fields := append(diffRules(have.RequiredMetadata, nil), diffProduction(have.Production, nil)...)
+				out = append(out, Change{Kind: KindEnv, Name: have.Name, Action: Delete, Fields: fields})
 			}
 		}
 	}
 	return out
+}
+
+// diffProduction compares production marks: "true", "false" or unset.
+func diffProduction(before, after *bool) []FieldChange {
+	text := func(b *bool) string {
+		if b == nil {
+			return ""
+		}
+		return strconv.FormatBool(*b)
+	}
+	if text(before) == text(after) {
+		return nil
+	}
+	return []FieldChange{{Field: "production", Old: text(before), New: text(after)}}
 }
 
 // diffRules compares required-metadata rules, one field per rule, written

@@ -124,3 +124,34 @@ func TestDiffSameIsEmpty(t *testing.T) {
 		t.Error("the digest of no changes depends on nil")
 	}
 }
+
+// Marking an environment production, unmarking it and leaving the mark to
+// the name are each a change of its "production" field.
+func TestDiffProduction(t *testing.T) {
+	yes, no := true, false
+	current := &State{Envs: []Env{{Name: "live"}, {Name: "prod", Production: &yes}, {Name: "edge", Production: &no}, {Name: "same", Production: &yes}}}
+	desired := &State{Manages: Manages{Envs: true}, Envs: []Env{
+		{Name: "live", Production: &yes}, {Name: "prod", Production: &no}, {Name: "edge"}, {Name: "same", Production: &yes}, {Name: "new", Production: &yes},
+	}}
+	got := map[string]FieldChange{}
+	for _, c := range Diff(current, desired, Options{}) {
+		if len(c.Fields) != 1 {
+			t.Fatalf("%s %s: fields %+v, want one", c.Action, c.Name, c.Fields)
+		}
+		got[c.Name] = c.Fields[0]
+	}
+	want := map[string]FieldChange{
+		"live": {Field: "production", New: "true"},
+		"prod": {Field: "production", Old: "true", New: "false"},
+		"edge": {Field: "production", Old: "false"},
+		"new":  {Field: "production", New: "true"},
+	}
+	if len(got) != len(want) {
+		t.Errorf("changes %+v, want %+v", got, want)
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: %+v, want %+v", name, got[name], w)
+		}
+	}
+}

@@ -135,7 +135,7 @@ func (l *loader) list(sub, ext, example string) ([]string, bool) {
 
 var (
 	environmentsFields = []string{"environments"}
-	envFields          = []string{"required_metadata"}
+	envFields          = []string{"required_metadata", "production"}
 )
 
 // environments reads environments.yaml.
@@ -166,12 +166,31 @@ func (l *loader) environmentsFile(src []byte) {
 			}
 			if kv.v.Tag != "!!null" {
 				for _, field := range f.pairs(kv.v, "environment "+kv.key, envFields) {
-					env.RequiredMetadata = f.requiredMetadata(field.v)
+					switch field.key {
+					case "production":
+						env.Production = f.production(field.v)
+					default:
+						env.RequiredMetadata = f.requiredMetadata(field.v)
+					}
 				}
 			}
 			l.st.Envs = append(l.st.Envs, env)
 		}
 	}
+}
+
+// production reads an environment's production mark: true or false.
+func (f *yamlFile) production(n *yaml.Node) *bool {
+	s, ok := f.scalar(n, "production")
+	if !ok {
+		return nil
+	}
+	if n.Tag != "!!bool" || (s != "true" && s != "false") {
+		f.add(n, "production must be true or false (without quotes); leave it out to judge by the name (prod, production, prod-*)")
+		return nil
+	}
+	b := s == "true"
+	return &b
 }
 
 // requiredMetadata reads a list whose entries are a key or a list of keys

@@ -51,7 +51,10 @@ type Env struct {
 	// RequiredMetadata lists the custom metadata keys a secret's write must
 	// carry; each inner list is satisfied by any one of its keys.
 	RequiredMetadata [][]string `json:"required_metadata,omitempty"`
-	Source           Source     `json:"source,omitzero"`
+	// Production marks the environment production or not; nil leaves it
+	// to its name (prod, production, prod-*).
+	Production *bool  `json:"production,omitempty"`
+	Source     Source `json:"source,omitzero"`
 }
 
 // Policy is a policy's YAML source, as written.

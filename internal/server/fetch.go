@@ -48,7 +48,7 @@ func (s *Server) fetch(ctx context.Context, req *request) (*response, error) {
 		results[i] = r
 		auditData[i] = map[string]any{"path": f.Path, "data": f.Fields}
 	}
-	out := envelope(req, map[string]any{"secrets": results})
+	out := envelope(req, map[string]any{"secrets": results, "production": s.v.IsProdEnv(req.env.Name)})
 	delete(out, "mount_type")
 	return &response{status: http.StatusOK, body: out, auditData: map[string]any{"secrets": auditData}}, nil
 }

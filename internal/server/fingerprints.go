@@ -13,7 +13,7 @@ func (s *Server) fingerprints(ctx context.Context, req *request) (*response, err
 	if err != nil {
 		return nil, err
 	}
-	out := envelope(req, map[string]any{"set": set, "secrets": nSecrets, "values": nValues})
+	out := envelope(req, map[string]any{"set": set, "secrets": nSecrets, "values": nValues, "production": s.v.IsProdEnv(req.env.Name)})
 	delete(out, "mount_type")
 	return &response{status: http.StatusOK, body: out, auditData: map[string]any{"secrets": nSecrets, "values": nValues}}, nil
 }

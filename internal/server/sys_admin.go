@@ -62,8 +62,12 @@ func (s *Server) policyDelete(ctx context.Context, req *request) (*response, err
 
 // Environments: sys/ward/envs/NAME, ward's own endpoint.
 
-func envJSON(e *vault.Env) map[string]any {
-	return map[string]any{"name": e.Name, "created_at": formatTime(e.CreatedAt), "mount": e.Name + "/"}
+// envJSON describes an environment. production is whether it is one, by
+// its mark or else its name; production_marked whether it is marked.
+func (s *Server) envJSON(e *vault.Env) map[string]any {
+	r, _ := s.v.EnvRules(e.Name)
+	return map[string]any{"name": e.Name, "created_at": formatTime(e.CreatedAt), "mount": e.Name + "/",
+		"production": vault.ProdOf(e.Name, r.Production), "production_marked": r.Production != nil}
 }
 
 func (s *Server) envList(_ context.Context, req *request) (*response, error) {
@@ -75,7 +79,7 @@ func (s *Server) envList(_ context.Context, req *request) (*response, error) {
 	list := make([]any, len(envs))
 	for i, e := range envs {
 		keys[i] = e.Name
-		list[i] = envJSON(e)
+		list[i] = s.envJSON(e)
 	}
 	out := envelope(req, map[string]any{"keys": keys, "environments": list})
 	delete(out, "mount_type")
@@ -88,7 +92,7 @@ func (s *Server) envRead(_ context.Context, req *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := envelope(req, envJSON(e))
+	out := envelope(req, s.envJSON(e))
 	delete(out, "mount_type")
 	return &response{status: http.StatusOK, body: out}, nil
 }
@@ -99,7 +103,7 @@ func (s *Server) envCreate(ctx context.Context, req *request) (*response, error)
 	if err != nil {
 		return nil, err
 	}
-	out := envelope(req, envJSON(e))
+	out := envelope(req, s.envJSON(e))
 	delete(out, "mount_type")
 	return &response{status: http.StatusOK, body: out}, nil
 }

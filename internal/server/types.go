@@ -108,7 +108,11 @@ func (s *Server) envRulesRead(_ context.Context, req *request) (*response, error
 	if err != nil {
 		return nil, err
 	}
-	out := envelope(req, map[string]any{"env": name, "required_metadata": nonNilGroups(r.RequiredMetadata)})
+	data := map[string]any{"env": name, "required_metadata": nonNilGroups(r.RequiredMetadata)}
+	if r.Production != nil {
+		data["production"] = *r.Production
+	}
+	out := envelope(req, data)
 	delete(out, "mount_type")
 	return &response{status: http.StatusOK, body: out}, nil
 }
@@ -200,7 +204,7 @@ func typesAPIError(err error) *apiError {
 	var format *vault.MetadataFormatError
 	switch {
 	case errors.As(err, &ve), errors.As(err, &ce), errors.As(err, &missing), errors.As(err, &format),
-		errors.Is(err, types.ErrBadName), errors.Is(err, vault.ErrTypeBuiltin), errors.Is(err, vault.ErrInvalidRules):
+		errors.Is(err, types.ErrBadName), errors.Is(err, vault.ErrTypeBuiltin), errors.Is(err, vault.ErrInvalidRules), errors.Is(err, vault.ErrProductionByApply):
 		return &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
 	case errors.As(err, &inUse):
 		return &apiError{status: http.StatusConflict, msgs: []string{err.Error()}}

@@ -46,8 +46,8 @@ func (v *Vault) CurrentState(ctx context.Context, desired *plan.State) (*plan.St
 	}
 	u.mu.RUnlock()
 	for _, e := range envs {
-		pe := plan.Env{Name: e.Name}
-		if pe.RequiredMetadata, err = v.currentEnvRules(e.Name); err != nil {
+		pe, err := v.currentEnv(e.Name)
+		if err != nil {
 			return nil, err
 		}
 		cur.Envs = append(cur.Envs, pe)

@@ -15,10 +15,11 @@ import (
 // The parts of Apply that deal with types and environments' required
 // metadata.
 
-// currentEnvRules returns environment name's required metadata.
-func (v *Vault) currentEnvRules(name string) ([][]string, error) {
+// currentEnv returns environment name as a plan describes it: its
+// required metadata and production mark.
+func (v *Vault) currentEnv(name string) (plan.Env, error) {
 	r, err := v.EnvRules(name)
-	return r.RequiredMetadata, err
+	return plan.Env{Name: name, RequiredMetadata: r.RequiredMetadata, Production: r.Production}, err
 }
 
 // currentTypes returns the stored types (not the built-in ones, which no
@@ -206,7 +207,8 @@ func (tx *applyTx) envRules(c plan.Change) error {
 	switch {
 	case c.Action == plan.Delete:
 	case len(c.Fields) > 0:
-		r.RequiredMetadata = tx.desired.Env(c.Name).RequiredMetadata
+		e := tx.desired.Env(c.Name)
+		r.RequiredMetadata, r.Production = e.RequiredMetadata, e.Production
 	default:
 		return nil
 	}
@@ -215,12 +217,6 @@ func (tx *applyTx) envRules(c plan.Change) error {
 		return err
 	}
 	tx.ops = append(tx.ops, op)
-	tx.install = append(tx.install, func() {
-		if len(r.RequiredMetadata) == 0 {
-			delete(tx.u.envRules, c.Name)
-		} else {
-			tx.u.envRules[c.Name] = r
-		}
-	})
+	tx.install = append(tx.install, func() { tx.u.setEnvRules(c.Name, r) })
 	return nil
 }

@@ -25,9 +25,15 @@ const (
 // RequiredMetadata is a list of any-of groups: a secret's custom metadata
 // must hold at least one key of every group. For example
 // [["owner"], ["type"], ["recipients"], ["expires_at", "rotate_every"]].
+// Production marks the environment production (true) or not (false);
+// nil leaves it to its name (IsProd). Only an apply changes it.
 type EnvRules struct {
 	RequiredMetadata [][]string `json:"required_metadata"`
+	Production       *bool      `json:"production,omitempty"`
 }
+
+// empty reports whether r says nothing, so that no record is kept.
+func (r EnvRules) empty() bool { return len(r.RequiredMetadata) == 0 && r.Production == nil }
 
 // ErrInvalidRules is wrapped by the error for rules that cannot be stored.
 var ErrInvalidRules = errors.New("invalid environment rules")
@@ -132,7 +138,7 @@ func envRulesOp(name string, r EnvRules) (storage.Op, error) {
 	if err := r.Check(); err != nil {
 		return storage.Op{}, err
 	}
-	if len(r.RequiredMetadata) == 0 {
+	if r.empty() {
 		return storage.Op{Kind: storage.OpDelete, Key: envRulesKey(name)}, nil
 	}
 	b, err := json.Marshal(r)
@@ -151,12 +157,17 @@ func (v *Vault) installEnvRules(name string, r EnvRules) error {
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if len(r.RequiredMetadata) == 0 {
+	u.setEnvRules(name, r)
+	return nil
+}
+
+// setEnvRules caches r as environment name's rules; u.mu is held.
+func (u *unsealed) setEnvRules(name string, r EnvRules) {
+	if r.empty() {
 		delete(u.envRules, name)
 	} else {
 		u.envRules[name] = r
 	}
-	return nil
 }
 
 // EnvRules returns the rules of environment name; the zero EnvRules when
@@ -174,11 +185,25 @@ func (v *Vault) EnvRules(name string) (EnvRules, error) {
 	return u.envRules[name], nil
 }
 
-// SetEnvRules replaces the rules of environment name. Secrets already
-// stored are not checked; each is held to the rules at its next write.
+// ErrProductionByApply refuses a change of an environment's production
+// mark anywhere but in an apply, where it is planned, reviewed and held to
+// the apply-to-prod default.
+var ErrProductionByApply = errors.New("an environment's production mark is changed only by an apply")
+
+// SetEnvRules replaces the required metadata of environment name. Secrets
+// already stored are not checked; each is held to the rules at its next
+// write. r.Production nil keeps the environment's mark; any other value
+// must equal it (ErrProductionByApply).
 func (v *Vault) SetEnvRules(ctx context.Context, name string, r EnvRules) error {
-	if _, err := v.Env(name); err != nil {
+	cur, err := v.EnvRules(name)
+	if err != nil {
 		return err
+	}
+	switch {
+	case r.Production == nil:
+		r.Production = cur.Production
+	case cur.Production == nil || *cur.Production != *r.Production:
+		return fmt.Errorf("%w: declare production: %v for %s in environments.yaml and run ward apply", ErrProductionByApply, *r.Production, name)
 	}
 	op, err := envRulesOp(name, r)
 	if err != nil {
@@ -193,12 +218,30 @@ func (v *Vault) SetEnvRules(ctx context.Context, name string, r EnvRules) error 
 	if err := v.barrier.Transaction(ctx, []storage.Op{op}); err != nil {
 		return err
 	}
-	if len(r.RequiredMetadata) == 0 {
-		delete(u.envRules, name)
-	} else {
-		u.envRules[name] = r
-	}
+	u.setEnvRules(name, r)
 	return nil
+}
+
+// IsProdEnv reports whether environment name is production: as its
+// definition marks it (environments.yaml's production), else by its name
+// (IsProd).
+func (v *Vault) IsProdEnv(name string) bool {
+	u, err := v.state()
+	if err != nil {
+		return IsProd(name)
+	}
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	return ProdOf(name, u.envRules[name].Production)
+}
+
+// ProdOf is whether an environment is production given its mark (nil when
+// unmarked): the mark, else its name (IsProd).
+func ProdOf(name string, marked *bool) bool {
+	if marked != nil {
+		return *marked
+	}
+	return IsProd(name)
 }
 
 // dropEnvRules removes the rules of a deleted environment.

@@ -31,37 +31,53 @@ var MFADefaults = []MFADefault{
 	{"delete-environment", "deleting an environment: DELETE sys/ward/envs/NAME"},
 	{"read-break-glass", `reading the data of a secret whose custom_metadata has break_glass: "true" (ENV/data/PATH and sys/ward/fetch)`},
 	{"retag-break-glass", "writing the metadata of a break-glass secret (POST ENV/metadata/PATH), which could remove the tag"},
-	{"apply-to-prod", "an apply (sys/ward/apply) that changes a production environment (prod, production, prod-*), what a policy grants there, or its secrets' metadata; and a policy write or delete (sys/policies/acl/NAME) that changes what a policy grants there"},
+	{"apply-to-prod", "an apply (sys/ward/apply) that changes a production environment (marked production: true in environments.yaml, or, unmarked, named prod, production or prod-*), what a policy grants there, or its secrets' metadata; and a policy write or delete (sys/policies/acl/NAME) that changes what a policy grants there"},
 }
 
-// IsProd reports whether an environment's name marks it production: the
-// environments the apply-to-prod default guards.
+// IsProd reports whether an environment's name makes it production when
+// its definition does not mark it (environments.yaml's production; see
+// Vault.IsProdEnv): the environments the apply-to-prod default guards.
 func IsProd(env string) bool {
 	return env == "prod" || env == "production" || strings.HasPrefix(env, "prod-")
 }
 
 // touchesProd names the first change of an apply that reaches a production
-// environment, or "".
-func touchesProd(changes []plan.Change) string {
+// environment, or "". isProd judges an environment.
+func touchesProd(changes []plan.Change, isProd func(string) bool) string {
 	for _, c := range changes {
 		switch c.Kind {
 		case plan.KindEnv:
-			if IsProd(c.Name) {
+			if isProd(c.Name) {
 				return "environment " + c.Name
 			}
 		case plan.KindSecret:
-			if env, _, _ := strings.Cut(c.Name, "/"); IsProd(env) {
+			if env, _, _ := strings.Cut(c.Name, "/"); isProd(env) {
 				return "the metadata of " + c.Name
 			}
 		case plan.KindPolicy:
 			for _, a := range c.Access {
-				if IsProd(a.Env) {
+				if isProd(a.Env) {
 					return a.String()
 				}
 			}
 		}
 	}
 	return ""
+}
+
+// prodBeforeOrAfter judges an environment production when it is so now or
+// will be once desired is applied: marking an environment production and
+// unmarking it are both changes to production.
+func (v *Vault) prodBeforeOrAfter(desired *plan.State) func(string) bool {
+	return func(env string) bool {
+		if v.IsProdEnv(env) {
+			return true
+		}
+		if e := desired.Env(env); e != nil && desired.Manages.Envs {
+			return ProdOf(env, e.Production)
+		}
+		return false
+	}
 }
 
 // Target is what an operation reaches, for the step-up defaults.
@@ -332,7 +348,7 @@ func (v *Vault) ApplyAs(ctx context.Context, c *Caller, desired *plan.State, opt
 		if err := v.checkApplyScope(c, desired, changes); err != nil {
 			return nil, err
 		}
-		if what := touchesProd(changes); what != "" {
+		if what := touchesProd(changes, v.prodBeforeOrAfter(desired)); what != "" {
 			digest := plan.Digest(changes)
 			if opt.Expect != "" && opt.Expect != digest {
 				return nil, ErrPlanChanged

@@ -119,12 +119,12 @@ func (v *Vault) checkPolicyChange(c *Caller, name string, old *policy.Policy, sr
 	}
 	var prod []string
 	for _, e := range envs {
-		if IsProd(e.Name) {
+		if v.IsProdEnv(e.Name) {
 			prod = append(prod, e.Name)
 		}
 	}
 	for _, a := range plan.AccessDiff(name, oldText, newText, prod) {
-		if IsProd(a.Env) {
+		if v.IsProdEnv(a.Env) {
 			return v.requireProdApproval(c, "changing what policy "+name+" grants in production ("+a.String()+") requires MFA (a shipped default)")
 		}
 	}

@@ -98,7 +98,7 @@ impl Secrets {
     }
 }
 
-static TYPE_POSTGRES: Schema = Schema { types: Some(&["object"]), min_len: -1, max_len: -1, pattern: None, enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[("database", &Schema { types: Some(&["string"]), min_len: 1, max_len: 63, pattern: None, enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None }), ("host", &Schema { types: Some(&["string"]), min_len: 1, max_len: 255, pattern: Some(("^[A-Za-z0-9._:\\[\\]-]+$", &DFA_0)), enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None }), ("password", &Schema { types: Some(&["string"]), min_len: 1, max_len: 1024, pattern: None, enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None }), ("port", &Schema { types: Some(&["integer"]), min_len: -1, max_len: -1, pattern: None, enm: None, konst: None, min: Some("1"), max: Some("65535"), xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None }), ("sslmode", &Schema { types: None, min_len: -1, max_len: -1, pattern: None, enm: Some(&["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]), konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None }), ("url", &Schema { types: Some(&["string"]), min_len: -1, max_len: -1, pattern: Some(("^postgres(ql)?://", &DFA_1)), enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None }), ("user", &Schema { types: Some(&["string"]), min_len: 1, max_len: 63, pattern: None, enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None })], required: &["host", "port", "user", "password", "database"], no_extra: true, cond: None };
+static TYPE_POSTGRES: Schema = Schema { types: Some(&["object"]), min_len: -1, max_len: -1, pattern: None, format: None, enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[("database", &Schema { types: Some(&["string"]), min_len: 1, max_len: 63, pattern: None, format: None, enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None, tls_pair: None }), ("host", &Schema { types: Some(&["string"]), min_len: 1, max_len: 255, pattern: Some(("^[A-Za-z0-9._:\\[\\]-]+$", &DFA_0)), format: None, enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None, tls_pair: None }), ("password", &Schema { types: Some(&["string"]), min_len: 1, max_len: 1024, pattern: None, format: None, enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None, tls_pair: None }), ("port", &Schema { types: Some(&["integer"]), min_len: -1, max_len: -1, pattern: None, format: None, enm: None, konst: None, min: Some("1"), max: Some("65535"), xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None, tls_pair: None }), ("sslmode", &Schema { types: None, min_len: -1, max_len: -1, pattern: None, format: None, enm: Some(&["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]), konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None, tls_pair: None }), ("url", &Schema { types: Some(&["string"]), min_len: -1, max_len: -1, pattern: Some(("^postgres(ql)?://", &DFA_1)), format: None, enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None, tls_pair: None }), ("user", &Schema { types: Some(&["string"]), min_len: 1, max_len: 63, pattern: None, format: None, enm: None, konst: None, min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None, tls_pair: None })], required: &["host", "port", "user", "password", "database"], no_extra: true, cond: None, tls_pair: None };
 
 // The pattern ^[A-Za-z0-9._:\[\]-]+$, as a DFA over code points.
 static DFA_0: Dfa = Dfa {
@@ -247,6 +247,7 @@ struct Schema {
     min_len: i64,
     max_len: i64,
     pattern: Option<(&'static str, &'static Dfa)>,
+    format: Option<&'static str>,
     enm: Option<&'static [&'static str]>,
     konst: Option<&'static str>,
     min: Option<&'static str>,
@@ -257,11 +258,13 @@ struct Schema {
     required: &'static [&'static str],
     no_extra: bool,
     cond: Option<(&'static Schema, Option<&'static Schema>, Option<&'static Schema>)>,
+    tls_pair: Option<(&'static str, &'static str)>, // certificate field, private key field
 }
 
 const ANY: Schema = Schema {
-    types: None, min_len: -1, max_len: -1, pattern: None, enm: None, konst: None,
+    types: None, min_len: -1, max_len: -1, pattern: None, format: None, enm: None, konst: None,
     min: None, max: None, xmin: None, xmax: None, props: &[], required: &[], no_extra: false, cond: None,
+    tls_pair: None,
 };
 
 impl Schema {
@@ -347,6 +350,11 @@ fn check_string(s: &Schema, v: &str, field: &str) -> Option<Problem> {
             return Some(fail(field, "pattern", format!("must match the pattern {}", src)));
         }
     }
+    if let Some(f) = s.format {
+        if let Err(why) = check_format(f, v) {
+            return Some(fail(field, "format", format!("must be a valid {}: {}", f, why)));
+        }
+    }
     None
 }
 
@@ -407,6 +415,11 @@ fn check_object(s: &Schema, v: &Json, field: &str) -> Option<Problem> {
             if let Some(p) = check(b, v, field) {
                 return Some(p);
             }
+        }
+    }
+    if let Some((cert, key)) = s.tls_pair {
+        if !tls_pair(v.get(cert), v.get(key)) {
+            return Some(fail(key, "x-ward-tls-pair", format!("must be the private key of the certificate in {:?}", cert)));
         }
     }
     None
@@ -840,4 +853,1320 @@ impl Source {
         p.source = source;
         self.problems.push(p);
     }
+}
+
+// ---- ward formats: PEM, DER, X.509, private keys and URLs, read as Go's
+// encoding/pem, crypto/x509 and net/url read them (the server's parsers) ----
+
+/// Checks v against a format; the error says what is wrong with its form,
+/// never its content.
+fn check_format(format: &str, v: &str) -> Result<(), String> {
+    match format {
+        "uri" => fmt_uri(v),
+        "ward-pem-certificate-chain" => cert_chain(v).map(|_| ()),
+        "ward-pem-private-key" => private_key(v).map(|_| ()),
+        "ward-ssh-private-key" => ssh_key(v),
+        "ward-url-with-credentials" => cred_url(v),
+        _ => Err("a format this loader does not know".to_string()),
+    }
+}
+
+/// Whether key is the private key of cert's first certificate; true when
+/// either does not parse (its format reports that).
+fn tls_pair(cert: Option<&Json>, key: Option<&Json>) -> bool {
+    let (certs, k) = match (cert, key) {
+        (Some(Json::Str(c)), Some(Json::Str(k))) => match (cert_chain(c), private_key(k)) {
+            (Ok(cs), Ok(k)) => (cs, k),
+            _ => return true,
+        },
+        _ => return true,
+    };
+    match (&certs[0], &k) {
+        (PubKey::Rsa(n, e), PubKey::Rsa(kn, ke)) => n == kn && e == ke,
+        (PubKey::Ec(c, p), PubKey::Ec(kc, kp)) => c == kc && !p.is_empty() && p == kp,
+        (PubKey::Ed25519(p), PubKey::Ed25519(kp)) => p == kp,
+        _ => false,
+    }
+}
+
+// -- PEM (encoding/pem's Decode) --
+
+struct Pem {
+    typ: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
+fn find(h: &[u8], n: &[u8]) -> Option<usize> {
+    h.windows(n.len()).position(|w| w == n)
+}
+
+fn get_line(d: &[u8]) -> (&[u8], &[u8], usize) {
+    let (mut i, j) = match d.iter().position(|&c| c == b'\n') {
+        Some(i) => (i, i + 1),
+        None => (d.len(), d.len()),
+    };
+    if j == i + 1 && i > 0 && d[i - 1] == b'\r' {
+        i -= 1;
+    }
+    let mut line = &d[..i];
+    while let [r @ .., b' ' | b'\t'] = line {
+        line = r;
+    }
+    (line, &d[j..], j)
+}
+
+fn pem_decode(data: &[u8]) -> Option<(Pem, &[u8])> {
+    const START: &[u8] = b"-----BEGIN ";
+    const END: &[u8] = b"\n-----END ";
+    let mut rest = data;
+    let mut trailer: isize = 0;
+    loop {
+        if trailer < 0 || trailer as usize > rest.len() {
+            return None;
+        }
+        rest = &rest[trailer as usize..];
+        let mut end = find(rest, END)? as isize;
+        trailer = end + END.len() as isize;
+        let begin = match rest[..end as usize].windows(START.len()).rposition(|w| w == START) {
+            Some(b) if b == 0 || rest[b - 1] == b'\n' => b,
+            _ => continue,
+        };
+        let skip = (begin + START.len()) as isize;
+        rest = &rest[skip as usize..];
+        end -= skip;
+        trailer -= skip;
+        let (line, r, used) = get_line(rest);
+        rest = r;
+        end -= used as isize;
+        trailer -= used as isize;
+        if !line.ends_with(b"-----") {
+            continue;
+        }
+        let typ = &line[..line.len() - 5];
+        let mut headers = 0;
+        loop {
+            if rest.is_empty() {
+                return None;
+            }
+            let (l, next, used) = get_line(rest);
+            if !l.contains(&b':') {
+                break;
+            }
+            headers += 1;
+            rest = next;
+            end -= used as isize;
+            trailer -= used as isize;
+        }
+        if headers > 0 && end < 0 {
+            continue;
+        }
+        if trailer < 0 || trailer as usize > rest.len() {
+            continue;
+        }
+        let tail = &rest[trailer as usize..];
+        let n = typ.len() + 5;
+        if tail.len() < n {
+            continue;
+        }
+        let (t, rest_of_line) = tail.split_at(n);
+        if !t.starts_with(typ) || !t.ends_with(b"-----") || !get_line(rest_of_line).0.is_empty() {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        if end > 0 {
+            let b64: Vec<u8> = rest[..end as usize].iter().copied().filter(|&c| c != b' ' && c != b'\t').collect();
+            match base64_std(&b64) {
+                Some(b) => bytes = b,
+                None => continue,
+            }
+        }
+        let at = end + END.len() as isize - 1;
+        if at < 0 {
+            return None;
+        }
+        let (_, r, _) = get_line(&rest[at as usize..]);
+        return Some((Pem { typ: typ.to_vec(), bytes }, r));
+    }
+}
+
+/// Standard, padded base64 as Go's decoder reads it: CR and LF are skipped.
+fn base64_std(src: &[u8]) -> Option<Vec<u8>> {
+    let s: Vec<u8> = src.iter().copied().filter(|&c| c != b'\r' && c != b'\n').collect();
+    if s.len() % 4 != 0 {
+        return None;
+    }
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() / 4 * 3);
+    for (qi, q) in s.chunks(4).enumerate() {
+        let last = qi == s.len() / 4 - 1;
+        let pad = match (q[2], q[3]) {
+            (b'=', b'=') if last => 2,
+            (_, b'=') if last => 1,
+            _ => 0,
+        };
+        let mut n: u32 = 0;
+        for &c in &q[..4 - pad] {
+            n = n << 6 | val(c)?;
+        }
+        n <<= 6 * pad as u32;
+        let b = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&b[..3 - pad]);
+    }
+    Some(out)
+}
+
+fn trim_space(b: &[u8]) -> bool {
+    std::str::from_utf8(b).map(|s| s.trim().is_empty()).unwrap_or(false)
+}
+
+// -- DER, as strict as Go's readers: definite, minimal lengths --
+
+#[derive(Clone, Copy)]
+struct Der<'a>(&'a [u8]);
+
+const SEQ: u8 = 0x30;
+const SET: u8 = 0x31;
+const INT: u8 = 0x02;
+const BITS: u8 = 0x03;
+const OCTETS: u8 = 0x04;
+const NULL: u8 = 0x05;
+const OID: u8 = 0x06;
+
+impl<'a> Der<'a> {
+    fn empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.0.first().copied()
+    }
+
+    /// The next element: its tag, content and whole encoding.
+    fn any(&mut self) -> Option<(u8, &'a [u8], &'a [u8])> {
+        let b = self.0;
+        if b.len() < 2 || b[0] & 0x1f == 0x1f {
+            return None;
+        }
+        let (len, hdr) = if b[1] & 0x80 == 0 {
+            (b[1] as usize, 2)
+        } else {
+            let n = (b[1] & 0x7f) as usize;
+            if n == 0 || n > 4 || b.len() < 2 + n || b[2] == 0 {
+                return None;
+            }
+            let mut l = 0usize;
+            for &c in &b[2..2 + n] {
+                l = l << 8 | c as usize;
+            }
+            if l < 128 {
+                return None;
+            }
+            (l, 2 + n)
+        };
+        if b.len() - hdr < len {
+            return None;
+        }
+        self.0 = &b[hdr + len..];
+        Some((b[0], &b[hdr..hdr + len], &b[..hdr + len]))
+    }
+
+    fn read(&mut self, tag: u8) -> Option<&'a [u8]> {
+        match self.any()? {
+            (t, c, _) if t == tag => Some(c),
+            _ => None,
+        }
+    }
+
+    fn element(&mut self, tag: u8) -> Option<&'a [u8]> {
+        match self.any()? {
+            (t, _, e) if t == tag => Some(e),
+            _ => None,
+        }
+    }
+
+    fn optional(&mut self, tag: u8) -> Option<Option<&'a [u8]>> {
+        if self.peek() == Some(tag) {
+            self.read(tag).map(Some)
+        } else {
+            Some(None)
+        }
+    }
+
+    /// An INTEGER's minimal two's complement content.
+    fn int(&mut self) -> Option<&'a [u8]> {
+        let c = self.read(INT)?;
+        if c.is_empty() || (c.len() > 1 && ((c[0] == 0 && c[1] & 0x80 == 0) || (c[0] == 0xff && c[1] & 0x80 != 0))) {
+            return None;
+        }
+        Some(c)
+    }
+
+    /// An INTEGER that fits 64 bits.
+    fn small_int(&mut self) -> Option<i64> {
+        let c = self.int()?;
+        if c.len() > 8 {
+            return None;
+        }
+        let mut v: i64 = if c[0] & 0x80 != 0 { -1 } else { 0 };
+        for &b in c {
+            v = v << 8 | b as i64;
+        }
+        Some(v)
+    }
+
+    fn bit_string(&mut self) -> Option<&'a [u8]> {
+        let c = self.read(BITS)?;
+        let pad = *c.first()?;
+        if pad > 7 || (c.len() == 1 && pad > 0) || (pad > 0 && c[c.len() - 1] & ((1u8 << pad) - 1) != 0) {
+            return None;
+        }
+        Some(&c[1..])
+    }
+
+    fn oid(&mut self) -> Option<&'a [u8]> {
+        let c = self.read(OID)?;
+        if !valid_oid(c) {
+            return None;
+        }
+        Some(c)
+    }
+}
+
+fn valid_oid(c: &[u8]) -> bool {
+    if c.is_empty() || c[c.len() - 1] & 0x80 != 0 {
+        return false;
+    }
+    let mut start = true;
+    let mut n = 0;
+    for &b in c {
+        if start && b == 0x80 {
+            return false;
+        }
+        n += 1;
+        if n > 4 && b & 0x80 != 0 {
+            return false; // larger than Go's 31-bit components
+        }
+        start = b & 0x80 == 0;
+        if start {
+            n = 0;
+        }
+    }
+    true
+}
+
+fn positive(i: &[u8]) -> bool {
+    i[0] & 0x80 == 0 && i.iter().any(|&b| b != 0)
+}
+
+// The OIDs, as DER content.
+const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const OID_EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+const OID_X25519: &[u8] = &[0x2b, 0x65, 0x6e];
+const OID_DSA: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01];
+
+/// The named curves Go knows: OID, size of a coordinate, and p, b and n.
+struct Curve {
+    oid: &'static [u8],
+    size: usize,
+    p: &'static str,
+    b: &'static str,
+    n: &'static str,
+}
+
+const CURVES: &[Curve] = &[
+    Curve {
+        oid: &[0x2b, 0x81, 0x04, 0x00, 0x21],
+        size: 28,
+        p: "ffffffffffffffffffffffffffffffff000000000000000000000001",
+        b: "b4050a850c04b3abf54132565044b0b7d7bfd8ba270b39432355ffb4",
+        n: "ffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3d",
+    },
+    Curve {
+        oid: &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07],
+        size: 32,
+        p: "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
+        b: "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
+        n: "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
+    },
+    Curve {
+        oid: &[0x2b, 0x81, 0x04, 0x00, 0x22],
+        size: 48,
+        p: "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff",
+        b: "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef",
+        n: "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
+    },
+    Curve {
+        oid: &[0x2b, 0x81, 0x04, 0x00, 0x23],
+        size: 66,
+        p: "1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        b: "51953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
+        n: "1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+    },
+];
+
+fn curve(oid: &[u8]) -> Option<&'static Curve> {
+    CURVES.iter().find(|c| c.oid == oid)
+}
+
+// -- unsigned big integers, for the checks Go makes of keys --
+
+/// Little-endian 32-bit limbs, without high zero limbs.
+#[derive(Clone, PartialEq, Debug)]
+struct Big(Vec<u32>);
+
+impl Big {
+    fn from_be(b: &[u8]) -> Big {
+        let mut v = Vec::new();
+        for ch in b.rchunks(4) {
+            let mut x = 0u32;
+            for &c in ch {
+                x = x << 8 | c as u32;
+            }
+            v.push(x);
+        }
+        Big(v).norm()
+    }
+
+    fn from_hex(h: &str) -> Big {
+        let b: Vec<u8> = (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..(i + 2).min(h.len())], 16).unwrap_or(0)).collect();
+        if h.len() % 2 == 1 {
+            // an odd number of digits: read it with a leading zero
+            let mut s = String::from("0");
+            s.push_str(h);
+            return Big::from_hex(&s);
+        }
+        Big::from_be(&b)
+    }
+
+    fn small(n: u32) -> Big {
+        Big(vec![n]).norm()
+    }
+
+    fn norm(mut self) -> Big {
+        while self.0.last() == Some(&0) {
+            self.0.pop();
+        }
+        self
+    }
+
+    fn is_zero(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn bits(&self) -> usize {
+        match self.0.last() {
+            None => 0,
+            Some(&t) => (self.0.len() - 1) * 32 + (32 - t.leading_zeros() as usize),
+        }
+    }
+
+    fn bit(&self, i: usize) -> bool {
+        self.0.get(i / 32).map(|&l| l >> (i % 32) & 1 == 1).unwrap_or(false)
+    }
+
+    fn cmp(&self, o: &Big) -> std::cmp::Ordering {
+        self.0.len().cmp(&o.0.len()).then_with(|| self.0.iter().rev().cmp(o.0.iter().rev()))
+    }
+
+    fn add(&self, o: &Big) -> Big {
+        let mut r = Vec::with_capacity(self.0.len().max(o.0.len()) + 1);
+        let mut c = 0u64;
+        for i in 0..self.0.len().max(o.0.len()) {
+            let s = *self.0.get(i).unwrap_or(&0) as u64 + *o.0.get(i).unwrap_or(&0) as u64 + c;
+            r.push(s as u32);
+            c = s >> 32;
+        }
+        r.push(c as u32);
+        Big(r).norm()
+    }
+
+    /// self - o; o must not be larger.
+    fn sub(&self, o: &Big) -> Big {
+        let mut r = self.0.clone();
+        let mut borrow = 0i64;
+        for (i, l) in r.iter_mut().enumerate() {
+            let d = *l as i64 - *o.0.get(i).unwrap_or(&0) as i64 - borrow;
+            borrow = if d < 0 { 1 } else { 0 };
+            *l = d.rem_euclid(1 << 32) as u32;
+        }
+        Big(r).norm()
+    }
+
+    fn mul(&self, o: &Big) -> Big {
+        let mut r = vec![0u32; self.0.len() + o.0.len() + 1];
+        for (i, &a) in self.0.iter().enumerate() {
+            let mut c = 0u64;
+            for (j, &b) in o.0.iter().enumerate() {
+                let t = r[i + j] as u64 + a as u64 * b as u64 + c;
+                r[i + j] = t as u32;
+                c = t >> 32;
+            }
+            let mut k = i + o.0.len();
+            while c > 0 {
+                let t = r[k] as u64 + c;
+                r[k] = t as u32;
+                c = t >> 32;
+                k += 1;
+            }
+        }
+        Big(r).norm()
+    }
+
+    /// self mod m, m not zero: shift and subtract.
+    fn rem(&self, m: &Big) -> Big {
+        let mut r = Big(Vec::new());
+        for i in (0..self.bits()).rev() {
+            r = r.add(&r);
+            if self.bit(i) {
+                r = r.add(&Big::small(1));
+            }
+            if r.cmp(m) != std::cmp::Ordering::Less {
+                r = r.sub(m);
+            }
+        }
+        r
+    }
+}
+
+// -- X.509 certificates (crypto/x509's ParseCertificate) --
+
+/// A public key, as far as matching it with a private key needs.
+#[derive(Debug)]
+enum PubKey {
+    Rsa(Big, Big),
+    Ec(&'static [u8], Vec<u8>), // curve OID, uncompressed point ("" when a key does not say)
+    Ed25519(Vec<u8>),
+    Other,                      // a key that matches no private key ward accepts
+}
+
+fn cert_chain(s: &str) -> Result<Vec<PubKey>, String> {
+    let mut rest = s.as_bytes();
+    let mut certs = Vec::new();
+    while let Some((b, r)) = pem_decode(rest) {
+        rest = r;
+        if b.typ != b"CERTIFICATE" {
+            return Err(format!("block {} is a {:?} PEM block, not CERTIFICATE", certs.len() + 1, String::from_utf8_lossy(&b.typ)));
+        }
+        match parse_certificate(&b.bytes) {
+            Some(k) => certs.push(k),
+            None => return Err(format!("certificate {} does not parse as X.509", certs.len() + 1)),
+        }
+    }
+    if certs.is_empty() {
+        return Err("no PEM CERTIFICATE block found".to_string());
+    }
+    if !trim_space(rest) {
+        return Err("there is text after the last PEM block".to_string());
+    }
+    Ok(certs)
+}
+
+fn parse_certificate(der: &[u8]) -> Option<PubKey> {
+    let mut whole = Der(der);
+    let mut cert = Der(whole.read(SEQ)?);
+    if !whole.empty() {
+        return None; // trailing data
+    }
+    let mut tbs = Der(cert.read(SEQ)?);
+    let mut version = 0;
+    if let Some(v) = tbs.optional(0xa0)? {
+        let mut v = Der(v);
+        version = v.small_int()?;
+        if !v.empty() || version < 0 {
+            return None;
+        }
+    }
+    if version > 2 {
+        return None;
+    }
+    let serial = tbs.int()?;
+    if serial[0] & 0x80 != 0 {
+        return None; // negative
+    }
+    let sig_ai = tbs.read(SEQ)?;
+    if cert.read(SEQ)? != sig_ai {
+        return None;
+    }
+    algorithm(sig_ai)?;
+    name(tbs.element(SEQ)?)?;
+    let mut validity = Der(tbs.read(SEQ)?);
+    time(&mut validity)?;
+    time(&mut validity)?;
+    name(tbs.element(SEQ)?)?;
+    let mut spki = Der(tbs.read(SEQ)?);
+    let (alg, params) = algorithm(spki.read(SEQ)?)?;
+    let key = spki.bit_string()?;
+    let pk = public_key(alg, params, key)?;
+    if version >= 1 {
+        tbs.optional(0x81)?;
+        tbs.optional(0x82)?;
+        if version == 2 {
+            if let Some(exts) = tbs.optional(0xa3)? {
+                extensions(exts)?;
+            }
+        }
+    }
+    cert.bit_string()?;
+    Some(pk)
+}
+
+/// An AlgorithmIdentifier: its OID and its parameters' encoding, if any.
+fn algorithm(ai: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
+    let mut d = Der(ai);
+    let oid = d.oid()?;
+    if d.empty() {
+        return Some((oid, None));
+    }
+    let (_, _, params) = d.any()?;
+    Some((oid, Some(params)))
+}
+
+fn name(seq: &[u8]) -> Option<()> {
+    let mut d = Der(seq);
+    let mut rdns = Der(d.read(SEQ)?);
+    while !rdns.empty() {
+        let mut set = Der(rdns.read(SET)?);
+        while !set.empty() {
+            let mut atv = Der(set.read(SEQ)?);
+            atv.oid()?;
+            let (tag, v, _) = atv.any()?;
+            let ok = match tag {
+                0x14 => true, // T61String
+                0x13 => v.iter().all(|&b| b.is_ascii_alphanumeric() || b"'()+,-./ :=?*&".contains(&b)),
+                0x0c => std::str::from_utf8(v).is_ok(),
+                0x1e => bmp_string(v),
+                0x16 => v.iter().all(|&b| b < 0x80),
+                0x12 => v.iter().all(|&b| b.is_ascii_digit() || b == b' '),
+                _ => false,
+            };
+            if !ok {
+                return None;
+            }
+        }
+    }
+    Some(())
+}
+
+fn bmp_string(v: &[u8]) -> bool {
+    if v.len() % 2 != 0 {
+        return false;
+    }
+    let v = if v.len() >= 2 && v[v.len() - 1] == 0 && v[v.len() - 2] == 0 { &v[..v.len() - 2] } else { v };
+    v.chunks(2).all(|c| {
+        let p = (c[0] as u32) << 8 | c[1] as u32;
+        !(p == 0xfffe || p == 0xffff || (0xfdd0..=0xfdef).contains(&p) || (0xd800..=0xdfff).contains(&p))
+    })
+}
+
+/// A UTCTime or GeneralizedTime, written as Go writes it back.
+fn time(d: &mut Der) -> Option<()> {
+    let (tag, v, _) = d.any()?;
+    let s = std::str::from_utf8(v).ok()?;
+    let (year, rest) = match tag {
+        0x17 => {
+            let yy: u32 = digits(s.get(..2)?)?;
+            (if yy >= 69 { 1900 + yy } else { 2000 + yy }, &s[2..])
+        }
+        0x18 => (digits(s.get(..4)?)?, &s[4..]),
+        _ => return None,
+    };
+    let month: u32 = digits(rest.get(..2)?)?;
+    let day: u32 = digits(rest.get(2..4)?)?;
+    let hour: u32 = digits(rest.get(4..6)?)?;
+    let min: u32 = digits(rest.get(6..8)?)?;
+    let mut rest = &rest[8..];
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&month) || day < 1 || day > days[month as usize - 1] || hour > 23 || min > 59 {
+        return None;
+    }
+    match rest.get(..2).and_then(digits) {
+        Some(sec) if sec <= 59 => rest = &rest[2..],
+        Some(_) => return None,
+        None if tag == 0x17 => {} // UTCTime to the minute, which Go reads too
+        None => return None,
+    }
+    if tag == 0x18 {
+        if let Some(f) = rest.strip_prefix('.') {
+            let n = f.bytes().take_while(|b| b.is_ascii_digit()).count();
+            if n == 0 || n > 9 || f.as_bytes()[n - 1] == b'0' {
+                return None;
+            }
+            rest = &f[n..];
+        }
+    }
+    match rest {
+        "Z" => Some(()),
+        _ => {
+            let (sign, off) = (rest.get(..1)?, rest.get(1..)?);
+            let (h, m): (u32, u32) = (digits(off.get(..2)?)?, digits(off.get(2..)?)?);
+            if (sign != "+" && sign != "-") || off.len() != 4 || h > 23 || m > 59 || (h == 0 && m == 0) {
+                return None;
+            }
+            Some(())
+        }
+    }
+}
+
+fn digits(s: &str) -> Option<u32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn extensions(exts: &[u8]) -> Option<()> {
+    let mut d = Der(exts);
+    let mut list = Der(d.read(SEQ)?);
+    let mut seen: Vec<&[u8]> = Vec::new();
+    while !list.empty() {
+        let mut ext = Der(list.read(SEQ)?);
+        let id = ext.oid()?;
+        if let Some(c) = ext.optional(0x01)? {
+            if c != [0xff] && c != [0x00] {
+                return None;
+            }
+        }
+        ext.read(OCTETS)?;
+        if seen.contains(&id) {
+            return None;
+        }
+        seen.push(id);
+    }
+    Some(())
+}
+
+fn public_key(alg: &[u8], params: Option<&[u8]>, key: &[u8]) -> Option<PubKey> {
+    match alg {
+        OID_RSA => {
+            if params != Some(&[NULL, 0][..]) {
+                return None;
+            }
+            let mut d = Der(key);
+            let mut k = Der(d.read(SEQ)?);
+            let n = k.int()?;
+            let e = k.small_int()?;
+            if !positive(n) || e <= 0 {
+                return None;
+            }
+            Some(PubKey::Rsa(Big::from_be(n), Big::from_be(&e.to_be_bytes())))
+        }
+        OID_EC => {
+            let mut p = Der(params?);
+            let c = curve(p.oid()?)?;
+            if !p.empty() || !on_curve(c, key) {
+                return None;
+            }
+            Some(PubKey::Ec(c.oid, key.to_vec()))
+        }
+        OID_ED25519 => {
+            if params.is_some() || key.len() != 32 {
+                return None;
+            }
+            Some(PubKey::Ed25519(key.to_vec()))
+        }
+        OID_X25519 => {
+            if params.is_some() || key.len() != 32 {
+                return None;
+            }
+            Some(PubKey::Other)
+        }
+        OID_DSA => {
+            let mut p = Der(params?);
+            let mut pqg = Der(p.read(SEQ)?);
+            let mut y = Der(key);
+            let ints = [pqg.int()?, pqg.int()?, pqg.int()?, y.int()?];
+            if !ints.iter().all(|i| positive(i)) {
+                return None;
+            }
+            Some(PubKey::Other)
+        }
+        _ => Some(PubKey::Other), // an algorithm Go does not know: no error
+    }
+}
+
+/// Whether key is an uncompressed point on c: y² = x³ - 3x + b mod p.
+fn on_curve(c: &Curve, key: &[u8]) -> bool {
+    if key.len() != 1 + 2 * c.size || key[0] != 4 {
+        return false;
+    }
+    let p = Big::from_hex(c.p);
+    let x = Big::from_be(&key[1..1 + c.size]);
+    let y = Big::from_be(&key[1 + c.size..]);
+    if x.cmp(&p) != std::cmp::Ordering::Less || y.cmp(&p) != std::cmp::Ordering::Less {
+        return false;
+    }
+    let lhs = y.mul(&y).rem(&p);
+    let x3 = x.mul(&x).rem(&p).mul(&x);
+    let rhs = x3.add(&Big::from_hex(c.b)).add(&p.mul(&Big::small(3))).sub(&x.mul(&Big::small(3))).rem(&p);
+    lhs == rhs
+}
+
+// -- private keys (crypto/x509's PKCS#8, PKCS#1 and SEC 1 parsers) --
+
+fn private_key(s: &str) -> Result<PubKey, String> {
+    let (b, rest) = pem_decode(s.as_bytes()).ok_or("no PEM block found")?;
+    if !trim_space(rest) {
+        return Err("there is more than one PEM block".to_string());
+    }
+    let t = String::from_utf8_lossy(&b.typ).into_owned();
+    let key = match t.as_str() {
+        "PRIVATE KEY" => pkcs8(&b.bytes),
+        "RSA PRIVATE KEY" => pkcs1(&b.bytes),
+        "EC PRIVATE KEY" => sec1(None, &b.bytes),
+        "ENCRYPTED PRIVATE KEY" => return Err("the key is encrypted".to_string()),
+        _ => return Err(format!("a {:?} PEM block is not a private key", t)),
+    };
+    match key {
+        Some(Some(k)) => Ok(k),
+        Some(None) => Err("the key is of an unsupported kind".to_string()),
+        None => Err(format!("the {} block does not parse", t)),
+    }
+}
+
+/// A PKCS#8 key: None when it does not parse, Some(None) when it is of a
+/// kind that cannot sign.
+fn pkcs8(der: &[u8]) -> Option<Option<PubKey>> {
+    let mut d = Der(der);
+    let mut k = Der(d.read(SEQ)?);
+    k.small_int()?;
+    let (alg, params) = algorithm(k.read(SEQ)?)?;
+    let key = k.read(OCTETS)?;
+    match alg {
+        OID_RSA => pkcs1(key),
+        OID_EC => {
+            let named = params.and_then(|p| Der(p).oid());
+            sec1(named, key)
+        }
+        OID_ED25519 | OID_X25519 => {
+            if params.is_some() {
+                return None;
+            }
+            let seed = Der(key).read(OCTETS)?;
+            if seed.len() != 32 {
+                return None;
+            }
+            if alg == OID_X25519 {
+                return Some(None);
+            }
+            Some(Some(PubKey::Ed25519(ed25519_public(seed))))
+        }
+        _ => None,
+    }
+}
+
+fn pkcs1(der: &[u8]) -> Option<Option<PubKey>> {
+    let mut d = Der(der);
+    let mut k = Der(d.read(SEQ)?);
+    if !d.empty() {
+        return None; // trailing data
+    }
+    let version = k.small_int()?;
+    let (n, e, dd, p, q) = (k.int()?, k.small_int()?, k.int()?, k.int()?, k.int()?);
+    let mut crt = Vec::new();
+    while crt.len() < 3 && k.peek() == Some(INT) {
+        crt.push(k.int()?);
+    }
+    if version > 1 || !k.empty() || ![n, dd, p, q].iter().chain(crt.iter()).all(|i| positive(i)) {
+        return None; // a negative value, or more than two primes
+    }
+    let (n, e, dd, p, q) = (Big::from_be(n), Big::small(e.clamp(0, i32::MAX as i64 + 1) as u32), Big::from_be(dd), Big::from_be(p), Big::from_be(q));
+    let one = Big::small(1);
+    let (p1, q1) = (p.sub(&one), q.sub(&one));
+    let ed = e.mul(&dd);
+    if !n.bit(0) || !e.bit(0) || e.cmp(&Big::small(2)) == std::cmp::Ordering::Less || p.mul(&q) != n || p1.is_zero() || q1.is_zero() || ed.rem(&p1) != one || ed.rem(&q1) != one {
+        return None;
+    }
+    if crt.len() == 3 {
+        let (dp, dq, qinv) = (Big::from_be(crt[0]), Big::from_be(crt[1]), Big::from_be(crt[2]));
+        if dp != dd.rem(&p1) || dq != dd.rem(&q1) || qinv.mul(&q).rem(&p) != one {
+            return None;
+        }
+    }
+    Some(Some(PubKey::Rsa(n, e)))
+}
+
+fn sec1(named: Option<&[u8]>, der: &[u8]) -> Option<Option<PubKey>> {
+    let mut d = Der(der);
+    let mut k = Der(d.read(SEQ)?);
+    if k.small_int()? != 1 {
+        return None;
+    }
+    let mut scalar = k.read(OCTETS)?;
+    let own = match k.optional(0xa0)? {
+        Some(o) => Some(Der(o).oid()?),
+        None => None,
+    };
+    let mut public = Vec::new();
+    if let Some(b) = k.optional(0xa1)? {
+        public = Der(b).bit_string()?.to_vec();
+    }
+    let c = curve(named.or(own)?)?;
+    while scalar.len() > c.size {
+        if scalar[0] != 0 {
+            return None;
+        }
+        scalar = &scalar[1..];
+    }
+    let x = Big::from_be(scalar);
+    if x.is_zero() || x.cmp(&Big::from_hex(c.n)) != std::cmp::Ordering::Less {
+        return None;
+    }
+    Some(Some(PubKey::Ec(c.oid, public)))
+}
+
+// -- OpenSSH keys --
+
+fn ssh_key(s: &str) -> Result<(), String> {
+    let (b, rest) = pem_decode(s.as_bytes()).ok_or("no PEM block found")?;
+    if !trim_space(rest) {
+        return Err("there is more than one PEM block".to_string());
+    }
+    if b.typ == b"OPENSSH PRIVATE KEY" {
+        const MAGIC: &[u8] = b"openssh-key-v1\0";
+        if !b.bytes.starts_with(MAGIC) || b.bytes.len() < MAGIC.len() + 32 {
+            return Err("the OPENSSH PRIVATE KEY block is not in OpenSSH's key format".to_string());
+        }
+        return Ok(());
+    }
+    private_key(s).map(|_| ())
+}
+
+// -- URLs (net/url's Parse) --
+
+struct Url {
+    scheme: String,
+    user: Option<(Vec<u8>, Option<Vec<u8>>)>,
+    host: Vec<u8>,
+}
+
+fn url_parse(raw: &str) -> Option<Url> {
+    let (u, frag) = raw.split_once('#').unwrap_or((raw, ""));
+    if !frag.is_empty() {
+        unescape(frag.as_bytes(), Esc::Other)?;
+    }
+    if u.bytes().any(|b| b < 0x20 || b == 0x7f) {
+        return None;
+    }
+    let mut url = Url { scheme: String::new(), user: None, host: Vec::new() };
+    if u == "*" {
+        return Some(url);
+    }
+    let mut rest = u;
+    for (i, c) in u.bytes().enumerate() {
+        match c {
+            b'a'..=b'z' | b'A'..=b'Z' => continue,
+            b'0'..=b'9' | b'+' | b'-' | b'.' if i > 0 => continue,
+            b':' if i == 0 => return None,
+            b':' => {
+                url.scheme = u[..i].to_ascii_lowercase();
+                rest = &u[i + 1..];
+            }
+            _ => {}
+        }
+        break;
+    }
+    if rest.ends_with('?') && rest.matches('?').count() == 1 {
+        rest = &rest[..rest.len() - 1];
+    } else {
+        rest = rest.split_once('?').map(|x| x.0).unwrap_or(rest);
+    }
+    if !rest.starts_with('/') {
+        if !url.scheme.is_empty() {
+            return Some(url); // opaque
+        }
+        if rest.split('/').next().unwrap_or("").contains(':') {
+            return None;
+        }
+    }
+    if (!url.scheme.is_empty() || !rest.starts_with("///")) && rest.starts_with("//") {
+        let a = &rest[2..];
+        let (auth, path) = match a.find('/') {
+            Some(i) => (&a[..i], &a[i..]),
+            None => (a, ""),
+        };
+        rest = path;
+        let (info, host) = match auth.rfind('@') {
+            Some(i) => (Some(&auth[..i]), &auth[i + 1..]),
+            None => (None, auth),
+        };
+        url.host = parse_host(&url.scheme, host)?;
+        if let Some(info) = info {
+            let ok = info.chars().all(|r| r.is_ascii_alphanumeric() || "-._:~!$&'()*+,;=%@".contains(r));
+            if !ok {
+                return None;
+            }
+            url.user = Some(match info.split_once(':') {
+                None => (unescape(info.as_bytes(), Esc::Other)?, None),
+                Some((n, p)) => (unescape(n.as_bytes(), Esc::Other)?, Some(unescape(p.as_bytes(), Esc::Other)?)),
+            });
+        }
+    }
+    unescape(rest.as_bytes(), Esc::Other)?;
+    Some(url)
+}
+
+fn valid_port(p: &str) -> bool {
+    p.is_empty() || (p.starts_with(':') && p[1..].bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn parse_host(scheme: &str, host: &str) -> Option<Vec<u8>> {
+    match host.rfind('[') {
+        Some(i) if i > 0 => None,
+        Some(_) => {
+            let close = host.rfind(']')?;
+            let port = &host[close + 1..];
+            if !valid_port(port) {
+                return None;
+            }
+            let inner = &host[1..close];
+            let mut name = match inner.find("%25") {
+                Some(z) => {
+                    let mut h = unescape(inner[..z].as_bytes(), Esc::Host)?;
+                    h.extend(unescape(inner[z..].as_bytes(), Esc::Zone)?);
+                    h
+                }
+                None => unescape(inner.as_bytes(), Esc::Host)?,
+            };
+            let text = String::from_utf8(name.clone()).ok()?;
+            let (addr, zone) = match text.split_once('%') {
+                Some((a, z)) => (a, Some(z)),
+                None => (text.as_str(), None),
+            };
+            if zone == Some("") || addr.parse::<std::net::Ipv6Addr>().is_err() {
+                return None; // not an IPv6 address (an IPv4 one is refused too)
+            }
+            let mut out = vec![b'['];
+            out.append(&mut name);
+            out.push(b']');
+            out.extend_from_slice(port.as_bytes());
+            Some(out)
+        }
+        None => {
+            if let Some(first) = host.find(':') {
+                let last = host.rfind(':').unwrap_or(first);
+                let i = if last != first && scheme != "http" && scheme != "https" { last } else { first };
+                if !valid_port(&host[i..]) {
+                    return None;
+                }
+            }
+            unescape(host.as_bytes(), Esc::Host)
+        }
+    }
+}
+
+#[derive(PartialEq)]
+enum Esc {
+    Host,
+    Zone,
+    Other,
+}
+
+fn host_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"!$&'()*+,;=:[]<>\"-_.~".contains(&c)
+}
+
+fn unescape(s: &[u8], mode: Esc) -> Option<Vec<u8>> {
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i];
+        if c == b'%' {
+            let (h, l) = (hex(*s.get(i + 1)?)?, hex(*s.get(i + 2)?)?);
+            let v = (h << 4 | l) as u8;
+            let is25 = &s[i..i + 3] == b"%25";
+            if mode == Esc::Host && h < 8 && !is25 {
+                return None;
+            }
+            if mode == Esc::Zone && !is25 && v != b' ' && !host_char(v) {
+                return None;
+            }
+            out.push(v);
+            i += 3;
+        } else {
+            if mode != Esc::Other && c < 0x80 && !host_char(c) {
+                return None;
+            }
+            out.push(c);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+fn cred_url(s: &str) -> Result<(), String> {
+    let u = match url_parse(s) {
+        Some(u) if !u.scheme.is_empty() && !u.host.is_empty() => u,
+        _ => return Err("not an absolute URL like scheme://user:password@host/path".to_string()),
+    };
+    match u.user {
+        Some((n, _)) if n.is_empty() => Err("the URL has no user name".to_string()),
+        None => Err("the URL has no user name".to_string()),
+        Some((_, None)) => Err("the URL has no password".to_string()),
+        Some((_, Some(p))) if p.is_empty() => Err("the URL has no password".to_string()),
+        _ => Ok(()),
+    }
+}
+
+/// JSON Schema's "uri" format as the server checks it.
+fn fmt_uri(s: &str) -> Result<(), String> {
+    let u = url_parse(s).ok_or("not a URL")?;
+    // The host name without its port, as Go's Hostname gives it.
+    let h: &[u8] = &u.host;
+    let mut name = h;
+    if let Some(c) = h.iter().rposition(|&b| b == b':') {
+        if std::str::from_utf8(&h[c..]).map(valid_port).unwrap_or(false) {
+            name = &h[..c];
+        }
+    }
+    let bracketed = name.starts_with(b"[") && name.ends_with(b"]");
+    if bracketed {
+        name = &name[1..name.len() - 1];
+    }
+    if name.contains(&b':') {
+        let ok = h.contains(&b'[') && h.contains(&b']') && bracketed && !name.contains(&b'%');
+        if !ok {
+            return Err("not a valid IPv6 host".to_string());
+        }
+    }
+    if u.scheme.is_empty() {
+        return Err("a relative URL".to_string());
+    }
+    Ok(())
+}
+
+// -- Ed25519: a seed's public key (RFC 8032), for matching a PKCS#8 key
+// that does not carry it to its certificate --
+
+const SHA512_K: [u64; 80] = [
+    0x428a2f98d728ae22, 0x7137449123ef65cd, 0xb5c0fbcfec4d3b2f, 0xe9b5dba58189dbbc,
+    0x3956c25bf348b538, 0x59f111f1b605d019, 0x923f82a4af194f9b, 0xab1c5ed5da6d8118,
+    0xd807aa98a3030242, 0x12835b0145706fbe, 0x243185be4ee4b28c, 0x550c7dc3d5ffb4e2,
+    0x72be5d74f27b896f, 0x80deb1fe3b1696b1, 0x9bdc06a725c71235, 0xc19bf174cf692694,
+    0xe49b69c19ef14ad2, 0xefbe4786384f25e3, 0x0fc19dc68b8cd5b5, 0x240ca1cc77ac9c65,
+    0x2de92c6f592b0275, 0x4a7484aa6ea6e483, 0x5cb0a9dcbd41fbd4, 0x76f988da831153b5,
+    0x983e5152ee66dfab, 0xa831c66d2db43210, 0xb00327c898fb213f, 0xbf597fc7beef0ee4,
+    0xc6e00bf33da88fc2, 0xd5a79147930aa725, 0x06ca6351e003826f, 0x142929670a0e6e70,
+    0x27b70a8546d22ffc, 0x2e1b21385c26c926, 0x4d2c6dfc5ac42aed, 0x53380d139d95b3df,
+    0x650a73548baf63de, 0x766a0abb3c77b2a8, 0x81c2c92e47edaee6, 0x92722c851482353b,
+    0xa2bfe8a14cf10364, 0xa81a664bbc423001, 0xc24b8b70d0f89791, 0xc76c51a30654be30,
+    0xd192e819d6ef5218, 0xd69906245565a910, 0xf40e35855771202a, 0x106aa07032bbd1b8,
+    0x19a4c116b8d2d0c8, 0x1e376c085141ab53, 0x2748774cdf8eeb99, 0x34b0bcb5e19b48a8,
+    0x391c0cb3c5c95a63, 0x4ed8aa4ae3418acb, 0x5b9cca4f7763e373, 0x682e6ff3d6b2b8a3,
+    0x748f82ee5defb2fc, 0x78a5636f43172f60, 0x84c87814a1f0ab72, 0x8cc702081a6439ec,
+    0x90befffa23631e28, 0xa4506cebde82bde9, 0xbef9a3f7b2c67915, 0xc67178f2e372532b,
+    0xca273eceea26619c, 0xd186b8c721c0c207, 0xeada7dd6cde0eb1e, 0xf57d4f7fee6ed178,
+    0x06f067aa72176fba, 0x0a637dc5a2c898a6, 0x113f9804bef90dae, 0x1b710b35131c471b,
+    0x28db77f523047d84, 0x32caab7b40c72493, 0x3c9ebe0a15c9bebc, 0x431d67c49c100d4c,
+    0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817,
+];
+
+fn sha512(msg: &[u8]) -> [u8; 64] {
+    let mut h: [u64; 8] = [
+        0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1,
+        0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179,
+    ];
+    let mut m = msg.to_vec();
+    m.push(0x80);
+    while m.len() % 128 != 112 {
+        m.push(0);
+    }
+    m.extend_from_slice(&((msg.len() as u128) * 8).to_be_bytes());
+    for block in m.chunks(128) {
+        let mut w = [0u64; 80];
+        for i in 0..16 {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&block[i * 8..i * 8 + 8]);
+            w[i] = u64::from_be_bytes(b);
+        }
+        for i in 16..80 {
+            let s0 = w[i - 15].rotate_right(1) ^ w[i - 15].rotate_right(8) ^ (w[i - 15] >> 7);
+            let s1 = w[i - 2].rotate_right(19) ^ w[i - 2].rotate_right(61) ^ (w[i - 2] >> 6);
+            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+        }
+        let mut v = h;
+        for i in 0..80 {
+            let s1 = v[4].rotate_right(14) ^ v[4].rotate_right(18) ^ v[4].rotate_right(41);
+            let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
+            let t1 = v[7].wrapping_add(s1).wrapping_add(ch).wrapping_add(SHA512_K[i]).wrapping_add(w[i]);
+            let s0 = v[0].rotate_right(28) ^ v[0].rotate_right(34) ^ v[0].rotate_right(39);
+            let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
+            let t2 = s0.wrapping_add(maj);
+            v = [t1.wrapping_add(t2), v[0], v[1], v[2], v[3].wrapping_add(t1), v[4], v[5], v[6]];
+        }
+        for i in 0..8 {
+            h[i] = h[i].wrapping_add(v[i]);
+        }
+    }
+    let mut out = [0u8; 64];
+    for i in 0..8 {
+        out[i * 8..i * 8 + 8].copy_from_slice(&h[i].to_be_bytes());
+    }
+    out
+}
+
+/// An element of GF(2^255 - 19) in five 51-bit limbs.
+#[derive(Clone, Copy)]
+struct Fe([u64; 5]);
+
+const MASK51: u64 = (1 << 51) - 1;
+
+impl Fe {
+    fn add(self, o: Fe) -> Fe {
+        let mut r = [0u64; 5];
+        for i in 0..5 {
+            r[i] = self.0[i] + o.0[i];
+        }
+        Fe(r).carry()
+    }
+
+    /// self - o, with 4p added so that no limb goes below zero.
+    fn sub(self, o: Fe) -> Fe {
+        let p4 = [0x1fffffffffffb4, 0x1ffffffffffffc, 0x1ffffffffffffc, 0x1ffffffffffffc, 0x1ffffffffffffc];
+        let mut r = [0u64; 5];
+        for i in 0..5 {
+            r[i] = self.0[i] + p4[i] - o.0[i];
+        }
+        Fe(r).carry()
+    }
+
+    fn carry(self) -> Fe {
+        let mut r = self.0;
+        for _ in 0..2 {
+            for i in 0..4 {
+                r[i + 1] += r[i] >> 51;
+                r[i] &= MASK51;
+            }
+            r[0] += (r[4] >> 51) * 19;
+            r[4] &= MASK51;
+        }
+        Fe(r)
+    }
+
+    fn mul(self, o: Fe) -> Fe {
+        let (a, b) = (self.0, o.0);
+        let m = |x: u64, y: u64| x as u128 * y as u128;
+        let b19: Vec<u64> = b.iter().map(|x| x * 19).collect();
+        let t = [
+            m(a[0], b[0]) + m(a[1], b19[4]) + m(a[2], b19[3]) + m(a[3], b19[2]) + m(a[4], b19[1]),
+            m(a[0], b[1]) + m(a[1], b[0]) + m(a[2], b19[4]) + m(a[3], b19[3]) + m(a[4], b19[2]),
+            m(a[0], b[2]) + m(a[1], b[1]) + m(a[2], b[0]) + m(a[3], b19[4]) + m(a[4], b19[3]),
+            m(a[0], b[3]) + m(a[1], b[2]) + m(a[2], b[1]) + m(a[3], b[0]) + m(a[4], b19[4]),
+            m(a[0], b[4]) + m(a[1], b[3]) + m(a[2], b[2]) + m(a[3], b[1]) + m(a[4], b[0]),
+        ];
+        let mut r = [0u64; 5];
+        let mut c: u128 = 0;
+        for i in 0..5 {
+            let v = t[i] + c;
+            r[i] = (v as u64) & MASK51;
+            c = v >> 51;
+        }
+        let v = r[0] as u128 + c * 19;
+        r[0] = (v as u64) & MASK51;
+        r[1] += (v >> 51) as u64;
+        Fe(r).carry()
+    }
+
+    fn invert(self) -> Fe {
+        // self^(p-2), p - 2 = 2^255 - 21: square and multiply, high bit first.
+        let mut r = Fe([1, 0, 0, 0, 0]);
+        for i in (0..255).rev() {
+            r = r.mul(r);
+            let bit = if i >= 5 { true } else { (0b01011u32 >> i) & 1 == 1 };
+            if bit {
+                r = r.mul(self);
+            }
+        }
+        r
+    }
+
+    fn to_bytes(self) -> [u8; 32] {
+        let mut r = self.carry().0;
+        // Subtract p once more when the value is at least p.
+        let mut q = (r[0] + 19) >> 51;
+        for i in 1..5 {
+            q = (r[i] + q) >> 51;
+        }
+        r[0] += 19 * q;
+        for i in 0..4 {
+            r[i + 1] += r[i] >> 51;
+            r[i] &= MASK51;
+        }
+        r[4] &= MASK51;
+        let mut out = [0u8; 32];
+        let mut acc: u128 = 0;
+        let mut bits = 0;
+        let mut k = 0;
+        for limb in r {
+            acc |= (limb as u128) << bits;
+            bits += 51;
+            while bits >= 8 && k < 32 {
+                out[k] = acc as u8;
+                acc >>= 8;
+                bits -= 8;
+                k += 1;
+            }
+        }
+        if k < 32 {
+            out[k] = acc as u8;
+        }
+        out
+    }
+}
+
+/// A point in extended coordinates (X:Y:Z:T), x = X/Z, y = Y/Z, xy = T/Z.
+#[derive(Clone, Copy)]
+struct Ed(Fe, Fe, Fe, Fe);
+
+const ED_D2: Fe = Fe([1859910466990425, 932731440258426, 1072319116312658, 1815898335770999, 633789495995903]);
+const ED_BASE: Ed = Ed(
+    Fe([1738742601995546, 1146398526822698, 2070867633025821, 562264141797630, 587772402128613]),
+    Fe([1801439850948184, 1351079888211148, 450359962737049, 900719925474099, 1801439850948198]),
+    Fe([1, 0, 0, 0, 0]),
+    Fe([1841354044333475, 16398895984059, 755974180946558, 900171276175154, 1821297809914039]),
+);
+
+impl Ed {
+    /// The sum of two points (the complete formula for a = -1).
+    fn add(self, q: Ed) -> Ed {
+        let a = self.1.sub(self.0).mul(q.1.sub(q.0));
+        let b = self.1.add(self.0).mul(q.1.add(q.0));
+        let c = self.3.mul(ED_D2).mul(q.3);
+        let d = self.2.add(self.2).mul(q.2);
+        let (e, f, g, h) = (b.sub(a), d.sub(c), d.add(c), b.add(a));
+        Ed(e.mul(f), g.mul(h), f.mul(g), e.mul(h))
+    }
+}
+
+/// The Ed25519 public key of a 32-byte seed.
+fn ed25519_public(seed: &[u8]) -> Vec<u8> {
+    let h = sha512(seed);
+    let mut s = [0u8; 32];
+    s.copy_from_slice(&h[..32]);
+    s[0] &= 248;
+    s[31] &= 127;
+    s[31] |= 64;
+    let mut p = Ed(Fe([0, 0, 0, 0, 0]), Fe([1, 0, 0, 0, 0]), Fe([1, 0, 0, 0, 0]), Fe([0, 0, 0, 0, 0]));
+    for i in (0..256).rev() {
+        p = p.add(p);
+        if s[i / 8] >> (i % 8) & 1 == 1 {
+            p = p.add(ED_BASE);
+        }
+    }
+    let zi = p.2.invert();
+    let (x, y) = (p.0.mul(zi).to_bytes(), p.1.mul(zi).to_bytes());
+    let mut out = y.to_vec();
+    out[31] |= (x[0] & 1) << 7;
+    out
 }
