@@ -242,7 +242,7 @@ func (w *runWatch) warn(format string, args ...any) {
 // update fetches the new versions of paths and gives them to CMD.
 func (w *runWatch) update(ctx context.Context, paths []string, versions map[string]int) {
 	types := w.c.SecretTypes()
-	got, err := fetchSecrets(ctx, w.cl, w.o.env, paths, types)
+	got, _, err := fetchSecrets(ctx, w.cl, w.o.env, paths, types)
 	if err != nil {
 		w.warn("warning: --watch: fetching the new version of %s failed; %s keeps the one it has: %v", strings.Join(paths, ", "), w.o.args[0], hintless(w.g.apiError(err)))
 		return
