@@ -109,6 +109,7 @@ func (v *Vault) attach(env *Env) {
 	env.v = v
 	env.kv = secrets.New(secrets.Config{
 		Storage: storage.NewPrefixed(v.barrier, envKVPrefix(env.ID)),
+		Locker:  storage.PrefixKeyLocker(v.keyLocker(), envKVPrefix(env.ID)),
 		Now:     v.cfg.Now,
 	})
 }

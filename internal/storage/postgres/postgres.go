@@ -24,8 +24,9 @@
 // next PostgreSQL transaction and share its WAL flush ("group commit"), as
 // in the bolt driver. Each commit also sends the keys it changed on a
 // notification channel, which is how several servers keep their caches
-// right (*DB is a storage.Notifier); *DB is a storage.Locker too, over
-// PostgreSQL advisory locks, and a storage.Dumper for snapshots.
+// right (*DB is a storage.Notifier); *DB is a storage.Locker and a
+// storage.KeyLocker too, over PostgreSQL advisory locks, and a
+// storage.Dumper for snapshots.
 package postgres
 
 import (
@@ -43,10 +44,11 @@ import (
 )
 
 var (
-	_ storage.Backend  = (*DB)(nil)
-	_ storage.Dumper   = (*DB)(nil)
-	_ storage.Notifier = (*DB)(nil)
-	_ storage.Locker   = (*DB)(nil)
+	_ storage.Backend   = (*DB)(nil)
+	_ storage.Dumper    = (*DB)(nil)
+	_ storage.Notifier  = (*DB)(nil)
+	_ storage.Locker    = (*DB)(nil)
+	_ storage.KeyLocker = (*DB)(nil)
 )
 
 // ErrBadDSN is wrapped by the error for a connection string that cannot be
@@ -87,6 +89,7 @@ const (
 // concurrent use.
 type DB struct {
 	pool     *pgxpool.Pool
+	keyLocks *pgxpool.Pool   // holds LockKey's locks; see keylock.go
 	cfg      *pgxpool.Config // for the dedicated LISTEN and lock connections
 	opts     Options
 	writes   chan *write   // to commitLoop; closed by Close
@@ -134,12 +137,22 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	lcfg := cfg.Copy()
+	lcfg.MaxConns = keyLockConns
+	lcfg.MinConns = 0
+	lcfg.ConnConfig.RuntimeParams["application_name"] = "ward-keylock"
+	keyLocks, err := pgxpool.NewWithConfig(ctx, lcfg)
+	if err != nil {
+		pool.Close()
+		return nil, connectError(err)
+	}
 	db := &DB{
-		pool:    pool,
-		cfg:     cfg,
-		opts:    opts,
-		writes:  make(chan *write, opts.MaxBatch),
-		stopped: make(chan struct{}),
+		pool:     pool,
+		keyLocks: keyLocks,
+		cfg:      cfg,
+		opts:     opts,
+		writes:   make(chan *write, opts.MaxBatch),
+		stopped:  make(chan struct{}),
 	}
 	db.notifier.init(db)
 	go db.commitLoop()
@@ -194,6 +207,7 @@ func (db *DB) Close() error {
 	db.mu.Unlock()
 	<-db.stopped
 	db.notifier.stop()
+	db.keyLocks.Close()
 	db.pool.Close()
 	return nil
 }
