@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -35,13 +36,21 @@ func twoServers(t *testing.T, extraArgs ...string) (a, b *devServer) {
 // returns how long that took after since; it fails the test after limit.
 func untilStatus(t *testing.T, s *devServer, token, path string, want int, since time.Time, limit time.Duration) time.Duration {
 	t.Helper()
+	return until(t, s, "GET", path, token, "", want, since, limit)
+}
+
+// until sends method path (body) to s with token until it answers want,
+// and returns how long that took after since; it fails the test after
+// limit.
+func until(t *testing.T, s *devServer, method, path, token, body string, want int, since time.Time, limit time.Duration) time.Duration {
+	t.Helper()
 	for {
-		code, body := call(t, s, "GET", "/v1/"+path, token, "")
+		code, out := call(t, s, method, "/v1/"+path, token, body)
 		if code == want {
 			return time.Since(since)
 		}
 		if time.Since(since) > limit {
-			t.Fatalf("GET %s still answers %d (%s) %v after the change on the other server, want %d", path, code, strings.TrimSpace(body), limit, want)
+			t.Fatalf("%s %s still answers %d (%s) %v after the change on the other server, want %d", method, path, code, strings.TrimSpace(out), limit, want)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -107,29 +116,10 @@ func TestCachesFollowTheOtherServer(t *testing.T) {
 	if code, body := call(t, a, "POST", "/v1/staging/config", a.Token, `{"cas_required":true}`); code/100 != 2 {
 		t.Fatalf("setting cas_required: %d %s", code, body)
 	}
-	for {
-		code, _ := call(t, b, "POST", "/v1/staging/data/app/db", b.Token, `{"data":{"v":"no-cas"}}`)
-		if code == 400 {
-			break
-		}
-		if time.Since(start) > time.Second {
-			t.Fatalf("the second server still writes without cas a second after cas_required was set on the first (%d)", code)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	until(t, b, "POST", "staging/data/app/db", b.Token, `{"data":{"v":"no-cas"}}`, 400, start, time.Second)
 	// A new environment made on A is served by B.
 	a.mustWard("", "env", "create", "prod")
-	start = time.Now()
-	for {
-		code, _ := call(t, b, "POST", "/v1/prod/data/app/db", b.Token, `{"data":{"v":"x"}}`)
-		if code == 200 {
-			break
-		}
-		if time.Since(start) > time.Second {
-			t.Fatalf("the second server does not serve an environment made on the first after 1s (%d)", code)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	until(t, b, "POST", "prod/data/app/db", b.Token, `{"data":{"v":"x"}}`, 200, time.Now(), time.Second)
 }
 
 // A name locked out by failed logins on one server is locked on the other,
@@ -173,14 +163,8 @@ func TestLockoutsAndCodesHoldAcrossServers(t *testing.T) {
 func TestConcurrentWritesOnTwoServers(t *testing.T) {
 	a, b := twoServers(t)
 	a.mustWard("", "env", "create", "staging")
-	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) { // the second server hears of staging
-		if code, _ := call(t, b, "POST", "/v1/staging/data/warm", b.Token, `{"data":{"n":"0"}}`); code == 200 {
-			break
-		}
-		if time.Since(start) > time.Second {
-			t.Fatal("the second server does not serve staging a second after it was made on the first")
-		}
-	}
+	// The second server hears of staging.
+	until(t, b, "POST", "staging/data/warm", b.Token, `{"data":{"n":"0"}}`, 200, time.Now(), time.Second)
 	const writers, each = 4, 15
 
 	type ack struct {
@@ -272,4 +256,74 @@ func TestConcurrentWritesOnTwoServers(t *testing.T) {
 	withCAS := run("hot/cas", true)
 	check("hot/cas", withCAS, true)
 	t.Logf("%d plain writes, %d of %d check-and-set writes won, across two servers", len(plain), len(withCAS), 2*writers*each)
+}
+
+// PostgreSQL stopped at once (as a crash or a failover does) under reads
+// and writes: ward answers 503 in Vault's error shape with Retry-After
+// while it is away, never a 500, and serves again by itself once it is
+// back, without a restart or an unseal.
+func TestPostgresRestartUnderLoad(t *testing.T) {
+	pg := pgtest.NewCluster(t)
+	t.Setenv("WARD_STORAGE_DSN", pg.DSN())
+	s := startPG(t)
+	initOneKey(t, s)
+	s.mustWard("", "env", "create", "staging")
+	s.mustWard(`{"v":"before"}`, "kv", "put", "--env", "staging", "app/db")
+
+	type answer struct {
+		code       int
+		retryAfter string
+		body       string
+	}
+	var mu sync.Mutex
+	var answers []answer
+	stop := make(chan struct{})
+	wait := load(t, s, stop, func(n, i int) (string, string, string) {
+		if i%2 == 1 {
+			return "POST", fmt.Sprintf("staging/data/load/w%d", n), fmt.Sprintf(`{"data":{"i":"%d"}}`, i)
+		}
+		return "GET", "staging/data/app/db", ""
+	}, func(_ string, resp *http.Response, body []byte) bool {
+		mu.Lock()
+		answers = append(answers, answer{resp.StatusCode, resp.Header.Get("Retry-After"), string(body)})
+		mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+		return true
+	})
+	time.Sleep(500 * time.Millisecond)
+	pg.Stop()
+	until(t, s, "GET", "staging/data/app/db", s.Token, "", 503, time.Now(), 10*time.Second)
+	time.Sleep(2 * time.Second) // away for a while, under load
+	pg.Start()
+	back := time.Now()
+	readBack := until(t, s, "GET", "staging/data/app/db", s.Token, "", 200, back, 30*time.Second)
+	writeBack := until(t, s, "POST", "staging/data/app/db", s.Token, `{"data":{"v":"after"}}`, 200, back, 30*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wait()
+
+	counts := map[int]int{}
+	for _, a := range answers {
+		counts[a.code]++
+		switch a.code {
+		case 200, 204:
+		case 503:
+			var e struct{ Errors []string }
+			if a.retryAfter == "" || json.Unmarshal([]byte(a.body), &e) != nil || len(e.Errors) == 0 {
+				t.Errorf("a 503 without Retry-After or Vault's error shape: Retry-After %q, body %s", a.retryAfter, a.body)
+			}
+			if strings.Contains(a.body, "postgres") || strings.Contains(a.body, "127.0.0.1") {
+				t.Errorf("a 503 describes the database: %s", a.body)
+			}
+		default:
+			t.Errorf("answer %d while the database restarted: %s", a.code, a.body)
+		}
+	}
+	if counts[503] == 0 || counts[200] == 0 {
+		t.Errorf("answers %v: want both 200s and 503s", counts)
+	}
+	if out := s.mustWard("", "kv", "get", "--env", "staging", "--field", "v", "app/db"); out != "after\n" {
+		t.Errorf("after the restart the secret reads %q", out)
+	}
+	t.Logf("answers under the restart: %v; reads served again %v and writes %v after PostgreSQL was back", counts, readBack.Round(time.Millisecond), writeBack.Round(time.Millisecond))
 }

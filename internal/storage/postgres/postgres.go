@@ -33,6 +33,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -162,6 +165,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 // connectError describes a failure to reach or log in to the database.
 // pgx's errors name the user, database and address, never the password.
 func connectError(err error) error {
+	if unavailable(err) {
+		return fmt.Errorf("postgres: cannot use the database: %w (%w)", err, storage.ErrUnavailable)
+	}
 	return fmt.Errorf("postgres: cannot use the database: %w", err)
 }
 
@@ -233,5 +239,23 @@ func queryError(ctx context.Context, what string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil && (errors.Is(err, ctxErr) || pgconn.Timeout(err)) {
 		return ctxErr
 	}
+	if unavailable(err) {
+		return fmt.Errorf("postgres: %s: %w (%w)", what, err, storage.ErrUnavailable)
+	}
 	return fmt.Errorf("postgres: %s: %w", what, err)
+}
+
+// unavailable reports whether err says the database could not be reached
+// or is going away or not yet back (SQLSTATE classes 08, connection
+// exception, and 57P, shutting down or starting up), as opposed to the
+// database refusing a statement.
+func unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
