@@ -63,7 +63,9 @@ type Locker interface {
 type KeyLocker interface {
 	// LockKeys blocks until this process holds the locks on every key of
 	// keys, or ctx is done (its error is returned), and returns the
-	// function that releases them. The locks are taken in one order that
+	// function that releases them (the release may complete after it
+	// returns; a later LockKeys of the same keys waits for it, in this
+	// process as in others). The locks are taken in one order that
 	// every process shares, so two callers never deadlock; a caller holds
 	// one LockKeys at a time. Locks on different keys may coincide (a
 	// hash), which only costs waiting. Like Locker's, the lock is not a

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -37,14 +38,22 @@ func (db *DB) LockKeys(ctx context.Context, keys ...string) (func(), error) {
 		c.Hijack().Close(context.Background())
 		return nil, queryError(ctx, "take a key lock", err)
 	}
+	// The unlock is sent without waiting for its answer, which would add
+	// a round trip to every locked write; a caller that locks again
+	// waits in PostgreSQL until it has landed.
+	var once sync.Once
 	unlock := func() {
-		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := c.Exec(uctx, "SELECT pg_advisory_unlock_all()"); err != nil {
-			c.Hijack().Close(context.Background())
-			return
-		}
-		c.Release()
+		once.Do(func() {
+			go func() {
+				uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if _, err := c.Exec(uctx, "SELECT pg_advisory_unlock_all()"); err != nil {
+					c.Hijack().Close(context.Background())
+					return
+				}
+				c.Release()
+			}()
+		})
 	}
 	return unlock, nil
 }
