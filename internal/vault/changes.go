@@ -2,6 +2,7 @@ package vault
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -21,9 +22,13 @@ import (
 // back too; reloading after them is harmless. Login lockouts and used TOTP
 // steps are not caches: they live in the store (see shared.go).
 
-// changeRetry is how long the watcher waits before reloading again after a
-// reload failed (the store was away).
-const changeRetry = 200 * time.Millisecond
+// changeRetry is how long the watcher first waits before reloading again
+// after a reload failed (the store was away); each failure in a row
+// doubles it, up to changeRetryMax.
+const (
+	changeRetry    = 200 * time.Millisecond
+	changeRetryMax = 5 * time.Second
+)
 
 // stale is what a batch of changes made stale: the cached sets to reload
 // whole, and the tokens and KV configurations to drop one by one.
@@ -101,10 +106,12 @@ func (v *Vault) startWatch(u *unsealed, ch <-chan storage.Change, cancel context
 	go func() {
 		defer close(w.done)
 		var pending stale
+		wait := changeRetry
+		failing := false
 		for {
 			var retry <-chan time.Time
 			if !pending.empty() {
-				retry = time.After(changeRetry)
+				retry = time.After(wait)
 			}
 			select {
 			case c, ok := <-ch:
@@ -126,7 +133,18 @@ func (v *Vault) startWatch(u *unsealed, ch <-chan storage.Change, cancel context
 					more = false
 				}
 			}
-			pending = v.refresh(u, pending)
+			var err error
+			pending, err = v.refresh(u, pending)
+			switch {
+			case err != nil && !failing:
+				v.cfg.Logger.Warn("reloading what another server changed failed; retrying until the database answers", ErrorLogArgs(err)...)
+				failing = true
+			case err != nil:
+				wait = min(2*wait, changeRetryMax)
+			case failing:
+				v.cfg.Logger.Info("reloaded what other servers changed while the database was away")
+				failing, wait = false, changeRetry
+			}
 		}
 	}()
 }
@@ -141,8 +159,8 @@ func (u *unsealed) stopWatch() {
 }
 
 // refresh drops and reloads what s names and returns what it could not
-// reload (the store was away), to try again.
-func (v *Vault) refresh(u *unsealed, s stale) stale {
+// reload (the store was away), to try again, with the first error.
+func (v *Vault) refresh(u *unsealed, s stale) (stale, error) {
 	ctx := context.Background()
 	if s.allTokens {
 		u.tokens.ForgetAll()
@@ -152,12 +170,12 @@ func (v *Vault) refresh(u *unsealed, s stale) stale {
 	}
 	s.allTokens, s.tokens = false, nil
 	var left stale
+	var first error
 	fail := func(what string, err error) bool {
-		if err != nil {
-			v.cfg.Logger.Warn("reloading "+what+" after a change on the shared store failed; will retry", ErrorLogArgs(err)...)
-			return true
+		if err != nil && first == nil {
+			first = fmt.Errorf("reloading %s: %w", what, err)
 		}
-		return false
+		return err != nil
 	}
 	if s.envs {
 		left.envs = fail("the environments", v.reloadEnvs(ctx, u))
@@ -195,7 +213,7 @@ func (v *Vault) refresh(u *unsealed, s stale) stale {
 	if s.alerts {
 		left.alerts = fail("the alert thresholds", v.loadAlerts(ctx))
 	}
-	return left
+	return left, first
 }
 
 // reloadEnvs reads the environments again: new ones are attached, gone
