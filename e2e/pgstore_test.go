@@ -134,12 +134,12 @@ func TestServerStorageErrors(t *testing.T) {
 	}
 }
 
-// writers writes secrets env/load/wN-I over HTTP until stop is closed and
-// returns, for each secret whose write was acknowledged, the time of the
-// acknowledgement.
-func writers(t *testing.T, s *devServer, env string, stop chan struct{}) func() map[string]time.Time {
-	var mu sync.Mutex
-	acked := map[string]time.Time{}
+// load runs 4 clients against s until stop is closed: client n's request
+// i is req(n, i) (a method, a path below /v1/ and a body), sent with s's
+// token. Each answer goes to got, which returns false to stop its client;
+// a request that gets no answer fails the test and stops its client. It
+// returns the function that waits for the clients.
+func load(t *testing.T, s *devServer, stop chan struct{}, req func(n, i int) (method, path, body string), got func(path string, resp *http.Response, body []byte) bool) (wait func()) {
 	var wg sync.WaitGroup
 	for n := range 4 {
 		wg.Go(func() {
@@ -149,28 +149,46 @@ func writers(t *testing.T, s *devServer, env string, stop chan struct{}) func() 
 					return
 				default:
 				}
-				path := fmt.Sprintf("load/w%d-%d", n, i)
-				req, _ := http.NewRequest("POST", s.Addr+"/v1/"+env+"/data/"+path, strings.NewReader(`{"data":{"v":"`+path+`"}}`))
-				req.Header.Set("X-Vault-Token", s.Token)
-				resp, err := http.DefaultClient.Do(req)
+				method, path, body := req(n, i)
+				r, _ := http.NewRequest(method, s.Addr+"/v1/"+path, strings.NewReader(body))
+				r.Header.Set("X-Vault-Token", s.Token)
+				resp, err := http.DefaultClient.Do(r)
 				if err != nil {
-					t.Errorf("write %s: %v", path, err)
+					t.Errorf("%s %s: %v", method, path, err)
 					return
 				}
-				io.Copy(io.Discard, resp.Body)
+				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					t.Errorf("write %s: HTTP %d", path, resp.StatusCode)
+				if !got(path, resp, b) {
 					return
 				}
-				mu.Lock()
-				acked[path] = time.Now()
-				mu.Unlock()
 			}
 		})
 	}
+	return wg.Wait
+}
+
+// writers writes secrets env/load/wN-I over HTTP until stop is closed and
+// returns, for each secret whose write was acknowledged, the time of the
+// acknowledgement.
+func writers(t *testing.T, s *devServer, env string, stop chan struct{}) func() map[string]time.Time {
+	var mu sync.Mutex
+	acked := map[string]time.Time{}
+	wait := load(t, s, stop, func(n, i int) (string, string, string) {
+		path := fmt.Sprintf("load/w%d-%d", n, i)
+		return "POST", env + "/data/" + path, `{"data":{"v":"` + path + `"}}`
+	}, func(path string, resp *http.Response, _ []byte) bool {
+		if resp.StatusCode != 200 {
+			t.Errorf("write %s: HTTP %d", path, resp.StatusCode)
+			return false
+		}
+		mu.Lock()
+		acked[strings.TrimPrefix(path, env+"/data/")] = time.Now()
+		mu.Unlock()
+		return true
+	})
 	return func() map[string]time.Time {
-		wg.Wait()
+		wait()
 		return acked
 	}
 }

@@ -39,12 +39,14 @@ type auditVerifyOptions struct {
 	format      format
 	key         string // the vault's checkpoint key, "ed25519:..."; "" to take the file's
 	checkpoints string // a file of checkpoint lines kept elsewhere; "" for none
+	each        bool   // every file is a log of its own (audit_each.go)
 	stdin       io.Reader
 	stdout      io.Writer
+	stderr      io.Writer // for --each, which reports each failure and goes on
 }
 
 func newAuditVerifyCmd(g *globals) *cobra.Command {
-	o := auditVerifyOptions{stdin: g.stdin, stdout: g.stdout}
+	o := auditVerifyOptions{stdin: g.stdin, stdout: g.stdout, stderr: g.stderr}
 	cmd := &cobra.Command{
 		Use:   "verify FILE...",
 		Short: "Check an audit log's hash chain and the vault's signed checkpoints",
@@ -70,6 +72,11 @@ the old file's last, so verify checks them as one chain and reports a file
 missing, out of order or cut short. A file alone that continues an earlier
 one fails at its line 1.
 
+Several servers on one PostgreSQL database each keep their own log, a chain
+of its own. --each verifies several logs in one run: every FILE is one
+server's log (a rotated one as its files joined by commas, oldest first);
+each is reported, and verify fails if any log does.
+
 Exit status: 0 if the log is intact, 1 if it is not, if --key is given and
 no checkpoint verifies with it, or if a file cannot be read; 2 for a usage
 error.`,
@@ -79,7 +86,8 @@ error.`,
   journalctl -u ward -o cat | jq -r 'select(.msg=="audit checkpoint").audit_line' > checkpoints.log
   ward audit verify --key ed25519:3q2+7w... --checkpoints checkpoints.log audit.log
   ward audit verify --format json - < audit.log
-  ward audit verify audit.log.2 audit.log.1 audit.log   # a rotated log, oldest first`,
+  ward audit verify audit.log.2 audit.log.1 audit.log   # a rotated log, oldest first
+  ward audit verify --each a/audit.log b/audit.log.1,b/audit.log   # two servers' logs`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("ward audit verify takes the log's FILE, or its rotated files oldest first (- alone for stdin)")
@@ -91,10 +99,14 @@ error.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.files = args
+			if o.each {
+				return runAuditVerifyEach(cmd.Context(), o)
+			}
 			return runAuditVerify(cmd.Context(), o)
 		},
 	}
 	formatFlag(cmd, &o.format)
+	cmd.Flags().BoolVar(&o.each, "each", false, "every FILE is a log of its own (one per server); join a rotated log's files with commas")
 	cmd.Flags().StringVar(&o.key, "key", "", "the vault's audit checkpoint key (ed25519:BASE64), logged by the server at unseal")
 	cmd.Flags().StringVar(&o.checkpoints, "checkpoints", "", "a file of checkpoint lines kept elsewhere, to catch lines cut off the log's end")
 	return cmd

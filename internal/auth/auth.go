@@ -52,11 +52,12 @@
 // token, children before parents, so a failure never strands a child.
 //
 // Valid tokens are cached in memory by hash, up to Config.CacheSize. The
-// cache is kept right by this process's own Create, Renew and revocations,
-// so this Store must be the only writer of its storage: a second ward
-// process on the same storage would not see the first one's revocations
-// until its own cache entries are evicted. Expiry is checked against
-// Config.Now on every Lookup, cached or not.
+// cache is kept right by this process's own Create, Renew and revocations.
+// When other processes share the storage (several ward servers on one
+// PostgreSQL), the caller passes what they change to Forget (or
+// ForgetAll), so a token revoked on one server stops working on every
+// other as soon as they hear of it. Expiry is checked against Config.Now on
+// every Lookup, cached or not.
 package auth
 
 import (

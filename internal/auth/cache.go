@@ -100,3 +100,20 @@ func (c *cache) revoked(hash string) {
 	c.epoch++
 	delete(c.revoking, hash)
 }
+
+// forget drops hash, changed by another process, and starts an epoch so
+// that a read begun before the change is not cached.
+func (c *cache) forget(hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	delete(c.tokens, hash)
+}
+
+// forgetAll drops every cached token and starts an epoch.
+func (c *cache) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	clear(c.tokens)
+}

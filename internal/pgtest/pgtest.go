@@ -62,6 +62,7 @@ type cluster struct {
 	bin      string // directory holding initdb, pg_ctl and postgres
 	cred     *syscall.Credential
 	adminDSN string
+	port     int  // the TCP port it listens on
 	owned    bool // started here, so stopped here
 }
 
@@ -139,6 +140,12 @@ func start() (*cluster, error) {
 	if dsn := os.Getenv("WARD_TEST_PG_DSN"); dsn != "" {
 		return &cluster{adminDSN: dsn}, nil
 	}
+	return startPrivate()
+}
+
+// startPrivate makes a cluster with initdb in a new temporary directory
+// and starts it.
+func startPrivate() (*cluster, error) {
 	bin, err := findBin()
 	if err != nil {
 		return nil, err
@@ -191,10 +198,9 @@ func (c *cluster) init() error {
 	if err != nil {
 		return err
 	}
-	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=200 -c shared_buffers=64MB", port, c.dir)
-	if out, err := c.run("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(c.dir, "log"), "-o", opts); err != nil {
-		log, _ := os.ReadFile(filepath.Join(c.dir, "log"))
-		return fmt.Errorf("pg_ctl start: %v: %s %s", err, lastLines(out), lastLines(log))
+	c.port = port
+	if err := c.startServer(); err != nil {
+		return err
 	}
 	c.adminDSN = (&url.URL{
 		Scheme:   "postgres",
@@ -203,6 +209,16 @@ func (c *cluster) init() error {
 		Path:     "/postgres",
 		RawQuery: "sslmode=disable",
 	}).String()
+	return nil
+}
+
+// startServer starts the server on the cluster's data and port.
+func (c *cluster) startServer() error {
+	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=200 -c shared_buffers=64MB", c.port, c.dir)
+	if out, err := c.run("pg_ctl", "start", "-w", "-t", "60", "-D", filepath.Join(c.dir, "data"), "-l", filepath.Join(c.dir, "log"), "-o", opts); err != nil {
+		log, _ := os.ReadFile(filepath.Join(c.dir, "log"))
+		return fmt.Errorf("pg_ctl start: %v: %s %s", err, lastLines(out), lastLines(log))
+	}
 	return nil
 }
 

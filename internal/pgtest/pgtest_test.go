@@ -73,3 +73,30 @@ func mustPath(t *testing.T, dsn string) string {
 	}
 	return u.Path
 }
+
+// A private cluster stops and starts again on the same address, keeping
+// its data.
+func TestClusterRestart(t *testing.T) {
+	c := pgtest.NewCluster(t)
+	ctx := context.Background()
+	exec := func(sql string) error {
+		conn, err := pgx.Connect(ctx, c.DSN())
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	if err := exec("CREATE TABLE kept (n int); INSERT INTO kept VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	c.Stop()
+	if err := exec("SELECT 1"); err == nil {
+		t.Fatal("a stopped server answers")
+	}
+	c.Start()
+	if err := exec("SELECT n FROM kept"); err != nil {
+		t.Fatalf("after the restart: %v", err)
+	}
+}

@@ -88,6 +88,9 @@
 // All methods are safe for concurrent use. Changes to one path are
 // serialized by a striped lock (different paths mostly proceed in parallel),
 // so concurrent writers get distinct consecutive versions and exactly one
-// writer wins each CAS value. The engine assumes it is the only writer of
-// its storage: the engine configuration is cached after the first read.
+// writer wins each CAS value. Across processes on one shared store (ward
+// servers on one PostgreSQL), Config.Locker extends that lock to every
+// process, so versions never collide and CAS holds there too. The engine
+// configuration is cached after the first read; ForgetConfig drops it when
+// another process changed it.
 package secrets

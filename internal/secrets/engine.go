@@ -22,8 +22,13 @@ const DefaultMaxValueSize = 1 << 20
 // Config configures an Engine.
 type Config struct {
 	// Storage is this environment's (encrypted, prefixed) part of the
-	// store. The engine must be its only writer.
+	// store. The engine must be its only writer in this process.
 	Storage storage.Backend
+	// Locker, when set, serializes each read-modify-write of a path with
+	// those of other processes on the same store (other ward servers on
+	// one PostgreSQL), over the keys of Storage. nil: this process is the
+	// store's only writer.
+	Locker storage.KeyLocker
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// MaxValueSize is the largest value in bytes; 0 means
@@ -44,6 +49,7 @@ type Engine struct {
 	now     func() time.Time
 	maxSize int
 	locks   *pathLocks
+	shared  storage.KeyLocker // nil: no other process writes
 
 	cfgMu sync.Mutex
 	cfg   *EngineConfig // guarded by cfgMu; nil until first read
@@ -51,7 +57,7 @@ type Engine struct {
 
 // New returns the engine over cfg.Storage.
 func New(cfg Config) *Engine {
-	e := &Engine{st: cfg.Storage, now: cfg.Now, maxSize: cfg.MaxValueSize, locks: newPathLocks()}
+	e := &Engine{st: cfg.Storage, now: cfg.Now, maxSize: cfg.MaxValueSize, locks: newPathLocks(), shared: cfg.Locker}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -81,6 +87,14 @@ func (e *Engine) Config(ctx context.Context) (EngineConfig, error) {
 	}
 	e.cfg = &c
 	return c, nil
+}
+
+// ForgetConfig drops the cached engine configuration, so the next call
+// reads it from storage: for when another process changed it.
+func (e *Engine) ForgetConfig() {
+	e.cfgMu.Lock()
+	e.cfg = nil
+	e.cfgMu.Unlock()
 }
 
 // SetConfig replaces the engine configuration. A lower MaxVersions takes
@@ -130,7 +144,11 @@ func (e *Engine) modify(ctx context.Context, p string, fn func(m *storedMeta, no
 	if err := CheckPath(p); err != nil {
 		return err
 	}
-	defer e.locks.lock(p)()
+	unlock, err := e.lock(ctx, p)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, err := e.loadMeta(ctx, p)
 	if errors.Is(err, ErrNotFound) {
 		return nil

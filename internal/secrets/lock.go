@@ -1,9 +1,30 @@
 package secrets
 
 import (
+	"context"
 	"hash/maphash"
 	"sync"
 )
+
+// lock locks paths for a read-modify-write: their stripes in this process,
+// then, when other processes share the store, their metadata keys in all
+// of them. It returns the function that unlocks both.
+func (e *Engine) lock(ctx context.Context, paths ...string) (func(), error) {
+	unlock := e.locks.lockAll(paths)
+	if e.shared == nil {
+		return unlock, nil
+	}
+	keys := make([]string, len(paths))
+	for i, p := range paths {
+		keys[i] = metaKey(p)
+	}
+	unshare, err := e.shared.LockKeys(ctx, keys...)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return func() { unshare(); unlock() }, nil
+}
 
 // pathLocks serializes the read-modify-write of one path. Paths hash onto a
 // fixed set of mutexes, so different paths mostly proceed in parallel
@@ -14,12 +35,6 @@ type pathLocks struct {
 }
 
 func newPathLocks() *pathLocks { return &pathLocks{seed: maphash.MakeSeed()} }
-
-func (l *pathLocks) lock(p string) func() {
-	m := &l.stripes[l.stripe(p)]
-	m.Lock()
-	return m.Unlock
-}
 
 // stripe is the index of p's mutex.
 func (l *pathLocks) stripe(p string) int {

@@ -26,7 +26,10 @@ func (e *Engine) PrepareCustomMetadata(ctx context.Context, set map[string]map[s
 			return nil, nil, err
 		}
 	}
-	unlock := e.locks.lockAll(paths)
+	unlock, err := e.lock(ctx, paths...)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer func() {
 		if err != nil {
 			unlock()

@@ -96,7 +96,11 @@ func (e *Engine) SetMetadata(ctx context.Context, path string, u MetadataUpdate)
 	if u.MaxVersions == nil && u.CASRequired == nil && u.DeleteVersionAfter == nil && u.CustomMetadata == nil {
 		return nil
 	}
-	defer e.locks.lock(path)()
+	unlock, err := e.lock(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, err := e.loadMeta(ctx, path)
 	now := e.now().UTC()
 	switch {
@@ -123,7 +127,11 @@ func (e *Engine) DeleteMetadata(ctx context.Context, path string) error {
 	if err := CheckPath(path); err != nil {
 		return err
 	}
-	defer e.locks.lock(path)()
+	unlock, err := e.lock(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	// List rather than trust the metadata, so that no version's data
 	// outlives it.
 	names, err := e.st.List(ctx, versionsPrefix(path))

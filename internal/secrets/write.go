@@ -82,7 +82,11 @@ func (e *Engine) write(ctx context.Context, p string, opt PutOptions, create boo
 	if err != nil {
 		return VersionMetadata{}, err
 	}
-	defer e.locks.lock(p)()
+	unlock, err := e.lock(ctx, p)
+	if err != nil {
+		return VersionMetadata{}, err
+	}
+	defer unlock()
 	m, err := e.loadMeta(ctx, p)
 	switch {
 	case errors.Is(err, ErrNotFound):

@@ -13,6 +13,7 @@ import (
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/ratelimit"
 	"github.com/wardhq/ward/internal/secrets"
+	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/vault"
 )
 
@@ -24,7 +25,8 @@ type apiError struct {
 	// mfaPrompt: a valid code in X-Ward-MFA could turn this refusal into a
 	// success; the answer says so in X-Ward-MFA-Required.
 	mfaPrompt bool
-	// retryAfter, when set, is sent as Retry-After (a 429).
+	// retryAfter, when set, is sent as Retry-After (a 429, or a 503 while
+	// the database is away).
 	retryAfter time.Duration
 	// extra holds public fields sent beside "errors" (a retired secret's
 	// tombstone).
@@ -46,6 +48,11 @@ var (
 	errPermissionDenied = &apiError{status: http.StatusForbidden, msgs: []string{"permission denied"}}
 	errNotFound         = &apiError{status: http.StatusNotFound}
 	errSealed           = &apiError{status: http.StatusServiceUnavailable, msgs: []string{"ward is sealed"}}
+	// errStorageAway answers a request that failed because the shared
+	// database could not be reached: it says nothing of the database, and
+	// asks the client to come back in a second.
+	errStorageAway = &apiError{status: http.StatusServiceUnavailable, retryAfter: time.Second,
+		msgs: []string{"ward's database cannot be reached; try again shortly (a write answered so may or may not have been stored)"}}
 )
 
 // refusalStatus is the status of each kind of vault.Refusal.
@@ -89,6 +96,8 @@ func toAPIError(err error) *apiError {
 	var upErr *userpass.RequestError
 	var limited *ratelimit.LimitedError
 	switch {
+	case errors.Is(err, storage.ErrUnavailable):
+		return errStorageAway
 	case errors.Is(err, barrier.ErrSealed):
 		return errSealed
 	case errors.Is(err, barrier.ErrNotInitialized):

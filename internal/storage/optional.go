@@ -55,3 +55,21 @@ type Locker interface {
 	// repeat.
 	Lead(ctx context.Context, name string) (held context.Context, release func(), err error)
 }
+
+// KeyLocker is a Backend that several processes share and that can
+// serialize a read-modify-write of some keys across all of them: what keeps
+// a KV check-and-set, a login lockout or a used TOTP step right when two
+// servers handle the same secret or user at once.
+type KeyLocker interface {
+	// LockKeys blocks until this process holds the locks on every key of
+	// keys, or ctx is done (its error is returned), and returns the
+	// function that releases them (the release may complete after it
+	// returns; a later LockKeys of the same keys waits for it, in this
+	// process as in others). The locks are taken in one order that
+	// every process shares, so two callers never deadlock; a caller holds
+	// one LockKeys at a time. Locks on different keys may coincide (a
+	// hash), which only costs waiting. Like Locker's, the lock is not a
+	// fence: if the connection holding it breaks, another process may take
+	// it before the holder notices.
+	LockKeys(ctx context.Context, keys ...string) (unlock func(), err error)
+}

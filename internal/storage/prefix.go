@@ -85,3 +85,25 @@ func (p *Prefixed) Close() error {
 	p.closed.Store(true)
 	return nil
 }
+
+// PrefixKeyLocker returns l with prefix put before every key it locks, as
+// Prefixed does for a Backend's keys; nil when l is nil.
+func PrefixKeyLocker(l KeyLocker, prefix string) KeyLocker {
+	if l == nil {
+		return nil
+	}
+	return prefixedLocker{l, prefix}
+}
+
+type prefixedLocker struct {
+	inner  KeyLocker
+	prefix string
+}
+
+func (p prefixedLocker) LockKeys(ctx context.Context, keys ...string) (func(), error) {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = p.prefix + k
+	}
+	return p.inner.LockKeys(ctx, full...)
+}

@@ -24,6 +24,13 @@ var ErrNotFound = errors.New("storage: not found")
 // ErrClosed is returned by every method after Close.
 var ErrClosed = errors.New("storage: closed")
 
+// ErrUnavailable is wrapped by the error of a call that failed because a
+// store shared over the network (PostgreSQL) could not be reached: it is
+// restarting, failing over or cut off. Nothing is wrong with the call;
+// trying again once the store is back is the remedy, and a server answers
+// it with 503 and Retry-After.
+var ErrUnavailable = errors.New("storage: the database cannot be reached; try again shortly")
+
 // MaxKeyLen is the longest key any driver must accept.
 const MaxKeyLen = 1024
 

@@ -111,6 +111,7 @@ func (v *Vault) attach(env *Env) {
 	env.meta = &metaCache{}
 	env.kv = secrets.New(secrets.Config{
 		Storage: &metaWatch{Backend: storage.NewPrefixed(v.barrier, envKVPrefix(env.ID)), c: env.meta},
+		Locker:  storage.PrefixKeyLocker(v.keyLocker(), envKVPrefix(env.ID)),
 		Now:     v.cfg.Now,
 	})
 }

@@ -46,6 +46,13 @@ func (c *metaCache) touch(p string) {
 	c.mu.Unlock()
 }
 
+// reset makes the next walk read every record again.
+func (c *metaCache) reset() {
+	c.mu.Lock()
+	c.built = time.Time{}
+	c.mu.Unlock()
+}
+
 // touchKey marks the secret whose metadata record is key (relative to
 // the engine's storage), if it is one.
 func (c *metaCache) touchKey(key string) {

@@ -192,7 +192,7 @@ func (v *Vault) checkMFA(c *Caller, why string) error {
 		return deny("refused: no code", true, KindDenied, "send a TOTP code in X-Ward-MFA (the ward CLI asks for one, or reads WARD_MFA)")
 	}
 	var rl *totp.RateLimitError
-	switch err := v.codes.Verify(identity, en.Secret, c.Codes[0]); {
+	switch err := v.codes.VerifyContext(context.Background(), identity, en.Secret, c.Codes[0]); {
 	case err == nil:
 		return nil
 	case errors.Is(err, totp.ErrMalformedCode):
@@ -273,7 +273,9 @@ func (v *Vault) EnrollTOTP(ctx context.Context, c *Caller) (string, *totp.Key, e
 	if err := st.Put(ctx, &totp.Enrolment{Identity: id, Secret: key.Secret, CreatedAt: v.cfg.Now()}); err != nil {
 		return "", nil, err
 	}
-	v.codes.Forget(id)
+	if err := v.codes.ForgetContext(ctx, id); err != nil {
+		return "", nil, err
+	}
 	return id, key, nil
 }
 
@@ -299,7 +301,7 @@ func (v *Vault) ConfirmTOTP(ctx context.Context, c *Caller, code string) (string
 	case en.Confirmed:
 		return "", refuse(KindInvalid, "%s's TOTP enrolment is already confirmed", id)
 	}
-	if err := v.codes.Verify(id, en.Secret, code); err != nil {
+	if err := v.codes.VerifyContext(ctx, id, en.Secret, code); err != nil {
 		var rl *totp.RateLimitError
 		if errors.As(err, &rl) {
 			return "", refuse(KindLimited, "%s", strings.TrimPrefix(err.Error(), "totp: "))
@@ -330,7 +332,9 @@ func (v *Vault) ResetTOTP(ctx context.Context, name string) error {
 		}
 		return err
 	}
-	v.codes.Forget(id)
+	if err := v.codes.ForgetContext(ctx, id); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -203,7 +203,9 @@ func (v *Vault) DeleteUser(ctx context.Context, name string) error {
 	if err := enrolments.Delete(ctx, userIdentity(name)); err != nil && !errors.Is(err, totp.ErrNotEnrolled) {
 		return err
 	}
-	v.codes.Forget(userIdentity(name))
+	if err := v.codes.ForgetContext(ctx, userIdentity(name)); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -129,7 +129,8 @@ type Vault struct {
 	barrier *barrier.Barrier
 	logins  *loginLimits // failed logins, per source and per role
 
-	// Login lockouts and used TOTP steps, in memory: they outlive a seal.
+	// Login lockouts and used TOTP steps: in memory, where they outlive a
+	// seal, or in a shared store (shared.go).
 	passwords *userpass.Authenticator
 	codes     *totp.Verifier
 	usersMu   sync.Mutex // serialises read-modify-write of users and enrolments
@@ -159,6 +160,7 @@ type unsealed struct {
 	leases *leaseState // the lease manager, the database engine, the expiry scheduler
 
 	rotation *rotation // rotation, retirement and breach drills (rotation.go)
+	watch    *watcher  // applies other servers' changes to the caches (changes.go)
 }
 
 // Open returns a sealed vault over cfg.Storage.
@@ -185,7 +187,10 @@ func Open(cfg Config) (*Vault, error) {
 		cfg.MFA.Now = cfg.Now
 	}
 	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand, KeyringOf: keyringOf})
-	return &Vault{cfg: cfg, barrier: b, logins: newLoginLimits(cfg.Now), passwords: userpass.NewAuthenticator(cfg.Userpass), codes: totp.NewVerifier(cfg.MFA)}, nil
+	v := &Vault{cfg: cfg, barrier: b, logins: newLoginLimits(cfg.Now)}
+	v.shareLoginState(&cfg)
+	v.passwords, v.codes = userpass.NewAuthenticator(cfg.Userpass), totp.NewVerifier(cfg.MFA)
+	return v, nil
 }
 
 // InitResult is what Init hands out once and never stores.
@@ -304,40 +309,31 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 	if err != nil {
 		return nil, err
 	}
+	changes, stopChanges, err := v.subscribe()
+	if err != nil {
+		log.Close()
+		return nil, fmt.Errorf("listening for changes on the shared store: %w", err)
+	}
 	tokens, err := v.newTokenStore()
 	if err != nil {
+		stopChanges()
 		log.Close()
 		return nil, err
 	}
 	u := &unsealed{tokens: tokens, audit: log, envs: map[string]*Env{}, policies: map[string]*policy.Policy{}, acls: map[string]*policy.ACL{}}
-	if err := v.loadEnvs(ctx, u); err != nil {
-		log.Close()
-		return nil, err
-	}
-	if err := v.loadPolicies(ctx, u); err != nil {
-		log.Close()
-		return nil, err
-	}
-	if err := v.loadTypes(ctx, u); err != nil {
-		log.Close()
-		return nil, err
-	}
-	if err := v.loadEnvRules(ctx, u); err != nil {
-		log.Close()
-		return nil, err
-	}
-	if err := v.loadJWT(ctx, u); err != nil {
-		log.Close()
-		return nil, err
-	}
-	if err := v.startLeases(ctx, u); err != nil {
-		log.Close()
-		return nil, err
+	for _, load := range []func(context.Context, *unsealed) error{v.loadEnvs, v.loadPolicies, v.loadTypes, v.loadEnvRules, v.loadJWT, v.startLeases} {
+		if err := load(ctx, u); err != nil {
+			stopChanges()
+			log.Close()
+			return nil, err
+		}
 	}
 	if err := v.loadAlerts(ctx); err != nil {
+		stopChanges()
 		log.Close()
 		return nil, err
 	}
+	v.startWatch(u, changes, stopChanges)
 	v.startUsage(u)
 	v.startCheckpoints(u)
 	v.startRotation(u)
@@ -385,6 +381,7 @@ func (v *Vault) Seal() error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.unsealed != nil {
+		v.unsealed.stopWatch()
 		v.unsealed.stopLeases()
 		if err := v.stopUsage(v.unsealed); err != nil {
 			v.cfg.Logger.Error("writing recorded secret reads before sealing failed", ErrorLogArgs(err)...)

@@ -21,6 +21,7 @@
 package totp
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
@@ -32,6 +33,8 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/wardhq/ward/internal/auth/failwindow"
 )
 
 // The parameters every ward TOTP secret uses: what authenticator apps
@@ -112,6 +115,28 @@ type Config struct {
 	MaxFailures int           // wrong codes an identity may send per Window; 0: 5
 	Window      time.Duration // 0: one minute
 	Now         func() time.Time
+	// States, when set, keeps each identity's used step and failures
+	// instead of the Verifier's memory: a store that several servers
+	// share makes a code used, or an identity locked, on one of them hold
+	// on all.
+	States StateStore
+}
+
+// State is what a Verifier remembers of one identity.
+type State struct {
+	Used     uint64      `json:"used,omitempty"`     // the last step used
+	Failures []time.Time `json:"failures,omitempty"` // recent failures, oldest first
+}
+
+// StateStore keeps States by identity.
+type StateStore interface {
+	// Update calls fn with identity's State (the zero State if none) and,
+	// when fn returns true, stores what fn left in it (a zero State may be
+	// stored as none), with no other Update of identity in between, in any
+	// process sharing the store.
+	Update(ctx context.Context, identity string, fn func(*State) bool) error
+	// Forget drops identity's State.
+	Forget(ctx context.Context, identity string) error
 }
 
 // Verifier checks codes, remembers which steps each identity has used and
@@ -142,19 +167,51 @@ func NewVerifier(cfg Config) *Verifier {
 // its step used. Errors: *RateLimitError, ErrMalformedCode, ErrInvalidCode,
 // ErrReplayed; each but the first counts as a failure.
 func (v *Verifier) Verify(identity, secret, code string) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	now := v.cfg.Now()
-	fails := v.liveFailuresLocked(identity, now)
-	if len(fails) >= v.cfg.MaxFailures {
-		return &RateLimitError{Until: fails[0].Add(v.cfg.Window)}
-	}
-	matched, err := match(secret, code, step(now), v.used[identity])
-	if err != nil {
-		v.failures[identity] = append(fails, now)
+	return v.VerifyContext(context.Background(), identity, secret, code)
+}
+
+// VerifyContext is Verify with a context for Config.States; its errors
+// also include the store's.
+func (v *Verifier) VerifyContext(ctx context.Context, identity, secret, code string) error {
+	if v.cfg.States == nil {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		st := State{Used: v.used[identity], Failures: v.liveFailuresLocked(identity, v.cfg.Now())}
+		err := v.check(&st, secret, code)
+		if st.Used != 0 {
+			v.used[identity] = st.Used
+		}
+		if len(st.Failures) > 0 {
+			v.failures[identity] = st.Failures
+		}
 		return err
 	}
-	v.used[identity] = matched
+	var result error
+	err := v.cfg.States.Update(ctx, identity, func(st *State) bool {
+		n := len(st.Failures)
+		result = v.check(st, secret, code)
+		var rl *RateLimitError
+		return !errors.As(result, &rl) || len(st.Failures) != n
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// check is Verify on one identity's state, which it updates.
+func (v *Verifier) check(st *State, secret, code string) error {
+	now := v.cfg.Now()
+	st.Failures = failwindow.Live(st.Failures, now, v.cfg.Window)
+	if len(st.Failures) >= v.cfg.MaxFailures {
+		return &RateLimitError{Until: st.Failures[0].Add(v.cfg.Window)}
+	}
+	matched, err := match(secret, code, step(now), st.Used)
+	if err != nil {
+		st.Failures = append(st.Failures, now)
+		return err
+	}
+	st.Used = matched
 	return nil
 }
 
@@ -191,25 +248,26 @@ func match(secret, code string, now, last uint64) (uint64, error) {
 }
 
 func (v *Verifier) liveFailuresLocked(identity string, now time.Time) []time.Time {
-	f := v.failures[identity]
-	i := 0
-	for i < len(f) && !now.Before(f[i].Add(v.cfg.Window)) {
-		i++
-	}
-	f = f[i:]
-	if len(f) == 0 {
+	f := failwindow.Live(v.failures[identity], now, v.cfg.Window)
+	if f == nil {
 		delete(v.failures, identity)
-		return nil
 	}
-	v.failures[identity] = f
 	return f
 }
 
 // Forget drops what the Verifier remembers of identity, when its
 // enrolment is reset.
-func (v *Verifier) Forget(identity string) {
+func (v *Verifier) Forget(identity string) { v.ForgetContext(context.Background(), identity) }
+
+// ForgetContext is Forget with a context for Config.States; it returns
+// the store's error.
+func (v *Verifier) ForgetContext(ctx context.Context, identity string) error {
+	if v.cfg.States != nil {
+		return v.cfg.States.Forget(ctx, identity)
+	}
 	v.mu.Lock()
 	delete(v.used, identity)
 	delete(v.failures, identity)
 	v.mu.Unlock()
+	return nil
 }

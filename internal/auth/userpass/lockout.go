@@ -1,9 +1,53 @@
 package userpass
 
 import (
+	"context"
 	"sync"
 	"time"
+
+	"github.com/wardhq/ward/internal/auth/failwindow"
 )
+
+// lockedUntil returns when name may try again, or the zero time if it may
+// now, from Config.Failures or the Authenticator's memory.
+func (a *Authenticator) lockedUntil(ctx context.Context, name string) (until time.Time, err error) {
+	if a.cfg.Failures == nil {
+		return a.lock.lockedUntil(name), nil
+	}
+	err = a.cfg.Failures.Update(ctx, name, func(f []time.Time) ([]time.Time, bool) {
+		live := failwindow.Live(f, a.cfg.Now(), a.cfg.Window)
+		if len(live) >= a.cfg.MaxFailures {
+			until = live[0].Add(a.cfg.Window)
+		}
+		return live, len(live) != len(f)
+	})
+	return until, err
+}
+
+// fail records a failed login for name.
+func (a *Authenticator) fail(ctx context.Context, name string) error {
+	if a.cfg.Failures == nil {
+		a.lock.fail(name)
+		return nil
+	}
+	return a.cfg.Failures.Update(ctx, name, func(f []time.Time) ([]time.Time, bool) {
+		now := a.cfg.Now()
+		f = append(failwindow.Live(f, now, a.cfg.Window), now)
+		if len(f) > a.cfg.MaxFailures {
+			f = f[len(f)-a.cfg.MaxFailures:]
+		}
+		return f, true
+	})
+}
+
+// reset forgets name's failures, after a successful login.
+func (a *Authenticator) reset(ctx context.Context, name string) error {
+	if a.cfg.Failures == nil {
+		a.lock.reset(name)
+		return nil
+	}
+	return a.cfg.Failures.Update(ctx, name, func(f []time.Time) ([]time.Time, bool) { return nil, len(f) > 0 })
+}
 
 // maxTracked bounds how many names the lockout remembers failures for.
 // When it is full and no entry has expired, a name it cannot track is
@@ -71,15 +115,10 @@ func (l *lockout) liveLocked(name string, now time.Time) []time.Time {
 	if !ok {
 		return nil
 	}
-	i := 0
-	for i < len(f) && !now.Before(f[i].Add(l.window)) {
-		i++
-	}
-	if i == len(f) {
+	if f = failwindow.Live(f, now, l.window); f == nil {
 		delete(l.failures, name)
 		return nil
 	}
-	f = f[i:]
 	l.failures[name] = f
 	return f
 }

@@ -31,6 +31,19 @@ type Config struct {
 	Window      time.Duration // how long a failure counts; 0: 15 minutes
 	Now         func() time.Time
 	Rand        io.Reader // salts; nil: crypto/rand
+	// Failures, when set, keeps the failed logins of each name instead of
+	// the Authenticator's memory: a store that several servers share
+	// makes a name locked on one of them locked on all.
+	Failures FailureStore
+}
+
+// FailureStore keeps the recent failed logins of each normalised name,
+// oldest first.
+type FailureStore interface {
+	// Update calls fn with name's failures and, when fn returns true,
+	// stores the failures it returns (none: forget the name), with no
+	// other Update of name in between, in any process sharing the store.
+	Update(ctx context.Context, name string, fn func(failures []time.Time) ([]time.Time, bool)) error
 }
 
 // Authenticator checks logins and hashes new passwords. It holds the
@@ -96,7 +109,9 @@ func (a *Authenticator) Login(ctx context.Context, st *Store, name, password str
 	case len(password) > MaxPasswordLen:
 		return nil, &RequestError{Field: "password", Problem: fmt.Sprintf("longer than %d bytes", MaxPasswordLen)}
 	}
-	if until := a.lock.lockedUntil(n); !until.IsZero() {
+	if until, err := a.lockedUntil(ctx, n); err != nil {
+		return nil, err
+	} else if !until.IsZero() {
 		return nil, &LockedError{Until: until}
 	}
 	u, err := st.Get(ctx, n)
@@ -111,9 +126,13 @@ func (a *Authenticator) Login(ctx context.Context, st *Store, name, password str
 		}
 	}
 	if !ph.Matches(a.cfg.Hasher, password) || u == nil {
-		a.lock.fail(n)
+		if err := a.fail(ctx, n); err != nil {
+			return nil, err
+		}
 		return nil, ErrBadLogin
 	}
-	a.lock.reset(n)
+	if err := a.reset(ctx, n); err != nil {
+		return nil, err
+	}
 	return u, nil
 }

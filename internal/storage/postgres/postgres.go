@@ -24,14 +24,18 @@
 // next PostgreSQL transaction and share its WAL flush ("group commit"), as
 // in the bolt driver. Each commit also sends the keys it changed on a
 // notification channel, which is how several servers keep their caches
-// right (*DB is a storage.Notifier); *DB is a storage.Locker too, over
-// PostgreSQL advisory locks, and a storage.Dumper for snapshots.
+// right (*DB is a storage.Notifier); *DB is a storage.Locker and a
+// storage.KeyLocker too, over PostgreSQL advisory locks, and a
+// storage.Dumper for snapshots.
 package postgres
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,10 +47,11 @@ import (
 )
 
 var (
-	_ storage.Backend  = (*DB)(nil)
-	_ storage.Dumper   = (*DB)(nil)
-	_ storage.Notifier = (*DB)(nil)
-	_ storage.Locker   = (*DB)(nil)
+	_ storage.Backend   = (*DB)(nil)
+	_ storage.Dumper    = (*DB)(nil)
+	_ storage.Notifier  = (*DB)(nil)
+	_ storage.Locker    = (*DB)(nil)
+	_ storage.KeyLocker = (*DB)(nil)
 )
 
 // ErrBadDSN is wrapped by the error for a connection string that cannot be
@@ -87,6 +92,7 @@ const (
 // concurrent use.
 type DB struct {
 	pool     *pgxpool.Pool
+	keyLocks *pgxpool.Pool   // holds LockKey's locks; see keylock.go
 	cfg      *pgxpool.Config // for the dedicated LISTEN and lock connections
 	opts     Options
 	writes   chan *write   // to commitLoop; closed by Close
@@ -134,12 +140,22 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	lcfg := cfg.Copy()
+	lcfg.MaxConns = keyLockConns
+	lcfg.MinConns = 0
+	lcfg.ConnConfig.RuntimeParams["application_name"] = "ward-keylock"
+	keyLocks, err := pgxpool.NewWithConfig(ctx, lcfg)
+	if err != nil {
+		pool.Close()
+		return nil, connectError(err)
+	}
 	db := &DB{
-		pool:    pool,
-		cfg:     cfg,
-		opts:    opts,
-		writes:  make(chan *write, opts.MaxBatch),
-		stopped: make(chan struct{}),
+		pool:     pool,
+		keyLocks: keyLocks,
+		cfg:      cfg,
+		opts:     opts,
+		writes:   make(chan *write, opts.MaxBatch),
+		stopped:  make(chan struct{}),
 	}
 	db.notifier.init(db)
 	go db.commitLoop()
@@ -149,6 +165,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 // connectError describes a failure to reach or log in to the database.
 // pgx's errors name the user, database and address, never the password.
 func connectError(err error) error {
+	if unavailable(err) {
+		return fmt.Errorf("postgres: cannot use the database: %w (%w)", err, storage.ErrUnavailable)
+	}
 	return fmt.Errorf("postgres: cannot use the database: %w", err)
 }
 
@@ -194,6 +213,7 @@ func (db *DB) Close() error {
 	db.mu.Unlock()
 	<-db.stopped
 	db.notifier.stop()
+	db.keyLocks.Close()
 	db.pool.Close()
 	return nil
 }
@@ -219,5 +239,23 @@ func queryError(ctx context.Context, what string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil && (errors.Is(err, ctxErr) || pgconn.Timeout(err)) {
 		return ctxErr
 	}
+	if unavailable(err) {
+		return fmt.Errorf("postgres: %s: %w (%w)", what, err, storage.ErrUnavailable)
+	}
 	return fmt.Errorf("postgres: %s: %w", what, err)
+}
+
+// unavailable reports whether err says the database could not be reached
+// or is going away or not yet back (SQLSTATE classes 08, connection
+// exception, and 57P, shutting down or starting up), as opposed to the
+// database refusing a statement.
+func unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }

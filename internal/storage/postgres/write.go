@@ -194,6 +194,14 @@ func (db *DB) apply(calls []*write) error {
 // schema.
 const keyLockSpace = 0x77617264
 
+// keyLockID is the second half of key's advisory lock key, in keyLockSpace
+// and heldLockSpace alike: a 32-bit hash.
+func keyLockID(key string) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int32(h.Sum32())
+}
+
 // keyLocks returns the lock numbers of keys: a 32-bit hash of each, without
 // duplicates, in ascending order, the order in which every server takes
 // them. Two keys with the same hash share a lock, which only serializes
@@ -201,9 +209,7 @@ const keyLockSpace = 0x77617264
 func keyLocks(keys []string) []int32 {
 	locks := make([]int32, 0, len(keys))
 	for _, k := range keys {
-		h := fnv.New32a()
-		h.Write([]byte(k))
-		locks = append(locks, int32(h.Sum32()))
+		locks = append(locks, keyLockID(k))
 	}
 	slices.Sort(locks)
 	return slices.Compact(locks)
