@@ -16,7 +16,7 @@ import (
 // httpTarget is ward as a user gets it (-http): a `ward dev` of its own,
 // built from this checkout, with bbolt storage and the audit log on,
 // driven over keep-alive HTTP by one token per client, as many CI jobs
-// would be.
+// would be, in an environment named like the domain mode's.
 type httpTarget struct {
 	tmp    string
 	srv    *devserver.Server
@@ -28,12 +28,12 @@ type httpTarget struct {
 // newHTTPTarget builds ward, starts `ward dev` (with -cpuprofile, profiling
 // itself until it stops) and writes the config and role through the API.
 // conn is the connection_url with {{username}}/{{password}}.
-func newHTTPTarget(ctx context.Context, clients int, conn, admin, adminPw string, creation []string, profile string) (*httpTarget, error) {
+func newHTTPTarget(ctx context.Context, env string, clients int, conn, admin, adminPw string, creation []string, profile string) (*httpTarget, error) {
 	tmp, err := os.MkdirTemp("", "dbcreds-http-")
 	if err != nil {
 		return nil, err
 	}
-	t := &httpTarget{tmp: tmp, env: "staging"}
+	t := &httpTarget{tmp: tmp, env: env}
 	ward := filepath.Join(tmp, "ward")
 	if err := devserver.Build("", "./cmd/ward", ward); err != nil {
 		t.close()
@@ -70,6 +70,9 @@ func newHTTPTarget(ctx context.Context, clients int, conn, admin, adminPw string
 		path string
 		body map[string]any
 	}{
+		// An environment of the run's own, so that user names never meet
+		// another run's.
+		{"sys/ward/envs/" + t.env, map[string]any{}},
 		{t.env + "/database/config/main", map[string]any{
 			"plugin_name": "postgresql-database-plugin", "connection_url": conn, "allowed_roles": "app",
 			"username": admin, "password": adminPw, "max_open_connections": clients,

@@ -77,7 +77,7 @@ func main() {
 	defer b.close()
 	mode := "through the domain API"
 	if *overHTTP {
-		t, err := newHTTPTarget(ctx, *clients, b.connURL, b.admin, b.adminPw, b.refStmts, *cpuprofile)
+		t, err := newHTTPTarget(ctx, b.env.Name, *clients, b.connURL, b.admin, b.adminPw, b.refStmts, *cpuprofile)
 		if err != nil {
 			fail(err.Error())
 		}
