@@ -169,7 +169,7 @@ func Open(cfg Config) (*Vault, error) {
 	if cfg.MFA.Now == nil {
 		cfg.MFA.Now = cfg.Now
 	}
-	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand, KeyringOf: keyringOf})
+	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand, Now: cfg.Now, KeyringOf: keyringOf})
 	return &Vault{cfg: cfg, barrier: b, logins: newLoginLimits(cfg.Now), passwords: userpass.NewAuthenticator(cfg.Userpass), codes: totp.NewVerifier(cfg.MFA)}, nil
 }
 
