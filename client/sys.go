@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"net/http"
+	"time"
 )
 
 // SealStatus is sys/seal-status.
@@ -55,10 +56,22 @@ func (c *Client) Rotate(ctx context.Context) error {
 
 // KeyTerm reads the active key term.
 func (c *Client) KeyTerm(ctx context.Context) (uint32, error) {
-	var out struct {
-		Term uint32 `json:"term"`
-	}
-	return out.Term, c.do(ctx, http.MethodGet, "sys/key-status", nil, nil, &out, nil)
+	ks, err := c.KeyStatus(ctx)
+	return ks.Term, err
+}
+
+// KeyStatus is the active encryption key term and when it was installed.
+type KeyStatus struct {
+	Term uint32 `json:"term"`
+	// InstallTime is zero when the server does not know it (a term
+	// installed before ward recorded install times).
+	InstallTime time.Time `json:"install_time,omitzero"`
+}
+
+// KeyStatus reads the active key term and its install time.
+func (c *Client) KeyStatus(ctx context.Context) (KeyStatus, error) {
+	var out KeyStatus
+	return out, c.do(ctx, http.MethodGet, "sys/key-status", nil, nil, &out, nil)
 }
 
 // Environment is one of the server's environments. Production is whether

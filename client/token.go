@@ -113,6 +113,12 @@ func (c *Client) RevokeAccessor(ctx context.Context, accessor string) error {
 	return c.do(ctx, http.MethodPost, "auth/token/revoke-accessor", nil, map[string]any{"accessor": accessor}, nil, nil)
 }
 
+// RevokeAccessorOrphan revokes the token with this accessor alone: its
+// children become orphans and keep working. Root only.
+func (c *Client) RevokeAccessorOrphan(ctx context.Context, accessor string) error {
+	return c.do(ctx, http.MethodPost, "auth/token/revoke-orphan", nil, map[string]any{"accessor": accessor}, nil, nil)
+}
+
 // KeepTokenAlive renews the caller's token at half of its remaining life
 // until ctx is done or renewal fails; it returns why it stopped.
 func (c *Client) KeepTokenAlive(ctx context.Context) error {

@@ -15,6 +15,13 @@
 // database: the same creation (or revocation) statements sent straight
 // to PostgreSQL through pgx by the same number of clients, with no ward in
 // between. The ratio ward/reference is what to compare across machines.
+//
+// With -http it measures ward as a user gets it instead: it builds ward,
+// starts a `ward dev` of its own (bbolt with fsync, the audit log on) and
+// sends the same requests over HTTP, one token per client, against the
+// same reference:
+//
+//	go run ./bench/dbcreds -dsn ... -http -c 16 -d 10s -rounds 3
 package main
 
 import (
@@ -52,7 +59,8 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds, each measuring ward and the reference")
 	grant := flag.String("grant", "group", `"group": users join a group role holding the grants (IN ROLE); "table": each user is granted SELECT on a table`)
 	scram := flag.Bool("scram", false, "password_authentication scram-sha-256: ward computes the verifier, the reference sends one too")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the ward rounds to this file")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the ward rounds to this file (with -http: of the ward dev process, for the whole run)")
+	overHTTP := flag.Bool("http", false, "drive a `ward dev` built from this checkout over HTTP instead of the engine's domain API")
 	flag.Parse()
 	if *dsn == "" {
 		fail("no PostgreSQL: give -dsn or set WARD_BENCH_PG_DSN (a superuser's connection string)")
@@ -67,7 +75,16 @@ func main() {
 	}
 	atExit = b.close
 	defer b.close()
-	fmt.Printf("dbcreds: %d clients, %s per issue round, revoke-prefix of %d, grants by %s, %d rounds\n", *clients, *dur, *n, *grant, *rounds)
+	mode := "through the domain API"
+	if *overHTTP {
+		t, err := newHTTPTarget(ctx, b.env.Name, *clients, b.connURL, b.admin, b.adminPw, b.refStmts, *cpuprofile)
+		if err != nil {
+			fail(err.Error())
+		}
+		b.http = t
+		mode = t.describe()
+	}
+	fmt.Printf("dbcreds: %d clients, %s per issue round, revoke-prefix of %d, grants by %s, %d rounds, %s\n", *clients, *dur, *n, *grant, *rounds, mode)
 	var wardRate, refRate, wardRevoke, refRevoke []float64
 	for r := range *rounds {
 		res := loadgen.Run(*clients, *dur, b.issueRef)
@@ -75,7 +92,7 @@ func main() {
 		refRate = append(refRate, okRate(res))
 		b.cleanRef(ctx)
 
-		if *cpuprofile != "" {
+		if *cpuprofile != "" && b.http == nil {
 			f, err := os.Create(*cpuprofile)
 			if err != nil {
 				fail(err.Error())
@@ -89,7 +106,7 @@ func main() {
 			fmt.Println("  first error:", e)
 		}
 		wardRate = append(wardRate, okRate(res))
-		if _, err := b.leases.RevokePrefix(ctx, admin, b.env.Name+"/database/creds/app"); err != nil {
+		if _, err := b.revokeWardPrefix(ctx); err != nil {
 			fail("cleaning up: " + err.Error())
 		}
 
@@ -127,6 +144,9 @@ type bench struct {
 	refStmts []string // the role's creation statements
 	suffix   string
 	scram    bool
+	connURL  string      // the config's connection_url, with {{username}}/{{password}}
+	adminPw  string      // the admin's password
+	http     *httpTarget // -http: ward dev over HTTP instead of the domain API
 	refSeq   atomic.Int64
 	firstErr atomic.Value // the first error of an issue call, for the report
 }
@@ -137,6 +157,7 @@ func newBench(ctx context.Context, dsn string, clients int, grant string, scram 
 	b := &bench{superDSN: dsn, grant: grant, scram: scram, env: lease.Env{Name: "bench-" + suffix, ID: "benchenv"}, suffix: suffix}
 	b.dbName, b.admin = "dbcreds_"+suffix, "dbcreds_admin_"+suffix
 	adminPw := randHex(16)
+	b.adminPw = adminPw
 	for _, stmt := range []string{
 		"CREATE DATABASE " + b.dbName,
 		"CREATE ROLE " + b.admin + " WITH SUPERUSER LOGIN PASSWORD '" + adminPw + "'",
@@ -179,6 +200,7 @@ func newBench(ctx context.Context, dsn string, clients int, grant string, scram 
 	tmpl := dbURL
 	tmpl.User = nil
 	conn := strings.Replace(tmpl.String(), "postgres://", "postgres://{{username}}:{{password}}@", 1)
+	b.connURL = conn
 	auth := dbengine.PasswordAuthPlain
 	if scram {
 		auth = dbengine.PasswordAuthSCRAM
@@ -221,6 +243,13 @@ func (b *bench) creation(group string) []string {
 }
 
 func (b *bench) issueWard(ctx context.Context, client, _ int) error {
+	if b.http != nil {
+		err := b.http.issue(ctx, client)
+		if err != nil && ctx.Err() == nil {
+			b.firstErr.CompareAndSwap(nil, err.Error())
+		}
+		return err
+	}
 	tok := fmt.Sprintf("bench-token-%d", client)
 	_, err := b.engine.Creds(ctx, b.env, "app", dbengine.Requester{Token: tok, Identity: "bench:" + tok})
 	if err != nil && ctx.Err() == nil {
@@ -348,13 +377,30 @@ func (b *bench) revokeWard(ctx context.Context, n int) (revokeTimes, error) {
 	if err := fill(ctx, n, 16, func(ctx context.Context, c, _ int) error { return b.issueWard(ctx, int(b.refSeq.Add(1)%64), 0) }); err != nil {
 		return revokeTimes{}, err
 	}
-	return b.timeRevoke(ctx, "v-"+b.env.Name+"-app-", func() error {
-		got, err := b.leases.RevokePrefix(ctx, admin, b.env.Name+"/database/creds/app")
-		if err == nil && got < n {
+	return b.timeRevoke(ctx, b.userPrefix(), func() error {
+		got, err := b.revokeWardPrefix(ctx)
+		if err == nil && got >= 0 && got < n {
 			err = fmt.Errorf("revoke-prefix revoked %d leases, want %d", got, n)
 		}
 		return err
 	})
+}
+
+// revokeWardPrefix revokes every lease of role app through ward and
+// returns how many it revoked (-1 over HTTP, which does not say).
+func (b *bench) revokeWardPrefix(ctx context.Context) (int, error) {
+	if b.http != nil {
+		return b.http.revokePrefix(ctx)
+	}
+	return b.leases.RevokePrefix(ctx, admin, b.env.Name+"/database/creds/app")
+}
+
+// userPrefix starts the name of every user ward makes for role app.
+func (b *bench) userPrefix() string {
+	if b.http != nil {
+		return b.http.userPrefix()
+	}
+	return "v-" + b.env.Name + "-app-"
 }
 
 // timeRevoke runs revoke and returns how long it took until no user named
@@ -399,6 +445,9 @@ func (b *bench) untilGone(ctx context.Context, prefix string, t0 time.Time) (tim
 
 func (b *bench) close() {
 	ctx := context.Background()
+	if b.http != nil {
+		b.http.close()
+	}
 	b.leases.RevokePrefix(ctx, admin, b.env.Name)
 	if names, err := b.refNames(ctx); err == nil {
 		b.dropRef(ctx, names)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -21,7 +22,7 @@ func newOperatorCmd(g *globals) *cobra.Command {
   ward operator unseal          # asks for one key; threshold people, each their own key
   ward operator status`,
 	}
-	cmd.AddCommand(newOperatorInitCmd(g), newOperatorUnsealCmd(g), newOperatorSealCmd(g), newOperatorRotateCmd(g), newOperatorStatusCmd(g), newMigrateCmd(g), newSnapshotCmd(g))
+	cmd.AddCommand(newOperatorInitCmd(g), newOperatorUnsealCmd(g), newOperatorSealCmd(g), newOperatorRotateCmd(g), newOperatorKeyStatusCmd(g), newOperatorStatusCmd(g), newMigrateCmd(g), newSnapshotCmd(g))
 	return cmd
 }
 
@@ -168,6 +169,41 @@ func newOperatorRotateCmd(g *globals) *cobra.Command {
 				return g.apiError(err)
 			}
 			return g.show(f, map[string]any{"term": term}, lineText("key rotated: new writes use term %d", term))
+		},
+	}
+	formatFlag(cmd, &f)
+	return cmd
+}
+
+func newOperatorKeyStatusCmd(g *globals) *cobra.Command {
+	var f format
+	cmd := &cobra.Command{
+		Use:   "key-status",
+		Short: "Show the active encryption key term and when it was installed",
+		Long: `Show the active encryption key term and when it was installed (by
+ward operator init or the last ward operator rotate), as Vault's
+operator key-status. A term installed before ward recorded install times
+shows "unknown"; the next rotation records one.`,
+		Example: `  ward operator key-status
+  ward operator key-status --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			ks, err := c.KeyStatus(cmd.Context())
+			if err != nil {
+				return g.apiError(err)
+			}
+			installed := "unknown"
+			if !ks.InstallTime.IsZero() {
+				installed = ks.InstallTime.UTC().Format(time.RFC3339)
+			}
+			return g.show(f, ks, tableText([][]string{
+				{"term", fmt.Sprint(ks.Term)},
+				{"install time", installed},
+			}))
 		},
 	}
 	formatFlag(cmd, &f)

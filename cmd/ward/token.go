@@ -152,35 +152,50 @@ func newTokenRenewCmd(g *globals) *cobra.Command {
 
 func newTokenRevokeCmd(g *globals) *cobra.Command {
 	var accessor string
-	var self bool
+	var self, orphan bool
 	var f format
 	cmd := &cobra.Command{
-		Use:   "revoke --accessor ACCESSOR | --self",
+		Use:   "revoke --accessor ACCESSOR [--orphan] | --self",
 		Short: "Revoke a token and all of its children",
+		Long: `Revoke a token and all of its children, and the leases they got.
+
+With --orphan (root only, as Vault's revoke -mode=orphan), the token alone
+is revoked, with its own leases: its children become orphans and keep
+working, with their leases, until they expire or are revoked themselves.`,
 		Example: `  ward token revoke --self
-  ward token revoke --accessor 7c1f...`,
+  ward token revoke --accessor 7c1f...
+  ward token revoke --accessor 7c1f... --orphan   # its children keep working`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (accessor == "") == !self {
 				return usagef("give exactly one of --accessor ACCESSOR or --self")
 			}
+			if orphan && self {
+				return usagef("--orphan takes --accessor ACCESSOR, not --self\nhint: a root token revokes another token alone: ward token revoke --accessor ACCESSOR --orphan")
+			}
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			if self {
+			what := "token revoked, with its children"
+			switch {
+			case self:
 				err = c.RevokeSelf(cmd.Context())
-			} else {
+			case orphan:
+				err = c.RevokeAccessorOrphan(cmd.Context(), accessor)
+				what = "token revoked; its children are orphans and keep working"
+			default:
 				err = c.RevokeAccessor(cmd.Context(), accessor)
 			}
 			if err != nil {
 				return g.apiError(err)
 			}
-			return g.show(f, map[string]any{"revoked": true, "accessor": accessor, "self": self}, lineText("token revoked, with its children"))
+			return g.show(f, map[string]any{"revoked": true, "accessor": accessor, "self": self, "orphan": orphan}, lineText(what))
 		},
 	}
 	cmd.Flags().StringVar(&accessor, "accessor", "", "revoke the token with this accessor")
 	cmd.Flags().BoolVar(&self, "self", false, "revoke your own token")
+	cmd.Flags().BoolVar(&orphan, "orphan", false, "revoke the token alone: its children become orphans (root only)")
 	formatFlag(cmd, &f)
 	return cmd
 }

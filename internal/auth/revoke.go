@@ -159,3 +159,56 @@ func removeOps(n node) []storage.Op {
 	}
 	return ops
 }
+
+// RevokeOrphan revokes t alone, as Vault's auth/token/revoke-orphan: its
+// children become orphans (no parent, so their life is no longer capped
+// by t's, and a later revocation of t's ancestors leaves them alone) and
+// keep working, with their own children. The children's records and t's
+// removal are written in one transaction: either t is gone and every
+// child an orphan, or nothing changed. A t already gone is
+// ErrInvalidToken.
+func (s *Store) RevokeOrphan(ctx context.Context, t *Token) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	h, err := s.hashOf(ctx, t)
+	if err != nil {
+		return err
+	}
+	cur, err := s.load(ctx, h)
+	if err != nil {
+		return err
+	}
+	children, err := s.st.List(ctx, parentDir(h))
+	if err != nil {
+		return err
+	}
+	var ops []storage.Op
+	var orphans []*Token
+	for _, c := range children {
+		ops = append(ops, storage.Op{Kind: storage.OpDelete, Key: childKey(h, c)})
+		child, err := s.load(ctx, c)
+		if errors.Is(err, ErrInvalidToken) {
+			continue // a dangling index entry: deleting it is all
+		}
+		if err != nil {
+			return err
+		}
+		child.Parent, child.parentHash = "", ""
+		val, err := encode(child)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, storage.Op{Kind: storage.OpPut, Key: idKey(c), Value: val})
+		orphans = append(orphans, child)
+	}
+	ops = append(ops, removeOps(node{hash: h, parentHash: cur.parentHash, t: cur})...)
+	s.cache.startRevoking([]string{h})
+	if err := s.st.Transaction(ctx, ops); err != nil {
+		return err
+	}
+	for _, o := range orphans {
+		s.cache.put(o)
+	}
+	s.cache.revoked(h)
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/wardhq/ward/internal/storage"
 )
@@ -23,6 +24,9 @@ type Config struct {
 	// layout; the barrier only asks. It must be fast and pure: it is
 	// called for every value. nil: every value uses the system keyring.
 	KeyringOf func(key string) (envID string, ok bool)
+	// Now is the clock that stamps a key term's install time; nil means
+	// time.Now.
+	Now func() time.Time
 	// MaxEncryptionsPerTerm is how many values one key term encrypts
 	// before the barrier rotates that keyring by itself; 0 means
 	// DefaultMaxEncryptionsPerTerm.
@@ -43,6 +47,7 @@ type Barrier struct {
 	inner     storage.Backend
 	random    io.Reader
 	keyringOf func(key string) (string, bool)
+	now       func() time.Time
 	max       uint64 // encryptions per term
 	block     uint64 // counts reserved at a time
 
@@ -75,7 +80,10 @@ func (u *unsealed) env(id string) (*scope, bool) {
 
 // New returns a sealed barrier over cfg.Storage.
 func New(cfg Config) *Barrier {
-	b := &Barrier{inner: cfg.Storage, random: cfg.Rand, keyringOf: cfg.KeyringOf, max: cfg.MaxEncryptionsPerTerm}
+	b := &Barrier{inner: cfg.Storage, random: cfg.Rand, keyringOf: cfg.KeyringOf, now: cfg.Now, max: cfg.MaxEncryptionsPerTerm}
+	if b.now == nil {
+		b.now = time.Now
+	}
 	if b.keyringOf == nil {
 		b.keyringOf = func(string) (string, bool) { return "", false }
 	}

@@ -148,8 +148,8 @@ func TestInitLeavesSealedWithStatus(t *testing.T) {
 		t.Fatalf("the same share again: %+v, %v; want %+v", st, err, want)
 	}
 	st, err = b.Unseal(ctx, f.shares[2])
-	want = SealStatus{Initialized: true, Threshold: 2, Shares: 3, Term: 1}
-	if err != nil || st != want {
+	want = SealStatus{Initialized: true, Threshold: 2, Shares: 3, Term: 1, InstallTime: st.InstallTime}
+	if err != nil || st != want || st.InstallTime.IsZero() {
 		t.Fatalf("after two shares: %+v, %v; want %+v", st, err, want)
 	}
 }

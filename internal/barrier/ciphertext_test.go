@@ -151,7 +151,7 @@ func TestUnknownTermOrVersion(t *testing.T) {
 // must never open (the fuzzer cannot forge a GCM tag) and never panic.
 func FuzzOpen(f *testing.F) {
 	key := bytes.Repeat([]byte{7}, keyLen)
-	ring, err := (*keyring)(nil).addTerm(key)
+	ring, err := (*keyring)(nil).addTerm(key, testInstall)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -99,7 +99,7 @@ func (b *Barrier) CreateEnvKey(ctx context.Context, envID string) error {
 	if err != nil {
 		return err
 	}
-	ring, err := (*keyring)(nil).addTerm(key)
+	ring, err := (*keyring)(nil).addTerm(key, b.now())
 	if err != nil {
 		return err
 	}

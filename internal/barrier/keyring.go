@@ -8,16 +8,19 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 )
 
 // keyLen is the length of every key: the root key and each term's key.
 const keyLen = 32
 
 // termKey is one AES-256 key and its GCM, built once and shared by every
-// keyring value that holds the term.
+// keyring value that holds the term, with when the term was installed
+// (zero: unknown, a keyring of format 1, which did not record it).
 type termKey struct {
-	key  []byte
-	aead cipher.AEAD
+	key       []byte
+	aead      cipher.AEAD
+	installed time.Time
 }
 
 // newTermKey takes ownership of key.
@@ -49,13 +52,15 @@ func rootRing(root *termKey) *keyring {
 	return &keyring{active: 0, terms: map[uint32]*termKey{0: root}}
 }
 
-// addTerm returns a keyring with key as the new active term. A nil keyring
-// is empty, and its first term is 1. It takes ownership of key.
-func (r *keyring) addTerm(key []byte) (*keyring, error) {
+// addTerm returns a keyring with key as the new active term, installed
+// at at. A nil keyring is empty, and its first term is 1. It takes
+// ownership of key.
+func (r *keyring) addTerm(key []byte, at time.Time) (*keyring, error) {
 	tk, err := newTermKey(key)
 	if err != nil {
 		return nil, err
 	}
+	tk.installed = at.UTC().Round(0)
 	next := &keyring{active: 1, terms: map[uint32]*termKey{}}
 	if r != nil {
 		if r.active == ^uint32(0) {
@@ -89,26 +94,43 @@ func (r *keyring) zeroize() {
 }
 
 // The serialized keyring: version byte, active term (uint32), then for each
-// term in increasing order its number (uint32) and its key. Big-endian.
-const ringVersion byte = 1
+// term in increasing order its number (uint32), its key and, from format 2
+// on, when it was installed (Unix nanoseconds, int64; 0: unknown).
+// Big-endian. Format 1 (without install times) is still read.
+const (
+	ringVersion1 byte = 1
+	ringVersion  byte = 2
+)
 
 // marshal returns the keyring's bytes, which hold every key: clear them
 // after use.
 func (r *keyring) marshal() []byte {
-	out := make([]byte, 0, 5+len(r.terms)*(4+keyLen))
+	out := make([]byte, 0, 5+len(r.terms)*(4+keyLen+8))
 	out = append(out, ringVersion)
 	out = binary.BigEndian.AppendUint32(out, r.active)
 	for _, term := range slices.Sorted(maps.Keys(r.terms)) {
+		tk := r.terms[term]
 		out = binary.BigEndian.AppendUint32(out, term)
-		out = append(out, r.terms[term].key...)
+		out = append(out, tk.key...)
+		var at int64
+		if !tk.installed.IsZero() {
+			at = tk.installed.UnixNano()
+		}
+		out = binary.BigEndian.AppendUint64(out, uint64(at))
 	}
 	return out
 }
 
+// installed is when the active term was installed; zero if unknown.
+func (r *keyring) installed() time.Time { return r.terms[r.active].installed }
+
 // parseKeyring reads what marshal wrote. It copies the keys out of b.
 func parseKeyring(b []byte) (*keyring, error) {
-	const entry = 4 + keyLen
-	if len(b) < 5 || b[0] != ringVersion || (len(b)-5)%entry != 0 {
+	entry := 4 + keyLen + 8
+	if len(b) > 0 && b[0] == ringVersion1 {
+		entry = 4 + keyLen
+	}
+	if len(b) < 5 || (b[0] != ringVersion && b[0] != ringVersion1) || (len(b)-5)%entry != 0 {
 		return nil, errors.New("barrier: malformed keyring")
 	}
 	r := &keyring{active: binary.BigEndian.Uint32(b[1:5]), terms: map[uint32]*termKey{}}
@@ -117,9 +139,14 @@ func parseKeyring(b []byte) (*keyring, error) {
 		if _, dup := r.terms[term]; dup {
 			return nil, fmt.Errorf("barrier: malformed keyring: term %d twice", term)
 		}
-		tk, err := newTermKey(slices.Clone(rest[4:entry]))
+		tk, err := newTermKey(slices.Clone(rest[4 : 4+keyLen]))
 		if err != nil {
 			return nil, err
+		}
+		if entry > 4+keyLen {
+			if at := int64(binary.BigEndian.Uint64(rest[4+keyLen:])); at != 0 {
+				tk.installed = time.Unix(0, at).UTC()
+			}
 		}
 		r.terms[term] = tk
 	}

@@ -94,7 +94,7 @@ func (b *Barrier) rotateLocked(ctx context.Context, s *scope) error {
 	if err != nil {
 		return err
 	}
-	ring, err := s.ring.Load().addTerm(key)
+	ring, err := s.ring.Load().addTerm(key, b.now())
 	if err != nil {
 		clear(key)
 		return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/wardhq/ward/internal/shamir"
 	"github.com/wardhq/ward/internal/storage"
@@ -26,6 +27,10 @@ type SealStatus struct {
 	Shares      int    // shares made by Init
 	Progress    int    // shares given so far towards the threshold
 	Term        uint32 // active term of the system keyring; 0 while sealed
+	// InstallTime is when the active term was installed (by Init or a
+	// rotation); zero while sealed, or when the term comes from a keyring
+	// written before ward recorded install times.
+	InstallTime time.Time
 }
 
 // sealConfig is stored in plaintext at core/seal-config.
@@ -100,7 +105,7 @@ func (b *Barrier) Init(ctx context.Context, shares, threshold int) ([][]byte, er
 	if err != nil {
 		return nil, err
 	}
-	ring, err := (*keyring)(nil).addTerm(key)
+	ring, err := (*keyring)(nil).addTerm(key, b.now())
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +263,8 @@ func (b *Barrier) statusLocked(c *sealConfig) SealStatus {
 		st.Initialized, st.Threshold, st.Shares = true, c.Threshold, c.Shares
 	}
 	if b.open != nil {
-		st.Term = b.open.system.ring.Load().active
+		ring := b.open.system.ring.Load()
+		st.Term, st.InstallTime = ring.active, ring.installed()
 	}
 	return st
 }

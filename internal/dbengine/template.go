@@ -57,6 +57,18 @@ func execAll(ctx context.Context, conn *pgxpool.Conn, role, which string, stmts 
 	}
 }
 
+// commitTimeout bounds a COMMIT, which runs to its end even when the
+// request that started it is cancelled.
+const commitTimeout = 30 * time.Second
+
+// commitContext is the context of a COMMIT: ctx's values, not its end. A
+// COMMIT abandoned when a client hangs up has an unknown outcome while the
+// server may still apply it; a revocation that looks meanwhile finds no
+// user, ends the lease, and leaves the user behind when the COMMIT lands.
+func commitContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+}
+
 // maxAttempts bounds execAll's retries of a transaction that lost a race.
 const maxAttempts = 10
 
@@ -93,7 +105,9 @@ func execTx(ctx context.Context, conn *pgxpool.Conn, role, which string, stmts [
 			return err
 		}
 	}
-	res, err := pc.Exec(ctx, "COMMIT").ReadAll()
+	cctx, cancel := commitContext(ctx)
+	defer cancel()
+	res, err := pc.Exec(cctx, "COMMIT").ReadAll()
 	if err != nil {
 		return commitError(err, role, which, len(stmts), secrets)
 	}
@@ -127,7 +141,9 @@ func execEach(ctx context.Context, conn *pgxpool.Conn, role, which string, stmts
 			return err
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
+	cctx, cancel := commitContext(ctx)
+	defer cancel()
+	if err := tx.Commit(cctx); err != nil {
 		return commitError(err, role, which, len(stmts), secrets)
 	}
 	return nil

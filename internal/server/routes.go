@@ -186,6 +186,7 @@ var routes = []route{
 	{methods: write, pattern: "auth/token/renew", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).tokenRenew},
 	{methods: write, pattern: "auth/token/revoke", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).tokenRevoke},
 	{methods: write, pattern: "auth/token/revoke-accessor", mode: byPolicy, cap: policy.CapUpdate, handler: (*Server).tokenRevokeAccessor},
+	{methods: write, pattern: "auth/token/revoke-orphan", mode: byRoot, cap: policy.CapUpdate, handler: (*Server).tokenRevokeOrphan},
 
 	// Users and password logins.
 	{methods: write, pattern: "auth/userpass/login", mode: unauthenticated, handler: (*Server).userLogin},

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wardhq/ward/internal/barrier"
 	"github.com/wardhq/ward/internal/jsonstrict"
@@ -185,9 +186,16 @@ func (s *Server) sysKeyStatus(ctx context.Context, req *request) (*response, err
 	if err != nil {
 		return nil, err
 	}
+	// Vault's shape. install_time is left out when unknown: a term installed
+	// before ward recorded install times (keyring format 1).
 	data := map[string]any{"term": st.Term}
+	if !st.InstallTime.IsZero() {
+		data["install_time"] = st.InstallTime.UTC().Format(time.RFC3339Nano)
+	}
 	body := envelope(req, data)
-	body["term"] = st.Term
+	for k, v := range data {
+		body[k] = v
+	}
 	delete(body, "mount_type")
 	return &response{status: http.StatusOK, body: body}, nil
 }

@@ -232,6 +232,27 @@ func (s *Server) tokenRevoke(ctx context.Context, req *request) (*response, erro
 	return s.revoke(ctx, t)
 }
 
+// tokenRevokeOrphan revokes the token named in the body alone; its
+// children become orphans (Vault's auth/token/revoke-orphan, root only as
+// Vault's sudo).
+// The token is named by "token", as in Vault, or by "accessor", as the
+// ward CLI names tokens.
+func (s *Server) tokenRevokeOrphan(ctx context.Context, req *request) (*response, error) {
+	field := "token"
+	var body map[string]any
+	if jsonstrict.Decode(req.body, &body) == nil && body["accessor"] != nil {
+		field = "accessor"
+	}
+	t, _, err := s.targetToken(ctx, req, field)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.v.RevokeTokenOrphan(ctx, t); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent}, nil
+}
+
 func (s *Server) tokenRevokeAccessor(ctx context.Context, req *request) (*response, error) {
 	t, _, err := s.targetToken(ctx, req, "accessor")
 	if err != nil {

@@ -194,12 +194,22 @@ func (v *Vault) revokeTokenLeases(ctx context.Context, u *unsealed, t *auth.Toke
 		return nil
 	}
 	_, err := u.leases.m.RevokeToken(ctx, t.Accessor, u.tokens)
-	var re *lease.RevokeError
-	if errors.As(err, &re) {
-		v.cfg.Logger.Warn("some leases of a revoked token could not be revoked yet; they are retried", "failed", re.Failed, "first_lease", re.First)
+	if isRetriedRevocation(err, v) {
 		return nil
 	}
 	return err
+}
+
+// isRetriedRevocation reports (and logs) whether err is revocations of a
+// token's leases that failed and are retried by the scheduler (and
+// audited), which do not stop the token's revocation.
+func isRetriedRevocation(err error, v *Vault) bool {
+	var re *lease.RevokeError
+	if errors.As(err, &re) {
+		v.cfg.Logger.Warn("some leases of a revoked token could not be revoked yet; they are retried", "failed", re.Failed, "first_lease", re.First)
+		return true
+	}
+	return false
 }
 
 // revokeEnvLeases ends every lease of env before it is deleted. A

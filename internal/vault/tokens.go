@@ -105,6 +105,22 @@ func (v *Vault) RevokeToken(ctx context.Context, t *auth.Token) error {
 	return u.tokens.Revoke(ctx, t)
 }
 
+// RevokeTokenOrphan revokes t alone, and first the leases t got; the
+// tokens made from it become orphans and keep working, with their leases
+// (Vault's auth/token/revoke-orphan).
+func (v *Vault) RevokeTokenOrphan(ctx context.Context, t *auth.Token) error {
+	u, err := v.state()
+	if err != nil {
+		return err
+	}
+	if u.leases != nil {
+		if _, err := u.leases.m.RevokeToken(ctx, t.Accessor, nil); err != nil && !isRetriedRevocation(err, v) {
+			return err
+		}
+	}
+	return u.tokens.RevokeOrphan(ctx, t)
+}
+
 // WriteAudit appends entries to the audit log in one write; an error
 // wraps ErrAudit, and the caller must not answer.
 func (v *Vault) WriteAudit(ctx context.Context, entries ...*audit.Entry) error {

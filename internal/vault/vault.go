@@ -186,7 +186,7 @@ func Open(cfg Config) (*Vault, error) {
 	if cfg.MFA.Now == nil {
 		cfg.MFA.Now = cfg.Now
 	}
-	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand, KeyringOf: keyringOf})
+	b := barrier.New(barrier.Config{Storage: cfg.Storage, Rand: cfg.Rand, Now: cfg.Now, KeyringOf: keyringOf})
 	v := &Vault{cfg: cfg, barrier: b, logins: newLoginLimits(cfg.Now)}
 	v.shareLoginState(&cfg)
 	v.passwords, v.codes = userpass.NewAuthenticator(cfg.Userpass), totp.NewVerifier(cfg.MFA)
