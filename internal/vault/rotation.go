@@ -132,6 +132,11 @@ func (v *Vault) RotateDue(ctx context.Context) error {
 		if err := r.rot.Recover(ctx); err != nil {
 			v.cfg.Logger.Warn("recovering unfinished rotations", ErrorLogArgs(err)...)
 		}
+		if n, err := (rotStore{v}).finishBurials(ctx); err != nil {
+			v.cfg.Logger.Warn("finishing interrupted retirements", ErrorLogArgs(err)...)
+		} else if n > 0 {
+			v.cfg.Logger.Info("finished retirements a crash had cut short", "secrets", n)
+		}
 		r.recovered = true
 	}
 	r.mu.Unlock()
@@ -146,7 +151,11 @@ func (v *Vault) RecoverRotations(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return r.rot.Recover(ctx)
+	if err := r.rot.Recover(ctx); err != nil {
+		return err
+	}
+	_, err = rotStore{v}.finishBurials(ctx)
+	return err
 }
 
 // RotationFailures lists the secrets whose scheduled rotation failed (with

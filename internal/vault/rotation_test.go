@@ -211,3 +211,42 @@ func TestScheduledRotationNeedsPerson(t *testing.T) {
 		t.Fatalf("version %d, want 1 untouched", n)
 	}
 }
+
+// A crash between storing a retired secret's tombstone and destroying it
+// leaves its versions under the tombstone; recovery destroys them, and a
+// read still answers with the tombstone.
+func TestRecoveryFinishesInterruptedRetirement(t *testing.T) {
+	ctx := context.Background()
+	v, _ := openTestVault(t, Config{}, "prod")
+	e, _ := v.Env("prod")
+	putTyped(t, e, "team/app/db", map[string]string{MetaType: "password"}, `{"username":"app","password":"first-0123456789abcdef"}`)
+	putTyped(t, e, "team/app/kept", map[string]string{MetaType: "password"}, `{"username":"app","password":"kept-0123456789abcdef"}`)
+
+	st := rotStore{v}
+	// The crash: the tombstone is stored, nothing else happened.
+	if err := st.bury(ctx, e, &rotate.Tombstone{Env: "prod", Path: "team/app/db", By: "root", Reason: "test", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.SecretMetadata(ctx, "team/app/db"); err != nil {
+		t.Fatalf("before recovery the versions should still be there: %v", err)
+	}
+	if err := v.RecoverRotations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.SecretMetadata(ctx, "team/app/db"); !errors.Is(err, secrets.ErrNotFound) {
+		t.Fatalf("after recovery the retired secret's metadata reads %v, want not found", err)
+	}
+	if _, err := e.kv.Get(ctx, "team/app/db", 1); !errors.Is(err, secrets.ErrNotFound) {
+		t.Fatalf("after recovery version 1 reads %v, want not found", err)
+	}
+	if ts, err := e.Tombstone(ctx, "team/app/db"); err != nil || ts == nil || ts.Reason != "test" {
+		t.Fatalf("tombstone after recovery = %+v, %v", ts, err)
+	}
+	if n, _ := currentValue(t, e, "team/app/kept"); n != 1 {
+		t.Fatalf("a secret never retired lost its version: %d", n)
+	}
+	// Nothing left to finish: a second recovery does nothing.
+	if n, err := st.finishBurials(ctx); err != nil || n != 0 {
+		t.Fatalf("second finishBurials = %d, %v", n, err)
+	}
+}
