@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/types"
 )
@@ -71,7 +72,8 @@ func (s *stale) add(c storage.Change) {
 		case strings.HasPrefix(k, "env/") && strings.HasSuffix(k, "/kv/config"):
 			s.kvConfigs = append(s.kvConfigs, strings.TrimSuffix(strings.TrimPrefix(k, "env/"), "/kv/config"))
 		case strings.HasPrefix(k, "env/"):
-			if id, rest, ok := strings.Cut(strings.TrimPrefix(k, "env/"), "/kv/"); ok && !strings.Contains(id, "/") {
+			// A secret's metadata record: the metadata cache reads it again.
+			if id, rest, ok := strings.Cut(strings.TrimPrefix(k, "env/"), "/kv/"); ok && !strings.Contains(id, "/") && isMetadataKey(rest) {
 				if s.kvKeys == nil {
 					s.kvKeys = map[string][]string{}
 				}
@@ -258,6 +260,13 @@ func (u *unsealed) forgetKVConfigs(all bool, ids []string) {
 			env.kv.ForgetConfig()
 		}
 	}
+}
+
+// isMetadataKey reports whether key, relative to an environment's KV
+// engine, is a secret's metadata record.
+func isMetadataKey(key string) bool {
+	_, ok := secrets.MetadataPath(key)
+	return ok
 }
 
 // touchMetadata tells the environments' metadata caches (metacache.go) of
