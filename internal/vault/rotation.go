@@ -373,11 +373,13 @@ func (t tokenReaders) ReadersSince(ctx context.Context, env, prefix string, sinc
 			return err
 		}
 		for id, r := range u.Readers {
-			if r.Accessor == "" || r.At.Before(since) {
-				continue
-			}
-			if prev, ok := latest[r.Accessor]; !ok || r.At.After(prev.At) {
-				latest[r.Accessor] = rotate.Reader{Accessor: r.Accessor, Identity: id, Path: si.Path, At: r.At}
+			for _, tr := range r.tokens() {
+				if tr.At.Before(since) {
+					continue
+				}
+				if prev, ok := latest[tr.Accessor]; !ok || tr.At.After(prev.At) {
+					latest[tr.Accessor] = rotate.Reader{Accessor: tr.Accessor, Identity: id, Path: si.Path, At: tr.At}
+				}
 			}
 		}
 		return nil

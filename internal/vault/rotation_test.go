@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -248,5 +249,55 @@ func TestRecoveryFinishesInterruptedRetirement(t *testing.T) {
 	// Nothing left to finish: a second recovery does nothing.
 	if n, err := st.finishBurials(ctx); err != nil || n != 0 {
 		t.Fatalf("second finishBurials = %d, %v", n, err)
+	}
+}
+
+// A CI role logs in once per job: a drill revokes every token of the
+// identity that read under the prefix since the given time, not only its
+// latest, whether the reads were flushed to storage in between or not.
+func TestDrillReadersAreEveryTokenOfAnIdentity(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}
+	v, _ := openTestVault(t, Config{Now: clock.Now}, "prod")
+	e, _ := v.Env("prod")
+	putTyped(t, e, "app/db", map[string]string{MetaType: "password"}, `{"username":"app","password":"first-0123456789abcdef"}`)
+
+	v.RecordReadBy(e, "app/db", "role-ci", "acc-job-0", 1) // before since
+	clock.t = clock.t.Add(time.Hour)
+	since := clock.t
+	v.RecordReadBy(e, "app/db", "role-ci", "acc-job-1", 1)
+	clock.t = clock.t.Add(time.Minute)
+	v.RecordReadBy(e, "app/db", "role-ci", "acc-job-2", 1)
+	if err := v.FlushUsage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock.t = clock.t.Add(time.Minute)
+	v.RecordReadBy(e, "app/db", "role-ci", "acc-job-3", 1)
+	v.RecordReadBy(e, "app/db", "role-ci", "acc-job-2", 1) // job 2 reads again
+	v.RecordReadBy(e, "app/db", "user-alice", "acc-alice", 1)
+
+	rs, err := tokenReaders{v}.ReadersSince(ctx, "prod", "app", since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rs {
+		got = append(got, r.Identity+"/"+r.Accessor)
+	}
+	want := []string{"user-alice/acc-alice", "role-ci/acc-job-1", "role-ci/acc-job-2", "role-ci/acc-job-3"}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("readers since %v = %v, want %v", since, got, want)
+	}
+	if err := v.FlushUsage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, err := v.SecretUsage(ctx, e, "app/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := u.Readers["role-ci"]; r.Accessor != "acc-job-2" || len(r.Earlier) != 3 {
+		t.Fatalf("stored reads of role-ci = %+v, want acc-job-2 latest and 3 earlier tokens", r)
 	}
 }

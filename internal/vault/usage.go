@@ -28,6 +28,52 @@ type ReadState struct {
 	// Accessor is the token of that read, so a breach drill can revoke
 	// the tokens that read a compromised secret; "" when not known.
 	Accessor string `json:"accessor,omitempty"`
+	// Earlier are the identity's other tokens that read the secret before
+	// (a CI role logs in once per job), most recent first, at most
+	// maxEarlierTokens: a drill revokes them too.
+	Earlier []TokenRead `json:"earlier,omitempty"`
+}
+
+// TokenRead is one token's last read of a secret.
+type TokenRead struct {
+	Accessor string    `json:"accessor"`
+	At       time.Time `json:"at"`
+}
+
+// maxEarlierTokens bounds ReadState.Earlier.
+const maxEarlierTokens = 32
+
+// tokens returns every token of r, the latest first.
+func (r ReadState) tokens() []TokenRead {
+	out := make([]TokenRead, 0, 1+len(r.Earlier))
+	if r.Accessor != "" {
+		out = append(out, TokenRead{Accessor: r.Accessor, At: r.At})
+	}
+	return append(out, r.Earlier...)
+}
+
+// joinReads is the state of one identity that read as a and as b: the
+// later read's version and token, and every other token once, with its
+// latest read, most recent first, at most maxEarlierTokens.
+func joinReads(a, b ReadState) ReadState {
+	if b.At.Before(a.At) {
+		a, b = b, a
+	}
+	seen := map[string]bool{b.Accessor: true}
+	var earlier []TokenRead
+	for _, t := range append(b.Earlier, a.tokens()...) {
+		if t.Accessor == "" || seen[t.Accessor] {
+			continue
+		}
+		seen[t.Accessor] = true
+		earlier = append(earlier, t)
+	}
+	sort.SliceStable(earlier, func(i, j int) bool { return earlier[i].At.After(earlier[j].At) })
+	if len(earlier) > maxEarlierTokens {
+		earlier = earlier[:maxEarlierTokens]
+	}
+	b.Earlier = earlier
+	return b
 }
 
 // maxReaders bounds the identities kept per secret; the least recent go.
@@ -82,7 +128,7 @@ func (v *Vault) RecordReadBy(env *Env, path, identity, accessor string, version 
 	if !now.Before(p.LastRead) {
 		p.LastRead, p.LastReader = now, identity
 	}
-	p.Readers[identity] = ReadState{Version: version, At: now, Accessor: accessor}
+	p.Readers[identity] = joinReads(p.Readers[identity], ReadState{Version: version, At: now, Accessor: accessor})
 }
 
 // FlushUsage writes the reads recorded so far. Records that cannot be
@@ -179,9 +225,7 @@ func mergeInto(dst, src *Usage) {
 		dst.LastRead, dst.LastReader = src.LastRead, src.LastReader
 	}
 	for id, s := range src.Readers {
-		if d, ok := dst.Readers[id]; !ok || !s.At.Before(d.At) {
-			dst.Readers[id] = s
-		}
+		dst.Readers[id] = joinReads(dst.Readers[id], s)
 	}
 	if len(dst.Readers) > maxReaders {
 		ids := make([]string, 0, len(dst.Readers))
