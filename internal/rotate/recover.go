@@ -54,7 +54,18 @@ func (r *Rotator) recoverOne(ctx context.Context, rec *Record) error {
 		return err
 	}
 	if s.Version == rec.To {
-		// Made current; the record lagged.
+		// Made current and the record lagged, or, after a crash left ours
+		// pending, another writer wrote version To: the store tells them
+		// apart by the pending value. The writer's version stays as it is.
+		if err := r.cfg.Store.MakeCurrent(ctx, rec.Env, rec.Path, rec.From, rec.To); errors.Is(err, ErrConflict) {
+			if err := r.cfg.Store.DeleteRecord(ctx, rec.Env, rec.Path); err != nil {
+				return err
+			}
+			r.emit(Event{Kind: EventRolledBack, Env: rec.Env, Path: rec.Path, From: rec.From, To: rec.To, DrillID: rec.DrillID})
+			return nil
+		} else if err != nil {
+			return err
+		}
 		rec.State, rec.CurrentAt = StateCurrent, r.cfg.Now().UTC()
 		if err := r.cfg.Store.PutRecord(ctx, rec); err != nil {
 			return err

@@ -96,14 +96,16 @@ type Store interface {
 	WritePending(ctx context.Context, rec *Record, data map[string]any) (int, error)
 	// MakeCurrent makes version to current if from is still current
 	// (check-and-set; ErrConflict otherwise). Making current a version
-	// that already is returns nil.
+	// that already is returns nil, unless the store can tell it is
+	// another writer's and not the pending value (ErrConflict).
 	MakeCurrent(ctx context.Context, env, path string, from, to int) error
 	// Destroy erases a version's value for good. Destroying one already
 	// gone returns nil.
 	Destroy(ctx context.Context, env, path string, version int) error
 	// PutRecord stores rec, replacing the record of the same Env and Path.
 	PutRecord(ctx context.Context, rec *Record) error
-	// DeleteRecord removes the record of env and path; none is nil.
+	// DeleteRecord removes the record of env and path, and a pending value
+	// kept with it; none is nil.
 	DeleteRecord(ctx context.Context, env, path string) error
 	// Record returns the record of env and path, or ErrNotFound.
 	Record(ctx context.Context, env, path string) (*Record, error)

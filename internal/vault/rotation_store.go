@@ -263,7 +263,10 @@ func (s rotStore) DeleteRecord(ctx context.Context, env, p string) error {
 	if err != nil {
 		return err
 	}
-	return s.v.barrier.Delete(ctx, rotRecordKey(e.ID, p))
+	return s.v.barrier.Transaction(ctx, []storage.Op{
+		{Kind: storage.OpDelete, Key: rotRecordKey(e.ID, p)},
+		{Kind: storage.OpDelete, Key: rotPendingKey(e.ID, p)},
+	})
 }
 
 func (s rotStore) Record(ctx context.Context, env, p string) (*rotate.Record, error) {

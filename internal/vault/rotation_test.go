@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -299,5 +300,41 @@ func TestDrillReadersAreEveryTokenOfAnIdentity(t *testing.T) {
 	}
 	if r := u.Readers["role-ci"]; r.Accessor != "acc-job-2" || len(r.Earlier) != 3 {
 		t.Fatalf("stored reads of role-ci = %+v, want acc-job-2 latest and 3 earlier tokens", r)
+	}
+}
+
+// A crash leaves a rotation pending; another writer then writes the
+// version the rotation had reserved. Recovery keeps the writer's version
+// (never destroys or relabels it) and drops the pending value and record.
+func TestRecoveryKeepsAnotherWritersVersion(t *testing.T) {
+	ctx := context.Background()
+	v, _ := openTestVault(t, Config{}, "prod")
+	e, _ := v.Env("prod")
+	putTyped(t, e, "app/db", map[string]string{MetaType: "password"}, `{"username":"app","password":"first-0123456789abcdef"}`)
+
+	st := rotStore{v}
+	rec := &rotate.Record{ID: "r1", Env: "prod", Path: "app/db", From: 1, State: rotate.StatePending, Started: time.Now()}
+	if to, err := st.WritePending(ctx, rec, map[string]any{"username": "app", "password": "rotated-0123456789abcdef"}); err != nil || to != 2 {
+		t.Fatalf("WritePending = %d, %v", to, err)
+	}
+	// The crash, then the other writer.
+	if _, err := e.PutSecret(ctx, "app/db", json.RawMessage(`{"username":"app","password":"by-hand-0123456789abcdef"}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.RecoverRotations(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, val := currentValue(t, e, "app/db")
+	if n != 2 || !strings.Contains(val, "by-hand-0123456789abcdef") {
+		t.Fatalf("current after recovery = %d %s, want the writer's version 2", n, val)
+	}
+	if _, err := st.Record(ctx, "prod", "app/db"); !errors.Is(err, rotate.ErrNotFound) {
+		t.Fatalf("rotation record after recovery: %v, want none", err)
+	}
+	if raw, err := st.pending(ctx, e, "app/db"); raw != nil || err != nil {
+		t.Fatalf("pending value after recovery: %d bytes, %v; want none", len(raw), err)
+	}
+	if _, err := e.kv.Get(ctx, "app/db", 1); err != nil {
+		t.Fatalf("version 1 after recovery: %v", err)
 	}
 }
