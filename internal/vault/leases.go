@@ -264,7 +264,33 @@ func (v *Vault) LookupLease(ctx context.Context, c *Caller, id string) (*lease.L
 	if err != nil {
 		return nil, err
 	}
-	return st.m.Lookup(ctx, leaseCaller(c), id)
+	var l *lease.Lease
+	err = v.orFromStore(ctx, st, id, func() (err error) {
+		l, err = st.m.Lookup(ctx, leaseCaller(c), id)
+		return err
+	})
+	return l, err
+}
+
+// orFromStore runs op on lease id and, on a shared store, if this server
+// does not know the lease, reads its record and runs op again: another
+// server may have issued it a moment ago, before the change feed told
+// this one.
+func (v *Vault) orFromStore(ctx context.Context, st *leaseState, id string, op func() error) error {
+	err := op()
+	if !errors.Is(err, lease.ErrNotFound) || !v.sharedLeases() {
+		return err
+	}
+	name, rest, _ := strings.Cut(id, "/")
+	for _, env := range st.envs() {
+		if env.Name == name {
+			if rerr := st.m.Refresh(ctx, env, rest); rerr != nil {
+				return fmt.Errorf("%w (reading it from the store: %w)", err, rerr)
+			}
+			return op()
+		}
+	}
+	return err
 }
 
 // RenewLease extends lease id by increment (0: its TTL), capped at its
@@ -274,7 +300,13 @@ func (v *Vault) RenewLease(ctx context.Context, c *Caller, id string, increment 
 	if err != nil {
 		return nil, nil, err
 	}
-	return st.m.Renew(ctx, leaseCaller(c), id, increment)
+	var l *lease.Lease
+	var warnings []string
+	err = v.orFromStore(ctx, st, id, func() (err error) {
+		l, warnings, err = st.m.Renew(ctx, leaseCaller(c), id, increment)
+		return err
+	})
+	return l, warnings, err
 }
 
 // RevokeLease ends lease id and takes its credential back. A revocation
@@ -284,7 +316,7 @@ func (v *Vault) RevokeLease(ctx context.Context, c *Caller, id string) error {
 	if err != nil {
 		return err
 	}
-	return st.m.Revoke(ctx, leaseCaller(c), id)
+	return v.orFromStore(ctx, st, id, func() error { return st.m.Revoke(ctx, leaseCaller(c), id) })
 }
 
 // RevokeLeasePrefix ends every lease at or below prefix in c's environment;
