@@ -97,7 +97,7 @@ func (m *Manager) mergeLocked(l *Lease) {
 		e.l, e.state = l, st
 	}
 	at, _ := e.dueAt()
-	m.due.push(at, l.ID)
+	m.scheduleLocked(at, l.ID)
 }
 
 // dropStale forgets lease id if it is live or failed here: its record is

@@ -251,7 +251,7 @@ func (m *Manager) Issue(ctx context.Context, req Request, create func(ctx contex
 		m.countLocked(l)
 	}
 	e.state = live
-	m.due.push(l.ExpiresAt, l.ID)
+	m.scheduleLocked(l.ExpiresAt, l.ID)
 	var doomed []*Lease
 	if e.doomed {
 		doomed = m.claimLocked(e)
