@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wardhq/ward/internal/server"
+	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/ui"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -171,6 +172,9 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 	defer stop()
 	go runLeading(mctx, o.store.backend, "maintain", logger, func(ctx context.Context) { v.Maintain(ctx, 0) })
 	go runLeading(mctx, o.store.backend, "rotate", logger, func(ctx context.Context) { v.RunRotations(ctx, o.rotateInterval) })
+	if _, shared := o.store.backend.(storage.Locker); shared { // bolt: each server expires its own leases from unseal
+		go runLeading(mctx, o.store.backend, "leases", logger, func(ctx context.Context) { v.LeadLeases(ctx, 0) })
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

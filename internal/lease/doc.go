@@ -52,7 +52,19 @@
 // stored as JSON at env/<environment id>/leases/REST, so the barrier seals
 // it with the environment's own key. Records hold what the engine needs to
 // revoke (a user name, never a password). All state is also kept in
-// memory, built by Recover; the Manager must be its storage's only writer.
+// memory, built by Recover.
+//
+// # Several servers
+//
+// Several servers on one shared store each hold a Manager over the same
+// records, and only one of them runs the scheduler (Run). The others still
+// issue, renew and revoke on request, and every Manager follows the others'
+// writes: Refresh takes one changed record in (the vault calls it from the
+// store's change feed), Reconcile takes all of them in without dropping
+// what runs meanwhile (the server that takes over the expiry calls it, and
+// then now and then). Following never moves an expiry earlier. With one
+// server per store, as on bbolt, the Manager is its storage's only writer
+// and needs neither.
 //
 // Time comes from Config.Now and Config.After, randomness from
 // Config.Rand, so tests run the scheduler with a fake clock.

@@ -29,8 +29,8 @@ const (
 // Config configures a Manager. Only Storage and Revokers are required.
 type Config struct {
 	// Storage is the barrier: records go under env/<id>/leases/, sealed
-	// with each environment's key. The Manager must be the only writer
-	// there.
+	// with each environment's key. Other writers there are other servers'
+	// Managers, followed with Refresh and Reconcile (see the package doc).
 	Storage storage.Backend
 	// Revokers by Lease.Kind; Register adds more.
 	Revokers map[string]Revoker
@@ -251,7 +251,7 @@ func (m *Manager) Issue(ctx context.Context, req Request, create func(ctx contex
 		m.countLocked(l)
 	}
 	e.state = live
-	m.due.push(l.ExpiresAt, l.ID)
+	m.scheduleLocked(l.ExpiresAt, l.ID)
 	var doomed []*Lease
 	if e.doomed {
 		doomed = m.claimLocked(e)

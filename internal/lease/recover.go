@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/wardhq/ward/internal/storage"
 )
@@ -16,35 +15,15 @@ import (
 // due at once: the first Tick (Run's first act) revokes them.
 func (m *Manager) Recover(ctx context.Context, envs []Env) error {
 	loaded := map[string]*entry{}
-	for _, env := range envs {
-		var walk func(dir string) error
-		walk = func(dir string) error {
-			names, err := m.cfg.Storage.List(ctx, recordKey(env.ID, dir))
-			if err != nil {
-				return err
-			}
-			for _, name := range names {
-				if strings.HasSuffix(name, "/") {
-					if err := walk(dir + name); err != nil {
-						return err
-					}
-					continue
-				}
-				l, err := m.load(ctx, env, dir+name)
-				if err != nil {
-					return err
-				}
-				e := &entry{l: l, state: live}
-				if l.Failure != nil {
-					e.state = failed
-				}
-				loaded[l.ID] = e
-			}
-			return nil
+	err := m.walkStored(ctx, envs, func(l *Lease) {
+		e := &entry{l: l, state: live}
+		if l.Failure != nil {
+			e.state = failed
 		}
-		if err := walk(""); err != nil {
-			return fmt.Errorf("loading the leases of environment %q: %w", env.Name, err)
-		}
+		loaded[l.ID] = e
+	})
+	if err != nil {
+		return err
 	}
 	m.mu.Lock()
 	m.leases = loaded

@@ -64,7 +64,7 @@ func (m *Manager) Renew(ctx context.Context, who Caller, id string, increment ti
 	defer m.mu.Unlock()
 	if e, ok := m.leases[id]; ok && e.state == live && e.l.ExpiresAt.Before(next.ExpiresAt) {
 		e.l = next
-		m.due.push(next.ExpiresAt, id)
+		m.scheduleLocked(next.ExpiresAt, id)
 	}
 	return next.clone(), warnings, nil
 }

@@ -256,7 +256,7 @@ func (m *Manager) markFailed(ctx context.Context, l *Lease, cause error) {
 	f.NextAttempt = now.Add(m.backoff(f.Attempts))
 	e.l.Failure = &f
 	e.state = failed
-	m.due.push(f.NextAttempt, l.ID)
+	m.scheduleLocked(f.NextAttempt, l.ID)
 	rec := e.l.clone()
 	m.mu.Unlock()
 	m.notify(Event{Kind: EventRevokeFailed, Lease: rec.clone(), Err: cause})

@@ -30,6 +30,24 @@ func (h *dueHeap) Pop() any {
 
 func (h *dueHeap) push(when time.Time, id string) { heap.Push(h, dueItem{when, id}) }
 
+// scheduleLocked queues lease id for when. Stale items are dropped as Run
+// meets them; a Manager whose Run is not running (a server that does not
+// lead the expiry on a shared store) would keep them all, so when the queue
+// holds more than twice the leases it is rebuilt from them. m.mu is held.
+func (m *Manager) scheduleLocked(when time.Time, id string) {
+	m.due.push(when, id)
+	if len(m.due) <= 2*len(m.leases)+64 {
+		return
+	}
+	m.due = m.due[:0]
+	for id, e := range m.leases {
+		if at, ok := e.dueAt(); ok {
+			m.due = append(m.due, dueItem{at, id})
+		}
+	}
+	heap.Init(&m.due)
+}
+
 // dueAt is when e next needs the scheduler: its expiry while live, its
 // next attempt while failed; ok is false otherwise.
 func (e *entry) dueAt() (time.Time, bool) {

@@ -40,17 +40,21 @@ type stale struct {
 	kvConfigs                                    []string            // environment IDs
 	kvKeys                                       map[string][]string // environment ID: written keys under its kv/
 	kvAll                                        bool                // every KV record may have changed
+	leases                                       map[string][]string // environment ID: changed lease records (the id after "ENV/")
+	allLeases                                    bool                // every lease record may have changed
 }
 
 func (s *stale) empty() bool {
 	return !s.envs && !s.policies && !s.types && !s.envRules && !s.jwt && !s.alerts && !s.allTokens &&
-		len(s.tokens) == 0 && len(s.kvConfigs) == 0 && len(s.kvKeys) == 0 && !s.kvAll
+		len(s.tokens) == 0 && len(s.kvConfigs) == 0 && len(s.kvKeys) == 0 && !s.kvAll &&
+		len(s.leases) == 0 && !s.allLeases
 }
 
 // add records what c makes stale.
 func (s *stale) add(c storage.Change) {
 	if c.All {
 		s.envs, s.policies, s.types, s.envRules, s.jwt, s.alerts, s.allTokens, s.kvAll = true, true, true, true, true, true, true, true
+		s.allLeases = true
 		return
 	}
 	for _, k := range c.Keys {
@@ -71,6 +75,13 @@ func (s *stale) add(c storage.Change) {
 			s.alerts = true
 		case strings.HasPrefix(k, "env/") && strings.HasSuffix(k, "/kv/config"):
 			s.kvConfigs = append(s.kvConfigs, strings.TrimSuffix(strings.TrimPrefix(k, "env/"), "/kv/config"))
+		case strings.HasPrefix(k, "env/") && strings.Contains(k, "/leases/"):
+			if id, rest, ok := strings.Cut(strings.TrimPrefix(k, "env/"), "/leases/"); ok && !strings.Contains(id, "/") && rest != "" {
+				if s.leases == nil {
+					s.leases = map[string][]string{}
+				}
+				s.leases[id] = append(s.leases[id], rest)
+			}
 		case strings.HasPrefix(k, "env/"):
 			// A secret's metadata record: the metadata cache reads it again.
 			if id, rest, ok := strings.Cut(strings.TrimPrefix(k, "env/"), "/kv/"); ok && !strings.Contains(id, "/") && isMetadataKey(rest) {
@@ -224,6 +235,9 @@ func (v *Vault) refresh(u *unsealed, s stale) (stale, error) {
 	}
 	if s.alerts {
 		left.alerts = fail("the alert thresholds", v.loadAlerts(ctx))
+	}
+	if s.allLeases || len(s.leases) > 0 {
+		left.allLeases, left.leases = u.followLeases(ctx, s.allLeases, s.leases, fail)
 	}
 	return left, first
 }

@@ -8,8 +8,9 @@ import (
 )
 
 // Each key another server changes makes stale exactly the cache that
-// holds it; keys no cache holds (secrets' versions, usage, leases) make
-// nothing stale, and All makes everything stale.
+// holds it (a KV metadata record: the metadata cache; a lease record: the
+// lease manager); keys no cache holds (secrets' versions, usage, lockouts)
+// make nothing stale, and All makes everything stale.
 func TestStaleFromChangedKeys(t *testing.T) {
 	for _, tc := range []struct {
 		key  string
@@ -28,6 +29,8 @@ func TestStaleFromChangedKeys(t *testing.T) {
 		{"env/0a1b/kv/m/payments/config", stale{kvKeys: map[string][]string{"0a1b": {"m/payments/config"}}}},
 		{"env/0a1b/kv/v/payments/db/00000000000000000001", stale{}},
 		{"env/0a1b/usage/payments/db", stale{}},
+		{"env/0a1b/leases/database/creds/app/Xy12", stale{leases: map[string][]string{"0a1b": {"database/creds/app/Xy12"}}}},
+		{"env/0a1b/leases/", stale{}},
 		{"sys/lockout/userpass/alice", stale{}},
 		{"sys/mfa/used/userpass/alice", stale{}},
 	} {
@@ -42,7 +45,7 @@ func TestStaleFromChangedKeys(t *testing.T) {
 	}
 	var all stale
 	all.add(storage.Change{All: true})
-	if want := (stale{envs: true, policies: true, types: true, envRules: true, jwt: true, alerts: true, allTokens: true, kvAll: true}); !reflect.DeepEqual(all, want) {
+	if want := (stale{envs: true, policies: true, types: true, envRules: true, jwt: true, alerts: true, allTokens: true, kvAll: true, allLeases: true}); !reflect.DeepEqual(all, want) {
 		t.Errorf("All: stale %+v", all)
 	}
 }

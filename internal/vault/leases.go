@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardhq/ward/internal/audit"
@@ -12,6 +14,7 @@ import (
 	"github.com/wardhq/ward/internal/dbengine"
 	"github.com/wardhq/ward/internal/lease"
 	"github.com/wardhq/ward/internal/policy"
+	"github.com/wardhq/ward/internal/storage"
 )
 
 // LeaseAdminPath is the policy path whose update capability makes a token
@@ -25,13 +28,20 @@ const LeaseAdminPath = "sys/leases/admin"
 type leaseState struct {
 	m    *lease.Manager
 	db   *dbengine.Engine
-	stop context.CancelFunc
-	done chan struct{} // closed when the scheduler has stopped
+	envs func() []lease.Env // the vault's environments now
+	// sealed ends at the seal; stopLeases waits for every scheduler run.
+	sealed  context.Context
+	stop    context.CancelFunc
+	mu      sync.Mutex
+	stopped bool           // guarded by mu
+	running sync.WaitGroup // scheduler runs
 }
 
 // startLeases loads every stored lease (Recover: those that expired while
-// ward was down or sealed are revoked by the scheduler's first tick) and
-// starts the scheduler.
+// ward was down or sealed are revoked by the scheduler's first tick) and,
+// on a store of one server (bolt, memory), starts the scheduler. On a
+// shared store the scheduler runs only on the server that leads the
+// lease work: see LeadLeases.
 func (v *Vault) startLeases(ctx context.Context, u *unsealed) error {
 	cfg := v.cfg.Leases
 	cfg.Storage, cfg.Revokers, cfg.Logger = v.barrier, nil, v.cfg.Logger
@@ -45,22 +55,39 @@ func (v *Vault) startLeases(ctx context.Context, u *unsealed) error {
 	cfg.Notify = func(ev lease.Event) { auditLeaseEvent(log, v.cfg.Logger.Error, ev) }
 	m := lease.New(cfg)
 	db := dbengine.New(dbengine.Config{Storage: v.barrier, Leases: m, Rand: v.cfg.Rand, Logger: v.cfg.Logger, ConnectTimeout: v.cfg.DBConnectTimeout})
+	st := &leaseState{m: m, db: db, envs: u.leaseEnvs}
+	if err := m.Recover(ctx, st.envs()); err != nil {
+		db.Close()
+		return fmt.Errorf("loading the leases: %w", err)
+	}
+	st.sealed, st.stop = context.WithCancel(context.Background())
+	u.leases = st
+	if !v.sharedLeases() {
+		st.running.Add(1)
+		go func() {
+			defer st.running.Done()
+			m.Run(st.sealed)
+		}()
+	}
+	return nil
+}
+
+// sharedLeases reports whether the store is shared by several servers,
+// of which one (the holder of the store's lock) expires the leases.
+func (v *Vault) sharedLeases() bool {
+	_, ok := v.cfg.Storage.(storage.Locker)
+	return ok
+}
+
+// leaseEnvs is the vault's environments, as the lease manager names them.
+func (u *unsealed) leaseEnvs() []lease.Env {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
 	envs := make([]lease.Env, 0, len(u.envs))
 	for _, e := range u.envs {
 		envs = append(envs, lease.Env{Name: e.Name, ID: e.ID})
 	}
-	if err := m.Recover(ctx, envs); err != nil {
-		db.Close()
-		return fmt.Errorf("loading the leases: %w", err)
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	st := &leaseState{m: m, db: db, stop: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(st.done)
-		m.Run(runCtx)
-	}()
-	u.leases = st
-	return nil
+	return envs
 }
 
 // stopLeases stops the scheduler and closes the engine's connections. The
@@ -69,9 +96,112 @@ func (u *unsealed) stopLeases() {
 	if u.leases == nil {
 		return
 	}
-	u.leases.stop()
-	<-u.leases.done
-	u.leases.db.Close()
+	st := u.leases
+	st.mu.Lock()
+	st.stopped = true
+	st.mu.Unlock()
+	st.stop()
+	st.running.Wait()
+	st.db.Close()
+}
+
+// DefaultLeaseReconcile is how often the server that expires the leases
+// of a shared store reads them all again, to catch a change it was not
+// told of (the change feed normally tells it within milliseconds).
+const DefaultLeaseReconcile = time.Minute
+
+// LeadLeases is the expiry of the leases on a store that several servers
+// share: the server that holds the store's "leases" lock runs it (ward
+// server runs it under that lock) until ctx ends. While unsealed it reads
+// every stored lease again (so the leases another server issued, and those
+// that expired while no server led, are due at once), runs the expiry
+// scheduler, and reads them all again every reconcile (0: one minute);
+// between reads the change feed brings what the other servers write. On a
+// store of one server it returns at once: the scheduler runs from unseal.
+func (v *Vault) LeadLeases(ctx context.Context, reconcile time.Duration) {
+	if !v.sharedLeases() {
+		return
+	}
+	if reconcile <= 0 {
+		reconcile = DefaultLeaseReconcile
+	}
+	for ctx.Err() == nil {
+		if st, err := v.leases(); err == nil && st != nil {
+			st.lead(ctx, reconcile, v.cfg.Logger)
+		}
+		select { // sealed, or the seal ended the run: wait for an unseal
+		case <-ctx.Done():
+		case <-time.After(leadSealedPoll):
+		}
+	}
+}
+
+// leadSealedPoll is how often LeadLeases looks for an unseal.
+const leadSealedPoll = 500 * time.Millisecond
+
+// lead runs the scheduler until ctx ends or the vault seals.
+func (st *leaseState) lead(ctx context.Context, reconcile time.Duration, logger *slog.Logger) {
+	st.mu.Lock()
+	if st.stopped {
+		st.mu.Unlock()
+		return
+	}
+	st.running.Add(1)
+	st.mu.Unlock()
+	defer st.running.Done()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(st.sealed, cancel)()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st.m.Run(runCtx)
+	}()
+	t := time.NewTicker(reconcile)
+	defer t.Stop()
+	for {
+		if err := st.m.Reconcile(runCtx, st.envs()); err != nil && runCtx.Err() == nil {
+			logger.Warn("reading the stored leases failed; trying again later", ErrorLogArgs(err)...)
+		}
+		select {
+		case <-runCtx.Done():
+			<-done
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// followLeases makes the lease manager follow the lease records another
+// server wrote, by environment ID (or all of them), and returns what it
+// could not read, to try again.
+func (u *unsealed) followLeases(ctx context.Context, all bool, keys map[string][]string, fail func(string, error) bool) (bool, map[string][]string) {
+	if u.leases == nil {
+		return false, nil
+	}
+	if all {
+		return fail("the leases", u.leases.m.Reconcile(ctx, u.leases.envs())), nil
+	}
+	byID := map[string]lease.Env{}
+	for _, e := range u.leases.envs() {
+		byID[e.ID] = e
+	}
+	var left map[string][]string
+	for id, rests := range keys {
+		env, ok := byID[id]
+		if !ok {
+			continue // an environment this server does not know yet, or deleted
+		}
+		for _, rest := range rests {
+			if fail("lease "+env.Name+"/"+rest, u.leases.m.Refresh(ctx, env, rest)) {
+				if left == nil {
+					left = map[string][]string{}
+				}
+				left[id] = append(left[id], rest)
+			}
+		}
+	}
+	return false, left
 }
 
 // auditLeaseEvent records a revocation or a failed one, which the
@@ -134,7 +264,33 @@ func (v *Vault) LookupLease(ctx context.Context, c *Caller, id string) (*lease.L
 	if err != nil {
 		return nil, err
 	}
-	return st.m.Lookup(ctx, leaseCaller(c), id)
+	var l *lease.Lease
+	err = v.orFromStore(ctx, st, id, func() (err error) {
+		l, err = st.m.Lookup(ctx, leaseCaller(c), id)
+		return err
+	})
+	return l, err
+}
+
+// orFromStore runs op on lease id and, on a shared store, if this server
+// does not know the lease, reads its record and runs op again: another
+// server may have issued it a moment ago, before the change feed told
+// this one.
+func (v *Vault) orFromStore(ctx context.Context, st *leaseState, id string, op func() error) error {
+	err := op()
+	if !errors.Is(err, lease.ErrNotFound) || !v.sharedLeases() {
+		return err
+	}
+	name, rest, _ := strings.Cut(id, "/")
+	for _, env := range st.envs() {
+		if env.Name == name {
+			if rerr := st.m.Refresh(ctx, env, rest); rerr != nil {
+				return fmt.Errorf("%w (reading it from the store: %w)", err, rerr)
+			}
+			return op()
+		}
+	}
+	return err
 }
 
 // RenewLease extends lease id by increment (0: its TTL), capped at its
@@ -144,7 +300,13 @@ func (v *Vault) RenewLease(ctx context.Context, c *Caller, id string, increment 
 	if err != nil {
 		return nil, nil, err
 	}
-	return st.m.Renew(ctx, leaseCaller(c), id, increment)
+	var l *lease.Lease
+	var warnings []string
+	err = v.orFromStore(ctx, st, id, func() (err error) {
+		l, warnings, err = st.m.Renew(ctx, leaseCaller(c), id, increment)
+		return err
+	})
+	return l, warnings, err
 }
 
 // RevokeLease ends lease id and takes its credential back. A revocation
@@ -154,7 +316,7 @@ func (v *Vault) RevokeLease(ctx context.Context, c *Caller, id string) error {
 	if err != nil {
 		return err
 	}
-	return st.m.Revoke(ctx, leaseCaller(c), id)
+	return v.orFromStore(ctx, st, id, func() error { return st.m.Revoke(ctx, leaseCaller(c), id) })
 }
 
 // RevokeLeasePrefix ends every lease at or below prefix in c's environment;
