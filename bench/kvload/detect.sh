@@ -20,7 +20,9 @@ go build -o "$work/kvload" ./bench/kvload
 start() { # NAME EXTRA-ARGS...: starts ward dev, sets addr_NAME and token_NAME
 	name=$1; shift
 	mkdir -p "$work/$name/home"
-	WARD_CONFIG_DIR="$work/$name/home" "$work/ward" dev --listen 127.0.0.1:0 --data "$work/$name/data" "$@" 2>"$work/$name/log" &
+	# In its own directory: a ward dev started in the repository seeds its
+	# store from examples/ward, whose staging requires metadata.
+	(cd "$work/$name" && WARD_CONFIG_DIR="$work/$name/home" exec "$work/ward" dev --listen 127.0.0.1:0 --data "$work/$name/data" "$@") 2>"$work/$name/log" &
 	pid=$!
 	for _ in $(seq 100); do
 		addr=$(sed -n 's/.*export WARD_ADDR=\(http[^ ]*\).*/\1/p' "$work/$name/log" | head -1)

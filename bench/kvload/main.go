@@ -198,7 +198,7 @@ func (r *runner) prepare() error {
 			return fmt.Errorf("cannot reach ward at %s: %w", r.addr, err)
 		}
 		if status != 200 {
-			return fmt.Errorf("writing %sk%d in %s: HTTP %d (is the environment there, and the token root?)", r.prefix, i, r.env, status)
+			return fmt.Errorf("writing %sk%d in %s: HTTP %d (is the environment there, does it require metadata (-meta), and is the token root? a `ward dev` started in ward's repository is seeded from examples/ward: start it with --seed '')", r.prefix, i, r.env, status)
 		}
 	}
 	return nil

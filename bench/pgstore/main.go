@@ -157,6 +157,7 @@ var ready = regexp.MustCompile(`(?:export WARD_ADDR=|ward: server on )(http://12
 func startWard(ward string, env []string, args ...string) (string, func()) {
 	cmd := exec.Command(ward, append(args, "--listen", "127.0.0.1:0", "--log-level", "error")...)
 	cmd.Env = append(append(os.Environ(), "WARD_TOKEN=", "WARD_ADDR="), env...)
+	cmd.Dir = filepath.Dir(ward) // not the repository: no store seeded from examples/ward
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
