@@ -40,7 +40,7 @@ type Filter struct {
 	Until       time.Time
 	AfterSeq    uint64 // only records after this line
 	// Events selects the log's event entries (rotation, retirement and
-	// drill steps, alerts) instead of its answered requests.
+	// drill steps) instead of its answered requests.
 	Events bool
 	Limit  int // newest first, at most this many; 0: DefaultQueryLimit
 	// MaxScanBytes bounds how far back from the end Query reads; 0:

@@ -133,7 +133,7 @@ func (s *Server) auditQuery(ctx context.Context, req *request) (*response, error
 	case "event":
 		f.Events = true
 	default:
-		return nil, errorf(http.StatusBadRequest, "type must be response (answered requests, the default) or event (rotation, retirement and drill steps, alerts)")
+		return nil, errorf(http.StatusBadRequest, "type must be response (answered requests, the default) or event (rotation, retirement and drill steps)")
 	}
 	res, err := s.v.QueryAudit(ctx, &req.Caller, f)
 	if errors.Is(err, audit.ErrBadFilter) {

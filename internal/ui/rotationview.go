@@ -68,7 +68,7 @@ func (e rotationEvent) WhyRetired() string {
 type overlapRow struct {
 	Path     string
 	From, To int
-	RetireAt string
+	RetireAt time.Time
 	Holders  []string
 	Reason   string
 }
@@ -318,10 +318,14 @@ func (h *Handler) rotationOverlap(r *http.Request, s *session, p *rotationPage, 
 		}
 		seen[e.Path] = true
 		st, err := h.rotationStatus(r, s, e.Path)
-		if err != nil || st.Record == nil || st.Record.State != rotate.StateCurrent || st.RetireAt == "" || st.Due {
+		if err != nil || st.Record == nil || st.Record.State != rotate.StateCurrent || st.Due {
 			continue // not readable with this token, retired, or no overlap left
 		}
-		p.Overlap = append(p.Overlap, overlapRow{Path: e.Path, From: st.Record.From, To: st.Record.To, RetireAt: st.RetireAt, Holders: st.Holders, Reason: st.Record.Reason})
+		at, err := time.Parse(time.RFC3339, st.RetireAt)
+		if err != nil {
+			continue
+		}
+		p.Overlap = append(p.Overlap, overlapRow{Path: e.Path, From: st.Record.From, To: st.Record.To, RetireAt: at, Holders: st.Holders, Reason: st.Record.Reason})
 	}
 }
 
