@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +94,29 @@ func TestFirstAfter(t *testing.T) {
 		if got := firstAfter(answers, c.seq, c.path).Identity; got != c.want {
 			t.Errorf("firstAfter(%d, %s): %q, want %q", c.seq, c.path, got, c.want)
 		}
+	}
+}
+
+// TestRotationViewRefused: a token that may neither list the secrets nor
+// read the audit log gets the page with what it lacks said, and the view
+// asks the API nothing but reads.
+func TestRotationViewRefused(t *testing.T) {
+	h, api := newTestHandler()
+	h.sessions["sid"] = &session{id: "sid", token: "tok", env: "staging", csrf: "c", expires: time.Now().Add(time.Hour)}
+	r := httptest.NewRequest("GET", "/ui/rotation", nil)
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: "sid"})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, "may not list this environment") || !strings.Contains(body, "needs read on sys/ward/audit") {
+		t.Errorf("GET /ui/rotation with a refused token: %d\n%s", w.Code, body)
+	}
+	for _, p := range api.paths {
+		if !strings.HasPrefix(p, "GET /v1/") {
+			t.Errorf("the rotation view called %s", p)
+		}
+	}
+	if !slices.Contains(api.paths, "GET /v1/sys/ward/expiring") || !slices.Contains(api.paths, "GET /v1/sys/ward/audit") {
+		t.Errorf("the rotation view asked %v", api.paths)
 	}
 }
