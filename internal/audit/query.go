@@ -39,7 +39,10 @@ type Filter struct {
 	Since       time.Time
 	Until       time.Time
 	AfterSeq    uint64 // only records after this line
-	Limit       int    // newest first, at most this many; 0: DefaultQueryLimit
+	// Events selects the log's event entries (rotation, retirement and
+	// drill steps) instead of its answered requests.
+	Events bool
+	Limit  int // newest first, at most this many; 0: DefaultQueryLimit
 	// MaxScanBytes bounds how far back from the end Query reads; 0:
 	// DefaultMaxScanBytes.
 	MaxScanBytes int64
@@ -91,6 +94,10 @@ func Query(ctx context.Context, path string, f Filter) (*Result, error) {
 	}
 	res := &Result{Records: []Record{}}
 	identity, repo := strings.ToLower(f.Identity), strings.ToLower(f.Repository)
+	kind := "response"
+	if f.Events {
+		kind = "event"
+	}
 	err = readBackwards(file, st.Size(), queryChunk, f.MaxScanBytes, func(line []byte) (bool, error) {
 		if err := ctx.Err(); err != nil {
 			return false, err
@@ -108,7 +115,7 @@ func Query(ctx context.Context, path string, f Filter) (*Result, error) {
 		if r.Seq <= f.AfterSeq || !f.Since.IsZero() && r.Time.Before(f.Since) {
 			return false, nil
 		}
-		if r.Type != "response" || !f.Until.IsZero() && r.Time.After(f.Until) ||
+		if r.Type != kind || !f.Until.IsZero() && r.Time.After(f.Until) ||
 			f.Environment != "" && r.Environment != f.Environment ||
 			f.Path != "" && !strings.HasPrefix(r.Path, f.Path) ||
 			identity != "" && !strings.Contains(strings.ToLower(r.Identity), identity) ||

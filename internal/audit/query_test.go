@@ -131,3 +131,38 @@ func FuzzReadBackwards(f *testing.F) {
 		}
 	})
 }
+
+func TestQueryEvents(t *testing.T) {
+	cfg := testConfig(t)
+	l := openTest(t, cfg)
+	ctx := context.Background()
+	req := entry(1)
+	resp := *req
+	resp.Type, resp.Status = "response", 200
+	ev := &Entry{Type: "event", Path: "staging/payments/db", Operation: "rotation-rotated", Environment: "staging", Meta: map[string]string{"drill_id": "drill-1"}}
+	other := &Entry{Type: "event", Path: "prod/payments/db", Operation: "rotation-failed", Environment: "prod", Error: "target refused"}
+	if err := l.WriteAll(ctx, req, ev, &resp, other); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		f    Filter
+		want []string
+	}{
+		{"responses by default", Filter{}, []string{"read"}},
+		{"events", Filter{Events: true}, []string{"rotation-failed", "rotation-rotated"}},
+		{"events of one environment", Filter{Events: true, Environment: "staging"}, []string{"rotation-rotated"}},
+	} {
+		res, err := Query(ctx, cfg.Path, c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range res.Records {
+			got = append(got, r.Operation)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+		}
+	}
+}

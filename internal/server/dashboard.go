@@ -128,6 +128,13 @@ func (s *Server) auditQuery(ctx context.Context, req *request) (*response, error
 			return nil, errorf(http.StatusBadRequest, "limit must be 1 to %d", audit.MaxQueryLimit)
 		}
 	}
+	switch v.Get("type") {
+	case "", "response":
+	case "event":
+		f.Events = true
+	default:
+		return nil, errorf(http.StatusBadRequest, "type must be response (answered requests, the default) or event (rotation, retirement and drill steps)")
+	}
 	res, err := s.v.QueryAudit(ctx, &req.Caller, f)
 	if errors.Is(err, audit.ErrBadFilter) {
 		return nil, errorf(http.StatusBadRequest, "%v", err)

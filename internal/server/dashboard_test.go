@@ -120,10 +120,41 @@ func TestAuditEndpoint(t *testing.T) {
 		{staging, "limit=100000", 400},
 		{staging, "after=-1", 400},
 		{s.root, "env=prod&path=prod/data/", 200},
+		{staging, "type=request", 400},
+		{staging, "type=event", 200},
 	} {
 		if st, out := s.do("GET", "/v1/sys/ward/audit?"+c.query, c.token, ""); st != c.want {
 			t.Errorf("audit?%s: %d %v; want %d", c.query, st, out, c.want)
 		}
+	}
+}
+
+// TestAuditEvents: type=event answers the environment's rotation events,
+// and a drill's answer names the drill it ran.
+func TestAuditEvents(t *testing.T) {
+	s := newTestServer(t)
+	for _, env := range []string{"staging", "prod"} {
+		s.do("POST", "/v1/"+env+"/data/app/db", s.root, `{"data":{"v":"x"}}`)
+		if st, out := s.do("POST", "/v1/sys/ward/retire/"+env+"/app/db", s.root, `{"reason":"replaced"}`); st != 200 {
+			t.Fatalf("retire in %s: %d %v", env, st, out)
+		}
+	}
+	staging := s.token("staging", "rules:\n  - path: sys/ward/audit\n    capabilities: [read]\n")
+	_, out := s.do("GET", "/v1/sys/ward/audit?type=event", staging, "")
+	recs := out["data"].(map[string]any)["records"].([]any)
+	if len(recs) != 1 || recs[0].(map[string]any)["operation"] != "rotation-retired" || recs[0].(map[string]any)["path"] != "staging/app/db" {
+		t.Errorf("staging's events: %v", recs)
+	}
+	_, out = s.do("POST", "/v1/sys/ward/drill/staging", s.root, `{"prefix":"app","dry_run":true}`)
+	id, _ := out["data"].(map[string]any)["id"].(string)
+	_, out = s.do("GET", "/v1/sys/ward/audit?path=sys/ward/drill/staging", staging, "")
+	recs = out["data"].(map[string]any)["records"].([]any)
+	if id == "" || len(recs) != 1 {
+		t.Fatalf("the drill's answer: id %q, records %v", id, recs)
+	}
+	meta, _ := recs[0].(map[string]any)["meta"].(map[string]any)
+	if meta["drill_id"] != id || meta["drill_prefix"] != "app" || meta["drill_dry_run"] != "true" {
+		t.Errorf("the drill's answer's meta: %v, want drill %s of app, dry", meta, id)
 	}
 }
 

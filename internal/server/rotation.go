@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/wardhq/ward/internal/dbengine"
@@ -158,6 +159,9 @@ func (s *Server) drillRun(ctx context.Context, req *request) (*response, error) 
 	if err != nil {
 		return nil, err
 	}
+	// The drill's response entry names it, so that the dashboard can join
+	// its audited steps (meta.drill_id) to who ran it over which prefix.
+	req.auditMeta = map[string]string{"drill_id": rep.ID, "drill_prefix": rep.Prefix, "drill_dry_run": strconv.FormatBool(rep.DryRun)}
 	return wardResponse(req, rep), nil
 }
 

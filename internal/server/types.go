@@ -169,10 +169,14 @@ func (s *Server) expiring(ctx context.Context, req *request) (*response, error) 
 	}
 	list := []any{}
 	for _, e := range found {
-		list = append(list, map[string]any{
+		item := map[string]any{
 			"env": e.Env, "path": e.Path, "reason": e.Reason, "due_time": formatTime(e.Due),
 			"overdue": e.Overdue, "owner": e.Owner, "rotation": e.Rotation,
-		})
+		}
+		if !e.NextTry.IsZero() {
+			item["next_try"] = formatTime(e.NextTry)
+		}
+		list = append(list, item)
 	}
 	out := envelope(req, map[string]any{"within": within.String(), "secrets": list})
 	delete(out, "mount_type")

@@ -30,7 +30,9 @@ var apiAllowed = []struct{ method, prefix string }{
 	{"GET", "sys/ward/usage/"},
 	{"GET", "sys/policies/acl/"},
 	{"GET", "sys/ward/alerts/"},
-	{"POST", "sys/ward/alerts/"}, // ID/ack, the one write route there
+	{"GET", "sys/ward/expiring"},
+	{"GET", "sys/ward/rotation/"}, // ENV/PATH: a rotation's status, never a value
+	{"POST", "sys/ward/alerts/"},  // ID/ack, the one write route there
 }
 
 // apiAllowedPath reports whether the dashboard may call method on p. A

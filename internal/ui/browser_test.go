@@ -480,6 +480,53 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("all alerts: %q", l)
 	}
 
+	// Rotation: a rotation in its overlap, a retirement, a secret that
+	// needs a person (the scheduler's tick), and a drill in each
+	// environment; the staging session sees staging's only.
+	w.must("POST", "staging/metadata/ci/deploy", w.root, jsonBody(map[string]any{"custom_metadata": map[string]string{"type": "password", "owner": "team-ci", "recipients": "api"}}))
+	w.must("POST", "staging/data/ci/deploy", w.root, `{"data": {"username": "deploy", "password": "`+stagingCanary+`"}}`)
+	w.must("POST", "sys/ward/rotate/staging/ci/deploy", w.root, "")
+	rotated := w.must("GET", "staging/data/ci/deploy", w.root, "")["data"].(map[string]any)["data"].(map[string]any)["password"].(string)
+	w.must("POST", "staging/metadata/legacy/ftp", w.root, jsonBody(map[string]any{"custom_metadata": map[string]string{"owner": "team-data"}}))
+	w.must("POST", "staging/data/legacy/ftp", w.root, `{"data": {"password": "`+stagingCanary+`"}}`)
+	w.must("POST", "sys/ward/retire/staging/legacy/ftp", w.root, `{"reason": "FTP export replaced by S3"}`)
+	// The scheduler, two minutes on: ops/pager-key is due and has no
+	// generator.
+	w.must("POST", "staging/metadata/ops/pager-key", w.root, jsonBody(map[string]any{"custom_metadata": map[string]string{"owner": "team-ops", "rotate_every": "1m"}}))
+	w.must("POST", "staging/data/ops/pager-key", w.root, `{"data": {"key": "`+stagingCanary+`"}}`)
+	w.clk.advance(2 * time.Minute)
+	if err := w.v.RotateDue(context.Background()); err != nil {
+		t.Logf("the scheduler's tick: %v", err)
+	}
+	prodDrill := w.must("POST", "sys/ward/drill/prod", w.root, `{"prefix": "payments"}`)["data"].(map[string]any)["id"].(string)
+	stagingDrill := w.must("POST", "sys/ward/drill/staging", w.root, `{"prefix": "worker"}`)["data"].(map[string]any)["id"].(string)
+	b.do("rotation", chromedp.Navigate(u+"/ui/rotation"), chromedp.WaitVisible(chromedp.ID("rot-drills")))
+	for sel, wants := range map[string][]string{
+		"#rot-overlap": {"ci/deploy", "1 → 2", "api"},
+		"#rot-person":  {"ops/pager-key", "team-ops"},
+		"#rot-recent":  {"ci/deploy", "rotated", "legacy/ftp", "retired", "by root", "FTP export replaced by S3"},
+		"#rot-drills":  {stagingDrill, "worker/", "by root", "worker/queue-00", "needs a person (team-worker)"},
+	} {
+		got := strings.Join(strings.Fields(b.text(sel)), " ")
+		for _, want := range wants {
+			if !strings.Contains(got, want) {
+				t.Errorf("the rotation view's %s lacks %q:\n%s", sel, want, got)
+			}
+		}
+	}
+	if h := b.html(); strings.Contains(h, prodDrill) || strings.Contains(h, "prodonly") || strings.Contains(h, rotated) {
+		t.Error("the staging session's rotation view shows prod's drill, or a value")
+	}
+	b.screenshot("8-rotation")
+	b.accessible("rotation")
+	b.do("a rotated secret", chromedp.Navigate(u+"/ui/secrets/ci/deploy"), chromedp.WaitVisible(chromedp.ID("rotation")))
+	if r := strings.Join(strings.Fields(b.text("#rotation")), " "); !strings.Contains(r, "version 1 → 2") || !strings.Contains(r, "May still hold version 1 api") {
+		t.Errorf("the secret's rotation block: %q", r)
+	}
+	if strings.Contains(b.html(), rotated) {
+		t.Error("the secret's page shows the rotated value")
+	}
+
 	// A staging session cannot see prod.
 	b.do("prod from staging", chromedp.Navigate(u+"/ui/secrets?q=prodonly"), chromedp.WaitVisible(chromedp.CSS("p.count")))
 	if c := b.text("p.count"); !strings.HasPrefix(c, "0 secrets") {
@@ -535,7 +582,7 @@ func TestBrowser(t *testing.T) {
 	jar.SetCookies(base, []*http.Cookie{{Name: session.Name, Value: session.Value, Path: "/ui/"}})
 	client := &http.Client{Jar: jar}
 	for _, p := range []string{"/ui/login", "/ui/envs", "/ui/secrets", "/ui/secrets?per_page=500", "/ui/secrets?sort=bogus", "/ui/secrets?partial=1&q=payments", "/ui/secrets/payments/db", "/ui/secrets/payments/stripe",
-		"/ui/secrets/shared/sentry", "/ui/access?policies=people", "/ui/audit", "/ui/audit/feed?after=0", "/ui/alerts", "/ui/alerts?state=all&detector=sensitive_path", "/ui/static/ui.js"} {
+		"/ui/secrets/shared/sentry", "/ui/access?policies=people", "/ui/audit", "/ui/audit/feed?after=0", "/ui/alerts", "/ui/alerts?state=all&detector=sensitive_path", "/ui/rotation", "/ui/secrets/ci/deploy", "/ui/static/ui.js"} {
 		resp, err := client.Get(u + p)
 		if err != nil {
 			t.Fatal(err)
@@ -549,6 +596,9 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("GET %s: Content-Security-Policy %q", p, got)
 		}
 		noCanary(t, "GET "+p, string(body))
+		if strings.Contains(string(body), rotated) {
+			t.Errorf("GET %s holds the rotated secret's new value", p)
+		}
 	}
 
 	revokes := func() int {

@@ -1,6 +1,8 @@
 // Package ui is ward's web dashboard, served at /ui/ by `ward server` and
 // `ward dev`: environments, the secrets inventory, a secret's page, access
-// simulation, the audit timeline and the detectors' alerts, for the people who own the secrets.
+// simulation, the audit timeline, the detectors' alerts, and rotation
+// (what is due or failing, recent rotations and retirements, drill reports),
+// for the people who own the secrets.
 // It never shows a secret's value.
 //
 // The dashboard has no access of its own. Every page is built from calls
@@ -98,6 +100,7 @@ func New(cfg Config) *Handler {
 	m.HandleFunc("GET /ui/audit/feed", h.signedIn(h.auditFeed))
 	m.HandleFunc("GET /ui/alerts", h.signedIn(h.alerts))
 	m.HandleFunc("POST /ui/alerts/ack", h.signedIn(h.ackAlert))
+	m.HandleFunc("GET /ui/rotation", h.signedIn(h.rotation))
 	m.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, http.StatusNotFound, "There is no such page.")
 	})

@@ -29,6 +29,11 @@ func TestAPIAllowList(t *testing.T) {
 		{"GET", "staging/metadata/../data/payments/db", false},
 		{"GET", "sys/ward/auditx", false},
 		{"GET", "sys/policies/acl/../../staging/data/x", false},
+		{"GET", "sys/ward/expiring", true},
+		{"GET", "sys/ward/rotation/staging/payments/db", true},
+		{"POST", "sys/ward/rotate/staging/payments/db", false}, // a rotation
+		{"POST", "sys/ward/retire/staging/payments/db", false},
+		{"POST", "sys/ward/drill/staging", false},
 	} {
 		if got := apiAllowedPath(c.method, c.path); got != c.want {
 			t.Errorf("%s %s: allowed %v, want %v", c.method, c.path, got, c.want)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardhq/ward/internal/audit"
 	"github.com/wardhq/ward/internal/inventory"
+	"github.com/wardhq/ward/internal/rotate"
 	"github.com/wardhq/ward/internal/secrets"
 )
 
@@ -192,7 +193,11 @@ type secretPage struct {
 	UsageErr   string
 	Activity   []audit.Record
 	AuditErr   string
-	Now        time.Time
+	// Rotation is the rotation under way (sys/ward/rotation); nil with
+	// RotationErr when the token may not read it.
+	Rotation    *rotate.Status
+	RotationErr string
+	Now         time.Time
 }
 
 func (h *Handler) secret(w http.ResponseWriter, r *http.Request, s *session) {
@@ -253,6 +258,14 @@ func (h *Handler) secret(w http.ResponseWriter, r *http.Request, s *session) {
 		sp.Readers = append(sp.Readers, reader{Identity: id, Version: rd.Version, At: rd.At})
 	}
 	slices.SortFunc(sp.Readers, func(a, b reader) int { return b.At.Compare(a.At) })
+	switch st, err := h.rotationStatus(r, s, p); {
+	case err == nil:
+		sp.Rotation = &st
+	case isStatus(err, http.StatusForbidden):
+		sp.RotationErr = "Its rotation status is visible only to tokens that may read it."
+	default:
+		sp.RotationErr = "Its rotation status could not be read: " + msgOf(err)
+	}
 	h.render(w, r, http.StatusOK, "secret", &view{Title: s.env + "/" + p, Nav: "secrets", Session: s, Data: sp})
 }
 

@@ -20,6 +20,9 @@ type Expiring struct {
 	// when its type has no generator; "failed: REASON" (the old value
 	// stays current and the rotation is retried with backoff).
 	Rotation string `json:"rotation,omitempty"`
+	// NextTry is when a failed scheduled rotation is tried again; zero
+	// when none failed or it needs a person.
+	NextTry time.Time `json:"next_try,omitzero"`
 }
 
 // ExpiringSecrets lists the secrets of envs that are due within the given
@@ -83,12 +86,12 @@ func (v *Vault) withRotationFailures(out []Expiring, envs []*Env) []Expiring {
 		found := false
 		for i := range out {
 			if out[i].Env == f.Item.Env && out[i].Path == f.Item.Path {
-				out[i].Rotation, found = state, true
+				out[i].Rotation, out[i].NextTry, found = state, f.NextTry, true
 			}
 		}
 		if !found {
 			due := f.Since
-			out = append(out, Expiring{Env: f.Item.Env, Path: f.Item.Path, Reason: "rotation", Due: due, Overdue: true, Owner: f.Item.Owner, Rotation: state})
+			out = append(out, Expiring{Env: f.Item.Env, Path: f.Item.Path, Reason: "rotation", Due: due, Overdue: true, Owner: f.Item.Owner, Rotation: state, NextTry: f.NextTry})
 		}
 	}
 	return out
