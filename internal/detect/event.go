@@ -87,7 +87,7 @@ func ParseLine(b []byte, e *Event) error {
 			return ErrNotEntry
 		}
 		first = false
-		key, ok := s.str()
+		key, ok := s.key()
 		if !ok {
 			return ErrNotEntry
 		}
@@ -97,7 +97,7 @@ func ParseLine(b []byte, e *Event) error {
 		}
 		s.ws()
 		var dst *string
-		switch key {
+		switch string(key) {
 		case "type":
 			if typ, ok = s.str(); !ok {
 				return ErrNotEntry
@@ -167,7 +167,7 @@ func (s *scanner) meta(e *Event) bool {
 	}
 	for {
 		s.ws()
-		key, ok := s.str()
+		key, ok := s.key()
 		if !ok {
 			return false
 		}
@@ -180,7 +180,7 @@ func (s *scanner) meta(e *Event) bool {
 		if !ok {
 			return false
 		}
-		switch key {
+		switch string(key) {
 		case "role":
 			e.Role = v
 		case "ci_repository":

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -36,6 +37,29 @@ func (s *scanner) eat(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// key reads a JSON string that is an object's key, to compare, not keep:
+// without escapes (the common case) it is a slice of the line, allocated
+// nowhere; with them it is decoded as str does.
+func (s *scanner) key() ([]byte, bool) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, false
+	}
+	for j := s.i + 1; j < len(s.b); j++ {
+		switch c := s.b[j]; {
+		case c == '"':
+			k := s.b[s.i+1 : j]
+			s.i = j + 1
+			return k, true
+		case c == '\\':
+			v, ok := s.str()
+			return []byte(v), ok
+		case c < 0x20:
+			return nil, false
+		}
+	}
+	return nil, false
 }
 
 // str reads a JSON string. Without escapes (the common case) it copies the
@@ -176,15 +200,18 @@ func (s *scanner) skipDepth(depth int) bool {
 	case c == '"':
 		s.i++
 		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case '"':
+			j := bytes.IndexAny(s.b[s.i:], `"\\`)
+			if j < 0 {
+				break
+			}
+			s.i += j
+			if s.b[s.i] == '"' {
 				s.i++
 				return true
-			case '\\':
-				s.i++
 			}
-			s.i++
+			s.i += 2 // a backslash and the byte it escapes
 		}
+		s.i = len(s.b)
 		return false
 	case c == '{' || c == '[':
 		end := byte('}')
@@ -199,7 +226,7 @@ func (s *scanner) skipDepth(depth int) bool {
 		for {
 			s.ws()
 			if c == '{' {
-				if _, ok := s.str(); !ok {
+				if _, ok := s.key(); !ok {
 					return false
 				}
 				s.ws()
