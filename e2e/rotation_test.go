@@ -96,8 +96,10 @@ func TestStaticRoleOverlapThenRetire(t *testing.T) {
 		t.Fatalf("the static role's user cannot log in: %v", err)
 	}
 
-	s.mustWard("", "db", "rotate-role", "--env", "staging", "app")
+	// The server starts the overlap when it rotates, after this instant:
+	// the previous credential may die no earlier than 3 s after it.
 	rotatedAt := time.Now()
+	s.mustWard("", "db", "rotate-role", "--env", "staging", "app")
 	cur := s.staticCreds("staging", "app")
 	if cur.Username == old.Username || cur.Password == old.Password {
 		t.Fatalf("after rotate-role: %s, want the other user of the pair with a new password", cur.Username)
