@@ -59,6 +59,12 @@ func joinReads(a, b ReadState) ReadState {
 	if b.At.Before(a.At) {
 		a, b = b, a
 	}
+	if len(b.Earlier) == 0 && (a.Accessor == "" || a.Accessor == b.Accessor) {
+		// The common case on the read path: the same token read again, or
+		// a first read; nothing to merge.
+		b.Earlier = a.Earlier
+		return b
+	}
 	seen := map[string]bool{b.Accessor: true}
 	var earlier []TokenRead
 	for _, t := range append(b.Earlier, a.tokens()...) {
