@@ -5,11 +5,14 @@
 // medians and their difference, in wall time and in CPU time (user and
 // system of the ward process and its child, steadier on a shared machine).
 // -before names a second ward binary (an older build) timed in the same
-// rounds, against the same server.
+// rounds, against the same server. -isolation lists the --token-isolation
+// modes to time, each a command of its own in every round: the token comes
+// from the config directory's token file, so auto hides it from the child
+// (ward's isolating init, in new namespaces) and off does not.
 //
 //	go run ./bench/run                 # 50 secrets, 200 runs of each
 //	go run ./bench/run -secrets 10 -runs 50
-//	go run ./bench/run -before /tmp/ward-main
+//	go run ./bench/run -before /tmp/ward-main -isolation auto,off
 package main
 
 import (
@@ -30,6 +33,7 @@ func main() {
 	secrets := flag.Int("secrets", 50, "secrets the manifest injects")
 	runs := flag.Int("runs", 200, "runs of each command")
 	before := flag.String("before", "", "another ward binary to time in the same rounds (optional)")
+	isolation := flag.String("isolation", "auto", "comma-separated --token-isolation modes to time, each in every round (auto, off, require)")
 	flag.Parse()
 	log.SetFlags(0)
 	dir, err := os.MkdirTemp("", "ward-bench-run-")
@@ -78,11 +82,15 @@ func main() {
 		log.Fatal(err)
 	}
 	alone := exec.Command(truePath)
-	cmds := []*exec.Cmd{exec.Command(ward, "run", "--env", "staging", "-f", manifest, "--", truePath)}
-	names := []string{"ward run -- true"}
-	if *before != "" {
-		cmds = append(cmds, exec.Command(*before, "run", "--env", "staging", "-f", manifest, "--", truePath))
-		names = append(names, "before: ward run")
+	var cmds []*exec.Cmd
+	var names []string
+	for _, mode := range strings.Split(*isolation, ",") {
+		cmds = append(cmds, exec.Command(ward, "run", "--env", "staging", "-f", manifest, "--token-isolation", mode, "--", truePath))
+		names = append(names, "ward run, "+mode)
+		if *before != "" {
+			cmds = append(cmds, exec.Command(*before, "run", "--env", "staging", "-f", manifest, "--token-isolation", mode, "--", truePath))
+			names = append(names, "before, "+mode)
+		}
 	}
 	var a timings
 	w := make([]timings, len(cmds))
@@ -93,9 +101,9 @@ func main() {
 		}
 	}
 	fmt.Printf("secrets %d, runs %d each, interleaved (medians)\n", *secrets, *runs)
-	fmt.Printf("%-20s wall %-10v cpu %v\n", "true alone:", a.wall(), a.cpu())
+	fmt.Printf("%-22s wall %-10v cpu %v\n", "true alone:", a.wall(), a.cpu())
 	for i, n := range names {
-		fmt.Printf("%-20s wall %-10v cpu %-10v added: wall %v, cpu %v\n", n+":", w[i].wall(), w[i].cpu(),
+		fmt.Printf("%-22s wall %-10v cpu %-10v added: wall %v, cpu %v\n", n+":", w[i].wall(), w[i].cpu(),
 			(w[i].wall() - a.wall()).Round(10*time.Microsecond), (w[i].cpu() - a.cpu()).Round(10*time.Microsecond))
 	}
 }

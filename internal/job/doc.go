@@ -55,8 +55,9 @@
 // (isolate_linux.go says how). Where the kernel refuses (no unprivileged
 // user namespaces) or on other systems, Child.Isolation decides: warn and
 // run (IsolateAuto), refuse (IsolateRequire), or never try (IsolateOff).
-// A binary that uses Supervise with Hide must import this package: its
-// init function runs the isolating init before main.
+// The init is package sandbox, which this package imports: its init
+// function runs the isolating init among the binary's first, before the
+// other packages' inits and main.
 //
 // # Watching (ward run --watch)
 //
