@@ -8,11 +8,14 @@
 // rounds, against the same server. -isolation lists the --token-isolation
 // modes to time, each a command of its own in every round: the token comes
 // from the config directory's token file, so auto hides it from the child
-// (ward's isolating init, in new namespaces) and off does not.
+// (ward's isolating init, in new namespaces) and off does not. The secret
+// files go where ward puts them on a CI runner, on a tmpfs: under a new
+// directory on /dev/shm, or under -runtime-dir (XDG_RUNTIME_DIR).
 //
 //	go run ./bench/run                 # 50 secrets, 200 runs of each
 //	go run ./bench/run -secrets 10 -runs 50
 //	go run ./bench/run -before /tmp/ward-main -isolation auto,off
+//	go run ./bench/run -runtime-dir /tmp   # the files on /tmp's file system
 package main
 
 import (
@@ -34,6 +37,7 @@ func main() {
 	runs := flag.Int("runs", 200, "runs of each command")
 	before := flag.String("before", "", "another ward binary to time in the same rounds (optional)")
 	isolation := flag.String("isolation", "auto", "comma-separated --token-isolation modes to time, each in every round (auto, off, require)")
+	runtimeDir := flag.String("runtime-dir", "", "XDG_RUNTIME_DIR of ward run, where it writes the secret files (default: a new directory on /dev/shm)")
 	flag.Parse()
 	log.SetFlags(0)
 	dir, err := os.MkdirTemp("", "ward-bench-run-")
@@ -52,7 +56,13 @@ func main() {
 		log.Fatal(err)
 	}
 	defer srv.Stop()
-	env := append(os.Environ(), "WARD_ADDR="+srv.Addr, "WARD_CONFIG_DIR="+home, "WARD_TOKEN=", "XDG_RUNTIME_DIR="+dir)
+	if *runtimeDir == "" {
+		if *runtimeDir, err = os.MkdirTemp("/dev/shm", "ward-bench-run-"); err != nil {
+			log.Fatalf("%v\nhint: name a directory on a tmpfs with -runtime-dir", err)
+		}
+		defer os.RemoveAll(*runtimeDir)
+	}
+	env := append(os.Environ(), "WARD_ADDR="+srv.Addr, "WARD_CONFIG_DIR="+home, "WARD_TOKEN=", "XDG_RUNTIME_DIR="+*runtimeDir)
 
 	var m strings.Builder
 	m.WriteString("version: 1\ncomponents:\n  job:\n    language: go\n    env:\n")
@@ -100,7 +110,7 @@ func main() {
 			w[i].add(timeRun(c, env))
 		}
 	}
-	fmt.Printf("secrets %d, runs %d each, interleaved (medians)\n", *secrets, *runs)
+	fmt.Printf("secrets %d, runs %d each, interleaved (medians), secret files under %s\n", *secrets, *runs, *runtimeDir)
 	fmt.Printf("%-22s wall %-10v cpu %v\n", "true alone:", a.wall(), a.cpu())
 	for i, n := range names {
 		fmt.Printf("%-22s wall %-10v cpu %-10v added: wall %v, cpu %v\n", n+":", w[i].wall(), w[i].cpu(),
