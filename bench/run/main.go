@@ -1,11 +1,13 @@
 // Command run measures what ward run adds to starting a command: it builds
-// ward, starts `ward dev` in a temporary directory, writes 50 secrets and a
+// ward as a release is built (no cgo, so a static binary; -trimpath; no
+// symbol table), starts `ward dev` in a temporary directory, writes 50 secrets and a
 // manifest that injects each (40 env vars, 10 files), then times `true`
 // alone and `ward run --env staging -- true` alternately and prints the
 // medians and their difference, in wall time and in CPU time (user and
 // system of the ward process and its child, steadier on a shared machine).
 // -before names a second ward binary (an older build) timed in the same
-// rounds, against the same server. -isolation lists the --token-isolation
+// rounds, against the same server: build it the same way (below).
+// -isolation lists the --token-isolation
 // modes to time, each a command of its own in every round: the token comes
 // from the config directory's token file, so auto hides it from the child
 // (ward's isolating init, in new namespaces) and off does not. The secret
@@ -16,6 +18,10 @@
 //	go run ./bench/run -secrets 10 -runs 50
 //	go run ./bench/run -before /tmp/ward-main -isolation auto,off
 //	go run ./bench/run -runtime-dir /tmp   # the files on /tmp's file system
+//
+// An older build for -before, from a checkout of it:
+//
+//	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /tmp/ward-main ./cmd/ward
 package main
 
 import (
@@ -46,8 +52,10 @@ func main() {
 	}
 	defer os.RemoveAll(dir)
 	ward := filepath.Join(dir, "ward")
-	if err := devserver.Build("", "./cmd/ward", ward); err != nil {
-		log.Fatalf("%v(run from the repository root)", err)
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", ward, "./cmd/ward")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		log.Fatalf("building ward: %v\n%s(run from the repository root)", err, out)
 	}
 	home := filepath.Join(dir, "home")
 	os.Mkdir(home, 0o700)
