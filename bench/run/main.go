@@ -1,15 +1,27 @@
 // Command run measures what ward run adds to starting a command: it builds
-// ward, starts `ward dev` in a temporary directory, writes 50 secrets and a
+// ward as a release is built (no cgo, so a static binary; -trimpath; no
+// symbol table), starts `ward dev` in a temporary directory, writes 50 secrets and a
 // manifest that injects each (40 env vars, 10 files), then times `true`
 // alone and `ward run --env staging -- true` alternately and prints the
 // medians and their difference, in wall time and in CPU time (user and
 // system of the ward process and its child, steadier on a shared machine).
 // -before names a second ward binary (an older build) timed in the same
-// rounds, against the same server.
+// rounds, against the same server: build it the same way (below).
+// -isolation lists the --token-isolation
+// modes to time, each a command of its own in every round: the token comes
+// from the config directory's token file, so auto hides it from the child
+// (ward's isolating init, in new namespaces) and off does not. The secret
+// files go where ward puts them on a CI runner, on a tmpfs: under a new
+// directory on /dev/shm, or under -runtime-dir (XDG_RUNTIME_DIR).
 //
 //	go run ./bench/run                 # 50 secrets, 200 runs of each
 //	go run ./bench/run -secrets 10 -runs 50
-//	go run ./bench/run -before /tmp/ward-main
+//	go run ./bench/run -before /tmp/ward-main -isolation auto,off
+//	go run ./bench/run -runtime-dir /tmp   # the files on /tmp's file system
+//
+// An older build for -before, from a checkout of it:
+//
+//	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /tmp/ward-main ./cmd/ward
 package main
 
 import (
@@ -30,6 +42,8 @@ func main() {
 	secrets := flag.Int("secrets", 50, "secrets the manifest injects")
 	runs := flag.Int("runs", 200, "runs of each command")
 	before := flag.String("before", "", "another ward binary to time in the same rounds (optional)")
+	isolation := flag.String("isolation", "auto", "comma-separated --token-isolation modes to time, each in every round (auto, off, require)")
+	runtimeDir := flag.String("runtime-dir", "", "XDG_RUNTIME_DIR of ward run, where it writes the secret files (default: a new directory on /dev/shm)")
 	flag.Parse()
 	log.SetFlags(0)
 	dir, err := os.MkdirTemp("", "ward-bench-run-")
@@ -38,8 +52,10 @@ func main() {
 	}
 	defer os.RemoveAll(dir)
 	ward := filepath.Join(dir, "ward")
-	if err := devserver.Build("", "./cmd/ward", ward); err != nil {
-		log.Fatalf("%v(run from the repository root)", err)
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", ward, "./cmd/ward")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		log.Fatalf("building ward: %v\n%s(run from the repository root)", err, out)
 	}
 	home := filepath.Join(dir, "home")
 	os.Mkdir(home, 0o700)
@@ -48,7 +64,13 @@ func main() {
 		log.Fatal(err)
 	}
 	defer srv.Stop()
-	env := append(os.Environ(), "WARD_ADDR="+srv.Addr, "WARD_CONFIG_DIR="+home, "WARD_TOKEN=", "XDG_RUNTIME_DIR="+dir)
+	if *runtimeDir == "" {
+		if *runtimeDir, err = os.MkdirTemp("/dev/shm", "ward-bench-run-"); err != nil {
+			log.Fatalf("%v\nhint: name a directory on a tmpfs with -runtime-dir", err)
+		}
+		defer os.RemoveAll(*runtimeDir)
+	}
+	env := append(os.Environ(), "WARD_ADDR="+srv.Addr, "WARD_CONFIG_DIR="+home, "WARD_TOKEN=", "XDG_RUNTIME_DIR="+*runtimeDir)
 
 	var m strings.Builder
 	m.WriteString("version: 1\ncomponents:\n  job:\n    language: go\n    env:\n")
@@ -78,11 +100,15 @@ func main() {
 		log.Fatal(err)
 	}
 	alone := exec.Command(truePath)
-	cmds := []*exec.Cmd{exec.Command(ward, "run", "--env", "staging", "-f", manifest, "--", truePath)}
-	names := []string{"ward run -- true"}
-	if *before != "" {
-		cmds = append(cmds, exec.Command(*before, "run", "--env", "staging", "-f", manifest, "--", truePath))
-		names = append(names, "before: ward run")
+	var cmds []*exec.Cmd
+	var names []string
+	for _, mode := range strings.Split(*isolation, ",") {
+		cmds = append(cmds, exec.Command(ward, "run", "--env", "staging", "-f", manifest, "--token-isolation", mode, "--", truePath))
+		names = append(names, "ward run, "+mode)
+		if *before != "" {
+			cmds = append(cmds, exec.Command(*before, "run", "--env", "staging", "-f", manifest, "--token-isolation", mode, "--", truePath))
+			names = append(names, "before, "+mode)
+		}
 	}
 	var a timings
 	w := make([]timings, len(cmds))
@@ -92,10 +118,10 @@ func main() {
 			w[i].add(timeRun(c, env))
 		}
 	}
-	fmt.Printf("secrets %d, runs %d each, interleaved (medians)\n", *secrets, *runs)
-	fmt.Printf("%-20s wall %-10v cpu %v\n", "true alone:", a.wall(), a.cpu())
+	fmt.Printf("secrets %d, runs %d each, interleaved (medians), secret files under %s\n", *secrets, *runs, *runtimeDir)
+	fmt.Printf("%-22s wall %-10v cpu %v\n", "true alone:", a.wall(), a.cpu())
 	for i, n := range names {
-		fmt.Printf("%-20s wall %-10v cpu %-10v added: wall %v, cpu %v\n", n+":", w[i].wall(), w[i].cpu(),
+		fmt.Printf("%-22s wall %-10v cpu %-10v added: wall %v, cpu %v\n", n+":", w[i].wall(), w[i].cpu(),
 			(w[i].wall() - a.wall()).Round(10*time.Microsecond), (w[i].cpu() - a.cpu()).Round(10*time.Microsecond))
 	}
 }

@@ -143,6 +143,8 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 		return err
 	}
 	o.role.keep = o.watch.on
+	resumeGC := pauseGC()
+	defer resumeGC()
 	if err := job.Harden(); err != nil {
 		return err
 	}
@@ -175,9 +177,23 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	if err != nil {
 		return err
 	}
-	matcher, err := runMatcher(g, o, secrets)
-	if err != nil {
-		return err
+	warnMask := maskWarning(g)
+	var matcher *mask.Matcher
+	var maskLater func() (*mask.Matcher, error)
+	if o.watch.on {
+		// The watch builds its maskers from secrets while the child runs:
+		// this one is built before, on this goroutine.
+		if matcher, err = runMatcher(o, secrets, warnMask); err != nil {
+			return err
+		}
+		resumeGC()
+	} else {
+		later := matcherLater(func(warn func(string)) (*mask.Matcher, error) { return runMatcher(o, secrets, warn) }, warnMask)
+		maskLater = func() (*mask.Matcher, error) {
+			defer resumeGC()
+			return later()
+		}
+		defer later() // a child that does not start leaves no build running
 	}
 	dir, err := writeSecretFiles(g, o, c, res)
 	if err != nil {
@@ -191,7 +207,7 @@ func runRun(ctx context.Context, g *globals, o *runOpts) error {
 	child := job.Child{
 		Args: o.args, Env: job.ChildEnv(g.environ(), res, dirPath),
 		Stdin: g.stdin, Stdout: g.stdout, Stderr: g.stderr,
-		Mask: matcher, Started: o.started,
+		Mask: matcher, MaskLater: maskLater, Started: o.started,
 		Isolation: isolation, Hide: g.hiddenFiles(o, isolation),
 		Warn: func(err error) {
 			fmt.Fprintf(g.stderr, "ward: warning: %s can read the token file: %v\nhint: in CI use --role or WARD_TOKEN instead of a token file; --token-isolation require refuses to run like this\n", o.args[0], err)
@@ -286,14 +302,14 @@ func reportIssues(g *globals, o *runOpts, c *manifest.Component, res *manifest.R
 	return &exitError{Code: exitFailure, Msg: o.args[0] + " not started: a required secret failed (see above)"}
 }
 
-// runMatcher compiles the masker for the job's values; nil when there is
-// nothing to mask.
-func runMatcher(g *globals, o *runOpts, secrets []mask.Secret) (*mask.Matcher, error) {
+// runMatcher compiles the masker for the job's values, telling warn what
+// it cannot mask; nil when there is nothing to mask.
+func runMatcher(o *runOpts, secrets []mask.Secret, warn func(string)) (*mask.Matcher, error) {
 	if len(secrets) == 0 {
 		return nil, nil
 	}
 	mopt := mask.Options{
-		Warn:    func(msg string) { fmt.Fprintf(g.stderr, "ward: warning: %s\n", msg) },
+		Warn:    warn,
 		Workers: max(1, runtime.GOMAXPROCS(0)/2), // two streams share the cores with the child
 	}
 	if o.replacement != "" {
@@ -301,6 +317,11 @@ func runMatcher(g *globals, o *runOpts, secrets []mask.Secret) (*mask.Matcher, e
 	}
 	m, _, err := mask.NewMatcher(secrets, mopt)
 	return m, err
+}
+
+// maskWarning prints what the masker cannot mask as a warning on stderr.
+func maskWarning(g *globals) func(string) {
+	return func(msg string) { fmt.Fprintf(g.stderr, "ward: warning: %s\n", msg) }
 }
 
 // hintless and hintOf split a hintError so that a message can be put in

@@ -313,7 +313,7 @@ func (w *runWatch) give(ctx context.Context, res *manifest.Resolution, merged ma
 		return err
 	}
 	w.remember(secrets)
-	m, err := runMatcher(w.g, w.o, w.secrets)
+	m, err := runMatcher(w.o, w.secrets, maskWarning(w.g))
 	if err != nil {
 		return err
 	}

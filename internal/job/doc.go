@@ -39,7 +39,9 @@
 // terminal's foreground group, so that it can read the terminal and receives
 // ^C itself; ward takes the terminal back when the child ends. A ward in the
 // background (ward run ... &) leaves its child in the background too. The child's stdout and stderr stay two streams,
-// each through a mask.Writer of its own; Supervise returns once the child has
+// each through a mask.Writer of its own (with Child.MaskLater, the child
+// starts while its masker is still being built, and its output waits in
+// the pipes until the masker is ready); Supervise returns once the child has
 // exited and both streams are drained (or, when a grandchild keeps a stream
 // open, DrainTimeout after the child's exit). The exit code is the child's,
 // or 128+N when signal N ended it.
@@ -55,8 +57,9 @@
 // (isolate_linux.go says how). Where the kernel refuses (no unprivileged
 // user namespaces) or on other systems, Child.Isolation decides: warn and
 // run (IsolateAuto), refuse (IsolateRequire), or never try (IsolateOff).
-// A binary that uses Supervise with Hide must import this package: its
-// init function runs the isolating init before main.
+// The init is package sandbox, which this package imports: its init
+// function runs the isolating init among the binary's first, before the
+// other packages' inits and main.
 //
 // # Watching (ward run --watch)
 //

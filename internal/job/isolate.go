@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+
+	"github.com/wardhq/ward/internal/job/sandbox"
 )
 
 // Isolation says what Supervise does about Child.Hide: the files (ward's
@@ -30,10 +32,6 @@ const (
 // isolated here: not Linux, or no unprivileged user namespaces (a sysctl,
 // an AppArmor rule or a container's seccomp profile forbids them).
 var ErrIsolationUnavailable = errors.New("the child cannot be given a private view of the files ward hides")
-
-// startedMsg begins the isolating init's report when the child itself
-// could not be started (the program is missing): not an isolation failure.
-const startedMsg = "start: "
 
 // startChild starts the command newCmd makes, isolated from c.Hide as
 // c.Isolation says.
@@ -75,7 +73,7 @@ func startIsolated(c Child, cmd *exec.Cmd) (*exec.Cmd, error) {
 		return cmd, nil
 	}
 	cmd.Wait()
-	if m, ok := strings.CutPrefix(string(msg), startedMsg); ok {
+	if m, ok := strings.CutPrefix(string(msg), sandbox.StartedMsg); ok {
 		return nil, &StartError{Program: c.Args[0], Err: errors.New(m)}
 	}
 	return nil, fmt.Errorf("%w: %s", ErrIsolationUnavailable, msg)

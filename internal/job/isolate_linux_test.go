@@ -32,7 +32,8 @@ func isolatedRun(t *testing.T, tok, script string) (int, string) {
 // new one), not through /proc/PID/root of a process outside.
 func TestIsolatedChildCannotReadTokenFile(t *testing.T) {
 	const secret = "wtok_" + "0123456789abcdefTOKENVALUE"
-	tok := filepath.Join(t.TempDir(), "token")
+	// A name the list of files to hide must carry as it is.
+	tok := filepath.Join(t.TempDir(), "12:to ken:")
 	if err := os.WriteFile(tok, []byte(secret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -82,10 +83,21 @@ func TestIsolatedStartErrorAndSignals(t *testing.T) {
 		t.Skipf("no isolation here: %v", err)
 	}
 	var se *StartError
-	if !errors.As(err, &se) {
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), `"no-such-program-ward-test": executable file not found in $PATH`) {
 		t.Fatalf("missing program: %v", err)
 	}
 	if code, out := isolatedRun(t, tok, `kill -TERM $$`); code != 128+15 {
 		t.Fatalf("a child ending on SIGTERM: exit %d (%s)", code, out)
+	}
+}
+
+// The init's own variables do not reach the child, which sees the
+// environment it was given.
+func TestIsolatedChildEnvironment(t *testing.T) {
+	tok := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(tok, []byte("x"), 0o600)
+	code, out := isolatedRun(t, tok, `env | grep -c WARD_JOB_SANDBOX; echo "tok=$TOK"`)
+	if code != 0 || out != "0\ntok="+tok+"\n" {
+		t.Fatalf("exit %d, output:\n%s", code, out)
 	}
 }

@@ -141,11 +141,11 @@ func writeFile(root *os.Root, f manifest.FileValue) error {
 		return err
 	}
 	_, err = fh.Write(f.Value)
+	if err == nil {
+		err = fh.Chmod(mode) // the umask may have cleared bits
+	}
 	if cerr := fh.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = root.Chmod(f.Path, mode) // the umask may have cleared bits
 	}
 	return err
 }

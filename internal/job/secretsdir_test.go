@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,7 +73,9 @@ func TestSecretsDir(t *testing.T) {
 		{Path: "tls/client.pem", Mode: 0o600, Value: []byte("PEM")},
 		{Path: "tls/ca.pem", Mode: 0o644, Value: []byte("CA")},
 		{Path: "token", Value: []byte("T")},
+		{Path: "group.key", Mode: 0o660, Value: []byte("G")}, // beyond the umask
 	}
+	defer syscall.Umask(syscall.Umask(0o077))
 	if err := d.Write(files); err != nil {
 		t.Fatal(err)
 	}

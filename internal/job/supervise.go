@@ -32,6 +32,14 @@ type Child struct {
 	Stderr io.Writer
 	// Mask hides secrets in both output streams; nil copies them as they are.
 	Mask *mask.Matcher
+	// MaskLater, when set, is used instead of Mask: it waits for a masker
+	// still being built and returns it (nil: nothing to mask). Supervise
+	// starts the child first and holds its output back until MaskLater
+	// returns, so that building the masker and starting the child overlap
+	// and still no byte leaves unmasked. When it returns an error, the
+	// child's process group is killed and Supervise returns that error.
+	// It is called once, on Supervise's goroutine.
+	MaskLater func() (*mask.Matcher, error)
 	// Started, when set, is called with the child's PID once it runs.
 	Started func(pid int)
 	// Hide lists files the child must not read (ward's token file): on
@@ -70,20 +78,14 @@ func Supervise(c Child) (int, error) {
 	if len(c.Args) == 0 {
 		return 0, errors.New("no command to run")
 	}
-	outs := []*mask.Writer{}
-	stdout, stderr := c.Stdout, c.Stderr
-	if c.Mask != nil {
-		o, e := c.Mask.NewWriter(c.Stdout), c.Mask.NewWriter(c.Stderr)
-		stdout, stderr = o, e
-		outs = append(outs, o, e)
-	}
+	outs := newOutputs(&c)
 	tty := foregroundTTY(c.Stdin)
 	newCmd := func() *exec.Cmd {
 		cmd := exec.Command(c.Args[0], c.Args[1:]...)
 		cmd.Env = c.Env
 		cmd.Stdin = c.Stdin
 		cmd.WaitDelay = DrainTimeout
-		cmd.Stdout, cmd.Stderr = stdout, stderr
+		cmd.Stdout, cmd.Stderr = outs.stdout, outs.stderr
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Foreground: tty >= 0, Ctty: max(tty, 0)}
 		return cmd
 	}
@@ -99,17 +101,26 @@ func Supervise(c Child) (int, error) {
 	defer signal.Stop(pipes)
 	cmd, err := startChild(c, newCmd)
 	if err != nil {
+		outs.release(&c) // a masker built meanwhile is not needed
+		return 0, err
+	}
+	if err := outs.release(&c); err != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		if tty >= 0 {
+			takeTerminal(tty)
+		}
 		return 0, err
 	}
 	if c.Started != nil {
 		c.Started(cmd.Process.Pid)
 	}
-	sv := &supervisor{c: &c, newCmd: newCmd, outs: outs, tty: tty, sigs: sigs}
+	sv := &supervisor{c: &c, newCmd: newCmd, outs: outs.masked, tty: tty, sigs: sigs}
 	cmd, err = sv.run(cmd)
 	if tty >= 0 {
 		takeTerminal(tty)
 	}
-	for _, w := range outs {
+	for _, w := range outs.masked {
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
