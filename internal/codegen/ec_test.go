@@ -11,7 +11,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"maps"
 	"math/big"
 	"slices"
 	"testing"
@@ -167,17 +166,8 @@ func TestRustECKeyMatchesGo(t *testing.T) {
 		}
 	}
 
-	schemas := typeSchemas(t)
-	names := slices.Sorted(maps.Keys(schemas))
-	src, err := Generate(Options{Lang: Rust, Component: conformanceComponent(names), Types: source(schemas)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := buildRustHarness(t, src, names)
-	start := time.Now()
-	verdicts := h.judge(t, judged)
-	t.Logf("judged in %v", time.Since(start))
-	for i, v := range verdicts {
+	h := rustHarnessOfAll(t, typeSchemas(t))
+	for i, v := range h.judge(t, judged) {
 		pc := cases[i]
 		switch {
 		case pc.match && !v.ok:
