@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -168,15 +171,54 @@ func rustc() (string, string) {
 	return "", "no working rustc on PATH or in ~/.cargo/bin (make test installs Debian's rustc where it can)"
 }
 
+// rustHarnesses are the Rust harnesses built in this run, by their source
+// and types: the tests that judge with the same loader share one build.
+var rustHarnesses = struct {
+	sync.Mutex
+	bins map[string]*harness
+	dirs []string
+}{bins: map[string]*harness{}}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range rustHarnesses.dirs {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
+
+// rustHarnessOfAll is the Rust harness of every type in schemas (built
+// once per run), as the conformance test judges them.
+func rustHarnessOfAll(t testing.TB, schemas map[string][]byte) *harness {
+	t.Helper()
+	names := slices.Sorted(maps.Keys(schemas))
+	src, err := Generate(Options{Lang: Rust, Component: conformanceComponent(names), Types: source(schemas)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buildRustHarness(t, src, names)
+}
+
 // buildRustHarness writes src as module secrets with a main for typeNames
-// and compiles it with rustc; it skips t when there is no working Rust.
+// and compiles it with rustc, once per run for the same src and types; it
+// skips t when there is no working Rust.
 func buildRustHarness(t testing.TB, src []byte, typeNames []string) *harness {
 	t.Helper()
 	rc, why := rustc()
 	if rc == "" {
 		t.Skip("Rust loaders not checked: " + why)
 	}
-	dir := t.TempDir()
+	key := string(src) + "\x00" + strings.Join(typeNames, "\x00")
+	rustHarnesses.Lock()
+	defer rustHarnesses.Unlock()
+	if h := rustHarnesses.bins[key]; h != nil {
+		return h
+	}
+	dir, err := os.MkdirTemp("", "ward-rust-harness-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rustHarnesses.dirs = append(rustHarnesses.dirs, dir)
 	write(t, filepath.Join(dir, "secrets.rs"), string(src))
 	var arms strings.Builder
 	for _, n := range typeNames {
@@ -187,7 +229,9 @@ func buildRustHarness(t testing.TB, src []byte, typeNames []string) *harness {
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	cmd := exec.Command(rc, "--edition", "2021", "-o", bin, "main.rs")
+	// Optimised a little (the EC and RSA checks run ten times faster),
+	// with the overflow checks and assertions of a debug build kept.
+	cmd := exec.Command(rc, "--edition", "2021", "-C", "opt-level=1", "-C", "debug-assertions=on", "-C", "overflow-checks=on", "-o", bin, "main.rs")
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -197,7 +241,9 @@ func buildRustHarness(t testing.TB, src []byte, typeNames []string) *harness {
 		// Lints change between compilers: report, do not fail.
 		t.Logf("rustc warns about the generated loader:\n%s", out)
 	}
-	return &harness{bin: bin}
+	h := &harness{bin: bin}
+	rustHarnesses.bins[key] = h
+	return h
 }
 
 const rustHarnessMain = `mod secrets;

@@ -15,6 +15,12 @@ var rustRuntime string
 //go:embed runtime/formats.rs.txt
 var rustFormatsRuntime string
 
+//go:embed runtime/ec.rs.txt
+var rustECRuntime string
+
+//go:embed runtime/x509ext.rs.txt
+var rustX509ExtRuntime string
+
 var rustKinds = map[string]string{"string": "String", "integer": "i64", "number": "f64", "boolean": "bool"}
 var rustConv = map[string]string{"string": "as_str", "integer": "as_i64", "number": "as_f64", "boolean": "as_bool"}
 
@@ -90,6 +96,8 @@ func (m *model) rust() ([]byte, error) {
 	b.Write(rw.dfas.Bytes())
 	b.WriteString(rustRuntime)
 	b.WriteString(rustFormatsRuntime)
+	b.WriteString(rustECRuntime)
+	b.WriteString(rustX509ExtRuntime)
 	return b.Bytes(), nil
 }
 

@@ -1145,18 +1145,22 @@ fn valid_oid(c: &[u8]) -> bool {
     if c.is_empty() || c[c.len() - 1] & 0x80 != 0 {
         return false;
     }
-    let mut start = true;
+    // Each component as cryptobyte's readBase128Int reads it: minimal, and
+    // below 2^31 (five bytes at most, the first of five below 0x88).
+    let mut first = 0u8;
     let mut n = 0;
     for &b in c {
-        if start && b == 0x80 {
-            return false;
+        if n == 0 {
+            if b == 0x80 {
+                return false;
+            }
+            first = b;
         }
         n += 1;
-        if n > 4 && b & 0x80 != 0 {
-            return false; // larger than Go's 31-bit components
+        if n > 5 || (n == 5 && first & 0x7f >= 8) {
+            return false;
         }
-        start = b & 0x80 == 0;
-        if start {
+        if b & 0x80 == 0 {
             n = 0;
         }
     }
@@ -1174,13 +1178,16 @@ const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 const OID_X25519: &[u8] = &[0x2b, 0x65, 0x6e];
 const OID_DSA: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01];
 
-/// The named curves Go knows: OID, size of a coordinate, and p, b and n.
+/// The named curves Go knows: OID, size of a coordinate, p, b, n and the
+/// base point G.
 struct Curve {
     oid: &'static [u8],
     size: usize,
     p: &'static str,
     b: &'static str,
     n: &'static str,
+    gx: &'static str,
+    gy: &'static str,
 }
 
 const CURVES: &[Curve] = &[
@@ -1190,6 +1197,8 @@ const CURVES: &[Curve] = &[
         p: "ffffffffffffffffffffffffffffffff000000000000000000000001",
         b: "b4050a850c04b3abf54132565044b0b7d7bfd8ba270b39432355ffb4",
         n: "ffffffffffffffffffffffffffff16a2e0b8f03e13dd29455c5c2a3d",
+        gx: "b70e0cbd6bb4bf7f321390b94a03c1d356c21122343280d6115c1d21",
+        gy: "bd376388b5f723fb4c22dfe6cd4375a05a07476444d5819985007e34",
     },
     Curve {
         oid: &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07],
@@ -1197,6 +1206,8 @@ const CURVES: &[Curve] = &[
         p: "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff",
         b: "5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b",
         n: "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551",
+        gx: "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
+        gy: "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
     },
     Curve {
         oid: &[0x2b, 0x81, 0x04, 0x00, 0x22],
@@ -1204,6 +1215,8 @@ const CURVES: &[Curve] = &[
         p: "fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff",
         b: "b3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef",
         n: "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
+        gx: "aa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7",
+        gy: "3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f",
     },
     Curve {
         oid: &[0x2b, 0x81, 0x04, 0x00, 0x23],
@@ -1211,6 +1224,8 @@ const CURVES: &[Curve] = &[
         p: "1ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
         b: "51953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00",
         n: "1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+        gx: "c6858e06b70404e9cd9e3ecb662395b4429c648139053fb521f828af606b4d3dbaa14b5e77efe75928fe1dc127a2ffa8de3348b3c1856a429bf97e7e31c2e5bd66",
+        gy: "11839296a789a3bc0045c8a5fb42c7d1bd998f54449579b446817afbd17273e662c97ee72995ef42640c550b9013fad0761353c7086a272c24088be94769fd16650",
     },
 ];
 
@@ -1344,7 +1359,7 @@ impl Big {
 #[derive(Debug)]
 enum PubKey {
     Rsa(Big, Big),
-    Ec(&'static [u8], Vec<u8>), // curve OID, uncompressed point ("" when a key does not say)
+    Ec(&'static [u8], Vec<u8>), // curve OID, uncompressed point
     Ed25519(Vec<u8>),
     Other,                      // a key that matches no private key ward accepts
 }
@@ -1532,16 +1547,17 @@ fn extensions(exts: &[u8]) -> Option<()> {
     while !list.empty() {
         let mut ext = Der(list.read(SEQ)?);
         let id = ext.oid()?;
-        if let Some(c) = ext.optional(0x01)? {
-            if c != [0xff] && c != [0x00] {
-                return None;
-            }
-        }
-        ext.read(OCTETS)?;
+        let critical = match ext.optional(0x01)? {
+            Some([0xff]) => true,
+            Some([0x00]) | None => false,
+            Some(_) => return None,
+        };
+        let value = ext.read(OCTETS)?;
         if seen.contains(&id) {
             return None;
         }
         seen.push(id);
+        extension_value(id, critical, value)?;
     }
     Some(())
 }
@@ -1600,16 +1616,15 @@ fn on_curve(c: &Curve, key: &[u8]) -> bool {
     if key.len() != 1 + 2 * c.size || key[0] != 4 {
         return false;
     }
-    let p = Big::from_hex(c.p);
-    let x = Big::from_be(&key[1..1 + c.size]);
-    let y = Big::from_be(&key[1 + c.size..]);
-    if x.cmp(&p) != std::cmp::Ordering::Less || y.cmp(&p) != std::cmp::Ordering::Less {
+    let f = Field::new(c.p);
+    let (x, y) = (limbs_be(&key[1..1 + c.size]), limbs_be(&key[1 + c.size..]));
+    if !limbs_lt(&x, &f.p, f.n) || !limbs_lt(&y, &f.p, f.n) {
         return false;
     }
-    let lhs = y.mul(&y).rem(&p);
-    let x3 = x.mul(&x).rem(&p).mul(&x);
-    let rhs = x3.add(&Big::from_hex(c.b)).add(&p.mul(&Big::small(3))).sub(&x.mul(&Big::small(3))).rem(&p);
-    lhs == rhs
+    let (x, y, b) = (f.to_mont(&x), f.to_mont(&y), f.to_mont(&limbs_hex(c.b)));
+    let x3 = f.mul(&f.mul(&x, &x), &x);
+    let rhs = f.add(&f.sub(&x3, &f.add(&f.add(&x, &x), &x)), &b);
+    f.mul(&y, &y) == rhs
 }
 
 // -- private keys (crypto/x509's PKCS#8, PKCS#1 and SEC 1 parsers) --
@@ -1707,9 +1722,8 @@ fn sec1(named: Option<&[u8]>, der: &[u8]) -> Option<Option<PubKey>> {
         Some(o) => Some(Der(o).oid()?),
         None => None,
     };
-    let mut public = Vec::new();
     if let Some(b) = k.optional(0xa1)? {
-        public = Der(b).bit_string()?.to_vec();
+        Der(b).bit_string()?; // parsed, as Go parses it, but not trusted
     }
     let c = curve(named.or(own)?)?;
     while scalar.len() > c.size {
@@ -1722,7 +1736,7 @@ fn sec1(named: Option<&[u8]>, der: &[u8]) -> Option<Option<PubKey>> {
     if x.is_zero() || x.cmp(&Big::from_hex(c.n)) != std::cmp::Ordering::Less {
         return None;
     }
-    Some(Some(PubKey::Ec(c.oid, public)))
+    Some(Some(PubKey::Ec(c.oid, ec_public(c, scalar))))
 }
 
 // -- OpenSSH keys --
@@ -2169,4 +2183,562 @@ fn ed25519_public(seed: &[u8]) -> Vec<u8> {
     let mut out = y.to_vec();
     out[31] |= (x[0] & 1) << 7;
     out
+}
+
+// -- NIST curves: the public point of a private scalar, d·G, as Go's
+// x509.ParseECPrivateKey derives it (it ignores the point a key carries) --
+
+/// Enough 64-bit limbs for P-521's prime.
+const LIMBS: usize = 9;
+
+type Limbs = [u64; LIMBS];
+
+/// Arithmetic modulo an odd prime p in Montgomery form (x·R mod p, R =
+/// 2^(64·n)), on fixed-width little-endian limbs. Not constant time: a
+/// validator handles no secret it must hide from a timing observer.
+struct Field {
+    p: Limbs,
+    n: usize,   // limbs in use
+    pinv: u64,  // -p⁻¹ mod 2^64
+    r2: Limbs,  // R² mod p
+}
+
+fn limbs_hex(h: &str) -> Limbs {
+    let mut l = [0u64; LIMBS];
+    for (i, c) in h.bytes().rev().enumerate() {
+        let d = (c as char).to_digit(16).unwrap_or(0) as u64;
+        l[i / 16] |= d << (4 * (i % 16));
+    }
+    l
+}
+
+
+/// A big-endian number of at most 72 bytes.
+fn limbs_be(b: &[u8]) -> Limbs {
+    let mut l = [0u64; LIMBS];
+    for (i, &c) in b.iter().rev().enumerate() {
+        l[i / 8] |= (c as u64) << (8 * (i % 8));
+    }
+    l
+}
+
+/// a < b over the low n limbs.
+fn limbs_lt(a: &Limbs, b: &Limbs, n: usize) -> bool {
+    for i in (0..n).rev() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+    }
+    false
+}
+
+/// a -= b over the low n limbs; the borrow out.
+fn limbs_sub(a: &mut Limbs, b: &Limbs, n: usize) -> bool {
+    let mut borrow = false;
+    for i in 0..n {
+        let (d, b1) = a[i].overflowing_sub(b[i]);
+        let (d, b2) = d.overflowing_sub(borrow as u64);
+        a[i] = d;
+        borrow = b1 || b2;
+    }
+    borrow
+}
+
+impl Field {
+    fn new(p_hex: &str) -> Field {
+        let p = limbs_hex(p_hex);
+        let n = (0..LIMBS).rev().find(|&i| p[i] != 0).map_or(1, |i| i + 1);
+        // Newton's iteration for p⁻¹ mod 2^64: each step doubles the bits.
+        let mut inv: u64 = 1;
+        for _ in 0..6 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(p[0].wrapping_mul(inv)));
+        }
+        let mut f = Field { p, n, pinv: inv.wrapping_neg(), r2: [0; LIMBS] };
+        // R² mod p: 1 doubled 2·64·n times.
+        let mut r = [0u64; LIMBS];
+        r[0] = 1;
+        for _ in 0..128 * n {
+            r = f.add(&r, &r);
+        }
+        f.r2 = r;
+        f
+    }
+
+    fn add(&self, a: &Limbs, b: &Limbs) -> Limbs {
+        let mut r = [0u64; LIMBS];
+        let mut carry = false;
+        for i in 0..self.n {
+            let (s, c1) = a[i].overflowing_add(b[i]);
+            let (s, c2) = s.overflowing_add(carry as u64);
+            r[i] = s;
+            carry = c1 || c2;
+        }
+        if carry || !limbs_lt(&r, &self.p, self.n) {
+            limbs_sub(&mut r, &self.p, self.n);
+        }
+        r
+    }
+
+    fn sub(&self, a: &Limbs, b: &Limbs) -> Limbs {
+        let mut r = *a;
+        if limbs_sub(&mut r, b, self.n) {
+            let mut carry = false;
+            for i in 0..self.n {
+                let (s, c1) = r[i].overflowing_add(self.p[i]);
+                let (s, c2) = s.overflowing_add(carry as u64);
+                r[i] = s;
+                carry = c1 || c2;
+            }
+        }
+        r
+    }
+
+    /// a·b·R⁻¹ mod p (CIOS), for a and b below p.
+    fn mul(&self, a: &Limbs, b: &Limbs) -> Limbs {
+        let n = self.n;
+        let mut t = [0u64; LIMBS + 2];
+        for i in 0..n {
+            let mut c: u128 = 0;
+            for j in 0..n {
+                let s = t[j] as u128 + a[j] as u128 * b[i] as u128 + c;
+                t[j] = s as u64;
+                c = s >> 64;
+            }
+            let s = t[n] as u128 + c;
+            t[n] = s as u64;
+            t[n + 1] = (s >> 64) as u64;
+            let m = t[0].wrapping_mul(self.pinv);
+            let mut c = (t[0] as u128 + m as u128 * self.p[0] as u128) >> 64;
+            for j in 1..n {
+                let s = t[j] as u128 + m as u128 * self.p[j] as u128 + c;
+                t[j - 1] = s as u64;
+                c = s >> 64;
+            }
+            let s = t[n] as u128 + c;
+            t[n - 1] = s as u64;
+            t[n] = t[n + 1] + (s >> 64) as u64;
+        }
+        let mut r = [0u64; LIMBS];
+        r[..n].copy_from_slice(&t[..n]);
+        if t[n] != 0 || !limbs_lt(&r, &self.p, n) {
+            limbs_sub(&mut r, &self.p, n);
+        }
+        r
+    }
+
+    fn to_mont(&self, a: &Limbs) -> Limbs {
+        self.mul(a, &self.r2)
+    }
+
+    fn from_mont(&self, a: &Limbs) -> Limbs {
+        let mut one = [0u64; LIMBS];
+        one[0] = 1;
+        self.mul(a, &one)
+    }
+
+    /// a⁻¹ = a^(p-2) (Fermat), a in Montgomery form and not zero.
+    fn invert(&self, a: &Limbs) -> Limbs {
+        let mut e = self.p;
+        let mut two = [0u64; LIMBS];
+        two[0] = 2;
+        limbs_sub(&mut e, &two, self.n);
+        let mut one = [0u64; LIMBS];
+        one[0] = 1;
+        let mut r = self.to_mont(&one);
+        for i in (0..64 * self.n).rev() {
+            r = self.mul(&r, &r);
+            if e[i / 64] >> (i % 64) & 1 == 1 {
+                r = self.mul(&r, a);
+            }
+        }
+        r
+    }
+
+    fn is_zero(&self, a: &Limbs) -> bool {
+        a[..self.n].iter().all(|&x| x == 0)
+    }
+}
+
+/// A point in Jacobian coordinates (x = X/Z², y = Y/Z³), Montgomery form;
+/// Z = 0 is the point at infinity.
+#[derive(Clone, Copy)]
+struct Jac(Limbs, Limbs, Limbs);
+
+impl Field {
+    /// 2P on y² = x³ - 3x + b (dbl-2001-b).
+    fn double(&self, p: &Jac) -> Jac {
+        let Jac(x, y, z) = p;
+        if self.is_zero(z) || self.is_zero(y) {
+            return Jac([0; LIMBS], [0; LIMBS], [0; LIMBS]);
+        }
+        let delta = self.mul(z, z);
+        let gamma = self.mul(y, y);
+        let beta = self.mul(x, &gamma);
+        let t = self.mul(&self.sub(x, &delta), &self.add(x, &delta));
+        let alpha = self.add(&self.add(&t, &t), &t);
+        let beta2 = self.add(&beta, &beta);
+        let beta4 = self.add(&beta2, &beta2);
+        let x3 = self.sub(&self.mul(&alpha, &alpha), &self.add(&beta4, &beta4));
+        let yz = self.add(y, z);
+        let z3 = self.sub(&self.sub(&self.mul(&yz, &yz), &gamma), &delta);
+        let g2 = self.mul(&gamma, &gamma);
+        let g4 = self.add(&g2, &g2);
+        let g8 = self.add(&g4, &g4);
+        let y3 = self.sub(&self.mul(&alpha, &self.sub(&beta4, &x3)), &self.add(&g8, &g8));
+        Jac(x3, y3, z3)
+    }
+
+    /// P + Q (add-1998-cmo-2), with the cases the formula does not cover.
+    fn add_points(&self, p: &Jac, q: &Jac) -> Jac {
+        if self.is_zero(&p.2) {
+            return *q;
+        }
+        if self.is_zero(&q.2) {
+            return *p;
+        }
+        let z1z1 = self.mul(&p.2, &p.2);
+        let z2z2 = self.mul(&q.2, &q.2);
+        let u1 = self.mul(&p.0, &z2z2);
+        let u2 = self.mul(&q.0, &z1z1);
+        let s1 = self.mul(&self.mul(&p.1, &q.2), &z2z2);
+        let s2 = self.mul(&self.mul(&q.1, &p.2), &z1z1);
+        let h = self.sub(&u2, &u1);
+        let r = self.sub(&s2, &s1);
+        if self.is_zero(&h) {
+            if self.is_zero(&r) {
+                return self.double(p);
+            }
+            return Jac([0; LIMBS], [0; LIMBS], [0; LIMBS]);
+        }
+        let hh = self.mul(&h, &h);
+        let hhh = self.mul(&h, &hh);
+        let v = self.mul(&u1, &hh);
+        let x3 = self.sub(&self.sub(&self.mul(&r, &r), &hhh), &self.add(&v, &v));
+        let y3 = self.sub(&self.mul(&r, &self.sub(&v, &x3)), &self.mul(&s1, &hhh));
+        let z3 = self.mul(&self.mul(&p.2, &q.2), &h);
+        Jac(x3, y3, z3)
+    }
+}
+
+/// The uncompressed point d·G of a scalar 0 < d < n (big-endian), the
+/// public key Go derives for an EC private key.
+fn ec_public(c: &Curve, d: &[u8]) -> Vec<u8> {
+    let f = Field::new(c.p);
+    let mut one = [0u64; LIMBS];
+    one[0] = 1;
+    let g = Jac(f.to_mont(&limbs_hex(c.gx)), f.to_mont(&limbs_hex(c.gy)), f.to_mont(&one));
+    let mut acc = Jac([0; LIMBS], [0; LIMBS], [0; LIMBS]);
+    for &byte in d {
+        for bit in (0..8).rev() {
+            acc = f.double(&acc);
+            if byte >> bit & 1 == 1 {
+                acc = f.add_points(&acc, &g);
+            }
+        }
+    }
+    if f.is_zero(&acc.2) {
+        return Vec::new(); // d a multiple of n: Go refuses such a key before this
+    }
+    let zi = f.invert(&acc.2);
+    let zi2 = f.mul(&zi, &zi);
+    let x = f.from_mont(&f.mul(&acc.0, &zi2));
+    let y = f.from_mont(&f.mul(&acc.1, &f.mul(&zi2, &zi)));
+    let mut out = vec![4u8];
+    for v in [x, y] {
+        out.extend((0..c.size).rev().map(|i| (v[i / 8] >> (8 * (i % 8))) as u8));
+    }
+    out
+}
+
+// -- X.509 extensions: the inside of each one crypto/x509 knows, read as
+// its processExtensions reads it at parse time. An unknown extension, even
+// critical, parses (Go refuses it when verifying a chain, not here) --
+
+const OID_AIA: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01];
+
+/// The value of extension id: None where Go's parser refuses it.
+fn extension_value(id: &[u8], critical: bool, v: &[u8]) -> Option<()> {
+    let mut d = Der(v);
+    match id {
+        [0x55, 0x1d, n] => match n {
+            15 => {
+                d.bit_string()?; // key usage
+            }
+            19 => {
+                let mut bc = Der(d.read(SEQ)?); // basic constraints
+                if bc.peek() == Some(0x01) {
+                    boolean(&mut bc)?;
+                }
+                if bc.peek() == Some(INT) && bc.small_int()? < 0 {
+                    return None; // a path length Go's int cannot hold
+                }
+            }
+            17 => {
+                let mut names = Der(d.read(SEQ)?); // subject alternative names
+                while !names.empty() {
+                    let (tag, v, _) = names.any()?;
+                    san(tag, v)?;
+                }
+            }
+            30 => name_constraints(v)?,
+            31 => crl_points(d)?,
+            35 => {
+                let mut akid = Der(d.read(SEQ)?); // authority key id
+                if critical || (akid.peek() == Some(0x80) && akid.read(0x80).is_none()) {
+                    return None;
+                }
+            }
+            36 => {
+                let mut pc = Der(d.read(SEQ)?); // policy constraints
+                for tag in [0x80, 0x81] {
+                    if pc.peek() == Some(tag) && !int64(pc.read(tag)?) {
+                        return None;
+                    }
+                }
+            }
+            37 => {
+                let mut ekus = Der(d.read(SEQ)?); // extended key usage
+                while !ekus.empty() {
+                    ekus.oid()?;
+                }
+            }
+            14 => {
+                if critical {
+                    return None; // subject key id
+                }
+                d.read(OCTETS)?;
+            }
+            32 => {
+                let mut ps = Der(d.read(SEQ)?); // certificate policies
+                let mut seen: Vec<&[u8]> = Vec::new();
+                while !ps.empty() {
+                    let id = Der(ps.read(SEQ)?).read(OID)?;
+                    if seen.contains(&id) || !policy_oid(id) {
+                        return None;
+                    }
+                    seen.push(id);
+                }
+            }
+            33 => {
+                let mut ms = Der(d.read(SEQ)?); // policy mappings
+                while !ms.empty() {
+                    let mut m = Der(ms.read(SEQ)?);
+                    m.read(OID)?;
+                    m.read(OID)?;
+                }
+            }
+            54 => {
+                d.small_int()?; // inhibit any policy
+            }
+            _ => {}
+        },
+        OID_AIA => {
+            if critical {
+                return None;
+            }
+            let mut aia = Der(d.read(SEQ)?);
+            while !aia.empty() {
+                let mut ad = Der(aia.read(SEQ)?);
+                ad.oid()?;
+                if ad.peek() == Some(0x86) {
+                    ad.read(0x86)?;
+                }
+            }
+        }
+        _ => {}
+    }
+    Some(())
+}
+
+fn boolean(d: &mut Der) -> Option<bool> {
+    match d.read(0x01)? {
+        [0x00] => Some(false),
+        [0xff] => Some(true),
+        _ => None,
+    }
+}
+
+/// An INTEGER's content that Go reads into an int64: minimal, 8 bytes at most.
+fn int64(c: &[u8]) -> bool {
+    !c.is_empty() && c.len() <= 8 && (c.len() == 1 || !((c[0] == 0 && c[1] & 0x80 == 0) || (c[0] == 0xff && c[1] & 0x80 != 0)))
+}
+
+/// A policy OID as x509's newOIDFromDER takes it: any size of component.
+fn policy_oid(c: &[u8]) -> bool {
+    if c.is_empty() || c[c.len() - 1] & 0x80 != 0 {
+        return false;
+    }
+    let mut start = true;
+    for &b in c {
+        if start && b == 0x80 {
+            return false;
+        }
+        start = b & 0x80 == 0;
+    }
+    true
+}
+
+fn ia5(v: &[u8]) -> bool {
+    v.iter().all(|&b| b < 0x80)
+}
+
+/// One GeneralName of a subject alternative name.
+fn san(tag: u8, v: &[u8]) -> Option<()> {
+    let ok = match tag {
+        0x81 | 0x82 => ia5(v), // rfc822Name, dNSName
+        0x86 => {
+            // uniformResourceIdentifier: net/url's parser, and a host that
+            // is a domain name
+            ia5(v)
+                && match url_parse(std::str::from_utf8(v).ok()?) {
+                    Some(u) => u.host.is_empty() || domain_valid(&u.host, false),
+                    None => false,
+                }
+        }
+        0x87 => v.len() == 4 || v.len() == 16, // iPAddress
+        _ => true,
+    };
+    if ok {
+        Some(())
+    } else {
+        None
+    }
+}
+
+/// x509's domainNameValid: no trailing dot, no empty label, printable ASCII.
+fn domain_valid(s: &[u8], constraint: bool) -> bool {
+    if s.is_empty() {
+        return true;
+    }
+    if s[s.len() - 1] == b'.' {
+        return false;
+    }
+    let s = if constraint && s[0] == b'.' { &s[1..] } else { s };
+    s.split(|&b| b == b'.').all(|l| !l.is_empty() && l.iter().all(|&c| (33..=126).contains(&c)))
+}
+
+fn name_constraints(v: &[u8]) -> Option<()> {
+    let mut outer = Der(v);
+    let mut top = Der(outer.read(SEQ)?);
+    let permitted = top.optional(0xa0)?;
+    let excluded = top.optional(0xa1)?;
+    if !outer.empty() || !top.empty() {
+        return None;
+    }
+    if permitted.map_or(true, |p| p.is_empty()) && excluded.map_or(true, |e| e.is_empty()) {
+        return None; // one of them must be there
+    }
+    for subtrees in [permitted, excluded].into_iter().flatten() {
+        let mut s = Der(subtrees);
+        while !s.empty() {
+            let (tag, v, _) = Der(s.read(SEQ)?).any()?;
+            let ok = match tag {
+                0x82 => ia5(v) && domain_valid(v, true),
+                0x87 => match v.len() {
+                    8 => ip_mask(&v[4..]),
+                    32 => ip_mask(&v[16..]),
+                    _ => false,
+                },
+                0x81 => ia5(v) && if v.contains(&b'@') { mailbox(v) } else { domain_valid(v, true) },
+                0x86 => ia5(v) && !is_ip(v) && domain_valid(v, true),
+                _ => true,
+            };
+            if !ok {
+                return None;
+            }
+        }
+    }
+    Some(())
+}
+
+/// x509's isValidIPMask: ones, then zeros.
+fn ip_mask(m: &[u8]) -> bool {
+    let mut zero = false;
+    for &b in m {
+        if zero {
+            if b != 0 {
+                return false;
+            }
+            continue;
+        }
+        match b {
+            0x00 | 0x80 | 0xc0 | 0xe0 | 0xf0 | 0xf8 | 0xfc | 0xfe => zero = true,
+            0xff => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Whether net.ParseIP takes s: an IPv4 or IPv6 address, no zone.
+fn is_ip(s: &[u8]) -> bool {
+    std::str::from_utf8(s).map_or(false, |s| s.parse::<std::net::IpAddr>().is_ok())
+}
+
+/// x509's parseRFC2821Mailbox: a local part (quoted, or dotted atoms with
+/// backslash escapes), '@', and a domain of non-empty labels.
+fn mailbox(s: &[u8]) -> bool {
+    let mut i = 0;
+    if s.is_empty() {
+        return false;
+    }
+    if s[0] == b'"' {
+        i = 1;
+        loop {
+            let c = match s.get(i) {
+                Some(&c) => c,
+                None => return false,
+            };
+            i += 1;
+            match c {
+                b'"' => break,
+                b'\\' => match s.get(i) {
+                    Some(&q) if matches!(q, 1..=9 | 11 | 12 | 14..=127) => i += 1,
+                    _ => return false,
+                },
+                1..=8 | 11 | 12 | 14..=31 | 32 | 33 | 35..=91 | 93..=126 | 127 => {}
+                _ => return false,
+            }
+        }
+    } else {
+        let mut local = Vec::new();
+        while i < s.len() {
+            let mut c = s[i];
+            if c == b'\\' {
+                i += 1;
+                match s.get(i) {
+                    Some(&q) => c = q,
+                    None => return false,
+                }
+            } else if !(c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c)) {
+                break;
+            }
+            local.push(c);
+            i += 1;
+        }
+        if local.is_empty() || local[0] == b'.' || local[local.len() - 1] == b'.' || local.windows(2).any(|w| w == b"..") {
+            return false;
+        }
+    }
+    if s.get(i) != Some(&b'@') {
+        return false;
+    }
+    let domain = &s[i + 1..];
+    domain.is_empty() || domain.split(|&b| b == b'.').all(|l| !l.is_empty() && l.iter().all(|&c| (33..=126).contains(&c)))
+}
+
+fn crl_points(mut d: Der) -> Option<()> {
+    let mut dps = Der(d.read(SEQ)?);
+    while !dps.empty() {
+        let mut dp = Der(dps.read(SEQ)?);
+        let name = match dp.optional(0xa0)? {
+            Some(n) => n,
+            None => continue,
+        };
+        let mut full = Der(Der(name).read(0xa0)?); // fullName; Go refuses the other choice
+        while full.peek() == Some(0x86) {
+            full.read(0x86)?;
+        }
+    }
+    Some(())
 }
