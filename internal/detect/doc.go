@@ -15,7 +15,7 @@
 //	svc := detect.NewService(detect.ServiceConfig{Config: cfg, Audit: log, Webhook: hook})
 //	svc.Start(ctx)
 //	svc.Offer(line)                      // the live feed: never blocks the writer
-//	svc.OfferLines(batch)                // as audit.Config.OnWrite, inside the server
+//	svc.OfferEntries(batch)              // as audit.Config.OnEntries, inside the server
 //	err := svc.Follow(ctx, path, nil)    // or the log file as it grows (a Follower)
 //	err := svc.Replay(ctx, file)         // or a whole log
 //	alerts := svc.Alerts(detect.Filter{Unacked: true})

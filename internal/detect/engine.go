@@ -193,6 +193,26 @@ func (e *Engine) Line(b []byte) {
 	e.emit(out)
 }
 
+// observeBatch runs the detectors over the events of a live batch of
+// lines (OfferEntries): the batch's response entries, each checked first
+// as ParseLine would check its line.
+func (e *Engine) observeBatch(evs []Event, lines int) {
+	e.mu.Lock()
+	e.stats.Lines += int64(lines)
+	e.stats.Skipped += int64(lines - len(evs))
+	for i := range evs {
+		if !evs[i].asLine() {
+			e.stats.Unparsable++
+			e.stats.LastUnparsable = e.stats.Lines
+			continue
+		}
+		e.observeLocked(&evs[i])
+	}
+	out := e.takeLocked()
+	e.mu.Unlock()
+	e.emit(out)
+}
+
 // Observe runs the detectors over one event.
 func (e *Engine) Observe(ev *Event) {
 	e.mu.Lock()

@@ -1,37 +1,69 @@
 package detect
 
-import "bytes"
+import (
+	"github.com/wardhq/ward/internal/audit"
+)
 
-// OfferLines offers a batch of lines the audit log just wrote ("\n" ends
-// each): it is an audit.Config.OnWrite, the live feed from inside the
-// server. Like Offer it never blocks, and copies what it keeps; the batch
-// is queued whole (one copy, one slot of the backlog), and when the
-// backlog is full all its lines are dropped and counted.
-func (s *Service) OfferLines(lines []byte) {
-	if len(lines) == 0 {
+// OfferEntries offers a batch the audit log just wrote: it is an
+// audit.Config.OnEntries, the live feed from inside the server. It reads
+// of each response entry what ParseLine would read of its line (see
+// EventOf), without the line, and queues the batch's events whole (one
+// slot of the backlog). Like Offer it never blocks: when the backlog is
+// full, the batch's lines are dropped and counted.
+func (s *Service) OfferEntries(batch []audit.Written) {
+	if len(batch) == 0 {
 		return
 	}
-	select {
-	case s.lines <- item{line: bytes.Clone(lines), batch: true}:
-	default:
-		s.dropped.Add(int64(bytes.Count(lines, []byte{'\n'}) + 1 - boolInt(lines[len(lines)-1] == '\n')))
+	if len(s.lines) == cap(s.lines) {
+		s.dropped.Add(int64(len(batch)))
+		return
 	}
-}
-
-// eachLine calls f with each non-empty line of lines.
-func eachLine(lines []byte, f func([]byte)) {
-	for len(lines) > 0 {
-		line, rest, _ := bytes.Cut(lines, []byte{'\n'})
-		if len(line) > 0 {
-			f(line)
+	n := 0
+	for i := range batch {
+		if isResponse(&batch[i]) {
+			n++
 		}
-		lines = rest
+	}
+	var evs []Event
+	if n > 0 {
+		evs = make([]Event, n)
+		n = 0
+		for i := range batch {
+			if isResponse(&batch[i]) {
+				EventOf(&batch[i], &evs[n])
+				n++
+			}
+		}
+	}
+	select {
+	case s.lines <- item{events: evs, lines: len(batch)}:
+	default:
+		s.dropped.Add(int64(len(batch)))
 	}
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
+func isResponse(w *audit.Written) bool { return w.Entry != nil && w.Entry.Type == "response" }
+
+// EventOf sets e to what the detectors read of the response entry w,
+// copying what it keeps: the facts ParseLine reads of the line the log
+// wrote for it. Strings are taken as the entry holds them; Engine checks
+// them as the line would have them (valid UTF-8, a time and status the
+// line can hold) when it reads the event, off the writer's path.
+func EventOf(w *audit.Written, e *Event) {
+	en := w.Entry
+	*e = Event{
+		Time: w.Time, Identity: en.Identity, Environment: en.Environment,
+		Path: en.Path, Operation: en.Operation, RemoteAddr: en.RemoteAddr,
+		Status: en.Status, Error: en.Error,
 	}
-	return 0
+	if w.Token != nil {
+		e.Token = string(w.Token)
+	}
+	if w.Accessor != nil {
+		e.Accessor = string(w.Accessor)
+	}
+	if m := en.Meta; len(m) > 0 {
+		e.Role, e.Repository, e.Ref = m["role"], m["ci_repository"], m["ci_ref"]
+		e.Workflow, e.User = m["ci_workflow"], m["ward_identity"]
+	}
 }

@@ -111,8 +111,8 @@ func (s *Service) Start(ctx context.Context) {
 				switch {
 				case it.done != nil:
 					close(it.done)
-				case it.batch:
-					eachLine(it.line, s.eng.Line)
+				case it.lines > 0:
+					s.eng.observeBatch(it.events, it.lines)
 				default:
 					s.eng.Line(it.line)
 				}
@@ -121,12 +121,13 @@ func (s *Service) Start(ctx context.Context) {
 	}()
 }
 
-// item is one offered line, a batch of lines (OfferLines), or a Flush
-// marker.
+// item is one offered line, the events of a batch of lines
+// (OfferEntries), or a Flush marker.
 type item struct {
-	line  []byte
-	batch bool          // line is lines, each ending in "\n"
-	done  chan struct{} // a Flush waits for it to close
+	line   []byte
+	events []Event       // the batch's response entries
+	lines  int           // the batch's lines, the events among them
+	done   chan struct{} // a Flush waits for it to close
 }
 
 // Flush waits until every line offered before it is processed (after
