@@ -14,7 +14,7 @@ import (
 func (e *Engine) observeLocked(ev *Event) {
 	e.stats.Events++
 	cfg := &e.cfg
-	id := identify(ev, cfg.NewCIContext.GroupRefs)
+	id := e.idMemo.identify(ev, cfg.NewCIContext.GroupRefs)
 	set := e.ids
 	if id.kind() == "addr" {
 		set = e.anon

@@ -72,6 +72,7 @@ type Engine struct {
 	stats   Stats                     // guarded by mu
 	pending []Alert                   // guarded by mu: raised, not yet emitted
 	ev      Event                     // guarded by mu: scratch for Line
+	idMemo  idMemo                    // guarded by mu
 }
 
 // idState is one identity's baseline and its short windows.
@@ -155,7 +156,7 @@ func (e *Engine) SetConfig(cfg Config) {
 		DetSensitivePath:  "sensitive_path",
 	}
 	e.mu.Lock()
-	e.cfg, e.rules = cfg, rules
+	e.cfg, e.rules, e.idMemo = cfg, rules, idMemo{}
 	e.mu.Unlock()
 }
 

@@ -15,11 +15,11 @@ import (
 )
 
 // handOff is one line as both feeds see it: the line the log wrote, and
-// what the live feed read of its entry.
+// what the live feed (Service.OfferEntries) queued for its entry.
 type handOff struct {
 	line     []byte
 	response bool  // the live feed took it for a response entry
-	ev       Event // EventOf, made what the line holds with asLine
+	ev       Event // as queued, made what the line holds with asLine
 	ok       bool  // asLine's verdict
 }
 
@@ -30,6 +30,7 @@ func writeBoth(t testing.TB, now time.Time, groups ...[]*audit.Entry) []handOff 
 	t.Helper()
 	var lines [][]byte
 	var live []handOff
+	svc := NewService(ServiceConfig{Config: DefaultConfig()}) // not started: the test takes what it queues
 	_, key, _ := ed25519.GenerateKey(nil)
 	path := filepath.Join(t.TempDir(), "audit.log")
 	l, err := audit.Open(audit.Config{
@@ -43,10 +44,16 @@ func writeBoth(t testing.TB, now time.Time, groups ...[]*audit.Entry) []handOff 
 			}
 		},
 		OnEntries: func(batch []audit.Written) {
+			svc.OfferEntries(batch)
+			f := &svc.feed
+			f.mu.Lock()
+			evs := f.events
+			f.events, f.lines = nil, 0
+			f.mu.Unlock()
 			for i := range batch {
 				h := handOff{response: isResponse(&batch[i])}
 				if h.response {
-					EventOf(&batch[i], &h.ev)
+					h.ev, evs = evs[0], evs[1:]
 					h.ok = h.ev.asLine()
 				}
 				live = append(live, h)
