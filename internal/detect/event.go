@@ -203,7 +203,7 @@ func (s *scanner) meta(e *Event) bool {
 	}
 }
 
-// asLine makes an event of the live feed (EventOf) what ParseLine reads of
+// asLine makes an event of the live feed (OfferEntries) what ParseLine reads of
 // the line the log wrote for it: each byte of a string that is not valid
 // UTF-8 as U+FFFD, as the log writes it. It reports false for an event
 // whose line ParseLine refuses: a time outside the years 0 to 9999, a
