@@ -31,21 +31,20 @@ const maxSpare = 4096
 // OfferEntries offers a batch the audit log just wrote: it is an
 // audit.Config.OnEntries, the live feed from inside the server. It reads
 // of each response entry what ParseLine would read of its line, without
-// the line, and never blocks: when the backlog
-// (ServiceConfig.Backlog events) would overflow, the batch's lines are
-// dropped and counted.
+// the line, and never blocks: when the backlog (ServiceConfig.Backlog
+// events) would overflow, the batch's lines are dropped and counted.
 func (s *Service) OfferEntries(batch []audit.Written) {
 	if len(batch) == 0 {
 		return
 	}
-	f := &s.feed
-	f.mu.Lock()
 	n := 0
 	for i := range batch {
 		if isResponse(&batch[i]) {
 			n++
 		}
 	}
+	f := &s.feed
+	f.mu.Lock()
 	if len(f.events)+n > f.max {
 		f.mu.Unlock()
 		s.dropped.Add(int64(len(batch)))
