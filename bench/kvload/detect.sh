@@ -5,6 +5,9 @@
 # It prints each round's req/s and ratio (on / off), and the median of the
 # ratios: on a loaded machine the load shifts between rounds, and the pair
 # within a round shares it, so the median ratio is the figure to quote.
+# Beside it, each server's CPU time per request answered (user and system,
+# from /proc): what the detectors cost the server, which the machine's
+# load moves less than throughput.
 #
 #   sh bench/kvload/detect.sh            # 5 rounds of 10s, 16 clients
 #   ROUNDS=7 SECONDS_EACH=15 sh bench/kvload/detect.sh
@@ -34,16 +37,25 @@ start() { # NAME EXTRA-ARGS...: starts ward dev, sets addr_NAME and token_NAME
 start on
 start off --no-detect
 
-run() { # NAME: one kvload run, prints req/s
-	eval "WARD_ADDR=\$addr_$1 WARD_TOKEN=\$token_$1" "$work/kvload" -c "$CLIENTS" -d "${SECONDS_EACH}s" -op read | awk '/^req\/s/ {print $2}'
+ticks=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; } # PID: its CPU time in clock ticks
+run() { # NAME: one kvload run, prints req/s and the server's CPU µs per request
+	pid=$(eval echo "\$${1}_pid")
+	c0=$(cpu "$pid")
+	out=$(eval "WARD_ADDR=\$addr_$1 WARD_TOKEN=\$token_$1" "$work/kvload" -c "$CLIENTS" -d "${SECONDS_EACH}s" -op read)
+	c1=$(cpu "$pid")
+	echo "$out" | awk -v c="$((c1 - c0))" -v t="$ticks" '/^requests/ {n=$2} /^req\/s/ {r=$2} END {printf "%s %.1f", r, c / t * 1e6 / n}'
 }
-on="" off="" ratios=""
+on="" off="" ratios="" cpuratios=""
 for i in $(seq "$ROUNDS"); do
 	if [ $((i % 2)) -eq 1 ]; then a=$(run on); b=$(run off); else b=$(run off); a=$(run on); fi
-	r=$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.3f", a/b}')
-	echo "round $i: detectors on $a req/s, off $b req/s, ratio $r"
-	on="$on $a" off="$off $b" ratios="$ratios $r"
+	set -- $a $b # on req/s, on µs/req, off req/s, off µs/req
+	r=$(awk -v a="$1" -v b="$3" 'BEGIN {printf "%.3f", a/b}')
+	cr=$(awk -v a="$2" -v b="$4" 'BEGIN {printf "%.3f", a/b}')
+	echo "round $i: detectors on $1 req/s ($2 µs CPU/req), off $3 req/s ($4 µs CPU/req), ratio $r (CPU/req $cr)"
+	on="$on $1" off="$off $3" ratios="$ratios $r" cpuratios="$cpuratios $cr"
 done
 median() { echo "$@" | tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 echo "median on $(median $on), off $(median $off) req/s; median ratio on/off $(median $ratios)"
+echo "server CPU per request: median ratio on/off $(median $cpuratios)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

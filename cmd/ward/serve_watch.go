@@ -93,7 +93,7 @@ func (o *watchOpts) configure(dir string, cfg *vault.Config) error {
 		o.close()
 		return withHint(err, "move the file aside to start learning afresh")
 	}
-	cfg.Detect, cfg.AuditOnWrite = o.svc, o.svc.OfferLines
+	cfg.Detect, cfg.AuditOnEntries = o.svc, o.svc.OfferEntries
 	return nil
 }
 

@@ -59,10 +59,12 @@ type Config struct {
 	// CheckpointKey signs checkpoints (see Log.Checkpoint); Log keeps a
 	// copy and wipes it on Close. nil: no checkpoints.
 	CheckpointKey ed25519.PrivateKey
-	// OnWrite and OnBatch, when set, watch the log (see hooks.go): they
-	// are called by the goroutine that wrote a batch and must not block.
-	OnWrite func(lines []byte)
-	OnBatch func(took time.Duration, err error)
+	// OnWrite, OnEntries and OnBatch, when set, watch the log (see
+	// hooks.go): they are called by the goroutine that wrote a batch and
+	// must not block.
+	OnWrite   func(lines []byte)
+	OnEntries func(batch []Written)
+	OnBatch   func(took time.Duration, err error)
 
 	// openFile opens Path; nil: the real one. Tests replace it.
 	openFile func(path string) (logFile, error)
@@ -87,6 +89,7 @@ type Log struct {
 	size int64       // bytes of complete lines in f
 	head head        // of the last line written
 	buf  []byte      // the batch being written
+	seen []Written   // the batch handed to OnEntries
 	// lastCheckpoint is the seq of the last checkpoint line written; a
 	// periodic checkpoint right after it would sign nothing new.
 	lastCheckpoint uint64
@@ -101,6 +104,10 @@ type pending struct {
 	line       []byte     // set by the leader: the checkpoint line written, if any
 	reopen     bool       // or, instead, reopen the file before the batch (Reopen)
 	done       chan error // the result; errLead hands over the leader's role
+	// written describes objs for OnEntries (only when it is set); room
+	// holds it for a request's two entries without an allocation.
+	written []Written
+	room    [2]Written
 }
 
 var errLead = errors.New("lead the next batch")
@@ -199,7 +206,10 @@ func (l *Log) WriteAll(ctx context.Context, entries ...*Entry) error {
 		return err
 	}
 	now := l.cfg.Now()
-	objs := make([][]byte, len(entries))
+	p := &pending{objs: make([][]byte, len(entries)), done: make(chan error, 1)}
+	if l.cfg.OnEntries != nil {
+		p.written = p.room[:0]
+	}
 	var s sums
 	for i, e := range entries {
 		if e.Type == "checkpoint" {
@@ -209,9 +219,12 @@ func (l *Log) WriteAll(ctx context.Context, entries ...*Entry) error {
 		if err != nil {
 			return err
 		}
-		objs[i] = obj
+		p.objs[i] = obj
+		if p.written != nil {
+			p.written = append(p.written, written(e, now, &s))
+		}
 	}
-	return l.enqueue(ctx, &pending{objs: objs, done: make(chan error, 1)})
+	return l.enqueue(ctx, p)
 }
 
 // enqueue queues p and waits for the batch that writes it; the first
@@ -248,7 +261,7 @@ func (l *Log) enqueue(ctx context.Context, p *pending) error {
 
 	began := time.Now()
 	err := l.writeBatch(batch)
-	l.observe(began, err)
+	l.observe(batch, began, err)
 	for _, q := range batch {
 		q.done <- err
 	}

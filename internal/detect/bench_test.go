@@ -86,3 +86,67 @@ func BenchmarkParseLine(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/40000, "ns/line")
 }
+
+// BenchmarkHandOff compares the two ways a KV read's request and response
+// reach the detectors, per read, with the engine's work included: "lines"
+// copies the two lines the log wrote and parses them (the feed before
+// OnEntries), "entries" reads the facts from the entries the log holds
+// (OfferEntries, then the engine, one batch at a time). Run both in one invocation and
+// compare their ratio:
+//
+//	go test -run '^$' -bench HandOff -count 5 -cpu 1 ./internal/detect
+func BenchmarkHandOff(b *testing.B) {
+	const keys = 100 // as bench/kvload reads them
+	var pairs [][]byte
+	var batches [][]audit.Written
+	path := b.TempDir() + "/audit.log"
+	l, err := audit.Open(audit.Config{Path: path, HMACKey: bytes.Repeat([]byte{7}, 32),
+		OnWrite: func(lines []byte) { pairs = append(pairs, bytes.Clone(lines)) },
+		OnEntries: func(batch []audit.Written) {
+			kept := make([]audit.Written, len(batch))
+			for i, w := range batch {
+				kept[i] = audit.Written{Entry: w.Entry, Time: w.Time, Token: bytes.Clone(w.Token), Accessor: bytes.Clone(w.Accessor)}
+			}
+			batches = append(batches, kept)
+		}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range keys {
+		resp := &audit.Entry{Time: start.Add(time.Duration(i) * time.Millisecond), Type: "response", Identity: "root", Token: "hvs.root-token",
+			Accessor: "acc-root", Policies: []string{"root"}, Environment: "staging", Path: fmt.Sprintf("staging/data/kvload/k%d", i),
+			Operation: "read", RemoteAddr: "127.0.0.1:50312", Status: 200, Data: map[string]any{"data": map[string]any{"password": "x"}}}
+		req := *resp
+		req.Type, req.Status, req.Data = "request", 0, nil
+		if err := l.WriteAll(context.Background(), &req, resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+	l.Close()
+	run := func(b *testing.B, read func(eng *Engine, i int)) {
+		eng := NewEngine(DefaultConfig(), Options{})
+		cpu0 := cpuTime()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			read(eng, i%keys)
+		}
+		b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/read")
+	}
+	b.Run("lines", func(b *testing.B) {
+		run(b, func(eng *Engine, i int) {
+			c := bytes.Clone(pairs[i])
+			req, resp, _ := bytes.Cut(c, []byte("\n"))
+			eng.Line(req)
+			eng.Line(resp[:len(resp)-1])
+		})
+	})
+	b.Run("entries", func(b *testing.B) {
+		s := NewService(ServiceConfig{Config: DefaultConfig()})
+		var spare []Event
+		run(b, func(_ *Engine, i int) {
+			s.OfferEntries(batches[i])
+			spare = s.drain(spare)
+		})
+	})
+}

@@ -14,9 +14,10 @@ import (
 func (e *Engine) observeLocked(ev *Event) {
 	e.stats.Events++
 	cfg := &e.cfg
-	id := identify(ev, cfg.NewCIContext.GroupRefs)
+	id := e.idMemo.identify(ev, cfg.NewCIContext.GroupRefs)
+	anon := id.kind() == "addr" // no token: the address is all there is
 	set := e.ids
-	if id.kind() == "addr" {
+	if anon {
 		set = e.anon
 	}
 	st, ok := set.Get(id.key)
@@ -46,7 +47,7 @@ func (e *Engine) observeLocked(ev *Event) {
 	if cfg.NewCIContext.Enabled && id.role != "" {
 		e.ciContext(&r)
 	}
-	if ev.Read() && ev.Allowed() && id.kind() != "addr" {
+	if ev.Read() && ev.Allowed() && !anon {
 		if cfg.FirstRead.Enabled && learned {
 			if _, seen := st.paths.Get(secret); !seen {
 				r.raise(DetFirstRead, secret, fmt.Sprintf("%s read %s for the first time", id.key, secret), []string{secret}, nil)
@@ -57,7 +58,7 @@ func (e *Engine) observeLocked(ev *Event) {
 			e.volume(&r, learned)
 		}
 	}
-	if cfg.UnusualHour.Enabled && id.kind() != "addr" {
+	if cfg.UnusualHour.Enabled && !anon {
 		e.hours(&r, learned)
 	}
 	st.events++

@@ -2,8 +2,9 @@
 // secrets and raises alerts that name identities, paths and rules, never
 // values.
 //
-// An [Engine] reads audit lines (live, as the log writes them, or replayed
-// from a file with [Engine.Replay]) and runs nine detectors over them, each
+// An [Engine] reads audit events (live, from the entries the log writes, or
+// parsed from a file's lines with [ParseLine], as [Engine.Replay] does:
+// both give the same [Event]) and runs nine detectors over them, each
 // against a baseline it learns per identity: a CI job (its role with its
 // repository, ref and workflow), a user, or a token.
 //
@@ -14,8 +15,8 @@
 //
 //	svc := detect.NewService(detect.ServiceConfig{Config: cfg, Audit: log, Webhook: hook})
 //	svc.Start(ctx)
-//	svc.Offer(line)                      // the live feed: never blocks the writer
-//	svc.OfferLines(batch)                // as audit.Config.OnWrite, inside the server
+//	svc.OfferEntries(batch)              // as audit.Config.OnEntries: the server's live feed, never blocks the writer
+//	svc.Offer(line)                      // or one line at a time, copied
 //	err := svc.Follow(ctx, path, nil)    // or the log file as it grows (a Follower)
 //	err := svc.Replay(ctx, file)         // or a whole log
 //	alerts := svc.Alerts(detect.Filter{Unacked: true})

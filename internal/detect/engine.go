@@ -72,6 +72,7 @@ type Engine struct {
 	stats   Stats                     // guarded by mu
 	pending []Alert                   // guarded by mu: raised, not yet emitted
 	ev      Event                     // guarded by mu: scratch for Line
+	idMemo  idMemo                    // guarded by mu
 }
 
 // idState is one identity's baseline and its short windows.
@@ -155,7 +156,7 @@ func (e *Engine) SetConfig(cfg Config) {
 		DetSensitivePath:  "sensitive_path",
 	}
 	e.mu.Lock()
-	e.cfg, e.rules = cfg, rules
+	e.cfg, e.rules, e.idMemo = cfg, rules, idMemo{}
 	e.mu.Unlock()
 }
 
@@ -187,6 +188,26 @@ func (e *Engine) Line(b []byte) {
 		e.stats.LastUnparsable = e.stats.Lines
 	default:
 		e.observeLocked(&e.ev)
+	}
+	out := e.takeLocked()
+	e.mu.Unlock()
+	e.emit(out)
+}
+
+// observeBatch runs the detectors over the events of a live batch of
+// lines (OfferEntries): the batch's response entries, each checked first
+// as ParseLine would check its line.
+func (e *Engine) observeBatch(evs []Event, lines int) {
+	e.mu.Lock()
+	e.stats.Lines += int64(lines)
+	e.stats.Skipped += int64(lines - len(evs))
+	for i := range evs {
+		if !evs[i].asLine() {
+			e.stats.Unparsable++
+			e.stats.LastUnparsable = e.stats.Lines
+			continue
+		}
+		e.observeLocked(&evs[i])
 	}
 	out := e.takeLocked()
 	e.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Event is what the detectors read of one audit response line: who asked,
@@ -200,4 +201,39 @@ func (s *scanner) meta(e *Event) bool {
 			return false
 		}
 	}
+}
+
+// asLine makes an event of the live feed (OfferEntries) what ParseLine reads of
+// the line the log wrote for it: each byte of a string that is not valid
+// UTF-8 as U+FFFD, as the log writes it. It reports false for an event
+// whose line ParseLine refuses: a time outside the years 0 to 9999, a
+// status that is negative or longer than 9 digits.
+func (e *Event) asLine() bool {
+	if y := e.Time.Year(); y < 0 || y > 9999 || e.Status < 0 || e.Status > 999_999_999 {
+		return false
+	}
+	for _, p := range [...]*string{&e.Identity, &e.Token, &e.Accessor, &e.Environment, &e.Path,
+		&e.Operation, &e.RemoteAddr, &e.Error, &e.Role, &e.Repository, &e.Ref, &e.Workflow, &e.User} {
+		*p = lineString(*p)
+	}
+	return true
+}
+
+// lineString is s as a line of the log holds it: each byte that is not
+// part of valid UTF-8 is U+FFFD, as audit writes strings.
+func lineString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = utf8.AppendRune(b, utf8.RuneError)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(b)
 }

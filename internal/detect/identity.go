@@ -15,6 +15,30 @@ func (id identity) kind() string {
 	return k
 }
 
+// idMemo is the identity of the last event with the fields identify read
+// of it: the next event from the same caller, the common case, gets it
+// without building its key again. The zero value is empty; SetConfig
+// empties it (the refs it groups may change).
+type idMemo struct {
+	ok                                                       bool
+	role, repository, ref, workflow, user, display, tok, acc string
+	addr                                                     string // read only for an addr: identity
+	id                                                       identity
+}
+
+// identify is identify(e, groupRefs), from m when e is from the caller of
+// the last event.
+func (m *idMemo) identify(e *Event, groupRefs []string) identity {
+	if m.ok && m.role == e.Role && m.repository == e.Repository && m.ref == e.Ref && m.workflow == e.Workflow &&
+		m.user == e.User && m.display == e.Identity && m.tok == e.Token && m.acc == e.Accessor &&
+		(m.addr == e.RemoteAddr || !strings.HasPrefix(m.id.key, "addr:")) {
+		return m.id
+	}
+	*m = idMemo{ok: true, role: e.Role, repository: e.Repository, ref: e.Ref, workflow: e.Workflow, user: e.User,
+		display: e.Identity, tok: e.Token, acc: e.Accessor, addr: e.RemoteAddr, id: identify(e, groupRefs)}
+	return m.id
+}
+
 // identify finds the identity of e. A CI job is its role with its
 // repository, ref (grouped by groupRefs) and workflow; a user signed in
 // with a password is the user; any other token is its display name and

@@ -22,8 +22,9 @@ type ServiceConfig struct {
 	Store   *Store      // alerts kept for list and ack; nil: NewStore(0, nil)
 	Audit   AuditWriter // each alert let through is written here; nil: not written
 	Webhook *Webhook    // each alert let through is sent here; nil: not sent
-	// Backlog is how many live lines Offer may queue before it drops
-	// them (counted). Default 65536.
+	// Backlog is how many live lines Offer, and how many response
+	// entries OfferEntries, may queue before they drop what comes next
+	// (counted). Default 65536.
 	Backlog int
 	// OnAlert, if set, is called with each alert let through, after the
 	// store, the audit log and the webhook have it, from the goroutine
@@ -55,6 +56,7 @@ type Service struct {
 	lim *limiter
 
 	lines                                     chan item
+	feed                                      feed
 	raised, dups, limited, auditFail, dropped atomic.Int64
 }
 
@@ -67,6 +69,7 @@ func NewService(cfg ServiceConfig) *Service {
 		cfg.Backlog = 65536
 	}
 	s := &Service{cfg: cfg, store: cfg.Store, lines: make(chan item, cfg.Backlog)}
+	s.feed.max, s.feed.wake = cfg.Backlog, make(chan struct{}, 1)
 	s.lim = newLimiter(cfg.Limits.withDefaults().Identities)
 	s.eng = NewEngine(cfg.Config, Options{Emit: s.handle, Limits: cfg.Limits})
 	return s
@@ -103,17 +106,20 @@ func (s *Service) Offer(line []byte) bool {
 // Start processes offered lines until ctx is done.
 func (s *Service) Start(ctx context.Context) {
 	go func() {
+		var spare []Event
 		for {
 			select {
 			case <-ctx.Done():
 				return
+			case <-s.feed.wake:
+				spare = s.drain(spare)
 			case it := <-s.lines:
-				switch {
-				case it.done != nil:
+				// What OfferEntries queued before goes first, so that a
+				// Flush waits for it.
+				spare = s.drain(spare)
+				if it.done != nil {
 					close(it.done)
-				case it.batch:
-					eachLine(it.line, s.eng.Line)
-				default:
+				} else {
 					s.eng.Line(it.line)
 				}
 			}
@@ -121,12 +127,10 @@ func (s *Service) Start(ctx context.Context) {
 	}()
 }
 
-// item is one offered line, a batch of lines (OfferLines), or a Flush
-// marker.
+// item is one offered line or a Flush marker.
 type item struct {
-	line  []byte
-	batch bool          // line is lines, each ending in "\n"
-	done  chan struct{} // a Flush waits for it to close
+	line []byte
+	done chan struct{} // a Flush waits for it to close
 }
 
 // Flush waits until every line offered before it is processed (after

@@ -42,7 +42,7 @@ func BenchmarkKVReadDetectors(b *testing.B) {
 				ctx, cancel := context.WithCancel(context.Background())
 				b.Cleanup(cancel)
 				svc.Start(ctx)
-				vcfg.Detect, vcfg.AuditOnWrite = svc, svc.OfferLines
+				vcfg.Detect, vcfg.AuditOnEntries = svc, svc.OfferEntries
 			}
 			tv := vaulttest.New(b, vcfg, "staging")
 			aw.v.Store(tv.Vault)

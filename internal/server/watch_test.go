@@ -37,7 +37,7 @@ func startWatched(t *testing.T) (*testServer, *detect.Service) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	svc.Start(ctx)
-	ts = startServer(t, vault.Config{Detect: svc, AuditOnWrite: svc.OfferLines, AuditOnBatch: m.AuditBatch}, Config{Metrics: m})
+	ts = startServer(t, vault.Config{Detect: svc, AuditOnEntries: svc.OfferEntries, AuditOnBatch: m.AuditBatch}, Config{Metrics: m})
 	aw.v.Store(ts.v)
 	return ts, svc
 }

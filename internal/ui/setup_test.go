@@ -80,7 +80,7 @@ func newWorld(t testing.TB) *world {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	w.detect.Start(ctx)
-	v, root := openVault(t, vault.Config{Storage: memory.New(), AuditPath: w.audit, Now: w.clk.now, Detect: w.detect, AuditOnWrite: w.detect.OfferLines},
+	v, root := openVault(t, vault.Config{Storage: memory.New(), AuditPath: w.audit, Now: w.clk.now, Detect: w.detect, AuditOnEntries: w.detect.OfferEntries},
 		"dev", "staging", "prod")
 	fwd.v.Store(v)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

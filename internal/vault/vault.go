@@ -111,11 +111,11 @@ type Config struct {
 
 	// Detect, when set, is the detectors' service whose thresholds
 	// alerts.yaml manages and whose alerts sys/ward/alerts lists (see
-	// alerts.go). AuditOnWrite and AuditOnBatch watch the audit log, as
-	// audit.Config's OnWrite and OnBatch.
-	Detect       *detect.Service
-	AuditOnWrite func(lines []byte)
-	AuditOnBatch func(took time.Duration, err error)
+	// alerts.go). AuditOnEntries and AuditOnBatch watch the audit log, as
+	// audit.Config's OnEntries and OnBatch.
+	Detect         *detect.Service
+	AuditOnEntries func(batch []audit.Written)
+	AuditOnBatch   func(took time.Duration, err error)
 	// OnRotation, when set, hears each rotation event's kind (rotated,
 	// failed, rolled-back, retired, needs-person) after it is audited; it
 	// must not block.
@@ -304,7 +304,7 @@ func (v *Vault) setupLocked(ctx context.Context) (*unsealed, error) {
 		return nil, err
 	}
 	log, err := audit.Open(audit.Config{Path: v.cfg.AuditPath, HMACKey: key.Value, Now: v.cfg.Now, Sync: v.cfg.AuditSync, CheckpointKey: ckey,
-		OnWrite: v.cfg.AuditOnWrite, OnBatch: v.cfg.AuditOnBatch})
+		OnEntries: v.cfg.AuditOnEntries, OnBatch: v.cfg.AuditOnBatch})
 	clear(ckey)
 	if err != nil {
 		return nil, err
