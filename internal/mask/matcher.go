@@ -247,25 +247,30 @@ var parallelMin = 512 << 10
 // overlap and repeat. eof tells that b ends the stream.
 func (m *Matcher) find(b []byte, ms []match, eof bool) []match {
 	if m.workers == 1 || len(b) < parallelMin {
-		ms = m.findPart(b, 0, len(b), ms[:0], eof)
+		ms = m.findPart(b, 0, len(b), len(b), ms[:0], eof)
 		sortMatches(ms)
 		return ms
 	}
-	// Parts overlap by more than the longest span of a match (a window cut
-	// by a CRLF, the two pieces of a split value and the byte after), so
-	// every match lies wholly inside some part.
-	overlap := max(2*m.maxLen+2, splitSpan, 2*viewReach+2)
+	// Each part owns size bytes and scans overlap bytes more, more than
+	// the longest span of a match (a window cut by a CRLF, the two pieces
+	// of a split value and the byte after), so every match lies wholly
+	// inside some part. What a part finds near its ends is a subset of
+	// what one goroutine finds there, except in the views, where a region
+	// cut by a part's start could read differently: each region is read,
+	// whole, by the part that owns its first escape.
+	overlap := max(2*m.maxLen+2, splitSpan)
 	size := (len(b) + m.workers - 1) / m.workers
 	parts := make([][]match, m.workers)
 	var wg sync.WaitGroup
 	for i := range parts {
 		lo := i * size
-		hi := min(len(b), lo+size+overlap)
+		own := min(len(b), lo+size)
+		hi := min(len(b), own+overlap)
 		if lo >= len(b) {
 			break
 		}
 		wg.Go(func() {
-			parts[i] = m.findPart(b, lo, hi, nil, eof && hi == len(b))
+			parts[i] = m.findPart(b, lo, own, hi, nil, eof && hi == len(b))
 		})
 	}
 	wg.Wait()
@@ -277,13 +282,16 @@ func (m *Matcher) find(b []byte, ms []match, eof bool) []match {
 	return ms
 }
 
-// findPart is find on one goroutine, for the part b[lo:hi]. The runs of
-// the window index are extended over all of b, so that a run through a
-// part's edge is found whole, the same in every part that sees it.
-func (m *Matcher) findPart(whole []byte, lo, hi int, ms []match, eof bool) []match {
+// findPart is find on one goroutine, for the part b[lo:hi] that owns
+// b[lo:own]. The runs of the window index are extended over all of b, so
+// that a run through a part's edge is found whole, the same in every part
+// that sees it; the views read the regions whose first escape the part
+// owns, whole.
+func (m *Matcher) findPart(whole []byte, lo, own, hi int, ms []match, eof bool) []match {
 	if m.window != nil {
 		ms = m.window.scanRange(whole, lo, hi, ms)
 	}
+	ms = m.viewFind(whole, lo, own, ms)
 	n := len(ms)
 	ms = m.findInPart(whole[lo:hi], ms, eof)
 	for k := n; k < len(ms); k++ {
@@ -293,12 +301,11 @@ func (m *Matcher) findPart(whole []byte, lo, hi int, ms []match, eof bool) []mat
 	return ms
 }
 
-// findInPart is findPart except for the window index's runs.
+// findInPart is findPart except for the window index's runs and the views.
 func (m *Matcher) findInPart(b []byte, ms []match, eof bool) []match {
 	for _, t := range m.tiers {
 		ms = t.scan(b, ms)
 	}
-	ms = m.viewFind(b, ms)
 	if m.window == nil && m.split == nil {
 		return ms
 	}
