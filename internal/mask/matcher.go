@@ -379,33 +379,19 @@ func (t *windowIndex) foldAt(b []byte, e1, a2 int, ms []match) []match {
 	return ms
 }
 
-// mayFold is a quick test for foldAt: whether one of the 8-grams that
-// straddle the line break between b[:e1] and b[a2:] (with 1, 4 or 7 bytes
-// before it) is in the bitmap. Any window cut by the break contains one.
+// mayFold is a quick test for foldAt: whether the 8 bytes before the line
+// break between b[:e1] and b[a2:], or the 8 after it, are a gram of a form.
+// A window cut by the break has 8 or more of its 16 bytes on one side, so
+// one of these lies inside it. The bytes after a break are mostly the same
+// from line to line (a timestamp, a prompt), so their test costs little.
 func (t *windowIndex) mayFold(b []byte, e1, a2 int) bool {
-	var lo, hi uint64 // the 8 bytes before the break, the 8 after, little-endian
 	if e1 >= 8 {
-		lo = binary.LittleEndian.Uint64(b[e1-8:])
-	} else {
-		for i := 0; i < e1; i++ {
-			lo = lo>>8 | uint64(b[i])<<56
+		if x := binary.LittleEndian.Uint64(b[e1-8:]); t.mayHave(x) && t.has(x) {
+			return true
 		}
-		lo >>= 8 * uint(8-e1) // keep them at the top
-		lo <<= 8 * uint(8-e1)
 	}
 	if a2+8 <= len(b) {
-		hi = binary.LittleEndian.Uint64(b[a2:])
-	} else {
-		for i := len(b) - 1; i >= a2; i-- {
-			hi = hi<<8 | uint64(b[i])
-		}
-	}
-	for _, d := range [...]uint{1, 4, 7} {
-		if int(d) > e1 || a2+8-int(d) > len(b) {
-			continue
-		}
-		x := lo>>(8*(8-d)) | hi<<(8*d)
-		if t.mayHave(x) && t.has(x) {
+		if x := binary.LittleEndian.Uint64(b[a2:]); t.mayHave(x) && t.has(x) {
 			return true
 		}
 	}
