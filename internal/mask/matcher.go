@@ -309,38 +309,99 @@ func (m *Matcher) findInPart(b []byte, ms []match, eof bool) []match {
 	if m.window == nil && m.split == nil {
 		return ms
 	}
-	// Matches across line breaks: folded windows and split values.
-	for off := 0; ; {
-		k := bytes.IndexByte(b[off:], '\n')
-		if k < 0 {
-			return ms
+	// Matches across line breaks: folded windows and split values. Most
+	// line breaks fail both quick tests, each a load from a filter that
+	// may not be in cache. The breaks are gathered first and tested in a
+	// loop that does nothing else, so that the loads of many breaks are in
+	// flight at once, and only those that pass are looked at closely.
+	var nls, hits [256]int32
+	for off := 0; off < len(b); {
+		n := 0
+		for n < len(nls) {
+			k := bytes.IndexByte(b[off:], '\n')
+			if k < 0 {
+				off = len(b)
+				break
+			}
+			nls[n] = int32(off + k)
+			n++
+			off += k + 1
 		}
-		n := off + k
-		off = n + 1
+		k := m.maybeAtBreaks(b, nls[:n], &hits)
+		ms = m.lineBreaks(b, hits[:k], eof, ms)
+	}
+	return ms
+}
+
+// maybeAtBreaks puts in hits the line breaks in nls (positions of '\n'
+// in b) where a fold or a split value may be, as mayFold and mayEnd would
+// say without their exact checks, and returns how many there are. It
+// calls nothing, so that its loop keeps its values in registers.
+func (m *Matcher) maybeAtBreaks(b []byte, nls []int32, hits *[256]int32) int {
+	var wbits, sbits []uint64 // the two filters, nil if absent
+	var wsh, ssh uint
+	if t := m.window; t != nil {
+		wbits, wsh = t.bits, t.bshift&63
+	}
+	if x := m.split; x != nil {
+		sbits, ssh = x.bits, x.bshift&63
+	}
+	k := 0
+	for _, nl := range nls[:min(len(nls), len(hits))] {
+		n := int(nl)
+		if n < 9 || n+9 > len(b) {
+			hits[k] = nl // near an end of b: no quick test
+			k++
+			continue
+		}
 		e1 := n
+		if b[n-1] == '\r' {
+			e1--
+		}
+		end := binary.LittleEndian.Uint64(b[e1-8 : e1])
+		maybe := false
+		if wbits != nil {
+			// windowIndex.mayHave of the 8 bytes before the break
+			// and the 8 after.
+			start := binary.LittleEndian.Uint64(b[n+1 : n+9])
+			h1, h2 := end*mulA, start*mulA
+			m1 := uint64(1)<<(h1>>58) | uint64(1)<<(h1>>52&63)
+			m2 := uint64(1)<<(h2>>58) | uint64(1)<<(h2>>52&63)
+			maybe = wbits[(end*mulB)>>wsh]&m1 == m1 || wbits[(start*mulB)>>wsh]&m2 == m2
+		}
+		if sbits != nil {
+			// splitIndex.mayEnd.
+			w := sbits[((end>>32)*mulA)>>ssh]
+			b4, b8 := bloomBits(end>>32, false), bloomBits(end, true)
+			maybe = maybe || w&b4 == b4 || w&b8 == b8
+		}
+		if maybe {
+			hits[k] = nl
+			k++
+		}
+	}
+	return k
+}
+
+// lineBreaks appends the folded windows and split values at the line
+// breaks nls in b.
+func (m *Matcher) lineBreaks(b []byte, nls []int32, eof bool, ms []match) []match {
+	for _, nl := range nls {
+		n := int(nl)
+		e1, a2 := n, n+1
 		if e1 > 0 && b[e1-1] == '\r' {
 			e1--
 		}
-		a2 := n + 1
 		if t := m.window; t != nil && e1 >= 1 && a2 < len(b) && t.mayFold(b, e1, a2) {
 			ms = t.foldAt(b, e1, a2, ms)
 		}
 		if x := m.split; x != nil && e1 >= minSplitHead {
-			// x.mayEnd, by hand: the loop is hot.
-			var short, long bool
-			if e1 >= 8 {
-				k := binary.LittleEndian.Uint64(b[e1-8:])
-				w := x.bits[x.bloomWord(k>>32, false)]
-				b4, b8 := bloomBits(k>>32, false), bloomBits(k, true)
-				short, long = w&b4 == b4, w&b8 == b8
-			} else {
-				short, long = x.mayEnd(b, e1)
-			}
-			if short || long {
+			if short, long := x.mayEnd(b, e1); short || long {
 				ms = x.splitAt(b, e1, a2, short, long, eof, ms)
 			}
 		}
 	}
+	return ms
 }
 
 // scanPlain appends the matches of every tier and of the window index in b.
