@@ -104,8 +104,9 @@ func maskChunked(t testing.TB, m *Matcher, in []byte, sizes []int) []byte {
 
 // FuzzParallel checks that masking a write in parallel parts gives, byte
 // for byte, what one goroutine gives, for the same input cut into the same
-// writes: the parts of a write are small here, so that their borders fall
-// inside escapes, folds, values split across lines and view regions.
+// writes (or reads of an Input): the parts of a write are small here, so
+// that their borders fall inside escapes, folds, values split across lines
+// and view regions.
 func FuzzParallel(f *testing.F) {
 	f.Add([]byte("2026-01-02T03:04:05.0000000Z + echo ok\n"), uint64(1), uint16(700))
 	f.Add([]byte("\\\\\\x41%4%41\x1b[3"), uint64(2), uint16(300))
@@ -129,6 +130,18 @@ func FuzzParallel(f *testing.F) {
 			if workers == 1 {
 				want = got
 				continue
+			}
+			if workers == 2 {
+				// The same reads through an Input.
+				var out bytes.Buffer
+				w := m.NewWriter(&out)
+				if _, err := w.ReadInput(ReadAhead(&chunkReader{b: in, sizes: sizes}, 16<<10, 2)); err != nil {
+					t.Fatal(err)
+				}
+				w.Close()
+				if !bytes.Equal(out.Bytes(), want) {
+					t.Fatalf("through an Input: output differs from Write's")
+				}
 			}
 			if !bytes.Equal(got, want) {
 				i := 0
