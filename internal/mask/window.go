@@ -34,11 +34,16 @@ type windowIndex struct {
 	bits   []uint64
 	bshift uint
 	// The exact index, bucketed by hash >> gshift: bucket h holds
-	// grams[off[h]:off[h+1]], each at arena position pos[i].
-	off    []int32
-	grams  []uint64
-	pos    []int32
-	gshift uint
+	// grams[lo:hi], each at arena position pos[i], where lo and hi are
+	// the low halves of buckets[h] and buckets[h+1]. The high half of
+	// buckets[h] has two bits set for each of its grams (bucketBits), so
+	// that most grams that passed the Bloom filter wrongly are turned
+	// away by the load that finds the bucket, without a look at grams,
+	// which is too large for a cache.
+	buckets []uint64
+	grams   []uint64
+	pos     []int32
+	gshift  uint
 
 	// Prefix filters for tails shorter than 8 bytes, over the first bytes
 	// of every window: one byte and two bytes exactly; three to seven
@@ -104,7 +109,7 @@ func (b *windowBuilder) build() *windowIndex {
 	w.bshift = uint(64 - (bitsLog - 6))
 	gLog := max(4, min(bitsLog-6, bits.Len(uint(n))-2))
 	w.gshift = uint(64 - gLog)
-	w.off = make([]int32, 1<<gLog+1)
+	off := make([]int32, 1<<gLog+1)
 	a := w.arena
 	// The prefix filters, on another core where there is one.
 	prefixes := make(chan struct{})
@@ -116,13 +121,13 @@ func (b *windowBuilder) build() *windowIndex {
 		s, e := int(w.starts[f]), int(w.starts[f+1])
 		for p := s; p+8 <= e; p++ {
 			x := binary.LittleEndian.Uint64(a[p:])
-			w.off[(x*mulB)>>w.gshift]++
+			off[(x*mulB)>>w.gshift]++
 		}
 	}
 	// Bucket ends, then place each gram at the end of its bucket, moving
 	// the end down: off[h] ends as the bucket's start.
-	for h := 1; h < len(w.off); h++ {
-		w.off[h] += w.off[h-1]
+	for h := 1; h < len(off); h++ {
+		off[h] += off[h-1]
 	}
 	w.grams = make([]uint64, n)
 	w.pos = make([]int32, n)
@@ -131,10 +136,20 @@ func (b *windowBuilder) build() *windowIndex {
 		for p := s; p+8 <= e; p++ {
 			x := binary.LittleEndian.Uint64(a[p:])
 			h := (x * mulB) >> w.gshift
-			w.off[h]--
-			w.grams[w.off[h]] = x
-			w.pos[w.off[h]] = int32(p)
+			off[h]--
+			w.grams[off[h]] = x
+			w.pos[off[h]] = int32(p)
 		}
+	}
+	w.buckets = make([]uint64, len(off))
+	for h, lo := range off {
+		var fp uint32
+		if h+1 < len(off) {
+			for _, x := range w.grams[lo:off[h+1]] {
+				fp |= bucketBits(x)
+			}
+		}
+		w.buckets[h] = uint64(fp)<<32 | uint64(uint32(lo))
 	}
 	for _, x := range w.grams {
 		w.bits[(x*mulB)>>w.bshift] |= gramBits(x)
@@ -298,10 +313,22 @@ func (w *windowIndex) emit(ms []match, start, p, n int, owner int32) []match {
 	return ms
 }
 
-// bucket returns the range of the exact index where gram x would be.
+// bucket returns the range of the exact index where gram x would be: an
+// empty one when the bucket's bits say it is not there.
 func (w *windowIndex) bucket(x uint64) (lo, hi int32) {
 	h := (x * mulB) >> w.gshift
-	return w.off[h], w.off[h+1]
+	b := w.buckets[h]
+	if m := bucketBits(x); uint32(b>>32)&m != m {
+		return 0, 0
+	}
+	return int32(uint32(b)), int32(uint32(w.buckets[h+1]))
+}
+
+// bucketBits are the two bits of gram x in its bucket's word, from bits
+// of x*mulA that gramBits does not use.
+func bucketBits(x uint64) uint32 {
+	h := x * mulA
+	return 1<<(h>>46&31) | 1<<(h>>41&31)
 }
 
 // windowWith returns the form of a window that starts with p (at most
