@@ -43,7 +43,7 @@ type Options struct {
 	// function that cancels it. Nil means time.AfterFunc; tests inject a
 	// fake clock here.
 	AfterFunc func(d time.Duration, f func()) (stop func() bool)
-	// Workers is how many goroutines may scan one large write (1 MiB and
+	// Workers is how many goroutines may scan one large write (64 KiB and
 	// more) at once, each a part of it. Zero means 1. A filter with spare
 	// cores, like ward mask, sets it to runtime.GOMAXPROCS(0).
 	Workers int
@@ -240,8 +240,11 @@ func addPattern(byLen map[int]*tierBuilder, f []byte, owner int32, public []stri
 }
 
 // parallelMin is the smallest buffer that find splits between workers (a
-// variable so that tests can split small ones).
-var parallelMin = 512 << 10
+// variable so that tests can split small ones). A filter reading a pipe
+// gets what the writer has written so far, often a few hundred KiB: those
+// reads are worth splitting too, since a part costs the workers little
+// more than its overlap, a few hundred bytes.
+var parallelMin = 64 << 10
 
 // find returns the occurrences in b, sorted by start. Occurrences may
 // overlap and repeat. eof tells that b ends the stream.
@@ -261,18 +264,17 @@ func (m *Matcher) find(b []byte, ms []match, eof bool) []match {
 	overlap := max(2*m.maxLen+2, splitSpan)
 	size := (len(b) + m.workers - 1) / m.workers
 	parts := make([][]match, m.workers)
-	var wg sync.WaitGroup
-	for i := range parts {
+	part := func(i int) {
 		lo := i * size
 		own := min(len(b), lo+size)
 		hi := min(len(b), own+overlap)
-		if lo >= len(b) {
-			break
-		}
-		wg.Go(func() {
-			parts[i] = m.findPart(b, lo, own, hi, nil, eof && hi == len(b))
-		})
+		parts[i] = m.findPart(b, lo, own, hi, nil, eof && hi == len(b))
 	}
+	var wg sync.WaitGroup
+	for i := 1; i < len(parts) && i*size < len(b); i++ {
+		wg.Go(func() { part(i) })
+	}
+	part(0) // on this goroutine, which would only wait
 	wg.Wait()
 	ms = ms[:0]
 	for _, pm := range parts {
