@@ -28,9 +28,9 @@ type windowIndex struct {
 
 	// bits is a Bloom filter of the grams, two bits in one word per
 	// gram: word x*mulB >> bshift, bits gramBits(x). With two bits a
-	// filter a quarter of the size lets as few grams through wrongly
-	// as one bit did, and it is tested every 9 bytes: its size decides
-	// whether those tests stay in cache.
+	// filter a quarter of the size lets about as few grams through
+	// wrongly as one bit did, and it is tested every 9 bytes: its size
+	// decides whether those tests stay in cache.
 	bits   []uint64
 	bshift uint
 	// The exact index, bucketed by hash >> gshift: bucket h holds
@@ -96,14 +96,15 @@ func (b *windowBuilder) build() *windowIndex {
 	}
 	// One hash h = x*mulB picks the filter's word (its top bitsLog-6
 	// bits) and the bucket (its top gLog bits, a prefix of those), so
-	// that the filter is written in bucket order, one pass along it. About four
-	// grams share a bucket, which keeps the bucket ends in a core's cache
-	// while they are counted.
+	// that the filter is written in bucket order, one pass along it.
+	// About four grams share a bucket, which keeps the bucket ends in a
+	// core's cache while they are counted.
+	//
 	// The filter has 8 to 16 bits a gram: with 1,000 secrets (450,000
 	// grams) 512 KiB, which stays in a core's L2 cache beside the text.
-	// About 4 % of a log's grams pass it wrongly; a filter four times
-	// the size let fewer through but missed the cache on a third of its
-	// tests, and cost more.
+	// About 2 % of a CI log's grams pass it wrongly; a filter four times
+	// the size let a tenth of those through but missed the cache on a
+	// third of its tests, and cost more.
 	bitsLog := max(16, min(bitmapMaxLog, bits.Len(uint(n*8))))
 	w.bits = make([]uint64, 1<<(bitsLog-6))
 	w.bshift = uint(64 - (bitsLog - 6))
