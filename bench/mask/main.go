@@ -5,8 +5,10 @@
 // directory, generates a log with K secrets, then runs the filters
 // interleaved, several times, each as `cat LOG ... | FILTER > /dev/null`
 // (a new process each time, so start-up is included), and prints the median
-// throughput of each and its ratio to copy1m. Last it counts, per planted
-// form, the log lines that still hold a planted string after each masker.
+// throughput of each, its ratio to copy1m, and the median CPU time of the
+// pipeline (steadier than wall time on a loaded machine). Last it counts,
+// per planted form, the log lines that still hold a planted string after
+// each masker.
 //
 //	go run ./bench/mask                  # 200 MB, 1,000 secrets, start-up included
 //	go run ./bench/mask -long            # 2,000 MB: a 500 MB log pushed 4 times
@@ -97,19 +99,21 @@ func main() {
 	}
 	sh(dir, "sh", "-c", "cat "+logPath+" > /dev/null") // warm the page cache
 	times := make([][]float64, len(filters))
+	cpus := make([][]float64, len(filters)) // CPU seconds of the pipeline: cat and the filter
 	for r := range *runs {
 		for i, f := range filters {
 			start := time.Now()
-			sh(dir, "sh", "-c", feed+" | "+f.cmd+" > /dev/null")
+			cpu := sh(dir, "sh", "-c", feed+" | "+f.cmd+" > /dev/null")
 			times[i] = append(times[i], time.Since(start).Seconds())
-			fmt.Fprintf(os.Stderr, "run %d %-20s %.3fs\n", r+1, f.name, times[i][len(times[i])-1])
+			cpus[i] = append(cpus[i], cpu.Seconds())
+			fmt.Fprintf(os.Stderr, "run %d %-20s %.3fs  cpu %.3fs\n", r+1, f.name, times[i][len(times[i])-1], cpu.Seconds())
 		}
 	}
-	fmt.Printf("%d secrets, %d MB per run (%d × log), %d runs, medians:\n", *k, bytesPerRun/1e6, *repeat, *runs)
+	fmt.Printf("%d secrets, %d MB per run (%d × log), %d runs, medians (cpu: user+system seconds of cat and the filter):\n", *k, bytesPerRun/1e6, *repeat, *runs)
 	copyRate := float64(bytesPerRun) / median(times[0]) / 1e9
 	for i, f := range filters {
 		rate := float64(bytesPerRun) / median(times[i]) / 1e9
-		fmt.Printf("  %-20s %6.3f s  %5.2f GB/s  %5.1f %% of copy1m\n", f.name, median(times[i]), rate, 100*rate/copyRate)
+		fmt.Printf("  %-20s %6.3f s  %5.2f GB/s  %5.1f %% of copy1m   cpu %6.3f s\n", f.name, median(times[i]), rate, 100*rate/copyRate, median(cpus[i]))
 	}
 
 	fmt.Println("leaks: log lines holding a planted string, before → after masking")
@@ -156,12 +160,14 @@ func grepCount(pats, file string) int {
 	return n
 }
 
-func sh(dir, name string, args ...string) {
+// sh runs a command and returns the CPU time it and its children used.
+func sh(dir, name string, args ...string) time.Duration {
 	cmd := exec.Command(name, args...)
 	cmd.Dir, cmd.Stderr = dir, os.Stderr
 	if err := cmd.Run(); err != nil {
 		log.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
 	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func median(xs []float64) float64 {

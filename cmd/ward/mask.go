@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -95,16 +96,22 @@ func runMask(ctx context.Context, g *globals, opts maskOptions) error {
 		mopt.Replacement = mask.Fixed(opts.replacement)
 	}
 	// Reading starts before the matcher is built, so that the first
-	// megabytes are in hand when it is.
+	// megabytes are in hand when it is, and goes on while the masker
+	// works, in buffers the masker then takes over.
 	growPipe(g.stdin, 1<<20)
-	in := readAhead(g.stdin, 1<<20, 4)
+	in := mask.ReadAhead(g.stdin, 1<<20, 4)
 	defer in.Close()
+	// The matcher's build allocates about 25 MB, most of which it keeps:
+	// collecting as the heap grows would run the GC six times over what
+	// is still in use.
+	gc := debug.SetGCPercent(-1)
 	m, _, err := mask.NewMatcher(secrets, mopt)
+	debug.SetGCPercent(gc)
 	if err != nil {
 		return err
 	}
 	w := m.NewWriter(g.stdout)
-	if _, err := w.ReadFrom(in); err != nil {
+	if _, err := w.ReadInput(in); err != nil {
 		w.Close()
 		return fmt.Errorf("masking stdin: %w", err)
 	}

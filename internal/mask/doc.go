@@ -97,18 +97,23 @@
 // or reaches 256 bytes, or holds the rest of the form. Overlapping and adjacent matches become one
 // replacement. Bytes that are not part of a secret, ANSI colour sequences
 // included, pass through unchanged. Writer.ReadFrom (used by io.Copy) reads
-// straight into the masking buffer, saving a copy.
+// straight into the masking buffer, saving a copy. A filter that owns its
+// input, like ward mask, starts reading it with ReadAhead before it builds
+// the Matcher and masks it with Writer.ReadInput: a goroutine reads while
+// the masker works, and the buffers change hands without a copy.
 //
 // # Speed
 //
 // Forms of at least 16 bytes are kept end to end with an index of their
 // 8-grams: the Writer looks at every 9th position only, hashes the 8 bytes
-// there and tests a 2 MiB bitmap; a hit is looked up in the gram index and
+// there and tests a Bloom filter of 8 to 16 bits a gram (two bits in one
+// word), small enough to stay in cache; a hit is looked up in the gram index and
 // extended left and right against each form that holds the gram, and a run
 // of 16 bytes or more is a match. Shorter forms are matched whole, one tier
 // per length, which samples more densely. At each line break one word of a
 // Bloom filter of the last 4 and 8 bytes of every possible head of a split
-// value tells whether to look further. With 1,000 secrets and all their
+// value, and the gram filter on the 8 bytes either side of the break, tell
+// whether to look further. With 1,000 secrets and all their
 // forms (about 450,000 grams and 170,000 ways to split them), NewMatcher
 // takes about 25 MB and 40 ms of CPU (go test -bench NewMatcher), spread over
 // the cores there are, and the Writer masks CI logs at about 1 GB/s on one

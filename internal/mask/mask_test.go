@@ -380,6 +380,38 @@ func TestFoldAtEveryPosition(t *testing.T) {
 	}
 }
 
+// TestMayFoldEveryCut cuts every window of a form with a line break at
+// every place, at the start of a line and after other text, and checks that
+// the quick test lets foldAt look and that foldAt finds both pieces.
+func TestMayFoldEveryCut(t *testing.T) {
+	m, _, err := NewMatcher([]Secret{{Name: tokName, Value: []byte(tok)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := tok
+	for p := 0; p+WindowLen <= len(f); p++ {
+		for c := 1; c < WindowLen; c++ {
+			for _, pre := range []string{"", "= ", "2026-01-02T03:04:05.0000000Z "} {
+				for _, nl := range []string{"\n", "\r\n"} {
+					in := []byte(pre + f[p:p+c] + nl + f[p+c:p+WindowLen] + "\n")
+					e1 := len(pre) + c
+					a2 := e1 + len(nl)
+					if !m.window.mayFold(in, e1, a2) {
+						t.Fatalf("window at %d cut after %d bytes, %q before it: mayFold said no", p, c, pre)
+					}
+					ms := m.window.foldAt(in, e1, a2, nil)
+					if len(ms) < 2 || ms[0].start > len(pre) || ms[len(ms)-1].end < a2+WindowLen-c {
+						t.Fatalf("window at %d cut after %d bytes, %q before it: foldAt found %v", p, c, pre, ms)
+					}
+				}
+			}
+		}
+	}
+	if m.window.mayFold([]byte("2026-01-02T03:04:05 ok\n2026-01-02T03:04:06 ok\n"), 22, 23) {
+		t.Error("mayFold said yes to a line break between two log lines")
+	}
+}
+
 // TestPublicValues: a public value is neither masked nor warned about, as a
 // secret of its own, as a leaf of a JSON value or as a line; a value also
 // given as a secret stays masked.

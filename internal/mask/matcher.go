@@ -43,7 +43,7 @@ type Options struct {
 	// function that cancels it. Nil means time.AfterFunc; tests inject a
 	// fake clock here.
 	AfterFunc func(d time.Duration, f func()) (stop func() bool)
-	// Workers is how many goroutines may scan one large write (1 MiB and
+	// Workers is how many goroutines may scan one large write (64 KiB and
 	// more) at once, each a part of it. Zero means 1. A filter with spare
 	// cores, like ward mask, sets it to runtime.GOMAXPROCS(0).
 	Workers int
@@ -240,34 +240,41 @@ func addPattern(byLen map[int]*tierBuilder, f []byte, owner int32, public []stri
 }
 
 // parallelMin is the smallest buffer that find splits between workers (a
-// variable so that tests can split small ones).
-var parallelMin = 512 << 10
+// variable so that tests can split small ones). A filter reading a pipe
+// gets what the writer has written so far, often a few hundred KiB: those
+// reads are worth splitting too, since a part costs the workers little
+// more than its overlap, a few hundred bytes.
+var parallelMin = 64 << 10
 
 // find returns the occurrences in b, sorted by start. Occurrences may
 // overlap and repeat. eof tells that b ends the stream.
 func (m *Matcher) find(b []byte, ms []match, eof bool) []match {
 	if m.workers == 1 || len(b) < parallelMin {
-		ms = m.findPart(b, 0, len(b), ms[:0], eof)
+		ms = m.findPart(b, 0, len(b), len(b), ms[:0], eof)
 		sortMatches(ms)
 		return ms
 	}
-	// Parts overlap by more than the longest span of a match (a window cut
-	// by a CRLF, the two pieces of a split value and the byte after), so
-	// every match lies wholly inside some part.
-	overlap := max(2*m.maxLen+2, splitSpan, 2*viewReach+2)
+	// Each part owns size bytes and scans overlap bytes more, more than
+	// the longest span of a match (a window cut by a CRLF, the two pieces
+	// of a split value and the byte after), so every match lies wholly
+	// inside some part. What a part finds near its ends is a subset of
+	// what one goroutine finds there, except in the views, where a region
+	// cut by a part's start could read differently: each region is read,
+	// whole, by the part that owns its first escape.
+	overlap := max(2*m.maxLen+2, splitSpan)
 	size := (len(b) + m.workers - 1) / m.workers
 	parts := make([][]match, m.workers)
-	var wg sync.WaitGroup
-	for i := range parts {
+	part := func(i int) {
 		lo := i * size
-		hi := min(len(b), lo+size+overlap)
-		if lo >= len(b) {
-			break
-		}
-		wg.Go(func() {
-			parts[i] = m.findPart(b, lo, hi, nil, eof && hi == len(b))
-		})
+		own := min(len(b), lo+size)
+		hi := min(len(b), own+overlap)
+		parts[i] = m.findPart(b, lo, own, hi, nil, eof && hi == len(b))
 	}
+	var wg sync.WaitGroup
+	for i := 1; i < len(parts) && i*size < len(b); i++ {
+		wg.Go(func() { part(i) })
+	}
+	part(0) // on this goroutine, which would only wait
 	wg.Wait()
 	ms = ms[:0]
 	for _, pm := range parts {
@@ -277,13 +284,16 @@ func (m *Matcher) find(b []byte, ms []match, eof bool) []match {
 	return ms
 }
 
-// findPart is find on one goroutine, for the part b[lo:hi]. The runs of
-// the window index are extended over all of b, so that a run through a
-// part's edge is found whole, the same in every part that sees it.
-func (m *Matcher) findPart(whole []byte, lo, hi int, ms []match, eof bool) []match {
+// findPart is find on one goroutine, for the part b[lo:hi] that owns
+// b[lo:own]. The runs of the window index are extended over all of b, so
+// that a run through a part's edge is found whole, the same in every part
+// that sees it; the views read the regions whose first escape the part
+// owns, whole.
+func (m *Matcher) findPart(whole []byte, lo, own, hi int, ms []match, eof bool) []match {
 	if m.window != nil {
 		ms = m.window.scanRange(whole, lo, hi, ms)
 	}
+	ms = m.viewFind(whole, lo, own, ms)
 	n := len(ms)
 	ms = m.findInPart(whole[lo:hi], ms, eof)
 	for k := n; k < len(ms); k++ {
@@ -293,47 +303,107 @@ func (m *Matcher) findPart(whole []byte, lo, hi int, ms []match, eof bool) []mat
 	return ms
 }
 
-// findInPart is findPart except for the window index's runs.
+// findInPart is findPart except for the window index's runs and the views.
 func (m *Matcher) findInPart(b []byte, ms []match, eof bool) []match {
 	for _, t := range m.tiers {
 		ms = t.scan(b, ms)
 	}
-	ms = m.viewFind(b, ms)
 	if m.window == nil && m.split == nil {
 		return ms
 	}
-	// Matches across line breaks: folded windows and split values.
-	for off := 0; ; {
-		k := bytes.IndexByte(b[off:], '\n')
-		if k < 0 {
-			return ms
+	// Matches across line breaks: folded windows and split values. Most
+	// line breaks fail both quick tests, each a load from a filter that
+	// may not be in cache. The breaks are gathered first and tested in a
+	// loop that does nothing else, so that the loads of many breaks are in
+	// flight at once, and only those that pass are looked at closely.
+	var nls, hits [256]int32
+	for off := 0; off < len(b); {
+		n := 0
+		for n < len(nls) {
+			k := bytes.IndexByte(b[off:], '\n')
+			if k < 0 {
+				off = len(b)
+				break
+			}
+			nls[n] = int32(off + k)
+			n++
+			off += k + 1
 		}
-		n := off + k
-		off = n + 1
+		k := m.maybeAtBreaks(b, nls[:n], &hits)
+		ms = m.lineBreaks(b, hits[:k], eof, ms)
+	}
+	return ms
+}
+
+// maybeAtBreaks puts in hits the line breaks in nls (positions of '\n'
+// in b) where a fold or a split value may be, as mayFold and mayEnd would
+// say without their exact checks, and returns how many there are. It
+// calls nothing, so that its loop keeps its values in registers.
+func (m *Matcher) maybeAtBreaks(b []byte, nls []int32, hits *[256]int32) int {
+	var wbits, sbits []uint64 // the two filters, nil if absent
+	var wsh, ssh uint
+	if t := m.window; t != nil {
+		wbits, wsh = t.bits, t.bshift&63
+	}
+	if x := m.split; x != nil {
+		sbits, ssh = x.bits, x.bshift&63
+	}
+	k := 0
+	for _, nl := range nls[:min(len(nls), len(hits))] {
+		n := int(nl)
+		if n < 9 || n+9 > len(b) {
+			hits[k] = nl // near an end of b: no quick test
+			k++
+			continue
+		}
 		e1 := n
+		if b[n-1] == '\r' {
+			e1--
+		}
+		end := binary.LittleEndian.Uint64(b[e1-8 : e1])
+		maybe := false
+		if wbits != nil {
+			// windowIndex.mayHave of the 8 bytes before the break
+			// and the 8 after.
+			start := binary.LittleEndian.Uint64(b[n+1 : n+9])
+			h1, h2 := end*mulA, start*mulA
+			m1 := uint64(1)<<(h1>>58) | uint64(1)<<(h1>>52&63)
+			m2 := uint64(1)<<(h2>>58) | uint64(1)<<(h2>>52&63)
+			maybe = wbits[(end*mulB)>>wsh]&m1 == m1 || wbits[(start*mulB)>>wsh]&m2 == m2
+		}
+		if sbits != nil {
+			// splitIndex.mayEnd.
+			w := sbits[((end>>32)*mulA)>>ssh]
+			b4, b8 := bloomBits(end>>32, false), bloomBits(end, true)
+			maybe = maybe || w&b4 == b4 || w&b8 == b8
+		}
+		if maybe {
+			hits[k] = nl
+			k++
+		}
+	}
+	return k
+}
+
+// lineBreaks appends the folded windows and split values at the line
+// breaks nls in b.
+func (m *Matcher) lineBreaks(b []byte, nls []int32, eof bool, ms []match) []match {
+	for _, nl := range nls {
+		n := int(nl)
+		e1, a2 := n, n+1
 		if e1 > 0 && b[e1-1] == '\r' {
 			e1--
 		}
-		a2 := n + 1
 		if t := m.window; t != nil && e1 >= 1 && a2 < len(b) && t.mayFold(b, e1, a2) {
 			ms = t.foldAt(b, e1, a2, ms)
 		}
 		if x := m.split; x != nil && e1 >= minSplitHead {
-			// x.mayEnd, by hand: the loop is hot.
-			var short, long bool
-			if e1 >= 8 {
-				k := binary.LittleEndian.Uint64(b[e1-8:])
-				w := x.bits[x.bloomWord(k>>32, false)]
-				b4, b8 := bloomBits(k>>32, false), bloomBits(k, true)
-				short, long = w&b4 == b4, w&b8 == b8
-			} else {
-				short, long = x.mayEnd(b, e1)
-			}
-			if short || long {
+			if short, long := x.mayEnd(b, e1); short || long {
 				ms = x.splitAt(b, e1, a2, short, long, eof, ms)
 			}
 		}
 	}
+	return ms
 }
 
 // scanPlain appends the matches of every tier and of the window index in b.
@@ -372,33 +442,19 @@ func (t *windowIndex) foldAt(b []byte, e1, a2 int, ms []match) []match {
 	return ms
 }
 
-// mayFold is a quick test for foldAt: whether one of the 8-grams that
-// straddle the line break between b[:e1] and b[a2:] (with 1, 4 or 7 bytes
-// before it) is in the bitmap. Any window cut by the break contains one.
+// mayFold is a quick test for foldAt: whether the 8 bytes before the line
+// break between b[:e1] and b[a2:], or the 8 after it, are a gram of a form.
+// A window cut by the break has 8 or more of its 16 bytes on one side, so
+// one of these lies inside it. The bytes after a break are mostly the same
+// from line to line (a timestamp, a prompt), so their test costs little.
 func (t *windowIndex) mayFold(b []byte, e1, a2 int) bool {
-	var lo, hi uint64 // the 8 bytes before the break, the 8 after, little-endian
 	if e1 >= 8 {
-		lo = binary.LittleEndian.Uint64(b[e1-8:])
-	} else {
-		for i := 0; i < e1; i++ {
-			lo = lo>>8 | uint64(b[i])<<56
+		if x := binary.LittleEndian.Uint64(b[e1-8:]); t.mayHave(x) && t.has(x) {
+			return true
 		}
-		lo >>= 8 * uint(8-e1) // keep them at the top
-		lo <<= 8 * uint(8-e1)
 	}
 	if a2+8 <= len(b) {
-		hi = binary.LittleEndian.Uint64(b[a2:])
-	} else {
-		for i := len(b) - 1; i >= a2; i-- {
-			hi = hi<<8 | uint64(b[i])
-		}
-	}
-	for _, d := range [...]uint{1, 4, 7} {
-		if int(d) > e1 || a2+8-int(d) > len(b) {
-			continue
-		}
-		x := lo>>(8*(8-d)) | hi<<(8*d)
-		if t.mayHave(x) && t.has(x) {
+		if x := binary.LittleEndian.Uint64(b[a2:]); t.mayHave(x) && t.has(x) {
 			return true
 		}
 	}

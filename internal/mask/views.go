@@ -275,16 +275,27 @@ func decodeNUL(d *decoded, src []byte, base int, _ bool) {
 	}
 }
 
-// viewRegions calls fn for each region of b that view v decodes: the text
-// around each trigger within its line, at most reach bytes before the
-// first trigger and after the last, triggers closer than that chained.
-func viewRegions(b []byte, v *view, reach int, fn func(lo, hi int)) {
-	for off := 0; off < len(b); {
+// viewRegions calls fn for each region of b that view v decodes and whose
+// first trigger lies in b[from:to]: the text around each trigger within its
+// line, at most reach bytes before the first trigger and after the last,
+// triggers closer than that chained. A region may reach outside b[from:to].
+//
+// Regions never cross a line break, so the regions of a line do not depend
+// on what comes before it: enumerating them from the start of from's line
+// gives, in any part of b, the regions a walk from b[0] gives there. That is
+// what lets parallel parts of a scan each decode exactly the regions one
+// goroutine would.
+func viewRegions(b []byte, from, to int, v *view, reach int, fn func(lo, hi int)) {
+	off := bytes.LastIndexByte(b[:from], '\n') + 1
+	for off < len(b) {
 		k := bytes.IndexByte(b[off:], v.trigger)
 		if k < 0 {
 			return
 		}
 		t := off + k
+		if t >= to {
+			return
+		}
 		if v.live != nil && !v.live(b, t) {
 			off = t + 1
 			continue
@@ -307,7 +318,9 @@ func viewRegions(b []byte, v *view, reach int, fn func(lo, hi int)) {
 			}
 			hi += n + 1
 		}
-		fn(lo, hi)
+		if t >= from {
+			fn(lo, hi)
+		}
 		off = hi
 	}
 }
@@ -327,7 +340,10 @@ type Reading struct {
 // these readings, with reach at least the length of the longest encoded
 // value, finds everything a Matcher masks outside of folds and values
 // split across lines. fn must not keep r or its slices.
-func Readings(b []byte, reach int, fn func(r *Reading)) {
+func Readings(b []byte, reach int, fn func(r *Reading)) { readings(b, 0, len(b), reach, fn) }
+
+// readings is Readings of the regions whose first escape lies in b[from:to].
+func readings(b []byte, from, to, reach int, fn func(r *Reading)) {
 	var d decoded
 	var r Reading
 	for i := 0; i < len(views); {
@@ -337,7 +353,7 @@ func Readings(b []byte, reach int, fn func(r *Reading)) {
 		for j < len(views) && views[j].trigger == views[i].trigger {
 			j++
 		}
-		viewRegions(b, &views[i], reach, func(lo, hi int) {
+		viewRegions(b, from, to, &views[i], reach, func(lo, hi int) {
 			for k := i; k < j; k++ {
 				v := &views[k]
 				d.start(hi - lo)
@@ -353,12 +369,13 @@ func Readings(b []byte, reach int, fn func(r *Reading)) {
 	}
 }
 
-// viewFind appends the matches that the views find in b.
-func (m *Matcher) viewFind(b []byte, ms []match) []match {
+// viewFind appends the matches that the views find in the regions of b
+// whose first escape lies in b[from:to].
+func (m *Matcher) viewFind(b []byte, from, to int, ms []match) []match {
 	if len(m.tiers) == 0 && m.window == nil {
 		return ms
 	}
-	Readings(b, viewReach, func(r *Reading) {
+	readings(b, from, to, viewReach, func(r *Reading) {
 		n := len(ms)
 		// Only matches through a decoded byte (an escape read, or bytes
 		// dropped before it) are new: the plain scan found the others.

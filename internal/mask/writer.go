@@ -84,11 +84,7 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 	var total int64
 	for {
 		w.mu.Lock()
-		if w.closed || w.err != nil {
-			err := w.err
-			if err == nil {
-				err = ErrClosed
-			}
+		if err := w.unusableLocked(); err != nil {
 			w.mu.Unlock()
 			return total, err
 		}
@@ -117,6 +113,15 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 			return total, rerr
 		}
 	}
+}
+
+// unusableLocked returns why nothing more can be written: the
+// destination's error, ErrClosed, or nil.
+func (w *Writer) unusableLocked() error {
+	if w.err == nil && w.closed {
+		return ErrClosed
+	}
+	return w.err
 }
 
 // afterInputLocked masks new input in buf and writes out what is due.
