@@ -109,7 +109,7 @@ func TestReadInputErrors(t *testing.T) {
 	boom := errors.New("boom")
 	src := []byte("token AKIAIOSFODNN7EXAMPLE here\n")
 	got, err := maskInput(t, m, io.MultiReader(bytes.NewReader(src), iotest.ErrReader(boom)), 8, 2)
-	if !errors.Is(err, boom) || string(got) != "token [masked:pre] here\n" {
+	if !errors.Is(err, boom) || string(got) != "token [masked:aws] here\n" {
 		t.Errorf("failing source: %q, %v", got, err)
 	}
 	full := errors.New("disk full")

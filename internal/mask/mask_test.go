@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -467,5 +469,34 @@ func TestWarnOncePerValue(t *testing.T) {
 	}
 	if strings.Contains(warnings[0], "543") || strings.Contains(warnings[1], "app\"") {
 		t.Errorf("a warning holds a value: %q", warnings)
+	}
+}
+
+// TestRegionNamedByItsValue checks that a value is named after its own
+// secret when other values share long runs with it: with secrets
+// "bench-secret-value-NN-0123456789abcdef", the value of s00 also holds
+// 20 bytes of s01's and 18 of s10's, and its replacement must still say
+// s00, in every chunking and for its encoded forms too.
+func TestRegionNamedByItsValue(t *testing.T) {
+	var secrets []Secret
+	for i := range 50 {
+		secrets = append(secrets, Secret{
+			Name:  fmt.Sprintf("svc/s%02d.password", i),
+			Value: []byte(fmt.Sprintf("bench-secret-value-%02d-0123456789abcdef", i)),
+		})
+	}
+	m, _, err := NewMatcher(secrets, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 1, 9, 10, 11, 22, 49} {
+		v := string(secrets[i].Value)
+		in := "raw " + v + " b64 " + base64.StdEncoding.EncodeToString(secrets[i].Value) + " url " + url.QueryEscape(v) + "\n"
+		want := "raw [masked:" + secrets[i].Name + "] b64 [masked:" + secrets[i].Name + "] url [masked:" + secrets[i].Name + "]\n"
+		for _, size := range []int{1, 7, 16, 1 << 20} {
+			if got := maskChunks(m, in, size); got != want {
+				t.Errorf("s%02d in chunks of %d: got %q, want %q", i, size, got, want)
+			}
+		}
 	}
 }

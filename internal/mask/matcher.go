@@ -68,6 +68,7 @@ type Matcher struct {
 	prefixes prefixIndex  // tells whether a tail may still grow into a match
 	split    *splitIndex  // values split across two lines, or nil
 	maxLen   int          // longest pattern
+	longest  int          // longest form: a region waits for its name at most twice this
 	context  int          // bytes a Writer keeps before what it has written
 	workers  int          // goroutines per large scan
 	flush    time.Duration
@@ -111,6 +112,7 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		m.names = append(m.names, repl(v.name))
 		fs := allForms[i]
 		for k, f := range fs {
+			m.longest = max(m.longest, len(f.b))
 			switch {
 			case f.splitOnly:
 			case len(f.b) < WindowLen:

@@ -205,7 +205,7 @@ func (w *Writer) processLocked(final bool) {
 	}
 	w.ms = m.find(b, w.ms, final)
 	cur := w.done
-	for _, mt := range w.ms {
+	for i, mt := range w.ms {
 		if mt.end <= cur {
 			continue // handled before, inside a run just replaced, or a repeat
 		}
@@ -215,7 +215,14 @@ func (w *Writer) processLocked(final bool) {
 		}
 		w.emitLocked(b[cur:start])
 		if start != w.maskedTo {
-			w.out = append(w.out, m.names[mt.owner]...)
+			owner, end := regionOf(w.ms[i:], hold)
+			if !final && end >= hold && end-start <= 2*m.longest {
+				// The region may still grow into a longer match, whose
+				// value is the one to name: wait for more input.
+				cur, hold = start, start
+				break
+			}
+			w.out = append(w.out, m.names[owner]...)
 		}
 		cur, w.maskedTo = mt.end, mt.end
 		hold = max(hold, cur)
@@ -242,4 +249,26 @@ func (w *Writer) emitLocked(p []byte) {
 	if w.err == nil {
 		_, w.err = w.dst.Write(p)
 	}
+}
+
+// regionOf returns the masked region that ms[0] opens: the owner of its
+// longest match, whose secret the replacement names, and where the region
+// ends as far as b shows. Values that share a long prefix or suffix
+// (svc/s00 and svc/s10 both end "-0123456789abcdef") leave shorter runs
+// of the other values inside one value's region, and the region is that
+// value's. The region is the run of matches that overlap or touch, as
+// processLocked merges them, up to hold; the first longest wins, so the
+// choice does not depend on how the scan was split.
+func regionOf(ms []match, hold int) (owner int32, end int) {
+	best, end := ms[0], ms[0].end
+	for _, mt := range ms[1:] {
+		if mt.start > end || mt.start >= hold {
+			break
+		}
+		end = max(end, mt.end)
+		if mt.end-mt.start > best.end-best.start {
+			best = mt
+		}
+	}
+	return best.owner, end
 }
