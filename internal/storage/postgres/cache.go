@@ -20,6 +20,9 @@ import (
 //     Get reads its write, and a reader never mixes a key read from the
 //     database after the commit with another read from the cache before
 //     it (which would show part of a transaction).
+//   - LockKeys holds its keys the same way until unlock: a
+//     read-modify-write under the lock reads what the previous holder
+//     committed, on whichever server, before its notification arrives.
 //   - A commit of another process drops its keys when its notification
 //     arrives on the listening connection (notifier.loop), milliseconds
 //     after that commit returned.
@@ -56,12 +59,14 @@ type cacheShard struct {
 	bytes   int64              // guarded by mu: the cost of entries
 }
 
-// cached is one key's entry: pending until filled, then found (with its
-// value) or absent; or held by a commit of this process in progress.
+// cached is one key's entry: pending until filled, then a value; or held
+// (by a commit in progress, a LockKeys, or both: held counts them).
+// Absent keys are not cached: a key absent on one server may be created
+// by another, and a version record cached as absent would then make the
+// version its fresh metadata names look missing until the notification.
 type cached struct {
 	pending bool
-	held    bool
-	found   bool
+	held    int
 	value   []byte // shared; copied out by lookup
 }
 
@@ -87,28 +92,25 @@ func (c *readCache) shard(key string) *cacheShard {
 	return &c.shards[maphash.String(c.seed, key)%cacheShards]
 }
 
-// lookup returns a copy of key's cached value and whether it is present,
-// with hit set when the cache answered. On a miss it returns the
-// reservation to pass to fill with what the database says; a nil
-// reservation means the cache is off and nothing is to be filled.
-func (c *readCache) lookup(key string) (value []byte, found, hit bool, res *cached) {
+// lookup returns a copy of key's cached value, with hit set when the
+// cache answered. On a miss it returns the reservation to pass to fill
+// with what the database says; a nil reservation means that nothing is to
+// be filled (the cache is off, or the key held).
+func (c *readCache) lookup(key string) (value []byte, hit bool, res *cached) {
 	if !c.on.Load() {
-		return nil, false, false, nil
+		return nil, false, nil
 	}
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.entries[key]
-	if e != nil && e.held {
+	if e != nil && e.held > 0 {
 		c.misses.Add(1)
-		return nil, false, false, nil
+		return nil, false, nil
 	}
 	if e != nil && !e.pending {
 		c.hits.Add(1)
-		if e.found {
-			value = append(make([]byte, 0, len(e.value)), e.value...)
-		}
-		return value, e.found, true, nil
+		return append(make([]byte, 0, len(e.value)), e.value...), true, nil
 	}
 	c.misses.Add(1)
 	if e == nil {
@@ -118,12 +120,13 @@ func (c *readCache) lookup(key string) (value []byte, found, hit bool, res *cach
 		s.entries[key] = e
 		s.bytes += e.cost(key)
 	}
-	return nil, false, false, e
+	return nil, false, e
 }
 
 // fill stores what the database returned for key under res, unless key was
-// dropped since res was made. value becomes the cache's: the caller must
-// not change it.
+// dropped since res was made; found false (the key is absent) only drops
+// the reservation. value becomes the cache's: the caller must not change
+// it.
 func (c *readCache) fill(key string, res *cached, value []byte, found bool) {
 	s := c.shard(key)
 	s.mu.Lock()
@@ -131,14 +134,18 @@ func (c *readCache) fill(key string, res *cached, value []byte, found bool) {
 	if s.entries[key] != res || !res.pending {
 		return
 	}
+	if !found {
+		s.remove(key, res)
+		return
+	}
 	s.bytes -= res.cost(key)
-	res.pending, res.found, res.value = false, found, value
+	res.pending, res.value = false, value
 	s.bytes += res.cost(key)
 	for k, e := range s.entries { // random eviction, down to the budget
 		if s.bytes <= c.budget {
 			break
 		}
-		if k != key && !e.held {
+		if k != key && e.held == 0 {
 			delete(s.entries, k)
 			s.bytes -= e.cost(k)
 		}
@@ -147,33 +154,50 @@ func (c *readCache) fill(key string, res *cached, value []byte, found bool) {
 
 // drop forgets keys, reservations included, but not the holds of a
 // commit in progress.
-func (c *readCache) drop(keys ...string) { c.forget(keys, false) }
-
-// hold makes keys miss, and refuses to fill them, until release: what a
-// commit of this process does to the keys it writes while it runs.
-func (c *readCache) hold(keys ...string) {
+func (c *readCache) drop(keys ...string) {
 	for _, k := range keys {
 		s := c.shard(k)
 		s.mu.Lock()
-		if e := s.entries[k]; e != nil {
+		if e := s.entries[k]; e != nil && e.held == 0 {
 			s.remove(k, e)
 		}
-		e := &cached{held: true}
-		s.entries[k] = e
-		s.bytes += e.cost(k)
 		s.mu.Unlock()
 	}
 }
 
-// release forgets keys, holds included.
-func (c *readCache) release(keys ...string) { c.forget(keys, true) }
-
-func (c *readCache) forget(keys []string, held bool) {
+// hold makes keys miss, and refuses to fill them, until as many releases:
+// what a commit of this process does to the keys it writes while it runs,
+// and LockKeys to its keys while they are locked.
+func (c *readCache) hold(keys ...string) {
 	for _, k := range keys {
 		s := c.shard(k)
 		s.mu.Lock()
-		if e := s.entries[k]; e != nil && (held || !e.held) {
-			s.remove(k, e)
+		e := s.entries[k]
+		if e == nil || e.held == 0 {
+			if e != nil {
+				s.remove(k, e)
+			}
+			e = &cached{}
+			s.entries[k] = e
+			s.bytes += e.cost(k)
+		}
+		e.held++
+		s.mu.Unlock()
+	}
+}
+
+// release ends one hold of each key; a key no longer held is forgotten.
+func (c *readCache) release(keys ...string) {
+	for _, k := range keys {
+		s := c.shard(k)
+		s.mu.Lock()
+		if e := s.entries[k]; e != nil {
+			if e.held > 0 {
+				e.held--
+			}
+			if e.held == 0 {
+				s.remove(k, e)
+			}
 		}
 		s.mu.Unlock()
 	}
@@ -192,7 +216,7 @@ func (c *readCache) clear() {
 		s := &c.shards[i]
 		s.mu.Lock()
 		for k, e := range s.entries {
-			if !e.held {
+			if e.held == 0 {
 				s.remove(k, e)
 			}
 		}

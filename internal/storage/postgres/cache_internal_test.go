@@ -5,43 +5,41 @@ import (
 	"testing"
 )
 
-func hit(t *testing.T, c *readCache, key string) (value string, found bool) {
+func hit(t *testing.T, c *readCache, key string) string {
 	t.Helper()
-	v, found, ok, res := c.lookup(key)
+	v, ok, res := c.lookup(key)
 	if !ok {
 		t.Fatalf("%q: a miss, want a hit", key)
 	}
 	if res != nil {
 		t.Fatalf("%q: a hit with a reservation", key)
 	}
-	return string(v), found
+	return string(v)
 }
 
 func miss(t *testing.T, c *readCache, key string) *cached {
 	t.Helper()
-	_, _, ok, res := c.lookup(key)
+	_, ok, res := c.lookup(key)
 	if ok {
 		t.Fatalf("%q: a hit, want a miss", key)
 	}
 	return res
 }
 
-// A filled key is answered from the cache, present or absent, and each
-// hit is the caller's own copy.
+// A filled key is answered from the cache, and each hit is the caller's
+// own copy; an absent key is not cached (another server may create it).
 func TestCacheFillThenHit(t *testing.T) {
 	c := newReadCache(0)
 	c.feedUp()
 	c.fill("a", miss(t, c, "a"), []byte("one"), true)
 	c.fill("gone", miss(t, c, "gone"), nil, false)
-	if v, found := hit(t, c, "a"); v != "one" || !found {
-		t.Errorf("a = %q, %v; want one, true", v, found)
+	if v := hit(t, c, "a"); v != "one" {
+		t.Errorf("a = %q, want one", v)
 	}
-	if _, found := hit(t, c, "gone"); found {
-		t.Error("an absent key was cached as present")
-	}
-	v, _, _, _ := c.lookup("a")
+	miss(t, c, "gone")
+	v, _, _ := c.lookup("a")
 	v[0] = 'X'
-	if v, _ := hit(t, c, "a"); v != "one" {
+	if v := hit(t, c, "a"); v != "one" {
 		t.Errorf("changing a returned value changed the cache: %q", v)
 	}
 }
@@ -76,13 +74,13 @@ func TestCacheRefusesAFillAfterADrop(t *testing.T) {
 // and what it held before is gone when the feed is back.
 func TestCacheIsOffWhileTheFeedIsDown(t *testing.T) {
 	c := newReadCache(0)
-	if _, _, ok, res := c.lookup("k"); ok || res != nil {
+	if _, ok, res := c.lookup("k"); ok || res != nil {
 		t.Fatal("a cache whose feed never started was used")
 	}
 	c.feedUp()
 	c.fill("k", miss(t, c, "k"), []byte("v"), true)
 	c.feedDown()
-	if _, _, ok, res := c.lookup("k"); ok || res != nil {
+	if _, ok, res := c.lookup("k"); ok || res != nil {
 		t.Fatal("the cache was used while the feed was down")
 	}
 	c.feedUp()
@@ -124,24 +122,34 @@ func TestCacheStaysWithinItsBudget(t *testing.T) {
 	hit(t, c, "newest")
 }
 
-// A key held by a commit in progress misses without a reservation, and
-// neither a notification's drop nor emptying the cache lifts the hold;
-// only release does.
-func TestCacheHoldsKeysWhileTheyAreWritten(t *testing.T) {
+// A held key (a commit in progress, a LockKeys) misses without a
+// reservation; neither a notification's drop nor emptying the cache lifts
+// the hold, and two holds (a commit under a LockKeys) need two releases.
+func TestCacheHoldsKeys(t *testing.T) {
 	c := newReadCache(0)
 	c.feedUp()
+	held := func(why string) {
+		t.Helper()
+		if _, ok, res := c.lookup("k"); ok || res != nil {
+			t.Fatalf("%s: a held key was answered or reserved: hit %v, reservation %v", why, ok, res != nil)
+		}
+	}
 	res := miss(t, c, "k")
 	c.hold("k")
 	c.fill("k", res, []byte("before the commit"), true)
+	held("a fill after the hold")
 	for _, lift := range []func(){func() { c.drop("k") }, c.clear, func() { c.feedDown(); c.feedUp() }} {
 		lift()
-		if _, _, ok, res := c.lookup("k"); ok || res != nil {
-			t.Fatalf("a held key was answered or reserved: hit %v, reservation %v", ok, res != nil)
-		}
+		held("drop, clear or a feed restart")
 	}
+	c.hold("k")
+	c.release("k")
+	held("one of two holds released")
 	c.release("k")
 	c.fill("k", miss(t, c, "k"), []byte("after"), true)
-	if v, _ := hit(t, c, "k"); v != "after" {
+	if v := hit(t, c, "k"); v != "after" {
 		t.Errorf("k = %q after release and fill, want after", v)
 	}
+	c.release("k") // a release of a key not held forgets it
+	miss(t, c, "k")
 }

@@ -26,12 +26,9 @@ func (db *DB) Get(ctx context.Context, key string) (*storage.Entry, error) {
 	defer leave()
 	var res *cached
 	if db.cache != nil {
-		value, found, hit, r := db.cache.lookup(key)
-		switch {
-		case hit && found:
+		value, hit, r := db.cache.lookup(key)
+		if hit {
 			return &storage.Entry{Key: key, Value: value}, nil
-		case hit:
-			return nil, storage.ErrNotFound
 		}
 		res = r
 	}
