@@ -8,8 +8,8 @@ import (
 
 // readCache keeps what Get read from the database, so that a key read
 // again costs no round trip. It holds what the table holds (barrier
-// ciphertext, or the fact that a key is absent), never plaintext, and at
-// most a budget of bytes.
+// ciphertext), never plaintext, and at most a budget of bytes; when full,
+// it evicts entries at random.
 //
 // It is exact on one server and follows the others through the change
 // feed:
@@ -152,8 +152,7 @@ func (c *readCache) fill(key string, res *cached, value []byte, found bool) {
 	}
 }
 
-// drop forgets keys, reservations included, but not the holds of a
-// commit in progress.
+// drop forgets keys, reservations included, but not holds.
 func (c *readCache) drop(keys ...string) {
 	for _, k := range keys {
 		s := c.shard(k)
@@ -209,8 +208,7 @@ func (s *cacheShard) remove(key string, e *cached) {
 	s.bytes -= e.cost(key)
 }
 
-// clear forgets everything, reservations included, but not the holds of
-// a commit in progress.
+// clear forgets everything, reservations included, but not holds.
 func (c *readCache) clear() {
 	for i := range c.shards {
 		s := &c.shards[i]
