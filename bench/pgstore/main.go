@@ -3,13 +3,20 @@
 // `ward server --storage postgres` on the database in WARD_STORAGE_DSN
 // (which must be empty), both with their audit logs on, and loads them in
 // turn with the same closed-loop client (C clients, keep-alive HTTP), reads
-// then writes, alternating which goes first, for several rounds. It prints
+// then writes, rotating which goes first, for several rounds. It prints
 // every run and the median of each, and PostgreSQL's as a ratio of bbolt's.
 //
 //	WARD_STORAGE_DSN='postgres://ward:PW@127.0.0.1:5432/wardbench?sslmode=disable' \
 //	    go run ./bench/pgstore -c 16 -d 10s -rounds 5
 //
-// Run it from the repository root. The database needs no preparation
+// -before BIN adds a third server: a prebuilt ward (an earlier build) on
+// PostgreSQL too, on the empty database in WARD_STORAGE_DSN_BEFORE, loaded
+// in the same rounds, so that a change is measured as a ratio against the
+// build before it under the same load. -ops read runs the reads only.
+// -cpuprofile FILE makes this build's PostgreSQL server profile itself
+// (go tool pprof -top FILE).
+//
+// Run it from the repository root. The databases need no preparation
 // beyond being empty: ward creates its tables.
 package main
 
@@ -42,7 +49,20 @@ func main() {
 	dur := flag.Duration("d", 10*time.Second, "length of each run")
 	rounds := flag.Int("rounds", 3, "rounds; each runs reads and writes on both stores")
 	keys := flag.Int("keys", 100, "distinct secrets")
+	before := flag.String("before", "", "a prebuilt ward to run on PostgreSQL as well, on the database in WARD_STORAGE_DSN_BEFORE")
+	opsFlag := flag.String("ops", "read,write", "what to load: read, write or both, comma-separated")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this build's PostgreSQL server to this file")
 	flag.Parse()
+	ops := strings.Split(*opsFlag, ",")
+	for _, op := range ops {
+		if op != "read" && op != "write" {
+			log.Fatalf("pgstore: -ops %q: each must be read or write", *opsFlag)
+		}
+	}
+	beforeDSN := os.Getenv("WARD_STORAGE_DSN_BEFORE")
+	if *before != "" && (beforeDSN == "" || beforeDSN == os.Getenv("WARD_STORAGE_DSN")) {
+		log.Fatal("pgstore: -before needs WARD_STORAGE_DSN_BEFORE: another empty database than WARD_STORAGE_DSN's")
+	}
 	log.SetFlags(0)
 	dsn := os.Getenv("WARD_STORAGE_DSN")
 	if dsn == "" {
@@ -66,13 +86,30 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	pgAddr, stopPG := startWard(ward, []string{"WARD_STORAGE_DSN=" + dsn}, "server", "--storage", "postgres", "--data", filepath.Join(dir, "pg"))
+	pgArgs := []string{"server", "--storage", "postgres", "--data", filepath.Join(dir, "pg")}
+	if *cpuProfile != "" {
+		abs, err := filepath.Abs(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pgArgs = append(pgArgs, "--cpuprofile", abs)
+	}
+	pgAddr, stopPG := startWard(ward, []string{"WARD_STORAGE_DSN=" + dsn}, pgArgs...)
 	defer stopPG()
 	pgToken := initPG(pgAddr)
 
 	targets := []*target{
 		{name: "bbolt", addr: boltAddr, token: strings.TrimSpace(string(tok))},
 		{name: "postgres", addr: pgAddr, token: pgToken},
+	}
+	if *before != "" {
+		bin, err := filepath.Abs(*before)
+		if err != nil {
+			log.Fatal(err)
+		}
+		addr, stop := startWard(bin, []string{"WARD_STORAGE_DSN=" + beforeDSN}, "server", "--storage", "postgres", "--data", filepath.Join(dir, "pg-before"))
+		defer stop()
+		targets = append(targets, &target{name: "pg-before", addr: addr, token: initPG(addr)})
 	}
 	hc := &http.Client{Transport: &http.Transport{
 		MaxIdleConns: *clients * 4, MaxIdleConnsPerHost: *clients * 2, IdleConnTimeout: time.Minute,
@@ -85,24 +122,25 @@ func main() {
 	fmt.Printf("clients=%d duration=%s rounds=%d keys=%d (audit log on for both)\n", *clients, *dur, *rounds, *keys)
 	rates := map[string][]float64{}
 	for r := range *rounds {
-		order := targets
-		if r%2 == 1 {
-			order = []*target{targets[1], targets[0]}
-		}
-		for _, op := range []string{"read", "write"} {
+		order := append(slices.Clone(targets[r%len(targets):]), targets[:r%len(targets)]...)
+		for _, op := range ops {
 			for _, tg := range order {
 				res := tg.run(op, *clients, *dur)
 				k := op + " " + tg.name
 				rates[k] = append(rates[k], res.Rate())
-				fmt.Printf("round %d  %-5s %-8s  %7.0f req/s  p50 %s  p99 %s  errors %d\n",
+				fmt.Printf("round %d  %-5s %-9s  %7.0f req/s  p50 %s  p99 %s  errors %d\n",
 					r+1, op, tg.name, res.Rate(), loadgen.Ms(res.Percentile(0.5)), loadgen.Ms(res.Percentile(0.99)), res.Errors)
 			}
 		}
 	}
 	fmt.Println()
-	for _, op := range []string{"read", "write"} {
+	for _, op := range ops {
 		b, p := median(rates[op+" bbolt"]), median(rates[op+" postgres"])
 		fmt.Printf("median %-5s  bbolt %7.0f req/s  postgres %7.0f req/s  postgres/bbolt %.2f\n", op, b, p, p/b)
+		if *before != "" {
+			pb := median(rates[op+" pg-before"])
+			fmt.Printf("median %-5s  pg-before %7.0f req/s  pg-before/bbolt %.2f  postgres/pg-before %.2f\n", op, pb, pb/b, p/pb)
+		}
 	}
 }
 

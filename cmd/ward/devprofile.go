@@ -7,8 +7,8 @@ import (
 )
 
 // startCPUProfile writes a CPU profile of this process to path until stop
-// is called: ward dev's hidden --cpuprofile, with which bench/kvload
-// profiles a real server under load.
+// is called: the hidden --cpuprofile of ward dev and ward server, with
+// which bench/kvload and bench/pgstore profile a real server under load.
 func startCPUProfile(path string) (stop func(), err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 func newServerCmd(g *globals) *cobra.Command {
 	o := &serveOpts{}
 	co := &serverConfigOpts{}
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "server [--config FILE] --data DIR [--storage bolt|postgres] [--listen ADDR] [--tls-cert FILE --tls-key FILE]",
 		Short: "Run a ward server; it starts sealed",
@@ -45,6 +46,13 @@ TLS certificate and key again, so a renewed certificate needs no restart.
   ward server --config /etc/ward/server.yaml --log-level debug --check`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			from := configSource{}
 			if co.file != "" {
 				var err error
@@ -70,6 +78,9 @@ TLS certificate and key again, so a renewed certificate needs no restart.
 	o.store.flags(cmd.Flags(), g.getenv)
 	o.limits.flags(cmd.Flags())
 	co.flags(cmd)
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the server to this file until it stops (for bench/pgstore)")
+	cmd.Flags().MarkHidden("cpuprofile")
+	cliOnly(cmd.Flags(), "cpuprofile")
 	return cmd
 }
 

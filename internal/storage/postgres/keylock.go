@@ -38,12 +38,21 @@ func (db *DB) LockKeys(ctx context.Context, keys ...string) (func(), error) {
 		c.Hijack().Close(context.Background())
 		return nil, queryError(ctx, "take a key lock", err)
 	}
+	// Until unlock, Get of these keys reads the database: the previous
+	// holder, on any server, has committed, but its notification may not
+	// have reached this server's read cache yet.
+	if db.cache != nil {
+		db.cache.hold(keys...)
+	}
 	// The unlock is sent without waiting for its answer, which would add
 	// a round trip to every locked write; a caller that locks again
 	// waits in PostgreSQL until it has landed.
 	var once sync.Once
 	unlock := func() {
 		once.Do(func() {
+			if db.cache != nil {
+				db.cache.release(keys...)
+			}
 			go func() {
 				uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wardhq/ward/internal/storage"
 )
@@ -65,10 +66,6 @@ func parsePayload(p string) (keys []string, all bool) {
 	}
 	return keys, false
 }
-
-// reconnectDelay is how long the listener waits before it tries again to
-// reach a database it lost.
-const reconnectDelay = 200 * time.Millisecond
 
 // notifier listens on channel over one connection of its own and fans the
 // changes out to the subscribers of Changes. It starts on the first
@@ -206,32 +203,76 @@ func (n *notifier) listen(ctx context.Context) (*pgx.Conn, error) {
 
 // loop delivers notifications until ctx is done, reconnecting when the
 // connection breaks; after a reconnection every subscriber gets All, since
-// what was committed meanwhile is unknown.
+// what was committed meanwhile is unknown. It keeps the read cache in step:
+// on while conn listens, each notification's keys dropped from it, off and
+// empty while the connection is down.
 func (n *notifier) loop(ctx context.Context, conn *pgx.Conn, done chan struct{}) {
 	defer close(done)
+	cache := n.db.cache
+	if cache != nil {
+		cache.feedUp()
+		defer cache.feedDown()
+	}
 	for {
 		for conn != nil {
-			note, err := conn.WaitForNotification(ctx)
+			note, err := n.wait(ctx, conn)
 			if err != nil {
+				if cache != nil {
+					cache.feedDown()
+				}
 				conn.Close(context.Background())
 				conn = nil
 				break
 			}
+			if note == nil {
+				continue // nothing came, and the connection is alive
+			}
 			keys, all := parsePayload(note.Payload)
+			if cache != nil {
+				if all {
+					cache.clear()
+				} else {
+					cache.drop(keys...)
+				}
+			}
 			n.broadcast(keys, all)
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(reconnectDelay):
+		case <-time.After(n.db.opts.reconnectDelay):
 		}
 		c, err := n.listen(ctx)
 		if err != nil {
 			continue
 		}
 		conn = c
+		if cache != nil {
+			cache.feedUp()
+		}
 		n.broadcast(nil, true)
 	}
+}
+
+// pingTimeout bounds the check that an idle listening connection is alive.
+const pingTimeout = 5 * time.Second
+
+// wait returns the next notification on conn, or nil after LeaseCheck
+// without one once a ping showed that conn is alive: a connection cut
+// without a word (a network partition, a host gone) is found within
+// LeaseCheck + pingTimeout instead of when TCP gives up, so the read
+// cache cannot go on trusting a feed that no longer speaks. An error means
+// conn is broken or ctx is done.
+func (n *notifier) wait(ctx context.Context, conn *pgx.Conn) (*pgconn.Notification, error) {
+	wctx, cancel := context.WithTimeout(ctx, n.db.opts.LeaseCheck)
+	note, err := conn.WaitForNotification(wctx)
+	cancel()
+	if err == nil || ctx.Err() != nil || wctx.Err() == nil {
+		return note, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	return nil, conn.Ping(pctx)
 }
 
 func (n *notifier) broadcast(keys []string, all bool) {

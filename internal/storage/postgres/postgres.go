@@ -27,6 +27,12 @@
 // right (*DB is a storage.Notifier); *DB is a storage.Locker and a
 // storage.KeyLocker too, over PostgreSQL advisory locks, and a
 // storage.Dumper for snapshots.
+//
+// While that channel is listened to (from the first Changes call until
+// Close), Get answers from a bounded read cache of what it read before:
+// exact for this process's own writes, and following other processes'
+// within the milliseconds their notifications take; emptied and bypassed
+// while the listening connection is down (see cache.go).
 package postgres
 
 import (
@@ -77,8 +83,19 @@ type Options struct {
 	CommitTimeout time.Duration
 
 	// LeaseCheck is how often a held Lead lock checks that its connection
-	// is alive. Zero means one second.
+	// is alive, and how often the listening connection of the change feed
+	// does when no notification came. Zero means one second.
 	LeaseCheck time.Duration
+
+	// CacheBytes bounds the read cache (ciphertext, as in the table),
+	// which serves Get while the change feed runs (from the first Changes
+	// call until Close; see readCache). Zero means 64 MiB; negative turns
+	// the cache off.
+	CacheBytes int64
+
+	// reconnectDelay is how long the change feed waits before it tries
+	// again to reach a database it lost. Zero means 200ms; tests set it.
+	reconnectDelay time.Duration
 }
 
 const (
@@ -86,6 +103,9 @@ const (
 	defaultMaxBatch      = 1024
 	defaultLeaseCheck    = time.Second
 	defaultCommitTimeout = 30 * time.Second
+	// defaultReconnectDelay is how long the change feed waits before it
+	// tries again to reach a database it lost.
+	defaultReconnectDelay = 200 * time.Millisecond
 )
 
 // DB is a storage.Backend in one PostgreSQL database. It is safe for
@@ -99,6 +119,7 @@ type DB struct {
 	stopped  chan struct{} // closed when commitLoop has returned
 	stats    counters
 	notifier notifier
+	cache    *readCache // nil: no read cache
 
 	// mu is held for reading by every call in flight and for writing by
 	// Close, so Close waits for them and no call starts after it.
@@ -120,6 +141,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	if opts.LeaseCheck <= 0 {
 		opts.LeaseCheck = defaultLeaseCheck
+	}
+	if opts.reconnectDelay <= 0 {
+		opts.reconnectDelay = defaultReconnectDelay
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -156,6 +180,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		opts:     opts,
 		writes:   make(chan *write, opts.MaxBatch),
 		stopped:  make(chan struct{}),
+		cache:    newReadCache(opts.CacheBytes),
 	}
 	db.notifier.init(db)
 	go db.commitLoop()
@@ -187,16 +212,24 @@ func checkDurable(ctx context.Context, pool *pgxpool.Pool) error {
 
 // Stats counts a DB's work since Open.
 type Stats struct {
-	Writes  int64 // Put, Delete and Transaction calls committed
-	Commits int64 // PostgreSQL transactions committed, each with its WAL flush
+	Writes      int64 // Put, Delete and Transaction calls committed
+	Commits     int64 // PostgreSQL transactions committed, each with its WAL flush
+	Reads       int64 // Get and List queries sent to the database
+	CacheHits   int64 // Get calls the read cache answered
+	CacheMisses int64 // Get calls the read cache could not answer while it was on
+	CacheOn     bool  // the read cache is in use: the change feed listens
 }
 
-type counters struct{ writes, commits atomic.Int64 }
+type counters struct{ writes, commits, reads atomic.Int64 }
 
 // Stats returns the DB's counters. Writes/Commits is the average number of
 // calls that shared one commit.
 func (db *DB) Stats() Stats {
-	return Stats{Writes: db.stats.writes.Load(), Commits: db.stats.commits.Load()}
+	st := Stats{Writes: db.stats.writes.Load(), Commits: db.stats.commits.Load(), Reads: db.stats.reads.Load()}
+	if db.cache != nil {
+		st.CacheHits, st.CacheMisses, st.CacheOn = db.cache.hits.Load(), db.cache.misses.Load(), db.cache.on.Load()
+	}
+	return st
 }
 
 // Close waits for the calls in flight, commits what they wrote and closes

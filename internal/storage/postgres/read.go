@@ -12,7 +12,9 @@ import (
 	"github.com/wardhq/ward/internal/storage"
 )
 
-// Get returns a copy of the entry at key, or storage.ErrNotFound.
+// Get returns a copy of the entry at key, or storage.ErrNotFound. While the
+// change feed is up it answers from the read cache when it can (see
+// readCache).
 func (db *DB) Get(ctx context.Context, key string) (*storage.Entry, error) {
 	if err := storage.CheckKey(key); err != nil {
 		return nil, err
@@ -22,18 +24,34 @@ func (db *DB) Get(ctx context.Context, key string) (*storage.Entry, error) {
 		return nil, err
 	}
 	defer leave()
+	var res *cached
+	if db.cache != nil {
+		value, hit, r := db.cache.lookup(key)
+		if hit {
+			return &storage.Entry{Key: key, Value: value}, nil
+		}
+		res = r
+	}
 	var value []byte
 	err = db.retryRead(ctx, func() error {
+		db.stats.reads.Add(1)
 		return db.pool.QueryRow(ctx, "SELECT value FROM ward_entries WHERE key = $1", []byte(key)).Scan(&value)
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, storage.ErrNotFound
-	}
-	if err != nil {
+	found := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, queryError(ctx, "get", err)
 	}
-	if value == nil {
+	if found && value == nil {
 		value = []byte{}
+	}
+	if res != nil {
+		db.cache.fill(key, res, value, found)
+		if found {
+			value = append(make([]byte, 0, len(value)), value...) // the cache keeps the other copy
+		}
+	}
+	if !found {
+		return nil, storage.ErrNotFound
 	}
 	return &storage.Entry{Key: key, Value: value}, nil
 }
@@ -73,6 +91,7 @@ func (db *DB) List(ctx context.Context, prefix string) ([]string, error) {
 	var names []string
 	err = db.retryRead(ctx, func() error {
 		names = names[:0]
+		db.stats.reads.Add(1)
 		rows, err := db.pool.Query(ctx, listQuery, p, len(p))
 		if err != nil {
 			return err

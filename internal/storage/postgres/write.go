@@ -88,6 +88,7 @@ func (db *DB) commit(group []*write) {
 	if len(live) == 0 {
 		return
 	}
+	db.cacheOps(live, (*readCache).hold)
 	err := db.apply(live)
 	switch {
 	case err != nil && sessionEnded(err):
@@ -98,6 +99,9 @@ func (db *DB) commit(group []*write) {
 	case err != nil && aborted(err):
 		err = db.apply(live) // rolled back: once more
 	}
+	// Whatever the outcome, the keys may have changed: they are read from
+	// the database from now on until read again.
+	db.cacheOps(live, (*readCache).release)
 	if err == nil {
 		db.stats.commits.Add(1)
 		db.stats.writes.Add(int64(len(live)))
@@ -121,6 +125,18 @@ func (db *DB) commit(group []*write) {
 	}
 	for _, w := range live {
 		db.commit([]*write{w})
+	}
+}
+
+// cacheOps applies hold or release to the keys that calls write.
+func (db *DB) cacheOps(calls []*write, f func(c *readCache, keys ...string)) {
+	if db.cache == nil {
+		return
+	}
+	for _, w := range calls {
+		for _, op := range w.ops {
+			f(db.cache, op.Key)
+		}
 	}
 }
 
