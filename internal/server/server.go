@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -436,6 +437,19 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 		t.write(w, status)
 		return
 	}
+	if a, ok := body.(jsonAppender); ok {
+		bp := bodyBufs.Get().(*[]byte)
+		b := append(a.appendJSON((*bp)[:0]), '\n')
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write(b)
+		clear(b) // the pooled buffer keeps no secret value
+		if cap(b) <= 64<<10 {
+			*bp = b[:0]
+			bodyBufs.Put(bp)
+		}
+		return
+	}
 	b, err := json.Marshal(body)
 	if err != nil {
 		w.WriteHeader(http.StatusInternalServerError)
@@ -445,6 +459,9 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
 }
+
+// bodyBufs holds the buffers response bodies are written into.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func writeError(w http.ResponseWriter, id string, e *apiError) {
 	msgs := e.msgs
@@ -468,8 +485,14 @@ func writeError(w http.ResponseWriter, id string, e *apiError) {
 func newRequestID() string {
 	var b [16]byte
 	rand.Read(b[:])
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	var h [36]byte // 8-4-4-4-12 hex digits
+	hex.Encode(h[0:8], b[0:4])
+	hex.Encode(h[9:13], b[4:6])
+	hex.Encode(h[14:18], b[6:8])
+	hex.Encode(h[19:23], b[8:10])
+	hex.Encode(h[24:36], b[10:16])
+	h[8], h[13], h[18], h[23] = '-', '-', '-', '-'
+	return string(h[:])
 }
 
 func safeMethod(m string) string {
