@@ -121,7 +121,12 @@ func (e *Engine) SetConfig(ctx context.Context, c EngineConfig) error {
 
 // loadMeta reads the metadata of p; ErrNotFound when there is none.
 func (e *Engine) loadMeta(ctx context.Context, p string) (*storedMeta, error) {
-	ent, err := e.st.Get(ctx, metaKey(p))
+	return loadMetaFrom(ctx, e.st, p)
+}
+
+// loadMetaFrom is loadMeta, reading through r.
+func loadMetaFrom(ctx context.Context, r storage.Reader, p string) (*storedMeta, error) {
+	ent, err := r.Get(ctx, metaKey(p))
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("%w: no secret at %q", ErrNotFound, p)
 	}
