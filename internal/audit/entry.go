@@ -41,7 +41,8 @@ const hmacPrefix = "hmac-sha256:"
 
 // hasher computes HMACs under one key; it is safe for concurrent use.
 type hasher struct {
-	pool sync.Pool // of *mac
+	pool  sync.Pool // of *mac
+	texts *textCache
 }
 
 // mac is an HMAC-SHA256 under the key with buffers for its input and sum,
@@ -54,7 +55,7 @@ type mac struct {
 
 func newHasher(key []byte) *hasher {
 	k := append([]byte(nil), key...)
-	return &hasher{pool: sync.Pool{New: func() any { return &mac{h: hmac.New(sha256.New, k)} }}}
+	return &hasher{pool: sync.Pool{New: func() any { return &mac{h: hmac.New(sha256.New, k)} }}, texts: newTextCache()}
 }
 
 func (h *hasher) sum(value string) string { return h.sumPrefixed(hmacPrefix, []byte(value)) }
