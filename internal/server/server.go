@@ -213,7 +213,10 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 	if err != nil {
 		return nil, nil, &apiError{status: http.StatusBadRequest, msgs: []string{err.Error()}}
 	}
-	req := &request{id: id, http: r, path: p, method: r.Method, query: r.URL.Query()}
+	req := &request{id: id, http: r, path: p, method: r.Method}
+	if r.URL.RawQuery != "" {
+		req.query = r.URL.Query() // else nil, which reads as empty
+	}
 	req.RequestID, req.RemoteAddr, req.Codes = id, r.RemoteAddr, r.Header.Values(MFAHeader)
 	if r.Method == http.MethodGet && req.query.Get("list") == "true" {
 		req.method = "LIST"
@@ -256,6 +259,9 @@ func (s *Server) handle(r *http.Request, id string) (*request, *response, error)
 }
 
 func (s *Server) readBody(r *http.Request, req *request) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil // a request without a body (most reads): nothing to read
+	}
 	if r.ContentLength > s.cfg.MaxBodyBytes {
 		return errorf(http.StatusRequestEntityTooLarge, "request body is %d bytes; the limit is %d", r.ContentLength, s.cfg.MaxBodyBytes)
 	}
