@@ -200,19 +200,37 @@ func (l *Log) WriteAll(ctx context.Context, entries ...*Entry) error {
 	}
 	now := l.cfg.Now()
 	objs := make([][]byte, len(entries))
+	var room [2]*[]byte // a read writes two entries
+	bufs := room[:0]
 	var s sums
 	for i, e := range entries {
 		if e.Type == "checkpoint" {
 			return errors.New("audit: checkpoints are written by Checkpoint, not Write")
 		}
-		obj, err := l.hasher.encode(e, now, &s)
+		bp := entryBufs.Get().(*[]byte)
+		bufs = append(bufs, bp)
+		obj, err := l.hasher.encode((*bp)[:0], e, now, &s)
 		if err != nil {
 			return err
 		}
-		objs[i] = obj
+		objs[i], *bp = obj, obj
 	}
-	return l.enqueue(ctx, &pending{objs: objs, done: make(chan error, 1)})
+	err := l.enqueue(ctx, &pending{objs: objs, done: make(chan error, 1)})
+	// The lines are written (or failed): the buffers go back to the pool.
+	for _, bp := range bufs {
+		if cap(*bp) <= maxPooledEntry {
+			*bp = (*bp)[:0]
+			entryBufs.Put(bp)
+		}
+	}
+	return err
 }
+
+// entryBufs holds the buffers entries are encoded into, up to
+// maxPooledEntry bytes. What they hold is what the log writes.
+var entryBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+const maxPooledEntry = 64 << 10
 
 // enqueue queues p and waits for the batch that writes it; the first
 // writer to find no batch under way writes it (see the package doc).

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"testing"
 	"time"
@@ -103,5 +104,19 @@ func TestNewRequestID(t *testing.T) {
 	a, b := newRequestID(), newRequestID()
 	if !shape.MatchString(a) || !shape.MatchString(b) || a == b {
 		t.Errorf("request ids %q and %q: want two different 8-4-4-4-12 hex ids", a, b)
+	}
+}
+
+// The header values responses share are never changed through a
+// response's header.
+func TestSharedHeaderValues(t *testing.T) {
+	h := http.Header{}
+	h["Cache-Control"], h["Content-Type"] = headerNoStore, headerJSON
+	h.Add("Cache-Control", "private")
+	if len(headerNoStore) != 1 || headerNoStore[0] != "no-store" || cap(headerNoStore) != 1 {
+		t.Errorf("shared Cache-Control value changed: %q", headerNoStore)
+	}
+	if got := h.Values("Cache-Control"); len(got) != 2 || got[1] != "private" {
+		t.Errorf("Add to a shared value gave %q", got)
 	}
 }

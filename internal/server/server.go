@@ -159,8 +159,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "request_id", id, "method", safeMethod(r.Method), "path", path, "status", status,
 			"duration_ms", float64(s.cfg.Now().Sub(start).Microseconds())/1000, "remote", r.RemoteAddr)
 	}()
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h["Cache-Control"], h["X-Content-Type-Options"] = headerNoStore, headerNoSniff
 	req, resp, err := s.handle(r, id)
 	if errors.Is(err, vault.ErrAudit) {
 		err = auditFailed(id)
@@ -446,7 +446,7 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	if a, ok := body.(jsonAppender); ok {
 		bp := bodyBufs.Get().(*[]byte)
 		b := append(a.appendJSON((*bp)[:0]), '\n')
-		w.Header().Set("Content-Type", "application/json")
+		w.Header()["Content-Type"] = headerJSON
 		w.WriteHeader(status)
 		w.Write(b)
 		clear(b) // the pooled buffer keeps no secret value
@@ -465,6 +465,16 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.WriteHeader(status)
 	w.Write(append(b, '\n'))
 }
+
+// Header values every response shares, set without allocating. Each
+// slice is full (len == cap), so that an Add to one allocates anew rather
+// than writing into the shared array; net/http copies them when it writes
+// the header. Nothing may write a header value in place.
+var (
+	headerNoStore = []string{"no-store"}[:1:1]
+	headerNoSniff = []string{"nosniff"}[:1:1]
+	headerJSON    = []string{"application/json"}[:1:1]
+)
 
 // bodyBufs holds the buffers response bodies are written into.
 var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
