@@ -126,6 +126,15 @@ func (e *Engine) loadMeta(ctx context.Context, p string) (*storedMeta, error) {
 
 // loadMetaFrom is loadMeta, reading through r.
 func loadMetaFrom(ctx context.Context, r storage.Reader, p string) (*storedMeta, error) {
+	b, err := readMetaRecord(ctx, r, p)
+	if err != nil {
+		return nil, err
+	}
+	return decodeMeta(b)
+}
+
+// readMetaRecord returns the metadata record of p, or ErrNotFound.
+func readMetaRecord(ctx context.Context, r storage.Reader, p string) ([]byte, error) {
 	ent, err := r.Get(ctx, metaKey(p))
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("%w: no secret at %q", ErrNotFound, p)
@@ -133,7 +142,7 @@ func loadMetaFrom(ctx context.Context, r storage.Reader, p string) (*storedMeta,
 	if err != nil {
 		return nil, err
 	}
-	return decodeMeta(ent.Value)
+	return ent.Value, nil
 }
 
 func putMetaOp(p string, m *storedMeta) storage.Op {

@@ -35,18 +35,18 @@ func (e *Engine) Get(ctx context.Context, path string, version int) (*Version, e
 
 // getFrom is Get, reading through r.
 func (e *Engine) getFrom(ctx context.Context, r storage.Reader, path string, version int) (*Version, error) {
-	m, err := loadMetaFrom(ctx, r, path)
+	rec, err := readMetaRecord(ctx, r, path)
 	if err != nil {
 		return nil, err
 	}
-	if version == 0 {
-		version = m.CurrentVersion
+	version, sv, custom, err := decodeRead(rec, version)
+	if err != nil {
+		return nil, err
 	}
-	sv := m.Versions[version]
 	if sv == nil {
 		return nil, fmt.Errorf("%w: no version %d of %q", ErrNotFound, version, path)
 	}
-	v := &Version{Metadata: m.versionMetadata(version)}
+	v := &Version{Metadata: sv.metadata(version, custom)}
 	if !sv.live(e.now()) {
 		return v, fmt.Errorf("%w: version %d of %q is deleted or destroyed", ErrNotFound, version, path)
 	}
