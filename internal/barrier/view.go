@@ -59,11 +59,13 @@ func (r *reader) Get(ctx context.Context, key string) (*storage.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	plain, err := r.b.decrypt(s, key, e.Value)
+	// The store's copy is ours (storage.Backend's Get): decrypted in place.
+	plain, err := openInPlace(s.ring.Load(), s.whose, key, e.Value)
 	if err != nil {
 		return nil, err
 	}
-	return &storage.Entry{Key: key, Value: plain}, nil
+	e.Key, e.Value = key, plain
+	return e, nil
 }
 
 // scope is scopeFor, refusing in a view to load a keyring.
