@@ -2,12 +2,15 @@ package server
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/wardhq/ward/internal/secrets"
+	"github.com/wardhq/ward/internal/vault"
 )
 
 // kvReadBody encodes exactly as the envelope map it stands for.
@@ -118,5 +121,41 @@ func TestSharedHeaderValues(t *testing.T) {
 	}
 	if got := h.Values("Cache-Control"); len(got) != 2 || got[1] != "private" {
 		t.Errorf("Add to a shared value gave %q", got)
+	}
+}
+
+// Every request is logged at info as one line: its id, method, canonical
+// path, status, duration and remote address, and nothing of the token.
+func TestRequestLogLine(t *testing.T) {
+	logs := &syncBuffer{}
+	s := startServer(t, vault.Config{}, Config{Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	if st, _ := s.do("GET", "/v1/staging/data/no/such", s.root, ""); st != 404 {
+		t.Fatalf("GET = %d, want 404", st)
+	}
+	var line map[string]any
+	for l := range strings.Lines(logs.String()) {
+		if strings.Contains(l, `"msg":"request"`) && strings.Contains(l, "staging/data") {
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if line == nil {
+		t.Fatalf("no request line in the log:\n%s", logs.String())
+	}
+	if line["level"] != "INFO" || line["method"] != "GET" || line["path"] != "/v1/staging/data/no/such" || line["status"] != 404.0 {
+		t.Errorf("request line %v", line)
+	}
+	if id, _ := line["request_id"].(string); len(id) != 36 {
+		t.Errorf("request_id %v", line["request_id"])
+	}
+	if _, ok := line["duration_ms"].(float64); !ok {
+		t.Errorf("duration_ms %v", line["duration_ms"])
+	}
+	if remote, _ := line["remote"].(string); !strings.HasPrefix(remote, "127.0.0.1:") {
+		t.Errorf("remote %v", line["remote"])
+	}
+	if strings.Contains(logs.String(), s.root) {
+		t.Error("the log holds the token")
 	}
 }

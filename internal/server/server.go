@@ -156,8 +156,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if req != nil {
 			path = "/v1/" + req.path
 		}
-		s.log.Info("request", "request_id", id, "method", safeMethod(r.Method), "path", path, "status", status,
-			"duration_ms", float64(s.cfg.Now().Sub(start).Microseconds())/1000, "remote", r.RemoteAddr)
+		// LogAttrs: the same line as Info's, without boxing each value.
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id), slog.String("method", safeMethod(r.Method)),
+			slog.String("path", path), slog.Int("status", status),
+			slog.Float64("duration_ms", float64(s.cfg.Now().Sub(start).Microseconds())/1000), slog.String("remote", r.RemoteAddr))
 	}()
 	h := w.Header()
 	h["Cache-Control"], h["X-Content-Type-Options"] = headerNoStore, headerNoSniff
