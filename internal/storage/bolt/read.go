@@ -20,17 +20,18 @@ func (db *DB) Get(ctx context.Context, key string) (*storage.Entry, error) {
 	var e *storage.Entry
 	err := db.view(ctx, func(b *bbolt.Bucket) error {
 		var err error
-		e, err = getIn(b, key)
+		e, err = getIn(b.Cursor(), key)
 		return err
 	})
 	return e, err
 }
 
-// getIn returns a copy of the entry at key in b, or storage.ErrNotFound.
-func getIn(b *bbolt.Bucket, key string) (*storage.Entry, error) {
+// getIn returns a copy of the entry at key in c's bucket, or
+// storage.ErrNotFound.
+func getIn(c *bbolt.Cursor, key string) (*storage.Entry, error) {
 	// Seek rather than b.Get: Get cannot tell an empty value from a
 	// missing key.
-	k, v := b.Cursor().Seek([]byte(key))
+	k, v := c.Seek([]byte(key))
 	if k == nil || string(k) != key {
 		return nil, storage.ErrNotFound
 	}
@@ -51,7 +52,7 @@ func (db *DB) View(ctx context.Context, fn func(r storage.Reader) error) error {
 				fnPanic = p
 			}
 		}()
-		return fn(txReader{db.path, b})
+		return fn(&txReader{path: db.path, c: b.Cursor()})
 	})
 	if fnPanic != nil {
 		panic(fnPanic)
@@ -59,13 +60,14 @@ func (db *DB) View(ctx context.Context, fn func(r storage.Reader) error) error {
 	return err
 }
 
-// txReader reads one bbolt read transaction's bucket.
+// txReader reads one bbolt read transaction's bucket, with one cursor
+// for all its Gets (a Seek reuses what the one before it allocated).
 type txReader struct {
 	path string
-	b    *bbolt.Bucket
+	c    *bbolt.Cursor
 }
 
-func (r txReader) Get(ctx context.Context, key string) (*storage.Entry, error) {
+func (r *txReader) Get(ctx context.Context, key string) (*storage.Entry, error) {
 	if err := storage.CheckKey(key); err != nil {
 		return nil, err
 	}
@@ -75,7 +77,7 @@ func (r txReader) Get(ctx context.Context, key string) (*storage.Entry, error) {
 	var e *storage.Entry
 	err := recoverCorrupt(r.path, func() error {
 		var err error
-		e, err = getIn(r.b, key)
+		e, err = getIn(r.c, key)
 		return err
 	})
 	return e, err
