@@ -43,9 +43,10 @@ func appendLine(buf, obj []byte, h head) ([]byte, head) {
 	buf = append(buf, h.hash...)
 	buf = append(buf, '"')
 	sum := sha256.Sum256(buf[start:])
-	next := head{seq: h.seq + 1, hash: hex.EncodeToString(sum[:])}
 	buf = append(buf, hashKey...)
-	buf = append(buf, next.hash...)
+	at := len(buf)
+	buf = hex.AppendEncode(buf, sum[:])
+	next := head{seq: h.seq + 1, hash: string(buf[at:])}
 	buf = append(buf, "\"}\n"...)
 	return buf, next
 }

@@ -41,7 +41,8 @@ const hmacPrefix = "hmac-sha256:"
 
 // hasher computes HMACs under one key; it is safe for concurrent use.
 type hasher struct {
-	pool sync.Pool // of *mac
+	pool  sync.Pool // of *mac
+	texts *textCache
 }
 
 // mac is an HMAC-SHA256 under the key with buffers for its input and sum,
@@ -54,7 +55,7 @@ type mac struct {
 
 func newHasher(key []byte) *hasher {
 	k := append([]byte(nil), key...)
-	return &hasher{pool: sync.Pool{New: func() any { return &mac{h: hmac.New(sha256.New, k)} }}}
+	return &hasher{pool: sync.Pool{New: func() any { return &mac{h: hmac.New(sha256.New, k)} }}, texts: newTextCache()}
 }
 
 func (h *hasher) sum(value string) string { return h.sumPrefixed(hmacPrefix, []byte(value)) }
@@ -101,10 +102,12 @@ func (h *hasher) appendQuotedSum(buf []byte, value string) []byte {
 // only for public fields too long to write.
 // s, when not nil, carries the token's and accessor's HMACs from one entry
 // of a request to the next.
-func (h *hasher) encode(e *Entry, now time.Time, s *sums) ([]byte, error) {
-	obj := h.encodeAs(e, now, false, s)
+// The object is appended to buf.
+func (h *hasher) encode(buf []byte, e *Entry, now time.Time, s *sums) ([]byte, error) {
+	obj := h.appendEntry(buf, e, now, false, s)
 	if len(obj)+maxChainLen > MaxLine && len(e.Data) > 0 {
-		obj = h.encodeAs(e, now, true, s)
+		// A new buffer: s may hold HMACs appended to obj.
+		obj = h.appendEntry(nil, e, now, true, s)
 	}
 	if len(obj)+maxChainLen > MaxLine {
 		return nil, ErrTooLarge
@@ -114,6 +117,11 @@ func (h *hasher) encode(e *Entry, now time.Time, s *sums) ([]byte, error) {
 
 // encodeAs is encode, with Data as one HMAC if wholeData.
 func (h *hasher) encodeAs(e *Entry, now time.Time, wholeData bool, s *sums) []byte {
+	return h.appendEntry(make([]byte, 0, 1024), e, now, wholeData, s)
+}
+
+// appendEntry appends what encodeAs returns to buf.
+func (h *hasher) appendEntry(buf []byte, e *Entry, now time.Time, wholeData bool, s *sums) []byte {
 	if s == nil {
 		s = &sums{}
 	}
@@ -121,7 +129,6 @@ func (h *hasher) encodeAs(e *Entry, now time.Time, wholeData bool, s *sums) []by
 	if t.IsZero() {
 		t = now
 	}
-	buf := make([]byte, 0, 1024)
 	buf = append(buf, `{"time":"`...)
 	buf = t.UTC().AppendFormat(buf, time.RFC3339Nano)
 	buf = append(buf, `","type":`...)

@@ -210,22 +210,41 @@ func (l *Log) WriteAll(ctx context.Context, entries ...*Entry) error {
 	if l.cfg.OnEntries != nil {
 		p.written = p.room[:0]
 	}
+	var room [2]*[]byte // a read writes two entries
+	bufs := room[:0]
 	var s sums
 	for i, e := range entries {
 		if e.Type == "checkpoint" {
 			return errors.New("audit: checkpoints are written by Checkpoint, not Write")
 		}
-		obj, err := l.hasher.encode(e, now, &s)
+		bp := entryBufs.Get().(*[]byte)
+		bufs = append(bufs, bp)
+		obj, err := l.hasher.encode((*bp)[:0], e, now, &s)
 		if err != nil {
 			return err
 		}
-		p.objs[i] = obj
+		p.objs[i], *bp = obj, obj
 		if p.written != nil {
 			p.written = append(p.written, written(e, now, &s))
 		}
 	}
-	return l.enqueue(ctx, p)
+	err := l.enqueue(ctx, p)
+	// The lines are written (or failed) and the watchers have seen them:
+	// the buffers go back to the pool.
+	for _, bp := range bufs {
+		if cap(*bp) <= maxPooledEntry {
+			*bp = (*bp)[:0]
+			entryBufs.Put(bp)
+		}
+	}
+	return err
 }
+
+// entryBufs holds the buffers entries are encoded into, up to
+// maxPooledEntry bytes. What they hold is what the log writes.
+var entryBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+const maxPooledEntry = 64 << 10
 
 // enqueue queues p and waits for the batch that writes it; the first
 // writer to find no batch under way writes it (see the package doc).

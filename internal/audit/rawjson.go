@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -281,18 +282,42 @@ func appendContainer(buf []byte, v *jvalue, value func([]byte, *jvalue) []byte) 
 	return append(buf, end)
 }
 
-// redactedJSON is what redact returns for a JSON: the parsed value, sized.
-type redactedJSON struct{ v *jvalue }
+// redactedJSON is what redact returns for a JSON: the parsed value, sized,
+// and the key under which its redaction is to be cached, if it is.
+type redactedJSON struct {
+	v        *jvalue
+	out, raw int
+	key      *[sha256.Size]byte
+}
 
-// redactJSON is redact for text: the parsed value when it parses, else what
-// redact gives for what json.Unmarshal gives (a leaf "unencodable value").
+// redactJSON is redact for text: its cached redaction, or the parsed value
+// when it parses, else what redact gives for what json.Unmarshal gives (a
+// leaf "unencodable value").
 func (h *hasher) redactJSON(text JSON) (r any, out, raw int) {
+	var key *[sha256.Size]byte
+	if len(text) <= maxCachedText {
+		k := h.texts.key(text)
+		if c := h.texts.get(k); c != nil {
+			return c, c.out, c.raw
+		}
+		key = &k
+	}
 	v, ok := parseJSON(text)
 	if !ok {
 		return leaf("unencodable value"), hmacLen, 1
 	}
 	out, raw = v.size()
-	return redactedJSON{&v}, out, raw
+	return redactedJSON{&v, out, raw, key}, out, raw
+}
+
+// appendRedactedText appends r, the redaction of a text, and caches it.
+func (h *hasher) appendRedactedText(buf []byte, r redactedJSON) []byte {
+	start := len(buf)
+	buf = h.appendRedactedJSON(buf, r.v)
+	if r.key != nil {
+		h.texts.put(*r.key, &cachedText{line: bytes.Clone(buf[start:]), out: r.out, raw: r.raw})
+	}
+	return buf
 }
 
 // canonicalJSON is appendCanonical for text.

@@ -32,7 +32,10 @@ var jsonCases = []string{
 
 // encodeBoth returns the line for text as JSON and for its decoded value
 // (or, where json.Unmarshal refuses it, for a value that cannot be encoded).
+// The JSON is encoded by h (whose cache may hold text already), by a new
+// hasher under the same key, and by h again: the three lines must be equal.
 func encodeBoth(t testing.TB, h *hasher, text string, whole bool) (got, want []byte) {
+	t.Helper()
 	var decoded any
 	if err := json.Unmarshal([]byte(text), &decoded); err != nil {
 		decoded = make(chan int) // redacted as "unencodable value"
@@ -41,6 +44,10 @@ func encodeBoth(t testing.TB, h *hasher, text string, whole bool) (got, want []b
 	e := Entry{Type: "response", Path: "staging/data/x", Token: "tok",
 		Data: map[string]any{"data": JSON(text), "metadata": map[string]any{"version": 3, "custom_metadata": nil}}}
 	got = h.encodeAs(&e, at, whole, nil)
+	cold := newHasher(testKey).encodeAs(&e, at, whole, nil)
+	if again := h.encodeAs(&e, at, whole, nil); !bytes.Equal(got, cold) || !bytes.Equal(again, cold) {
+		t.Fatalf("%.60q: the cached redaction differs from a new hasher's:\n first  %s\n new    %s\n again  %s", text, got, cold, again)
+	}
 	e.Data = map[string]any{"data": decoded, "metadata": map[string]any{"version": 3, "custom_metadata": nil}}
 	want = h.encodeAs(&e, at, whole, nil)
 	return got, want
@@ -79,6 +86,45 @@ func FuzzJSONRedaction(f *testing.F) {
 			t.Fatalf("%q:\n got  %s\n want %s", text, got, want)
 		}
 	})
+}
+
+// The cache keeps a text's redaction, never the text: a second write of
+// the same text is found, another text is not, and a cache full of
+// redactions starts again.
+func TestTextCache(t *testing.T) {
+	h := newHasher(testKey)
+	text := JSON(jsonCases[0])
+	if r, _, _ := h.redactJSON(text); r == nil {
+		t.Fatal("no redaction")
+	} else if _, cached := r.(*cachedText); cached {
+		t.Fatal("a text never written was found in the cache")
+	}
+	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	line := h.encodeAs(&Entry{Type: "response", Data: map[string]any{"data": text}}, at, false, nil)
+	r, _, _ := h.redactJSON(text)
+	c, ok := r.(*cachedText)
+	if !ok {
+		t.Fatalf("a text written once is not cached: %T", r)
+	}
+	if !bytes.Contains(line, c.line) || bytes.Contains(c.line, []byte("svc-1")) || !bytes.Contains(c.line, []byte(hmacPrefix)) {
+		t.Errorf("cached redaction %s is not the HMAC'd part of the line %s", c.line, line)
+	}
+	if r, _, _ := h.redactJSON(JSON(strings.Replace(jsonCases[0], "svc-1", "svc-2", 1))); r != nil {
+		if _, cached := r.(*cachedText); cached {
+			t.Error("another text was taken for the cached one")
+		}
+	}
+	if r, _, _ := h.redactJSON(JSON(`{"long":"` + strings.Repeat("x", maxCachedText) + `"}`)); r != nil {
+		if rj, ok := r.(redactedJSON); !ok || rj.key != nil {
+			t.Errorf("a text longer than %d bytes is to be cached: %T", maxCachedText, r)
+		}
+	}
+	big := &cachedText{line: make([]byte, maxCachedBytes/2+1)}
+	h.texts.put([32]byte{1}, big)
+	h.texts.put([32]byte{2}, big)
+	if h.texts.get([32]byte{1}) != nil || h.texts.get([32]byte{2}) != big {
+		t.Error("a cache over its size was not started again")
+	}
 }
 
 func BenchmarkRedactValue(b *testing.B) {

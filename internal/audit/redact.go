@@ -136,7 +136,9 @@ func (h *hasher) appendRedacted(buf []byte, v any) []byte {
 	case []any:
 		return appendArray(buf, v, h.appendRedacted)
 	case redactedJSON:
-		return h.appendRedactedJSON(buf, v.v)
+		return h.appendRedactedText(buf, v)
+	case *cachedText:
+		return append(buf, v.line...)
 	}
 	return append(buf, "null"...)
 }

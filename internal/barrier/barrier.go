@@ -151,19 +151,7 @@ func (b *Barrier) Get(ctx context.Context, key string) (*storage.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := b.inner.Get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	s, err := b.scopeFor(ctx, u, key)
-	if err != nil {
-		return nil, err
-	}
-	plain, err := b.decrypt(s, key, e.Value)
-	if err != nil {
-		return nil, err
-	}
-	return &storage.Entry{Key: key, Value: plain}, nil
+	return (&reader{b: b, u: u, inner: b.inner}).Get(ctx, key)
 }
 
 // Put encrypts the value and stores it at key.

@@ -61,6 +61,16 @@ func parseCiphertext(key string, b []byte) (header, error) {
 // open authenticates and decrypts a value stored at key with the keyring
 // ring; whose names the keyring in errors ("the system keyring").
 func open(ring *keyring, whose, key string, b []byte) ([]byte, error) {
+	return openTo(ring, whose, key, b, false)
+}
+
+// openInPlace is open, decrypting into b's own storage, which it
+// overwrites: for a value read for this one use.
+func openInPlace(ring *keyring, whose, key string, b []byte) ([]byte, error) {
+	return openTo(ring, whose, key, b, true)
+}
+
+func openTo(ring *keyring, whose, key string, b []byte, inPlace bool) ([]byte, error) {
 	h, err := parseCiphertext(key, b)
 	if err != nil {
 		return nil, err
@@ -70,7 +80,11 @@ func open(ring *keyring, whose, key string, b []byte) ([]byte, error) {
 		return nil, &DecryptError{Key: key, Reason: fmt.Sprintf("key term %d is not in %s (active term %d)", h.term, whose, ring.active)}
 	}
 	// A non-nil destination: an empty value reads back empty, not nil.
-	plain, err := aead.Open(make([]byte, 0, len(h.sealed)-tagLen), h.nonce, h.sealed, additionalData(key))
+	dst := h.sealed[:0]
+	if !inPlace {
+		dst = make([]byte, 0, len(h.sealed)-tagLen)
+	}
+	plain, err := aead.Open(dst, h.nonce, h.sealed, additionalData(key))
 	if err != nil {
 		return nil, &DecryptError{Key: key, Reason: fmt.Sprintf("authentication failed under %s term %d: the value was altered, or written at another key", whose, h.term)}
 	}

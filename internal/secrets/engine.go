@@ -121,14 +121,28 @@ func (e *Engine) SetConfig(ctx context.Context, c EngineConfig) error {
 
 // loadMeta reads the metadata of p; ErrNotFound when there is none.
 func (e *Engine) loadMeta(ctx context.Context, p string) (*storedMeta, error) {
-	ent, err := e.st.Get(ctx, metaKey(p))
+	return loadMetaFrom(ctx, e.st, p)
+}
+
+// loadMetaFrom is loadMeta, reading through r.
+func loadMetaFrom(ctx context.Context, r storage.Reader, p string) (*storedMeta, error) {
+	b, err := readMetaRecord(ctx, r, p)
+	if err != nil {
+		return nil, err
+	}
+	return decodeMeta(b)
+}
+
+// readMetaRecord returns the metadata record of p, or ErrNotFound.
+func readMetaRecord(ctx context.Context, r storage.Reader, p string) ([]byte, error) {
+	ent, err := r.Get(ctx, metaKey(p))
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("%w: no secret at %q", ErrNotFound, p)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return decodeMeta(ent.Value)
+	return ent.Value, nil
 }
 
 func putMetaOp(p string, m *storedMeta) storage.Op {

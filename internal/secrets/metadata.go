@@ -84,13 +84,18 @@ func (v *storedVersion) deleted(now time.Time) bool {
 func (v *storedVersion) live(now time.Time) bool { return !v.Destroyed && !v.deleted(now) }
 
 func (m *storedMeta) versionMetadata(n int) VersionMetadata {
-	v := m.Versions[n]
+	return m.Versions[n].metadata(n, maps.Clone(m.CustomMetadata))
+}
+
+// metadata is what a reader sees of version n, with the secret's custom
+// metadata (the caller's to keep).
+func (v *storedVersion) metadata(n int, custom map[string]string) VersionMetadata {
 	return VersionMetadata{
 		Version:        n,
 		CreatedTime:    v.CreatedTime,
 		DeletionTime:   v.DeletionTime,
 		Destroyed:      v.Destroyed,
-		CustomMetadata: maps.Clone(m.CustomMetadata),
+		CustomMetadata: custom,
 	}
 }
 

@@ -22,22 +22,35 @@ func (e *Engine) Get(ctx context.Context, path string, version int) (*Version, e
 	if version < 0 {
 		return nil, fmt.Errorf("%w: version must be 0 (current) or more, not %d", ErrBadVersion, version)
 	}
-	m, err := e.loadMeta(ctx, path)
+	// The metadata and the version it names are read in one read
+	// transaction where the store allows it.
+	var v *Version
+	err := storage.View(ctx, e.st, func(r storage.Reader) error {
+		var err error
+		v, err = e.getFrom(ctx, r, path, version)
+		return err
+	})
+	return v, err
+}
+
+// getFrom is Get, reading through r.
+func (e *Engine) getFrom(ctx context.Context, r storage.Reader, path string, version int) (*Version, error) {
+	rec, err := readMetaRecord(ctx, r, path)
 	if err != nil {
 		return nil, err
 	}
-	if version == 0 {
-		version = m.CurrentVersion
+	version, sv, custom, err := decodeRead(rec, version)
+	if err != nil {
+		return nil, err
 	}
-	sv := m.Versions[version]
 	if sv == nil {
 		return nil, fmt.Errorf("%w: no version %d of %q", ErrNotFound, version, path)
 	}
-	v := &Version{Metadata: m.versionMetadata(version)}
+	v := &Version{Metadata: sv.metadata(version, custom)}
 	if !sv.live(e.now()) {
 		return v, fmt.Errorf("%w: version %d of %q is deleted or destroyed", ErrNotFound, version, path)
 	}
-	ent, err := e.st.Get(ctx, versionKey(path, version))
+	ent, err := r.Get(ctx, versionKey(path, version))
 	if errors.Is(err, storage.ErrNotFound) {
 		// Trimmed or destroyed by a writer since the metadata was read.
 		return nil, fmt.Errorf("%w: no version %d of %q", ErrNotFound, version, path)

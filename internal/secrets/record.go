@@ -60,10 +60,59 @@ func encodeMeta(m *storedMeta) []byte {
 
 func decodeMeta(b []byte) (*storedMeta, error) {
 	r := recordReader{b: b}
-	if r.byte() != recordVersion {
-		return nil, fmt.Errorf("%w: unknown record version", errCorruptRecord)
+	m := &storedMeta{}
+	if err := r.header(m); err != nil {
+		return nil, err
 	}
-	m := &storedMeta{CASRequired: r.byte()&1 != 0}
+	n := r.count(4)
+	m.Versions = make(map[int]*storedVersion, n+1)
+	for range n {
+		num := r.int()
+		v := r.version()
+		m.Versions[num] = &v
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return nil, errCorruptRecord
+	}
+	return m, nil
+}
+
+// decodeRead decodes from the record b only what a read of version (0:
+// the current one) needs, without building the map of every version:
+// the version's number, its record (nil when b keeps none) and the
+// secret's custom metadata. It refuses every record decodeMeta refuses.
+func decodeRead(b []byte, version int) (n int, v *storedVersion, custom map[string]string, err error) {
+	r := recordReader{b: b}
+	var m storedMeta
+	if err := r.header(&m); err != nil {
+		return 0, nil, nil, err
+	}
+	if version == 0 {
+		version = m.CurrentVersion
+	}
+	var found storedVersion
+	ok := false
+	for range r.count(4) {
+		num := r.int()
+		if sv := r.version(); num == version {
+			found, ok = sv, true // the last of repeated numbers, as in decodeMeta
+		}
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return 0, nil, nil, errCorruptRecord
+	}
+	if ok {
+		v = &found
+	}
+	return version, v, m.CustomMetadata, nil
+}
+
+// header reads the record's fields before its versions into m.
+func (r *recordReader) header(m *storedMeta) error {
+	if r.byte() != recordVersion {
+		return fmt.Errorf("%w: unknown record version", errCorruptRecord)
+	}
+	m.CASRequired = r.byte()&1 != 0
 	m.CreatedTime = r.time()
 	m.UpdatedTime = r.time()
 	m.CurrentVersion = r.int()
@@ -77,17 +126,12 @@ func decodeMeta(b []byte) (*storedMeta, error) {
 			m.CustomMetadata[k] = r.string()
 		}
 	}
-	n := r.count(4)
-	m.Versions = make(map[int]*storedVersion, n+1)
-	for range n {
-		num := r.int()
-		v := &storedVersion{CreatedTime: r.time(), DeletionTime: r.time(), Destroyed: r.byte() == 1}
-		m.Versions[num] = v
-	}
-	if r.err != nil || len(r.b) != 0 {
-		return nil, errCorruptRecord
-	}
-	return m, nil
+	return nil
+}
+
+// version reads one version's times and flag, after its number.
+func (r *recordReader) version() storedVersion {
+	return storedVersion{CreatedTime: r.time(), DeletionTime: r.time(), Destroyed: r.byte() == 1}
 }
 
 func appendString(b []byte, s string) []byte {

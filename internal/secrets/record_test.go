@@ -52,6 +52,7 @@ func FuzzDecodeMeta(f *testing.F) {
 	f.Add(encodeMeta(&storedMeta{}))
 	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkDecodeRead(t, b)
 		m, err := decodeMeta(b)
 		if err != nil {
 			return
@@ -61,4 +62,44 @@ func FuzzDecodeMeta(f *testing.F) {
 			t.Fatalf("re-encoded record differs: %v", err)
 		}
 	})
+}
+
+// checkDecodeRead fails t unless decodeRead gives, for the current
+// version, every kept one and a missing one, what decodeMeta gives, and
+// refuses what it refuses.
+func checkDecodeRead(t *testing.T, b []byte) {
+	t.Helper()
+	m, merr := decodeMeta(b)
+	asked := []int{0, 1, 1 << 40}
+	if m != nil {
+		for n := range m.Versions {
+			asked = append(asked, n)
+		}
+	}
+	for _, ask := range asked {
+		n, v, custom, err := decodeRead(b, ask)
+		if merr != nil {
+			if !errors.Is(err, errCorruptRecord) {
+				t.Fatalf("decodeMeta refuses the record (%v), decodeRead(%d) = %v", merr, ask, err)
+			}
+			continue
+		}
+		want := ask
+		if want == 0 {
+			want = m.CurrentVersion
+		}
+		if err != nil || n != want || !reflect.DeepEqual(v, m.Versions[want]) || !reflect.DeepEqual(custom, m.CustomMetadata) {
+			t.Fatalf("decodeRead(%d) = %d %+v %v %v; decodeMeta: version %d %+v %v", ask, n, v, custom, err, want, m.Versions[want], m.CustomMetadata)
+		}
+	}
+}
+
+func TestDecodeReadIsDecodeMeta(t *testing.T) {
+	b := encodeMeta(sampleMeta())
+	checkDecodeRead(t, b)
+	checkDecodeRead(t, encodeMeta(&storedMeta{Versions: map[int]*storedVersion{}}))
+	for i := range len(b) {
+		checkDecodeRead(t, b[:i])
+	}
+	checkDecodeRead(t, append(b, 0))
 }

@@ -57,13 +57,13 @@ func customMetadata(m map[string]string) any {
 }
 
 func versionJSON(vm secrets.VersionMetadata) map[string]any {
-	return map[string]any{
-		"version":         vm.Version,
-		"created_time":    formatTime(vm.CreatedTime),
-		"deletion_time":   formatTime(vm.DeletionTime),
-		"destroyed":       vm.Destroyed,
-		"custom_metadata": customMetadata(vm.CustomMetadata),
-	}
+	b := versionBody(vm)
+	return b.auditMap()
+}
+
+func versionBody(vm secrets.VersionMetadata) kvVersionBody {
+	return kvVersionBody{CreatedTime: formatTime(vm.CreatedTime), CustomMetadata: vm.CustomMetadata,
+		DeletionTime: formatTime(vm.DeletionTime), Destroyed: vm.Destroyed, Version: vm.Version}
 }
 
 func (s *Server) kvRead(ctx context.Context, req *request) (*response, error) {
@@ -90,14 +90,25 @@ func (s *Server) kvRead(ctx context.Context, req *request) (*response, error) {
 	// the text itself: decoding it into maps only to redact them cost a
 	// read more than the HMACs did.
 	body := newKVReadBody(req.id, ver.Data, ver.Metadata)
-	return &response{status: http.StatusOK, body: body, auditData: map[string]any{"data": audit.JSON(ver.Data), "metadata": versionJSON(ver.Metadata)}}, nil
+	return &response{status: http.StatusOK, body: body, auditData: map[string]any{"data": audit.JSON(ver.Data), "metadata": body.Data.Metadata.auditMap()}}, nil
+}
+
+// auditMap is the version's metadata as a map, as the audit log and the
+// responses built from maps take it.
+func (m *kvVersionBody) auditMap() map[string]any {
+	return map[string]any{
+		"version":         m.Version,
+		"created_time":    m.CreatedTime,
+		"deletion_time":   m.DeletionTime,
+		"destroyed":       m.Destroyed,
+		"custom_metadata": customMetadata(m.CustomMetadata),
+	}
 }
 
 func newKVReadBody(id string, data json.RawMessage, vm secrets.VersionMetadata) *kvReadBody {
 	b := &kvReadBody{RequestID: id, MountType: "kv"}
 	b.Data.Data = data
-	b.Data.Metadata = kvVersionBody{CreatedTime: formatTime(vm.CreatedTime), CustomMetadata: vm.CustomMetadata,
-		DeletionTime: formatTime(vm.DeletionTime), Destroyed: vm.Destroyed, Version: vm.Version}
+	b.Data.Metadata = versionBody(vm)
 	return b
 }
 

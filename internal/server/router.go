@@ -21,7 +21,10 @@ type compiledRoute struct {
 	methods    map[string]bool
 }
 
-var table = compile(routes)
+var (
+	table = compile(routes)
+	index = newRouteIndex(table)
+)
 
 func compile(rows []route) []compiledRoute {
 	out := make([]compiledRoute, len(rows))
@@ -48,8 +51,13 @@ func compile(rows []route) []compiledRoute {
 // parameters checked and normalised. A path that no pattern matches is a
 // 404; one that some pattern matches but not for this method, a 405.
 func findRoute(method, p string) (*route, map[string]string, error) {
+	return findRouteIn(method, p, index.rows(p))
+}
+
+// findRouteIn is findRoute trying only the given rows of table, in order.
+func findRouteIn(method, p string, rows []int) (*route, map[string]string, error) {
 	pathKnown := false
-	for i := range table {
+	for _, i := range rows {
 		c := &table[i]
 		if !c.matches(p) {
 			continue

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -157,6 +159,7 @@ func FuzzFindRoute(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, method, p string) {
 		rt, params, err := findRoute(method, p)
+		checkIndexedRoute(t, method, p, rt, params, err)
 		if err != nil {
 			return
 		}
@@ -181,4 +184,38 @@ func FuzzFindRoute(f *testing.F) {
 			t.Fatalf("%s %q matched %q with %v, which gives %q", method, p, rt.pattern, params, back)
 		}
 	})
+}
+
+// checkIndexedRoute fails t unless trying every row of the table finds
+// what findRoute found through the index.
+func checkIndexedRoute(t *testing.T, method, p string, rt *route, params map[string]string, err error) {
+	t.Helper()
+	all := make([]int, len(table))
+	for i := range all {
+		all[i] = i
+	}
+	wantRt, wantParams, wantErr := findRouteIn(method, p, all)
+	if rt != wantRt || !maps.Equal(params, wantParams) || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+		t.Fatalf("%s %q: indexed %v %v %v; every row %v %v %v", method, p, rt, params, err, wantRt, wantParams, wantErr)
+	}
+}
+
+// The index finds, for every row's paths and every method, what trying
+// every row finds: the same row, parameters, 404 or 405.
+func TestRouteIndexAgreesWithTable(t *testing.T) {
+	methods := []string{"GET", "LIST", "PUT", "POST", "PATCH", "DELETE", "HEAD"}
+	paths := []string{"", "sys", "sys/", "auth", "auth/", "staging", "staging/", "staging/data", "staging/data/", "a/b/c/d/e/f", "sys/ward/usage/dev/", "dev//x", "data/x/y", "metadata/sys/x"}
+	for _, rt := range routes {
+		sp := samplePath(rt.pattern)
+		paths = append(paths, sp, sp+"/", strings.TrimSuffix(sp, "/"), "sys/"+sp, "auth/"+sp)
+		if _, rest, ok := strings.Cut(sp, "/"); ok {
+			paths = append(paths, "other/"+rest, rest)
+		}
+	}
+	for _, p := range paths {
+		for _, m := range methods {
+			rt, params, err := findRoute(m, p)
+			checkIndexedRoute(t, m, p, rt, params, err)
+		}
+	}
 }

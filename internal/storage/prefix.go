@@ -18,7 +18,10 @@ type Prefixed struct {
 	closed atomic.Bool
 }
 
-var _ Backend = (*Prefixed)(nil)
+var (
+	_ Backend = (*Prefixed)(nil)
+	_ Viewer  = (*Prefixed)(nil)
+)
 
 // NewPrefixed returns a view of inner in which key k is stored as prefix+k.
 // prefix should end in "/".
@@ -35,15 +38,40 @@ func (p *Prefixed) check(key string) error {
 }
 
 func (p *Prefixed) Get(ctx context.Context, key string) (*Entry, error) {
+	return p.getFrom(ctx, p.inner, key)
+}
+
+// getFrom is Get through r, a Reader of the inner Backend.
+func (p *Prefixed) getFrom(ctx context.Context, r Reader, key string) (*Entry, error) {
 	if err := p.check(key); err != nil {
 		return nil, err
 	}
-	e, err := p.inner.Get(ctx, p.prefix+key)
+	e, err := r.Get(ctx, p.prefix+key)
 	if err != nil {
 		return nil, err
 	}
 	e.Key = strings.TrimPrefix(e.Key, p.prefix)
 	return e, nil
+}
+
+// View runs fn in one view of the inner Backend, its keys under the
+// prefix: one read transaction when the inner Backend is a Viewer, else
+// each Get on its own (see View).
+func (p *Prefixed) View(ctx context.Context, fn func(r Reader) error) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	return View(ctx, p.inner, func(r Reader) error { return fn(prefixedReader{p, r}) })
+}
+
+// prefixedReader reads the inner Backend's view r for p.
+type prefixedReader struct {
+	p *Prefixed
+	r Reader
+}
+
+func (pr prefixedReader) Get(ctx context.Context, key string) (*Entry, error) {
+	return pr.p.getFrom(ctx, pr.r, key)
 }
 
 func (p *Prefixed) Put(ctx context.Context, e *Entry) error {

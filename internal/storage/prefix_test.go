@@ -7,6 +7,7 @@ import (
 
 	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/storage/memory"
+	"github.com/wardhq/ward/internal/storage/storagetest"
 )
 
 // A view keeps its keys under its prefix, sees nothing else, and ends at
@@ -47,5 +48,34 @@ func TestPrefixed(t *testing.T) {
 	}
 	if _, err := inner.Get(ctx, "a/k/2"); err != nil {
 		t.Fatalf("the inner store was closed with the view: %v", err)
+	}
+}
+
+// A view of a Viewer is a Viewer: its reads share the inner one's
+// transaction, under the prefix.
+func TestPrefixedViewer(t *testing.T) {
+	storagetest.RunViewer(t, func(t *testing.T) storage.Backend {
+		return storage.NewPrefixed(memory.New(), "p/")
+	})
+}
+
+// storage.View of a Backend that is not a Viewer reads it Get by Get.
+func TestViewFallsBackToGets(t *testing.T) {
+	ctx := context.Background()
+	inner := memory.New()
+	inner.Put(ctx, &storage.Entry{Key: "p/k", Value: []byte("v")})
+	plain := struct{ storage.Backend }{inner} // hides memory's View
+	var got string
+	err := storage.View(ctx, storage.NewPrefixed(plain, "p/"), func(r storage.Reader) error {
+		e, err := r.Get(ctx, "k")
+		if err != nil {
+			return err
+		}
+		got = e.Key + "=" + string(e.Value)
+		_, err = r.Get(ctx, "missing")
+		return err
+	})
+	if !errors.Is(err, storage.ErrNotFound) || got != "k=v" {
+		t.Errorf("View over a plain Backend: read %q, then %v; want k=v, then storage.ErrNotFound", got, err)
 	}
 }

@@ -67,6 +67,12 @@ type metaWatch struct {
 	c *metaCache
 }
 
+// View passes reads through: the engine reads a secret's metadata and
+// version in one view.
+func (w *metaWatch) View(ctx context.Context, fn func(r storage.Reader) error) error {
+	return storage.View(ctx, w.Backend, fn)
+}
+
 func (w *metaWatch) Put(ctx context.Context, e *storage.Entry) error {
 	err := w.Backend.Put(ctx, e)
 	w.c.touchKey(e.Key) // a failed write may have been applied: read it again

@@ -26,3 +26,7 @@ func TestConformance(t *testing.T) {
 func TestDumper(t *testing.T) {
 	storagetest.RunDumper(t, func(t *testing.T) storage.Backend { return openTemp(t, bolt.Options{}) })
 }
+
+func TestViewer(t *testing.T) {
+	storagetest.RunViewer(t, func(t *testing.T) storage.Backend { return openTemp(t, bolt.Options{}) })
+}

@@ -19,14 +19,66 @@ func (db *DB) Get(ctx context.Context, key string) (*storage.Entry, error) {
 	}
 	var e *storage.Entry
 	err := db.view(ctx, func(b *bbolt.Bucket) error {
-		// Seek rather than b.Get: Get cannot tell an empty value from
-		// a missing key.
-		k, v := b.Cursor().Seek([]byte(key))
-		if k == nil || string(k) != key {
-			return storage.ErrNotFound
-		}
-		e = &storage.Entry{Key: key, Value: append(make([]byte, 0, len(v)), v...)}
-		return nil
+		var err error
+		e, err = getIn(b.Cursor(), key)
+		return err
+	})
+	return e, err
+}
+
+// getIn returns a copy of the entry at key in c's bucket, or
+// storage.ErrNotFound.
+func getIn(c *bbolt.Cursor, key string) (*storage.Entry, error) {
+	// Seek rather than b.Get: Get cannot tell an empty value from a
+	// missing key.
+	k, v := c.Seek([]byte(key))
+	if k == nil || string(k) != key {
+		return nil, storage.ErrNotFound
+	}
+	return &storage.Entry{Key: key, Value: append(make([]byte, 0, len(v)), v...)}, nil
+}
+
+var _ storage.Viewer = (*DB)(nil)
+
+// View runs fn in one bbolt read transaction (see storage.Viewer). A
+// damaged page met by a Get is that Get's error (wrapping ErrCorrupt); a
+// panic of fn's own goes on as a panic once the transaction is rolled
+// back, rather than being taken for a damaged file.
+func (db *DB) View(ctx context.Context, fn func(r storage.Reader) error) error {
+	var fnPanic any
+	err := db.view(ctx, func(b *bbolt.Bucket) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				fnPanic = p
+			}
+		}()
+		return fn(&txReader{path: db.path, c: b.Cursor()})
+	})
+	if fnPanic != nil {
+		panic(fnPanic)
+	}
+	return err
+}
+
+// txReader reads one bbolt read transaction's bucket, with one cursor
+// for all its Gets (a Seek reuses what the one before it allocated).
+type txReader struct {
+	path string
+	c    *bbolt.Cursor
+}
+
+func (r *txReader) Get(ctx context.Context, key string) (*storage.Entry, error) {
+	if err := storage.CheckKey(key); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var e *storage.Entry
+	err := recoverCorrupt(r.path, func() error {
+		var err error
+		e, err = getIn(r.c, key)
+		return err
 	})
 	return e, err
 }

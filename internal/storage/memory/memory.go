@@ -11,7 +11,10 @@ import (
 	"github.com/wardhq/ward/internal/storage"
 )
 
-var _ storage.Backend = (*Backend)(nil)
+var (
+	_ storage.Backend = (*Backend)(nil)
+	_ storage.Viewer  = (*Backend)(nil)
+)
 
 // Backend keeps entries in a map guarded by mu.
 type Backend struct {
@@ -37,11 +40,42 @@ func (m *Backend) Get(ctx context.Context, key string) (*storage.Entry, error) {
 	if m.closed {
 		return nil, storage.ErrClosed
 	}
+	return m.getRLocked(key)
+}
+
+// getRLocked is Get with mu held for reading.
+func (m *Backend) getRLocked(key string) (*storage.Entry, error) {
 	v, ok := m.data[key]
 	if !ok {
 		return nil, storage.ErrNotFound
 	}
 	return &storage.Entry{Key: key, Value: clone(v)}, nil
+}
+
+// View runs fn with mu held for reading, so that its Gets see one state.
+func (m *Backend) View(ctx context.Context, fn func(r storage.Reader) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return storage.ErrClosed
+	}
+	return fn(viewReader{m})
+}
+
+// viewReader reads m inside View, mu already held.
+type viewReader struct{ m *Backend }
+
+func (r viewReader) Get(ctx context.Context, key string) (*storage.Entry, error) {
+	if err := storage.CheckKey(key); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return r.m.getRLocked(key)
 }
 
 func (m *Backend) Put(ctx context.Context, e *storage.Entry) error {

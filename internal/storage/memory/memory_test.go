@@ -15,3 +15,7 @@ func TestConformance(t *testing.T) {
 func TestDumper(t *testing.T) {
 	storagetest.RunDumper(t, func(t *testing.T) storage.Backend { return memory.New() })
 }
+
+func TestViewer(t *testing.T) {
+	storagetest.RunViewer(t, func(t *testing.T) storage.Backend { return memory.New() })
+}

@@ -11,6 +11,28 @@ import (
 	"github.com/wardhq/ward/internal/storage"
 )
 
+// writePairs has a goroutine set keys a and z to the same increasing
+// counter in each transaction until the returned stop is called.
+func writePairs(t *testing.T, b storage.Backend, a, z string) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 1; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			v := strconv.Itoa(i)
+			if err := b.Transaction(context.Background(), []storage.Op{putOp(a, v), putOp(z, v)}); err != nil {
+				t.Errorf("Transaction: %v", err)
+				return
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
 // RunDumper checks the storage.Dumper contract of the backends made by
 // open, which must also be storage.Dumpers. It is separate from Run, since
 // Dumper is optional.
@@ -77,22 +99,7 @@ func RunDumper(t *testing.T, open func(t *testing.T) storage.Backend) {
 		if err := b.Transaction(context.Background(), ops); err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			for i := 1; ; i++ {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				v := strconv.Itoa(i)
-				if err := b.Transaction(context.Background(), []storage.Op{putOp("pair/a", v), putOp("pair/z", v)}); err != nil {
-					t.Errorf("Transaction: %v", err)
-					return
-				}
-			}
-		})
+		stop := writePairs(t, b, "pair/a", "pair/z")
 		for range 30 {
 			var a, z string
 			err := d.Dump(context.Background(), func(e *storage.Entry) error {
@@ -112,8 +119,7 @@ func RunDumper(t *testing.T, open func(t *testing.T) storage.Backend) {
 				break
 			}
 		}
-		close(done)
-		wg.Wait()
+		stop()
 	})
 	t.Run("AfterClose", func(t *testing.T) {
 		b, d := dumper(t)

@@ -72,7 +72,7 @@ func put(t *testing.T, b storage.Backend, key, value string) {
 }
 
 // wantValue checks that key holds exactly value.
-func wantValue(t *testing.T, b storage.Backend, key, value string) {
+func wantValue(t *testing.T, b storage.Reader, key, value string) {
 	t.Helper()
 	e, err := b.Get(context.Background(), key)
 	if err != nil {
@@ -90,7 +90,7 @@ func wantValue(t *testing.T, b storage.Backend, key, value string) {
 }
 
 // wantMissing checks that Get(key) reports storage.ErrNotFound.
-func wantMissing(t *testing.T, b storage.Backend, key string) {
+func wantMissing(t *testing.T, b storage.Reader, key string) {
 	t.Helper()
 	e, err := b.Get(context.Background(), key)
 	if !errors.Is(err, storage.ErrNotFound) {
