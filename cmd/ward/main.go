@@ -24,6 +24,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/wardhq/ward/internal/startgc"
 )
 
 func main() { os.Exit(mainCode()) }
@@ -44,6 +46,12 @@ func run(ctx context.Context, g *globals, args []string) int {
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
 	root.SetArgs(args)
+	// Collection has been off since the packages initialised (startgc);
+	// ward run turns it back on once its child has started, every other
+	// command now.
+	if c, _, err := root.Find(args); err != nil || c.Name() != "run" || c.Parent() != root {
+		startgc.Resume()
+	}
 	err := root.ExecuteContext(ctx)
 	return exitCode(err, g.stderr)
 }

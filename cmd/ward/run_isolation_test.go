@@ -38,4 +38,8 @@ func TestSandboxInitRunsBeforeCostlyInits(t *testing.T) {
 			t.Errorf("the sandbox's init is number %d, after %s's (number %d)", sandbox, later, at(later))
 		}
 	}
+	// Collection is off before the package that allocates most at init.
+	if gc, schema := at("github.com/wardhq/ward/internal/startgc"), at("github.com/santhosh-tekuri/jsonschema/v6"); gc > schema {
+		t.Errorf("startgc's init is number %d, after jsonschema's (number %d)", gc, schema)
+	}
 }

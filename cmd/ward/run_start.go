@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/wardhq/ward/internal/mask"
+	"github.com/wardhq/ward/internal/startgc"
 )
 
 // How ward run keeps its own start short (issue 13: at most 10 ms over
@@ -20,8 +21,13 @@ const startHeapLimit = 64 << 20
 
 // pauseGC stops garbage collection until the heap reaches startHeapLimit,
 // and returns the function that restores both settings; calling it again
-// does nothing.
+// does nothing. Started as a command, ward finds collection still off
+// since its packages initialised (startgc, under the same limit), and
+// keeps it off.
 func pauseGC() (resume func()) {
+	if startgc.Paused() {
+		return sync.OnceFunc(startgc.Resume)
+	}
 	percent := debug.SetGCPercent(-1)
 	limit := debug.SetMemoryLimit(startHeapLimit)
 	return sync.OnceFunc(func() {

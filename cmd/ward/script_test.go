@@ -12,10 +12,12 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/wardhq/ward/internal/job"
+	"github.com/wardhq/ward/internal/startgc"
 )
 
 // TestMain lets testscript run this test binary as the ward command.
 func TestMain(m *testing.M) {
+	startgc.Resume() // the tests run the commands without mainCode
 	testscript.Main(m, map[string]func(){
 		"ward": func() { os.Exit(mainCode()) },
 	})
