@@ -187,7 +187,7 @@ func runEnvUse(ctx context.Context, g *globals, o *envUseOpts) error {
 		return usagef("give --user or --dir, not both")
 	}
 	if !o.unset {
-		if !envNameRE.MatchString(o.name) {
+		if !envNameRE().MatchString(o.name) {
 			return usagef("%q is not an environment name: lowercase letters, digits and '-', 1 to 32 characters", o.name)
 		}
 		if err := g.checkEnvExists(ctx, o.name); err != nil {

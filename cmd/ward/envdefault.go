@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"regexp"
+
+	"github.com/wardhq/ward/internal/lazyre"
 )
 
 // The default environment spares --env on every command: WARD_ENV, else
@@ -22,7 +23,7 @@ type envDefaults struct {
 }
 
 // envNameRE is what the server accepts as an environment's name.
-var envNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+var envNameRE = lazyre.New(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 // configDir is $WARD_CONFIG_DIR, else ~/.ward; "" when neither is known.
 func (g *globals) configDir() string {

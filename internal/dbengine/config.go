@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/wardhq/ward/internal/lazyre"
 	"github.com/wardhq/ward/internal/lease"
 	"github.com/wardhq/ward/internal/storage"
 )
@@ -61,11 +61,11 @@ type ConnConfig struct {
 	PendingPassword string `json:"pending_password,omitempty"`
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+var nameRE = lazyre.New(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 // checkName checks a config or role name.
 func checkName(field, name string) error {
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return &FieldError{Field: field, Reason: fmt.Sprintf("%q: want 1..64 lowercase letters, digits, '-' or '_', starting with a letter or digit", name)}
 	}
 	return nil

@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/wardhq/ward/internal/lazyre"
 	"github.com/wardhq/ward/internal/policy"
 	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/suggest"
@@ -38,9 +38,9 @@ var declaredKeys = []string{KeyType, KeyOwner, KeyRecipients, KeyExpiresAt, KeyR
 var valueKeys = []string{"value", "values", "data", "password", "passwd", "secret", "token", "private_key", "secret_key", "api_key"}
 
 var (
-	nameRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	metaKeyRE  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
-	durationRE = regexp.MustCompile(`^([0-9]{1,6}[dw])+$`)
+	nameRE     = lazyre.New(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	metaKeyRE  = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+	durationRE = lazyre.New(`^([0-9]{1,6}[dw])+$`)
 )
 
 // typeNameProblem checks a type's name.
@@ -65,7 +65,7 @@ func metaKeyProblem(key string) string {
 	switch {
 	case slices.Contains(valueKeys, strings.ToLower(key)):
 		return fmt.Sprintf("%s: a secrets file declares metadata only, never a value; keep values out of the repository and write them with 'ward kv put'", quote(key))
-	case !metaKeyRE.MatchString(key):
+	case !metaKeyRE().MatchString(key):
 		return fmt.Sprintf("metadata key %s: use 1 to 128 letters, digits, '.', '-' and '_', starting with a letter or digit", quote(key))
 	}
 	return ""
@@ -103,7 +103,7 @@ func metaValueProblem(key, value string) string {
 		}
 	case KeyRecipients:
 		for r := range strings.SplitSeq(value, ",") {
-			if !nameRE.MatchString(r) {
+			if !nameRE().MatchString(r) {
 				return fmt.Sprintf("recipient %s: name a component, with lowercase letters, digits, '-' and '_'", quote(r))
 			}
 		}
@@ -120,7 +120,7 @@ func metaValueProblem(key, value string) string {
 // validInterval accepts a rotation interval: weeks and days (2w, 90d,
 // 1w3d) or a Go duration (36h) of at least a minute.
 func validInterval(s string) bool {
-	if durationRE.MatchString(s) {
+	if durationRE().MatchString(s) {
 		return true
 	}
 	d, err := time.ParseDuration(s)

@@ -3,19 +3,20 @@ package plan
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/wardhq/ward/internal/lazyre"
 )
 
-var envNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+var envNameRE = lazyre.New(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 // envNameProblem checks an environment name's form; the server also
 // refuses the names it reserves.
 func envNameProblem(name string) string {
-	if !envNameRE.MatchString(name) {
+	if !envNameRE().MatchString(name) {
 		return fmt.Sprintf("environment name %s: use 1 to 32 lowercase letters, digits and '-', starting with a letter or digit", quote(name))
 	}
 	return ""

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/wardhq/ward/internal/jsonstrict"
+	"github.com/wardhq/ward/internal/lazyre"
 	"github.com/wardhq/ward/internal/plan"
 	"github.com/wardhq/ward/internal/vault"
 )
@@ -38,7 +39,7 @@ type applyRequest struct {
 }
 
 var (
-	commitRE = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
+	commitRE = lazyre.New(`^[0-9a-f]{7,64}$`)
 	sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
@@ -60,7 +61,7 @@ func (s *Server) plan(ctx context.Context, req *request, apply bool) (*response,
 	}
 	rev := body.Revision
 	switch {
-	case rev.Commit != "" && !commitRE.MatchString(rev.Commit):
+	case rev.Commit != "" && !commitRE().MatchString(rev.Commit):
 		return nil, errorf(http.StatusBadRequest, "revision.commit must be a git commit id in lowercase hex")
 	case rev.ContentSHA256 != "" && !sha256RE.MatchString(rev.ContentSHA256):
 		return nil, errorf(http.StatusBadRequest, "revision.content_sha256 must be 64 lowercase hex digits")

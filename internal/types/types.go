@@ -27,10 +27,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/wardhq/ward/internal/lazyre"
 )
 
 // Limits on a schema's source.
@@ -42,12 +43,12 @@ const (
 // ErrBadName is wrapped by the error for a name that cannot be a type.
 var ErrBadName = errors.New("invalid type name")
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+var nameRE = lazyre.New(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 // ValidName checks a type name: lowercase letters, digits, '-' and '_',
 // starting with a letter or digit, 1 to 64 characters.
 func ValidName(name string) error {
-	if nameRE.MatchString(name) {
+	if nameRE().MatchString(name) {
 		return nil
 	}
 	if name == "" {

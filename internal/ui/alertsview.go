@@ -3,13 +3,13 @@ package ui
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wardhq/ward/internal/detect"
+	"github.com/wardhq/ward/internal/lazyre"
 )
 
 // detectorInfo says what an alert of one detector means and what to do
@@ -73,7 +73,7 @@ type alertsPage struct {
 // alertsShown is how many alerts the view asks the API for.
 const alertsShown = 200
 
-var alertIDRE = regexp.MustCompile(`^alert-[0-9a-f]{1,64}$`)
+var alertIDRE = lazyre.New(`^alert-[0-9a-f]{1,64}$`)
 
 // inScope reports whether a session of env shows a: an alert of its own
 // environment; one of no environment (an address without a token) only
@@ -88,7 +88,7 @@ func (h *Handler) alerts(w http.ResponseWriter, r *http.Request, s *session) {
 	if p.State != "all" {
 		p.State = "open"
 	}
-	if id := in.Get("acked"); alertIDRE.MatchString(id) {
+	if id := in.Get("acked"); alertIDRE().MatchString(id) {
 		p.Acked = id
 	}
 	q := url.Values{"list": {"true"}, "limit": {strconv.Itoa(alertsShown)}}
@@ -130,7 +130,7 @@ func (h *Handler) alerts(w http.ResponseWriter, r *http.Request, s *session) {
 // signed-in person, and goes back to the list it came from.
 func (h *Handler) ackAlert(w http.ResponseWriter, r *http.Request, s *session) {
 	id := r.PostFormValue("id")
-	if !alertIDRE.MatchString(id) {
+	if !alertIDRE().MatchString(id) {
 		h.fail(w, r, s, http.StatusBadRequest, "That is not an alert's id.")
 		return
 	}

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/wardhq/ward/internal/lazyre"
 	"github.com/wardhq/ward/internal/secrets"
 	"github.com/wardhq/ward/internal/storage"
 )
@@ -29,7 +29,7 @@ type Env struct {
 	meta *metaCache      // its secrets' metadata, kept up to date by kv's writes
 }
 
-var envNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+var envNameRE = lazyre.New(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
 // reservedEnvNames cannot be environments: they are, or may become, API
 // prefixes or words that would make paths ambiguous.
@@ -57,7 +57,7 @@ func (e *EnvNameError) Error() string {
 // ValidEnvName checks an environment name: lowercase letters, digits and
 // '-', starting with a letter or digit, 1 to 32 characters, not reserved.
 func ValidEnvName(name string) error {
-	if envNameRE.MatchString(name) {
+	if envNameRE().MatchString(name) {
 		if reservedEnvNames[name] {
 			return &EnvNameError{Name: name, Reason: "the name is reserved"}
 		}
@@ -70,7 +70,7 @@ func ValidEnvName(name string) error {
 		e.Reason = "empty"
 	case len(name) > 32:
 		e.Reason = "longer than 32 characters"
-	case folded != name && envNameRE.MatchString(folded):
+	case folded != name && envNameRE().MatchString(folded):
 		e.Reason = "names are lowercase, without spaces"
 		e.Hint = fmt.Sprintf("did you mean %q?", folded)
 	default:

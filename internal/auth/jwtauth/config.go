@@ -10,12 +10,12 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/wardhq/ward/internal/auth"
+	"github.com/wardhq/ward/internal/lazyre"
 	"github.com/wardhq/ward/internal/policy"
 )
 
@@ -155,13 +155,13 @@ const (
 )
 
 var (
-	metaKeyRE  = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
-	roleNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+	metaKeyRE  = lazyre.New(`^[A-Za-z0-9_.-]{1,64}$`)
+	roleNameRE = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
 )
 
 // ValidRoleName reports whether name can name a role.
 func ValidRoleName(name string) error {
-	if !roleNameRE.MatchString(name) {
+	if !roleNameRE().MatchString(name) {
 		return &FieldError{"name", fmt.Sprintf("role name %q must be 1-128 letters, digits, '_', '.' or '-', starting with a letter or digit", name)}
 	}
 	return nil
@@ -211,7 +211,7 @@ func (r *Role) Check() error {
 		switch {
 		case claim == "":
 			return &FieldError{"claim_mappings", "a claim name is empty"}
-		case !metaKeyRE.MatchString(key):
+		case !metaKeyRE().MatchString(key):
 			return &FieldError{"claim_mappings", fmt.Sprintf("metadata key %q must be 1-64 letters, digits, '_', '.' or '-'", key)}
 		case auth.ReservedMetaKey(key):
 			// ward's logins write these; a claim cannot pose as another.
