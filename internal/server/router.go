@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/wardhq/ward/internal/auth/userpass"
 )
@@ -21,10 +22,18 @@ type compiledRoute struct {
 	methods    map[string]bool
 }
 
-var (
-	table = compile(routes)
-	index = newRouteIndex(table)
-)
+// routing is the table of routes made ready for matching, with its index,
+// built for the first request rather than at init: every ward command
+// starts this binary, and few of them serve requests.
+var routing = sync.OnceValue(func() *router {
+	t := compile(routes)
+	return &router{table: t, index: newRouteIndex(t)}
+})
+
+type router struct {
+	table []compiledRoute
+	index *routeIndex
+}
 
 func compile(rows []route) []compiledRoute {
 	out := make([]compiledRoute, len(rows))
@@ -51,11 +60,12 @@ func compile(rows []route) []compiledRoute {
 // parameters checked and normalised. A path that no pattern matches is a
 // 404; one that some pattern matches but not for this method, a 405.
 func findRoute(method, p string) (*route, map[string]string, error) {
-	return findRouteIn(method, p, index.rows(p))
+	r := routing()
+	return findRouteIn(r.table, method, p, r.index.rows(p))
 }
 
 // findRouteIn is findRoute trying only the given rows of table, in order.
-func findRouteIn(method, p string, rows []int) (*route, map[string]string, error) {
+func findRouteIn(table []compiledRoute, method, p string, rows []int) (*route, map[string]string, error) {
 	pathKnown := false
 	for _, i := range rows {
 		c := &table[i]

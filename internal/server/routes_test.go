@@ -190,11 +190,12 @@ func FuzzFindRoute(f *testing.F) {
 // what findRoute found through the index.
 func checkIndexedRoute(t *testing.T, method, p string, rt *route, params map[string]string, err error) {
 	t.Helper()
+	table := routing().table
 	all := make([]int, len(table))
 	for i := range all {
 		all[i] = i
 	}
-	wantRt, wantParams, wantErr := findRouteIn(method, p, all)
+	wantRt, wantParams, wantErr := findRouteIn(table, method, p, all)
 	if rt != wantRt || !maps.Equal(params, wantParams) || fmt.Sprint(err) != fmt.Sprint(wantErr) {
 		t.Fatalf("%s %q: indexed %v %v %v; every row %v %v %v", method, p, rt, params, err, wantRt, wantParams, wantErr)
 	}
