@@ -24,7 +24,14 @@ import (
 // added, a renewed one moves its expiry, a failed revocation is retried
 // on its schedule, and a lease whose record is gone is forgotten.
 func (m *Manager) Refresh(ctx context.Context, env Env, rest string) error {
+	m.beginRead()
 	l, err := m.load(ctx, env, rest)
+	m.mu.Lock()
+	if err == nil {
+		m.mergeLocked(l)
+	}
+	m.endReadLocked()
+	m.mu.Unlock()
 	if errors.Is(err, errNoLease) {
 		m.dropStale(env.Name + "/" + rest)
 		return nil
@@ -32,9 +39,6 @@ func (m *Manager) Refresh(ctx context.Context, env Env, rest string) error {
 	if err != nil {
 		return fmt.Errorf("reloading lease %q: %w", env.Name+"/"+rest, err)
 	}
-	m.mu.Lock()
-	m.mergeLocked(l)
-	m.mu.Unlock()
 	m.nudge()
 	return nil
 }
@@ -51,17 +55,22 @@ func (m *Manager) Reconcile(ctx context.Context, envs []Env) error {
 			held[id] = true
 		}
 	}
+	m.reads++
 	m.mu.Unlock()
 	var stored []*Lease
-	if err := m.walkStored(ctx, envs, func(l *Lease) { stored = append(stored, l) }); err != nil {
+	err := m.walkStored(ctx, envs, func(l *Lease) { stored = append(stored, l) })
+	m.mu.Lock()
+	if err == nil {
+		for _, l := range stored {
+			delete(held, l.ID)
+			m.mergeLocked(l)
+		}
+	}
+	m.endReadLocked()
+	m.mu.Unlock()
+	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	for _, l := range stored {
-		delete(held, l.ID)
-		m.mergeLocked(l)
-	}
-	m.mu.Unlock()
 	for id := range held {
 		m.dropStale(id)
 	}
@@ -69,8 +78,41 @@ func (m *Manager) Reconcile(ctx context.Context, envs []Env) error {
 	return nil
 }
 
-// mergeLocked takes the stored lease l in. m.mu is held.
+// beginRead marks a read of stored records under way: a lease this
+// Manager ends before endReadLocked is not taken back in from it.
+func (m *Manager) beginRead() {
+	m.mu.Lock()
+	m.reads++
+	m.mu.Unlock()
+}
+
+// endReadLocked ends a read begun with beginRead. m.mu is held.
+func (m *Manager) endReadLocked() {
+	m.reads--
+	if m.reads == 0 {
+		m.ended = nil
+	}
+}
+
+// endedLocked notes that this Manager ended lease id (its record deleted,
+// its entry removed), for the reads under way. m.mu is held.
+func (m *Manager) endedLocked(id string) {
+	if m.reads == 0 {
+		return
+	}
+	if m.ended == nil {
+		m.ended = map[string]struct{}{}
+	}
+	m.ended[id] = struct{}{}
+}
+
+// mergeLocked takes the stored lease l in. m.mu is held. A lease this
+// Manager ended during the read that found l is not taken back: the read
+// saw its record before the delete (lease ids are never used again).
 func (m *Manager) mergeLocked(l *Lease) {
+	if _, gone := m.ended[l.ID]; gone {
+		return
+	}
 	st := live
 	if l.Failure != nil {
 		st = failed

@@ -1,8 +1,10 @@
 package lease_test
 
 import (
+	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,5 +188,70 @@ func TestFollowFailedRevocation(t *testing.T) {
 	}
 	if issued, failing := b.Counts(); issued != 0 || failing != 1 {
 		t.Fatalf("peer Counts = %d issued, %d failing; want 0, 1", issued, failing)
+	}
+}
+
+// readHook is a store whose next Get of a lease record runs a function
+// once the record is read and before the reader has it: the reader then
+// holds a record the function may have made stale.
+type readHook struct {
+	storage.Backend
+	mu   sync.Mutex
+	next func()
+}
+
+func (h *readHook) Get(ctx context.Context, key string) (*storage.Entry, error) {
+	e, err := h.Backend.Get(ctx, key)
+	h.mu.Lock()
+	fn := h.next
+	h.next = nil
+	h.mu.Unlock()
+	if fn != nil && strings.Contains(key, "/leases/") {
+		fn()
+	}
+	return e, err
+}
+
+func (h *readHook) after(fn func()) {
+	h.mu.Lock()
+	h.next = fn
+	h.mu.Unlock()
+}
+
+// A lease the Manager revokes while a Refresh or a Reconcile is reading
+// its record (read before the delete, merged after) stays revoked: it is
+// not taken back from the stale record and revoked a second time.
+func TestReadDuringRevocationDoesNotRevive(t *testing.T) {
+	for _, read := range []string{"Refresh", "Reconcile"} {
+		t.Run(read, func(t *testing.T) {
+			hook := &readHook{}
+			f := newFixture(t, func(c *lease.Config) {
+				hook.Backend = c.Storage
+				c.Storage = hook
+			})
+			l := f.issue(req(staging, "app", "tokA"))
+			f.clock.Advance(2 * time.Hour)
+			hook.after(func() {
+				if n := f.tick(); n != 1 {
+					t.Errorf("the tick during the read revoked %d leases, want 1", n)
+				}
+			})
+			var err error
+			if read == "Refresh" {
+				err = f.m.Refresh(ctx, staging, rest(l))
+			} else {
+				err = f.m.Reconcile(ctx, []lease.Env{staging, prod})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.m.Lookup(ctx, root, l.ID); !errors.Is(err, lease.ErrNotFound) {
+				t.Fatalf("after the %s, the revoked lease is held again: %v", read, err)
+			}
+			f.tick()
+			if got := f.rev.count(l.ID); got != 1 {
+				t.Fatalf("revoked %d times, want 1", got)
+			}
+		})
 	}
 }

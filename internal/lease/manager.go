@@ -109,6 +109,13 @@ type Manager struct {
 	byToken    map[string]map[string]struct{} // guarded by mu; pending and live leases by token
 	byIdentity map[string]map[string]struct{} // guarded by mu; the same by identity
 	due        dueHeap                        // guarded by mu
+	// reads counts the reads of stored records under way (Refresh,
+	// Reconcile), and ended holds the leases this Manager ended while any
+	// was: a read may have seen such a lease's record before its delete,
+	// and must not bring it back. Both guarded by mu; ended is nil when no
+	// read is under way.
+	reads int
+	ended map[string]struct{}
 
 	wake chan struct{} // Run's nudge: something new may be due sooner
 }

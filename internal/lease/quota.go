@@ -77,5 +77,6 @@ func (m *Manager) forget(id string) {
 	if e, ok := m.leases[id]; ok {
 		m.uncountLocked(e.l)
 		delete(m.leases, id)
+		m.endedLocked(id)
 	}
 }

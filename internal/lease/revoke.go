@@ -152,6 +152,7 @@ func (m *Manager) revokeAll(ctx context.Context, ls []*Lease) (int, error) {
 		m.mu.Lock()
 		for _, l := range batch {
 			delete(m.leases, l.ID)
+			m.endedLocked(l.ID)
 		}
 		m.mu.Unlock()
 		revoked += len(batch)
