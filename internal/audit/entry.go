@@ -115,12 +115,8 @@ func (h *hasher) encode(buf []byte, e *Entry, now time.Time, s *sums) ([]byte, e
 	return obj, nil
 }
 
-// encodeAs is encode, with Data as one HMAC if wholeData.
-func (h *hasher) encodeAs(e *Entry, now time.Time, wholeData bool, s *sums) []byte {
-	return h.appendEntry(make([]byte, 0, 1024), e, now, wholeData, s)
-}
-
-// appendEntry appends what encodeAs returns to buf.
+// appendEntry appends e's object (encode's, without its size checks) to
+// buf, with Data as one HMAC if wholeData.
 func (h *hasher) appendEntry(buf []byte, e *Entry, now time.Time, wholeData bool, s *sums) []byte {
 	if s == nil {
 		s = &sums{}

@@ -43,13 +43,13 @@ func encodeBoth(t testing.TB, h *hasher, text string, whole bool) (got, want []b
 	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
 	e := Entry{Type: "response", Path: "staging/data/x", Token: "tok",
 		Data: map[string]any{"data": JSON(text), "metadata": map[string]any{"version": 3, "custom_metadata": nil}}}
-	got = h.encodeAs(&e, at, whole, nil)
-	cold := newHasher(testKey).encodeAs(&e, at, whole, nil)
-	if again := h.encodeAs(&e, at, whole, nil); !bytes.Equal(got, cold) || !bytes.Equal(again, cold) {
+	got = h.appendEntry(nil, &e, at, whole, nil)
+	cold := newHasher(testKey).appendEntry(nil, &e, at, whole, nil)
+	if again := h.appendEntry(nil, &e, at, whole, nil); !bytes.Equal(got, cold) || !bytes.Equal(again, cold) {
 		t.Fatalf("%.60q: the cached redaction differs from a new hasher's:\n first  %s\n new    %s\n again  %s", text, got, cold, again)
 	}
 	e.Data = map[string]any{"data": decoded, "metadata": map[string]any{"version": 3, "custom_metadata": nil}}
-	want = h.encodeAs(&e, at, whole, nil)
+	want = h.appendEntry(nil, &e, at, whole, nil)
 	return got, want
 }
 
@@ -100,7 +100,7 @@ func TestTextCache(t *testing.T) {
 		t.Fatal("a text never written was found in the cache")
 	}
 	at := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
-	line := h.encodeAs(&Entry{Type: "response", Data: map[string]any{"data": text}}, at, false, nil)
+	line := h.appendEntry(nil, &Entry{Type: "response", Data: map[string]any{"data": text}}, at, false, nil)
 	r, _, _ := h.redactJSON(text)
 	c, ok := r.(*cachedText)
 	if !ok {
@@ -136,13 +136,13 @@ func BenchmarkRedactValue(b *testing.B) {
 		for b.Loop() {
 			var v any
 			json.Unmarshal(text, &v)
-			h.encodeAs(&Entry{Type: "response", Data: map[string]any{"data": v}}, at, false, nil)
+			h.appendEntry(nil, &Entry{Type: "response", Data: map[string]any{"data": v}}, at, false, nil)
 		}
 	})
 	b.Run("JSON", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			h.encodeAs(&Entry{Type: "response", Data: map[string]any{"data": JSON(text)}}, at, false, nil)
+			h.appendEntry(nil, &Entry{Type: "response", Data: map[string]any{"data": JSON(text)}}, at, false, nil)
 		}
 	})
 }
