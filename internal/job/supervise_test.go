@@ -98,8 +98,10 @@ func TestSuperviseForwardsSignals(t *testing.T) {
 	}()
 	pid := <-pids
 	// Wait until the trap is set, then signal ward (this process) as a user would.
+	// The shell catches SIGINT and SIGCHLD before it runs a line, so only
+	// the TERM bit of its caught-signal mask says the trap is in place.
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status"); bytes.Contains(b, []byte("SigCgt:")) && !bytes.Contains(b, []byte("SigCgt:\t0000000000000000")) {
+		if catchesTERM(pid) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -123,4 +125,20 @@ func TestSuperviseStartError(t *testing.T) {
 	if !errors.As(err, &se) || se.Program != "/nonexistent/program" {
 		t.Errorf("err = %v, want a *StartError", err)
 	}
+}
+
+// catchesTERM reports whether process pid has a handler for SIGTERM, from
+// the SigCgt mask in /proc/PID/status (bit N-1 for signal N).
+func catchesTERM(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if hex, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+			return err == nil && mask&(1<<(uint(syscall.SIGTERM)-1)) != 0
+		}
+	}
+	return false
 }
