@@ -287,15 +287,15 @@ func decodeNUL(d *decoded, src []byte, base int, _ bool) {
 // goroutine would.
 func viewRegions(b []byte, from, to int, v *view, reach int, fn func(lo, hi int)) {
 	off := bytes.LastIndexByte(b[:from], '\n') + 1
-	for off < len(b) {
-		k := bytes.IndexByte(b[off:], v.trigger)
+	for off < to {
+		// A trigger at or after to opens a region some other part owns:
+		// the search stops at to, so that a part does not read the rest
+		// of the buffer for a trigger that is not there.
+		k := bytes.IndexByte(b[off:to], v.trigger)
 		if k < 0 {
 			return
 		}
 		t := off + k
-		if t >= to {
-			return
-		}
 		if v.live != nil && !v.live(b, t) {
 			off = t + 1
 			continue
