@@ -106,7 +106,7 @@
 //
 // Forms of at least 16 bytes are kept end to end with an index of their
 // 8-grams: the Writer looks at every 9th position only, hashes the 8 bytes
-// there and tests a Bloom filter of 8 to 16 bits a gram (two bits in one
+// there and tests a Bloom filter of 8 to 16 bits a gram (four bits in one
 // word), small enough to stay in cache; a hit is looked up in the gram index and
 // extended left and right against each form that holds the gram, and a run
 // of 16 bytes or more is a match. Shorter forms are matched whole, one tier

@@ -369,8 +369,8 @@ func (m *Matcher) maybeAtBreaks(b []byte, nls []int32, hits *[256]int32) int {
 			// and the 8 after.
 			start := binary.LittleEndian.Uint64(b[n+1 : n+9])
 			h1, h2 := end*mulA, start*mulA
-			m1 := uint64(1)<<(h1>>58) | uint64(1)<<(h1>>52&63)
-			m2 := uint64(1)<<(h2>>58) | uint64(1)<<(h2>>52&63)
+			m1 := uint64(1)<<(h1>>58) | uint64(1)<<(h1>>52&63) | uint64(1)<<(h1>>46&63) | uint64(1)<<(h1>>40&63)
+			m2 := uint64(1)<<(h2>>58) | uint64(1)<<(h2>>52&63) | uint64(1)<<(h2>>46&63) | uint64(1)<<(h2>>40&63)
 			maybe = wbits[(end*mulB)>>wsh]&m1 == m1 || wbits[(start*mulB)>>wsh]&m2 == m2
 		}
 		if sbits != nil {
