@@ -11,13 +11,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/wardhq/ward/internal/server"
+	"github.com/wardhq/ward/internal/startgc"
 	"github.com/wardhq/ward/internal/storage"
 	"github.com/wardhq/ward/internal/ui"
 	"github.com/wardhq/ward/internal/vault"
@@ -163,7 +163,7 @@ func serve(ctx context.Context, o *serveOpts, v *vault.Vault, ln net.Listener, l
 		// collecting when the heap has grown by 3x its live size rather
 		// than Go's 1x spends less CPU on collection for a few MB more
 		// memory. GOGC overrides it.
-		debug.SetGCPercent(serverGCPercent)
+		startgc.SetGCPercent(serverGCPercent)
 	}
 	srv := server.New(server.Config{Vault: v, Logger: logger, Version: wardVersion(), StorageType: o.store.name(), Metrics: o.watch.m,
 		Limits: o.limits.requests(), MaxConns: o.limits.maxConns,
