@@ -51,10 +51,9 @@ type windowIndex struct {
 	// bytes as a Bloom filter whose word depends on the first three bytes
 	// and whose bit in it on all n of them, so that adding a window
 	// touches one word.
-	pre1      [4]uint64
-	pre2      []uint64
-	preN      []uint64
-	preNShift uint // word of x: preNWord(x) >> preNShift
+	pre1 [4]uint64
+	pre2 []uint64
+	preN []uint64
 }
 
 // windowBuilder gathers the forms before build indexes them.
@@ -165,16 +164,7 @@ func (b *windowBuilder) build() *windowIndex {
 // buildPrefixFilters fills pre1, pre2 and preN from the window starts.
 func (w *windowIndex) buildPrefixFilters() {
 	w.pre2 = make([]uint64, 1<<16/64)
-	// preN has about 8 bits for each of the five prefixes of a window:
-	// 2 MiB for 1,000 secrets, 128 KiB for 50. (At a fixed 2 MiB, the
-	// pages the kernel zeroed for it were a twentieth of ward run's CPU.)
-	windows := 0
-	for f := range w.owners {
-		windows += max(0, int(w.starts[f+1]-w.starts[f])-WindowLen+1)
-	}
-	preNLog := max(16, min(preNMaxLog, bits.Len(uint(windows*5*8))))
 	w.preN = make([]uint64, 1<<preNLog/64)
-	w.preNShift = uint(preNMaxLog - preNLog)
 	a := w.arena
 	for f := range w.owners {
 		s, e := int(w.starts[f]), int(w.starts[f+1])
@@ -187,19 +177,16 @@ func (w *windowIndex) buildPrefixFilters() {
 			for n := 3; n < 8; n++ {
 				m |= preNBit(x, n)
 			}
-			w.preN[preNWord(x)>>w.preNShift] |= m
+			w.preN[preNWord(x)] |= m
 		}
 	}
 }
 
-// preNMaxLog caps preN at 2^preNMaxLog bits.
-const preNMaxLog = 24
+const preNLog = 24
 
-// preNWord is the filter word, in a filter of 2^preNMaxLog bits, of a
-// prefix whose first three bytes start the little-endian x (shifted right
-// by preNShift for a smaller one); preNBit its bit for the first n (3 to
-// 7) bytes.
-func preNWord(x uint64) uint64 { return ((x & 0xffffff) * mulA) >> (64 - preNMaxLog + 6) }
+// preNWord is the filter word of a prefix whose first three bytes start
+// the little-endian x; preNBit its bit for the first n (3 to 7) bytes.
+func preNWord(x uint64) uint64 { return ((x & 0xffffff) * mulA) >> (64 - preNLog + 6) }
 
 func preNBit(x uint64, n int) uint64 {
 	x = x&(1<<(8*n)-1) | uint64(n)<<56
@@ -395,7 +382,7 @@ func (w *windowIndex) isPrefix(p []byte) bool {
 		for i := n - 1; i >= 0; i-- {
 			x = x<<8 | uint64(p[i])
 		}
-		return w.preN[preNWord(x)>>w.preNShift]&preNBit(x, n) != 0
+		return w.preN[preNWord(x)]&preNBit(x, n) != 0
 	case n == 2:
 		k := uint32(p[0]) | uint32(p[1])<<8
 		return w.pre2[k>>6]&(1<<(k&63)) != 0
