@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"slices"
 	"strings"
@@ -498,5 +499,39 @@ func TestRegionNamedByItsValue(t *testing.T) {
 				t.Errorf("s%02d in chunks of %d: got %q, want %q", i, size, got, want)
 			}
 		}
+	}
+}
+
+// TestQuietChildsLastLineComesOut: a child that prints a secret at the end
+// of a line and then prints nothing more (it waits for a signal) must see
+// that line, masked, reach the output on a flush, for any value. A Writer
+// holds a tail while the prefix filters say it could begin a match, and
+// those filters may say so wrongly; if they did for the last bytes of a
+// value, the line would wait for output that never comes.
+func TestQuietChildsLastLineComesOut(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	values := []string{"watch-pw-one-4f1e9c7a2b", "watch-pw-two-8d3b6a0e5c"}
+	for range 300 {
+		values = append(values, randString(r, 12+r.IntN(30), alnum+"-_"))
+	}
+	held := 0
+	for _, v := range values {
+		m, _, err := NewMatcher([]Secret{{Name: "app/pw", Value: []byte(v)}}, Options{AfterFunc: (&fakeClock{}).AfterFunc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		w := m.NewWriter(&out)
+		w.Write([]byte("start " + v + "\n"))
+		w.Flush()
+		if out.String() != "start [masked:app/pw]\n" {
+			held++
+			if held <= 3 {
+				t.Errorf("a value of %d bytes: after a flush, %q came out", len(v), out.String())
+			}
+		}
+	}
+	if held > 0 {
+		t.Errorf("%d of %d last lines held back", held, len(values))
 	}
 }

@@ -182,6 +182,12 @@ func (w *windowIndex) buildPrefixFilters() {
 	}
 }
 
+// preNLog sizes preN: 2 MiB, whatever the number of secrets. A tail it
+// wrongly takes for the start of a window is held until more output
+// comes, so a child that prints a value at the end of a line and then
+// waits would show that line late; at this size that is rare for a job's
+// secrets (TestQuietChildsLastLineComesOut). Sized by the windows, at
+// 8 bits each, it held 14 of 302 such lines.
 const preNLog = 24
 
 // preNWord is the filter word of a prefix whose first three bytes start
