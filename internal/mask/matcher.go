@@ -69,10 +69,13 @@ type Matcher struct {
 	split    *splitIndex  // values split across two lines, or nil
 	maxLen   int          // longest pattern
 	longest  int          // longest form: a region waits for its name at most twice this
-	context  int          // bytes a Writer keeps before what it has written
-	workers  int          // goroutines per large scan
-	flush    time.Duration
-	after    func(d time.Duration, f func()) (stop func() bool)
+	// lineForms is whether some masked form holds a line break (the raw
+	// form of a multi-line value), so that a match may run through one.
+	lineForms bool
+	context   int // bytes a Writer keeps before what it has written
+	workers   int // goroutines per large scan
+	flush     time.Duration
+	after     func(d time.Duration, f func()) (stop func() bool)
 }
 
 // NewMatcher compiles secrets into a Matcher. Values that are too short or
@@ -113,6 +116,9 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		fs := allForms[i]
 		for k, f := range fs {
 			m.longest = max(m.longest, len(f.b))
+			if !f.splitOnly && bytes.IndexByte(f.b, '\n') >= 0 {
+				m.lineForms = true
+			}
 			switch {
 			case f.splitOnly:
 			case len(f.b) < WindowLen:

@@ -184,12 +184,11 @@ func (w *windowIndex) buildPrefixFilters() {
 
 // preNLog sizes preN: 2 MiB, whatever the number of secrets. A tail it
 // wrongly takes for the start of a window is held until more output
-// comes, so a child that prints a value at the end of a line and then
-// waits shows that line late. With one secret that never happened in 302
-// tries (TestQuietChildsLastLineComesOut); sized by its windows, at 8
-// bits each, the filter held 14 of them. With the benchmarks' 50 and
-// 1,000 secrets, 2 of 50 and 211 of 1,000 such lines wait (see
-// Streaming in the package manual).
+// comes. Sized by its windows, at 8 bits each, the filter held the last
+// line of 14 values in 302 that a child printed and then waited
+// (TestQuietChildsLastLineComesOut), before such lines went out anyway
+// when they end inside a match (startHold); a tail that only looks like a
+// value's start still depends on it.
 const preNLog = 24
 
 // preNWord is the filter word of a prefix whose first three bytes start

@@ -1,6 +1,7 @@
 package mask
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"slices"
@@ -188,22 +189,17 @@ func (w *Writer) writeOutLocked() {
 // still start a match (all of it when final).
 func (w *Writer) processLocked(final bool) {
 	m, b := w.m, w.buf
+	w.ms = m.find(b, w.ms, final)
 	hold := len(b)
 	if !final {
 		// The earliest position whose suffix may still grow into a match.
-		for p := max(0, len(b)-m.maxLen-1); p < len(b); p++ {
-			if m.mayStart(b[p:]) {
-				hold = p
-				break
-			}
-		}
+		hold = m.startHold(b, w.ms)
 		// A line that ends with a split value's head waits for its tail.
 		hold = min(hold, m.splitHold(b))
 		// A view's decoding of the end of b may still grow into a match.
 		hold = min(hold, m.viewHold(b))
 		hold = max(hold, w.done)
 	}
-	w.ms = m.find(b, w.ms, final)
 	cur := w.done
 	for i, mt := range w.ms {
 		if mt.end <= cur {
@@ -236,6 +232,45 @@ func (w *Writer) processLocked(final bool) {
 		w.done -= keep
 		w.maskedTo -= keep
 	}
+}
+
+// startHold returns the earliest position of b whose suffix may still grow
+// into a match (mayStart), or len(b), given ms, the matches found in b.
+//
+// A tail that may begin a window folded onto the next line is held from
+// the line break on instead, when the rest of its line lies inside a match
+// at least WindowLen long that ends at the break, and no form holds a line
+// break: the first piece of a window folded there would lie inside that
+// match's region and not change it (nor its name, a shorter match's), and
+// the second piece starts after the break, which stays held. So a line that
+// ends with a value goes out, masked, without waiting for the next line: a
+// child that prints one and then waits for a signal shows it.
+func (m *Matcher) startHold(b []byte, ms []match) int {
+	p := len(b)
+	for q := max(0, len(b)-m.maxLen-1); q < len(b); q++ {
+		if m.mayStart(b[q:]) {
+			p = q
+			break
+		}
+	}
+	if p == len(b) || m.lineForms {
+		return p
+	}
+	k := bytes.IndexByte(b[p:], '\n')
+	if k < 0 {
+		return p
+	}
+	n := p + k
+	e1 := n
+	if e1 > p && b[e1-1] == '\r' {
+		e1--
+	}
+	for _, mt := range ms {
+		if mt.start <= p && mt.end == e1 && mt.end-mt.start >= WindowLen {
+			return n + 1
+		}
+	}
+	return p
 }
 
 // emitLocked adds clear bytes to the output; a large run goes straight to
