@@ -38,14 +38,7 @@ func writePairs(t *testing.T, b storage.Backend, a, z string) (stop func()) {
 // Dumper is optional.
 func RunDumper(t *testing.T, open func(t *testing.T) storage.Backend) {
 	s := suite{open: open}
-	dumper := func(t *testing.T) (storage.Backend, storage.Dumper) {
-		b := s.fresh(t)
-		d, ok := b.(storage.Dumper)
-		if !ok {
-			t.Fatalf("%T is not a storage.Dumper", b)
-		}
-		return b, d
-	}
+	dumper := func(t *testing.T) (storage.Backend, storage.Dumper) { return freshAs[storage.Dumper](t, s) }
 	t.Run("EveryEntryInOrder", func(t *testing.T) {
 		b, d := dumper(t)
 		want := map[string]string{}

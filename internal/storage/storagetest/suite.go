@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -61,6 +62,19 @@ func (s suite) fresh(t *testing.T) storage.Backend {
 		}
 	})
 	return b
+}
+
+// freshAs returns a fresh backend and the same backend as T, an optional
+// interface the backends under test must implement (storage.Viewer,
+// storage.Dumper).
+func freshAs[T any](t *testing.T, s suite) (storage.Backend, T) {
+	t.Helper()
+	b := s.fresh(t)
+	v, ok := b.(T)
+	if !ok {
+		t.Fatalf("%T is not a %v", b, reflect.TypeFor[T]())
+	}
+	return b, v
 }
 
 // put stores key=value and fails the test on error.

@@ -13,14 +13,7 @@ import (
 // Viewer is optional.
 func RunViewer(t *testing.T, open func(t *testing.T) storage.Backend) {
 	s := suite{open: open}
-	viewer := func(t *testing.T) (storage.Backend, storage.Viewer) {
-		b := s.fresh(t)
-		v, ok := b.(storage.Viewer)
-		if !ok {
-			t.Fatalf("%T is not a storage.Viewer", b)
-		}
-		return b, v
-	}
+	viewer := func(t *testing.T) (storage.Backend, storage.Viewer) { return freshAs[storage.Viewer](t, s) }
 	ctx := context.Background()
 	t.Run("GetKeepsItsContract", func(t *testing.T) {
 		b, v := viewer(t)
