@@ -42,10 +42,11 @@ func TestFoldAcrossWrites(t *testing.T) {
 				w.Close()
 				got := out.String()
 				if got != one {
-					t.Fatalf("folded at %d of %d (%q): two writes gave %q, one %q", c, len(form), nl, got, one)
+					// Offsets and lengths only: the output may hold pieces of the value.
+					t.Fatalf("folded at %d of %d (%q): two writes gave %d bytes, one %d, differing from byte %d", c, len(form), nl, len(got), len(one), commonPrefix(got, one))
 				}
 				if strings.Contains(got, form[:c]) || strings.Contains(got, form[c:]) {
-					t.Fatalf("folded at %d of %d (%q): a piece survived: %q", c, len(form), nl, got)
+					t.Fatalf("folded at %d of %d (%q): a piece survived", c, len(form), nl)
 				}
 			}
 		}
@@ -55,4 +56,13 @@ func TestFoldAcrossWrites(t *testing.T) {
 	if early == 0 {
 		t.Errorf("no first line went out before the second came")
 	}
+}
+
+// commonPrefix returns the length of the longest common prefix of a and b.
+func commonPrefix(a, b string) int {
+	i := 0
+	for i < min(len(a), len(b)) && a[i] == b[i] {
+		i++
+	}
+	return i
 }

@@ -527,7 +527,7 @@ func TestQuietChildsLastLineComesOut(t *testing.T) {
 		if out.String() != "start [masked:app/pw]\n" {
 			held++
 			if held <= 3 {
-				t.Errorf("a value of %d bytes: after a flush, %q came out", len(v), out.String())
+				t.Errorf("a value of %d bytes: after a flush, %d bytes came out, not the masked line", len(v), out.Len())
 			}
 		}
 	}
