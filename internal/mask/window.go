@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+	"unsafe"
 )
 
 // windowIndex finds every run of at least WindowLen bytes that a buffer
@@ -259,14 +260,41 @@ func (w *windowIndex) scanRange(b []byte, lo, hi int, ms []match) []match {
 // nextMaybe returns the first of the positions i, i+9, i+18, ... whose
 // gram passes the Bloom filter, and the gram, or -1. It calls nothing, so
 // that the loop, the hottest of the package, keeps its values in
-// registers.
+// registers, and tests two positions a round, their loads independent of
+// each other, behind one branch. Its loads are unchecked: the loop's
+// condition bounds those of the text, and a word index, a hash shifted
+// right by bshift, is below 1<<(64-bshift), the filter's length. Checked,
+// the loop ran about a fifth slower.
 func (w *windowIndex) nextMaybe(b []byte, i int) (int, uint64) {
+	const step = WindowLen - 7
+	if i < 0 {
+		return -1, 0
+	}
 	bm, sh := w.bits, w.bshift&63
-	for ; i >= 0 && i+8 <= len(b); i += WindowLen - 7 {
-		x := binary.LittleEndian.Uint64(b[i : i+8])
+	if len(bm) != 1<<(64-sh) {
+		panic("mask: window filter and its shift disagree")
+	}
+	text, filter := unsafe.Pointer(unsafe.SliceData(b)), unsafe.Pointer(unsafe.SliceData(bm))
+	load := func(i int) uint64 { return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(text, i))[:]) }
+	word := func(x uint64) uint64 { return *(*uint64)(unsafe.Add(filter, (x*mulB)>>sh*8)) }
+	for ; i+step+8 <= len(b); i += 2 * step {
+		x, y := load(i), load(i+step)
+		hx, hy := x*mulA, y*mulA
+		mx := uint64(1)<<(hx>>58) | uint64(1)<<(hx>>52&63) | uint64(1)<<(hx>>46&63) | uint64(1)<<(hx>>40&63)
+		my := uint64(1)<<(hy>>58) | uint64(1)<<(hy>>52&63) | uint64(1)<<(hy>>46&63) | uint64(1)<<(hy>>40&63)
+		missX, missY := word(x)&mx^mx, word(y)&my^my
+		if missX == 0 || missY == 0 {
+			if missX == 0 {
+				return i, x
+			}
+			return i + step, y
+		}
+	}
+	if i+8 <= len(b) {
+		x := load(i)
 		h := x * mulA
 		m := uint64(1)<<(h>>58) | uint64(1)<<(h>>52&63) | uint64(1)<<(h>>46&63) | uint64(1)<<(h>>40&63)
-		if bm[(x*mulB)>>sh]&m == m {
+		if word(x)&m == m {
 			return i, x
 		}
 	}
