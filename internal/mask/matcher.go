@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"sync"
 	"time"
@@ -323,24 +324,43 @@ func (m *Matcher) findInPart(b []byte, ms []match, eof bool) []match {
 	// line breaks fail both quick tests, each a load from a filter that
 	// may not be in cache. The breaks are gathered first and tested in a
 	// loop that does nothing else, so that the loads of many breaks are in
-	// flight at once, and only those that pass are looked at closely.
+	// flight at once, and only those that pass are looked at closely. The
+	// breaks are found 64 bytes at a time (newlineMasks) where there is
+	// code for it: a search per line, of some 70 bytes, cost more in calls
+	// than in reading.
 	var nls, hits [256]int32
-	for off := 0; off < len(b); {
-		n := 0
-		for n < len(nls) {
-			k := bytes.IndexByte(b[off:], '\n')
+	var masks [64]uint64
+	n := 0
+	for base := 0; base < len(b); base += newlineBlock * len(masks) {
+		block := b[base:min(len(b), base+newlineBlock*len(masks))]
+		whole := newlineMasks(block, masks[:])
+		for k, mk := range masks[:whole] {
+			for ; mk != 0; mk &= mk - 1 {
+				nls[n] = int32(base + newlineBlock*k + bits.TrailingZeros64(mk))
+				if n++; n == len(nls) {
+					ms, n = m.atBreaks(b, nls[:], &hits, eof, ms), 0
+				}
+			}
+		}
+		for off := newlineBlock * whole; ; {
+			k := bytes.IndexByte(block[off:], '\n')
 			if k < 0 {
-				off = len(b)
 				break
 			}
-			nls[n] = int32(off + k)
-			n++
+			nls[n] = int32(base + off + k)
+			if n++; n == len(nls) {
+				ms, n = m.atBreaks(b, nls[:], &hits, eof, ms), 0
+			}
 			off += k + 1
 		}
-		k := m.maybeAtBreaks(b, nls[:n], &hits)
-		ms = m.lineBreaks(b, hits[:k], eof, ms)
 	}
-	return ms
+	return m.atBreaks(b, nls[:n], &hits, eof, ms)
+}
+
+// atBreaks appends the matches across the line breaks nls of b.
+func (m *Matcher) atBreaks(b []byte, nls []int32, hits *[256]int32, eof bool, ms []match) []match {
+	k := m.maybeAtBreaks(b, nls, hits)
+	return m.lineBreaks(b, hits[:k], eof, ms)
 }
 
 // maybeAtBreaks puts in hits the line breaks in nls (positions of '\n'
@@ -356,6 +376,10 @@ func (m *Matcher) maybeAtBreaks(b []byte, nls []int32, hits *[256]int32) int {
 	if x := m.split; x != nil {
 		sbits, ssh = x.bits, x.bshift&63
 	}
+	// The 8 bytes after a break are mostly those after the last one (a
+	// timestamp, a prompt): their test is taken again from the last.
+	var lastStart uint64
+	lastMaybe := true
 	k := 0
 	for _, nl := range nls[:min(len(nls), len(hits))] {
 		n := int(nl)
@@ -373,11 +397,15 @@ func (m *Matcher) maybeAtBreaks(b []byte, nls []int32, hits *[256]int32) int {
 		if wbits != nil {
 			// windowIndex.mayHave of the 8 bytes before the break
 			// and the 8 after.
-			start := binary.LittleEndian.Uint64(b[n+1 : n+9])
-			h1, h2 := end*mulA, start*mulA
+			h1 := end * mulA
 			m1 := uint64(1)<<(h1>>58) | uint64(1)<<(h1>>52&63) | uint64(1)<<(h1>>46&63) | uint64(1)<<(h1>>40&63)
-			m2 := uint64(1)<<(h2>>58) | uint64(1)<<(h2>>52&63) | uint64(1)<<(h2>>46&63) | uint64(1)<<(h2>>40&63)
-			maybe = wbits[(end*mulB)>>wsh]&m1 == m1 || wbits[(start*mulB)>>wsh]&m2 == m2
+			maybe = wbits[(end*mulB)>>wsh]&m1 == m1
+			if start := binary.LittleEndian.Uint64(b[n+1 : n+9]); start != lastStart {
+				h2 := start * mulA
+				m2 := uint64(1)<<(h2>>58) | uint64(1)<<(h2>>52&63) | uint64(1)<<(h2>>46&63) | uint64(1)<<(h2>>40&63)
+				lastStart, lastMaybe = start, wbits[(start*mulB)>>wsh]&m2 == m2
+			}
+			maybe = maybe || lastMaybe
 		}
 		if sbits != nil {
 			// splitIndex.mayEnd.
