@@ -111,6 +111,18 @@ func NewMatcher(secrets []Secret, opt Options) (*Matcher, []Skipped, error) {
 		vals = append(vals, expand(s, public, &sk)...)
 	}
 	allForms := formsOf(vals)
+	// The window arena gets the room of every form at once: grown by
+	// appending, it copied itself several times over.
+	size, nforms := 0, 0
+	for _, fs := range allForms {
+		for _, f := range fs {
+			size += len(f.b)
+		}
+		nforms += len(fs)
+	}
+	wb.arena = make([]byte, 0, size)
+	wb.starts, wb.owners = make([]int32, 0, nforms), make([]int32, 0, nforms)
+	cuts = make([]splitForm, 0, nforms)
 	for i, v := range vals {
 		owner := int32(len(m.names))
 		m.names = append(m.names, repl(v.name))

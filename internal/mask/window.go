@@ -35,15 +35,15 @@ type windowIndex struct {
 	// its size decides whether those tests stay in cache.
 	bits   []uint64
 	bshift uint
-	// The exact index, bucketed by hash >> gshift: bucket h holds
-	// grams[lo:hi], each at arena position pos[i], where lo and hi are
-	// the low halves of buckets[h] and buckets[h+1]. The high half of
-	// buckets[h] has two bits set for each of its grams (bucketBits), so
-	// that most grams that passed the Bloom filter wrongly are turned
-	// away by the load that finds the bucket, without a look at grams,
-	// which is too large for a cache.
+	// The exact index, bucketed by hash >> gshift: bucket h holds the
+	// grams at arena positions pos[lo:hi], where lo and hi are the low
+	// halves of buckets[h] and buckets[h+1]. The high half of buckets[h]
+	// has two bits set for each of its grams (bucketBits), so that most
+	// grams that passed the Bloom filter wrongly are turned away by the
+	// load that finds the bucket, without a look at the arena. The grams
+	// are read from the arena, not kept beside pos: 3.6 MB fewer with
+	// 1,000 secrets, and a gram that passes is extended there anyway.
 	buckets []uint64
-	grams   []uint64
 	pos     []int32
 	gshift  uint
 
@@ -133,29 +133,23 @@ func (b *windowBuilder) build() *windowIndex {
 	for h := 1; h < len(off); h++ {
 		off[h] += off[h-1]
 	}
-	w.grams = make([]uint64, n)
 	w.pos = make([]int32, n)
+	w.buckets = make([]uint64, len(off))
 	for f := range w.owners {
 		s, e := int(w.starts[f]), int(w.starts[f+1])
 		for p := s; p+8 <= e; p++ {
 			x := binary.LittleEndian.Uint64(a[p:])
 			h := (x * mulB) >> w.gshift
 			off[h]--
-			w.grams[off[h]] = x
 			w.pos[off[h]] = int32(p)
+			w.buckets[h] |= uint64(bucketBits(x)) << 32
 		}
 	}
-	w.buckets = make([]uint64, len(off))
 	for h, lo := range off {
-		var fp uint32
-		if h+1 < len(off) {
-			for _, x := range w.grams[lo:off[h+1]] {
-				fp |= bucketBits(x)
-			}
-		}
-		w.buckets[h] = uint64(fp)<<32 | uint64(uint32(lo))
+		w.buckets[h] |= uint64(uint32(lo))
 	}
-	for _, x := range w.grams {
+	for e := range w.pos {
+		x := w.gram(int32(e))
 		w.bits[(x*mulB)>>w.bshift] |= gramBits(x)
 	}
 	<-prefixes
@@ -230,11 +224,17 @@ func (w *windowIndex) mayHave(x uint64) bool {
 	return w.bits[(x*mulB)>>w.bshift]&m == m
 }
 
+// gram returns entry e of the exact index: the 8 bytes at arena
+// position pos[e].
+func (w *windowIndex) gram(e int32) uint64 {
+	return binary.LittleEndian.Uint64(w.arena[w.pos[e]:])
+}
+
 // has reports whether x is exactly a gram of some form.
 func (w *windowIndex) has(x uint64) bool {
 	lo, hi := w.bucket(x)
 	for e := lo; e < hi; e++ {
-		if w.grams[e] == x {
+		if w.gram(e) == x {
 			return true
 		}
 	}
@@ -305,7 +305,7 @@ func (w *windowIndex) nextMaybe(b []byte, i int) (int, uint64) {
 func (w *windowIndex) extendAt(b []byte, i int, x uint64, ms []match) []match {
 	lo, hi := w.bucket(x)
 	for e := lo; e < hi; e++ {
-		if w.grams[e] != x {
+		if w.gram(e) != x {
 			continue
 		}
 		p := int(w.pos[e])
@@ -382,7 +382,7 @@ func (w *windowIndex) windowWith(p []byte, withPublic bool) int {
 	x := binary.LittleEndian.Uint64(p)
 	lo, hi := w.bucket(x)
 	for e := lo; e < hi; e++ {
-		if w.grams[e] != x {
+		if w.gram(e) != x {
 			continue
 		}
 		q := int(w.pos[e])
