@@ -160,8 +160,8 @@ func FuzzParallel(f *testing.F) {
 // border between two parts of a parallel scan, and checks that the output
 // is the one goroutine's, byte for byte.
 func TestParallelBoundaries(t *testing.T) {
-	defer func(n int) { parallelMin = n }(parallelMin)
-	parallelMin = 1 << 10
+	defer func(n, k int) { parallelMin, partsPerWorker = n, k }(parallelMin, partsPerWorker)
+	parallelMin, partsPerWorker = 1<<10, 1 // two parts, the border in the middle
 	one, _, _ := NewMatcher(parallelSecrets, Options{Workers: 1})
 	two, _, _ := NewMatcher(parallelSecrets, Options{Workers: 2})
 	const size = 4 << 10
