@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -207,6 +208,7 @@ func TestDatabaseCredsQuota(t *testing.T) {
 	tok := policyToken(t, root, "staging", "dbquota", "rules:\n  - path: staging/database/creds/app\n    capabilities: [read]\n")
 	var ok, limited, other atomic.Int64
 	var retryAfter atomic.Value
+	var firstOther atomic.Value // the first other error, to say what it was
 	var wg sync.WaitGroup
 	next := atomic.Int64{}
 	for range 8 {
@@ -225,6 +227,7 @@ func TestDatabaseCredsQuota(t *testing.T) {
 					retryAfter.Store(resp.Header.Get("Retry-After"))
 				default:
 					other.Add(1)
+					firstOther.CompareAndSwap(nil, fmt.Sprintf("status %d: %v", statusOf(err), err))
 				}
 				if resp != nil {
 					resp.Body.Close()
@@ -234,7 +237,7 @@ func TestDatabaseCredsQuota(t *testing.T) {
 	}
 	wg.Wait()
 	if ok.Load() != 1000 || limited.Load() != 9000 || other.Load() != 0 {
-		t.Fatalf("%d issued, %d refused with 429, %d other errors; want 1000, 9000, 0", ok.Load(), limited.Load(), other.Load())
+		t.Fatalf("%d issued, %d refused with 429, %d other errors; want 1000, 9000, 0 (first other error: %v)", ok.Load(), limited.Load(), other.Load(), firstOther.Load())
 	}
 	if ra, _ := retryAfter.Load().(string); ra == "" || ra == "0" {
 		t.Errorf("429 without a Retry-After: %q", ra)

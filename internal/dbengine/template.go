@@ -41,9 +41,10 @@ func (v vars) render(stmt string) string {
 // been made.
 func execAll(ctx context.Context, conn *pgxpool.Conn, role, which string, stmts []string, v vars, beforeCommit func() error, secrets ...string) error {
 	secrets = append(secrets, v.password)
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		err := execTx(ctx, conn, role, which, stmts, v, beforeCommit, secrets)
-		if !concurrentlyUpdated(err) || attempt == maxAttempts {
+		if !concurrentlyUpdated(err) || attempt >= maxAttempts && time.Since(start) >= retryBudget {
 			return err
 		}
 		// Two transactions changed one catalog row (GRANTs on one table):
@@ -69,8 +70,14 @@ func commitContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
 }
 
-// maxAttempts bounds execAll's retries of a transaction that lost a race.
-const maxAttempts = 10
+// execAll runs a transaction that lost a race again at least maxAttempts
+// times in all, and for at least retryBudget: with many requests for one
+// role on a loaded machine, each transaction waits long enough for a
+// rival's commit that ten quick attempts could all lose.
+const (
+	maxAttempts = 10
+	retryBudget = 5 * time.Second
+)
 
 // concurrentlyUpdated reports whether err is PostgreSQL's "tuple
 // concurrently updated", which has no SQLSTATE of its own (XX000).
