@@ -415,6 +415,54 @@ func TestMayFoldEveryCut(t *testing.T) {
 	}
 }
 
+// TestBreakQuickTestsMissNothing: in a long log whose lines start with the
+// same timestamp, windows cut by a line break at every place (the test of
+// the bytes after a break taken from the last break where they repeat)
+// and split values are found by find, which looks closely only at the
+// breaks its quick tests pass, as by a close look at every break.
+func TestBreakQuickTestsMissNothing(t *testing.T) {
+	m, _, err := NewMatcher([]Secret{{Name: tokName, Value: []byte(tok)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	filler := func() {
+		for range 3 {
+			b.WriteString(stamp + "ok  \tgithub.com/acme/platform/internal/runner\t8.132s\n")
+		}
+	}
+	f := tok
+	for p := 0; p+WindowLen <= len(f); p += 5 {
+		for c := 1; c < WindowLen; c++ {
+			for _, nl := range []string{"\n", "\r\n"} {
+				filler()
+				b.WriteString(stamp + "= " + f[p:p+c] + nl + f[p+c:p+WindowLen] + "\n") // a fold
+				filler()
+				b.WriteString(stamp + "+ echo " + f[:c+3] + nl + stamp + "+ export X=" + f[c+3:] + nl) // a split value
+			}
+		}
+	}
+	filler()
+	in := []byte(b.String())
+	var nls []int32
+	for i, c := range in {
+		if c == '\n' {
+			nls = append(nls, int32(i))
+		}
+	}
+	all := m.lineBreaks(in, nls, true, nil)
+	found := m.find(in, nil, true)
+	if len(all) == 0 {
+		t.Fatal("a close look at every break found nothing: the test builds no fold")
+	}
+	for _, mt := range all {
+		if !slices.Contains(found, mt) {
+			t.Fatalf("find missed the match at [%d,%d) (line break %d bytes before it) that a close look at every break finds",
+				mt.start, mt.end, mt.start-bytes.LastIndexByte(in[:mt.start], '\n'))
+		}
+	}
+}
+
 // TestPublicValues: a public value is neither masked nor warned about, as a
 // secret of its own, as a leaf of a JSON value or as a line; a value also
 // given as a secret stays masked.
