@@ -6,9 +6,14 @@
 // interleaved, several times, each as `cat LOG ... | FILTER > /dev/null`
 // (a new process each time, so start-up is included), and prints the median
 // throughput of each, its ratio to copy1m, and the median CPU time of the
-// pipeline (steadier than wall time on a loaded machine). Last it counts,
-// per planted form, the log lines that still hold a planted string after
-// each masker.
+// pipeline (steadier than wall time on a loaded machine). Then it prints
+// the budget that a target ratio to copy1m leaves ward's scan on this
+// machine (-target, 0.70 by default): the target's wall time on all the
+// cores, less what cat, ward's reads of the pipe and ward's start-up take,
+// each timed in the same rounds; beside it what the scan takes now, and
+// ward mask with no values at all, its reading and writing alone. Last it
+// counts, per planted form, the log lines that still hold a planted string
+// after each masker.
 //
 //	go run ./bench/mask                  # 200 MB, 1,000 secrets, start-up included
 //	go run ./bench/mask -long            # 2,000 MB: a 500 MB log pushed 4 times
@@ -26,6 +31,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +51,7 @@ func main() {
 	keep := flag.String("dir", "", "work directory to use and keep (default: a temporary one, removed)")
 	before := flag.String("before", "", "another ward binary (an older build, say) to time interleaved with the first")
 	naive := flag.Bool("naive", true, "also time the naive masker (slow: about 2 s per 100 MB)")
+	target := flag.Float64("target", 0.70, "the ratio to copy1m whose budget is printed")
 	flag.Parse()
 	if *long {
 		*size, *repeat = "500MB", 4
@@ -86,40 +93,52 @@ func main() {
 		log.Fatal(err)
 	}
 	bytesPerRun := st.Size() * int64(*repeat)
-	feed := "cat" + strings.Repeat(" "+logPath, *repeat)
-	type filter struct{ name, cmd string }
-	filters := []filter{{"copy1m", bin("copy1m")}, {"ward mask", ward + " mask --values-file " + values}}
+	feed := append([]string{"cat"}, slices.Repeat([]string{logPath}, *repeat)...)
+	empty := bin("empty.json")
+	if err := os.WriteFile(empty, []byte("{}"), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	type filter struct {
+		name string
+		cmd  []string
+	}
+	wardMask := func(exe, values string) []string { return []string{exe, "mask", "--values-file", values} }
+	filters := []filter{{"copy1m", []string{bin("copy1m")}}, {"ward mask", wardMask(ward, values)}}
 	if *before != "" {
-		filters = append(filters, filter{"ward mask (-before)", *before + " mask --values-file " + values})
+		filters = append(filters, filter{"ward mask (-before)", wardMask(*before, values)})
 	}
 	if *naive {
 		filters = append(filters,
-			filter{"naive", bin("naive") + " -secrets " + secrets},
-			filter{"naive -flush-lines", bin("naive") + " -secrets " + secrets + " -flush-lines"})
+			filter{"naive", []string{bin("naive"), "-secrets", secrets}},
+			filter{"naive -flush-lines", []string{bin("naive"), "-secrets", secrets, "-flush-lines"}})
 	}
+	// For the budget, not in the table: ward mask with no values (reading
+	// and writing alone), and its start-up with no input.
+	noValues := filter{"ward mask, no values", wardMask(ward, empty)}
 	sh(dir, "sh", "-c", "cat "+logPath+" > /dev/null") // warm the page cache
-	times := make([][]float64, len(filters))
-	cpus := make([][]float64, len(filters)) // CPU seconds of the pipeline: cat and the filter
+	timed := make([]timing, len(filters))
+	var noValuesT, startT timing
 	for r := range *runs {
 		for i, f := range filters {
-			start := time.Now()
-			cpu := sh(dir, "sh", "-c", feed+" | "+f.cmd+" > /dev/null")
-			times[i] = append(times[i], time.Since(start).Seconds())
-			cpus[i] = append(cpus[i], cpu.Seconds())
-			fmt.Fprintf(os.Stderr, "run %d %-20s %.3fs  cpu %.3fs\n", r+1, f.name, times[i][len(times[i])-1], cpu.Seconds())
+			timed[i].add(pipeline(dir, feed, f.cmd))
+			last := timed[i].last()
+			fmt.Fprintf(os.Stderr, "run %d %-20s %.3fs  cpu %.3fs\n", r+1, f.name, last.wall, last.cpu())
 		}
+		noValuesT.add(pipeline(dir, feed, noValues.cmd))
+		startT.add(pipeline(dir, nil, filters[1].cmd))
 	}
 	fmt.Printf("%d secrets, %d MB per run (%d × log), %d runs, medians (cpu: user+system seconds of cat and the filter):\n", *k, bytesPerRun/1e6, *repeat, *runs)
-	copyRate := float64(bytesPerRun) / median(times[0]) / 1e9
+	copyRate := float64(bytesPerRun) / timed[0].median(wallOf) / 1e9
 	for i, f := range filters {
-		rate := float64(bytesPerRun) / median(times[i]) / 1e9
-		fmt.Printf("  %-20s %6.3f s  %5.2f GB/s  %5.1f %% of copy1m   cpu %6.3f s\n", f.name, median(times[i]), rate, 100*rate/copyRate, median(cpus[i]))
+		rate := float64(bytesPerRun) / timed[i].median(wallOf) / 1e9
+		fmt.Printf("  %-20s %6.3f s  %5.2f GB/s  %5.1f %% of copy1m   cpu %6.3f s\n", f.name, timed[i].median(wallOf), rate, 100*rate/copyRate, timed[i].median(run.cpu))
 	}
+	printBudget(os.Stdout, runtime.NumCPU(), *target, float64(bytesPerRun), timed[0], timed[1], noValuesT, startT)
 
 	fmt.Println("leaks: log lines holding a planted string, before → after masking")
 	naiveOut, wardOut := bin("naive.out"), bin("ward.out")
 	sh(dir, "sh", "-c", bin("naive")+" -secrets "+secrets+" < "+logPath+" > "+naiveOut)
-	sh(dir, "sh", "-c", filters[1].cmd+" < "+logPath+" > "+wardOut)
+	sh(dir, "sh", "-c", strings.Join(filters[1].cmd, " ")+" < "+logPath+" > "+wardOut)
 	for _, form := range []string{"raw", "base64", "urlenc", "json", "split-head", "split"} {
 		pats := bin("pat-" + form)
 		sh(dir, "sh", "-c", fmt.Sprintf("awk -F'\\t' -v f=%s '$1 == f {print $2}' %s > %s", form, truth, pats))
@@ -168,10 +187,4 @@ func sh(dir, name string, args ...string) time.Duration {
 		log.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
 	}
 	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
