@@ -16,7 +16,6 @@ type run struct {
 	wall            float64
 	catUser, catSys float64 // the feeding cat; zero without one
 	user, sys       float64 // the filter
-	filterWall      float64 // the filter's own, from its start to its exit
 }
 
 func (r run) cpu() float64 { return r.catUser + r.catSys + r.user + r.sys }
