@@ -35,7 +35,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/wardhq/ward/bench/internal/sharedbench"
 )
@@ -179,12 +178,11 @@ func grepCount(pats, file string) int {
 	return n
 }
 
-// sh runs a command and returns the CPU time it and its children used.
-func sh(dir, name string, args ...string) time.Duration {
+// sh runs a command in dir and stops the benchmark if it fails.
+func sh(dir, name string, args ...string) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir, cmd.Stderr = dir, os.Stderr
 	if err := cmd.Run(); err != nil {
 		log.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
 	}
-	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
